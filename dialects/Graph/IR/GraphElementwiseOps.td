@@ -1,0 +1,261 @@
+//===- GraphElementwiseOps.td - tg elementwise and reductions -*- tablegen -*-===//
+//
+// Unary and binary elementwise ops, comparisons, select and reductions. Binary
+// ops broadcast their operands like numpy (ONNX multidirectional
+// broadcasting).
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef TESSERA_DIALECT_GRAPH_ELEMENTWISE_OPS
+#define TESSERA_DIALECT_GRAPH_ELEMENTWISE_OPS
+
+include "dialects/Graph/IR/GraphBase.td"
+include "mlir/Interfaces/InferTypeOpInterface.td"
+include "mlir/Interfaces/SideEffectInterfaces.td"
+
+//===----------------------------------------------------------------------===//
+// Unary elementwise
+//===----------------------------------------------------------------------===//
+
+class TG_UnaryOp<string mnemonic, string onnxName, string formula,
+                 Type tensorType, list<Trait> traits = []>
+    : TG_Op<mnemonic, !listconcat([SameOperandsAndResultType], traits)> {
+  let summary = "elementwise " # formula # " (ONNX " # onnxName # ")";
+  let description = "Computes `" # formula # "` for every element of the "
+    # "input; the result has the input's type. Follows ONNX `" # onnxName
+    # "`.\n\nExample:\n\n```mlir\n%y = tg." # mnemonic
+    # " %x : tensor<1x8xf32>\n```";
+  let arguments = (ins tensorType:$input);
+  let results = (outs tensorType:$result);
+  let assemblyFormat = "$input attr-dict `:` type($input)";
+}
+
+def TG_ReluOp : TG_UnaryOp<"relu", "Relu", "max(x, 0)", TG_SignedTensor>;
+def TG_SigmoidOp : TG_UnaryOp<"sigmoid", "Sigmoid", "1 / (1 + exp(-x))",
+                              TG_FloatTensor>;
+def TG_TanhOp : TG_UnaryOp<"tanh", "Tanh", "tanh(x)", TG_FloatTensor>;
+def TG_ExpOp : TG_UnaryOp<"exp", "Exp", "exp(x)", TG_FloatTensor>;
+def TG_LogOp : TG_UnaryOp<"log", "Log", "log(x)", TG_FloatTensor>;
+def TG_SqrtOp : TG_UnaryOp<"sqrt", "Sqrt", "sqrt(x)", TG_FloatTensor>;
+def TG_ErfOp : TG_UnaryOp<"erf", "Erf", "erf(x)", TG_FloatTensor>;
+def TG_AbsOp : TG_UnaryOp<"abs", "Abs", "|x|", TG_NumericTensor>;
+def TG_NegOp : TG_UnaryOp<"neg", "Neg", "-x", TG_SignedTensor> {
+  let hasFolder = 1;
+}
+def TG_FloorOp : TG_UnaryOp<"floor", "Floor", "floor(x)", TG_FloatTensor>;
+def TG_CeilOp : TG_UnaryOp<"ceil", "Ceil", "ceil(x)", TG_FloatTensor>;
+def TG_ReciprocalOp : TG_UnaryOp<"reciprocal", "Reciprocal", "1 / x",
+                                 TG_FloatTensor>;
+def TG_HardSwishOp : TG_UnaryOp<"hard_swish", "HardSwish",
+                                "x * max(0, min(1, x / 6 + 1 / 2))",
+                                TG_FloatTensor>;
+
+def TG_HardSigmoidOp : TG_UnaryOp<"hard_sigmoid", "HardSigmoid",
+                                  "max(0, min(1, alpha * x + beta))",
+                                  TG_FloatTensor> {
+  let arguments = (ins TG_FloatTensor:$input,
+                       DefaultValuedAttr<F32Attr, "0.2">:$alpha,
+                       DefaultValuedAttr<F32Attr, "0.5">:$beta);
+}
+
+def TG_LeakyReluOp : TG_UnaryOp<"leaky_relu", "LeakyRelu",
+                                "x >= 0 ? x : alpha * x", TG_FloatTensor> {
+  let arguments = (ins TG_FloatTensor:$input,
+                       DefaultValuedAttr<F32Attr, "0.01">:$alpha);
+}
+
+def TG_GeluOp : TG_UnaryOp<"gelu", "Gelu", "x * (1 + erf(x / sqrt(2))) / 2",
+                           TG_FloatTensor> {
+  let description = [{
+    Gaussian error linear unit (ONNX `Gelu`, opset 20):
+    `y = x * (1 + erf(x / sqrt(2))) / 2`. With `approximate_tanh` it uses the
+    tanh approximation `y = x * (1 + tanh(sqrt(2 / pi) * (x + 0.044715 x^3))) / 2`,
+    ONNX's `approximate = "tanh"`.
+
+    Example:
+
+    ```mlir
+    %y = tg.gelu %x : tensor<1x8xf32>
+    %z = tg.gelu %x {approximate_tanh} : tensor<1x8xf32>
+    ```
+  }];
+  let arguments = (ins TG_FloatTensor:$input, UnitAttr:$approximate_tanh);
+}
+
+def TG_ClipOp : TG_UnaryOp<"clip", "Clip", "min(max(x, min), max)",
+                           TG_NumericTensor> {
+  let description = [{
+    Limits every element to `[min, max]` (ONNX `Clip`). Either bound may be
+    absent; a bound is a scalar attribute of the tensor's element type. As in
+    ONNX, when `min > max` every element becomes `max`.
+
+    Example:
+
+    ```mlir
+    %relu6 = tg.clip %x {max = 6.0 : f32, min = 0.0 : f32} : tensor<1x8xf32>
+    ```
+  }];
+  let arguments = (ins TG_NumericTensor:$input, OptionalAttr<TypedAttrInterface>:$min,
+                       OptionalAttr<TypedAttrInterface>:$max);
+  let hasVerifier = 1;
+  let hasFolder = 1;
+}
+
+//===----------------------------------------------------------------------===//
+// Binary elementwise with broadcasting
+//===----------------------------------------------------------------------===//
+
+// The result shape is the numpy broadcast of the operand shapes; the result
+// element type is the lhs element type, or i1 for comparisons.
+class TG_BroadcastOp<string mnemonic, list<Trait> traits = [],
+                     string sameElementType = "true", string boolResult = "false">
+    : TG_InferOp<mnemonic, traits, [{
+    ::llvm::LogicalResult $cppClass::inferResultTypes(
+        ::tessera::tg::InferContext &context, Adaptor adaptor) {
+      return ::tessera::tg::inferBroadcastResult(
+          context, adaptor.getLhs(), adaptor.getRhs(),
+          /*sameElementType=*/}] # sameElementType # [{,
+          /*boolResult=*/}] # boolResult # [{);
+    }
+  }]>;
+
+class TG_BinaryOp<string mnemonic, string onnxName, string formula,
+                  Type tensorType, list<Trait> traits = [],
+                  string sameElementType = "true">
+    : TG_BroadcastOp<mnemonic, traits, sameElementType> {
+  let summary = "elementwise " # formula # " with broadcasting (ONNX "
+    # onnxName # ")";
+  let description = "Computes `" # formula # "` elementwise after numpy "
+    # "broadcasting of `lhs` and `rhs`, which have the same element type. "
+    # "Follows ONNX `" # onnxName # "`.\n\nExample:\n\n```mlir\n%z = tg."
+    # mnemonic # " %x, %y : tensor<2x3xf32>, tensor<3xf32>\n```";
+  let arguments = (ins tensorType:$lhs, tensorType:$rhs);
+  let results = (outs tensorType:$result);
+  let assemblyFormat = "$lhs `,` $rhs attr-dict `:` type($lhs) `,` type($rhs)";
+}
+
+def TG_AddOp : TG_BinaryOp<"add", "Add", "lhs + rhs", TG_NumericTensor,
+                           [Commutative]> {
+  let hasFolder = 1;
+}
+def TG_SubOp : TG_BinaryOp<"sub", "Sub", "lhs - rhs", TG_NumericTensor> {
+  let hasFolder = 1;
+}
+def TG_MulOp : TG_BinaryOp<"mul", "Mul", "lhs * rhs", TG_NumericTensor,
+                           [Commutative]> {
+  let hasFolder = 1;
+}
+def TG_DivOp : TG_BinaryOp<"div", "Div", "lhs / rhs", TG_NumericTensor> {
+  let hasFolder = 1;
+}
+def TG_MaxOp : TG_BinaryOp<"max", "Max", "max(lhs, rhs)", TG_NumericTensor,
+                           [Commutative]>;
+def TG_MinOp : TG_BinaryOp<"min", "Min", "min(lhs, rhs)", TG_NumericTensor,
+                           [Commutative]>;
+
+def TG_PowOp : TG_BinaryOp<"pow", "Pow", "lhs ^ rhs", TG_NumericTensor, [],
+                           /*sameElementType=*/"false"> {
+  let description = [{
+    Raises `lhs` to the power `rhs` elementwise after numpy broadcasting
+    (ONNX `Pow`). Unlike the other binary ops, the exponent may have another
+    numeric element type than the base; the result has the base's.
+
+    Example:
+
+    ```mlir
+    %z = tg.pow %x, %e : tensor<2x3xf32>, tensor<i64>
+    ```
+  }];
+}
+
+def TG_CompareOp : TG_BroadcastOp<"compare", [], /*sameElementType=*/"true",
+                                  /*boolResult=*/"true"> {
+  let summary = "elementwise comparison with broadcasting";
+  let description = [{
+    Compares `lhs` and `rhs` elementwise after numpy broadcasting and returns
+    an `i1` tensor. The predicate selects ONNX `Equal` (`eq`), `Less` (`lt`),
+    `LessOrEqual` (`le`), `Greater` (`gt`) or `GreaterOrEqual` (`ge`).
+    Unsigned element types compare unsigned; floats compare ordered (NaN is
+    unequal to everything).
+
+    Example:
+
+    ```mlir
+    %m = tg.compare lt, %x, %y : tensor<2x3xf32>, tensor<3xf32>
+    ```
+  }];
+  let arguments = (ins TG_ComparePredicate:$predicate, TG_Tensor:$lhs,
+                       TG_Tensor:$rhs);
+  let results = (outs TG_BoolTensor:$result);
+  let assemblyFormat = [{
+    $predicate `,` $lhs `,` $rhs attr-dict `:` type($lhs) `,` type($rhs)
+  }];
+  let hasVerifier = 1;
+}
+
+def TG_WhereOp : TG_InferOp<"where"> {
+  let summary = "elementwise select with broadcasting (ONNX Where)";
+  let description = [{
+    Picks `x` where `condition` is true and `y` elsewhere, after numpy
+    broadcasting of all three operands (ONNX `Where`). `x` and `y` have the
+    same element type, which is the result's.
+
+    Example:
+
+    ```mlir
+    %z = tg.where %c, %x, %y : tensor<2x1xi1>, tensor<2x3xf32>, tensor<f32>
+    ```
+  }];
+  let arguments = (ins TG_BoolTensor:$condition, TG_Tensor:$x, TG_Tensor:$y);
+  let results = (outs TG_Tensor:$result);
+  let assemblyFormat = [{
+    $condition `,` $x `,` $y attr-dict `:` type($condition) `,` type($x) `,` type($y)
+  }];
+}
+
+//===----------------------------------------------------------------------===//
+// Reductions
+//===----------------------------------------------------------------------===//
+
+class TG_ReduceOp<string mnemonic, string onnxName, string combiner,
+                  Type tensorType>
+    : TG_InferOp<mnemonic, [], [{
+    ::llvm::LogicalResult $cppClass::inferResultTypes(
+        ::tessera::tg::InferContext &context, Adaptor adaptor) {
+      return ::tessera::tg::inferReduceResult(context, adaptor.getInput(),
+                                              adaptor.getAxes(),
+                                              adaptor.getKeepdims());
+    }
+    ::mlir::OpFoldResult $cppClass::fold(FoldAdaptor) {
+      return ::tessera::tg::foldEmptyReduction(getOperation(), getAxes());
+    }
+  }]> {
+  let summary = "reduction by " # combiner # " over axes (ONNX " # onnxName # ")";
+  let description = "Reduces `input` by " # combiner # " over `axes`, which "
+    # "are non-negative and strictly increasing. With `keepdims` the reduced "
+    # "dimensions stay as size 1, otherwise they are dropped. Empty `axes` "
+    # "reduce nothing (the importer turns ONNX's \"empty means all\" into the "
+    # "full list). Follows ONNX `" # onnxName # "`.\n\nExample:\n\n```mlir\n"
+    # "%y = tg." # mnemonic # " %x axes = [1, 2] keepdims : tensor<1x8x4x4xf32>"
+    # "\n```";
+  let arguments = (ins tensorType:$input, DenseI64ArrayAttr:$axes,
+                       UnitAttr:$keepdims);
+  let results = (outs tensorType:$result);
+  let assemblyFormat = [{
+    $input `axes` `=` $axes (`keepdims` $keepdims^)? attr-dict `:` type($input)
+  }];
+  let hasFolder = 1;
+}
+
+def TG_ReduceSumOp : TG_ReduceOp<"reduce_sum", "ReduceSum", "sum",
+                                 TG_NumericTensor>;
+def TG_ReduceMeanOp : TG_ReduceOp<"reduce_mean", "ReduceMean", "mean",
+                                  TG_NumericTensor>;
+def TG_ReduceMaxOp : TG_ReduceOp<"reduce_max", "ReduceMax", "maximum",
+                                 TG_NumericTensor>;
+def TG_ReduceMinOp : TG_ReduceOp<"reduce_min", "ReduceMin", "minimum",
+                                 TG_NumericTensor>;
+def TG_ReduceProdOp : TG_ReduceOp<"reduce_prod", "ReduceProd", "product",
+                                  TG_NumericTensor>;
+
+#endif // TESSERA_DIALECT_GRAPH_ELEMENTWISE_OPS
