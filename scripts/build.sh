@@ -10,4 +10,5 @@ if [[ ! -f "$BUILD_DIR/CMakeCache.txt" || $# -gt 0 ]]; then
   command -v ninja >/dev/null 2>&1 && generator=(-G Ninja)
   cmake -S "$ROOT" -B "$BUILD_DIR" "${generator[@]}" -DCMAKE_BUILD_TYPE=Release "$@"
 fi
-cmake --build "$BUILD_DIR" --parallel "$(nproc)"
+# `all` plus the generated op/pass reference, so ODS docs never rot.
+cmake --build "$BUILD_DIR" --parallel "$(nproc)" --target all tessera-doc

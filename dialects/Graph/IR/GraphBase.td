@@ -57,12 +57,24 @@ defvar TG_NumericTypes = [F16, BF16, F32, F64, I8, I16, I32, I64,
 defvar TG_SignedTypes = [F16, BF16, F32, F64, I8, I16, I32, I64];
 defvar TG_FloatTypes = [F16, BF16, F32, F64];
 
-def TG_Tensor : StaticShapeTensorOf<TG_ElementTypes>;
-def TG_NumericTensor : StaticShapeTensorOf<TG_NumericTypes>;
-def TG_SignedTensor : StaticShapeTensorOf<TG_SignedTypes>;
-def TG_FloatTensor : StaticShapeTensorOf<TG_FloatTypes>;
-def TG_BoolTensor : StaticShapeTensorOf<[I1]>;
-def TG_IndexTensor : StaticShapeTensorOf<[I32, I64]>;
+def TG_Tensor : StaticShapeTensorOf<TG_ElementTypes> {
+  let summary = "static tensor of float, integer or i1";
+}
+def TG_NumericTensor : StaticShapeTensorOf<TG_NumericTypes> {
+  let summary = "static tensor of float or integer";
+}
+def TG_SignedTensor : StaticShapeTensorOf<TG_SignedTypes> {
+  let summary = "static tensor of float or signed integer";
+}
+def TG_FloatTensor : StaticShapeTensorOf<TG_FloatTypes> {
+  let summary = "static tensor of f16, bf16, f32 or f64";
+}
+def TG_BoolTensor : StaticShapeTensorOf<[I1]> {
+  let summary = "static tensor of i1";
+}
+def TG_IndexTensor : StaticShapeTensorOf<[I32, I64]> {
+  let summary = "static tensor of i32 or i64";
+}
 
 //===----------------------------------------------------------------------===//
 // Enums

@@ -126,15 +126,15 @@ def TG_ConvTransposeOp : TG_InferOp<"conv_transpose"> {
   }];
 }
 
-class TG_PoolOp<string mnemonic, dag extraArgs>
+class TG_PoolOp<string mnemonic, Type tensorType, dag extraArgs>
     : TG_InferOp<mnemonic> {
-  let arguments = !con((ins TG_FloatTensor:$input,
+  let arguments = !con((ins tensorType:$input,
                             DenseI64ArrayAttr:$kernel_shape,
                             DenseI64ArrayAttr:$strides,
                             DenseI64ArrayAttr:$pads,
                             DenseI64ArrayAttr:$dilations,
                             UnitAttr:$ceil_mode), extraArgs);
-  let results = (outs TG_FloatTensor:$result);
+  let results = (outs tensorType:$result);
   let assemblyFormat = [{
     $input `kernel` `=` $kernel_shape `strides` `=` $strides `pads` `=` $pads
     `dilations` `=` $dilations (`ceil_mode` $ceil_mode^)? attr-dict
@@ -142,14 +142,14 @@ class TG_PoolOp<string mnemonic, dag extraArgs>
   }];
 }
 
-def TG_MaxPoolOp : TG_PoolOp<"max_pool", (ins)> {
+def TG_MaxPoolOp : TG_PoolOp<"max_pool", TG_NumericTensor, (ins)> {
   let summary = "N-d max pooling (ONNX MaxPool)";
   let description = [{
     Maximum over each window of the spatial dimensions of an
     `N x C x D1 x ... x Dk` input (ONNX `MaxPool`, output `Y` only). Padding
-    never wins the maximum. With `ceil_mode` the output size rounds up, but a
-    window never starts in the end padding. Pads must be smaller than the
-    kernel.
+    never wins the maximum; integer inputs are allowed (ONNX opset 12).
+    With `ceil_mode` the output size rounds up, but a window never starts in
+    the end padding. Pads must be smaller than the kernel.
 
     Example:
 
@@ -161,7 +161,8 @@ def TG_MaxPoolOp : TG_PoolOp<"max_pool", (ins)> {
   }];
 }
 
-def TG_AvgPoolOp : TG_PoolOp<"avg_pool", (ins UnitAttr:$count_include_pad)> {
+def TG_AvgPoolOp : TG_PoolOp<"avg_pool", TG_FloatTensor,
+                             (ins UnitAttr:$count_include_pad)> {
   let summary = "N-d average pooling (ONNX AveragePool)";
   let description = [{
     Mean over each window of the spatial dimensions of an

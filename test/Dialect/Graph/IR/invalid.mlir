@@ -26,7 +26,7 @@ func.func @element_types(%a: tensor<3xf32>, %b: tensor<3xf16>) {
 // -----
 
 func.func @bool_arithmetic(%a: tensor<3xi1>) {
-  // expected-error @+1 {{'tg.add' op operand #0 must be statically shaped tensor}}
+  // expected-error @+1 {{'tg.add' op operand #0 must be static tensor of float or integer, but got 'tensor<3xi1>'}}
   %0 = "tg.add"(%a, %a) : (tensor<3xi1>, tensor<3xi1>) -> tensor<3xi1>
   return
 }
@@ -34,7 +34,7 @@ func.func @bool_arithmetic(%a: tensor<3xi1>) {
 // -----
 
 func.func @float_only(%a: tensor<3xi32>) {
-  // expected-error @+1 {{'tg.sigmoid' op operand #0 must be statically shaped tensor of 16-bit float or bfloat16 type or 32-bit float or 64-bit float values}}
+  // expected-error @+1 {{'tg.sigmoid' op operand #0 must be static tensor of f16, bf16, f32 or f64, but got 'tensor<3xi32>'}}
   %0 = tg.sigmoid %a : tensor<3xi32>
   return
 }
@@ -532,7 +532,7 @@ func.func @gather_axis(%x: tensor<4x10xf32>, %i: tensor<3xi64>) {
 // -----
 
 func.func @gather_index_type(%x: tensor<4x10xf32>, %i: tensor<3xf32>) {
-  // expected-error @+1 {{'tg.gather' op operand #1 must be statically shaped tensor of 32-bit signless integer or 64-bit signless integer values}}
+  // expected-error @+1 {{'tg.gather' op operand #1 must be static tensor of i32 or i64, but got 'tensor<3xf32>'}}
   %0 = "tg.gather"(%x, %i) {axis = 0 : i64} : (tensor<4x10xf32>, tensor<3xf32>) -> tensor<3x10xf32>
   return
 }
@@ -764,7 +764,7 @@ func.func @split_total(%x: tensor<2x3xf32>) {
 // -----
 
 func.func @constant_type() {
-  // expected-error @+1 {{'tg.constant' op result #0 must be statically shaped tensor}}
+  // expected-error @+1 {{'tg.constant' op result #0 must be static tensor of float, integer or i1, but got 'tensor<2xi128>'}}
   %0 = tg.constant dense<1> : tensor<2xi128>
   return
 }

@@ -277,3 +277,12 @@ func.func @shape_ops(%x: tensor<1x64x1x1xf32>, %v: tensor<3x1xf32>, %m: tensor<8
   return %0, %1, %2, %3, %4, %5#0, %5#1, %6 : tensor<2x3x4xf32>, tensor<2x3xf32>, tensor<1x64xf32>, tensor<1x8x4x1xf32>,
       tensor<1x64xf32>, tensor<1x16x1x1xf32>, tensor<1x48x1x1xf32>, tensor<2x3xi1>
 }
+
+// -----
+
+// CHECK-LABEL: func.func @integer_max_pool
+func.func @integer_max_pool(%x: tensor<1x2x5xui8>) -> tensor<1x2x3xui8> {
+  // CHECK: tg.max_pool %{{.+}} kernel = [2] strides = [2] pads = [1, 1] dilations = [1] : tensor<1x2x5xui8>
+  %0 = tg.max_pool %x kernel = [2] strides = [2] pads = [1, 1] dilations = [1] : tensor<1x2x5xui8>
+  return %0 : tensor<1x2x3xui8>
+}
