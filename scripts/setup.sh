@@ -12,6 +12,9 @@ PACKAGES=(
   libmlir-22-dev mlir-22-tools         # MLIR headers, libMLIR.so, mlir-tblgen
   libgtest-dev                         # test/Unit
   python3                              # lit
+  libonnx-dev libprotobuf-dev protobuf-compiler   # lib/Import/ONNX, tessera-run
+  libonnx-testdata                     # ONNX node tests (test/Integration)
+  python3-onnx python3-numpy           # test models and scripts (Debian's python3)
 )
 
 die() { echo "setup: error: $*" >&2; exit 1; }

@@ -7,6 +7,7 @@
 
 #include "dialects/Graph/IR/GraphDialect.h"
 #include "dialects/Graph/Transforms/Passes.h"
+#include "passes/Conversion/Passes.h"
 #include "mlir/IR/DialectRegistry.h"
 #include "mlir/InitAllDialects.h"
 #include "mlir/InitAllExtensions.h"
@@ -16,6 +17,7 @@
 int main(int argc, char **argv) {
   mlir::registerAllPasses();
   tessera::tg::registerGraphPasses();
+  tessera::registerConversionPasses();
 
   mlir::DialectRegistry registry;
   mlir::registerAllDialects(registry);

@@ -1,0 +1,31 @@
+//===- Patterns.h - pattern groups of the tg lowering ------------*- C++ -*-===//
+
+#ifndef TESSERA_CONVERSION_GRAPHTOLINALG_PATTERNS_H
+#define TESSERA_CONVERSION_GRAPHTOLINALG_PATTERNS_H
+
+namespace mlir {
+class RewritePatternSet;
+class TypeConverter;
+} // namespace mlir
+
+namespace tessera::lowering {
+
+/// Constants, unary, binary, compare, where, cast and expand.
+void populateElementwiseLoweringPatterns(const mlir::TypeConverter &converter,
+                                         mlir::RewritePatternSet &patterns);
+
+/// matmul, conv, conv_transpose and pooling.
+void populateContractionLoweringPatterns(const mlir::TypeConverter &converter,
+                                         mlir::RewritePatternSet &patterns);
+
+/// Reductions, softmax, batch_norm and layer_norm.
+void populateReductionLoweringPatterns(const mlir::TypeConverter &converter,
+                                       mlir::RewritePatternSet &patterns);
+
+/// Reshape-like ops, transpose, concat, slice, gather, pad, split, resize.
+void populateDataMovementLoweringPatterns(const mlir::TypeConverter &converter,
+                                          mlir::RewritePatternSet &patterns);
+
+} // namespace tessera::lowering
+
+#endif // TESSERA_CONVERSION_GRAPHTOLINALG_PATTERNS_H
