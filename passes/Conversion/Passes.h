@@ -1,4 +1,5 @@
-//===- Passes.h - Tessera conversion passes ----------------------*- C++ -*-===//
+//===- Passes.h - Tessera conversion passes ----------------------*- C++
+//-*-===//
 
 #ifndef TESSERA_CONVERSION_PASSES_H
 #define TESSERA_CONVERSION_PASSES_H

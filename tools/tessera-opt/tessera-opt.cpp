@@ -7,17 +7,19 @@
 
 #include "dialects/Graph/IR/GraphDialect.h"
 #include "dialects/Graph/Transforms/Passes.h"
-#include "passes/Conversion/Passes.h"
 #include "mlir/IR/DialectRegistry.h"
 #include "mlir/InitAllDialects.h"
 #include "mlir/InitAllExtensions.h"
 #include "mlir/InitAllPasses.h"
 #include "mlir/Tools/mlir-opt/MlirOptMain.h"
+#include "passes/Conversion/Passes.h"
+#include "passes/Transforms/Passes.h"
 
 int main(int argc, char **argv) {
   mlir::registerAllPasses();
   tessera::tg::registerGraphPasses();
   tessera::registerConversionPasses();
+  tessera::registerTransformsPasses();
 
   mlir::DialectRegistry registry;
   mlir::registerAllDialects(registry);

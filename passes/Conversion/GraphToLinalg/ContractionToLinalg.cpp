@@ -34,7 +34,8 @@ struct MatMulLowering : OpConversionPattern<tg::MatMulOp> {
                   ConversionPatternRewriter &rewriter) const override {
     Location loc = op.getLoc();
     Kind kind = kindOf(getElementTypeOrSelf(op.getType()));
-    RankedTensorType resultType = convertedType(*getTypeConverter(), op.getType());
+    RankedTensorType resultType =
+        convertedType(*getTypeConverter(), op.getType());
     Value lhs = adaptor.getLhs(), rhs = adaptor.getRhs();
     auto lhsType = cast<RankedTensorType>(lhs.getType());
     auto rhsType = cast<RankedTensorType>(rhs.getType());
@@ -42,8 +43,8 @@ struct MatMulLowering : OpConversionPattern<tg::MatMulOp> {
     Value init = filledTensor(rewriter, loc, resultType, zero);
     if (lhsType.getRank() == 2 && rhsType.getRank() == 2) {
       rewriter.replaceOp(op, linalg::MatmulOp::create(rewriter, loc,
-                                                       ValueRange{lhs, rhs},
-                                                       ValueRange{init})
+                                                      ValueRange{lhs, rhs},
+                                                      ValueRange{init})
                                  .getResult(0));
       return success();
     }
@@ -75,7 +76,8 @@ struct MatMulLowering : OpConversionPattern<tg::MatMulOp> {
     SmallVector<AffineMap> maps{
         AffineMap::get(rank + 1, 0, lhsExprs, context),
         AffineMap::get(rank + 1, 0, rhsExprs, context),
-        AffineMap::getMultiDimIdentityMap(rank + 1, context).getMajorSubMap(rank)};
+        AffineMap::getMultiDimIdentityMap(rank + 1, context)
+            .getMajorSubMap(rank)};
     SmallVector<utils::IteratorType> iterators(rank,
                                                utils::IteratorType::parallel);
     iterators.push_back(utils::IteratorType::reduction);
@@ -84,7 +86,8 @@ struct MatMulLowering : OpConversionPattern<tg::MatMulOp> {
         ValueRange{init}, maps, iterators,
         [&](OpBuilder &b, Location l, ValueRange args) {
           linalg::YieldOp::create(
-              b, l, add(b, l, kind, args[2], mul(b, l, kind, args[0], args[1])));
+              b, l,
+              add(b, l, kind, args[2], mul(b, l, kind, args[0], args[1])));
         });
     rewriter.replaceOp(op, generic.getResult(0));
     return success();
@@ -133,8 +136,8 @@ Value mergeDims(OpBuilder &b, Location loc, Value value, int64_t dim) {
 
 /// The convolution core: input N x G x Cg x P..., weight G x Mg x Cg x K...,
 /// accumulating into `init` N x G x Mg x O...
-Value convolve(OpBuilder &b, Location loc, Kind kind, Value input,
-               Value weight, Value init, ArrayRef<int64_t> strides,
+Value convolve(OpBuilder &b, Location loc, Kind kind, Value input, Value weight,
+               Value init, ArrayRef<int64_t> strides,
                ArrayRef<int64_t> dilations) {
   auto initType = cast<RankedTensorType>(init.getType());
   int64_t spatial = initType.getRank() - 3;
@@ -161,9 +164,9 @@ Value convolve(OpBuilder &b, Location loc, Kind kind, Value input,
              b, loc, TypeRange{initType}, ValueRange{input, weight},
              ValueRange{init}, maps, iterators,
              [&](OpBuilder &nb, Location l, ValueRange args) {
-               linalg::YieldOp::create(
-                   nb, l,
-                   add(nb, l, kind, args[2], mul(nb, l, kind, args[0], args[1])));
+               linalg::YieldOp::create(nb, l,
+                                       add(nb, l, kind, args[2],
+                                           mul(nb, l, kind, args[0], args[1])));
              })
       .getResult(0);
 }
@@ -210,7 +213,8 @@ struct ConvLowering : OpConversionPattern<tg::ConvOp> {
   matchAndRewrite(tg::ConvOp op, OpAdaptor adaptor,
                   ConversionPatternRewriter &rewriter) const override {
     Location loc = op.getLoc();
-    RankedTensorType resultType = convertedType(*getTypeConverter(), op.getType());
+    RankedTensorType resultType =
+        convertedType(*getTypeConverter(), op.getType());
     Type elementType = resultType.getElementType();
     int64_t groups = op.getGroup();
     Value zero = scalarConstant(rewriter, loc, elementType, 0);
@@ -234,14 +238,16 @@ struct ConvTransposeLowering : OpConversionPattern<tg::ConvTransposeOp> {
   matchAndRewrite(tg::ConvTransposeOp op, OpAdaptor adaptor,
                   ConversionPatternRewriter &rewriter) const override {
     Location loc = op.getLoc();
-    RankedTensorType resultType = convertedType(*getTypeConverter(), op.getType());
+    RankedTensorType resultType =
+        convertedType(*getTypeConverter(), op.getType());
     Type elementType = resultType.getElementType();
     auto inputType = cast<RankedTensorType>(adaptor.getInput().getType());
     auto weightType = cast<RankedTensorType>(adaptor.getWeight().getType());
     int64_t groups = op.getGroup();
     int64_t spatial = inputType.getRank() - 2;
     ArrayRef<int64_t> strides = op.getStrides(), dilations = op.getDilations(),
-                      pads = op.getPads(), outputPadding = op.getOutputPadding();
+                      pads = op.getPads(),
+                      outputPadding = op.getOutputPadding();
     Value zero = scalarConstant(rewriter, loc, elementType, 0);
 
     // 1. Insert stride - 1 zeros between input elements.
@@ -332,10 +338,9 @@ Value padForPool(OpBuilder &b, Location loc, PoolOp op, Value input,
 
 /// Reduces each window of `padded` (N x C x P...) into `init` (N x C x O...).
 template <typename PoolOp>
-Value poolWindows(OpBuilder &b, Location loc, PoolOp op, Value padded,
-                  Value init,
-                  function_ref<Value(OpBuilder &, Location, Value, Value)>
-                      combine) {
+Value poolWindows(
+    OpBuilder &b, Location loc, PoolOp op, Value padded, Value init,
+    function_ref<Value(OpBuilder &, Location, Value, Value)> combine) {
   auto initType = cast<RankedTensorType>(init.getType());
   int64_t spatial = initType.getRank() - 2;
   int64_t loops = 2 + 2 * spatial;
@@ -344,7 +349,8 @@ Value poolWindows(OpBuilder &b, Location loc, PoolOp op, Value padded,
                                      b.getAffineDimExpr(1)},
       windowExprs, outputExprs{b.getAffineDimExpr(0), b.getAffineDimExpr(1)};
   for (int64_t i = 0; i < spatial; ++i) {
-    AffineExpr o = b.getAffineDimExpr(2 + i), k = b.getAffineDimExpr(2 + spatial + i);
+    AffineExpr o = b.getAffineDimExpr(2 + i),
+               k = b.getAffineDimExpr(2 + spatial + i);
     inputExprs.push_back(o * op.getStrides()[i] + k * op.getDilations()[i]);
     windowExprs.push_back(k);
     outputExprs.push_back(o);
@@ -374,7 +380,8 @@ struct MaxPoolLowering : OpConversionPattern<tg::MaxPoolOp> {
   matchAndRewrite(tg::MaxPoolOp op, OpAdaptor adaptor,
                   ConversionPatternRewriter &rewriter) const override {
     Location loc = op.getLoc();
-    RankedTensorType resultType = convertedType(*getTypeConverter(), op.getType());
+    RankedTensorType resultType =
+        convertedType(*getTypeConverter(), op.getType());
     Type elementType = resultType.getElementType();
     Kind kind = kindOf(getElementTypeOrSelf(op.getType()));
     Value lowest = extremeConstant(rewriter, loc, elementType, kind, false);
@@ -418,17 +425,18 @@ struct AvgPoolLowering : OpConversionPattern<tg::AvgPoolOp> {
   matchAndRewrite(tg::AvgPoolOp op, OpAdaptor adaptor,
                   ConversionPatternRewriter &rewriter) const override {
     Location loc = op.getLoc();
-    RankedTensorType resultType = convertedType(*getTypeConverter(), op.getType());
+    RankedTensorType resultType =
+        convertedType(*getTypeConverter(), op.getType());
     Type elementType = resultType.getElementType();
     auto inputType = cast<RankedTensorType>(adaptor.getInput().getType());
     Value zero = scalarConstant(rewriter, loc, elementType, 0);
     Value padded =
         padForPool(rewriter, loc, op, adaptor.getInput(), resultType, zero);
-    Value sums = poolWindows(
-        rewriter, loc, op, padded, filledTensor(rewriter, loc, resultType, zero),
-        [&](OpBuilder &b, Location l, Value acc, Value x) {
-          return arith::AddFOp::create(b, l, acc, x);
-        });
+    Value sums = poolWindows(rewriter, loc, op, padded,
+                             filledTensor(rewriter, loc, resultType, zero),
+                             [&](OpBuilder &b, Location l, Value acc, Value x) {
+                               return arith::AddFOp::create(b, l, acc, x);
+                             });
 
     // Divisors over the spatial output shape, as a constant.
     int64_t spatial = resultType.getRank() - 2;

@@ -42,8 +42,8 @@ struct TransposeLowering : OpConversionPattern<tg::TransposeOp> {
     RankedTensorType type = convertedType(*getTypeConverter(), op.getType());
     Value init = emptyTensor(rewriter, op.getLoc(), type);
     rewriter.replaceOp(op, linalg::TransposeOp::create(rewriter, op.getLoc(),
-                                                        adaptor.getInput(), init,
-                                                        op.getPerm())
+                                                       adaptor.getInput(), init,
+                                                       op.getPerm())
                                ->getResult(0));
     return success();
   }
@@ -61,7 +61,8 @@ struct ConcatLowering : OpConversionPattern<tg::ConcatOp> {
     int64_t axis = op.getAxis(), offset = 0;
     for (Value input : adaptor.getInputs()) {
       auto inputType = cast<RankedTensorType>(input.getType());
-      SmallVector<int64_t> offsets(type.getRank(), 0), strides(type.getRank(), 1);
+      SmallVector<int64_t> offsets(type.getRank(), 0),
+          strides(type.getRank(), 1);
       offsets[axis] = offset;
       result = insertSlice(rewriter, loc, input, result, offsets, strides);
       offset += inputType.getDimSize(axis);
@@ -81,11 +82,16 @@ struct SplitLowering : OpConversionPattern<tg::SplitOp> {
     int64_t axis = op.getAxis(), offset = 0;
     SmallVector<Value> results;
     for (Value result : op.getResults()) {
-      RankedTensorType type = convertedType(*getTypeConverter(), result.getType());
-      SmallVector<int64_t> offsets(type.getRank(), 0), strides(type.getRank(), 1);
+      RankedTensorType type =
+          convertedType(*getTypeConverter(), result.getType());
+      SmallVector<int64_t> offsets(type.getRank(), 0),
+          strides(type.getRank(), 1);
       offsets[axis] = offset;
-      results.push_back(extractSlice(rewriter, loc, adaptor.getInput(), offsets,
-                                     type.getShape(), strides));
+      // An empty part reads nothing (and its offset may equal the size).
+      results.push_back(type.getNumElements() == 0
+                            ? emptyTensor(rewriter, loc, type)
+                            : extractSlice(rewriter, loc, adaptor.getInput(),
+                                           offsets, type.getShape(), strides));
       offset += type.getDimSize(axis);
     }
     rewriter.replaceOp(op, results);
@@ -95,12 +101,12 @@ struct SplitLowering : OpConversionPattern<tg::SplitOp> {
 
 /// A linalg.generic over `type` whose body computes the source indices from
 /// the result indices (and the optional inputs' elements) and reads `source`.
-Value gatherGeneric(
-    OpBuilder &b, Location loc, RankedTensorType type, Value source,
-    ValueRange inputs, ArrayRef<AffineMap> inputMaps,
-    function_ref<SmallVector<Value>(OpBuilder &, Location, ValueRange,
-                                    ArrayRef<Value>)>
-        sourceIndices) {
+Value gatherGeneric(OpBuilder &b, Location loc, RankedTensorType type,
+                    Value source, ValueRange inputs,
+                    ArrayRef<AffineMap> inputMaps,
+                    function_ref<SmallVector<Value>(
+                        OpBuilder &, Location, ValueRange, ArrayRef<Value>)>
+                        sourceIndices) {
   SmallVector<AffineMap> maps(inputMaps);
   maps.push_back(b.getMultiDimIdentityMap(type.getRank()));
   SmallVector<utils::IteratorType> iterators(type.getRank(),
@@ -116,7 +122,8 @@ Value gatherGeneric(
                    sourceIndices(nb, l, args.drop_back(), resultIndices);
                linalg::YieldOp::create(
                    nb, l,
-                   tensor::ExtractOp::create(nb, l, source, indices).getResult());
+                   tensor::ExtractOp::create(nb, l, source, indices)
+                       .getResult());
              })
       .getResult(0);
 }
@@ -137,18 +144,18 @@ struct SliceLowering : OpConversionPattern<tg::SliceOp> {
       return success();
     }
     rewriter.replaceOp(
-        op, gatherGeneric(rewriter, loc, type, adaptor.getInput(), {}, {},
-                          [&](OpBuilder &b, Location l, ValueRange,
-                              ArrayRef<Value> result) {
-                            SmallVector<Value> indices;
-                            for (size_t d = 0; d < result.size(); ++d)
-                              indices.push_back(arith::AddIOp::create(
-                                  b, l, indexConstant(b, l, offsets[d]),
-                                  arith::MulIOp::create(
-                                      b, l, result[d],
-                                      indexConstant(b, l, steps[d]))));
-                            return indices;
-                          }));
+        op,
+        gatherGeneric(
+            rewriter, loc, type, adaptor.getInput(), {}, {},
+            [&](OpBuilder &b, Location l, ValueRange, ArrayRef<Value> result) {
+              SmallVector<Value> indices;
+              for (size_t d = 0; d < result.size(); ++d)
+                indices.push_back(arith::AddIOp::create(
+                    b, l, indexConstant(b, l, offsets[d]),
+                    arith::MulIOp::create(b, l, result[d],
+                                          indexConstant(b, l, steps[d]))));
+              return indices;
+            }));
     return success();
   }
 };
@@ -171,29 +178,28 @@ struct GatherLowering : OpConversionPattern<tg::GatherOp> {
         AffineMap::get(type.getRank(), 0, indexExprs, rewriter.getContext());
     int64_t extent = dataType.getDimSize(axis);
     rewriter.replaceOp(
-        op, gatherGeneric(
-                rewriter, loc, type, adaptor.getData(),
-                ValueRange{adaptor.getIndices()}, {indicesMap},
-                [&](OpBuilder &b, Location l, ValueRange args,
-                    ArrayRef<Value> result) {
-                  // Negative indices count from the end.
-                  Value index = arith::IndexCastOp::create(
-                      b, l, b.getIndexType(), args[0]);
-                  Value zero = indexConstant(b, l, 0);
-                  Value negative = arith::CmpIOp::create(
-                      b, l, arith::CmpIPredicate::slt, index, zero);
-                  index = arith::SelectOp::create(
-                      b, l, negative,
-                      arith::AddIOp::create(b, l, index,
-                                            indexConstant(b, l, extent)),
-                      index);
-                  SmallVector<Value> indices(result.begin(),
-                                             result.begin() + axis);
-                  indices.push_back(index);
-                  indices.append(result.begin() + axis + indicesRank,
-                                 result.end());
-                  return indices;
-                }));
+        op,
+        gatherGeneric(
+            rewriter, loc, type, adaptor.getData(),
+            ValueRange{adaptor.getIndices()}, {indicesMap},
+            [&](OpBuilder &b, Location l, ValueRange args,
+                ArrayRef<Value> result) {
+              // Negative indices count from the end.
+              Value index =
+                  arith::IndexCastOp::create(b, l, b.getIndexType(), args[0]);
+              Value zero = indexConstant(b, l, 0);
+              Value negative = arith::CmpIOp::create(
+                  b, l, arith::CmpIPredicate::slt, index, zero);
+              index = arith::SelectOp::create(
+                  b, l, negative,
+                  arith::AddIOp::create(b, l, index,
+                                        indexConstant(b, l, extent)),
+                  index);
+              SmallVector<Value> indices(result.begin(), result.begin() + axis);
+              indices.push_back(index);
+              indices.append(result.begin() + axis + indicesRank, result.end());
+              return indices;
+            }));
     return success();
   }
 };
@@ -209,18 +215,21 @@ struct PadLowering : OpConversionPattern<tg::PadOp> {
     Type elementType = type.getElementType();
     int64_t rank = type.getRank();
     ArrayRef<int64_t> pads = op.getPads();
-    SmallVector<int64_t> low(pads.take_front(rank)), high(pads.drop_front(rank));
+    SmallVector<int64_t> low(pads.take_front(rank)),
+        high(pads.drop_front(rank));
     if (op.getMode() == tg::PadMode::constant) {
       Value value = scalarConstant(rewriter, loc, elementType, 0);
       if (auto attr = op.getValueAttr()) {
         if (auto i = dyn_cast<IntegerAttr>(attr))
           value = arith::ConstantOp::create(
-              rewriter, loc, rewriter.getIntegerAttr(elementType, i.getValue()));
+              rewriter, loc,
+              rewriter.getIntegerAttr(elementType, i.getValue()));
         else
-          value = arith::ConstantOp::create(rewriter, loc, cast<TypedAttr>(attr));
+          value =
+              arith::ConstantOp::create(rewriter, loc, cast<TypedAttr>(attr));
       }
-      rewriter.replaceOp(op, padConstant(rewriter, loc, adaptor.getInput(), low,
-                                         high, value));
+      rewriter.replaceOp(
+          op, padConstant(rewriter, loc, adaptor.getInput(), low, high, value));
       return success();
     }
     // Crop the negative pads first, then index the rest by mode.
@@ -235,39 +244,39 @@ struct PadLowering : OpConversionPattern<tg::PadOp> {
     auto sourceType = cast<RankedTensorType>(source.getType());
     tg::PadMode mode = op.getMode();
     rewriter.replaceOp(
-        op, gatherGeneric(
-                rewriter, loc, type, source, {}, {},
-                [&](OpBuilder &b, Location l, ValueRange,
-                    ArrayRef<Value> result) {
-                  SmallVector<Value> indices;
-                  for (int64_t d = 0; d < rank; ++d) {
-                    int64_t n = sourceType.getDimSize(d);
-                    Value zero = indexConstant(b, l, 0);
-                    Value last = indexConstant(b, l, n - 1);
-                    Value i = arith::SubIOp::create(b, l, result[d],
-                                                    indexConstant(b, l, low[d]));
-                    if (mode == tg::PadMode::edge) {
-                      i = arith::MaxSIOp::create(b, l, i, zero);
-                      i = arith::MinSIOp::create(b, l, i, last);
-                    } else if (mode == tg::PadMode::reflect) {
-                      // -i before the start, 2 (n - 1) - i past the end.
-                      Value neg = arith::SubIOp::create(b, l, zero, i);
-                      i = arith::MaxSIOp::create(b, l, i, neg);
-                      Value mirrored = arith::SubIOp::create(
-                          b, l, indexConstant(b, l, 2 * (n - 1)), i);
-                      i = arith::MinSIOp::create(b, l, i, mirrored);
-                    } else {
-                      Value size = indexConstant(b, l, n);
-                      i = arith::RemSIOp::create(
-                          b, l,
-                          arith::AddIOp::create(
-                              b, l, arith::RemSIOp::create(b, l, i, size), size),
-                          size);
-                    }
-                    indices.push_back(i);
-                  }
-                  return indices;
-                }));
+        op,
+        gatherGeneric(
+            rewriter, loc, type, source, {}, {},
+            [&](OpBuilder &b, Location l, ValueRange, ArrayRef<Value> result) {
+              SmallVector<Value> indices;
+              for (int64_t d = 0; d < rank; ++d) {
+                int64_t n = sourceType.getDimSize(d);
+                Value zero = indexConstant(b, l, 0);
+                Value last = indexConstant(b, l, n - 1);
+                Value i = arith::SubIOp::create(b, l, result[d],
+                                                indexConstant(b, l, low[d]));
+                if (mode == tg::PadMode::edge) {
+                  i = arith::MaxSIOp::create(b, l, i, zero);
+                  i = arith::MinSIOp::create(b, l, i, last);
+                } else if (mode == tg::PadMode::reflect) {
+                  // -i before the start, 2 (n - 1) - i past the end.
+                  Value neg = arith::SubIOp::create(b, l, zero, i);
+                  i = arith::MaxSIOp::create(b, l, i, neg);
+                  Value mirrored = arith::SubIOp::create(
+                      b, l, indexConstant(b, l, 2 * (n - 1)), i);
+                  i = arith::MinSIOp::create(b, l, i, mirrored);
+                } else {
+                  Value size = indexConstant(b, l, n);
+                  i = arith::RemSIOp::create(
+                      b, l,
+                      arith::AddIOp::create(
+                          b, l, arith::RemSIOp::create(b, l, i, size), size),
+                      size);
+                }
+                indices.push_back(i);
+              }
+              return indices;
+            }));
     return success();
   }
 };
@@ -276,10 +285,9 @@ struct PadLowering : OpConversionPattern<tg::PadOp> {
 
 void tessera::lowering::populateDataMovementLoweringPatterns(
     const TypeConverter &converter, RewritePatternSet &patterns) {
-  patterns.add<ReshapeLikeLowering<tg::ReshapeOp>,
-               ReshapeLikeLowering<tg::SqueezeOp>,
-               ReshapeLikeLowering<tg::UnsqueezeOp>,
-               ReshapeLikeLowering<tg::FlattenOp>, TransposeLowering,
-               ConcatLowering, SplitLowering, SliceLowering, GatherLowering,
-               PadLowering>(converter, patterns.getContext());
+  patterns.add<
+      ReshapeLikeLowering<tg::ReshapeOp>, ReshapeLikeLowering<tg::SqueezeOp>,
+      ReshapeLikeLowering<tg::UnsqueezeOp>, ReshapeLikeLowering<tg::FlattenOp>,
+      TransposeLowering, ConcatLowering, SplitLowering, SliceLowering,
+      GatherLowering, PadLowering>(converter, patterns.getContext());
 }

@@ -21,7 +21,9 @@ namespace tg = tessera::tg;
 
 namespace {
 
-Kind kindOfValue(Value tgValue) { return kindOf(getElementTypeOrSelf(tgValue)); }
+Kind kindOfValue(Value tgValue) {
+  return kindOf(getElementTypeOrSelf(tgValue));
+}
 
 Value constantLike(OpBuilder &b, Location loc, Value like, double v) {
   return scalarConstant(b, loc, like.getType(), v);
@@ -48,7 +50,8 @@ Value scalar(tg::ReluOp op, OpBuilder &b, Location loc, ValueRange args) {
 Value scalar(tg::SigmoidOp, OpBuilder &b, Location loc, ValueRange args) {
   Value one = constantLike(b, loc, args[0], 1.0);
   Value e = math::ExpOp::create(b, loc, arith::NegFOp::create(b, loc, args[0]));
-  return arith::DivFOp::create(b, loc, one, arith::AddFOp::create(b, loc, one, e));
+  return arith::DivFOp::create(b, loc, one,
+                               arith::AddFOp::create(b, loc, one, e));
 }
 Value scalar(tg::TanhOp, OpBuilder &b, Location loc, ValueRange args) {
   return math::TanhOp::create(b, loc, args[0]);
@@ -113,7 +116,8 @@ Value scalar(tg::GeluOp op, OpBuilder &b, Location loc, ValueRange args) {
   Value inner;
   if (op.getApproximateTanh()) {
     // tanh(sqrt(2 / pi) * (x + 0.044715 x^3))
-    Value cube = arith::MulFOp::create(b, loc, x, arith::MulFOp::create(b, loc, x, x));
+    Value cube =
+        arith::MulFOp::create(b, loc, x, arith::MulFOp::create(b, loc, x, x));
     Value poly = arith::AddFOp::create(
         b, loc, x,
         arith::MulFOp::create(b, loc, cube, constantLike(b, loc, x, 0.044715)));
@@ -123,7 +127,8 @@ Value scalar(tg::GeluOp op, OpBuilder &b, Location loc, ValueRange args) {
                               constantLike(b, loc, x, std::sqrt(2.0 / M_PI))));
   } else {
     inner = math::ErfOp::create(
-        b, loc, arith::MulFOp::create(b, loc, x, constantLike(b, loc, x, M_SQRT1_2)));
+        b, loc,
+        arith::MulFOp::create(b, loc, x, constantLike(b, loc, x, M_SQRT1_2)));
   }
   Value half = arith::MulFOp::create(b, loc, x, constantLike(b, loc, x, 0.5));
   return arith::MulFOp::create(
@@ -138,8 +143,9 @@ Value scalar(tg::ClipOp op, OpBuilder &b, Location loc, ValueRange args) {
     if (kind == Kind::Float)
       return arith::CmpFOp::create(b, loc, arith::CmpFPredicate::OLT, l, r);
     return arith::CmpIOp::create(b, loc,
-                                 kind == Kind::Signed ? arith::CmpIPredicate::slt
-                                                      : arith::CmpIPredicate::ult,
+                                 kind == Kind::Signed
+                                     ? arith::CmpIPredicate::slt
+                                     : arith::CmpIPredicate::ult,
                                  l, r);
   };
   auto bound = [&](Attribute attr) -> Value {
@@ -202,18 +208,30 @@ Value scalar(tg::CompareOp op, OpBuilder &b, Location loc, ValueRange args) {
   if (kind == Kind::Float) {
     arith::CmpFPredicate p;
     switch (predicate) {
-    case tg::ComparePredicate::eq: p = arith::CmpFPredicate::OEQ; break;
-    case tg::ComparePredicate::lt: p = arith::CmpFPredicate::OLT; break;
-    case tg::ComparePredicate::le: p = arith::CmpFPredicate::OLE; break;
-    case tg::ComparePredicate::gt: p = arith::CmpFPredicate::OGT; break;
-    case tg::ComparePredicate::ge: p = arith::CmpFPredicate::OGE; break;
+    case tg::ComparePredicate::eq:
+      p = arith::CmpFPredicate::OEQ;
+      break;
+    case tg::ComparePredicate::lt:
+      p = arith::CmpFPredicate::OLT;
+      break;
+    case tg::ComparePredicate::le:
+      p = arith::CmpFPredicate::OLE;
+      break;
+    case tg::ComparePredicate::gt:
+      p = arith::CmpFPredicate::OGT;
+      break;
+    case tg::ComparePredicate::ge:
+      p = arith::CmpFPredicate::OGE;
+      break;
     }
     return arith::CmpFOp::create(b, loc, p, args[0], args[1]);
   }
   bool isSigned = kind == Kind::Signed;
   arith::CmpIPredicate p;
   switch (predicate) {
-  case tg::ComparePredicate::eq: p = arith::CmpIPredicate::eq; break;
+  case tg::ComparePredicate::eq:
+    p = arith::CmpIPredicate::eq;
+    break;
   case tg::ComparePredicate::lt:
     p = isSigned ? arith::CmpIPredicate::slt : arith::CmpIPredicate::ult;
     break;
@@ -253,11 +271,11 @@ struct ElementwiseLowering : OpConversionPattern<OpTy> {
                   ConversionPatternRewriter &rewriter) const override {
     RankedTensorType resultType =
         convertedType(*this->getTypeConverter(), op.getType());
-    Value result = broadcastMap(
-        rewriter, op.getLoc(), resultType, adaptor.getOperands(),
-        [&](OpBuilder &b, Location loc, ValueRange args) {
-          return scalar(op, b, loc, args);
-        });
+    Value result =
+        broadcastMap(rewriter, op.getLoc(), resultType, adaptor.getOperands(),
+                     [&](OpBuilder &b, Location loc, ValueRange args) {
+                       return scalar(op, b, loc, args);
+                     });
     rewriter.replaceOp(op, result);
     return success();
   }
@@ -278,7 +296,8 @@ struct ConstantLowering : OpConversionPattern<tg::ConstantOp> {
       else if (auto resource = dyn_cast<DenseResourceElementsAttr>(value))
         value = DenseResourceElementsAttr::get(type, resource.getRawHandle());
       else
-        return rewriter.notifyMatchFailure(op, "unsupported elements attribute");
+        return rewriter.notifyMatchFailure(op,
+                                           "unsupported elements attribute");
     }
     rewriter.replaceOpWithNewOp<arith::ConstantOp>(op, type, value);
     return success();
@@ -289,22 +308,22 @@ struct ConstantLowering : OpConversionPattern<tg::ConstantOp> {
 
 void tessera::lowering::populateElementwiseLoweringPatterns(
     const TypeConverter &converter, RewritePatternSet &patterns) {
-  patterns.add<
-      ConstantLowering, ElementwiseLowering<tg::ReluOp>,
-      ElementwiseLowering<tg::SigmoidOp>, ElementwiseLowering<tg::TanhOp>,
-      ElementwiseLowering<tg::ExpOp>, ElementwiseLowering<tg::LogOp>,
-      ElementwiseLowering<tg::SqrtOp>, ElementwiseLowering<tg::ErfOp>,
-      ElementwiseLowering<tg::AbsOp>, ElementwiseLowering<tg::NegOp>,
-      ElementwiseLowering<tg::FloorOp>, ElementwiseLowering<tg::CeilOp>,
-      ElementwiseLowering<tg::ReciprocalOp>,
-      ElementwiseLowering<tg::HardSigmoidOp>,
-      ElementwiseLowering<tg::HardSwishOp>,
-      ElementwiseLowering<tg::LeakyReluOp>, ElementwiseLowering<tg::GeluOp>,
-      ElementwiseLowering<tg::ClipOp>, ElementwiseLowering<tg::AddOp>,
-      ElementwiseLowering<tg::SubOp>, ElementwiseLowering<tg::MulOp>,
-      ElementwiseLowering<tg::DivOp>, ElementwiseLowering<tg::MaxOp>,
-      ElementwiseLowering<tg::MinOp>, ElementwiseLowering<tg::PowOp>,
-      ElementwiseLowering<tg::CompareOp>, ElementwiseLowering<tg::WhereOp>,
-      ElementwiseLowering<tg::CastOp>, ElementwiseLowering<tg::ExpandOp>>(
-      converter, patterns.getContext());
+  patterns
+      .add<ConstantLowering, ElementwiseLowering<tg::ReluOp>,
+           ElementwiseLowering<tg::SigmoidOp>, ElementwiseLowering<tg::TanhOp>,
+           ElementwiseLowering<tg::ExpOp>, ElementwiseLowering<tg::LogOp>,
+           ElementwiseLowering<tg::SqrtOp>, ElementwiseLowering<tg::ErfOp>,
+           ElementwiseLowering<tg::AbsOp>, ElementwiseLowering<tg::NegOp>,
+           ElementwiseLowering<tg::FloorOp>, ElementwiseLowering<tg::CeilOp>,
+           ElementwiseLowering<tg::ReciprocalOp>,
+           ElementwiseLowering<tg::HardSigmoidOp>,
+           ElementwiseLowering<tg::HardSwishOp>,
+           ElementwiseLowering<tg::LeakyReluOp>,
+           ElementwiseLowering<tg::GeluOp>, ElementwiseLowering<tg::ClipOp>,
+           ElementwiseLowering<tg::AddOp>, ElementwiseLowering<tg::SubOp>,
+           ElementwiseLowering<tg::MulOp>, ElementwiseLowering<tg::DivOp>,
+           ElementwiseLowering<tg::MaxOp>, ElementwiseLowering<tg::MinOp>,
+           ElementwiseLowering<tg::PowOp>, ElementwiseLowering<tg::CompareOp>,
+           ElementwiseLowering<tg::WhereOp>, ElementwiseLowering<tg::CastOp>,
+           ElementwiseLowering<tg::ExpandOp>>(converter, patterns.getContext());
 }

@@ -140,7 +140,8 @@ Value reshape(OpBuilder &b, Location loc, Value input,
     // Collapse to 1-D (or to rank 0 when the result is a scalar).
     SmallVector<ReassociationIndices> groups;
     if (inputType.getRank() > 0 && resultType.getRank() > 0)
-      groups.push_back(llvm::to_vector(llvm::seq<int64_t>(0, inputType.getRank())));
+      groups.push_back(
+          llvm::to_vector(llvm::seq<int64_t>(0, inputType.getRank())));
     if (resultType.getRank() == 0 || inputType.getRank() == 0) {
       // Through rank 0: all dimensions are 1, reassociation is empty.
       if (inputType.getRank() > 0)
@@ -196,9 +197,8 @@ Value padConstant(OpBuilder &b, Location loc, Value input,
 
 static SmallVector<OpFoldResult> foldResults(OpBuilder &b,
                                              ArrayRef<int64_t> values) {
-  return llvm::map_to_vector(values, [&](int64_t v) -> OpFoldResult {
-    return b.getIndexAttr(v);
-  });
+  return llvm::map_to_vector(
+      values, [&](int64_t v) -> OpFoldResult { return b.getIndexAttr(v); });
 }
 
 Value extractSlice(OpBuilder &b, Location loc, Value source,
@@ -212,10 +212,9 @@ Value extractSlice(OpBuilder &b, Location loc, Value source,
 Value insertSlice(OpBuilder &b, Location loc, Value source, Value dest,
                   ArrayRef<int64_t> offsets, ArrayRef<int64_t> strides) {
   auto sizes = cast<RankedTensorType>(source.getType()).getShape();
-  return tensor::InsertSliceOp::create(b, loc, source, dest,
-                                       foldResults(b, offsets),
-                                       foldResults(b, sizes),
-                                       foldResults(b, strides));
+  return tensor::InsertSliceOp::create(
+      b, loc, source, dest, foldResults(b, offsets), foldResults(b, sizes),
+      foldResults(b, strides));
 }
 
 Value add(OpBuilder &b, Location loc, Kind kind, Value x, Value y) {
@@ -260,12 +259,10 @@ Value minimum(OpBuilder &b, Location loc, Kind kind, Value x, Value y) {
   return arith::MinUIOp::create(b, loc, x, y);
 }
 
-Value castScalar(OpBuilder &b, Location loc, Value value, Type from,
-                 Type to) {
+Value castScalar(OpBuilder &b, Location loc, Value value, Type from, Type to) {
   Kind fromKind = kindOf(from), toKind = kindOf(to);
-  Type target = isa<FloatType>(to)
-                    ? to
-                    : b.getIntegerType(to.getIntOrFloatBitWidth());
+  Type target =
+      isa<FloatType>(to) ? to : b.getIntegerType(to.getIntOrFloatBitWidth());
   if (toKind == Kind::Bool) {
     if (fromKind == Kind::Float)
       return arith::CmpFOp::create(b, loc, arith::CmpFPredicate::UNE, value,

@@ -1,4 +1,5 @@
-//===- LoweringUtils.h - shared pieces of the tg lowering --------*- C++ -*-===//
+//===- LoweringUtils.h - shared pieces of the tg lowering --------*- C++
+//-*-===//
 //
 // Private to passes/Conversion/GraphToLinalg: builders for the three
 // primitives (broadcasting elementwise maps, reductions, index computations)
@@ -27,8 +28,7 @@ using mlir::ValueRange;
 
 /// Builds the scalar body of an elementwise map from the block arguments of
 /// the inputs (the output argument is not passed).
-using ScalarBody =
-    llvm::function_ref<Value(OpBuilder &, Location, ValueRange)>;
+using ScalarBody = llvm::function_ref<Value(OpBuilder &, Location, ValueRange)>;
 
 /// Element kinds that decide which arith op to use. `tgType` is the element
 /// type the value had in tg (unsigned types survive only there).
@@ -65,15 +65,16 @@ mlir::AffineMap broadcastMap(mlir::MLIRContext *context,
 
 /// linalg.generic over the iteration space of `resultType` (all parallel),
 /// reading `inputs` with numpy broadcasting.
-Value broadcastMap(OpBuilder &b, Location loc, mlir::RankedTensorType resultType,
-                   ValueRange inputs, ScalarBody body);
+Value broadcastMap(OpBuilder &b, Location loc,
+                   mlir::RankedTensorType resultType, ValueRange inputs,
+                   ScalarBody body);
 
 /// linalg.generic reducing `input` over `axes` into the shape without them,
 /// starting from `init` and combining with `combine(accumulator, element)`.
-Value reduce(OpBuilder &b, Location loc, Value input,
-             llvm::ArrayRef<int64_t> axes, Value init,
-             llvm::function_ref<Value(OpBuilder &, Location, Value, Value)>
-                 combine);
+Value reduce(
+    OpBuilder &b, Location loc, Value input, llvm::ArrayRef<int64_t> axes,
+    Value init,
+    llvm::function_ref<Value(OpBuilder &, Location, Value, Value)> combine);
 
 /// Reshapes a tensor with static shapes through collapse/expand.
 Value reshape(OpBuilder &b, Location loc, Value input,

@@ -1,4 +1,5 @@
-//===- Patterns.h - pattern groups of the tg lowering ------------*- C++ -*-===//
+//===- Patterns.h - pattern groups of the tg lowering ------------*- C++
+//-*-===//
 
 #ifndef TESSERA_CONVERSION_GRAPHTOLINALG_PATTERNS_H
 #define TESSERA_CONVERSION_GRAPHTOLINALG_PATTERNS_H

@@ -42,8 +42,8 @@ int64_t reducedCount(RankedTensorType type, ArrayRef<int64_t> axes) {
 /// x / count, elementwise.
 Value divideBy(OpBuilder &b, Location loc, Kind kind, Value x, int64_t count) {
   auto type = cast<RankedTensorType>(x.getType());
-  Value divisor = scalarConstant(b, loc, type.getElementType(),
-                                 static_cast<double>(count));
+  Value divisor =
+      scalarConstant(b, loc, type.getElementType(), static_cast<double>(count));
   return broadcastMap(b, loc, type, ValueRange{x},
                       [&](OpBuilder &nb, Location l, ValueRange args) {
                         return div(nb, l, kind, args[0], divisor);
@@ -53,8 +53,8 @@ Value divideBy(OpBuilder &b, Location loc, Kind kind, Value x, int64_t count) {
 enum class Reduction { Sum, Mean, Max, Min, Prod };
 
 /// The reduction of `input` (tg element kind `kind`) into `resultType`.
-Value lowerReduction(OpBuilder &b, Location loc, Reduction reduction,
-                     Kind kind, Value input, ArrayRef<int64_t> axes,
+Value lowerReduction(OpBuilder &b, Location loc, Reduction reduction, Kind kind,
+                     Value input, ArrayRef<int64_t> axes,
                      RankedTensorType resultType) {
   if (axes.empty())
     return input;
@@ -90,9 +90,9 @@ Value lowerReduction(OpBuilder &b, Location loc, Reduction reduction,
   }
   Value result = reduce(b, loc, input, axes, init, combine);
   if (reduction == Reduction::Mean)
-    result = divideBy(
-        b, loc, kind, result,
-        reducedCount(cast<RankedTensorType>(input.getType()), axes));
+    result =
+        divideBy(b, loc, kind, result,
+                 reducedCount(cast<RankedTensorType>(input.getType()), axes));
   return reshape(b, loc, result, resultType);
 }
 
@@ -104,10 +104,11 @@ struct ReduceLowering : OpConversionPattern<OpTy> {
   matchAndRewrite(OpTy op, typename OpTy::Adaptor adaptor,
                   ConversionPatternRewriter &rewriter) const override {
     rewriter.replaceOp(
-        op, lowerReduction(rewriter, op.getLoc(), R,
-                           kindOf(getElementTypeOrSelf(op.getInput())),
-                           adaptor.getInput(), op.getAxes(),
-                           convertedType(*this->getTypeConverter(), op.getType())));
+        op,
+        lowerReduction(rewriter, op.getLoc(), R,
+                       kindOf(getElementTypeOrSelf(op.getInput())),
+                       adaptor.getInput(), op.getAxes(),
+                       convertedType(*this->getTypeConverter(), op.getType())));
     return success();
   }
 };
@@ -122,9 +123,9 @@ struct GlobalPoolLowering : OpConversionPattern<OpTy> {
     int64_t rank = op.getInput().getType().getRank();
     SmallVector<int64_t> axes = llvm::to_vector(llvm::seq<int64_t>(2, rank));
     rewriter.replaceOp(
-        op, lowerReduction(rewriter, op.getLoc(), R, Kind::Float,
-                           adaptor.getInput(), axes,
-                           convertedType(*this->getTypeConverter(), op.getType())));
+        op, lowerReduction(
+                rewriter, op.getLoc(), R, Kind::Float, adaptor.getInput(), axes,
+                convertedType(*this->getTypeConverter(), op.getType())));
     return success();
   }
 };
@@ -147,34 +148,34 @@ struct SoftmaxLowering : OpConversionPattern<OpTy> {
         [](OpBuilder &b, Location l, Value a, Value v) {
           return arith::MaximumFOp::create(b, l, a, v);
         });
-    Value shifted = broadcastMap(rewriter, loc, type, ValueRange{x, max},
-                                 [](OpBuilder &b, Location l, ValueRange args) {
-                                   return arith::SubFOp::create(b, l, args[0],
-                                                                args[1]);
-                                 });
+    Value shifted =
+        broadcastMap(rewriter, loc, type, ValueRange{x, max},
+                     [](OpBuilder &b, Location l, ValueRange args) {
+                       return arith::SubFOp::create(b, l, args[0], args[1]);
+                     });
     Value exps = broadcastMap(rewriter, loc, type, ValueRange{shifted},
                               [](OpBuilder &b, Location l, ValueRange args) {
                                 return math::ExpOp::create(b, l, args[0]);
                               });
-    Value sum = reduceKeepDims(
-        rewriter, loc, exps, {axis}, scalarConstant(rewriter, loc, elementType, 0),
-        [](OpBuilder &b, Location l, Value a, Value v) {
-          return arith::AddFOp::create(b, l, a, v);
-        });
+    Value sum = reduceKeepDims(rewriter, loc, exps, {axis},
+                               scalarConstant(rewriter, loc, elementType, 0),
+                               [](OpBuilder &b, Location l, Value a, Value v) {
+                                 return arith::AddFOp::create(b, l, a, v);
+                               });
     Value result;
     if (Log)
-      result = broadcastMap(
-          rewriter, loc, type, ValueRange{shifted, sum},
-          [](OpBuilder &b, Location l, ValueRange args) {
-            return arith::SubFOp::create(b, l, args[0],
-                                         math::LogOp::create(b, l, args[1]));
-          });
+      result =
+          broadcastMap(rewriter, loc, type, ValueRange{shifted, sum},
+                       [](OpBuilder &b, Location l, ValueRange args) {
+                         return arith::SubFOp::create(
+                             b, l, args[0], math::LogOp::create(b, l, args[1]));
+                       });
     else
-      result = broadcastMap(rewriter, loc, type, ValueRange{exps, sum},
-                            [](OpBuilder &b, Location l, ValueRange args) {
-                              return arith::DivFOp::create(b, l, args[0],
-                                                           args[1]);
-                            });
+      result =
+          broadcastMap(rewriter, loc, type, ValueRange{exps, sum},
+                       [](OpBuilder &b, Location l, ValueRange args) {
+                         return arith::DivFOp::create(b, l, args[0], args[1]);
+                       });
     rewriter.replaceOp(op, result);
     return success();
   }
@@ -193,15 +194,17 @@ struct BatchNormLowering : OpConversionPattern<tg::BatchNormOp> {
     Value epsilon = scalarConstant(rewriter, loc, elementType,
                                    op.getEpsilon().convertToDouble());
     // a = scale / sqrt(var + eps), b = bias - mean * a, per channel.
-    Value a = broadcastMap(
-        rewriter, loc, paramType, ValueRange{adaptor.getScale(), adaptor.getVar()},
-        [&](OpBuilder &b, Location l, ValueRange args) {
-          Value s = math::SqrtOp::create(
-              b, l, arith::AddFOp::create(b, l, args[1], epsilon));
-          return arith::DivFOp::create(b, l, args[0], s);
-        });
+    Value a =
+        broadcastMap(rewriter, loc, paramType,
+                     ValueRange{adaptor.getScale(), adaptor.getVar()},
+                     [&](OpBuilder &b, Location l, ValueRange args) {
+                       Value s = math::SqrtOp::create(
+                           b, l, arith::AddFOp::create(b, l, args[1], epsilon));
+                       return arith::DivFOp::create(b, l, args[0], s);
+                     });
     Value shift = broadcastMap(
-        rewriter, loc, paramType, ValueRange{adaptor.getBias(), adaptor.getMean(), a},
+        rewriter, loc, paramType,
+        ValueRange{adaptor.getBias(), adaptor.getMean(), a},
         [](OpBuilder &b, Location l, ValueRange args) {
           return arith::SubFOp::create(
               b, l, args[0], arith::MulFOp::create(b, l, args[1], args[2]));
@@ -213,13 +216,13 @@ struct BatchNormLowering : OpConversionPattern<tg::BatchNormOp> {
     Value scale = reshape(rewriter, loc, a, channelType);
     Value offset = reshape(rewriter, loc, shift, channelType);
     rewriter.replaceOp(
-        op, broadcastMap(rewriter, loc, type,
-                         ValueRange{adaptor.getInput(), scale, offset},
-                         [](OpBuilder &b, Location l, ValueRange args) {
-                           return arith::AddFOp::create(
-                               b, l, arith::MulFOp::create(b, l, args[0], args[1]),
-                               args[2]);
-                         }));
+        op,
+        broadcastMap(
+            rewriter, loc, type, ValueRange{adaptor.getInput(), scale, offset},
+            [](OpBuilder &b, Location l, ValueRange args) {
+              return arith::AddFOp::create(
+                  b, l, arith::MulFOp::create(b, l, args[0], args[1]), args[2]);
+            }));
     return success();
   }
 };
@@ -241,39 +244,41 @@ struct LayerNormLowering : OpConversionPattern<tg::LayerNormOp> {
     auto sum = [](OpBuilder &b, Location l, Value a, Value v) -> Value {
       return arith::AddFOp::create(b, l, a, v);
     };
-    Value mean = divideBy(rewriter, loc, Kind::Float,
-                          reduceKeepDims(rewriter, loc, x, axes, zero, sum), count);
-    Value centered = broadcastMap(rewriter, loc, type, ValueRange{x, mean},
-                                  [](OpBuilder &b, Location l, ValueRange args) {
-                                    return arith::SubFOp::create(b, l, args[0],
-                                                                 args[1]);
-                                  });
-    Value squares = broadcastMap(rewriter, loc, type, ValueRange{centered},
-                                 [](OpBuilder &b, Location l, ValueRange args) {
-                                   return arith::MulFOp::create(b, l, args[0],
-                                                                args[0]);
-                                 });
-    Value variance =
+    Value mean =
         divideBy(rewriter, loc, Kind::Float,
-                 reduceKeepDims(rewriter, loc, squares, axes, zero, sum), count);
+                 reduceKeepDims(rewriter, loc, x, axes, zero, sum), count);
+    Value centered =
+        broadcastMap(rewriter, loc, type, ValueRange{x, mean},
+                     [](OpBuilder &b, Location l, ValueRange args) {
+                       return arith::SubFOp::create(b, l, args[0], args[1]);
+                     });
+    Value squares =
+        broadcastMap(rewriter, loc, type, ValueRange{centered},
+                     [](OpBuilder &b, Location l, ValueRange args) {
+                       return arith::MulFOp::create(b, l, args[0], args[0]);
+                     });
+    Value variance = divideBy(
+        rewriter, loc, Kind::Float,
+        reduceKeepDims(rewriter, loc, squares, axes, zero, sum), count);
     Value epsilon = scalarConstant(rewriter, loc, elementType,
                                    op.getEpsilon().convertToDouble());
     SmallVector<Value> inputs{centered, variance, adaptor.getScale()};
     if (adaptor.getBias())
       inputs.push_back(adaptor.getBias());
     rewriter.replaceOp(
-        op, broadcastMap(
-                rewriter, loc, type, inputs,
-                [&](OpBuilder &b, Location l, ValueRange args) {
-                  Value deviation = math::SqrtOp::create(
-                      b, l, arith::AddFOp::create(b, l, args[1], epsilon));
-                  Value y = arith::MulFOp::create(
-                      b, l, arith::DivFOp::create(b, l, args[0], deviation),
-                      args[2]);
-                  return args.size() > 3
-                             ? arith::AddFOp::create(b, l, y, args[3]).getResult()
-                             : y;
-                }));
+        op,
+        broadcastMap(
+            rewriter, loc, type, inputs,
+            [&](OpBuilder &b, Location l, ValueRange args) {
+              Value deviation = math::SqrtOp::create(
+                  b, l, arith::AddFOp::create(b, l, args[1], epsilon));
+              Value y = arith::MulFOp::create(
+                  b, l, arith::DivFOp::create(b, l, args[0], deviation),
+                  args[2]);
+              return args.size() > 3
+                         ? arith::AddFOp::create(b, l, y, args[3]).getResult()
+                         : y;
+            }));
     return success();
   }
 };

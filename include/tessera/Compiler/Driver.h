@@ -1,0 +1,59 @@
+//===- Driver.h - compile a model into an artifact ---------------*- C++
+//-*-===//
+//
+// The driver behind tessera-compile (and the Python module): import, graph
+// passes, lowering, LLVM, emission. Every stage can be the last one and be
+// printed.
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef TESSERA_COMPILER_DRIVER_H
+#define TESSERA_COMPILER_DRIVER_H
+
+#include "tessera/Import/ONNX.h"
+
+#include <string>
+
+namespace llvm {
+class raw_ostream;
+} // namespace llvm
+
+namespace tessera {
+
+enum class EmitStage {
+  Graph,    ///< tg after graph passes (MLIR text)
+  Linalg,   ///< linalg on tensors (MLIR text)
+  LLVMIR,   ///< optimised LLVM IR (text)
+  Assembly, ///< target assembly
+  Object,   ///< <prefix>.o and <prefix>.h
+  Library,  ///< <prefix>.o, <prefix>.so and <prefix>.h
+};
+
+struct CompileOptions {
+  /// An .onnx model, or an .mlir file holding one tg function.
+  std::string inputPath;
+  /// Output files are <outputPrefix>.o/.so/.h.
+  std::string outputPrefix;
+  OnnxImportOptions import;
+  /// Target triple ("" for the host) and CPU ("native", "" for generic).
+  std::string triple;
+  std::string cpu = "native";
+  int optLevel = 2;
+  EmitStage emit = EmitStage::Library;
+  /// Print each stage's wall time to the output stream.
+  bool timing = false;
+  /// C symbol prefix; defaults to the output file name.
+  std::string name;
+};
+
+/// Compiles per `options`; text stages and timings go to `out`. On failure
+/// returns false with a one-line `error`.
+bool compileModel(const CompileOptions &options, llvm::raw_ostream &out,
+                  std::string &error);
+
+/// Parses "tg", "linalg", "llvm", "asm", "obj", "lib".
+bool parseEmitStage(const std::string &text, EmitStage &stage);
+
+} // namespace tessera
+
+#endif // TESSERA_COMPILER_DRIVER_H

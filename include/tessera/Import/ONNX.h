@@ -1,0 +1,42 @@
+//===- ONNX.h - importing ONNX models into the tg dialect --------*- C++
+//-*-===//
+
+#ifndef TESSERA_IMPORT_ONNX_H
+#define TESSERA_IMPORT_ONNX_H
+
+#include <cstdint>
+#include <map>
+#include <string>
+#include <vector>
+
+namespace mlir {
+class MLIRContext;
+class ModuleOp;
+template <typename OpTy> class OwningOpRef;
+} // namespace mlir
+
+namespace tessera {
+
+struct OnnxImportOptions {
+  /// Shapes for graph inputs, overriding (and required for) symbolic dims.
+  std::map<std::string, std::vector<int64_t>> inputShapes;
+  /// Graph inputs that become constants, read from TensorProto (.pb) files.
+  std::map<std::string, std::string> frozenInputs;
+  /// Name of the function the graph becomes.
+  std::string functionName = "main";
+};
+
+/// Imports the ONNX model at `path` as a module with one function of `tg`
+/// ops. On failure returns null and sets `error` to one line naming the file,
+/// the node (name, op type, domain, opset) and what is wrong.
+mlir::OwningOpRef<mlir::ModuleOp>
+importOnnxFile(mlir::MLIRContext &context, const std::string &path,
+               const OnnxImportOptions &options, std::string &error);
+
+/// Parses "NAME=1x3x48x192" into `options`; returns an error message or "".
+std::string parseInputShape(const std::string &spec,
+                            OnnxImportOptions &options);
+
+} // namespace tessera
+
+#endif // TESSERA_IMPORT_ONNX_H

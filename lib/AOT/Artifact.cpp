@@ -1,0 +1,250 @@
+//===- Artifact.cpp - the compiled model an application links -------------===//
+
+#include "lib/AOT/Artifact.h"
+
+#include "llvm/IR/Constants.h"
+#include "llvm/IR/GlobalAlias.h"
+#include "llvm/IR/IRBuilder.h"
+#include "llvm/IR/Module.h"
+#include "llvm/Support/Program.h"
+#include "llvm/TargetParser/Host.h"
+#include "llvm/TargetParser/Triple.h"
+
+#include <cctype>
+#include <sstream>
+
+using namespace llvm;
+
+std::string tessera::cIdentifier(const std::string &text) {
+  std::string id;
+  for (char c : text)
+    id += std::isalnum(static_cast<unsigned char>(c)) ? c : '_';
+  if (id.empty() || std::isdigit(static_cast<unsigned char>(id[0])))
+    id = "_" + id;
+  return id;
+}
+
+const char *tessera::cElementType(int32_t dtype) {
+  switch (dtype) {
+  case 1:
+    return "float";
+  case 2:
+    return "uint8_t";
+  case 3:
+    return "int8_t";
+  case 4:
+    return "uint16_t";
+  case 5:
+    return "int16_t";
+  case 6:
+    return "int32_t";
+  case 7:
+    return "int64_t";
+  case 9:
+    return "bool";
+  case 10:
+    return "uint16_t /* f16 */";
+  case 11:
+    return "double";
+  case 12:
+    return "uint32_t";
+  case 13:
+    return "uint64_t";
+  case 16:
+    return "uint16_t /* bf16 */";
+  }
+  return "void";
+}
+
+bool tessera::addModelDescriptor(Module &module,
+                                 const ModelSignature &signature,
+                                 const std::string &kernel,
+                                 std::string &error) {
+  LLVMContext &context = module.getContext();
+  Function *kernelFn = module.getFunction(kernel);
+  size_t buffers = signature.inputs.size() + signature.outputs.size() + 1;
+  if (!kernelFn || kernelFn->arg_size() != buffers) {
+    error = "internal: kernel '" + kernel + "' with " +
+            std::to_string(buffers) + " pointer arguments not found";
+    return false;
+  }
+  kernelFn->setLinkage(GlobalValue::InternalLinkage);
+  const std::string &name = signature.name;
+  Type *ptr = PointerType::get(context, 0);
+  Type *i32 = Type::getInt32Ty(context), *i64 = Type::getInt64Ty(context);
+
+  // void <name>_entry(void **buffers): unpack and call the kernel.
+  auto *entryType = FunctionType::get(Type::getVoidTy(context), {ptr}, false);
+  Function *entry = Function::Create(entryType, GlobalValue::InternalLinkage,
+                                     name + "_entry", module);
+  IRBuilder<> b(BasicBlock::Create(context, "entry", entry));
+  SmallVector<Value *> args;
+  for (size_t i = 0; i < buffers; ++i)
+    args.push_back(b.CreateLoad(
+        ptr, b.CreateConstInBoundsGEP1_64(ptr, entry->getArg(0), i)));
+  b.CreateCall(kernelFn, args);
+  b.CreateRetVoid();
+
+  auto privateConstant = [&](Constant *init, const std::string &symbol) {
+    return new GlobalVariable(module, init->getType(), /*isConstant=*/true,
+                              GlobalValue::PrivateLinkage, init, symbol);
+  };
+  auto *descType = StructType::get(context, {ptr, i32, i32, ptr});
+  auto describe = [&](const std::vector<TensorSignature> &tensors,
+                      const std::string &kind) -> Constant * {
+    SmallVector<Constant *> descs;
+    for (auto [index, tensor] : llvm::enumerate(tensors)) {
+      std::string prefix = name + "_" + kind + std::to_string(index);
+      Constant *tensorName = privateConstant(
+          ConstantDataArray::getString(context, tensor.name), prefix + "_name");
+      SmallVector<uint64_t> dims(tensor.dims.begin(), tensor.dims.end());
+      Constant *dimsArray =
+          dims.empty()
+              ? ConstantPointerNull::get(cast<PointerType>(ptr))
+              : static_cast<Constant *>(privateConstant(
+                    ConstantDataArray::get(context, dims), prefix + "_dims"));
+      descs.push_back(ConstantStruct::get(
+          descType, {tensorName, ConstantInt::get(i32, tensor.dtype),
+                     ConstantInt::get(i32, tensor.dims.size()), dimsArray}));
+    }
+    return privateConstant(
+        ConstantArray::get(ArrayType::get(descType, descs.size()), descs),
+        name + "_" + kind + "s");
+  };
+  auto *modelType =
+      StructType::get(context, {i32, i32, ptr, i32, i32, ptr, ptr, i64, ptr});
+  Constant *modelName = privateConstant(
+      ConstantDataArray::getString(context, name), name + "_name");
+  Constant *model = ConstantStruct::get(
+      modelType, {ConstantInt::get(i32, 1), ConstantInt::get(i32, 0), modelName,
+                  ConstantInt::get(i32, signature.inputs.size()),
+                  ConstantInt::get(i32, signature.outputs.size()),
+                  describe(signature.inputs, "input"),
+                  describe(signature.outputs, "output"),
+                  ConstantInt::get(i64, signature.workspaceSize), entry});
+  auto *global =
+      new GlobalVariable(module, modelType, /*isConstant=*/true,
+                         GlobalValue::ExternalLinkage, model, name + "_model");
+  global->setAlignment(Align(8));
+  GlobalAlias::create(modelType, 0, GlobalValue::WeakAnyLinkage,
+                      "tessera_default_model", global, &module);
+  return true;
+}
+
+std::string tessera::renderHeader(const ModelSignature &signature,
+                                  const std::string &source) {
+  const std::string &name = signature.name;
+  std::string guard;
+  for (char c : name)
+    guard += static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+  guard += "_TESSERA_H";
+  std::ostringstream os;
+  auto shape = [](const TensorSignature &t) {
+    std::string s = "[";
+    for (size_t i = 0; i < t.dims.size(); ++i)
+      s += (i ? ", " : "") + std::to_string(t.dims[i]);
+    return s + "]";
+  };
+  os << "/* Generated by tessera-compile from " << source
+     << ". Do not edit. */\n"
+     << "#ifndef " << guard << "\n#define " << guard << "\n\n"
+     << "#include <stdbool.h>\n#include <stdint.h>\n\n"
+     << "#include \"tessera/runtime.h\"\n\n"
+     << "#ifdef __cplusplus\nextern \"C\" {\n#endif\n\n"
+     << "/* Model '" << name << "'.\n";
+  for (auto [i, t] : llvm::enumerate(signature.inputs))
+    os << " *   input  " << i << " \"" << t.name
+       << "\": " << cElementType(t.dtype) << " " << shape(t) << "\n";
+  for (auto [i, t] : llvm::enumerate(signature.outputs))
+    os << " *   output " << i << " \"" << t.name
+       << "\": " << cElementType(t.dtype) << " " << shape(t) << "\n";
+  os << " *   workspace: " << signature.workspaceSize
+     << " bytes, allocated once per session\n */\n"
+     << "extern const tessera_model_t " << name << "_model;\n\n";
+  auto emitDims = [&](const std::vector<TensorSignature> &tensors,
+                      const char *kind) {
+    for (auto [i, t] : llvm::enumerate(tensors)) {
+      os << "#define " << guard.substr(0, guard.size() - 10) << "_" << kind << i
+         << "_RANK " << t.dims.size() << "\n";
+      os << "#define " << guard.substr(0, guard.size() - 10) << "_" << kind << i
+         << "_ELEMENTS " <<
+          [&] {
+            int64_t n = 1;
+            for (int64_t d : t.dims)
+              n *= d;
+            return n;
+          }()
+         << "\n";
+    }
+  };
+  emitDims(signature.inputs, "INPUT");
+  emitDims(signature.outputs, "OUTPUT");
+  os << "\n/* Runs the model in `session` (created from &" << name
+     << "_model); the runtime checks every shape and dtype. */\n"
+     << "static inline tessera_status_t " << name
+     << "_run(tessera_session_t *session";
+  for (const TensorSignature &t : signature.inputs)
+    os << ",\n    const " << cElementType(t.dtype) << " *"
+       << cIdentifier(t.name);
+  for (const TensorSignature &t : signature.outputs)
+    os << ",\n    " << cElementType(t.dtype) << " *out_" << cIdentifier(t.name);
+  os << ") {\n";
+  auto tensors = [&](const std::vector<TensorSignature> &list, const char *kind,
+                     const char *prefix) {
+    for (auto [i, t] : llvm::enumerate(list)) {
+      os << "  static const int64_t " << kind << i << "_dims[] = {";
+      for (size_t d = 0; d < t.dims.size(); ++d)
+        os << (d ? ", " : "") << t.dims[d];
+      if (t.dims.empty())
+        os << "0";
+      os << "};\n";
+    }
+    os << "  tessera_tensor_t " << kind << "s[] = {\n";
+    for (auto [i, t] : llvm::enumerate(list))
+      os << "    {" << t.dtype << ", " << t.dims.size() << ", " << kind << i
+         << "_dims, (void *)" << prefix << cIdentifier(t.name) << "},\n";
+    os << "  };\n";
+  };
+  tensors(signature.inputs, "input", "");
+  tensors(signature.outputs, "output", "out_");
+  os << "  return tessera_session_run(session, inputs, "
+     << signature.inputs.size() << ", outputs, " << signature.outputs.size()
+     << ");\n}\n\n"
+     << "#ifdef __cplusplus\n} /* extern \"C\" */\n#endif\n\n#endif /* "
+     << guard << " */\n";
+  return os.str();
+}
+
+bool tessera::linkSharedLibrary(const std::string &object,
+                                const std::string &output,
+                                const std::string &triple, std::string &error) {
+  Triple target(triple.empty() ? sys::getDefaultTargetTriple()
+                               : Triple::normalize(triple));
+  bool cross =
+      target.getArch() != Triple(sys::getDefaultTargetTriple()).getArch();
+  SmallVector<std::string> candidates;
+  if (cross)
+    candidates = {target.getArchName().str() + "-linux-gnu-gcc"};
+  else
+    candidates = {"cc", "clang-22", "gcc", "clang"};
+  std::string driver;
+  for (const std::string &candidate : candidates)
+    if (auto found = sys::findProgramByName(candidate)) {
+      driver = *found;
+      break;
+    }
+  if (driver.empty()) {
+    error = "no C compiler driver (" + candidates.front() + ") found to link " +
+            output + "; the object file is complete";
+    return false;
+  }
+  SmallVector<StringRef> args{driver, "-shared", "-o", output, object, "-lm"};
+  std::string message;
+  int rc = sys::ExecuteAndWait(driver, args, std::nullopt, {}, 0, 0, &message);
+  if (rc != 0) {
+    error = "linking " + output + " with " + driver + " failed" +
+            (message.empty() ? "" : ": " + message);
+    return false;
+  }
+  return true;
+}

@@ -1,0 +1,61 @@
+//===- Artifact.h - the compiled model an application links ------*- C++
+//-*-===//
+//
+// An artifact is an object file holding the kernel, its weights and a
+// tessera_model_t descriptor (runtime/include/tessera/runtime.h), a shared
+// library made from it, and a C header declaring the descriptor and a typed
+// run function.
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef TESSERA_AOT_ARTIFACT_H
+#define TESSERA_AOT_ARTIFACT_H
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+namespace llvm {
+class Module;
+} // namespace llvm
+
+namespace tessera {
+
+struct TensorSignature {
+  std::string name;
+  int32_t dtype = 0; // tessera_dtype_t (ONNX numbering)
+  std::vector<int64_t> dims;
+};
+
+struct ModelSignature {
+  /// C identifier prefix of every symbol (`<name>_model`, `<name>_run`).
+  std::string name;
+  std::vector<TensorSignature> inputs, outputs;
+  uint64_t workspaceSize = 0;
+};
+
+/// Adds `<name>_entry(void **buffers)` calling `kernel`, the descriptor
+/// `<name>_model` and the weak alias `tessera_default_model` (for tools that
+/// load a model library without knowing its name). The kernel becomes
+/// internal.
+bool addModelDescriptor(llvm::Module &module, const ModelSignature &signature,
+                        const std::string &kernel, std::string &error);
+
+/// The C header of the artifact.
+std::string renderHeader(const ModelSignature &signature,
+                         const std::string &source);
+
+/// Links `object` into the shared library `output` with the system C
+/// compiler driver (`cc`, or `<triple>-gcc` for a cross target).
+bool linkSharedLibrary(const std::string &object, const std::string &output,
+                       const std::string &triple, std::string &error);
+
+/// A valid C identifier made from `text`.
+std::string cIdentifier(const std::string &text);
+
+/// The C element type of a tessera dtype ("float", "int64_t", …).
+const char *cElementType(int32_t dtype);
+
+} // namespace tessera
+
+#endif // TESSERA_AOT_ARTIFACT_H

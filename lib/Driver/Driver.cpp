@@ -1,0 +1,312 @@
+//===- Driver.cpp - compile a model into an artifact ----------------------===//
+
+#include "tessera/Compiler/Driver.h"
+
+#include "dialects/Graph/IR/GraphDialect.h"
+#include "lib/AOT/Artifact.h"
+#include "lib/Target/CPU/CPUTarget.h"
+#include "passes/Pipelines/CPUPipeline.h"
+
+#include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "mlir/Dialect/LLVMIR/LLVMDialect.h"
+#include "mlir/IR/BuiltinOps.h"
+#include "mlir/IR/Diagnostics.h"
+#include "mlir/InitAllDialects.h"
+#include "mlir/InitAllExtensions.h"
+#include "mlir/Parser/Parser.h"
+#include "mlir/Pass/PassManager.h"
+#include "mlir/Target/LLVMIR/Dialect/Builtin/BuiltinToLLVMIRTranslation.h"
+#include "mlir/Target/LLVMIR/Dialect/LLVMIR/LLVMToLLVMIRTranslation.h"
+#include "mlir/Target/LLVMIR/Export.h"
+#include "llvm/IR/LLVMContext.h"
+#include "llvm/IR/Module.h"
+#include "llvm/Support/FileSystem.h"
+#include "llvm/Support/Path.h"
+#include "llvm/Support/SourceMgr.h"
+#include "llvm/Support/raw_ostream.h"
+#include "llvm/Target/TargetMachine.h"
+
+#include <chrono>
+#include <fstream>
+
+using namespace mlir;
+
+bool tessera::parseEmitStage(const std::string &text, EmitStage &stage) {
+  static const std::pair<const char *, EmitStage> stages[] = {
+      {"tg", EmitStage::Graph},    {"linalg", EmitStage::Linalg},
+      {"llvm", EmitStage::LLVMIR}, {"asm", EmitStage::Assembly},
+      {"obj", EmitStage::Object},  {"lib", EmitStage::Library}};
+  for (const auto &[name, value] : stages)
+    if (text == name) {
+      stage = value;
+      return true;
+    }
+  return false;
+}
+
+namespace {
+
+/// ONNX data type number of an element type, 0 if none.
+int32_t dtypeOf(Type type) {
+  if (type.isF32())
+    return 1;
+  if (type.isF64())
+    return 11;
+  if (type.isF16())
+    return 10;
+  if (type.isBF16())
+    return 16;
+  if (type.isInteger(1))
+    return 9;
+  if (auto integer = dyn_cast<IntegerType>(type)) {
+    bool isUnsigned = integer.isUnsigned();
+    switch (integer.getWidth()) {
+    case 8:
+      return isUnsigned ? 2 : 3;
+    case 16:
+      return isUnsigned ? 4 : 5;
+    case 32:
+      return isUnsigned ? 12 : 6;
+    case 64:
+      return isUnsigned ? 13 : 7;
+    }
+  }
+  return 0;
+}
+
+class Compilation {
+public:
+  Compilation(const tessera::CompileOptions &options, llvm::raw_ostream &out)
+      : options(options), out(out) {}
+
+  bool run(std::string &error);
+
+private:
+  using Clock = std::chrono::steady_clock;
+  void time(const char *stage, Clock::time_point start) {
+    if (!options.timing)
+      return;
+    double ms =
+        std::chrono::duration<double, std::milli>(Clock::now() - start).count();
+    out << llvm::format("timing: %-12s %9.2f ms\n", stage, ms);
+  }
+  bool fail(std::string &error, const std::string &message) {
+    error = message;
+    return false;
+  }
+  bool runPipeline(ModuleOp module, tessera::CPUPipelineOptions::Stage stage,
+                   std::string &error);
+
+  const tessera::CompileOptions &options;
+  llvm::raw_ostream &out;
+  MLIRContext context{MLIRContext::Threading::DISABLED};
+  std::string diagnostic;
+};
+
+bool Compilation::runPipeline(ModuleOp module,
+                              tessera::CPUPipelineOptions::Stage stage,
+                              std::string &error) {
+  PassManager pm = PassManager::on<ModuleOp>(&context);
+  tessera::CPUPipelineOptions pipeline;
+  pipeline.optLevel = options.optLevel;
+  pipeline.stopAfter = stage;
+  if (failed(tessera::buildCPUPipeline(pm, pipeline, error)))
+    return false;
+  diagnostic.clear();
+  if (failed(pm.run(module)))
+    return fail(error, options.inputPath + ": compilation failed: " +
+                           (diagnostic.empty() ? "a pass failed" : diagnostic));
+  return true;
+}
+
+bool Compilation::run(std::string &error) {
+  DialectRegistry registry;
+  registerAllDialects(registry);
+  registerAllExtensions(registry);
+  registry.insert<tessera::tg::TGDialect>();
+  registerBuiltinDialectTranslation(registry);
+  registerLLVMDialectTranslation(registry);
+  context.appendDialectRegistry(registry);
+  context.loadAllAvailableDialects();
+  ScopedDiagnosticHandler handler(&context, [&](Diagnostic &diag) {
+    if (diag.getSeverity() == DiagnosticSeverity::Error && diagnostic.empty()) {
+      std::string where;
+      llvm::raw_string_ostream os(where);
+      os << diag.getLocation();
+      diagnostic = diag.str() + " (at " + where + ")";
+    }
+    return success();
+  });
+
+  // Import.
+  auto start = Clock::now();
+  OwningOpRef<ModuleOp> module;
+  StringRef extension = llvm::sys::path::extension(options.inputPath);
+  if (extension == ".mlir") {
+    module = parseSourceFile<ModuleOp>(options.inputPath, &context);
+    if (!module)
+      return fail(error, options.inputPath + ": cannot parse: " + diagnostic);
+  } else {
+    tessera::OnnxImportOptions import = options.import;
+    module = tessera::importOnnxFile(context, options.inputPath, import, error);
+    if (!module)
+      return false;
+  }
+  time("import", start);
+
+  // The one public function is the model.
+  func::FuncOp function;
+  for (auto candidate : module->getOps<func::FuncOp>())
+    if (candidate.isPublic() && !candidate.isExternal()) {
+      if (function)
+        return fail(error, options.inputPath +
+                               ": holds more than one public function");
+      function = candidate;
+    }
+  if (!function)
+    return fail(error, options.inputPath + ": holds no function to compile");
+
+  std::string name = options.name;
+  if (name.empty())
+    name = llvm::sys::path::stem(options.outputPrefix.empty()
+                                     ? options.inputPath
+                                     : options.outputPrefix)
+               .str();
+  tessera::ModelSignature signature;
+  signature.name = tessera::cIdentifier(name);
+  auto describe = [&](Type type, Attribute nameAttr,
+                      const std::string &fallback,
+                      tessera::TensorSignature &tensor) {
+    auto tensorType = dyn_cast<RankedTensorType>(type);
+    tensor.name = nameAttr ? cast<StringAttr>(nameAttr).str() : fallback;
+    if (!tensorType || !tensorType.hasStaticShape())
+      return false;
+    tensor.dtype = dtypeOf(tensorType.getElementType());
+    if (tensorType.getNumElements() == 0)
+      return false;
+    tensor.dims.assign(tensorType.getShape().begin(),
+                       tensorType.getShape().end());
+    return tensor.dtype != 0;
+  };
+  for (unsigned i = 0; i < function.getNumArguments(); ++i) {
+    tessera::TensorSignature tensor;
+    if (!describe(function.getArgument(i).getType(),
+                  function.getArgAttr(i, "tessera.name"),
+                  "input" + std::to_string(i), tensor))
+      return fail(error, options.inputPath + ": input " + std::to_string(i) +
+                             " must be a statically shaped, non-empty tensor "
+                             "of a supported element type");
+    signature.inputs.push_back(tensor);
+  }
+  for (unsigned i = 0; i < function.getNumResults(); ++i) {
+    tessera::TensorSignature tensor;
+    if (!describe(function.getResultTypes()[i],
+                  function.getResultAttr(i, "tessera.name"),
+                  "output" + std::to_string(i), tensor))
+      return fail(error, options.inputPath + ": output " + std::to_string(i) +
+                             " must be a statically shaped, non-empty tensor "
+                             "of a supported element type");
+    signature.outputs.push_back(tensor);
+  }
+  std::string kernel = signature.name + "_kernel";
+  function.setName(kernel);
+
+  using Stage = tessera::CPUPipelineOptions::Stage;
+  start = Clock::now();
+  if (!runPipeline(*module, Stage::Graph, error))
+    return false;
+  time("graph", start);
+  if (options.emit == tessera::EmitStage::Graph) {
+    module->print(out);
+    out << "\n";
+    return true;
+  }
+  start = Clock::now();
+  if (!runPipeline(*module, Stage::Linalg, error))
+    return false;
+  if (options.emit == tessera::EmitStage::Linalg) {
+    time("lowering", start);
+    module->print(out);
+    out << "\n";
+    return true;
+  }
+  if (!runPipeline(*module, Stage::LLVM, error))
+    return false;
+  time("lowering", start);
+
+  auto llvmFunction = module->lookupSymbol<LLVM::LLVMFuncOp>(kernel);
+  auto workspace =
+      llvmFunction
+          ? llvmFunction->getAttrOfType<IntegerAttr>("tessera.workspace_size")
+          : IntegerAttr();
+  if (!workspace)
+    return fail(error, "internal: the lowered kernel has no workspace size");
+  signature.workspaceSize = workspace.getInt();
+
+  // LLVM.
+  start = Clock::now();
+  llvm::LLVMContext llvmContext;
+  std::unique_ptr<llvm::Module> llvmModule =
+      translateModuleToLLVMIR(*module, llvmContext, signature.name);
+  if (!llvmModule)
+    return fail(error, options.inputPath +
+                           ": translation to LLVM IR failed: " + diagnostic);
+  if (!tessera::addModelDescriptor(*llvmModule, signature, kernel, error))
+    return false;
+  tessera::CPUTargetOptions target;
+  target.triple = options.triple;
+  target.cpu = options.cpu;
+  target.optLevel = options.optLevel;
+  std::unique_ptr<llvm::TargetMachine> machine =
+      tessera::createCPUTargetMachine(target, error);
+  if (!machine)
+    return false;
+  tessera::optimizeModule(*llvmModule, *machine, options.optLevel);
+  time("llvm", start);
+  if (options.emit == tessera::EmitStage::LLVMIR) {
+    llvmModule->print(out, nullptr);
+    return true;
+  }
+
+  // Emission.
+  start = Clock::now();
+  if (options.emit == tessera::EmitStage::Assembly) {
+    llvm::SmallString<0> buffer;
+    llvm::raw_svector_ostream stream(buffer);
+    if (!tessera::emitToStream(*llvmModule, *machine, stream, true, error))
+      return false;
+    out << buffer;
+    time("emission", start);
+    return true;
+  }
+  if (options.outputPrefix.empty())
+    return fail(error, "an output prefix (-o) is required for --emit=obj|lib");
+  llvm::StringRef directory =
+      llvm::sys::path::parent_path(options.outputPrefix);
+  if (!directory.empty())
+    if (std::error_code ec = llvm::sys::fs::create_directories(directory))
+      return fail(error,
+                  "cannot create " + directory.str() + ": " + ec.message());
+  std::string object = options.outputPrefix + ".o";
+  if (!tessera::emitCode(*llvmModule, *machine, object, false, error))
+    return false;
+  std::ofstream header(options.outputPrefix + ".h");
+  header << tessera::renderHeader(
+      signature, llvm::sys::path::filename(options.inputPath).str());
+  if (!header)
+    return fail(error, "cannot write " + options.outputPrefix + ".h");
+  header.close();
+  if (options.emit == tessera::EmitStage::Library &&
+      !tessera::linkSharedLibrary(object, options.outputPrefix + ".so",
+                                  options.triple, error))
+    return false;
+  time("emission", start);
+  return true;
+}
+
+} // namespace
+
+bool tessera::compileModel(const CompileOptions &options,
+                           llvm::raw_ostream &out, std::string &error) {
+  return Compilation(options, out).run(error);
+}

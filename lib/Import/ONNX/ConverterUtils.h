@@ -1,0 +1,166 @@
+//===- ConverterUtils.h - helpers shared by the ONNX op converters -*- C++
+//-*-===//
+
+#ifndef TESSERA_IMPORT_ONNX_CONVERTERUTILS_H
+#define TESSERA_IMPORT_ONNX_CONVERTERUTILS_H
+
+#include "lib/Import/ONNX/NodeContext.h"
+
+namespace tessera::onnx_import {
+
+/// One input, one tg op, one output.
+template <typename OpTy>
+mlir::LogicalResult
+convertUnary(NodeContext &ctx,
+             llvm::ArrayRef<mlir::NamedAttribute> attrs = {}) {
+  auto x = ctx.required(0);
+  if (mlir::failed(x))
+    return mlir::failure();
+  auto y = ctx.build<OpTy>({*x}, attrs);
+  if (mlir::failed(y))
+    return mlir::failure();
+  return ctx.setOutputs({*y});
+}
+
+/// Two inputs with broadcasting.
+template <typename OpTy>
+mlir::LogicalResult
+convertBinary(NodeContext &ctx,
+              llvm::ArrayRef<mlir::NamedAttribute> attrs = {}) {
+  auto a = ctx.required(0), b = ctx.required(1);
+  if (mlir::failed(a) || mlir::failed(b))
+    return mlir::failure();
+  auto y = ctx.build<OpTy>({*a, *b}, attrs);
+  if (mlir::failed(y))
+    return mlir::failure();
+  return ctx.setOutputs({*y});
+}
+
+/// Registrable forms (no extra attributes).
+template <typename OpTy> mlir::LogicalResult unary(NodeContext &ctx) {
+  return convertUnary<OpTy>(ctx);
+}
+template <typename OpTy> mlir::LogicalResult binary(NodeContext &ctx) {
+  return convertBinary<OpTy>(ctx);
+}
+
+/// Variadic Max/Min/Sum as a chain of binary ops.
+template <typename OpTy>
+mlir::FailureOr<mlir::Value> foldInputs(NodeContext &ctx) {
+  if (ctx.numInputs() == 0)
+    return ctx.error("expects at least one input");
+  auto acc = ctx.required(0);
+  if (mlir::failed(acc))
+    return mlir::failure();
+  mlir::Value result = *acc;
+  for (size_t i = 1; i < ctx.numInputs(); ++i) {
+    auto next = ctx.required(i);
+    if (mlir::failed(next))
+      return mlir::failure();
+    auto combined = ctx.build<OpTy>({result, *next});
+    if (mlir::failed(combined))
+      return mlir::failure();
+    result = *combined;
+  }
+  return result;
+}
+
+/// Explicit pads for a window op from `pads` / `auto_pad`, given the spatial
+/// input sizes and effective (dilated) kernel extents.
+mlir::FailureOr<llvm::SmallVector<int64_t>>
+windowPads(NodeContext &ctx, llvm::ArrayRef<int64_t> spatialDims,
+           llvm::ArrayRef<int64_t> effectiveKernel,
+           llvm::ArrayRef<int64_t> strides);
+
+/// `name` as ints with `count` entries, or `defaultValue` repeated.
+llvm::SmallVector<int64_t> intsOr(NodeContext &ctx, llvm::StringRef name,
+                                  size_t count, int64_t defaultValue);
+
+/// Softmax-like ops: opset < 13 flattens to 2-D at `axis`.
+template <typename OpTy> mlir::LogicalResult convertSoftmax(NodeContext &ctx) {
+  auto x = ctx.required(0);
+  if (mlir::failed(x))
+    return mlir::failure();
+  int64_t rank = ctx.rankOf(*x);
+  auto axis =
+      ctx.normalizeAxis(ctx.getInt("axis", ctx.opset < 13 ? 1 : -1), rank);
+  if (mlir::failed(axis))
+    return mlir::failure();
+  mlir::OpBuilder &b = ctx.builder;
+  if (ctx.opset >= 13 || *axis == rank - 1) {
+    auto y =
+        ctx.build<OpTy>({*x}, {ctx.named("axis", b.getI64IntegerAttr(*axis))});
+    if (mlir::failed(y))
+      return mlir::failure();
+    return ctx.setOutputs({*y});
+  }
+  mlir::RankedTensorType type = ctx.typeOf(*x);
+  int64_t outer = 1, inner = 1;
+  for (int64_t d = 0; d < rank; ++d)
+    (d < *axis ? outer : inner) *= type.getDimSize(d);
+  auto flat = ctx.buildTyped<tg::ReshapeOp>(
+      mlir::RankedTensorType::get({outer, inner}, type.getElementType()), {*x});
+  if (mlir::failed(flat))
+    return mlir::failure();
+  auto y =
+      ctx.build<OpTy>({*flat}, {ctx.named("axis", b.getI64IntegerAttr(1))});
+  if (mlir::failed(y))
+    return mlir::failure();
+  auto back = ctx.buildTyped<tg::ReshapeOp>(type, {*y});
+  if (mlir::failed(back))
+    return mlir::failure();
+  return ctx.setOutputs({*back});
+}
+
+/// ReduceX: axes from the attribute (old opsets) or the second input
+/// (`axesInputSince` and later), keepdims, noop_with_empty_axes.
+template <typename OpTy>
+mlir::LogicalResult convertReduce(NodeContext &ctx, int64_t axesInputSince) {
+  auto x = ctx.required(0);
+  if (mlir::failed(x))
+    return mlir::failure();
+  int64_t rank = ctx.rankOf(*x);
+  llvm::SmallVector<int64_t> axes;
+  if (ctx.opset >= axesInputSince) {
+    if (ctx.input(1)) {
+      auto given = ctx.requireConstantInts(1, "axes");
+      if (mlir::failed(given))
+        return mlir::failure();
+      axes = *given;
+    }
+  } else if (auto given = ctx.getInts("axes")) {
+    axes = *given;
+  }
+  bool keepDims = ctx.getInt("keepdims", 1) != 0;
+  if (axes.empty()) {
+    if (ctx.getInt("noop_with_empty_axes", 0))
+      return ctx.setOutputs({*x});
+    axes = llvm::to_vector(llvm::seq<int64_t>(0, rank));
+  }
+  auto normalized = ctx.normalizeAxes(axes, rank);
+  if (mlir::failed(normalized))
+    return mlir::failure();
+  llvm::SmallVector<mlir::NamedAttribute> attrs{
+      ctx.named("axes", ctx.i64s(*normalized))};
+  if (keepDims)
+    attrs.push_back(ctx.named("keepdims", ctx.builder.getUnitAttr()));
+  auto y = ctx.build<OpTy>({*x}, attrs);
+  if (mlir::failed(y))
+    return mlir::failure();
+  return ctx.setOutputs({*y});
+}
+
+/// Equal, Less, … as tg.compare.
+inline mlir::LogicalResult convertCompare(NodeContext &ctx,
+                                          tg::ComparePredicate predicate) {
+  return convertBinary<tg::CompareOp>(
+      ctx, {ctx.named("predicate", tg::ComparePredicateAttr::get(
+                                       ctx.builder.getContext(), predicate))});
+}
+
+/// MaxPool (average = false) and AveragePool.
+mlir::LogicalResult convertPoolOp(NodeContext &ctx, bool average);
+
+} // namespace tessera::onnx_import
+
+#endif // TESSERA_IMPORT_ONNX_CONVERTERUTILS_H

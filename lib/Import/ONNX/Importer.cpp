@@ -1,0 +1,666 @@
+//===- Importer.cpp - ONNX ModelProto to the tg dialect -------------------===//
+//
+// Reads a model with ONNX's protobuf definitions, turns initializers into
+// tg.constant, graph inputs into function arguments (symbolic dims fixed by
+// the caller), and every node into tg ops through the converter registered
+// for its op type and opset. Tessera's own type inference on tg is the
+// source of truth for shapes, so models of opsets newer than Debian's ONNX
+// library knows import too. Errors name the file, the node and its op.
+//
+//===----------------------------------------------------------------------===//
+
+#include "lib/Import/ONNX/NodeContext.h"
+#include "tessera/Import/ONNX.h"
+
+#include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "mlir/IR/BuiltinOps.h"
+#include "mlir/IR/Diagnostics.h"
+#include "mlir/IR/Matchers.h"
+#include "mlir/IR/Verifier.h"
+#include "llvm/ADT/StringExtras.h"
+#include "llvm/ADT/StringSet.h"
+
+#include <fstream>
+
+using namespace mlir;
+using namespace tessera;
+using namespace tessera::onnx_import;
+
+static constexpr int64_t kMinOpset = 1, kMaxOpset = 21;
+
+//===----------------------------------------------------------------------===//
+// NodeContext
+//===----------------------------------------------------------------------===//
+
+FailureOr<Value> NodeContext::required(size_t i) {
+  if (Value value = input(i))
+    return value;
+  return error("expects input " + Twine(i));
+}
+
+std::optional<SmallVector<int64_t>>
+NodeContext::constantInts(Value value) const {
+  DenseIntElementsAttr dense;
+  if (!value || !matchPattern(value, m_Constant(&dense)))
+    return std::nullopt;
+  SmallVector<int64_t> result;
+  bool isUnsigned = dense.getElementType().isUnsignedInteger();
+  for (const APInt &v : dense.getValues<APInt>())
+    result.push_back(isUnsigned ? static_cast<int64_t>(v.getZExtValue())
+                                : v.getSExtValue());
+  return result;
+}
+
+std::optional<SmallVector<double>>
+NodeContext::constantFloats(Value value) const {
+  DenseElementsAttr dense;
+  if (!value || !matchPattern(value, m_Constant(&dense)))
+    return std::nullopt;
+  SmallVector<double> result;
+  if (auto ints = dyn_cast<DenseIntElementsAttr>(dense)) {
+    for (const APInt &v : ints.getValues<APInt>())
+      result.push_back(static_cast<double>(v.getSExtValue()));
+    return result;
+  }
+  for (const APFloat &v : dense.getValues<APFloat>()) {
+    bool losesInfo;
+    APFloat wide = v;
+    wide.convert(APFloat::IEEEdouble(), APFloat::rmNearestTiesToEven,
+                 &losesInfo);
+    result.push_back(wide.convertToDouble());
+  }
+  return result;
+}
+
+LogicalResult NodeContext::notConstant(size_t i, StringRef what) {
+  std::string source;
+  if (auto argument = dyn_cast_or_null<BlockArgument>(input(i)))
+    if (auto name = cast<func::FuncOp>(argument.getOwner()->getParentOp())
+                        .getArgAttrOfType<StringAttr>(argument.getArgNumber(),
+                                                      "tessera.name"))
+      source = " (graph input '" + name.str() +
+               "'; freeze it with "
+               "--freeze-input " +
+               name.str() + "=FILE)";
+  return error(what +
+               " must be a constant or computable from shapes at "
+               "import, but is computed at run time" +
+               source);
+}
+
+FailureOr<SmallVector<int64_t>>
+NodeContext::requireConstantInts(size_t i, StringRef what) {
+  auto values = constantInts(input(i));
+  if (!values)
+    return notConstant(i, what);
+  return *values;
+}
+
+FailureOr<double> NodeContext::requireConstantScalar(size_t i, StringRef what) {
+  auto values = constantFloats(input(i));
+  if (!values)
+    return notConstant(i, what);
+  if (values->size() != 1)
+    return error(what + " must hold one value, got " + Twine(values->size()));
+  return values->front();
+}
+
+const onnx::AttributeProto *NodeContext::attribute(StringRef name) const {
+  for (const onnx::AttributeProto &attr : node.attribute())
+    if (attr.name() == name)
+      return &attr;
+  return nullptr;
+}
+
+int64_t NodeContext::getInt(StringRef name, int64_t defaultValue) const {
+  const onnx::AttributeProto *attr = attribute(name);
+  return attr ? attr->i() : defaultValue;
+}
+
+float NodeContext::getFloat(StringRef name, float defaultValue) const {
+  const onnx::AttributeProto *attr = attribute(name);
+  return attr ? attr->f() : defaultValue;
+}
+
+std::string NodeContext::getString(StringRef name,
+                                   StringRef defaultValue) const {
+  const onnx::AttributeProto *attr = attribute(name);
+  return attr ? attr->s() : defaultValue.str();
+}
+
+std::optional<SmallVector<int64_t>> NodeContext::getInts(StringRef name) const {
+  const onnx::AttributeProto *attr = attribute(name);
+  if (!attr)
+    return std::nullopt;
+  return SmallVector<int64_t>(attr->ints().begin(), attr->ints().end());
+}
+
+std::optional<SmallVector<float>> NodeContext::getFloats(StringRef name) const {
+  const onnx::AttributeProto *attr = attribute(name);
+  if (!attr)
+    return std::nullopt;
+  return SmallVector<float>(attr->floats().begin(), attr->floats().end());
+}
+
+FailureOr<int64_t> NodeContext::normalizeAxis(int64_t axis, int64_t rank) {
+  if (axis < -rank || axis >= rank)
+    return error("axis " + Twine(axis) + " is out of range [" + Twine(-rank) +
+                 ", " + Twine(rank) + ")");
+  return axis < 0 ? axis + rank : axis;
+}
+
+FailureOr<SmallVector<int64_t>>
+NodeContext::normalizeAxes(ArrayRef<int64_t> axes, int64_t rank, bool sort) {
+  SmallVector<int64_t> result;
+  for (int64_t axis : axes) {
+    FailureOr<int64_t> normalized = normalizeAxis(axis, rank);
+    if (failed(normalized))
+      return failure();
+    if (llvm::is_contained(result, *normalized))
+      return error("axis " + Twine(axis) + " is repeated");
+    result.push_back(*normalized);
+  }
+  if (sort)
+    llvm::sort(result);
+  return result;
+}
+
+FailureOr<SmallVector<Value>> NodeContext::finish(OperationState &state,
+                                                  ArrayRef<Type> types) {
+  state.addTypes(types);
+  Operation *op = builder.create(state);
+  if (failed(mlir::verify(op))) {
+    op->erase();
+    return failure();
+  }
+  SmallVector<OpFoldResult> folded;
+  if (succeeded(op->fold(folded)) && !folded.empty()) {
+    SmallVector<Value> values;
+    for (auto [result, fold] : llvm::zip(op->getResults(), folded)) {
+      if (auto value = dyn_cast<Value>(fold))
+        values.push_back(value);
+      else
+        values.push_back(constant(cast<Attribute>(fold)));
+    }
+    op->erase();
+    return values;
+  }
+  return SmallVector<Value>(op->getResults());
+}
+
+Value NodeContext::constant(Attribute value) {
+  auto elements = cast<ElementsAttr>(value);
+  return tg::ConstantOp::create(builder, loc, elements.getType(), elements);
+}
+
+Value NodeContext::constantI64(ArrayRef<int64_t> values) {
+  auto type = RankedTensorType::get({static_cast<int64_t>(values.size())},
+                                    builder.getI64Type());
+  return constant(DenseElementsAttr::get(type, values));
+}
+
+LogicalResult NodeContext::setOutputs(ArrayRef<Value> values) {
+  results.assign(values.begin(), values.end());
+  return success();
+}
+
+LogicalResult NodeContext::error(const Twine &text) {
+  if (message.empty())
+    message = text.str();
+  return failure();
+}
+
+//===----------------------------------------------------------------------===//
+// Registry
+//===----------------------------------------------------------------------===//
+
+void ConverterRegistry::add(StringRef opType, int64_t sinceVersion,
+                            Converter converter) {
+  auto &versions = table[opType];
+  versions.emplace_back(sinceVersion, std::move(converter));
+  llvm::sort(versions,
+             [](const auto &a, const auto &b) { return a.first < b.first; });
+}
+
+const Converter *ConverterRegistry::lookup(StringRef opType,
+                                           int64_t opset) const {
+  auto it = table.find(opType);
+  if (it == table.end())
+    return nullptr;
+  const Converter *found = nullptr;
+  for (const auto &[since, converter] : it->second)
+    if (since <= opset)
+      found = &converter;
+  return found;
+}
+
+static const ConverterRegistry &registry() {
+  static const ConverterRegistry instance = [] {
+    ConverterRegistry r;
+    registerOpsAToF(r);
+    registerOpsGToL(r);
+    registerOpsMToR(r);
+    registerOpsSToZ(r);
+    return r;
+  }();
+  return instance;
+}
+
+//===----------------------------------------------------------------------===//
+// Tensors
+//===----------------------------------------------------------------------===//
+
+Type tessera::onnx_import::elementType(MLIRContext *context, int32_t dataType) {
+  Builder b(context);
+  switch (dataType) {
+  case onnx::TensorProto::FLOAT:
+    return b.getF32Type();
+  case onnx::TensorProto::DOUBLE:
+    return b.getF64Type();
+  case onnx::TensorProto::FLOAT16:
+    return b.getF16Type();
+  case onnx::TensorProto::BFLOAT16:
+    return b.getBF16Type();
+  case onnx::TensorProto::BOOL:
+    return b.getI1Type();
+  case onnx::TensorProto::INT8:
+    return b.getIntegerType(8);
+  case onnx::TensorProto::INT16:
+    return b.getIntegerType(16);
+  case onnx::TensorProto::INT32:
+    return b.getIntegerType(32);
+  case onnx::TensorProto::INT64:
+    return b.getIntegerType(64);
+  case onnx::TensorProto::UINT8:
+    return b.getIntegerType(8, false);
+  case onnx::TensorProto::UINT16:
+    return b.getIntegerType(16, false);
+  case onnx::TensorProto::UINT32:
+    return b.getIntegerType(32, false);
+  case onnx::TensorProto::UINT64:
+    return b.getIntegerType(64, false);
+  default:
+    return Type();
+  }
+}
+
+FailureOr<DenseElementsAttr> tessera::onnx_import::tensorToAttr(
+    MLIRContext *context, const onnx::TensorProto &tensor, std::string &error) {
+  std::string name = tensor.name().empty() ? "" : "'" + tensor.name() + "' ";
+  if (tensor.data_location() == onnx::TensorProto::EXTERNAL) {
+    error = "tensor " + name +
+            "stores its data in an external file, which is not supported";
+    return failure();
+  }
+  Type type = elementType(context, tensor.data_type());
+  if (!type) {
+    error = "tensor " + name + "has unsupported data type " +
+            std::to_string(tensor.data_type());
+    return failure();
+  }
+  SmallVector<int64_t> shape(tensor.dims().begin(), tensor.dims().end());
+  auto tensorType = RankedTensorType::get(shape, type);
+  int64_t count = tensorType.getNumElements();
+  unsigned width = type.getIntOrFloatBitWidth();
+  auto sizeError = [&](int64_t got) {
+    error = "tensor " + name + "holds " + std::to_string(got) +
+            " values for shape with " + std::to_string(count) + " elements";
+    return failure();
+  };
+
+  if (tensor.has_raw_data()) {
+    const std::string &raw = tensor.raw_data();
+    int64_t bytes = width == 1 ? 1 : width / 8;
+    if (static_cast<int64_t>(raw.size()) != count * bytes)
+      return sizeError(raw.size() / bytes);
+    if (width == 1) {
+      SmallVector<bool> values(raw.begin(), raw.end());
+      return DenseElementsAttr::get(tensorType, ArrayRef<bool>(values));
+    }
+    return DenseElementsAttr::getFromRawBuffer(
+        tensorType, ArrayRef<char>(raw.data(), raw.size()));
+  }
+
+  auto checkCount = [&](int64_t got) { return got == count; };
+  switch (tensor.data_type()) {
+  case onnx::TensorProto::FLOAT:
+    if (!checkCount(tensor.float_data_size()))
+      return sizeError(tensor.float_data_size());
+    return DenseElementsAttr::get(
+        tensorType, ArrayRef<float>(tensor.float_data().data(), count));
+  case onnx::TensorProto::DOUBLE:
+    if (!checkCount(tensor.double_data_size()))
+      return sizeError(tensor.double_data_size());
+    return DenseElementsAttr::get(
+        tensorType, ArrayRef<double>(tensor.double_data().data(), count));
+  case onnx::TensorProto::INT64:
+    if (!checkCount(tensor.int64_data_size()))
+      return sizeError(tensor.int64_data_size());
+    return DenseElementsAttr::get(
+        tensorType, ArrayRef<int64_t>(tensor.int64_data().data(), count));
+  case onnx::TensorProto::UINT32:
+  case onnx::TensorProto::UINT64: {
+    if (!checkCount(tensor.uint64_data_size()))
+      return sizeError(tensor.uint64_data_size());
+    SmallVector<APInt> values;
+    for (uint64_t v : tensor.uint64_data())
+      values.push_back(APInt(width, v));
+    return DenseElementsAttr::get(tensorType, values);
+  }
+  default: {
+    // Narrow types, bool and 16-bit floats travel in int32_data.
+    if (!checkCount(tensor.int32_data_size()))
+      return sizeError(tensor.int32_data_size());
+    if (auto floatType = dyn_cast<FloatType>(type)) {
+      SmallVector<APFloat> values;
+      for (int32_t v : tensor.int32_data())
+        values.push_back(APFloat(floatType.getFloatSemantics(),
+                                 APInt(16, static_cast<uint16_t>(v))));
+      return DenseElementsAttr::get(tensorType, values);
+    }
+    if (width == 1) {
+      SmallVector<bool> values;
+      for (int32_t v : tensor.int32_data())
+        values.push_back(v != 0);
+      return DenseElementsAttr::get(tensorType, ArrayRef<bool>(values));
+    }
+    SmallVector<APInt> values;
+    for (int32_t v : tensor.int32_data())
+      values.push_back(APInt(width,
+                             static_cast<uint64_t>(static_cast<int64_t>(v)),
+                             /*isSigned=*/true, /*implicitTrunc=*/true));
+    return DenseElementsAttr::get(tensorType, values);
+  }
+  }
+}
+
+//===----------------------------------------------------------------------===//
+// Model import
+//===----------------------------------------------------------------------===//
+
+std::string tessera::parseInputShape(const std::string &spec,
+                                     OnnxImportOptions &options) {
+  size_t equals = spec.rfind('=');
+  if (equals == std::string::npos || equals == 0 || equals + 1 == spec.size())
+    return "bad --input-shape '" + spec +
+           "': expected NAME=DIMxDIMx... (e.g. x=1x3x48x192)";
+  std::vector<int64_t> dims;
+  for (StringRef part : llvm::split(StringRef(spec).substr(equals + 1), 'x')) {
+    int64_t dim;
+    if (part.getAsInteger(10, dim) || dim < 0)
+      return "bad --input-shape '" + spec + "': '" + part.str() +
+             "' is not a non-negative integer dimension";
+    dims.push_back(dim);
+  }
+  options.inputShapes[spec.substr(0, equals)] = dims;
+  return "";
+}
+
+namespace {
+
+class ModelImporter {
+public:
+  ModelImporter(MLIRContext &context, const std::string &path,
+                const OnnxImportOptions &options)
+      : context(context), path(path), options(options), builder(&context) {}
+
+  OwningOpRef<ModuleOp> run(std::string &error);
+
+private:
+  LogicalResult fail(const std::string &message) {
+    error = path + ": " + message;
+    return failure();
+  }
+  LogicalResult importGraph(const onnx::GraphProto &graph);
+  LogicalResult importNode(const onnx::NodeProto &node, int index);
+
+  MLIRContext &context;
+  std::string path;
+  const OnnxImportOptions &options;
+  OpBuilder builder;
+  int64_t opset = 0;
+  llvm::StringMap<Value> values;
+  std::string error;
+  std::string diagnostic;
+};
+
+OwningOpRef<ModuleOp> ModelImporter::run(std::string &errorOut) {
+  context.loadDialect<tg::TGDialect, func::FuncDialect>();
+  // tg type inference reports through diagnostics: keep the first message.
+  ScopedDiagnosticHandler handler(&context, [&](Diagnostic &diag) {
+    if (diag.getSeverity() == DiagnosticSeverity::Error && diagnostic.empty())
+      diagnostic = diag.str();
+    return success();
+  });
+
+  std::ifstream stream(path, std::ios::binary);
+  if (!stream) {
+    errorOut = path + ": cannot open file";
+    return nullptr;
+  }
+  onnx::ModelProto model;
+  if (!model.ParseFromIstream(&stream)) {
+    errorOut = path + ": not a valid ONNX model (the protobuf does not parse; "
+                      "truncated or not ONNX)";
+    return nullptr;
+  }
+  for (const onnx::OperatorSetIdProto &set : model.opset_import())
+    if (set.domain().empty() || set.domain() == "ai.onnx")
+      opset = set.version();
+  if (opset == 0) {
+    errorOut = path + ": the model imports no version of the default ONNX "
+                      "domain (ai.onnx)";
+    return nullptr;
+  }
+  if (opset < kMinOpset || opset > kMaxOpset) {
+    errorOut = path + ": opset " + std::to_string(opset) +
+               " of domain ai.onnx is not supported (Tessera supports " +
+               std::to_string(kMinOpset) + " to " + std::to_string(kMaxOpset) +
+               ")";
+    return nullptr;
+  }
+
+  OwningOpRef<ModuleOp> module =
+      ModuleOp::create(FileLineColLoc::get(&context, path, 0, 0));
+  builder.setInsertionPointToEnd(module->getBody());
+  if (failed(importGraph(model.graph()))) {
+    errorOut = error;
+    return nullptr;
+  }
+  if (failed(mlir::verify(*module))) {
+    errorOut = path + ": the imported graph does not verify: " + diagnostic;
+    return nullptr;
+  }
+  return module;
+}
+
+LogicalResult ModelImporter::importGraph(const onnx::GraphProto &graph) {
+  Location fileLoc = FileLineColLoc::get(&context, path, 0, 0);
+  llvm::StringSet<> initializers;
+  for (const onnx::TensorProto &tensor : graph.initializer())
+    initializers.insert(tensor.name());
+
+  // Arguments: graph inputs that are not initializers.
+  SmallVector<Type> argumentTypes;
+  SmallVector<std::string> argumentNames;
+  for (const onnx::ValueInfoProto &input : graph.input()) {
+    if (initializers.contains(input.name()) ||
+        options.frozenInputs.count(input.name()))
+      continue;
+    if (!input.type().has_tensor_type())
+      return fail("input '" + input.name() +
+                  "' is not a tensor (sequences, maps "
+                  "and optionals are not supported)");
+    const onnx::TypeProto::Tensor &tensorType = input.type().tensor_type();
+    Type type = elementType(&context, tensorType.elem_type());
+    if (!type)
+      return fail("input '" + input.name() + "' has unsupported element type " +
+                  std::to_string(tensorType.elem_type()));
+    SmallVector<int64_t> shape;
+    auto given = options.inputShapes.find(input.name());
+    if (given != options.inputShapes.end()) {
+      shape.assign(given->second.begin(), given->second.end());
+      if (tensorType.has_shape() &&
+          tensorType.shape().dim_size() != static_cast<int>(shape.size()))
+        return fail("--input-shape for '" + input.name() + "' has rank " +
+                    std::to_string(shape.size()) +
+                    " but the model declares rank " +
+                    std::to_string(tensorType.shape().dim_size()));
+      for (int i = 0;
+           tensorType.has_shape() && i < tensorType.shape().dim_size(); ++i) {
+        const auto &dim = tensorType.shape().dim(i);
+        if (dim.has_dim_value() && dim.dim_value() != shape[i])
+          return fail("--input-shape for '" + input.name() +
+                      "' sets dimension " + std::to_string(i) + " to " +
+                      std::to_string(shape[i]) + " but the model fixes it to " +
+                      std::to_string(dim.dim_value()));
+      }
+    } else {
+      if (!tensorType.has_shape())
+        return fail("input '" + input.name() +
+                    "' has no shape; pass --input-shape " + input.name() +
+                    "=DIMxDIM...");
+      for (const auto &dim : tensorType.shape().dim()) {
+        if (!dim.has_dim_value())
+          return fail("input '" + input.name() + "' has symbolic dimension '" +
+                      dim.dim_param() + "'; pass --input-shape " +
+                      input.name() + "=DIMxDIM...");
+        shape.push_back(dim.dim_value());
+      }
+    }
+    argumentTypes.push_back(RankedTensorType::get(shape, type));
+    argumentNames.push_back(input.name());
+  }
+  for (const auto &[name, shape] : options.inputShapes)
+    if (!llvm::is_contained(argumentNames, name))
+      return fail("--input-shape names '" + name +
+                  "', which is not an input of the model");
+  for (const auto &[name, file] : options.frozenInputs) {
+    bool known =
+        llvm::any_of(graph.input(), [&](const onnx::ValueInfoProto &input) {
+          return input.name() == name;
+        });
+    if (!known)
+      return fail("--freeze-input names '" + name +
+                  "', which is not an input of the model");
+  }
+
+  auto function =
+      func::FuncOp::create(builder, fileLoc, options.functionName,
+                           builder.getFunctionType(argumentTypes, {}));
+  Block *body = function.addEntryBlock();
+  builder.setInsertionPointToEnd(body);
+  for (auto [name, argument] : llvm::zip(argumentNames, body->getArguments())) {
+    values[name] = argument;
+    function.setArgAttr(argument.getArgNumber(), "tessera.name",
+                        builder.getStringAttr(name));
+  }
+
+  for (const onnx::TensorProto &tensor : graph.initializer()) {
+    std::string message;
+    FailureOr<DenseElementsAttr> attr = tensorToAttr(&context, tensor, message);
+    if (failed(attr))
+      return fail("initializer: " + message);
+    values[tensor.name()] = tg::ConstantOp::create(
+        builder, NameLoc::get(builder.getStringAttr(tensor.name()), fileLoc),
+        attr->getType(), *attr);
+  }
+
+  for (const auto &[name, file] : options.frozenInputs) {
+    std::ifstream stream(file, std::ios::binary);
+    onnx::TensorProto tensor;
+    if (!stream || !tensor.ParseFromIstream(&stream))
+      return fail("--freeze-input " + name + ": " + file +
+                  " is not an ONNX TensorProto file");
+    std::string message;
+    FailureOr<DenseElementsAttr> attr = tensorToAttr(&context, tensor, message);
+    if (failed(attr))
+      return fail("--freeze-input " + name + ": " + message);
+    values[name] = tg::ConstantOp::create(
+        builder, NameLoc::get(builder.getStringAttr(name), fileLoc),
+        attr->getType(), *attr);
+  }
+
+  for (int i = 0; i < graph.node_size(); ++i)
+    if (failed(importNode(graph.node(i), i)))
+      return failure();
+
+  SmallVector<Value> results;
+  SmallVector<Type> resultTypes;
+  SmallVector<Attribute> resultNames;
+  for (const onnx::ValueInfoProto &output : graph.output()) {
+    auto it = values.find(output.name());
+    if (it == values.end())
+      return fail("graph output '" + output.name() +
+                  "' is not produced by any node");
+    results.push_back(it->second);
+    resultTypes.push_back(it->second.getType());
+    resultNames.push_back(builder.getStringAttr(output.name()));
+  }
+  func::ReturnOp::create(builder, fileLoc, results);
+  function.setFunctionType(builder.getFunctionType(argumentTypes, resultTypes));
+  for (auto [index, name] : llvm::enumerate(resultNames))
+    function.setResultAttr(index, "tessera.name", name);
+  return success();
+}
+
+LogicalResult ModelImporter::importNode(const onnx::NodeProto &node,
+                                        int index) {
+  std::string name = node.name().empty()
+                         ? node.op_type() + "_" + std::to_string(index)
+                         : node.name();
+  std::string domain = node.domain().empty() ? "ai.onnx" : node.domain();
+  std::string where = "node '" + name + "' (" + node.op_type() + ", domain " +
+                      domain + ", opset " + std::to_string(opset) + "): ";
+  if (domain != "ai.onnx")
+    return fail(where + "domain '" + domain + "' is not supported");
+
+  SmallVector<Value> inputs;
+  for (const std::string &input : node.input()) {
+    if (input.empty()) {
+      inputs.push_back(Value());
+      continue;
+    }
+    auto it = values.find(input);
+    if (it == values.end())
+      return fail(where + "input '" + input +
+                  "' is not defined before this node");
+    inputs.push_back(it->second);
+  }
+
+  const Converter *converter = registry().lookup(node.op_type(), opset);
+  if (!converter)
+    return fail(where + (registry().knows(node.op_type())
+                             ? "this version of the op is not supported"
+                             : "unsupported op"));
+
+  Location loc = NameLoc::get(builder.getStringAttr(name),
+                              FileLineColLoc::get(&context, path, 0, 0));
+  NodeContext context(builder, loc, node, opset, inputs);
+  diagnostic.clear();
+  if (failed((*converter)(context))) {
+    std::string message = context.errorMessage();
+    if (message.empty())
+      message = diagnostic.empty() ? "conversion failed" : diagnostic;
+    return fail(where + message);
+  }
+  ArrayRef<Value> outputs = context.outputs();
+  for (int i = 0; i < node.output_size(); ++i) {
+    if (node.output(i).empty())
+      continue;
+    if (i >= static_cast<int>(outputs.size()) || !outputs[i])
+      return fail(where + "output " + std::to_string(i) + " ('" +
+                  node.output(i) + "') is not supported");
+    values[node.output(i)] = outputs[i];
+  }
+  return success();
+}
+
+} // namespace
+
+OwningOpRef<ModuleOp> tessera::importOnnxFile(MLIRContext &context,
+                                              const std::string &path,
+                                              const OnnxImportOptions &options,
+                                              std::string &error) {
+  return ModelImporter(context, path, options).run(error);
+}

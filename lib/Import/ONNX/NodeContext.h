@@ -1,0 +1,217 @@
+//===- NodeContext.h - what an ONNX op converter works with ------*- C++
+//-*-===//
+//
+// Private to lib/Import/ONNX. A converter turns one NodeProto into tg ops
+// through a NodeContext: typed access to inputs and attributes, constant
+// operand values (shape computations are folded while importing), op
+// creation that reports invalid shapes as errors instead of aborting, and
+// the node's outputs.
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef TESSERA_IMPORT_ONNX_NODECONTEXT_H
+#define TESSERA_IMPORT_ONNX_NODECONTEXT_H
+
+#include "dialects/Graph/IR/GraphOps.h"
+
+#include "mlir/IR/Builders.h"
+#include "llvm/ADT/StringMap.h"
+
+#include <onnx/onnx_pb.h>
+
+#include <functional>
+#include <optional>
+
+namespace tessera::onnx_import {
+
+class NodeContext {
+public:
+  NodeContext(mlir::OpBuilder &builder, mlir::Location loc,
+              const onnx::NodeProto &node, int64_t opset,
+              llvm::ArrayRef<mlir::Value> inputs)
+      : builder(builder), loc(loc), node(node), opset(opset),
+        inputs(inputs.begin(), inputs.end()) {}
+
+  mlir::OpBuilder &builder;
+  mlir::Location loc;
+  const onnx::NodeProto &node;
+  int64_t opset;
+
+  //===--- Inputs ---------------------------------------------------------===//
+
+  size_t numInputs() const { return inputs.size(); }
+  /// The i-th input, or null when absent (optional input left empty).
+  mlir::Value input(size_t i) const {
+    return i < inputs.size() ? inputs[i] : mlir::Value();
+  }
+  /// The i-th input; an error when absent.
+  mlir::FailureOr<mlir::Value> required(size_t i);
+  mlir::RankedTensorType typeOf(mlir::Value value) const {
+    return mlir::cast<mlir::RankedTensorType>(value.getType());
+  }
+  int64_t rankOf(mlir::Value value) const { return typeOf(value).getRank(); }
+
+  /// The integer elements of a constant input (shape computations fold
+  /// during import, so shape inputs are constants).
+  std::optional<llvm::SmallVector<int64_t>>
+  constantInts(mlir::Value value) const;
+  std::optional<llvm::SmallVector<double>>
+  constantFloats(mlir::Value value) const;
+  /// The constant ints of input i; an error naming `what` when not constant.
+  mlir::FailureOr<llvm::SmallVector<int64_t>>
+  requireConstantInts(size_t i, llvm::StringRef what);
+  /// The single value of a constant scalar input i; an error naming `what`.
+  mlir::FailureOr<double> requireConstantScalar(size_t i, llvm::StringRef what);
+  /// The error for a non-constant input i named `what`.
+  mlir::LogicalResult notConstant(size_t i, llvm::StringRef what);
+
+  //===--- Attributes -----------------------------------------------------===//
+
+  const onnx::AttributeProto *attribute(llvm::StringRef name) const;
+  int64_t getInt(llvm::StringRef name, int64_t defaultValue) const;
+  float getFloat(llvm::StringRef name, float defaultValue) const;
+  std::string getString(llvm::StringRef name,
+                        llvm::StringRef defaultValue) const;
+  std::optional<llvm::SmallVector<int64_t>> getInts(llvm::StringRef name) const;
+  std::optional<llvm::SmallVector<float>> getFloats(llvm::StringRef name) const;
+
+  /// Normalises an axis in [-rank, rank) to [0, rank), or fails.
+  mlir::FailureOr<int64_t> normalizeAxis(int64_t axis, int64_t rank);
+  mlir::FailureOr<llvm::SmallVector<int64_t>>
+  normalizeAxes(llvm::ArrayRef<int64_t> axes, int64_t rank, bool sort = true);
+
+  //===--- Building -------------------------------------------------------===//
+
+  /// Creates a tg op with inferred result types, folding it when its operands
+  /// are constants. Invalid combinations report the op's message and fail.
+  template <typename OpTy>
+  mlir::FailureOr<llvm::SmallVector<mlir::Value>>
+  buildMulti(mlir::ValueRange operands,
+             llvm::ArrayRef<mlir::NamedAttribute> attributes = {});
+
+  template <typename OpTy>
+  mlir::FailureOr<mlir::Value>
+  build(mlir::ValueRange operands,
+        llvm::ArrayRef<mlir::NamedAttribute> attributes = {}) {
+    auto results = buildMulti<OpTy>(operands, attributes);
+    if (mlir::failed(results))
+      return mlir::failure();
+    return results->front();
+  }
+
+  /// Creates an op whose result type is given (reshape, cast, expand, resize).
+  template <typename OpTy>
+  mlir::FailureOr<mlir::Value>
+  buildTyped(mlir::Type resultType, mlir::ValueRange operands,
+             llvm::ArrayRef<mlir::NamedAttribute> attributes = {});
+
+  mlir::Value constant(mlir::Attribute value);
+  mlir::Value constantI64(llvm::ArrayRef<int64_t> values);
+
+  mlir::NamedAttribute named(llvm::StringRef name, mlir::Attribute value) {
+    return builder.getNamedAttr(name, value);
+  }
+  mlir::DenseI64ArrayAttr i64s(llvm::ArrayRef<int64_t> values) {
+    return builder.getDenseI64ArrayAttr(values);
+  }
+
+  //===--- Results and errors ---------------------------------------------===//
+
+  /// Number of outputs the node declares (including empty names).
+  size_t numOutputs() const { return node.output_size(); }
+  /// True when output i has a name (is used by the graph).
+  bool outputUsed(size_t i) const {
+    return static_cast<int>(i) < node.output_size() && !node.output(i).empty();
+  }
+  mlir::LogicalResult setOutputs(llvm::ArrayRef<mlir::Value> values);
+  llvm::ArrayRef<mlir::Value> outputs() const { return results; }
+
+  /// Records `message` as the node's error and fails.
+  mlir::LogicalResult error(const llvm::Twine &message);
+  const std::string &errorMessage() const { return message; }
+
+private:
+  mlir::FailureOr<llvm::SmallVector<mlir::Value>>
+  finish(mlir::OperationState &state, llvm::ArrayRef<mlir::Type> types);
+
+  llvm::SmallVector<mlir::Value> inputs;
+  llvm::SmallVector<mlir::Value> results;
+  std::string message;
+};
+
+/// Converts one node; called with the node's context.
+using Converter = std::function<mlir::LogicalResult(NodeContext &)>;
+
+/// Converters keyed by op type, each with the opset version it applies from.
+class ConverterRegistry {
+public:
+  void add(llvm::StringRef opType, int64_t sinceVersion, Converter converter);
+  /// The converter for `opType` at `opset`, or null.
+  const Converter *lookup(llvm::StringRef opType, int64_t opset) const;
+  bool knows(llvm::StringRef opType) const { return table.count(opType); }
+
+private:
+  llvm::StringMap<std::vector<std::pair<int64_t, Converter>>> table;
+};
+
+void registerOpsAToF(ConverterRegistry &registry);
+void registerOpsGToL(ConverterRegistry &registry);
+void registerOpsMToR(ConverterRegistry &registry);
+void registerOpsSToZ(ConverterRegistry &registry);
+
+/// TensorProto to an elements attribute (one copy of the data).
+mlir::FailureOr<mlir::DenseElementsAttr>
+tensorToAttr(mlir::MLIRContext *context, const onnx::TensorProto &tensor,
+             std::string &error);
+/// ONNX data type to an MLIR element type, or null.
+mlir::Type elementType(mlir::MLIRContext *context, int32_t dataType);
+
+//===--- Template definitions ------------------------------------------===//
+
+template <typename OpTy>
+mlir::FailureOr<llvm::SmallVector<mlir::Value>>
+NodeContext::buildMulti(mlir::ValueRange operands,
+                        llvm::ArrayRef<mlir::NamedAttribute> attributes) {
+  mlir::MLIRContext *context = builder.getContext();
+  mlir::OperationState state(loc, OpTy::getOperationName());
+  state.addOperands(operands);
+  auto dictionary = mlir::DictionaryAttr::get(context, attributes);
+  using Properties = typename OpTy::Properties;
+  if constexpr (!std::is_same_v<Properties, mlir::EmptyProperties>) {
+    Properties &properties = state.getOrAddProperties<Properties>();
+    if (mlir::failed(OpTy::setPropertiesFromAttr(
+            properties, dictionary, [&] { return mlir::emitError(loc); })))
+      return mlir::failure();
+  }
+  llvm::SmallVector<mlir::Type> types;
+  if (mlir::failed(OpTy::inferReturnTypes(context, loc, state.operands,
+                                          dictionary, state.getRawProperties(),
+                                          {}, types)))
+    return mlir::failure();
+  return finish(state, types);
+}
+
+template <typename OpTy>
+mlir::FailureOr<mlir::Value>
+NodeContext::buildTyped(mlir::Type resultType, mlir::ValueRange operands,
+                        llvm::ArrayRef<mlir::NamedAttribute> attributes) {
+  mlir::MLIRContext *context = builder.getContext();
+  mlir::OperationState state(loc, OpTy::getOperationName());
+  state.addOperands(operands);
+  using Properties = typename OpTy::Properties;
+  if constexpr (!std::is_same_v<Properties, mlir::EmptyProperties>) {
+    Properties &properties = state.getOrAddProperties<Properties>();
+    if (mlir::failed(OpTy::setPropertiesFromAttr(
+            properties, mlir::DictionaryAttr::get(context, attributes),
+            [&] { return mlir::emitError(loc); })))
+      return mlir::failure();
+  }
+  auto results = finish(state, {resultType});
+  if (mlir::failed(results))
+    return mlir::failure();
+  return results->front();
+}
+
+} // namespace tessera::onnx_import
+
+#endif // TESSERA_IMPORT_ONNX_NODECONTEXT_H

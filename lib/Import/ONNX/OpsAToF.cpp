@@ -1,0 +1,425 @@
+//===- OpsAToF.cpp - ONNX ops Abs … Floor ---------------------------------===//
+
+#include "lib/Import/ONNX/ConverterUtils.h"
+
+#include "tessera/Support/Shape.h"
+
+using namespace mlir;
+using namespace tessera;
+using namespace tessera::onnx_import;
+
+SmallVector<int64_t> tessera::onnx_import::intsOr(NodeContext &ctx,
+                                                  StringRef name, size_t count,
+                                                  int64_t defaultValue) {
+  if (auto values = ctx.getInts(name))
+    if (!values->empty())
+      return *values;
+  return SmallVector<int64_t>(count, defaultValue);
+}
+
+FailureOr<SmallVector<int64_t>>
+tessera::onnx_import::windowPads(NodeContext &ctx, ArrayRef<int64_t> dims,
+                                 ArrayRef<int64_t> effectiveKernel,
+                                 ArrayRef<int64_t> strides) {
+  size_t k = dims.size();
+  std::string autoPad = ctx.getString("auto_pad", "NOTSET");
+  if (autoPad == "NOTSET") {
+    SmallVector<int64_t> pads = intsOr(ctx, "pads", 2 * k, 0);
+    if (pads.size() != 2 * k)
+      return ctx.error("expected " + Twine(2 * k) + " pads, got " +
+                       Twine(pads.size()));
+    return pads;
+  }
+  if (autoPad == "VALID")
+    return SmallVector<int64_t>(2 * k, 0);
+  if (autoPad != "SAME_UPPER" && autoPad != "SAME_LOWER")
+    return ctx.error("unknown auto_pad '" + autoPad + "'");
+  SmallVector<int64_t> pads(2 * k, 0);
+  for (size_t i = 0; i < k; ++i) {
+    int64_t out = (dims[i] + strides[i] - 1) / strides[i];
+    int64_t total = std::max<int64_t>(0, (out - 1) * strides[i] +
+                                             effectiveKernel[i] - dims[i]);
+    int64_t small = total / 2, large = total - small;
+    pads[i] = autoPad == "SAME_UPPER" ? small : large;
+    pads[i + k] = autoPad == "SAME_UPPER" ? large : small;
+  }
+  return pads;
+}
+
+namespace {
+
+/// Spatial window parameters common to Conv, ConvTranspose and pooling.
+struct Window {
+  SmallVector<int64_t> kernel, strides, dilations;
+};
+
+Window windowOf(NodeContext &ctx, ArrayRef<int64_t> kernel) {
+  Window w;
+  w.kernel.assign(kernel.begin(), kernel.end());
+  w.strides = intsOr(ctx, "strides", kernel.size(), 1);
+  w.dilations = intsOr(ctx, "dilations", kernel.size(), 1);
+  return w;
+}
+
+SmallVector<int64_t> effective(const Window &w) {
+  SmallVector<int64_t> result;
+  for (size_t i = 0; i < w.kernel.size(); ++i)
+    result.push_back((w.kernel[i] - 1) * w.dilations[i] + 1);
+  return result;
+}
+
+LogicalResult convertConv(NodeContext &ctx) {
+  auto x = ctx.required(0), w = ctx.required(1);
+  if (failed(x) || failed(w))
+    return failure();
+  RankedTensorType xType = ctx.typeOf(*x), wType = ctx.typeOf(*w);
+  if (xType.getRank() < 3 || wType.getRank() != xType.getRank())
+    return ctx.error("expects input and weight of one rank >= 3");
+  Window window = windowOf(ctx, wType.getShape().drop_front(2));
+  auto pads = windowPads(ctx, xType.getShape().drop_front(2), effective(window),
+                         window.strides);
+  if (failed(pads))
+    return failure();
+  SmallVector<Value> operands{*x, *w};
+  if (Value bias = ctx.input(2))
+    operands.push_back(bias);
+  OpBuilder &b = ctx.builder;
+  auto y = ctx.build<tg::ConvOp>(
+      operands,
+      {ctx.named("strides", ctx.i64s(window.strides)),
+       ctx.named("pads", ctx.i64s(*pads)),
+       ctx.named("dilations", ctx.i64s(window.dilations)),
+       ctx.named("group", b.getI64IntegerAttr(ctx.getInt("group", 1)))});
+  if (failed(y))
+    return failure();
+  return ctx.setOutputs({*y});
+}
+
+LogicalResult convertConvTranspose(NodeContext &ctx) {
+  auto x = ctx.required(0), w = ctx.required(1);
+  if (failed(x) || failed(w))
+    return failure();
+  RankedTensorType xType = ctx.typeOf(*x), wType = ctx.typeOf(*w);
+  if (xType.getRank() < 3 || wType.getRank() != xType.getRank())
+    return ctx.error("expects input and weight of one rank >= 3");
+  size_t k = xType.getRank() - 2;
+  Window window = windowOf(ctx, wType.getShape().drop_front(2));
+  SmallVector<int64_t> outputPadding = intsOr(ctx, "output_padding", k, 0);
+  SmallVector<int64_t> pads = intsOr(ctx, "pads", 2 * k, 0);
+  std::string autoPad = ctx.getString("auto_pad", "NOTSET");
+  auto outputShape = ctx.getInts("output_shape");
+  if (outputShape && outputShape->size() == k + 2)
+    outputShape->erase(outputShape->begin(), outputShape->begin() + 2);
+  if ((outputShape && !outputShape->empty()) || autoPad == "SAME_UPPER" ||
+      autoPad == "SAME_LOWER") {
+    SmallVector<int64_t> target;
+    if (outputShape && !outputShape->empty())
+      target = *outputShape;
+    else
+      for (size_t i = 0; i < k; ++i)
+        target.push_back(xType.getDimSize(i + 2) * window.strides[i]);
+    if (target.size() != k)
+      return ctx.error("output_shape needs " + Twine(k) + " spatial sizes");
+    SmallVector<int64_t> eff = effective(window);
+    for (size_t i = 0; i < k; ++i) {
+      int64_t total = window.strides[i] * (xType.getDimSize(i + 2) - 1) +
+                      outputPadding[i] + eff[i] - target[i];
+      if (total < 0) {
+        // The requested output is larger: the extra goes to output_padding.
+        outputPadding[i] -= total;
+        total = 0;
+      }
+      bool upper = autoPad != "SAME_LOWER";
+      pads[i] = upper ? total / 2 : total - total / 2;
+      pads[i + k] = total - pads[i];
+    }
+  } else if (autoPad == "VALID") {
+    pads.assign(2 * k, 0);
+  }
+  SmallVector<Value> operands{*x, *w};
+  if (Value bias = ctx.input(2))
+    operands.push_back(bias);
+  OpBuilder &b = ctx.builder;
+  auto y = ctx.build<tg::ConvTransposeOp>(
+      operands,
+      {ctx.named("strides", ctx.i64s(window.strides)),
+       ctx.named("pads", ctx.i64s(pads)),
+       ctx.named("output_padding", ctx.i64s(outputPadding)),
+       ctx.named("dilations", ctx.i64s(window.dilations)),
+       ctx.named("group", b.getI64IntegerAttr(ctx.getInt("group", 1)))});
+  if (failed(y))
+    return failure();
+  return ctx.setOutputs({*y});
+}
+
+template <typename PoolOp>
+LogicalResult convertPool(NodeContext &ctx, bool average) {
+  auto x = ctx.required(0);
+  if (failed(x))
+    return failure();
+  RankedTensorType type = ctx.typeOf(*x);
+  auto kernel = ctx.getInts("kernel_shape");
+  if (!kernel)
+    return ctx.error("requires kernel_shape");
+  if (type.getRank() < 3 ||
+      kernel->size() != static_cast<size_t>(type.getRank() - 2))
+    return ctx.error("kernel_shape has " + Twine(kernel->size()) +
+                     " values for an input of rank " + Twine(type.getRank()));
+  Window window = windowOf(ctx, *kernel);
+  auto pads = windowPads(ctx, type.getShape().drop_front(2), effective(window),
+                         window.strides);
+  if (failed(pads))
+    return failure();
+  OpBuilder &b = ctx.builder;
+  SmallVector<NamedAttribute> attrs{
+      ctx.named("kernel_shape", ctx.i64s(window.kernel)),
+      ctx.named("strides", ctx.i64s(window.strides)),
+      ctx.named("pads", ctx.i64s(*pads)),
+      ctx.named("dilations", ctx.i64s(window.dilations))};
+  if (ctx.getInt("ceil_mode", 0))
+    attrs.push_back(ctx.named("ceil_mode", b.getUnitAttr()));
+  if (average && ctx.getInt("count_include_pad", 0))
+    attrs.push_back(ctx.named("count_include_pad", b.getUnitAttr()));
+  auto y = ctx.build<PoolOp>({*x}, attrs);
+  if (failed(y))
+    return failure();
+  return ctx.setOutputs({*y});
+}
+
+LogicalResult convertBatchNorm(NodeContext &ctx) {
+  if (ctx.getInt("training_mode", 0))
+    return ctx.error("training_mode is not supported (inference only)");
+  SmallVector<Value> operands;
+  for (size_t i = 0; i < 5; ++i) {
+    auto v = ctx.required(i);
+    if (failed(v))
+      return failure();
+    operands.push_back(*v);
+  }
+  // Opset 15 allows statistics in another float type: bring them to x's.
+  Type elementType = ctx.typeOf(operands[0]).getElementType();
+  for (Value &operand : llvm::drop_begin(operands)) {
+    RankedTensorType type = ctx.typeOf(operand);
+    if (type.getElementType() == elementType)
+      continue;
+    auto cast = ctx.buildTyped<tg::CastOp>(type.clone(elementType), {operand});
+    if (failed(cast))
+      return failure();
+    operand = *cast;
+  }
+  auto y = ctx.build<tg::BatchNormOp>(
+      operands, {ctx.named("epsilon", ctx.builder.getF32FloatAttr(
+                                          ctx.getFloat("epsilon", 1e-5f)))});
+  if (failed(y))
+    return failure();
+  return ctx.setOutputs({*y});
+}
+
+LogicalResult convertCast(NodeContext &ctx) {
+  auto x = ctx.required(0);
+  if (failed(x))
+    return failure();
+  int64_t to = ctx.getInt("to", 0);
+  Type type = elementType(ctx.builder.getContext(), to);
+  if (!type)
+    return ctx.error("cast to data type " + Twine(to) + " is not supported");
+  auto y = ctx.buildTyped<tg::CastOp>(ctx.typeOf(*x).clone(type), {*x});
+  if (failed(y))
+    return failure();
+  return ctx.setOutputs({*y});
+}
+
+LogicalResult convertClip(NodeContext &ctx) {
+  auto x = ctx.required(0);
+  if (failed(x))
+    return failure();
+  Type elementType = ctx.typeOf(*x).getElementType();
+  OpBuilder &b = ctx.builder;
+  SmallVector<NamedAttribute> attrs;
+  auto bound = [&](StringRef name, size_t input, bool lower) -> LogicalResult {
+    if (ctx.opset < 11) {
+      float fallback = lower ? -std::numeric_limits<float>::infinity()
+                             : std::numeric_limits<float>::infinity();
+      float value = ctx.getFloat(name, fallback);
+      if (!std::isinf(value))
+        attrs.push_back(ctx.named(name, b.getFloatAttr(elementType, value)));
+      return success();
+    }
+    if (!ctx.input(input))
+      return success();
+    auto value = ctx.requireConstantScalar(input, name);
+    if (failed(value))
+      return failure();
+    Attribute attr = isa<FloatType>(elementType)
+                         ? Attribute(b.getFloatAttr(elementType, *value))
+                         : Attribute(b.getIntegerAttr(
+                               elementType, static_cast<int64_t>(*value)));
+    attrs.push_back(ctx.named(name, attr));
+    return success();
+  };
+  if (failed(bound("min", 1, true)) || failed(bound("max", 2, false)))
+    return failure();
+  auto y = ctx.build<tg::ClipOp>({*x}, attrs);
+  if (failed(y))
+    return failure();
+  return ctx.setOutputs({*y});
+}
+
+LogicalResult convertConcat(NodeContext &ctx) {
+  SmallVector<Value> inputs;
+  for (size_t i = 0; i < ctx.numInputs(); ++i) {
+    auto v = ctx.required(i);
+    if (failed(v))
+      return failure();
+    inputs.push_back(*v);
+  }
+  if (inputs.empty())
+    return ctx.error("expects at least one input");
+  auto axis = ctx.normalizeAxis(ctx.getInt("axis", 0), ctx.rankOf(inputs[0]));
+  if (failed(axis))
+    return failure();
+  auto y = ctx.build<tg::ConcatOp>(
+      inputs, {ctx.named("axis", ctx.builder.getI64IntegerAttr(*axis))});
+  if (failed(y))
+    return failure();
+  return ctx.setOutputs({*y});
+}
+
+LogicalResult convertConstant(NodeContext &ctx) {
+  OpBuilder &b = ctx.builder;
+  MLIRContext *context = b.getContext();
+  if (const onnx::AttributeProto *attr = ctx.attribute("value")) {
+    std::string message;
+    auto value = tensorToAttr(context, attr->t(), message);
+    if (failed(value))
+      return ctx.error(message);
+    return ctx.setOutputs({ctx.constant(*value)});
+  }
+  if (const onnx::AttributeProto *attr = ctx.attribute("value_float"))
+    return ctx.setOutputs({ctx.constant(DenseElementsAttr::get(
+        RankedTensorType::get({}, b.getF32Type()), attr->f()))});
+  if (const onnx::AttributeProto *attr = ctx.attribute("value_floats")) {
+    SmallVector<float> values(attr->floats().begin(), attr->floats().end());
+    return ctx.setOutputs({ctx.constant(DenseElementsAttr::get(
+        RankedTensorType::get({static_cast<int64_t>(values.size())},
+                              b.getF32Type()),
+        ArrayRef<float>(values)))});
+  }
+  if (const onnx::AttributeProto *attr = ctx.attribute("value_int"))
+    return ctx.setOutputs({ctx.constant(DenseElementsAttr::get(
+        RankedTensorType::get({}, b.getI64Type()), attr->i()))});
+  if (const onnx::AttributeProto *attr = ctx.attribute("value_ints")) {
+    SmallVector<int64_t> values(attr->ints().begin(), attr->ints().end());
+    return ctx.setOutputs({ctx.constantI64(values)});
+  }
+  return ctx.error("only tensor, float(s) and int(s) constants are supported");
+}
+
+LogicalResult convertConstantOfShape(NodeContext &ctx) {
+  auto shape = ctx.requireConstantInts(0, "shape");
+  if (failed(shape))
+    return failure();
+  DenseElementsAttr value = DenseElementsAttr::get(
+      RankedTensorType::get({1}, ctx.builder.getF32Type()), 0.0f);
+  if (const onnx::AttributeProto *attr = ctx.attribute("value")) {
+    std::string message;
+    auto given = tensorToAttr(ctx.builder.getContext(), attr->t(), message);
+    if (failed(given))
+      return ctx.error(message);
+    if (given->getNumElements() != 1)
+      return ctx.error("value must hold one element");
+    value = *given;
+  }
+  auto type = RankedTensorType::get(*shape, value.getElementType());
+  return ctx.setOutputs({ctx.constant(
+      DenseElementsAttr::get(type, value.getValues<Attribute>()[0]))});
+}
+
+LogicalResult convertDropout(NodeContext &ctx) {
+  auto x = ctx.required(0);
+  if (failed(x))
+    return failure();
+  if (ctx.input(2)) {
+    auto mode = ctx.requireConstantScalar(2, "training_mode");
+    if (failed(mode))
+      return failure();
+    if (*mode != 0)
+      return ctx.error("training_mode is true; only inference is supported");
+  }
+  if (!ctx.outputUsed(1))
+    return ctx.setOutputs({*x});
+  // In inference every element is kept: the mask is all true.
+  auto maskType = ctx.typeOf(*x).clone(ctx.builder.getI1Type());
+  return ctx.setOutputs(
+      {*x, ctx.constant(DenseElementsAttr::get(maskType, true))});
+}
+
+LogicalResult convertExpand(NodeContext &ctx) {
+  auto x = ctx.required(0);
+  auto shape = ctx.requireConstantInts(1, "shape");
+  if (failed(x) || failed(shape))
+    return failure();
+  RankedTensorType type = ctx.typeOf(*x);
+  ShapeOr result =
+      broadcastShapes(Shape(type.getShape().begin(), type.getShape().end()),
+                      Shape(shape->begin(), shape->end()));
+  if (!result)
+    return ctx.error(result.message());
+  auto y = ctx.buildTyped<tg::ExpandOp>(
+      RankedTensorType::get(result.shape(), type.getElementType()), {*x});
+  if (failed(y))
+    return failure();
+  return ctx.setOutputs({*y});
+}
+
+LogicalResult convertFlatten(NodeContext &ctx) {
+  auto x = ctx.required(0);
+  if (failed(x))
+    return failure();
+  int64_t rank = ctx.rankOf(*x);
+  int64_t axis = ctx.getInt("axis", 1);
+  if (axis < -rank || axis > rank)
+    return ctx.error("axis " + Twine(axis) + " is out of range [" +
+                     Twine(-rank) + ", " + Twine(rank) + "]");
+  if (axis < 0)
+    axis += rank;
+  auto y = ctx.build<tg::FlattenOp>(
+      {*x}, {ctx.named("axis", ctx.builder.getI64IntegerAttr(axis))});
+  if (failed(y))
+    return failure();
+  return ctx.setOutputs({*y});
+}
+
+} // namespace
+
+LogicalResult tessera::onnx_import::convertPoolOp(NodeContext &ctx,
+                                                  bool average) {
+  return average ? convertPool<tg::AvgPoolOp>(ctx, true)
+                 : convertPool<tg::MaxPoolOp>(ctx, false);
+}
+
+void tessera::onnx_import::registerOpsAToF(ConverterRegistry &r) {
+  r.add("Abs", 6, unary<tg::AbsOp>);
+  r.add("Add", 7, binary<tg::AddOp>);
+  r.add("AveragePool", 7,
+        [](NodeContext &ctx) { return convertPoolOp(ctx, true); });
+  r.add("BatchNormalization", 7, convertBatchNorm);
+  r.add("Cast", 6, convertCast);
+  r.add("Ceil", 6, unary<tg::CeilOp>);
+  r.add("Clip", 6, convertClip);
+  r.add("Concat", 4, convertConcat);
+  r.add("Constant", 1, convertConstant);
+  r.add("ConstantOfShape", 9, convertConstantOfShape);
+  r.add("Conv", 1, convertConv);
+  r.add("ConvTranspose", 1, convertConvTranspose);
+  r.add("Div", 7, binary<tg::DivOp>);
+  r.add("Dropout", 1, convertDropout);
+  r.add("Equal", 7, [](NodeContext &ctx) {
+    return convertCompare(ctx, tg::ComparePredicate::eq);
+  });
+  r.add("Erf", 9, unary<tg::ErfOp>);
+  r.add("Exp", 6, unary<tg::ExpOp>);
+  r.add("Expand", 8, convertExpand);
+  r.add("Flatten", 1, convertFlatten);
+  r.add("Floor", 6, unary<tg::FloorOp>);
+}

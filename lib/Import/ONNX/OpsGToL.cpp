@@ -1,0 +1,209 @@
+//===- OpsGToL.cpp - ONNX ops Gather … LogSoftmax -------------------------===//
+
+#include "lib/Import/ONNX/ConverterUtils.h"
+
+using namespace mlir;
+using namespace tessera;
+using namespace tessera::onnx_import;
+
+namespace {
+
+LogicalResult convertGather(NodeContext &ctx) {
+  auto data = ctx.required(0), indices = ctx.required(1);
+  if (failed(data) || failed(indices))
+    return failure();
+  auto axis = ctx.normalizeAxis(ctx.getInt("axis", 0), ctx.rankOf(*data));
+  if (failed(axis))
+    return failure();
+  auto y = ctx.build<tg::GatherOp>(
+      {*data, *indices},
+      {ctx.named("axis", ctx.builder.getI64IntegerAttr(*axis))});
+  if (failed(y))
+    return failure();
+  return ctx.setOutputs({*y});
+}
+
+LogicalResult convertGelu(NodeContext &ctx) {
+  std::string approximate = ctx.getString("approximate", "none");
+  SmallVector<NamedAttribute> attrs;
+  if (approximate == "tanh")
+    attrs.push_back(ctx.named("approximate_tanh", ctx.builder.getUnitAttr()));
+  else if (approximate != "none")
+    return ctx.error("unknown approximate '" + approximate + "'");
+  return convertUnary<tg::GeluOp>(ctx, attrs);
+}
+
+/// Y = alpha * A' * B' + beta * C.
+LogicalResult convertGemm(NodeContext &ctx) {
+  auto a = ctx.required(0), b = ctx.required(1);
+  if (failed(a) || failed(b))
+    return failure();
+  if (ctx.rankOf(*a) != 2 || ctx.rankOf(*b) != 2)
+    return ctx.error("A and B must be matrices");
+  auto transpose = [&](Value v) {
+    return ctx.build<tg::TransposeOp>({v},
+                                      {ctx.named("perm", ctx.i64s({1, 0}))});
+  };
+  Value lhs = *a, rhs = *b;
+  if (ctx.getInt("transA", 0)) {
+    auto t = transpose(lhs);
+    if (failed(t))
+      return failure();
+    lhs = *t;
+  }
+  if (ctx.getInt("transB", 0)) {
+    auto t = transpose(rhs);
+    if (failed(t))
+      return failure();
+    rhs = *t;
+  }
+  auto product = ctx.build<tg::MatMulOp>({lhs, rhs});
+  if (failed(product))
+    return failure();
+  Value y = *product;
+  Type elementType = ctx.typeOf(y).getElementType();
+  auto scale = [&](Value v, float factor) -> FailureOr<Value> {
+    if (factor == 1.0f)
+      return v;
+    Value s = ctx.constant(
+        DenseElementsAttr::get(RankedTensorType::get({}, elementType),
+                               ctx.builder.getFloatAttr(elementType, factor)));
+    return ctx.build<tg::MulOp>({v, s});
+  };
+  auto scaled = scale(y, ctx.getFloat("alpha", 1.0f));
+  if (failed(scaled))
+    return failure();
+  y = *scaled;
+  if (Value c = ctx.input(2)) {
+    auto bias = scale(c, ctx.getFloat("beta", 1.0f));
+    if (failed(bias))
+      return failure();
+    auto sum = ctx.build<tg::AddOp>({y, *bias});
+    if (failed(sum))
+      return failure();
+    y = *sum;
+  }
+  return ctx.setOutputs({y});
+}
+
+LogicalResult convertHardSigmoid(NodeContext &ctx) {
+  OpBuilder &b = ctx.builder;
+  return convertUnary<tg::HardSigmoidOp>(
+      ctx, {ctx.named("alpha", b.getF32FloatAttr(ctx.getFloat("alpha", 0.2f))),
+            ctx.named("beta", b.getF32FloatAttr(ctx.getFloat("beta", 0.5f)))});
+}
+
+LogicalResult convertIdentity(NodeContext &ctx) {
+  auto x = ctx.required(0);
+  if (failed(x))
+    return failure();
+  return ctx.setOutputs({*x});
+}
+
+/// LayerNormalization with its optional Mean and InvStdDev outputs spelled
+/// out in tg primitives (same arithmetic as tg.layer_norm's lowering).
+LogicalResult convertLayerNormWithStatistics(NodeContext &ctx, Value x,
+                                             Value scale, int64_t axis) {
+  int64_t rank = ctx.rankOf(x);
+  Type elementType = ctx.typeOf(x).getElementType();
+  OpBuilder &b = ctx.builder;
+  SmallVector<NamedAttribute> reduceAttrs{
+      ctx.named("axes",
+                ctx.i64s(llvm::to_vector(llvm::seq<int64_t>(axis, rank)))),
+      ctx.named("keepdims", b.getUnitAttr())};
+  auto mean = ctx.build<tg::ReduceMeanOp>({x}, reduceAttrs);
+  if (failed(mean))
+    return failure();
+  auto centered = ctx.build<tg::SubOp>({x, *mean});
+  if (failed(centered))
+    return failure();
+  auto squares = ctx.build<tg::MulOp>({*centered, *centered});
+  if (failed(squares))
+    return failure();
+  auto variance = ctx.build<tg::ReduceMeanOp>({*squares}, reduceAttrs);
+  if (failed(variance))
+    return failure();
+  Value epsilon = ctx.constant(DenseElementsAttr::get(
+      RankedTensorType::get({}, elementType),
+      b.getFloatAttr(elementType, ctx.getFloat("epsilon", 1e-5f))));
+  auto shifted = ctx.build<tg::AddOp>({*variance, epsilon});
+  if (failed(shifted))
+    return failure();
+  auto deviation = ctx.build<tg::SqrtOp>({*shifted});
+  if (failed(deviation))
+    return failure();
+  auto inverse = ctx.build<tg::ReciprocalOp>({*deviation});
+  if (failed(inverse))
+    return failure();
+  auto normalized = ctx.build<tg::MulOp>({*centered, *inverse});
+  if (failed(normalized))
+    return failure();
+  auto y = ctx.build<tg::MulOp>({*normalized, scale});
+  if (failed(y))
+    return failure();
+  Value result = *y;
+  if (Value bias = ctx.input(2)) {
+    auto biased = ctx.build<tg::AddOp>({result, bias});
+    if (failed(biased))
+      return failure();
+    result = *biased;
+  }
+  return ctx.setOutputs({result, *mean, *inverse});
+}
+
+LogicalResult convertLayerNorm(NodeContext &ctx) {
+  auto x = ctx.required(0), scale = ctx.required(1);
+  if (failed(x) || failed(scale))
+    return failure();
+  auto axis = ctx.normalizeAxis(ctx.getInt("axis", -1), ctx.rankOf(*x));
+  if (failed(axis))
+    return failure();
+  if (ctx.outputUsed(1) || ctx.outputUsed(2))
+    return convertLayerNormWithStatistics(ctx, *x, *scale, *axis);
+  SmallVector<Value> operands{*x, *scale};
+  if (Value bias = ctx.input(2))
+    operands.push_back(bias);
+  OpBuilder &b = ctx.builder;
+  auto y = ctx.build<tg::LayerNormOp>(
+      operands, {ctx.named("axis", b.getI64IntegerAttr(*axis)),
+                 ctx.named("epsilon",
+                           b.getF32FloatAttr(ctx.getFloat("epsilon", 1e-5f)))});
+  if (failed(y))
+    return failure();
+  return ctx.setOutputs({*y});
+}
+
+LogicalResult convertLeakyRelu(NodeContext &ctx) {
+  return convertUnary<tg::LeakyReluOp>(
+      ctx, {ctx.named("alpha", ctx.builder.getF32FloatAttr(
+                                   ctx.getFloat("alpha", 0.01f)))});
+}
+
+} // namespace
+
+void tessera::onnx_import::registerOpsGToL(ConverterRegistry &r) {
+  r.add("Gather", 1, convertGather);
+  r.add("Gelu", 20, convertGelu);
+  r.add("Gemm", 7, convertGemm);
+  r.add("GlobalAveragePool", 1, unary<tg::GlobalAvgPoolOp>);
+  r.add("GlobalMaxPool", 1, unary<tg::GlobalMaxPoolOp>);
+  r.add("Greater", 7, [](NodeContext &ctx) {
+    return convertCompare(ctx, tg::ComparePredicate::gt);
+  });
+  r.add("GreaterOrEqual", 12, [](NodeContext &ctx) {
+    return convertCompare(ctx, tg::ComparePredicate::ge);
+  });
+  r.add("HardSigmoid", 6, convertHardSigmoid);
+  r.add("HardSwish", 14, unary<tg::HardSwishOp>);
+  r.add("Identity", 1, convertIdentity);
+  r.add("LayerNormalization", 17, convertLayerNorm);
+  r.add("LeakyRelu", 6, convertLeakyRelu);
+  r.add("Less", 7, [](NodeContext &ctx) {
+    return convertCompare(ctx, tg::ComparePredicate::lt);
+  });
+  r.add("LessOrEqual", 12, [](NodeContext &ctx) {
+    return convertCompare(ctx, tg::ComparePredicate::le);
+  });
+  r.add("Log", 6, unary<tg::LogOp>);
+  r.add("LogSoftmax", 1, convertSoftmax<tg::LogSoftmaxOp>);
+}

@@ -1,0 +1,134 @@
+//===- CPUTarget.cpp - LLVM IR to objects for x86-64 and AArch64 ----------===//
+
+#include "lib/Target/CPU/CPUTarget.h"
+
+#include "llvm/IR/LegacyPassManager.h"
+#include "llvm/IR/Module.h"
+#include "llvm/MC/MCSubtargetInfo.h"
+#include "llvm/MC/TargetRegistry.h"
+#include "llvm/Passes/PassBuilder.h"
+#include "llvm/Support/FileSystem.h"
+#include "llvm/Support/TargetSelect.h"
+#include "llvm/Support/raw_ostream.h"
+#include "llvm/Target/TargetMachine.h"
+#include "llvm/Target/TargetOptions.h"
+#include "llvm/TargetParser/Host.h"
+#include "llvm/TargetParser/SubtargetFeature.h"
+
+#include <mutex>
+
+using namespace llvm;
+
+std::unique_ptr<TargetMachine>
+tessera::createCPUTargetMachine(const CPUTargetOptions &options,
+                                std::string &error) {
+  static std::once_flag once;
+  std::call_once(once, [] {
+    InitializeAllTargetInfos();
+    InitializeAllTargets();
+    InitializeAllTargetMCs();
+    InitializeAllAsmPrinters();
+  });
+  bool host = options.triple.empty();
+  Triple triple(host ? sys::getDefaultTargetTriple()
+                     : Triple::normalize(options.triple));
+  std::string lookupError;
+  const Target *target = TargetRegistry::lookupTarget(triple, lookupError);
+  if (!target) {
+    error = "unknown target '" + triple.str() + "': " + lookupError;
+    return nullptr;
+  }
+  if (triple.getArch() != Triple::x86_64 &&
+      triple.getArch() != Triple::aarch64) {
+    error = "target '" + triple.str() +
+            "' is not supported (x86-64 and AArch64 are)";
+    return nullptr;
+  }
+  std::string cpu = options.cpu, features;
+  if (cpu == "native") {
+    if (!host &&
+        Triple(sys::getDefaultTargetTriple()).getArch() != triple.getArch()) {
+      error =
+          "--mcpu=native needs the host target; name a CPU for " + triple.str();
+      return nullptr;
+    }
+    cpu = sys::getHostCPUName().str();
+    SubtargetFeatures subtarget;
+    for (const auto &[feature, enabled] : sys::getHostCPUFeatures())
+      subtarget.AddFeature(feature, enabled);
+    features = subtarget.getString();
+  } else if (cpu.empty()) {
+    cpu = triple.getArch() == Triple::x86_64 ? "x86-64" : "generic";
+  } else {
+    std::unique_ptr<MCSubtargetInfo> info(
+        target->createMCSubtargetInfo(triple, cpu, ""));
+    if (!info || !info->isCPUStringValid(cpu)) {
+      error = "unknown CPU '" + cpu + "' for " + triple.str();
+      return nullptr;
+    }
+  }
+  TargetOptions targetOptions;
+  // Contract a*b+c into FMAs, as the peers' kernels do.
+  targetOptions.AllowFPOpFusion =
+      options.optLevel > 0 ? FPOpFusion::Fast : FPOpFusion::Standard;
+  CodeGenOptLevel level = options.optLevel <= 0   ? CodeGenOptLevel::None
+                          : options.optLevel == 1 ? CodeGenOptLevel::Less
+                          : options.optLevel == 2 ? CodeGenOptLevel::Default
+                                                  : CodeGenOptLevel::Aggressive;
+  std::unique_ptr<TargetMachine> machine(target->createTargetMachine(
+      triple, cpu, features, targetOptions, Reloc::PIC_, std::nullopt, level));
+  if (!machine)
+    error = "cannot create a target machine for " + triple.str();
+  return machine;
+}
+
+void tessera::optimizeModule(Module &module, TargetMachine &machine,
+                             int optLevel) {
+  module.setTargetTriple(machine.getTargetTriple());
+  module.setDataLayout(machine.createDataLayout());
+  LoopAnalysisManager lam;
+  FunctionAnalysisManager fam;
+  CGSCCAnalysisManager cgam;
+  ModuleAnalysisManager mam;
+  PassBuilder builder(&machine);
+  builder.registerModuleAnalyses(mam);
+  builder.registerCGSCCAnalyses(cgam);
+  builder.registerFunctionAnalyses(fam);
+  builder.registerLoopAnalyses(lam);
+  builder.crossRegisterProxies(lam, fam, cgam, mam);
+  OptimizationLevel level = optLevel <= 0   ? OptimizationLevel::O0
+                            : optLevel == 1 ? OptimizationLevel::O1
+                            : optLevel == 2 ? OptimizationLevel::O2
+                                            : OptimizationLevel::O3;
+  ModulePassManager passes = optLevel <= 0
+                                 ? builder.buildO0DefaultPipeline(level)
+                                 : builder.buildPerModuleDefaultPipeline(level);
+  passes.run(module, mam);
+}
+
+bool tessera::emitCode(Module &module, TargetMachine &machine,
+                       const std::string &path, bool assembly,
+                       std::string &error) {
+  std::error_code ec;
+  raw_fd_ostream out(path, ec, assembly ? sys::fs::OF_Text : sys::fs::OF_None);
+  if (ec) {
+    error = "cannot write " + path + ": " + ec.message();
+    return false;
+  }
+  return emitToStream(module, machine, out, assembly, error);
+}
+
+bool tessera::emitToStream(Module &module, TargetMachine &machine,
+                           raw_pwrite_stream &out, bool assembly,
+                           std::string &error) {
+  legacy::PassManager passes;
+  if (machine.addPassesToEmitFile(passes, out, nullptr,
+                                  assembly ? CodeGenFileType::AssemblyFile
+                                           : CodeGenFileType::ObjectFile)) {
+    error = "the target cannot emit this file type";
+    return false;
+  }
+  passes.run(module);
+  out.flush();
+  return true;
+}

@@ -1,0 +1,47 @@
+//===- CPUTarget.h - LLVM IR to objects for x86-64 and AArch64 ---*- C++
+//-*-===//
+
+#ifndef TESSERA_TARGET_CPU_CPUTARGET_H
+#define TESSERA_TARGET_CPU_CPUTARGET_H
+
+#include <memory>
+#include <string>
+
+namespace llvm {
+class Module;
+class TargetMachine;
+class raw_pwrite_stream;
+} // namespace llvm
+
+namespace tessera {
+
+struct CPUTargetOptions {
+  /// Target triple; empty for the host.
+  std::string triple;
+  /// CPU name; "native" for the host CPU (host triple only), "" for generic.
+  std::string cpu = "native";
+  int optLevel = 2;
+};
+
+/// A TargetMachine for `options`, or null with `error` set.
+std::unique_ptr<llvm::TargetMachine>
+createCPUTargetMachine(const CPUTargetOptions &options, std::string &error);
+
+/// Sets triple and data layout, then runs LLVM's default pipeline at the
+/// optimisation level.
+void optimizeModule(llvm::Module &module, llvm::TargetMachine &machine,
+                    int optLevel);
+
+/// Writes an object file (or assembly when `assembly`) to `path` ("-" for
+/// stdout).
+bool emitCode(llvm::Module &module, llvm::TargetMachine &machine,
+              const std::string &path, bool assembly, std::string &error);
+
+/// Writes an object file or assembly to `out`.
+bool emitToStream(llvm::Module &module, llvm::TargetMachine &machine,
+                  llvm::raw_pwrite_stream &out, bool assembly,
+                  std::string &error);
+
+} // namespace tessera
+
+#endif // TESSERA_TARGET_CPU_CPUTARGET_H

@@ -1,0 +1,71 @@
+//===- CPUPipeline.cpp - tg to the LLVM dialect for CPUs ------------------===//
+//
+// Graph passes, the tg lowering, bufferization with results written straight
+// into caller-provided outputs, one workspace for all temporaries, loops, and
+// the LLVM dialect with bare-pointer functions (static shapes only).
+//
+//===----------------------------------------------------------------------===//
+
+#include "passes/Pipelines/CPUPipeline.h"
+
+#include "dialects/Graph/Transforms/Passes.h"
+#include "passes/Conversion/Passes.h"
+#include "passes/Transforms/Passes.h"
+
+#include "mlir/InitAllPasses.h"
+#include "mlir/Pass/PassManager.h"
+#include "mlir/Pass/PassRegistry.h"
+#include "llvm/Support/raw_ostream.h"
+
+#include <mutex>
+
+using namespace mlir;
+
+void tessera::registerCPUPipelinePasses() {
+  static std::once_flag once;
+  std::call_once(once, [] {
+    registerAllPasses();
+    tg::registerGraphPasses();
+    registerConversionPasses();
+    registerTransformsPasses();
+  });
+}
+
+LogicalResult tessera::buildCPUPipeline(OpPassManager &pm,
+                                        const CPUPipelineOptions &options,
+                                        std::string &error) {
+  registerCPUPipelinePasses();
+  using Stage = CPUPipelineOptions::Stage;
+  bool optimize = options.optLevel > 0;
+
+  std::string text = "canonicalize";
+  if (optimize)
+    text += ",tg-fold-batch-norm,canonicalize";
+  if (options.stopAfter != Stage::Graph) {
+    text += ",convert-tg-to-linalg,canonicalize";
+    if (optimize)
+      text += ",linalg-fuse-elementwise-ops,canonicalize,cse";
+  }
+  if (options.stopAfter == Stage::LLVM)
+    text += ",one-shot-bufferize{bufferize-function-boundaries "
+            "function-boundary-type-conversion=identity-layout-map}"
+            ",buffer-results-to-out-params{hoist-static-allocs "
+            "modify-public-functions}"
+            ",canonicalize"
+            // Strided copies (pads, slices) become loops, not calls into a
+            // runtime helper; temporaries move into the workspace.
+            ",func.func(tessera-expand-strided-copies,tessera-plan-memory)"
+            ",convert-linalg-to-loops"
+            ",expand-strided-metadata,lower-affine,convert-scf-to-cf"
+            ",convert-math-to-funcs,convert-math-to-llvm,convert-math-to-libm"
+            ",finalize-memref-to-llvm"
+            ",convert-func-to-llvm{use-bare-ptr-memref-call-conv}"
+            ",convert-to-llvm,reconcile-unrealized-casts";
+  std::string message;
+  llvm::raw_string_ostream os(message);
+  if (failed(parsePassPipeline(text, pm, os))) {
+    error = "cannot build the CPU pipeline: " + message;
+    return failure();
+  }
+  return success();
+}

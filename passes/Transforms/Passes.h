@@ -1,0 +1,23 @@
+//===- Passes.h - Tessera cross-dialect transforms ---------------*- C++
+//-*-===//
+
+#ifndef TESSERA_TRANSFORMS_PASSES_H
+#define TESSERA_TRANSFORMS_PASSES_H
+
+#include "mlir/Pass/Pass.h"
+
+namespace mlir::func {
+class FuncOp;
+} // namespace mlir::func
+
+namespace tessera {
+
+#define GEN_PASS_DECL
+#include "passes/Transforms/Passes.h.inc"
+
+#define GEN_PASS_REGISTRATION
+#include "passes/Transforms/Passes.h.inc"
+
+} // namespace tessera
+
+#endif // TESSERA_TRANSFORMS_PASSES_H

@@ -1,0 +1,42 @@
+//===- Passes.td - Tessera cross-dialect transforms -------*- tablegen -*-===//
+
+#ifndef TESSERA_TRANSFORMS_PASSES
+#define TESSERA_TRANSFORMS_PASSES
+
+include "mlir/Pass/PassBase.td"
+
+def PlanMemory : Pass<"tessera-plan-memory", "::mlir::func::FuncOp"> {
+  let summary = "Place every temporary buffer in one workspace argument";
+  let description = [{
+    Runs on bufferized functions (before deallocation). Every `memref.alloc`
+    of static shape in the function body becomes a `memref.view` into a new
+    trailing function argument `memref<Nxi8>`, the workspace; buffers whose
+    lifetimes do not overlap share bytes (first fit, largest first, 64-byte
+    aligned). A buffer lives from its allocation to the last use of it or of
+    any view of it, measured at the top level of the function body. The
+    workspace size is recorded as the function attribute
+    `tessera.workspace_size` (bytes), so that a runtime allocates it once and
+    a run does no allocation at all.
+
+    Allocations of dynamic shape, or inside loops and regions, are reported
+    as errors: everything Tessera compiles has static shapes.
+  }];
+  let dependentDialects = ["::mlir::arith::ArithDialect",
+                           "::mlir::memref::MemRefDialect"];
+}
+
+def ExpandStridedCopies : Pass<"tessera-expand-strided-copies",
+                                "::mlir::func::FuncOp"> {
+  let summary = "Turn strided memref.copy into linalg.copy";
+  let description = [{
+    `memref.copy` between buffers that are not both contiguous (subviews of
+    pads, slices, concatenations) lowers to a call into MLIR's C runner
+    utilities, which a self-contained artifact must not depend on. This pass
+    rewrites such copies into `linalg.copy`, which `convert-linalg-to-loops`
+    turns into plain loops. Contiguous copies stay `memref.copy` (they become
+    `memcpy`).
+  }];
+  let dependentDialects = ["::mlir::linalg::LinalgDialect"];
+}
+
+#endif // TESSERA_TRANSFORMS_PASSES

@@ -1,0 +1,128 @@
+/*===- runtime.h - Tessera's C runtime API --------------------------------===*
+ *
+ * What an application needs to run a model compiled by tessera-compile:
+ * C99, no dependency on LLVM, MLIR or protobuf. Every call that can fail
+ * returns a tessera_status_t; the session keeps a message for the last
+ * failure. Output parameters come last. Memory comes from an allocator the
+ * application may inject; a session allocates its workspace once, at
+ * creation, and never during tessera_session_run.
+ *
+ *===----------------------------------------------------------------------===*/
+
+#ifndef TESSERA_RUNTIME_H
+#define TESSERA_RUNTIME_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#if defined(_WIN32)
+#define TESSERA_API __declspec(dllexport)
+#else
+#define TESSERA_API __attribute__((visibility("default")))
+#endif
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* Version of the model descriptor layout emitted by the compiler. */
+#define TESSERA_ABI_VERSION 1u
+
+typedef enum tessera_status_t {
+  TESSERA_OK = 0,
+  TESSERA_INVALID_ARGUMENT = 1, /* NULL pointers, wrong counts */
+  TESSERA_OUT_OF_MEMORY = 2,
+  TESSERA_SHAPE_MISMATCH = 3,   /* a tensor's rank or dims differ */
+  TESSERA_DTYPE_MISMATCH = 4,   /* a tensor's element type differs */
+  TESSERA_INCOMPATIBLE = 5      /* model built for another ABI version */
+} tessera_status_t;
+
+/* Element types, numbered as ONNX's TensorProto.DataType. */
+typedef enum tessera_dtype_t {
+  TESSERA_F32 = 1, TESSERA_U8 = 2, TESSERA_I8 = 3, TESSERA_U16 = 4,
+  TESSERA_I16 = 5, TESSERA_I32 = 6, TESSERA_I64 = 7, TESSERA_BOOL = 9,
+  TESSERA_F16 = 10, TESSERA_F64 = 11, TESSERA_U32 = 12, TESSERA_U64 = 13,
+  TESSERA_BF16 = 16
+} tessera_dtype_t;
+
+/* Static description of one model input or output. */
+typedef struct tessera_tensor_desc_t {
+  const char *name;
+  int32_t dtype; /* a tessera_dtype_t */
+  int32_t rank;
+  const int64_t *dims;
+} tessera_tensor_desc_t;
+
+/* A compiled model, as emitted into the object file (`<name>_model`). */
+typedef struct tessera_model_t {
+  uint32_t abi_version;
+  uint32_t reserved;
+  const char *name;
+  int32_t num_inputs;
+  int32_t num_outputs;
+  const tessera_tensor_desc_t *inputs;
+  const tessera_tensor_desc_t *outputs;
+  uint64_t workspace_size; /* bytes of scratch memory one run needs */
+  /* buffers: inputs, then outputs, then the workspace (64-byte aligned). */
+  void (*entry)(void **buffers);
+} tessera_model_t;
+
+/* A tensor passed to tessera_session_run; `data` is dense, row-major. */
+typedef struct tessera_tensor_t {
+  int32_t dtype; /* a tessera_dtype_t */
+  int32_t rank;
+  const int64_t *dims;
+  void *data;
+} tessera_tensor_t;
+
+typedef struct tessera_allocator_t {
+  /* Returns `size` bytes aligned to `alignment` (a power of two), or NULL. */
+  void *(*alloc)(void *user_data, size_t size, size_t alignment);
+  void (*free)(void *user_data, void *ptr);
+  void *user_data;
+} tessera_allocator_t;
+
+typedef struct tessera_session_options_t {
+  tessera_allocator_t allocator;
+} tessera_session_options_t;
+
+typedef struct tessera_session_t tessera_session_t;
+
+/* Fills `out_options` with defaults (the C library's aligned allocator). */
+TESSERA_API void
+tessera_session_options_init(tessera_session_options_t *out_options);
+
+/* Creates a session for `model`; `options` may be NULL for defaults. */
+TESSERA_API tessera_status_t
+tessera_session_create(const tessera_model_t *model,
+                       const tessera_session_options_t *options,
+                       tessera_session_t **out_session);
+
+TESSERA_API void tessera_session_release(tessera_session_t *session);
+
+/* Checks every tensor's dtype, rank and dims against the model, then runs.
+ * `outputs[i].data` must point to memory for the whole output. */
+TESSERA_API tessera_status_t
+tessera_session_run(tessera_session_t *session,
+                    const tessera_tensor_t *inputs, size_t num_inputs,
+                    tessera_tensor_t *outputs, size_t num_outputs);
+
+/* The message of the session's last failure ("" when none). */
+TESSERA_API const char *
+tessera_session_last_error(const tessera_session_t *session);
+
+TESSERA_API const tessera_model_t *
+tessera_session_model(const tessera_session_t *session);
+
+TESSERA_API const char *tessera_status_string(tessera_status_t status);
+TESSERA_API const char *tessera_dtype_name(int32_t dtype);
+/* Bytes per element; 0 for an unknown dtype. */
+TESSERA_API size_t tessera_dtype_size(int32_t dtype);
+/* Number of elements of a tensor description. */
+TESSERA_API int64_t tessera_desc_num_elements(const tessera_tensor_desc_t *desc);
+
+#ifdef __cplusplus
+} /* extern "C" */
+#endif
+
+#endif /* TESSERA_RUNTIME_H */

@@ -1,0 +1,220 @@
+/*===- runtime.c - Tessera's C runtime ------------------------------------===*/
+
+#include "tessera/runtime.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+struct tessera_session_t {
+  const tessera_model_t *model;
+  tessera_allocator_t allocator;
+  void *workspace;
+  void **buffers; /* inputs, outputs, workspace */
+  char error[256];
+};
+
+static void *default_alloc(void *user_data, size_t size, size_t alignment) {
+  (void)user_data;
+  void *ptr = NULL;
+  if (size == 0)
+    size = alignment;
+  if (posix_memalign(&ptr, alignment < sizeof(void *) ? sizeof(void *) : alignment,
+                     size) != 0)
+    return NULL;
+  return ptr;
+}
+
+static void default_free(void *user_data, void *ptr) {
+  (void)user_data;
+  free(ptr);
+}
+
+void tessera_session_options_init(tessera_session_options_t *out_options) {
+  if (!out_options)
+    return;
+  out_options->allocator.alloc = default_alloc;
+  out_options->allocator.free = default_free;
+  out_options->allocator.user_data = NULL;
+}
+
+static tessera_status_t fail(tessera_session_t *session,
+                             tessera_status_t status, const char *format, ...) {
+  va_list args;
+  va_start(args, format);
+  vsnprintf(session->error, sizeof(session->error), format, args);
+  va_end(args);
+  return status;
+}
+
+tessera_status_t tessera_session_create(const tessera_model_t *model,
+                                        const tessera_session_options_t *options,
+                                        tessera_session_t **out_session) {
+  tessera_session_options_t defaults;
+  tessera_session_t *session;
+  size_t buffers;
+  if (!out_session)
+    return TESSERA_INVALID_ARGUMENT;
+  *out_session = NULL;
+  if (!model)
+    return TESSERA_INVALID_ARGUMENT;
+  if (model->abi_version != TESSERA_ABI_VERSION)
+    return TESSERA_INCOMPATIBLE;
+  if (!options) {
+    tessera_session_options_init(&defaults);
+    options = &defaults;
+  }
+  if (!options->allocator.alloc || !options->allocator.free)
+    return TESSERA_INVALID_ARGUMENT;
+  session = (tessera_session_t *)options->allocator.alloc(
+      options->allocator.user_data, sizeof(tessera_session_t), 16);
+  if (!session)
+    return TESSERA_OUT_OF_MEMORY;
+  memset(session, 0, sizeof(*session));
+  session->model = model;
+  session->allocator = options->allocator;
+  buffers = (size_t)model->num_inputs + (size_t)model->num_outputs + 1;
+  session->buffers = (void **)session->allocator.alloc(
+      session->allocator.user_data, buffers * sizeof(void *), 16);
+  session->workspace = session->allocator.alloc(
+      session->allocator.user_data, (size_t)model->workspace_size, 64);
+  if (!session->buffers || !session->workspace) {
+    tessera_session_release(session);
+    return TESSERA_OUT_OF_MEMORY;
+  }
+  *out_session = session;
+  return TESSERA_OK;
+}
+
+void tessera_session_release(tessera_session_t *session) {
+  if (!session)
+    return;
+  tessera_allocator_t allocator = session->allocator;
+  if (session->workspace)
+    allocator.free(allocator.user_data, session->workspace);
+  if (session->buffers)
+    allocator.free(allocator.user_data, session->buffers);
+  allocator.free(allocator.user_data, session);
+}
+
+static tessera_status_t check_tensor(tessera_session_t *session,
+                                     const char *kind, int32_t index,
+                                     const tessera_tensor_desc_t *desc,
+                                     const tessera_tensor_t *tensor) {
+  int32_t d;
+  if (!tensor->data && tessera_desc_num_elements(desc) > 0)
+    return fail(session, TESSERA_INVALID_ARGUMENT,
+                "%s %d ('%s') has no data", kind, index, desc->name);
+  if (tensor->dtype != desc->dtype)
+    return fail(session, TESSERA_DTYPE_MISMATCH,
+                "%s %d ('%s') has dtype %s, the model expects %s", kind, index,
+                desc->name, tessera_dtype_name(tensor->dtype),
+                tessera_dtype_name(desc->dtype));
+  if (tensor->rank != desc->rank || (desc->rank > 0 && !tensor->dims))
+    return fail(session, TESSERA_SHAPE_MISMATCH,
+                "%s %d ('%s') has rank %d, the model expects %d", kind, index,
+                desc->name, (int)tensor->rank, (int)desc->rank);
+  for (d = 0; d < desc->rank; ++d)
+    if (tensor->dims[d] != desc->dims[d])
+      return fail(session, TESSERA_SHAPE_MISMATCH,
+                  "%s %d ('%s') has size %lld in dimension %d, the model "
+                  "expects %lld",
+                  kind, index, desc->name, (long long)tensor->dims[d], (int)d,
+                  (long long)desc->dims[d]);
+  return TESSERA_OK;
+}
+
+tessera_status_t tessera_session_run(tessera_session_t *session,
+                                     const tessera_tensor_t *inputs,
+                                     size_t num_inputs,
+                                     tessera_tensor_t *outputs,
+                                     size_t num_outputs) {
+  const tessera_model_t *model;
+  int32_t i;
+  tessera_status_t status;
+  if (!session)
+    return TESSERA_INVALID_ARGUMENT;
+  model = session->model;
+  session->error[0] = '\0';
+  if (num_inputs != (size_t)model->num_inputs || (num_inputs && !inputs))
+    return fail(session, TESSERA_INVALID_ARGUMENT,
+                "model '%s' takes %d inputs, got %zu", model->name,
+                (int)model->num_inputs, num_inputs);
+  if (num_outputs != (size_t)model->num_outputs || (num_outputs && !outputs))
+    return fail(session, TESSERA_INVALID_ARGUMENT,
+                "model '%s' has %d outputs, got %zu", model->name,
+                (int)model->num_outputs, num_outputs);
+  for (i = 0; i < model->num_inputs; ++i) {
+    status = check_tensor(session, "input", i, &model->inputs[i], &inputs[i]);
+    if (status != TESSERA_OK)
+      return status;
+    session->buffers[i] = inputs[i].data;
+  }
+  for (i = 0; i < model->num_outputs; ++i) {
+    status = check_tensor(session, "output", i, &model->outputs[i], &outputs[i]);
+    if (status != TESSERA_OK)
+      return status;
+    session->buffers[model->num_inputs + i] = outputs[i].data;
+  }
+  session->buffers[model->num_inputs + model->num_outputs] = session->workspace;
+  model->entry(session->buffers);
+  return TESSERA_OK;
+}
+
+const char *tessera_session_last_error(const tessera_session_t *session) {
+  return session ? session->error : "no session";
+}
+
+const tessera_model_t *tessera_session_model(const tessera_session_t *session) {
+  return session ? session->model : NULL;
+}
+
+const char *tessera_status_string(tessera_status_t status) {
+  switch (status) {
+  case TESSERA_OK: return "ok";
+  case TESSERA_INVALID_ARGUMENT: return "invalid argument";
+  case TESSERA_OUT_OF_MEMORY: return "out of memory";
+  case TESSERA_SHAPE_MISMATCH: return "shape mismatch";
+  case TESSERA_DTYPE_MISMATCH: return "dtype mismatch";
+  case TESSERA_INCOMPATIBLE: return "model built for another runtime ABI";
+  }
+  return "unknown status";
+}
+
+const char *tessera_dtype_name(int32_t dtype) {
+  switch (dtype) {
+  case TESSERA_F32: return "f32";
+  case TESSERA_U8: return "u8";
+  case TESSERA_I8: return "i8";
+  case TESSERA_U16: return "u16";
+  case TESSERA_I16: return "i16";
+  case TESSERA_I32: return "i32";
+  case TESSERA_I64: return "i64";
+  case TESSERA_BOOL: return "bool";
+  case TESSERA_F16: return "f16";
+  case TESSERA_F64: return "f64";
+  case TESSERA_U32: return "u32";
+  case TESSERA_U64: return "u64";
+  case TESSERA_BF16: return "bf16";
+  }
+  return "unknown";
+}
+
+size_t tessera_dtype_size(int32_t dtype) {
+  switch (dtype) {
+  case TESSERA_U8: case TESSERA_I8: case TESSERA_BOOL: return 1;
+  case TESSERA_U16: case TESSERA_I16: case TESSERA_F16: case TESSERA_BF16: return 2;
+  case TESSERA_F32: case TESSERA_I32: case TESSERA_U32: return 4;
+  case TESSERA_F64: case TESSERA_I64: case TESSERA_U64: return 8;
+  }
+  return 0;
+}
+
+int64_t tessera_desc_num_elements(const tessera_tensor_desc_t *desc) {
+  int64_t n = 1;
+  int32_t d;
+  for (d = 0; d < desc->rank; ++d)
+    n *= desc->dims[d];
+  return n;
+}

@@ -1,0 +1,173 @@
+#!/usr/bin/python3
+"""Compiles and runs libonnx-testdata cases with tessera-compile and tessera-run.
+
+  onnx_node_cases.py --bin BUILD/bin [--data DIR] [--jobs N] [--list FILE] [CASE ...]
+
+Each case: compile model.onnx, run every test_data_set_*, compare every output
+element (floats: |got - expected| <= atol + rtol * |expected|; integers and
+bools exactly). Prints one line per case and a closing count; exits non-zero
+when a case fails.
+"""
+import argparse
+import concurrent.futures
+import os
+import re
+import subprocess
+import sys
+import tempfile
+
+import onnx
+
+DATA = "/usr/share/libonnx-testdata/data"
+
+
+FROZEN = re.compile(r"graph input '([^']+)'; freeze it")
+
+
+def graph_inputs(model_path):
+    """Names of the graph inputs that the test data provides, in order."""
+    model = onnx.load(model_path, load_external_data=False)
+    initializers = {t.name for t in model.graph.initializer}
+    return [i.name for i in model.graph.input if i.name not in initializers]
+
+
+def compile_model(bin_dir, model, prefix, frozen, timeout):
+    """Compiles; returns (kind, detail), kind "ok" on success."""
+    cmd = [os.path.join(bin_dir, "tessera-compile"), model, "-o", prefix, "-O1"]
+    for name, path in sorted(frozen.items()):
+        cmd += ["--freeze-input", "%s=%s" % (name, path)]
+    try:
+        proc = subprocess.run(cmd, capture_output=True, text=True, timeout=timeout)
+    except subprocess.TimeoutExpired:
+        return "timeout", "compile timed out"
+    if proc.returncode < 0:
+        return "crash", "compile crashed with signal %d" % -proc.returncode
+    if proc.returncode != 0:
+        return "compile", (proc.stderr.strip().splitlines() or ["?"])[-1]
+    return "ok", ""
+
+
+def run_case(bin_dir, case_dir, rtol, atol, timeout):
+    """Compiles and runs every data set of a case.
+
+    Inputs that the model uses as compile-time parameters (shapes, pads, axes)
+    are frozen to the data set's values with --freeze-input, as a static-shape
+    compiler requires; every output is still compared element by element.
+    """
+    model = os.path.join(case_dir, "model.onnx")
+    names = graph_inputs(model)
+    sets = sorted(d for d in os.listdir(case_dir) if d.startswith("test_data_set"))
+    with tempfile.TemporaryDirectory(prefix="tessera-case-") as tmp:
+        compiled = None  # frozen inputs of the current build
+        for number, data_set in enumerate(sets):
+            data = os.path.join(case_dir, data_set)
+            files = {n: os.path.join(data, "input_%d.pb" % i) for i, n in enumerate(names)}
+            frozen = {n: files[n] for n in (compiled or {})}
+            prefix = os.path.join(tmp, "model%d" % number)
+            if compiled is None or compiled:
+                for _ in range(len(names) + 1):
+                    kind, detail = compile_model(bin_dir, model, prefix, frozen, timeout)
+                    match = FROZEN.search(detail)
+                    if kind == "compile" and match and match.group(1) in files \
+                            and match.group(1) not in frozen:
+                        frozen[match.group(1)] = files[match.group(1)]
+                        continue
+                    break
+                if kind != "ok":
+                    return kind, detail
+                compiled = dict(frozen)
+                last_prefix = prefix
+            cmd = [os.path.join(bin_dir, "tessera-run"), last_prefix + ".so",
+                   "--rtol", str(rtol), "--atol", str(atol)]
+            for name in names:
+                if name not in compiled:
+                    cmd += ["--input", "%s=%s" % (name, files[name])]
+            outputs = sorted(f for f in os.listdir(data) if f.startswith("output_"))
+            for i in range(len(outputs)):
+                cmd += ["--expected", os.path.join(data, "output_%d.pb" % i)]
+            try:
+                proc = subprocess.run(cmd, capture_output=True, text=True, timeout=timeout)
+            except subprocess.TimeoutExpired:
+                return "timeout", "run timed out"
+            if proc.returncode < 0:
+                return "crash", "run crashed with signal %d" % -proc.returncode
+            if proc.returncode != 0:
+                lines = [l for l in (proc.stdout + proc.stderr).splitlines()
+                         if "differ" in l or "error" in l or "expected" in l]
+                return "mismatch", (lines or ["mismatch"])[0]
+        return "pass", ""
+
+
+def read_list(path, group=None):
+    """Cases of a GROUP CASE list (all groups when `group` is None)."""
+    cases = []
+    with open(path) as f:
+        for line in f:
+            line = line.split("#")[0].split()
+            if line and (group is None or line[0] == group):
+                cases.append(line[-1])
+    return cases
+
+
+def read_xfail(path):
+    xfail = {}
+    with open(path) as f:
+        for line in f:
+            case, _, reason = line.partition("#")
+            if case.strip():
+                xfail[case.strip()] = reason.strip()
+    return xfail
+
+
+def main():
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--bin", required=True)
+    parser.add_argument("--data", default=DATA)
+    parser.add_argument("--jobs", type=int, default=os.cpu_count() or 2)
+    parser.add_argument("--list", help="GROUP CASE lines (case paths relative to --data)")
+    parser.add_argument("--group", help="only this group of --list")
+    parser.add_argument("--xfail", help="CASE  # CLASS: reason lines of expected failures")
+    parser.add_argument("--rtol", type=float, default=1e-3)
+    parser.add_argument("--atol", type=float, default=1e-5)
+    parser.add_argument("--timeout", type=float, default=120)
+    parser.add_argument("cases", nargs="*")
+    args = parser.parse_args()
+    cases = list(args.cases)
+    if args.list:
+        cases += read_list(args.list, args.group)
+    if not cases:
+        parser.error("no cases selected")
+    xfail = read_xfail(args.xfail) if args.xfail else {}
+    missing = [c for c in cases if not os.path.isdir(os.path.join(args.data, c))]
+    if missing:
+        print("error: test data not found: %s (install libonnx-testdata)" % ", ".join(missing))
+        return 1
+    results = {}
+    with concurrent.futures.ThreadPoolExecutor(args.jobs) as pool:
+        futures = {pool.submit(run_case, args.bin, os.path.join(args.data, c),
+                               args.rtol, args.atol, args.timeout): c for c in cases}
+        for future in concurrent.futures.as_completed(futures):
+            results[futures[future]] = future.result()
+    passed = failed = expected = 0
+    for case in cases:
+        kind, detail = results[case]
+        if case in xfail:
+            if kind == "pass":
+                failed += 1
+                print("XPASS    %s: passes now; remove it from the expected failures" % case)
+            else:
+                expected += 1
+                print("xfail    %s: %s (%s)" % (case, kind, xfail[case]))
+            continue
+        if kind == "pass":
+            passed += 1
+            print("pass     %s" % case)
+        else:
+            failed += 1
+            print("%-8s %s: %s" % (kind.upper(), case, detail))
+    print("%d passed, %d failed, %d expected failures" % (passed, failed, expected))
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,100 @@
+//===- tessera-compile.cpp - ONNX model to a native artifact --------------===//
+//
+//   tessera-compile model.onnx -o out/model [--input-shape x=1x3x48x192]
+//       [--target aarch64-linux-gnu] [--mcpu native|NAME] [--emit STAGE]
+//       [-O0..-O3] [--timing] [--name SYMBOL]
+//
+//===----------------------------------------------------------------------===//
+
+#include "tessera/Compiler/Driver.h"
+
+#include "llvm/Support/CommandLine.h"
+#include "llvm/Support/InitLLVM.h"
+#include "llvm/Support/raw_ostream.h"
+
+using namespace llvm;
+
+static cl::opt<std::string>
+    input(cl::Positional, cl::desc("<model.onnx | graph.mlir>"), cl::Required);
+static cl::opt<std::string>
+    output("o", cl::desc("Output prefix: writes PREFIX.o, .so, .h"),
+           cl::value_desc("prefix"));
+static cl::list<std::string>
+    inputShapes("input-shape",
+                cl::desc("Fix an input's shape: NAME=1x3x48x192 (repeatable)"));
+static cl::list<std::string> frozenInputs(
+    "freeze-input",
+    cl::desc("Make a graph input a constant: NAME=FILE.pb (repeatable)"));
+static cl::opt<std::string>
+    target("target", cl::desc("Target triple (default: host)"), cl::init(""));
+static cl::opt<std::string> mcpu("mcpu",
+                                 cl::desc("CPU: native (default on the host), "
+                                          "generic, or a name such as znver3"),
+                                 cl::init(""));
+static cl::opt<std::string>
+    emit("emit",
+         cl::desc("Stop after: tg, linalg, llvm, asm, obj, lib (default)"),
+         cl::init("lib"));
+static cl::opt<char> optLevel("O",
+                              cl::desc("Optimization level 0-3 (default 2)"),
+                              cl::Prefix, cl::init('2'));
+static cl::opt<bool> timing("timing",
+                            cl::desc("Print the wall time of each stage"));
+static cl::opt<std::string>
+    name("name", cl::desc("C symbol prefix (default: output name)"));
+
+int main(int argc, char **argv) {
+  InitLLVM init(argc, argv);
+  cl::ParseCommandLineOptions(argc, argv, "Tessera ahead-of-time compiler\n");
+  tessera::CompileOptions options;
+  options.inputPath = input;
+  options.outputPrefix = output;
+  options.triple = target;
+  options.cpu = mcpu.getNumOccurrences() ? mcpu.getValue()
+                                         : (target.empty() ? "native" : "");
+  if (options.cpu == "generic")
+    options.cpu = "";
+  options.timing = timing;
+  options.name = name;
+  if (optLevel < '0' || optLevel > '3') {
+    errs() << "tessera-compile: error: -O" << optLevel.getValue()
+           << " is not an optimization level (0 to 3)\n";
+    return 1;
+  }
+  options.optLevel = optLevel - '0';
+  if (!tessera::parseEmitStage(emit, options.emit)) {
+    errs() << "tessera-compile: error: unknown --emit=" << emit
+           << " (tg, linalg, llvm, asm, obj, lib)\n";
+    return 1;
+  }
+  for (const std::string &spec : inputShapes) {
+    std::string message = tessera::parseInputShape(spec, options.import);
+    if (!message.empty()) {
+      errs() << "tessera-compile: error: " << message << "\n";
+      return 1;
+    }
+  }
+  for (const std::string &spec : frozenInputs) {
+    size_t equals = spec.find('=');
+    if (equals == std::string::npos || equals == 0 ||
+        equals + 1 == spec.size()) {
+      errs() << "tessera-compile: error: bad --freeze-input '" << spec
+             << "': expected NAME=FILE.pb\n";
+      return 1;
+    }
+    options.import.frozenInputs[spec.substr(0, equals)] =
+        spec.substr(equals + 1);
+  }
+  if (output.empty() && (options.emit == tessera::EmitStage::Object ||
+                         options.emit == tessera::EmitStage::Library)) {
+    errs() << "tessera-compile: error: -o PREFIX is required for --emit="
+           << emit << "\n";
+    return 1;
+  }
+  std::string error;
+  if (!tessera::compileModel(options, outs(), error)) {
+    errs() << "tessera-compile: error: " << error << "\n";
+    return 1;
+  }
+  return 0;
+}

@@ -1,0 +1,314 @@
+//===- tessera-run.cpp - run a compiled model library ---------------------===//
+//
+//   tessera-run model.so --input NAME=FILE ... [--test-data DIR]
+//       [--output-dir DIR] [--expected FILE ...] [--rtol R --atol A]
+//       [--iterations N --warmup W --threads T]
+//
+// Loads a library made by tessera-compile, feeds .npy or ONNX TensorProto .pb
+// inputs, writes outputs as DIR/0.npy, DIR/1.npy … in model order, compares
+// with expected outputs and, with --iterations, measures latency.
+//
+//===----------------------------------------------------------------------===//
+
+#include "tools/tessera-run/TensorIO.h"
+
+#include "tessera/runtime.h"
+
+#include <algorithm>
+#include <chrono>
+#include <cmath>
+#include <cstdio>
+#include <cstring>
+#include <dlfcn.h>
+#include <map>
+#include <string>
+#include <sys/stat.h>
+#include <vector>
+
+using namespace tessera::run;
+
+namespace {
+
+struct Options {
+  std::string library;
+  std::map<std::string, std::string> inputs;
+  std::string testData, outputDir;
+  std::vector<std::string> expected;
+  double rtol = 1e-3, atol = 1e-4;
+  int iterations = 0, warmup = 3, threads = 1;
+};
+
+int usage(const char *message) {
+  std::fprintf(
+      stderr,
+      "tessera-run: error: %s\n"
+      "usage: tessera-run MODEL.so --input NAME=FILE ... [--test-data DIR]\n"
+      "         [--output-dir DIR] [--expected FILE ...] [--rtol R] [--atol "
+      "A]\n"
+      "         [--iterations N] [--warmup W] [--threads T]\n",
+      message);
+  return 1;
+}
+
+bool parseNumber(const char *text, double &value) {
+  char *end = nullptr;
+  value = std::strtod(text, &end);
+  return end && *end == '\0';
+}
+
+int fail(const std::string &message) {
+  std::fprintf(stderr, "tessera-run: error: %s\n", message.c_str());
+  return 1;
+}
+
+bool fileExists(const std::string &path) {
+  struct stat info;
+  return stat(path.c_str(), &info) == 0;
+}
+
+/// Compares every element; reports the worst one. Floats: |a - e| <= atol +
+/// rtol |e| (NaN matches NaN); integers and bools: exact.
+bool compare(size_t index, const tessera_tensor_desc_t &desc,
+             const HostTensor &actual, const HostTensor &expected, double rtol,
+             double atol) {
+  if (expected.dtype != actual.dtype || expected.dims != actual.dims) {
+    std::printf(
+        "output %zu ('%s'): expected %s with %zu dims, the model gives %s "
+        "with %zu dims\n",
+        index, desc.name, tessera_dtype_name(expected.dtype),
+        expected.dims.size(), tessera_dtype_name(actual.dtype),
+        actual.dims.size());
+    return false;
+  }
+  bool isFloat = actual.dtype == TESSERA_F32 || actual.dtype == TESSERA_F64 ||
+                 actual.dtype == TESSERA_F16 || actual.dtype == TESSERA_BF16;
+  int64_t worst = -1, mismatches = 0;
+  double worstError = 0, worstExcess = 0;
+  for (int64_t i = 0, n = actual.numElements(); i < n; ++i) {
+    double a = elementAsDouble(actual, i), e = elementAsDouble(expected, i);
+    if ((std::isnan(a) && std::isnan(e)) || a == e)
+      continue;
+    double error = std::fabs(a - e);
+    double allowed = isFloat ? atol + rtol * std::fabs(e) : 0.0;
+    if (std::isnan(error) || error > allowed) {
+      ++mismatches;
+      double excess = std::isnan(error) ? INFINITY : error - allowed;
+      if (worst < 0 || excess > worstExcess) {
+        worst = i;
+        worstExcess = excess;
+        worstError = error;
+      }
+    } else if (error > worstError && worst < 0) {
+      worstError = error;
+    }
+  }
+  if (mismatches) {
+    std::printf(
+        "output %zu ('%s'): %lld of %lld elements differ; worst at index "
+        "%lld: got %.9g, expected %.9g (abs error %.3g, rtol %g, atol %g)\n",
+        index, desc.name, static_cast<long long>(mismatches),
+        static_cast<long long>(actual.numElements()),
+        static_cast<long long>(worst), elementAsDouble(actual, worst),
+        elementAsDouble(expected, worst), worstError, rtol, atol);
+    return false;
+  }
+  std::printf("output %zu ('%s'): %lld elements match (max abs error %.3g)\n",
+              index, desc.name, static_cast<long long>(actual.numElements()),
+              worstError);
+  return true;
+}
+
+} // namespace
+
+int main(int argc, char **argv) {
+  Options options;
+  for (int i = 1; i < argc; ++i) {
+    std::string arg = argv[i];
+    auto next = [&]() -> const char * {
+      return i + 1 < argc ? argv[++i] : nullptr;
+    };
+    const char *value = nullptr;
+    double number;
+    if (arg == "--input") {
+      if (!(value = next()))
+        return usage("--input needs NAME=FILE");
+      std::string spec = value;
+      size_t equals = spec.find('=');
+      if (equals == std::string::npos || equals == 0)
+        return usage(("--input '" + spec + "' is not NAME=FILE").c_str());
+      options.inputs[spec.substr(0, equals)] = spec.substr(equals + 1);
+    } else if (arg == "--test-data") {
+      if (!(value = next()))
+        return usage("--test-data needs a directory");
+      options.testData = value;
+    } else if (arg == "--output-dir") {
+      if (!(value = next()))
+        return usage("--output-dir needs a directory");
+      options.outputDir = value;
+    } else if (arg == "--expected") {
+      if (!(value = next()))
+        return usage("--expected needs a file");
+      options.expected.push_back(value);
+    } else if (arg == "--rtol" || arg == "--atol") {
+      if (!(value = next()) || !parseNumber(value, number) || number < 0)
+        return usage((arg + " needs a non-negative number").c_str());
+      (arg == "--rtol" ? options.rtol : options.atol) = number;
+    } else if (arg == "--iterations" || arg == "--warmup" ||
+               arg == "--threads") {
+      if (!(value = next()) || !parseNumber(value, number) || number < 0 ||
+          number != std::floor(number))
+        return usage((arg + " needs a non-negative integer").c_str());
+      int n = static_cast<int>(number);
+      (arg == "--iterations" ? options.iterations
+       : arg == "--warmup"   ? options.warmup
+                             : options.threads) = n;
+    } else if (!arg.empty() && arg[0] == '-') {
+      return usage(("unknown option " + arg).c_str());
+    } else if (options.library.empty()) {
+      options.library = arg;
+    } else {
+      return usage(("unexpected argument " + arg).c_str());
+    }
+  }
+  if (options.library.empty())
+    return usage("no model library given");
+
+  std::string libraryPath = options.library;
+  if (libraryPath.find('/') == std::string::npos)
+    libraryPath = "./" + libraryPath;
+  void *handle = dlopen(libraryPath.c_str(), RTLD_NOW | RTLD_LOCAL);
+  if (!handle)
+    return fail("cannot load " + options.library + ": " + dlerror());
+  auto *model = static_cast<const tessera_model_t *>(
+      dlsym(handle, "tessera_default_model"));
+  if (!model)
+    return fail(options.library + " is not a Tessera model library "
+                                  "(no tessera_default_model symbol)");
+
+  // Inputs in model order.
+  std::vector<HostTensor> inputs(model->num_inputs);
+  for (int i = 0; i < model->num_inputs; ++i) {
+    const tessera_tensor_desc_t &desc = model->inputs[i];
+    std::string path;
+    auto named = options.inputs.find(desc.name);
+    if (named != options.inputs.end())
+      path = named->second;
+    else if (!options.testData.empty())
+      path = options.testData + "/input_" + std::to_string(i) + ".pb";
+    else
+      return fail("input " + std::to_string(i) + " ('" + desc.name +
+                  "') is not given; pass --input " + desc.name + "=FILE");
+    std::string error;
+    if (!readTensor(path, inputs[i], error))
+      return fail(error);
+    // ONNX test data stores bfloat16 as its uint16 bits.
+    if (inputs[i].dtype == TESSERA_U16 && desc.dtype == TESSERA_BF16)
+      inputs[i].dtype = TESSERA_BF16;
+  }
+  for (const auto &[name, path] : options.inputs) {
+    bool known = false;
+    for (int i = 0; i < model->num_inputs; ++i)
+      known |= name == model->inputs[i].name;
+    if (!known)
+      return fail("--input " + name + ": the model has no input of that name");
+  }
+  if (options.expected.empty() && !options.testData.empty())
+    for (int i = 0; i < model->num_outputs; ++i) {
+      std::string path =
+          options.testData + "/output_" + std::to_string(i) + ".pb";
+      if (fileExists(path))
+        options.expected.push_back(path);
+    }
+  if (!options.expected.empty() &&
+      options.expected.size() != static_cast<size_t>(model->num_outputs))
+    return fail(std::to_string(options.expected.size()) +
+                " expected outputs given for a model with " +
+                std::to_string(model->num_outputs) + " outputs");
+
+  std::vector<HostTensor> outputs(model->num_outputs);
+  std::vector<tessera_tensor_t> inputTensors, outputTensors;
+  for (int i = 0; i < model->num_inputs; ++i)
+    inputTensors.push_back({inputs[i].dtype,
+                            static_cast<int32_t>(inputs[i].dims.size()),
+                            inputs[i].dims.data(), inputs[i].data.data()});
+  for (int i = 0; i < model->num_outputs; ++i) {
+    const tessera_tensor_desc_t &desc = model->outputs[i];
+    outputs[i].dtype = desc.dtype;
+    outputs[i].dims.assign(desc.dims, desc.dims + desc.rank);
+    outputs[i].data.resize(tessera_desc_num_elements(&desc) *
+                           tessera_dtype_size(desc.dtype));
+    outputTensors.push_back({desc.dtype, desc.rank, outputs[i].dims.data(),
+                             outputs[i].data.data()});
+  }
+
+  tessera_session_t *session = nullptr;
+  tessera_status_t status = tessera_session_create(model, nullptr, &session);
+  if (status != TESSERA_OK)
+    return fail(std::string("cannot create a session: ") +
+                tessera_status_string(status));
+  auto run = [&]() {
+    return tessera_session_run(session, inputTensors.data(),
+                               inputTensors.size(), outputTensors.data(),
+                               outputTensors.size());
+  };
+  status = run();
+  if (status != TESSERA_OK) {
+    std::string message = tessera_session_last_error(session);
+    tessera_session_release(session);
+    return fail(message);
+  }
+
+  int rc = 0;
+  if (!options.outputDir.empty()) {
+    mkdir(options.outputDir.c_str(), 0755);
+    for (int i = 0; i < model->num_outputs; ++i) {
+      std::string error;
+      if (!writeNpy(options.outputDir + "/" + std::to_string(i) + ".npy",
+                    outputs[i], error))
+        rc = fail(error);
+    }
+  }
+  for (size_t i = 0; i < options.expected.size(); ++i) {
+    HostTensor expected;
+    std::string error;
+    if (!readTensor(options.expected[i], expected, error)) {
+      rc = fail(error);
+      continue;
+    }
+    if (expected.dtype == TESSERA_U16 &&
+        model->outputs[i].dtype == TESSERA_BF16)
+      expected.dtype = TESSERA_BF16;
+    if (!compare(i, model->outputs[i], outputs[i], expected, options.rtol,
+                 options.atol))
+      rc = 1;
+  }
+
+  if (options.iterations > 0) {
+    if (options.threads != 1)
+      std::fprintf(stderr, "tessera-run: note: the generated code is "
+                           "single-threaded; running with 1 thread\n");
+    for (int i = 0; i < options.warmup; ++i)
+      run();
+    std::vector<double> times;
+    for (int i = 0; i < options.iterations; ++i) {
+      auto start = std::chrono::steady_clock::now();
+      run();
+      times.push_back(std::chrono::duration<double, std::milli>(
+                          std::chrono::steady_clock::now() - start)
+                          .count());
+    }
+    std::vector<double> sorted = times;
+    std::sort(sorted.begin(), sorted.end());
+    double mean = 0;
+    for (double t : times)
+      mean += t / times.size();
+    size_t n = sorted.size();
+    double median =
+        n % 2 ? sorted[n / 2] : (sorted[n / 2 - 1] + sorted[n / 2]) / 2;
+    std::printf(
+        "latency_ms min=%.4f median=%.4f mean=%.4f iterations=%d threads=1\n",
+        sorted.front(), median, mean, options.iterations);
+  }
+  tessera_session_release(session);
+  return rc;
+}
