@@ -8,13 +8,17 @@ from lit.llvm import llvm_config
 
 config.name = "Tessera"
 config.test_format = lit.formats.ShTest(not llvm_config.use_lit_shell)
-config.suffixes = [".mlir"]
+config.suffixes = [".mlir", ".test"]
 config.test_source_root = os.path.dirname(__file__)
 config.test_exec_root = os.path.join(config.tessera_obj_root, "test")
-config.excludes = ["Unit", "CMakeLists.txt", "lit.cfg.py", "lit.site.cfg.py"]
+config.excludes = ["Unit", "Inputs", "CMakeLists.txt", "lit.cfg.py",
+                   "lit.site.cfg.py"]
 
 llvm_config.use_default_substitutions()
 llvm_config.with_environment("PATH", config.llvm_tools_dir, append_path=True)
-llvm_config.add_tool_substitutions(["tessera-opt"], [config.tessera_tools_dir])
+llvm_config.add_tool_substitutions(
+    ["tessera-opt", "tessera-compile", "tessera-run"], [config.tessera_tools_dir])
+# Test models are written by scripts that need Debian's python3 (python3-onnx).
+config.substitutions.append(("%python", "/usr/bin/python3"))
 config.substitutions.append(
     ("%tessera_src_root", os.path.dirname(config.test_source_root)))

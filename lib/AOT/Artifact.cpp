@@ -166,15 +166,11 @@ std::string tessera::renderHeader(const ModelSignature &signature,
     for (auto [i, t] : llvm::enumerate(tensors)) {
       os << "#define " << guard.substr(0, guard.size() - 10) << "_" << kind << i
          << "_RANK " << t.dims.size() << "\n";
+      int64_t elements = 1;
+      for (int64_t d : t.dims)
+        elements *= d;
       os << "#define " << guard.substr(0, guard.size() - 10) << "_" << kind << i
-         << "_ELEMENTS " <<
-          [&] {
-            int64_t n = 1;
-            for (int64_t d : t.dims)
-              n *= d;
-            return n;
-          }()
-         << "\n";
+         << "_ELEMENTS " << elements << "\n";
     }
   };
   emitDims(signature.inputs, "INPUT");
@@ -202,7 +198,8 @@ std::string tessera::renderHeader(const ModelSignature &signature,
     os << "  tessera_tensor_t " << kind << "s[] = {\n";
     for (auto [i, t] : llvm::enumerate(list))
       os << "    {" << t.dtype << ", " << t.dims.size() << ", " << kind << i
-         << "_dims, (void *)" << prefix << cIdentifier(t.name) << "},\n";
+         << "_dims, (void *)(uintptr_t)" << prefix << cIdentifier(t.name)
+         << "},\n";
     os << "  };\n";
   };
   tensors(signature.inputs, "input", "");

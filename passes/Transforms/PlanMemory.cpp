@@ -90,8 +90,10 @@ struct PlanMemoryPass : tessera::impl::PlanMemoryBase<PlanMemoryPass> {
     SmallVector<Buffer *> order;
     for (Buffer &buffer : buffers)
       order.push_back(&buffer);
-    llvm::stable_sort(order,
-                      [](Buffer *a, Buffer *b) { return a->size > b->size; });
+    // Largest first; ties in program order, so plans are deterministic.
+    llvm::sort(order, [](Buffer *a, Buffer *b) {
+      return a->size != b->size ? a->size > b->size : a->begin < b->begin;
+    });
     SmallVector<Buffer *> placed;
     int64_t total = 0;
     for (Buffer *buffer : order) {

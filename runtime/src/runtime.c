@@ -1,5 +1,10 @@
 /*===- runtime.c - Tessera's C runtime ------------------------------------===*/
 
+/* posix_memalign under strict C99. */
+#ifndef _POSIX_C_SOURCE
+#define _POSIX_C_SOURCE 200112L
+#endif
+
 #include "tessera/runtime.h"
 
 #include <stdarg.h>

@@ -535,7 +535,8 @@ LogicalResult ModelImporter::importGraph(const onnx::GraphProto &graph) {
     if (!llvm::is_contained(argumentNames, name))
       return fail("--input-shape names '" + name +
                   "', which is not an input of the model");
-  for (const auto &[name, file] : options.frozenInputs) {
+  for (const auto &frozen : options.frozenInputs) {
+    const std::string &name = frozen.first;
     bool known =
         llvm::any_of(graph.input(), [&](const onnx::ValueInfoProto &input) {
           return input.name() == name;

@@ -1,0 +1,65 @@
+#!/usr/bin/python3
+"""Writes small ONNX models (good and broken) for the importer and tool tests.
+
+  make_models.py OUTDIR
+"""
+import os
+import sys
+
+import numpy as np
+import onnx
+from onnx import TensorProto, helper, numpy_helper
+
+out = sys.argv[1]
+os.makedirs(out, exist_ok=True)
+
+
+def save(name, nodes, inputs, outputs, opset=13, initializers=(), domain_opsets=()):
+    graph = helper.make_graph(nodes, name, inputs, outputs, list(initializers))
+    opsets = [helper.make_opsetid("", opset)] + [helper.make_opsetid(d, v) for d, v in domain_opsets]
+    model = helper.make_model(graph, opset_imports=opsets)
+    model.ir_version = 8
+    onnx.save(model, os.path.join(out, name + ".onnx"))
+    return model
+
+
+def info(name, shape, dtype=TensorProto.FLOAT):
+    return helper.make_tensor_value_info(name, dtype, shape)
+
+
+# A valid model: y = relu(x + b) @ w, x symbolic in its first dimension.
+b = numpy_helper.from_array(np.linspace(-1, 1, 4).astype(np.float32), "b")
+w = numpy_helper.from_array(np.arange(8, dtype=np.float32).reshape(4, 2) / 8, "w")
+good = save("good", [
+    helper.make_node("Add", ["x", "b"], ["s"], name="add"),
+    helper.make_node("Relu", ["s"], ["r"], name="relu"),
+    helper.make_node("MatMul", ["r", "w"], ["y"], name="matmul"),
+], [info("x", ["N", 4])], [info("y", ["N", 2])], initializers=[b, w])
+
+# The same bytes cut in half.
+data = good.SerializeToString()
+with open(os.path.join(out, "truncated.onnx"), "wb") as f:
+    f.write(data[: len(data) // 2])
+with open(os.path.join(out, "not_onnx.onnx"), "w") as f:
+    f.write("this is not a model\n")
+
+save("opset25", [helper.make_node("Relu", ["x"], ["y"], name="relu")],
+     [info("x", [2])], [info("y", [2])], opset=25)
+save("unsupported", [helper.make_node("Unique", ["x"], ["y"], name="uniq")],
+     [info("x", [4])], [info("y", [None])])
+save("custom_domain", [helper.make_node("Foo", ["x"], ["y"], name="foo", domain="com.example")],
+     [info("x", [4])], [info("y", [4])], domain_opsets=[("com.example", 1)])
+save("bad_broadcast", [helper.make_node("Add", ["x", "z"], ["y"], name="add")],
+     [info("x", [2, 3]), info("z", [4])], [info("y", [2, 3])])
+save("runtime_shape", [helper.make_node("Reshape", ["x", "shape"], ["y"], name="reshape")],
+     [info("x", [2, 3]), info("shape", [2], TensorProto.INT64)], [info("y", [3, 2])])
+save("undefined_input", [helper.make_node("Relu", ["nowhere"], ["y"], name="relu")],
+     [info("x", [2])], [info("y", [2])])
+
+np.save(os.path.join(out, "x_2x4.npy"), np.arange(8, dtype=np.float32).reshape(2, 4) - 3)
+np.save(os.path.join(out, "x_2x4_i64.npy"), np.arange(8, dtype=np.int64).reshape(2, 4))
+np.save(os.path.join(out, "x_3x4.npy"), np.zeros((3, 4), dtype=np.float32))
+x = np.arange(8, dtype=np.float32).reshape(2, 4) - 3
+y = np.maximum(x + np.linspace(-1, 1, 4).astype(np.float32), 0) @ (np.arange(8, dtype=np.float32).reshape(4, 2) / 8)
+np.save(os.path.join(out, "y_2x2.npy"), y.astype(np.float32))
+np.save(os.path.join(out, "y_wrong.npy"), (y + np.array([[0, 0], [0, 1]])).astype(np.float32))
