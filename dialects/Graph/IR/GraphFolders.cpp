@@ -133,6 +133,42 @@ OpFoldResult foldRightIdentity(Operation *op, Attribute rhs, double identity) {
   return {};
 }
 
+/// Builds a constant of `type` whose element at each multi-index is
+/// `source(index)`, an element of a small dense constant. Used to fold the
+/// re-indexing ops of shape computations (slice, concat, gather).
+Attribute foldByIndex(
+    RankedTensorType type,
+    llvm::function_ref<Attribute(ArrayRef<int64_t>)> source) {
+  if (type.getNumElements() > kMaxFoldElements)
+    return {};
+  SmallVector<Attribute> values;
+  values.reserve(type.getNumElements());
+  ArrayRef<int64_t> shape = type.getShape();
+  SmallVector<int64_t> index(shape.size(), 0);
+  for (int64_t n = 0, e = type.getNumElements(); n < e; ++n) {
+    Attribute value = source(index);
+    if (!value)
+      return {};
+    values.push_back(value);
+    for (int64_t d = shape.size() - 1; d >= 0; --d) {
+      if (++index[d] < shape[d])
+        break;
+      index[d] = 0;
+    }
+  }
+  return DenseElementsAttr::get(type, values);
+}
+
+/// Element `index` of a dense constant.
+Attribute elementAt(DenseElementsAttr dense, ArrayRef<int64_t> index) {
+  if (dense.isSplat())
+    return dense.getSplatValue<Attribute>();
+  ArrayRef<int64_t> shape = dense.getType().getShape();
+  int64_t flat = 0;
+  for (size_t d = 0; d < shape.size(); ++d)
+    flat = flat * shape[d] + index[d];
+  return dense.getValues<Attribute>()[flat];
+}
 } // namespace
 
 //===----------------------------------------------------------------------===//
@@ -246,18 +282,71 @@ OpFoldResult TransposeOp::fold(FoldAdaptor) {
   return {};
 }
 
-OpFoldResult ConcatOp::fold(FoldAdaptor) {
+OpFoldResult ConcatOp::fold(FoldAdaptor adaptor) {
   if (getInputs().size() == 1)
     return getInputs().front();
-  return {};
+  SmallVector<DenseElementsAttr> inputs;
+  for (Attribute attr : adaptor.getInputs()) {
+    DenseElementsAttr dense = foldable(attr);
+    if (!dense)
+      return {};
+    inputs.push_back(dense);
+  }
+  int64_t axis = getAxis();
+  return foldByIndex(getType(), [&](ArrayRef<int64_t> index) -> Attribute {
+    SmallVector<int64_t> at(index);
+    for (DenseElementsAttr input : inputs) {
+      int64_t extent = input.getType().getDimSize(axis);
+      if (at[axis] < extent)
+        return elementAt(input, at);
+      at[axis] -= extent;
+    }
+    return {};
+  });
 }
 
-OpFoldResult SliceOp::fold(FoldAdaptor) {
+OpFoldResult SliceOp::fold(FoldAdaptor adaptor) {
   if (getInput().getType() == getType() &&
       llvm::all_of(getOffsets(), [](int64_t v) { return v == 0; }) &&
       llvm::all_of(getSteps(), [](int64_t v) { return v == 1; }))
     return getInput();
-  return {};
+  DenseElementsAttr dense = foldable(adaptor.getInput());
+  if (!dense)
+    return {};
+  ArrayRef<int64_t> offsets = getOffsets(), steps = getSteps();
+  return foldByIndex(getType(), [&](ArrayRef<int64_t> index) {
+    SmallVector<int64_t> at;
+    for (size_t d = 0; d < index.size(); ++d)
+      at.push_back(offsets[d] + index[d] * steps[d]);
+    return elementAt(dense, at);
+  });
+}
+
+OpFoldResult GatherOp::fold(FoldAdaptor adaptor) {
+  DenseElementsAttr data = foldable(adaptor.getData());
+  auto indices = dyn_cast_if_present<DenseIntElementsAttr>(adaptor.getIndices());
+  if (!data || !indices || indices.getNumElements() > kMaxFoldElements)
+    return {};
+  int64_t axis = getAxis();
+  int64_t extent = data.getType().getDimSize(axis);
+  int64_t indicesRank = indices.getType().getRank();
+  SmallVector<int64_t> positions;
+  for (const APInt &v : indices.getValues<APInt>()) {
+    int64_t position = v.getSExtValue();
+    if (position < -extent || position >= extent)
+      return {}; // out of range: undefined, left to run time
+    positions.push_back(position < 0 ? position + extent : position);
+  }
+  ArrayRef<int64_t> indicesShape = indices.getType().getShape();
+  return foldByIndex(getType(), [&](ArrayRef<int64_t> index) {
+    int64_t flat = 0;
+    for (int64_t d = 0; d < indicesRank; ++d)
+      flat = flat * indicesShape[d] + index[axis + d];
+    SmallVector<int64_t> at(index.begin(), index.begin() + axis);
+    at.push_back(positions[flat]);
+    at.append(index.begin() + axis + indicesRank, index.end());
+    return elementAt(data, at);
+  });
 }
 
 OpFoldResult PadOp::fold(FoldAdaptor) {
@@ -341,6 +430,25 @@ OpFoldResult CastOp::fold(FoldAdaptor adaptor) {
     return toAttr(isSigned ? value.sextOrTrunc(toWidth)
                            : value.zextOrTrunc(toWidth));
   });
+}
+
+/// Squeeze, unsqueeze and flatten of a constant are the constant reshaped.
+static OpFoldResult foldReshapeLike(Attribute input, RankedTensorType type) {
+  if (auto dense = dyn_cast_if_present<DenseElementsAttr>(input))
+    return dense.reshape(type);
+  return {};
+}
+
+OpFoldResult SqueezeOp::fold(FoldAdaptor adaptor) {
+  return foldReshapeLike(adaptor.getInput(), getType());
+}
+
+OpFoldResult UnsqueezeOp::fold(FoldAdaptor adaptor) {
+  return foldReshapeLike(adaptor.getInput(), getType());
+}
+
+OpFoldResult FlattenOp::fold(FoldAdaptor adaptor) {
+  return foldReshapeLike(adaptor.getInput(), getType());
 }
 
 //===----------------------------------------------------------------------===//
