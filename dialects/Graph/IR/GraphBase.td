@@ -107,7 +107,8 @@ def TG_CoordinateMode : I32EnumAttr<"CoordinateMode",
       I32EnumAttrCase<"pytorch_half_pixel", 2>,
       I32EnumAttrCase<"align_corners", 3>,
       I32EnumAttrCase<"asymmetric", 4>,
-      I32EnumAttrCase<"tf_crop_and_resize", 5>]> {
+      I32EnumAttrCase<"tf_crop_and_resize", 5>,
+      I32EnumAttrCase<"tf_half_pixel_for_nn", 6>]> {
   let cppNamespace = "::tessera::tg";
 }
 

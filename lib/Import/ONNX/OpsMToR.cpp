@@ -157,6 +157,137 @@ LogicalResult convertReshape(NodeContext &ctx) {
   return ctx.setOutputs({*y});
 }
 
+/// Resize (opsets 10-19): scales or sizes (with axes and
+/// keep_aspect_ratio_policy) become per-dimension scales and the result type.
+LogicalResult convertResize(NodeContext &ctx) {
+  auto x = ctx.required(0);
+  if (failed(x))
+    return failure();
+  RankedTensorType type = ctx.typeOf(*x);
+  int64_t rank = type.getRank();
+  OpBuilder &b = ctx.builder;
+  bool v10 = ctx.opset < 11;
+  size_t scalesInput = v10 ? 1 : 2, sizesInput = 3, roiInput = 1;
+
+  SmallVector<int64_t> axes = llvm::to_vector(llvm::seq<int64_t>(0, rank));
+  if (auto given = ctx.getInts("axes"); given && !given->empty()) {
+    auto normalized = ctx.normalizeAxes(*given, rank, /*sort=*/false);
+    if (failed(normalized))
+      return failure();
+    axes = *normalized;
+  }
+  SmallVector<double> scales(rank, 1.0);
+  SmallVector<int64_t> shape(type.getShape());
+  auto givenScales = ctx.input(scalesInput) ? ctx.constantFloats(ctx.input(scalesInput))
+                                            : std::optional<SmallVector<double>>();
+  if (ctx.input(scalesInput) && !givenScales)
+    return ctx.notConstant(scalesInput, "scales");
+  auto givenSizes = (!v10 && ctx.input(sizesInput))
+                        ? ctx.constantInts(ctx.input(sizesInput))
+                        : std::optional<SmallVector<int64_t>>();
+  if (!v10 && ctx.input(sizesInput) && !givenSizes)
+    return ctx.notConstant(sizesInput, "sizes");
+  if (givenScales && !givenScales->empty()) {
+    if (givenSizes && !givenSizes->empty())
+      return ctx.error("only one of scales and sizes may be given");
+    if (givenScales->size() != axes.size())
+      return ctx.error("expected " + Twine(axes.size()) + " scales, got " +
+                       Twine(givenScales->size()));
+    for (auto [axis, scale] : llvm::zip(axes, *givenScales)) {
+      if (!(scale > 0))
+        return ctx.error("scales must be positive");
+      float single = static_cast<float>(scale);
+      scales[axis] = single;
+      shape[axis] = static_cast<int64_t>(std::floor(type.getDimSize(axis) * double(single)));
+    }
+  } else if (givenSizes && !givenSizes->empty()) {
+    if (givenSizes->size() != axes.size())
+      return ctx.error("expected " + Twine(axes.size()) + " sizes, got " +
+                       Twine(givenSizes->size()));
+    std::string policy = ctx.getString("keep_aspect_ratio_policy", "stretch");
+    if (policy == "stretch") {
+      for (auto [axis, size] : llvm::zip(axes, *givenSizes)) {
+        shape[axis] = size;
+        scales[axis] = static_cast<float>(double(size) / type.getDimSize(axis));
+      }
+    } else if (policy == "not_larger" || policy == "not_smaller") {
+      double scale = policy == "not_larger" ? INFINITY : 0.0;
+      for (auto [axis, size] : llvm::zip(axes, *givenSizes)) {
+        double ratio = double(size) / type.getDimSize(axis);
+        scale = policy == "not_larger" ? std::min(scale, ratio) : std::max(scale, ratio);
+      }
+      for (int64_t axis : axes) {
+        scales[axis] = static_cast<float>(scale);
+        shape[axis] = static_cast<int64_t>(std::round(scale * type.getDimSize(axis)));
+      }
+    } else {
+      return ctx.error("unknown keep_aspect_ratio_policy '" + policy + "'");
+    }
+  } else {
+    return ctx.error("needs scales or sizes");
+  }
+
+  std::string modeText = ctx.getString("mode", "nearest");
+  tg::ResizeMode mode;
+  if (modeText == "nearest")
+    mode = tg::ResizeMode::nearest;
+  else if (modeText == "linear" || modeText == "bilinear" || modeText == "trilinear")
+    mode = tg::ResizeMode::linear;
+  else if (modeText == "cubic" || modeText == "bicubic")
+    mode = tg::ResizeMode::cubic;
+  else
+    return ctx.error("unknown mode '" + modeText + "'");
+  std::string coordinateText =
+      v10 ? "asymmetric" : ctx.getString("coordinate_transformation_mode", "half_pixel");
+  auto coordinate = tg::symbolizeCoordinateMode(coordinateText);
+  if (!coordinate)
+    return ctx.error("unknown coordinate_transformation_mode '" + coordinateText + "'");
+  std::string nearestText = v10 ? "floor" : ctx.getString("nearest_mode", "round_prefer_floor");
+  auto nearest = tg::symbolizeNearestMode(nearestText);
+  if (!nearest)
+    return ctx.error("unknown nearest_mode '" + nearestText + "'");
+  if (ctx.getInt("antialias", 0))
+    return ctx.error("antialias is not supported yet");
+
+  SmallVector<float> floatScales(scales.begin(), scales.end());
+  SmallVector<NamedAttribute> attrs{
+      ctx.named("mode", tg::ResizeModeAttr::get(b.getContext(), mode)),
+      ctx.named("coordinate_mode", tg::CoordinateModeAttr::get(b.getContext(), *coordinate)),
+      ctx.named("nearest_mode", tg::NearestModeAttr::get(b.getContext(), *nearest)),
+      ctx.named("scales", b.getDenseF32ArrayAttr(floatScales))};
+  if (mode == tg::ResizeMode::cubic)
+    attrs.push_back(ctx.named("cubic_coeff_a",
+                              b.getF32FloatAttr(ctx.getFloat("cubic_coeff_a", -0.75f))));
+  if (ctx.getInt("exclude_outside", 0))
+    attrs.push_back(ctx.named("exclude_outside", b.getUnitAttr()));
+  if (*coordinate == tg::CoordinateMode::tf_crop_and_resize) {
+    auto roi = ctx.constantFloats(ctx.input(roiInput));
+    if (!roi)
+      return ctx.notConstant(roiInput, "roi");
+    SmallVector<float> full;
+    for (int64_t d = 0; d < rank; ++d)
+      full.push_back(0.0f);
+    for (int64_t d = 0; d < rank; ++d)
+      full.push_back(1.0f);
+    if (roi->size() != 2 * axes.size())
+      return ctx.error("expected " + Twine(2 * axes.size()) + " roi values, got " +
+                       Twine(roi->size()));
+    for (size_t i = 0; i < axes.size(); ++i) {
+      full[axes[i]] = (*roi)[i];
+      full[axes[i] + rank] = (*roi)[i + axes.size()];
+    }
+    attrs.push_back(ctx.named("roi", b.getDenseF32ArrayAttr(full)));
+    attrs.push_back(ctx.named(
+        "extrapolation_value",
+        b.getF32FloatAttr(ctx.getFloat("extrapolation_value", 0.0f))));
+  }
+  auto y = ctx.buildTyped<tg::ResizeOp>(
+      RankedTensorType::get(shape, type.getElementType()), {*x}, attrs);
+  if (failed(y))
+    return failure();
+  return ctx.setOutputs({*y});
+}
+
 } // namespace
 
 void tessera::onnx_import::registerOpsMToR(ConverterRegistry &r) {
@@ -186,4 +317,5 @@ void tessera::onnx_import::registerOpsMToR(ConverterRegistry &r) {
         [](NodeContext &c) { return convertReduce<tg::ReduceSumOp>(c, 13); });
   r.add("Relu", 6, unary<tg::ReluOp>);
   r.add("Reshape", 1, convertReshape);
+  r.add("Resize", 10, convertResize);
 }

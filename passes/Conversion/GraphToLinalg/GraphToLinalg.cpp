@@ -32,6 +32,7 @@ void tessera::populateGraphToLinalgConversionPatterns(
   lowering::populateContractionLoweringPatterns(converter, patterns);
   lowering::populateReductionLoweringPatterns(converter, patterns);
   lowering::populateDataMovementLoweringPatterns(converter, patterns);
+  lowering::populateResizeLoweringPatterns(converter, patterns);
 }
 
 namespace {

@@ -23,7 +23,11 @@ void populateContractionLoweringPatterns(const mlir::TypeConverter &converter,
 void populateReductionLoweringPatterns(const mlir::TypeConverter &converter,
                                        mlir::RewritePatternSet &patterns);
 
-/// Reshape-like ops, transpose, concat, slice, gather, pad, split, resize.
+/// Resize, with tap tables computed at compile time.
+void populateResizeLoweringPatterns(const mlir::TypeConverter &converter,
+                                    mlir::RewritePatternSet &patterns);
+
+/// Reshape-like ops, transpose, concat, slice, gather, pad, split.
 void populateDataMovementLoweringPatterns(const mlir::TypeConverter &converter,
                                           mlir::RewritePatternSet &patterns);
 

@@ -1,0 +1,283 @@
+//===- ResizeToLinalg.cpp - tg.resize with compile-time tap tables --------===//
+//
+// Shapes are static, so every output coordinate's source taps and weights
+// are known at compile time. They are computed here, once, in double
+// precision following ONNX's reference definition, and stored as constant
+// tables (indices, weights, an outside-the-crop mask); the generated kernel
+// only gathers and accumulates. Nearest needs one tap per dimension, linear
+// two, cubic four; dimensions that are not resized read straight through.
+//
+//===----------------------------------------------------------------------===//
+
+#include "dialects/Graph/IR/GraphOps.h"
+#include "passes/Conversion/GraphToLinalg/LoweringUtils.h"
+#include "passes/Conversion/GraphToLinalg/Patterns.h"
+
+#include "mlir/IR/TypeUtilities.h"
+
+#include <cmath>
+
+using namespace mlir;
+using namespace tessera::lowering;
+namespace tg = tessera::tg;
+
+namespace {
+
+/// The taps of one dimension: for each output index, `taps` source indices
+/// (clamped into the input) and their weights, and whether the coordinate
+/// falls outside a tf_crop_and_resize crop.
+struct DimTaps {
+  int64_t taps = 1;
+  bool identity = false;
+  SmallVector<int64_t> index;  // outputSize * taps
+  SmallVector<double> weight;  // outputSize * taps
+  SmallVector<bool> outside;   // outputSize
+  bool anyOutside = false;
+};
+
+/// ONNX's coordinate transforms. As in the ONNX definition, the resized
+/// length is scale * input length, which need not be an integer when the
+/// model gave scales.
+double sourceCoordinate(tg::CoordinateMode mode, double x, double scale,
+                        int64_t inSize, double outSize, double roiStart,
+                        double roiEnd) {
+  switch (mode) {
+  case tg::CoordinateMode::half_pixel:
+    return (x + 0.5) / scale - 0.5;
+  case tg::CoordinateMode::half_pixel_symmetric: {
+    double adjustment = outSize / (scale * inSize);
+    double center = inSize / 2.0;
+    double offset = center * (1 - adjustment);
+    return offset + (x + 0.5) / scale - 0.5;
+  }
+  case tg::CoordinateMode::pytorch_half_pixel:
+    return outSize > 1 ? (x + 0.5) / scale - 0.5 : 0.0;
+  case tg::CoordinateMode::align_corners:
+    return outSize == 1 ? 0.0 : x * (inSize - 1) / (outSize - 1);
+  case tg::CoordinateMode::asymmetric:
+    return x / scale;
+  case tg::CoordinateMode::tf_crop_and_resize:
+    return outSize > 1 ? roiStart * (inSize - 1) +
+                             x * (roiEnd - roiStart) * (inSize - 1) /
+                                 (outSize - 1)
+                       : 0.5 * (roiStart + roiEnd) * (inSize - 1);
+  case tg::CoordinateMode::tf_half_pixel_for_nn:
+    return (x + 0.5) / scale;
+  }
+  return x;
+}
+
+std::array<double, 4> cubicCoefficients(double r, double a) {
+  double s = 1 - r;
+  return {((a * (r + 1) - 5 * a) * (r + 1) + 8 * a) * (r + 1) - 4 * a,
+          ((a + 2) * r - (a + 3)) * r * r + 1,
+          ((a + 2) * s - (a + 3)) * s * s + 1,
+          ((a * (s + 1) - 5 * a) * (s + 1) + 8 * a) * (s + 1) - 4 * a};
+}
+
+int64_t nearestIndex(tg::NearestMode mode, double x) {
+  double floorX = std::floor(x), frac = x - floorX;
+  if (frac == 0.0)
+    return static_cast<int64_t>(x);
+  switch (mode) {
+  case tg::NearestMode::round_prefer_floor:
+    return static_cast<int64_t>(frac <= 0.5 ? floorX : floorX + 1);
+  case tg::NearestMode::round_prefer_ceil:
+    return static_cast<int64_t>(frac < 0.5 ? floorX : floorX + 1);
+  case tg::NearestMode::floor:
+    return static_cast<int64_t>(floorX);
+  case tg::NearestMode::ceil:
+    return static_cast<int64_t>(floorX + 1);
+  }
+  return static_cast<int64_t>(floorX);
+}
+
+DimTaps computeTaps(tg::ResizeOp op, int64_t dim, int64_t rank) {
+  int64_t inSize = op.getInput().getType().getDimSize(dim);
+  int64_t outSize = op.getType().getDimSize(dim);
+  double scale = op.getScales()[dim];
+  tg::CoordinateMode coordinates = op.getCoordinateMode();
+  bool crop = coordinates == tg::CoordinateMode::tf_crop_and_resize;
+  double roiStart = crop ? (*op.getRoi())[dim] : 0.0;
+  double roiEnd = crop ? (*op.getRoi())[dim + rank] : 1.0;
+  DimTaps result;
+  if (inSize == outSize && scale == 1.0f && !crop &&
+      coordinates != tg::CoordinateMode::align_corners) {
+    result.identity = true;
+    return result;
+  }
+  tg::ResizeMode mode = op.getMode();
+  result.taps = mode == tg::ResizeMode::nearest ? 1
+                : mode == tg::ResizeMode::linear ? 2
+                                                 : 4;
+  double a = op.getCubicCoeffA().convertToDouble();
+  auto clampIndex = [&](int64_t i) {
+    return std::clamp<int64_t>(i, 0, inSize - 1);
+  };
+  for (int64_t o = 0; o < outSize; ++o) {
+    double x = sourceCoordinate(coordinates, o, scale, inSize, scale * inSize,
+                                roiStart, roiEnd);
+    bool outside = crop && (x < 0 || x > inSize - 1);
+    result.outside.push_back(outside);
+    result.anyOutside |= outside;
+    if (mode == tg::ResizeMode::nearest) {
+      result.index.push_back(clampIndex(nearestIndex(op.getNearestMode(), x)));
+      result.weight.push_back(1.0);
+      continue;
+    }
+    // The tap just below x (one below x when x is integral, with ratio 1, as
+    // in ONNX's reference), then its neighbours.
+    double base = std::floor(x), ratio = x - base;
+    if (ratio == 0.0) {
+      base -= 1;
+      ratio = 1.0;
+    }
+    SmallVector<int64_t> taps;
+    SmallVector<double> weights;
+    if (mode == tg::ResizeMode::linear) {
+      taps = {static_cast<int64_t>(base), static_cast<int64_t>(base) + 1};
+      weights = {1 - ratio, ratio};
+    } else {
+      for (int64_t t = -1; t <= 2; ++t)
+        taps.push_back(static_cast<int64_t>(base) + t);
+      auto c = cubicCoefficients(ratio, a);
+      weights.assign(c.begin(), c.end());
+      if (op.getExcludeOutside()) {
+        double sum = 0;
+        for (size_t t = 0; t < taps.size(); ++t) {
+          if (taps[t] < 0 || taps[t] >= inSize)
+            weights[t] = 0;
+          sum += weights[t];
+        }
+        for (double &w : weights)
+          w = sum != 0 ? w / sum : 0;
+      }
+    }
+    for (size_t t = 0; t < taps.size(); ++t) {
+      result.index.push_back(clampIndex(taps[t]));
+      result.weight.push_back(weights[t]);
+    }
+  }
+  return result;
+}
+
+struct ResizeLowering : OpConversionPattern<tg::ResizeOp> {
+  using OpConversionPattern::OpConversionPattern;
+
+  LogicalResult
+  matchAndRewrite(tg::ResizeOp op, OpAdaptor adaptor,
+                  ConversionPatternRewriter &rewriter) const override {
+    if (op.getAntialias())
+      return op.emitOpError("antialias is not supported by the CPU lowering yet");
+    Location loc = op.getLoc();
+    RankedTensorType type = convertedType(*getTypeConverter(), op.getType());
+    Type elementType = type.getElementType();
+    int64_t rank = type.getRank();
+    bool interpolate = op.getMode() != tg::ResizeMode::nearest;
+
+    SmallVector<DimTaps> dims;
+    SmallVector<Value> indexTables, weightTables, outsideTables;
+    for (int64_t d = 0; d < rank; ++d) {
+      DimTaps taps = computeTaps(op, d, rank);
+      Value indexTable, weightTable, outsideTable;
+      if (!taps.identity) {
+        int64_t outSize = type.getDimSize(d);
+        auto indexType = RankedTensorType::get({outSize, taps.taps},
+                                               rewriter.getIndexType());
+        indexTable = arith::ConstantOp::create(
+            rewriter, loc,
+            DenseElementsAttr::get(indexType, ArrayRef<int64_t>(taps.index)));
+        if (interpolate) {
+          auto weightType =
+              RankedTensorType::get({outSize, taps.taps}, elementType);
+          SmallVector<Attribute> weights;
+          for (double w : taps.weight)
+            weights.push_back(rewriter.getFloatAttr(elementType, w));
+          weightTable = arith::ConstantOp::create(
+              rewriter, loc, DenseElementsAttr::get(weightType, weights));
+        }
+        if (taps.anyOutside)
+          outsideTable = arith::ConstantOp::create(
+              rewriter, loc,
+              DenseElementsAttr::get(
+                  RankedTensorType::get({outSize}, rewriter.getI1Type()),
+                  ArrayRef<bool>(SmallVector<bool>(taps.outside))));
+      }
+      dims.push_back(std::move(taps));
+      indexTables.push_back(indexTable);
+      weightTables.push_back(weightTable);
+      outsideTables.push_back(outsideTable);
+    }
+
+    Value source = adaptor.getInput();
+    Value extrapolation = interpolate || isa<FloatType>(elementType)
+                              ? scalarConstant(rewriter, loc, elementType,
+                                               op.getExtrapolationValue()
+                                                   .convertToDouble())
+                              : scalarConstant(rewriter, loc, elementType, 0);
+    SmallVector<AffineMap> maps{rewriter.getMultiDimIdentityMap(rank)};
+    SmallVector<utils::IteratorType> iterators(rank,
+                                               utils::IteratorType::parallel);
+    auto generic = linalg::GenericOp::create(
+        rewriter, loc, TypeRange{type}, ValueRange{},
+        ValueRange{emptyTensor(rewriter, loc, type)}, maps, iterators,
+        [&](OpBuilder &b, Location l, ValueRange) {
+          SmallVector<Value> outIndex;
+          for (int64_t d = 0; d < rank; ++d)
+            outIndex.push_back(linalg::IndexOp::create(b, l, d));
+          // Iterate over every combination of taps.
+          SmallVector<int64_t> tapCounts;
+          int64_t combinations = 1;
+          for (const DimTaps &taps : dims) {
+            tapCounts.push_back(taps.identity ? 1 : taps.taps);
+            combinations *= tapCounts.back();
+          }
+          Value sum;
+          for (int64_t c = 0; c < combinations; ++c) {
+            SmallVector<Value> at;
+            Value weight;
+            int64_t rest = c;
+            for (int64_t d = rank - 1; d >= 0; --d) {
+              int64_t tap = rest % tapCounts[d];
+              rest /= tapCounts[d];
+              if (dims[d].identity) {
+                at.push_back(outIndex[d]);
+                continue;
+              }
+              Value tapIndex = indexConstant(b, l, tap);
+              at.push_back(tensor::ExtractOp::create(
+                  b, l, indexTables[d], ValueRange{outIndex[d], tapIndex}));
+              if (interpolate) {
+                Value w = tensor::ExtractOp::create(
+                    b, l, weightTables[d], ValueRange{outIndex[d], tapIndex});
+                weight = weight ? arith::MulFOp::create(b, l, weight, w) : w;
+              }
+            }
+            std::reverse(at.begin(), at.end());
+            Value element = tensor::ExtractOp::create(b, l, source, at);
+            if (weight)
+              element = arith::MulFOp::create(b, l, element, weight);
+            sum = !sum ? element
+                       : (interpolate ? arith::AddFOp::create(b, l, sum, element)
+                                            .getResult()
+                                      : sum);
+          }
+          for (int64_t d = 0; d < rank; ++d)
+            if (outsideTables[d]) {
+              Value outside = tensor::ExtractOp::create(b, l, outsideTables[d],
+                                                        ValueRange{outIndex[d]});
+              sum = arith::SelectOp::create(b, l, outside, extrapolation, sum);
+            }
+          linalg::YieldOp::create(b, l, sum);
+        });
+    rewriter.replaceOp(op, generic.getResult(0));
+    return success();
+  }
+};
+
+} // namespace
+
+void tessera::lowering::populateResizeLoweringPatterns(
+    const TypeConverter &converter, RewritePatternSet &patterns) {
+  patterns.add<ResizeLowering>(converter, patterns.getContext());
+}
