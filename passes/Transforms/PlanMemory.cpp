@@ -42,6 +42,8 @@ int64_t lastUse(Value value, Block &block,
     Value current = worklist.pop_back_val();
     for (OpOperand &use : current.getUses()) {
       Operation *user = use.getOwner();
+      if (isa<memref::DeallocOp>(user))
+        continue; // freeing is not a use; the workspace makes it moot
       last = std::max(last, topLevelIndex(user, block, indices));
       // Views (subview, collapse/expand, cast, view) extend the lifetime.
       if (auto view = dyn_cast<ViewLikeOpInterface>(user))

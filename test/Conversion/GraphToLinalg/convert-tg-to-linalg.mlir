@@ -1,0 +1,92 @@
+// RUN: tessera-opt %s --split-input-file --convert-tg-to-linalg | FileCheck %s
+
+// CHECK-DAG: #[[ID:.+]] = affine_map<(d0, d1) -> (d0, d1)>
+// CHECK-DAG: #[[ROW:.+]] = affine_map<(d0, d1) -> (d1)>
+// CHECK-LABEL: func.func @broadcast_add
+// CHECK: linalg.generic {indexing_maps = [#[[ID]], #[[ROW]], #[[ID]]], iterator_types = ["parallel", "parallel"]}
+// CHECK: arith.addf
+func.func @broadcast_add(%a: tensor<2x3xf32>, %b: tensor<3xf32>) -> tensor<2x3xf32> {
+  %0 = tg.add %a, %b : tensor<2x3xf32>, tensor<3xf32>
+  return %0 : tensor<2x3xf32>
+}
+
+// -----
+
+// Unsigned types become signless, with unsigned arith ops.
+// CHECK-LABEL: func.func @unsigned(%{{.+}}: tensor<4xi8>, %{{.+}}: tensor<4xi8>)
+// CHECK: arith.cmpi ult
+// CHECK: arith.uitofp %{{.+}} : i8 to f32
+func.func @unsigned(%a: tensor<4xui8>, %b: tensor<4xui8>) -> (tensor<4xi1>, tensor<4xf32>) {
+  %0 = tg.compare lt, %a, %b : tensor<4xui8>, tensor<4xui8>
+  %1 = tg.cast %a : tensor<4xui8> -> tensor<4xf32>
+  return %0, %1 : tensor<4xi1>, tensor<4xf32>
+}
+
+// -----
+
+// CHECK-LABEL: func.func @matmul
+// CHECK: %[[Z:.+]] = linalg.fill
+// CHECK: linalg.matmul ins(%{{.+}}, %{{.+}} : tensor<4x8xf32>, tensor<8x16xf32>) outs(%[[Z]] : tensor<4x16xf32>)
+func.func @matmul(%a: tensor<4x8xf32>, %b: tensor<8x16xf32>) -> tensor<4x16xf32> {
+  %0 = tg.matmul %a, %b : tensor<4x8xf32>, tensor<8x16xf32>
+  return %0 : tensor<4x16xf32>
+}
+
+// -----
+
+// Grouped, strided conv: pad, split channels by group, one generic over
+// (n, g, m, oh, ow, c, kh, kw) accumulating into the broadcast bias.
+// CHECK-DAG: #[[IN:.+]] = affine_map<(d0, d1, d2, d3, d4, d5, d6, d7) -> (d0, d1, d5, d3 * 2 + d6, d4 * 2 + d7)>
+// CHECK-DAG: #[[W:.+]] = affine_map<(d0, d1, d2, d3, d4, d5, d6, d7) -> (d1, d2, d5, d6, d7)>
+// CHECK-LABEL: func.func @conv
+// CHECK: tensor.pad %{{.+}} low[0, 0, 1, 1] high[0, 0, 1, 1]
+// CHECK: tensor.expand_shape %{{.+}} {{\[\[}}0], [1, 2], [3], [4]] output_shape [1, 2, 2, 10, 10]
+// CHECK: linalg.generic {indexing_maps = [#[[IN]], #[[W]], #{{.+}}], iterator_types = ["parallel", "parallel", "parallel", "parallel", "parallel", "reduction", "reduction", "reduction"]}
+// CHECK: tensor.collapse_shape %{{.+}} {{\[\[}}0], [1, 2], [3], [4]] : tensor<1x2x4x4x4xf32> into tensor<1x8x4x4xf32>
+func.func @conv(%x: tensor<1x4x8x8xf32>, %w: tensor<8x2x3x3xf32>, %b: tensor<8xf32>) -> tensor<1x8x4x4xf32> {
+  %0 = tg.conv %x, %w, %b strides = [2, 2] pads = [1, 1, 1, 1] dilations = [1, 1] group = 2 : tensor<1x4x8x8xf32>, tensor<8x2x3x3xf32>, tensor<8xf32>
+  return %0 : tensor<1x8x4x4xf32>
+}
+
+// -----
+
+// The divisor counts only input elements: 2 and 3 per dimension.
+// CHECK-LABEL: func.func @avg_pool
+// CHECK: arith.constant dense<{{\[\[}}4.000000e+00, 6.000000e+00], [6.000000e+00, 9.000000e+00]]> : tensor<2x2xf32>
+// CHECK: arith.divf
+func.func @avg_pool(%x: tensor<1x1x4x4xf32>) -> tensor<1x1x2x2xf32> {
+  %0 = tg.avg_pool %x kernel = [3, 3] strides = [2, 2] pads = [1, 1, 0, 0] dilations = [1, 1] : tensor<1x1x4x4xf32>
+  return %0 : tensor<1x1x2x2xf32>
+}
+
+// -----
+
+// CHECK-LABEL: func.func @gather
+// CHECK: arith.cmpi slt
+// CHECK: tensor.extract %{{.+}}[%{{.+}}, %{{.+}}] : tensor<10x4xf32>
+func.func @gather(%t: tensor<10x4xf32>, %i: tensor<3xi64>) -> tensor<3x4xf32> {
+  %0 = tg.gather %t, %i axis = 0 : tensor<10x4xf32>, tensor<3xi64>
+  return %0 : tensor<3x4xf32>
+}
+
+// -----
+
+// CHECK-LABEL: func.func @reshape
+// CHECK: tensor.collapse_shape %{{.+}} {{\[\[}}0, 1, 2]] : tensor<2x3x4xf32> into tensor<24xf32>
+// CHECK: tensor.expand_shape %{{.+}} {{\[\[}}0, 1]] output_shape [6, 4] : tensor<24xf32> into tensor<6x4xf32>
+func.func @reshape(%x: tensor<2x3x4xf32>) -> tensor<6x4xf32> {
+  %0 = tg.reshape %x : tensor<2x3x4xf32> -> tensor<6x4xf32>
+  return %0 : tensor<6x4xf32>
+}
+
+// -----
+
+// Source indices are tables computed at compile time.
+// CHECK-LABEL: func.func @resize
+// CHECK: arith.constant dense<{{\[\[}}0], [0], [1], [1]]> : tensor<4x1xindex>
+// CHECK: linalg.generic
+// CHECK: tensor.extract %{{.+}}[%{{.+}}, %{{.+}}, %{{.+}}, %{{.+}}] : tensor<1x1x2x2xf32>
+func.func @resize(%x: tensor<1x1x2x2xf32>) -> tensor<1x1x4x4xf32> {
+  %0 = tg.resize %x mode = nearest coordinate_mode = asymmetric nearest_mode = floor scales = [1.0, 1.0, 2.0, 2.0] : tensor<1x1x2x2xf32> -> tensor<1x1x4x4xf32>
+  return %0 : tensor<1x1x4x4xf32>
+}

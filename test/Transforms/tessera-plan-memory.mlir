@@ -1,0 +1,65 @@
+// RUN: tessera-opt %s --split-input-file --pass-pipeline="builtin.module(func.func(tessera-plan-memory))" --verify-diagnostics | FileCheck %s
+
+// Three temporaries: %a's last use (through its subview) comes before %c is
+// made, so %c reuses %a's bytes; %b overlaps both. Sizes round up to 64
+// bytes. Deallocations are not uses.
+// CHECK-LABEL: func.func @reuse
+// CHECK-SAME: (%[[IN:.+]]: memref<16xf32>, %[[OUT:.+]]: memref<16xf32>, %[[WS:.+]]: memref<128xi8>)
+// CHECK-SAME: attributes {tessera.workspace_size = 128 : i64}
+// CHECK: %[[C0:.+]] = arith.constant 0 : index
+// CHECK: memref.view %[[WS]][%[[C0]]][] : memref<128xi8> to memref<16xf32>
+// CHECK: %[[C64:.+]] = arith.constant 64 : index
+// CHECK: memref.view %[[WS]][%[[C64]]][] : memref<128xi8> to memref<8xf32>
+// CHECK: %[[C0B:.+]] = arith.constant 0 : index
+// CHECK: memref.view %[[WS]][%[[C0B]]][] : memref<128xi8> to memref<16xf32>
+// CHECK-NOT: memref.alloc
+// CHECK-NOT: memref.dealloc
+func.func @reuse(%in: memref<16xf32>, %out: memref<16xf32>) {
+  %a = memref.alloc() : memref<16xf32>
+  memref.copy %in, %a : memref<16xf32> to memref<16xf32>
+  %b = memref.alloc() : memref<8xf32>
+  %sub = memref.subview %a[0] [8] [1] : memref<16xf32> to memref<8xf32, strided<[1]>>
+  memref.copy %sub, %b : memref<8xf32, strided<[1]>> to memref<8xf32>
+  %c = memref.alloc() : memref<16xf32>
+  %sub2 = memref.subview %c[8] [8] [1] : memref<16xf32> to memref<8xf32, strided<[1], offset: 8>>
+  memref.copy %b, %sub2 : memref<8xf32> to memref<8xf32, strided<[1], offset: 8>>
+  memref.copy %c, %out : memref<16xf32> to memref<16xf32>
+  memref.dealloc %a : memref<16xf32>
+  memref.dealloc %b : memref<8xf32>
+  memref.dealloc %c : memref<16xf32>
+  return
+}
+
+// -----
+
+// A view keeps its source alive: %a may not be reused while %v is read.
+// CHECK-LABEL: func.func @views_extend_lifetime
+// CHECK-SAME: %{{.+}}: memref<128xi8>) attributes {tessera.workspace_size = 128 : i64}
+func.func @views_extend_lifetime(%in: memref<4x4xf32>, %out: memref<16xf32>) {
+  %a = memref.alloc() : memref<4x4xf32>
+  memref.copy %in, %a : memref<4x4xf32> to memref<4x4xf32>
+  %v = memref.collapse_shape %a [[0, 1]] : memref<4x4xf32> into memref<16xf32>
+  %b = memref.alloc() : memref<16xf32>
+  memref.copy %v, %b : memref<16xf32> to memref<16xf32>
+  memref.copy %v, %out : memref<16xf32> to memref<16xf32>
+  memref.copy %b, %out : memref<16xf32> to memref<16xf32>
+  return
+}
+
+// -----
+
+// A function without temporaries gets an empty workspace.
+// CHECK-LABEL: func.func @none
+// CHECK-SAME: %{{.+}}: memref<0xi8>) attributes {tessera.workspace_size = 0 : i64}
+func.func @none(%in: memref<4xf32>, %out: memref<4xf32>) {
+  memref.copy %in, %out : memref<4xf32> to memref<4xf32>
+  return
+}
+
+// -----
+
+func.func @dynamic(%n: index) {
+  // expected-error @+1 {{'memref.alloc' op cannot be placed in the workspace: needs a static shape, identity layout and the function's top level}}
+  %a = memref.alloc(%n) : memref<?xf32>
+  return
+}
