@@ -26,3 +26,4 @@ config.substitutions.append(
     ("%cls_model", os.path.join(os.path.dirname(config.test_source_root), ".deps", "npm",
                                 "node_modules", "@gutenye", "ocr-models", "assets",
                                 "ch_ppocr_mobile_v2.0_cls_infer.onnx")))
+config.substitutions.append(("%tessera_obj_root", config.tessera_obj_root))

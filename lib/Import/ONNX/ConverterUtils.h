@@ -16,10 +16,7 @@ convertUnary(NodeContext &ctx,
   auto x = ctx.required(0);
   if (mlir::failed(x))
     return mlir::failure();
-  auto y = ctx.build<OpTy>({*x}, attrs);
-  if (mlir::failed(y))
-    return mlir::failure();
-  return ctx.setOutputs({*y});
+  return ctx.setOutput(ctx.build<OpTy>({*x}, attrs));
 }
 
 /// Two inputs with broadcasting.
@@ -30,10 +27,7 @@ convertBinary(NodeContext &ctx,
   auto a = ctx.required(0), b = ctx.required(1);
   if (mlir::failed(a) || mlir::failed(b))
     return mlir::failure();
-  auto y = ctx.build<OpTy>({*a, *b}, attrs);
-  if (mlir::failed(y))
-    return mlir::failure();
-  return ctx.setOutputs({*y});
+  return ctx.setOutput(ctx.build<OpTy>({*a, *b}, attrs));
 }
 
 /// Registrable forms (no extra attributes).
@@ -88,11 +82,8 @@ template <typename OpTy> mlir::LogicalResult convertSoftmax(NodeContext &ctx) {
     return mlir::failure();
   mlir::OpBuilder &b = ctx.builder;
   if (ctx.opset >= 13 || *axis == rank - 1) {
-    auto y =
-        ctx.build<OpTy>({*x}, {ctx.named("axis", b.getI64IntegerAttr(*axis))});
-    if (mlir::failed(y))
-      return mlir::failure();
-    return ctx.setOutputs({*y});
+    return ctx.setOutput(
+        ctx.build<OpTy>({*x}, {ctx.named("axis", b.getI64IntegerAttr(*axis))}));
   }
   mlir::RankedTensorType type = ctx.typeOf(*x);
   int64_t outer = 1, inner = 1;
@@ -106,10 +97,7 @@ template <typename OpTy> mlir::LogicalResult convertSoftmax(NodeContext &ctx) {
       ctx.build<OpTy>({*flat}, {ctx.named("axis", b.getI64IntegerAttr(1))});
   if (mlir::failed(y))
     return mlir::failure();
-  auto back = ctx.buildTyped<tg::ReshapeOp>(type, {*y});
-  if (mlir::failed(back))
-    return mlir::failure();
-  return ctx.setOutputs({*back});
+  return ctx.setOutput(ctx.buildTyped<tg::ReshapeOp>(type, {*y}));
 }
 
 /// ReduceX: axes from the attribute (old opsets) or the second input
@@ -144,10 +132,7 @@ mlir::LogicalResult convertReduce(NodeContext &ctx, int64_t axesInputSince) {
       ctx.named("axes", ctx.i64s(*normalized))};
   if (keepDims)
     attrs.push_back(ctx.named("keepdims", ctx.builder.getUnitAttr()));
-  auto y = ctx.build<OpTy>({*x}, attrs);
-  if (mlir::failed(y))
-    return mlir::failure();
-  return ctx.setOutputs({*y});
+  return ctx.setOutput(ctx.build<OpTy>({*x}, attrs));
 }
 
 /// Equal, Less, … as tg.compare.

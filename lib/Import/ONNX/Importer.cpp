@@ -9,6 +9,7 @@
 //
 //===----------------------------------------------------------------------===//
 
+#include "lib/Import/ONNX/Checker.h"
 #include "lib/Import/ONNX/NodeContext.h"
 #include "tessera/Import/ONNX.h"
 
@@ -457,6 +458,12 @@ OwningOpRef<ModuleOp> ModelImporter::run(std::string &errorOut) {
                " of domain ai.onnx is not supported (Tessera supports " +
                std::to_string(kMinOpset) + " to " + std::to_string(kMaxOpset) +
                ")";
+    return nullptr;
+  }
+
+  std::string rejected = checkModel(model, opset);
+  if (!rejected.empty()) {
+    errorOut = path + ": the ONNX checker rejects the model: " + rejected;
     return nullptr;
   }
 

@@ -124,6 +124,12 @@ public:
     return static_cast<int>(i) < node.output_size() && !node.output(i).empty();
   }
   mlir::LogicalResult setOutputs(llvm::ArrayRef<mlir::Value> values);
+  /// The single output, or the failure that building it reported.
+  mlir::LogicalResult setOutput(mlir::FailureOr<mlir::Value> value) {
+    if (mlir::failed(value))
+      return mlir::failure();
+    return setOutputs({*value});
+  }
   llvm::ArrayRef<mlir::Value> outputs() const { return results; }
 
   /// Records `message` as the node's error and fails.

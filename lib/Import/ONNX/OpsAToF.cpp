@@ -84,15 +84,12 @@ LogicalResult convertConv(NodeContext &ctx) {
   if (Value bias = ctx.input(2))
     operands.push_back(bias);
   OpBuilder &b = ctx.builder;
-  auto y = ctx.build<tg::ConvOp>(
+  return ctx.setOutput(ctx.build<tg::ConvOp>(
       operands,
       {ctx.named("strides", ctx.i64s(window.strides)),
        ctx.named("pads", ctx.i64s(*pads)),
        ctx.named("dilations", ctx.i64s(window.dilations)),
-       ctx.named("group", b.getI64IntegerAttr(ctx.getInt("group", 1)))});
-  if (failed(y))
-    return failure();
-  return ctx.setOutputs({*y});
+       ctx.named("group", b.getI64IntegerAttr(ctx.getInt("group", 1)))}));
 }
 
 LogicalResult convertConvTranspose(NodeContext &ctx) {
@@ -140,16 +137,13 @@ LogicalResult convertConvTranspose(NodeContext &ctx) {
   if (Value bias = ctx.input(2))
     operands.push_back(bias);
   OpBuilder &b = ctx.builder;
-  auto y = ctx.build<tg::ConvTransposeOp>(
+  return ctx.setOutput(ctx.build<tg::ConvTransposeOp>(
       operands,
       {ctx.named("strides", ctx.i64s(window.strides)),
        ctx.named("pads", ctx.i64s(pads)),
        ctx.named("output_padding", ctx.i64s(outputPadding)),
        ctx.named("dilations", ctx.i64s(window.dilations)),
-       ctx.named("group", b.getI64IntegerAttr(ctx.getInt("group", 1)))});
-  if (failed(y))
-    return failure();
-  return ctx.setOutputs({*y});
+       ctx.named("group", b.getI64IntegerAttr(ctx.getInt("group", 1)))}));
 }
 
 template <typename PoolOp>
@@ -180,10 +174,7 @@ LogicalResult convertPool(NodeContext &ctx, bool average) {
     attrs.push_back(ctx.named("ceil_mode", b.getUnitAttr()));
   if (average && ctx.getInt("count_include_pad", 0))
     attrs.push_back(ctx.named("count_include_pad", b.getUnitAttr()));
-  auto y = ctx.build<PoolOp>({*x}, attrs);
-  if (failed(y))
-    return failure();
-  return ctx.setOutputs({*y});
+  return ctx.setOutput(ctx.build<PoolOp>({*x}, attrs));
 }
 
 LogicalResult convertBatchNorm(NodeContext &ctx) {
@@ -207,12 +198,9 @@ LogicalResult convertBatchNorm(NodeContext &ctx) {
       return failure();
     operand = *cast;
   }
-  auto y = ctx.build<tg::BatchNormOp>(
+  return ctx.setOutput(ctx.build<tg::BatchNormOp>(
       operands, {ctx.named("epsilon", ctx.builder.getF32FloatAttr(
-                                          ctx.getFloat("epsilon", 1e-5f)))});
-  if (failed(y))
-    return failure();
-  return ctx.setOutputs({*y});
+                                          ctx.getFloat("epsilon", 1e-5f)))}));
 }
 
 LogicalResult convertCast(NodeContext &ctx) {
@@ -223,10 +211,8 @@ LogicalResult convertCast(NodeContext &ctx) {
   Type type = elementType(ctx.builder.getContext(), to);
   if (!type)
     return ctx.error("cast to data type " + Twine(to) + " is not supported");
-  auto y = ctx.buildTyped<tg::CastOp>(ctx.typeOf(*x).clone(type), {*x});
-  if (failed(y))
-    return failure();
-  return ctx.setOutputs({*y});
+  return ctx.setOutput(
+      ctx.buildTyped<tg::CastOp>(ctx.typeOf(*x).clone(type), {*x}));
 }
 
 LogicalResult convertClip(NodeContext &ctx) {
@@ -259,10 +245,7 @@ LogicalResult convertClip(NodeContext &ctx) {
   };
   if (failed(bound("min", 1, true)) || failed(bound("max", 2, false)))
     return failure();
-  auto y = ctx.build<tg::ClipOp>({*x}, attrs);
-  if (failed(y))
-    return failure();
-  return ctx.setOutputs({*y});
+  return ctx.setOutput(ctx.build<tg::ClipOp>({*x}, attrs));
 }
 
 LogicalResult convertConcat(NodeContext &ctx) {
@@ -278,11 +261,8 @@ LogicalResult convertConcat(NodeContext &ctx) {
   auto axis = ctx.normalizeAxis(ctx.getInt("axis", 0), ctx.rankOf(inputs[0]));
   if (failed(axis))
     return failure();
-  auto y = ctx.build<tg::ConcatOp>(
-      inputs, {ctx.named("axis", ctx.builder.getI64IntegerAttr(*axis))});
-  if (failed(y))
-    return failure();
-  return ctx.setOutputs({*y});
+  return ctx.setOutput(ctx.build<tg::ConcatOp>(
+      inputs, {ctx.named("axis", ctx.builder.getI64IntegerAttr(*axis))}));
 }
 
 LogicalResult convertConstant(NodeContext &ctx) {
@@ -365,11 +345,8 @@ LogicalResult convertExpand(NodeContext &ctx) {
                       Shape(shape->begin(), shape->end()));
   if (!result)
     return ctx.error(result.message());
-  auto y = ctx.buildTyped<tg::ExpandOp>(
-      RankedTensorType::get(result.shape(), type.getElementType()), {*x});
-  if (failed(y))
-    return failure();
-  return ctx.setOutputs({*y});
+  return ctx.setOutput(ctx.buildTyped<tg::ExpandOp>(
+      RankedTensorType::get(result.shape(), type.getElementType()), {*x}));
 }
 
 LogicalResult convertFlatten(NodeContext &ctx) {
@@ -383,11 +360,8 @@ LogicalResult convertFlatten(NodeContext &ctx) {
                      Twine(-rank) + ", " + Twine(rank) + "]");
   if (axis < 0)
     axis += rank;
-  auto y = ctx.build<tg::FlattenOp>(
-      {*x}, {ctx.named("axis", ctx.builder.getI64IntegerAttr(axis))});
-  if (failed(y))
-    return failure();
-  return ctx.setOutputs({*y});
+  return ctx.setOutput(ctx.build<tg::FlattenOp>(
+      {*x}, {ctx.named("axis", ctx.builder.getI64IntegerAttr(axis))}));
 }
 
 } // namespace

@@ -15,12 +15,9 @@ LogicalResult convertGather(NodeContext &ctx) {
   auto axis = ctx.normalizeAxis(ctx.getInt("axis", 0), ctx.rankOf(*data));
   if (failed(axis))
     return failure();
-  auto y = ctx.build<tg::GatherOp>(
+  return ctx.setOutput(ctx.build<tg::GatherOp>(
       {*data, *indices},
-      {ctx.named("axis", ctx.builder.getI64IntegerAttr(*axis))});
-  if (failed(y))
-    return failure();
-  return ctx.setOutputs({*y});
+      {ctx.named("axis", ctx.builder.getI64IntegerAttr(*axis))}));
 }
 
 LogicalResult convertGelu(NodeContext &ctx) {
@@ -164,13 +161,10 @@ LogicalResult convertLayerNorm(NodeContext &ctx) {
   if (Value bias = ctx.input(2))
     operands.push_back(bias);
   OpBuilder &b = ctx.builder;
-  auto y = ctx.build<tg::LayerNormOp>(
+  return ctx.setOutput(ctx.build<tg::LayerNormOp>(
       operands, {ctx.named("axis", b.getI64IntegerAttr(*axis)),
-                 ctx.named("epsilon",
-                           b.getF32FloatAttr(ctx.getFloat("epsilon", 1e-5f)))});
-  if (failed(y))
-    return failure();
-  return ctx.setOutputs({*y});
+                 ctx.named("epsilon", b.getF32FloatAttr(
+                                          ctx.getFloat("epsilon", 1e-5f)))}));
 }
 
 LogicalResult convertLeakyRelu(NodeContext &ctx) {

@@ -26,10 +26,7 @@ LogicalResult convertMean(NodeContext &ctx) {
       RankedTensorType::get({}, elementType),
       ctx.builder.getFloatAttr(elementType,
                                static_cast<double>(ctx.numInputs()))));
-  auto y = ctx.build<tg::DivOp>({*sum, count});
-  if (failed(y))
-    return failure();
-  return ctx.setOutputs({*y});
+  return ctx.setOutput(ctx.build<tg::DivOp>({*sum, count}));
 }
 
 LogicalResult convertPad(NodeContext &ctx) {
@@ -101,10 +98,7 @@ LogicalResult convertPad(NodeContext &ctx) {
                                elementType, static_cast<int64_t>(*value)));
     attrs.push_back(ctx.named("value", attr));
   }
-  auto y = ctx.build<tg::PadOp>({*x}, attrs);
-  if (failed(y))
-    return failure();
-  return ctx.setOutputs({*y});
+  return ctx.setOutput(ctx.build<tg::PadOp>({*x}, attrs));
 }
 
 LogicalResult convertReshape(NodeContext &ctx) {
@@ -150,11 +144,8 @@ LogicalResult convertReshape(NodeContext &ctx) {
                        Twine(type.getNumElements()) + " elements");
     shape[inferred] = type.getNumElements() / known;
   }
-  auto y = ctx.buildTyped<tg::ReshapeOp>(
-      RankedTensorType::get(shape, type.getElementType()), {*x});
-  if (failed(y))
-    return failure();
-  return ctx.setOutputs({*y});
+  return ctx.setOutput(ctx.buildTyped<tg::ReshapeOp>(
+      RankedTensorType::get(shape, type.getElementType()), {*x}));
 }
 
 /// Resize (opsets 10-19): scales or sizes (with axes and
@@ -178,8 +169,9 @@ LogicalResult convertResize(NodeContext &ctx) {
   }
   SmallVector<double> scales(rank, 1.0);
   SmallVector<int64_t> shape(type.getShape());
-  auto givenScales = ctx.input(scalesInput) ? ctx.constantFloats(ctx.input(scalesInput))
-                                            : std::optional<SmallVector<double>>();
+  auto givenScales = ctx.input(scalesInput)
+                         ? ctx.constantFloats(ctx.input(scalesInput))
+                         : std::optional<SmallVector<double>>();
   if (ctx.input(scalesInput) && !givenScales)
     return ctx.notConstant(scalesInput, "scales");
   auto givenSizes = (!v10 && ctx.input(sizesInput))
@@ -198,7 +190,8 @@ LogicalResult convertResize(NodeContext &ctx) {
         return ctx.error("scales must be positive");
       float single = static_cast<float>(scale);
       scales[axis] = single;
-      shape[axis] = static_cast<int64_t>(std::floor(type.getDimSize(axis) * double(single)));
+      shape[axis] = static_cast<int64_t>(
+          std::floor(type.getDimSize(axis) * double(single)));
     }
   } else if (givenSizes && !givenSizes->empty()) {
     if (givenSizes->size() != axes.size())
@@ -214,11 +207,13 @@ LogicalResult convertResize(NodeContext &ctx) {
       double scale = policy == "not_larger" ? INFINITY : 0.0;
       for (auto [axis, size] : llvm::zip(axes, *givenSizes)) {
         double ratio = double(size) / type.getDimSize(axis);
-        scale = policy == "not_larger" ? std::min(scale, ratio) : std::max(scale, ratio);
+        scale = policy == "not_larger" ? std::min(scale, ratio)
+                                       : std::max(scale, ratio);
       }
       for (int64_t axis : axes) {
         scales[axis] = static_cast<float>(scale);
-        shape[axis] = static_cast<int64_t>(std::round(scale * type.getDimSize(axis)));
+        shape[axis] =
+            static_cast<int64_t>(std::round(scale * type.getDimSize(axis)));
       }
     } else {
       return ctx.error("unknown keep_aspect_ratio_policy '" + policy + "'");
@@ -231,18 +226,22 @@ LogicalResult convertResize(NodeContext &ctx) {
   tg::ResizeMode mode;
   if (modeText == "nearest")
     mode = tg::ResizeMode::nearest;
-  else if (modeText == "linear" || modeText == "bilinear" || modeText == "trilinear")
+  else if (modeText == "linear" || modeText == "bilinear" ||
+           modeText == "trilinear")
     mode = tg::ResizeMode::linear;
   else if (modeText == "cubic" || modeText == "bicubic")
     mode = tg::ResizeMode::cubic;
   else
     return ctx.error("unknown mode '" + modeText + "'");
   std::string coordinateText =
-      v10 ? "asymmetric" : ctx.getString("coordinate_transformation_mode", "half_pixel");
+      v10 ? "asymmetric"
+          : ctx.getString("coordinate_transformation_mode", "half_pixel");
   auto coordinate = tg::symbolizeCoordinateMode(coordinateText);
   if (!coordinate)
-    return ctx.error("unknown coordinate_transformation_mode '" + coordinateText + "'");
-  std::string nearestText = v10 ? "floor" : ctx.getString("nearest_mode", "round_prefer_floor");
+    return ctx.error("unknown coordinate_transformation_mode '" +
+                     coordinateText + "'");
+  std::string nearestText =
+      v10 ? "floor" : ctx.getString("nearest_mode", "round_prefer_floor");
   auto nearest = tg::symbolizeNearestMode(nearestText);
   if (!nearest)
     return ctx.error("unknown nearest_mode '" + nearestText + "'");
@@ -252,12 +251,14 @@ LogicalResult convertResize(NodeContext &ctx) {
   SmallVector<float> floatScales(scales.begin(), scales.end());
   SmallVector<NamedAttribute> attrs{
       ctx.named("mode", tg::ResizeModeAttr::get(b.getContext(), mode)),
-      ctx.named("coordinate_mode", tg::CoordinateModeAttr::get(b.getContext(), *coordinate)),
-      ctx.named("nearest_mode", tg::NearestModeAttr::get(b.getContext(), *nearest)),
+      ctx.named("coordinate_mode",
+                tg::CoordinateModeAttr::get(b.getContext(), *coordinate)),
+      ctx.named("nearest_mode",
+                tg::NearestModeAttr::get(b.getContext(), *nearest)),
       ctx.named("scales", b.getDenseF32ArrayAttr(floatScales))};
   if (mode == tg::ResizeMode::cubic)
-    attrs.push_back(ctx.named("cubic_coeff_a",
-                              b.getF32FloatAttr(ctx.getFloat("cubic_coeff_a", -0.75f))));
+    attrs.push_back(ctx.named("cubic_coeff_a", b.getF32FloatAttr(ctx.getFloat(
+                                                   "cubic_coeff_a", -0.75f))));
   if (ctx.getInt("exclude_outside", 0))
     attrs.push_back(ctx.named("exclude_outside", b.getUnitAttr()));
   if (*coordinate == tg::CoordinateMode::tf_crop_and_resize) {
@@ -270,8 +271,8 @@ LogicalResult convertResize(NodeContext &ctx) {
     for (int64_t d = 0; d < rank; ++d)
       full.push_back(1.0f);
     if (roi->size() != 2 * axes.size())
-      return ctx.error("expected " + Twine(2 * axes.size()) + " roi values, got " +
-                       Twine(roi->size()));
+      return ctx.error("expected " + Twine(2 * axes.size()) +
+                       " roi values, got " + Twine(roi->size()));
     for (size_t i = 0; i < axes.size(); ++i) {
       full[axes[i]] = (*roi)[i];
       full[axes[i] + rank] = (*roi)[i + axes.size()];
@@ -281,11 +282,8 @@ LogicalResult convertResize(NodeContext &ctx) {
         "extrapolation_value",
         b.getF32FloatAttr(ctx.getFloat("extrapolation_value", 0.0f))));
   }
-  auto y = ctx.buildTyped<tg::ResizeOp>(
-      RankedTensorType::get(shape, type.getElementType()), {*x}, attrs);
-  if (failed(y))
-    return failure();
-  return ctx.setOutputs({*y});
+  return ctx.setOutput(ctx.buildTyped<tg::ResizeOp>(
+      RankedTensorType::get(shape, type.getElementType()), {*x}, attrs));
 }
 
 } // namespace

@@ -99,13 +99,10 @@ LogicalResult convertSlice(NodeContext &ctx) {
     sizes[axis] = size;
     strides[axis] = step;
   }
-  auto y =
+  return ctx.setOutput(
       ctx.build<tg::SliceOp>({*x}, {ctx.named("offsets", ctx.i64s(offsets)),
                                     ctx.named("sizes", ctx.i64s(sizes)),
-                                    ctx.named("steps", ctx.i64s(strides))});
-  if (failed(y))
-    return failure();
-  return ctx.setOutputs({*y});
+                                    ctx.named("steps", ctx.i64s(strides))}));
 }
 
 LogicalResult convertSplit(NodeContext &ctx) {
@@ -177,11 +174,8 @@ LogicalResult convertSqueeze(NodeContext &ctx) {
       return failure();
     normalized = *n;
   }
-  auto y =
-      ctx.build<tg::SqueezeOp>({*x}, {ctx.named("axes", ctx.i64s(normalized))});
-  if (failed(y))
-    return failure();
-  return ctx.setOutputs({*y});
+  return ctx.setOutput(ctx.build<tg::SqueezeOp>(
+      {*x}, {ctx.named("axes", ctx.i64s(normalized))}));
 }
 
 LogicalResult convertUnsqueeze(NodeContext &ctx) {
@@ -192,11 +186,8 @@ LogicalResult convertUnsqueeze(NodeContext &ctx) {
   auto normalized = ctx.normalizeAxes(*axes, ctx.rankOf(*x) + axes->size());
   if (failed(normalized))
     return failure();
-  auto y = ctx.build<tg::UnsqueezeOp>(
-      {*x}, {ctx.named("axes", ctx.i64s(*normalized))});
-  if (failed(y))
-    return failure();
-  return ctx.setOutputs({*y});
+  return ctx.setOutput(ctx.build<tg::UnsqueezeOp>(
+      {*x}, {ctx.named("axes", ctx.i64s(*normalized))}));
 }
 
 LogicalResult convertTranspose(NodeContext &ctx) {
@@ -214,21 +205,15 @@ LogicalResult convertTranspose(NodeContext &ctx) {
     for (int64_t d = rank - 1; d >= 0; --d)
       perm.push_back(d);
   }
-  auto y =
-      ctx.build<tg::TransposeOp>({*x}, {ctx.named("perm", ctx.i64s(perm))});
-  if (failed(y))
-    return failure();
-  return ctx.setOutputs({*y});
+  return ctx.setOutput(
+      ctx.build<tg::TransposeOp>({*x}, {ctx.named("perm", ctx.i64s(perm))}));
 }
 
 LogicalResult convertWhere(NodeContext &ctx) {
   auto c = ctx.required(0), x = ctx.required(1), y = ctx.required(2);
   if (failed(c) || failed(x) || failed(y))
     return failure();
-  auto result = ctx.build<tg::WhereOp>({*c, *x, *y});
-  if (failed(result))
-    return failure();
-  return ctx.setOutputs({*result});
+  return ctx.setOutput(ctx.build<tg::WhereOp>({*c, *x, *y}));
 }
 
 LogicalResult convertSum(NodeContext &ctx) {

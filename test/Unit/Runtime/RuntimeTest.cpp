@@ -1,0 +1,160 @@
+//===- RuntimeTest.cpp - the C runtime's entry points ---------------------===//
+//
+// A hand-written model descriptor (the compiler emits the same layout) whose
+// entry adds its two inputs, to check session creation, the injected
+// allocator, the shape and dtype checks and their messages.
+//
+//===----------------------------------------------------------------------===//
+
+#include "tessera/runtime.h"
+
+#include <gtest/gtest.h>
+
+#include <cstdlib>
+#include <string>
+
+namespace {
+
+const int64_t kDims[] = {2, 3};
+const tessera_tensor_desc_t kInputs[] = {{"a", TESSERA_F32, 2, kDims},
+                                         {"b", TESSERA_F32, 2, kDims}};
+const tessera_tensor_desc_t kOutputs[] = {{"sum", TESSERA_F32, 2, kDims}};
+
+void addEntry(void **buffers) {
+  auto *a = static_cast<float *>(buffers[0]);
+  auto *b = static_cast<float *>(buffers[1]);
+  auto *out = static_cast<float *>(buffers[2]);
+  auto *workspace = static_cast<float *>(buffers[3]);
+  for (int i = 0; i < 6; ++i) {
+    workspace[i] = a[i] + b[i]; // the workspace is usable scratch memory
+    out[i] = workspace[i];
+  }
+}
+
+const tessera_model_t kModel = {TESSERA_ABI_VERSION, 0, "add", 2, 1, kInputs,
+                                kOutputs, 6 * sizeof(float), addEntry};
+
+struct CountingAllocator {
+  int allocations = 0, frees = 0;
+  size_t lastAlignment = 0;
+  static void *alloc(void *user, size_t size, size_t alignment) {
+    auto *self = static_cast<CountingAllocator *>(user);
+    ++self->allocations;
+    self->lastAlignment = alignment;
+    void *ptr = nullptr;
+    return posix_memalign(&ptr, alignment < sizeof(void *) ? sizeof(void *) : alignment,
+                          size ? size : 1) == 0
+               ? ptr
+               : nullptr;
+  }
+  static void free(void *user, void *ptr) {
+    ++static_cast<CountingAllocator *>(user)->frees;
+    std::free(ptr);
+  }
+};
+
+class Runtime : public ::testing::Test {
+protected:
+  void SetUp() override {
+    ASSERT_EQ(tessera_session_create(&kModel, nullptr, &session), TESSERA_OK);
+  }
+  void TearDown() override { tessera_session_release(session); }
+
+  tessera_status_t run(tessera_tensor_t a, tessera_tensor_t b) {
+    tessera_tensor_t inputs[] = {a, b};
+    tessera_tensor_t outputs[] = {{TESSERA_F32, 2, kDims, out}};
+    return tessera_session_run(session, inputs, 2, outputs, 1);
+  }
+
+  tessera_session_t *session = nullptr;
+  float x[6] = {1, 2, 3, 4, 5, 6}, y[6] = {10, 20, 30, 40, 50, 60}, out[6] = {};
+};
+
+TEST_F(Runtime, RunsTheEntry) {
+  ASSERT_EQ(run({TESSERA_F32, 2, kDims, x}, {TESSERA_F32, 2, kDims, y}), TESSERA_OK);
+  for (int i = 0; i < 6; ++i)
+    EXPECT_EQ(out[i], x[i] + y[i]);
+  EXPECT_STREQ(tessera_session_last_error(session), "");
+  EXPECT_EQ(tessera_session_model(session), &kModel);
+}
+
+TEST_F(Runtime, ChecksDtypes) {
+  EXPECT_EQ(run({TESSERA_I32, 2, kDims, x}, {TESSERA_F32, 2, kDims, y}),
+            TESSERA_DTYPE_MISMATCH);
+  EXPECT_STREQ(tessera_session_last_error(session),
+               "input 0 ('a') has dtype i32, the model expects f32");
+}
+
+TEST_F(Runtime, ChecksShapes) {
+  const int64_t wrongRank[] = {6};
+  EXPECT_EQ(run({TESSERA_F32, 2, kDims, x}, {TESSERA_F32, 1, wrongRank, y}),
+            TESSERA_SHAPE_MISMATCH);
+  EXPECT_STREQ(tessera_session_last_error(session),
+               "input 1 ('b') has rank 1, the model expects 2");
+  const int64_t wrongDims[] = {3, 2};
+  EXPECT_EQ(run({TESSERA_F32, 2, wrongDims, x}, {TESSERA_F32, 2, kDims, y}),
+            TESSERA_SHAPE_MISMATCH);
+  EXPECT_STREQ(tessera_session_last_error(session),
+               "input 0 ('a') has size 3 in dimension 0, the model expects 2");
+}
+
+TEST_F(Runtime, ChecksCountsAndData) {
+  tessera_tensor_t inputs[] = {{TESSERA_F32, 2, kDims, x}};
+  tessera_tensor_t outputs[] = {{TESSERA_F32, 2, kDims, out}};
+  EXPECT_EQ(tessera_session_run(session, inputs, 1, outputs, 1),
+            TESSERA_INVALID_ARGUMENT);
+  EXPECT_STREQ(tessera_session_last_error(session),
+               "model 'add' takes 2 inputs, got 1");
+  EXPECT_EQ(run({TESSERA_F32, 2, kDims, nullptr}, {TESSERA_F32, 2, kDims, y}),
+            TESSERA_INVALID_ARGUMENT);
+  EXPECT_STREQ(tessera_session_last_error(session), "input 0 ('a') has no data");
+  EXPECT_EQ(tessera_session_run(nullptr, inputs, 2, outputs, 1),
+            TESSERA_INVALID_ARGUMENT);
+}
+
+TEST(RuntimeSession, UsesTheInjectedAllocatorOnceAtCreation) {
+  CountingAllocator counter;
+  tessera_session_options_t options;
+  tessera_session_options_init(&options);
+  options.allocator = {CountingAllocator::alloc, CountingAllocator::free, &counter};
+  tessera_session_t *session = nullptr;
+  ASSERT_EQ(tessera_session_create(&kModel, &options, &session), TESSERA_OK);
+  int afterCreate = counter.allocations;
+  EXPECT_GT(afterCreate, 0);
+  float a[6] = {}, b[6] = {}, out[6] = {};
+  tessera_tensor_t inputs[] = {{TESSERA_F32, 2, kDims, a}, {TESSERA_F32, 2, kDims, b}};
+  tessera_tensor_t outputs[] = {{TESSERA_F32, 2, kDims, out}};
+  for (int i = 0; i < 10; ++i)
+    ASSERT_EQ(tessera_session_run(session, inputs, 2, outputs, 1), TESSERA_OK);
+  EXPECT_EQ(counter.allocations, afterCreate) << "run must not allocate";
+  tessera_session_release(session);
+  EXPECT_EQ(counter.frees, counter.allocations);
+}
+
+TEST(RuntimeSession, RejectsBadArguments) {
+  tessera_session_t *session = reinterpret_cast<tessera_session_t *>(1);
+  EXPECT_EQ(tessera_session_create(nullptr, nullptr, &session), TESSERA_INVALID_ARGUMENT);
+  EXPECT_EQ(session, nullptr);
+  EXPECT_EQ(tessera_session_create(&kModel, nullptr, nullptr), TESSERA_INVALID_ARGUMENT);
+  tessera_model_t future = kModel;
+  future.abi_version = TESSERA_ABI_VERSION + 1;
+  EXPECT_EQ(tessera_session_create(&future, nullptr, &session), TESSERA_INCOMPATIBLE);
+  tessera_session_options_t options;
+  tessera_session_options_init(&options);
+  options.allocator.alloc = nullptr;
+  EXPECT_EQ(tessera_session_create(&kModel, &options, &session), TESSERA_INVALID_ARGUMENT);
+  tessera_session_release(nullptr); // a no-op
+}
+
+TEST(RuntimeDtypes, SizesAndNames) {
+  EXPECT_EQ(tessera_dtype_size(TESSERA_F32), 4u);
+  EXPECT_EQ(tessera_dtype_size(TESSERA_BOOL), 1u);
+  EXPECT_EQ(tessera_dtype_size(TESSERA_BF16), 2u);
+  EXPECT_EQ(tessera_dtype_size(TESSERA_I64), 8u);
+  EXPECT_EQ(tessera_dtype_size(99), 0u);
+  EXPECT_STREQ(tessera_dtype_name(TESSERA_U8), "u8");
+  EXPECT_STREQ(tessera_status_string(TESSERA_SHAPE_MISMATCH), "shape mismatch");
+  EXPECT_EQ(tessera_desc_num_elements(&kInputs[0]), 6);
+}
+
+} // namespace
