@@ -6,6 +6,7 @@
 #include "lib/AOT/Artifact.h"
 #include "lib/Target/CPU/CPUTarget.h"
 #include "passes/Pipelines/CPUPipeline.h"
+#include "tessera/Builder/Graph.h"
 
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/Dialect/LLVMIR/LLVMDialect.h"
@@ -76,8 +77,11 @@ int32_t dtypeOf(Type type) {
 
 class Compilation {
 public:
-  Compilation(const tessera::CompileOptions &options, llvm::raw_ostream &out)
-      : options(options), out(out) {}
+  Compilation(const tessera::CompileOptions &options, llvm::raw_ostream &out,
+              std::string *memoryObject = nullptr,
+              std::string *memoryHeader = nullptr)
+      : options(options), out(out), memoryObject(memoryObject),
+        memoryHeader(memoryHeader) {}
 
   bool run(std::string &error);
 
@@ -99,6 +103,7 @@ private:
 
   const tessera::CompileOptions &options;
   llvm::raw_ostream &out;
+  std::string *memoryObject, *memoryHeader;
   MLIRContext context{MLIRContext::Threading::DISABLED};
   std::string diagnostic;
 };
@@ -142,7 +147,13 @@ bool Compilation::run(std::string &error) {
   auto start = Clock::now();
   OwningOpRef<ModuleOp> module;
   StringRef extension = llvm::sys::path::extension(options.inputPath);
-  if (extension == ".mlir") {
+  if (!options.inputBuffer.empty()) {
+    ParserConfig config(&context);
+    module = parseSourceString<ModuleOp>(options.inputBuffer, config,
+                                         options.inputPath);
+    if (!module)
+      return fail(error, options.inputPath + ": cannot parse: " + diagnostic);
+  } else if (extension == ".mlir") {
     module = parseSourceFile<ModuleOp>(options.inputPath, &context);
     if (!module)
       return fail(error, options.inputPath + ": cannot parse: " + diagnostic);
@@ -279,6 +290,28 @@ bool Compilation::run(std::string &error) {
     time("emission", start);
     return true;
   }
+  if (options.outputPrefix.empty() &&
+      options.emit == tessera::EmitStage::Object && memoryObject) {
+    llvm::SmallString<0> buffer;
+    llvm::raw_svector_ostream stream(buffer);
+    if (!tessera::emitToStream(*llvmModule, *machine, stream, false, error))
+      return false;
+    memoryObject->assign(buffer.begin(), buffer.end());
+    *memoryHeader = tessera::renderHeader(signature, options.inputPath);
+    time("emission", start);
+    return true;
+  }
+  if (options.outputPrefix.empty() &&
+      options.emit == tessera::EmitStage::Object && memoryObject) {
+    llvm::SmallString<0> buffer;
+    llvm::raw_svector_ostream stream(buffer);
+    if (!tessera::emitToStream(*llvmModule, *machine, stream, false, error))
+      return false;
+    memoryObject->assign(buffer.begin(), buffer.end());
+    *memoryHeader = tessera::renderHeader(signature, options.inputPath);
+    time("emission", start);
+    return true;
+  }
   if (options.outputPrefix.empty())
     return fail(error, "an output prefix (-o) is required for --emit=obj|lib");
   llvm::StringRef directory =
@@ -309,4 +342,26 @@ bool Compilation::run(std::string &error) {
 bool tessera::compileModel(const CompileOptions &options,
                            llvm::raw_ostream &out, std::string &error) {
   return Compilation(options, out).run(error);
+}
+
+tessera::CompileResult tessera::compile(const CompileOptions &options) {
+  CompileResult result;
+  llvm::raw_string_ostream text(result.text);
+  if (!Compilation(options, text, &result.object, &result.header)
+           .run(result.error) &&
+      result.error.empty())
+    result.error = "compilation failed";
+  return result;
+}
+
+tessera::CompileResult tessera::compile(const Graph &graph,
+                                        CompileOptions options) {
+  options.inputBuffer = graph.toBytecode();
+  options.inputPath = graph.name();
+  if (options.inputBuffer.empty()) {
+    CompileResult result;
+    result.error = graph.error().empty() ? "the graph is empty" : graph.error();
+    return result;
+  }
+  return compile(options);
 }

@@ -270,4 +270,97 @@ Shape reduceShape(const Shape &input, const std::vector<int64_t> &axes,
   return result;
 }
 
+ShapeOr reshapeTarget(const Shape &input, const std::vector<int64_t> &shape,
+                      bool allowZero) {
+  Shape result = shape;
+  int64_t known = 1, inferred = -1, total = numElements(input);
+  for (size_t i = 0; i < result.size(); ++i) {
+    if (result[i] == 0 && !allowZero) {
+      if (i >= input.size())
+        return ShapeOr::error("shape entry " + std::to_string(i) +
+                              " is 0 (copy) but the input has rank " +
+                              std::to_string(input.size()));
+      result[i] = input[i];
+    }
+    if (result[i] == -1) {
+      if (inferred >= 0)
+        return ShapeOr::error("shape " + formatList(shape) +
+                              " has more than one -1");
+      inferred = i;
+      continue;
+    }
+    if (result[i] < 0)
+      return ShapeOr::error("shape entry " + std::to_string(result[i]) +
+                            " is invalid");
+    known *= result[i];
+  }
+  if (inferred >= 0) {
+    if (known == 0 || total % known != 0)
+      return ShapeOr::error("cannot infer the -1 of shape " +
+                            formatList(shape) + " for " +
+                            std::to_string(total) + " elements");
+    result[inferred] = total / known;
+  }
+  if (numElements(result) != total)
+    return ShapeOr::error("cannot reshape " + std::to_string(total) +
+                          " elements " + formatList(input) + " to " +
+                          formatList(result));
+  return result;
+}
+
+SliceParams onnxSlice(const Shape &input, const std::vector<int64_t> &starts,
+                      const std::vector<int64_t> &ends,
+                      std::vector<int64_t> axes, std::vector<int64_t> steps) {
+  SliceParams p;
+  int64_t rank = input.size();
+  if (axes.empty())
+    for (size_t i = 0; i < starts.size(); ++i)
+      axes.push_back(i);
+  if (steps.empty())
+    steps.assign(starts.size(), 1);
+  if (ends.size() != starts.size() || axes.size() != starts.size() ||
+      steps.size() != starts.size()) {
+    p.error = "starts, ends, axes and steps must have one length";
+    return p;
+  }
+  p.offsets.assign(rank, 0);
+  p.sizes = input;
+  p.steps.assign(rank, 1);
+  std::vector<bool> seen(rank, false);
+  for (size_t i = 0; i < starts.size(); ++i) {
+    int64_t axis = axes[i] < 0 ? axes[i] + rank : axes[i];
+    if (axis < 0 || axis >= rank || seen[axis]) {
+      p.error = "axis " + std::to_string(axes[i]) +
+                " is out of range or repeated for rank " + std::to_string(rank);
+      return p;
+    }
+    seen[axis] = true;
+    int64_t n = input[axis], step = steps[i];
+    if (step == 0) {
+      p.error = "step of axis " + std::to_string(axis) + " is zero";
+      return p;
+    }
+    int64_t start = starts[i], end = ends[i];
+    // Wrap negatives without overflowing on INT64_MIN-like sentinels.
+    if (start < 0)
+      start = start < -n ? -1 : start + n;
+    if (end < 0)
+      end = end < -n ? -1 : end + n;
+    int64_t size;
+    if (step > 0) {
+      start = std::clamp<int64_t>(start, 0, n);
+      end = std::clamp<int64_t>(end, 0, n);
+      size = end > start ? (end - start + step - 1) / step : 0;
+    } else {
+      start = std::clamp<int64_t>(start, 0, n - 1);
+      end = std::clamp<int64_t>(end, -1, n - 1);
+      size = start > end ? (start - end + (-step) - 1) / (-step) : 0;
+    }
+    p.offsets[axis] = size > 0 ? start : 0;
+    p.sizes[axis] = size;
+    p.steps[axis] = step;
+  }
+  return p;
+}
+
 } // namespace tessera

@@ -20,6 +20,8 @@ class raw_ostream;
 
 namespace tessera {
 
+class Graph;
+
 enum class EmitStage {
   Graph,    ///< tg after graph passes (MLIR text)
   Linalg,   ///< linalg on tensors (MLIR text)
@@ -32,6 +34,9 @@ enum class EmitStage {
 struct CompileOptions {
   /// An .onnx model, or an .mlir file holding one tg function.
   std::string inputPath;
+  /// Alternatively, MLIR (text or bytecode) in memory; inputPath then only
+  /// names it in messages.
+  std::string inputBuffer;
   /// Output files are <outputPrefix>.o/.so/.h.
   std::string outputPrefix;
   OnnxImportOptions import;
@@ -50,6 +55,24 @@ struct CompileOptions {
 /// returns false with a one-line `error`.
 bool compileModel(const CompileOptions &options, llvm::raw_ostream &out,
                   std::string &error);
+
+/// What compile() returns: success or the diagnostic, the printed stage or
+/// timings, and, for EmitStage::Object without an output prefix, the object
+/// file and the header in memory.
+struct CompileResult {
+  bool ok() const { return error.empty(); }
+  std::string error;
+  std::string text;
+  std::string object;
+  std::string header;
+};
+
+/// Compiles a model file (options.inputPath) or buffer (options.inputBuffer).
+CompileResult compile(const CompileOptions &options);
+
+/// Compiles a graph made with the builder; options.inputPath/inputBuffer are
+/// ignored.
+CompileResult compile(const Graph &graph, CompileOptions options);
 
 /// Parses "tg", "linalg", "llvm", "asm", "obj", "lib".
 bool parseEmitStage(const std::string &text, EmitStage &stage);

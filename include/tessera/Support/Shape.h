@@ -103,6 +103,22 @@ std::string checkSortedAxes(const std::vector<int64_t> &axes, int64_t rank);
 Shape reduceShape(const Shape &input, const std::vector<int64_t> &axes,
                   bool keepDims);
 
+/// The shape an ONNX Reshape produces: one entry may be -1 (inferred), 0
+/// copies the input's dimension unless `allowZero`.
+ShapeOr reshapeTarget(const Shape &input, const std::vector<int64_t> &shape,
+                      bool allowZero);
+
+/// tg.slice parameters (offset, size and step per dimension) of an ONNX
+/// Slice: starts/ends clamped and negative-wrapped, axes may be negative or
+/// omitted (all, in order), steps default to 1.
+struct SliceParams {
+  std::vector<int64_t> offsets, sizes, steps;
+  std::string error; // non-empty when the arguments are invalid
+};
+SliceParams onnxSlice(const Shape &input, const std::vector<int64_t> &starts,
+                      const std::vector<int64_t> &ends,
+                      std::vector<int64_t> axes, std::vector<int64_t> steps);
+
 } // namespace tessera
 
 #endif // TESSERA_SUPPORT_SHAPE_H

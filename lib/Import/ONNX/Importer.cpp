@@ -166,29 +166,6 @@ NodeContext::normalizeAxes(ArrayRef<int64_t> axes, int64_t rank, bool sort) {
   return result;
 }
 
-FailureOr<SmallVector<Value>> NodeContext::finish(OperationState &state,
-                                                  ArrayRef<Type> types) {
-  state.addTypes(types);
-  Operation *op = builder.create(state);
-  if (failed(mlir::verify(op))) {
-    op->erase();
-    return failure();
-  }
-  SmallVector<OpFoldResult> folded;
-  if (succeeded(op->fold(folded)) && !folded.empty()) {
-    SmallVector<Value> values;
-    for (auto [result, fold] : llvm::zip(op->getResults(), folded)) {
-      if (auto value = dyn_cast<Value>(fold))
-        values.push_back(value);
-      else
-        values.push_back(constant(cast<Attribute>(fold)));
-    }
-    op->erase();
-    return values;
-  }
-  return SmallVector<Value>(op->getResults());
-}
-
 Value NodeContext::constant(Attribute value) {
   auto elements = cast<ElementsAttr>(value);
   return tg::ConstantOp::create(builder, loc, elements.getType(), elements);

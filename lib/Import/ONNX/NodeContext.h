@@ -12,7 +12,7 @@
 #ifndef TESSERA_IMPORT_ONNX_NODECONTEXT_H
 #define TESSERA_IMPORT_ONNX_NODECONTEXT_H
 
-#include "dialects/Graph/IR/GraphOps.h"
+#include "dialects/Graph/IR/GraphBuild.h"
 
 #include "mlir/IR/Builders.h"
 #include "llvm/ADT/StringMap.h"
@@ -137,9 +137,6 @@ public:
   const std::string &errorMessage() const { return message; }
 
 private:
-  mlir::FailureOr<llvm::SmallVector<mlir::Value>>
-  finish(mlir::OperationState &state, llvm::ArrayRef<mlir::Type> types);
-
   llvm::SmallVector<mlir::Value> inputs;
   llvm::SmallVector<mlir::Value> results;
   std::string message;
@@ -178,44 +175,15 @@ template <typename OpTy>
 mlir::FailureOr<llvm::SmallVector<mlir::Value>>
 NodeContext::buildMulti(mlir::ValueRange operands,
                         llvm::ArrayRef<mlir::NamedAttribute> attributes) {
-  mlir::MLIRContext *context = builder.getContext();
-  mlir::OperationState state(loc, OpTy::getOperationName());
-  state.addOperands(operands);
-  auto dictionary = mlir::DictionaryAttr::get(context, attributes);
-  using Properties = typename OpTy::Properties;
-  if constexpr (!std::is_same_v<Properties, mlir::EmptyProperties>) {
-    Properties &properties = state.getOrAddProperties<Properties>();
-    if (mlir::failed(OpTy::setPropertiesFromAttr(
-            properties, dictionary, [&] { return mlir::emitError(loc); })))
-      return mlir::failure();
-  }
-  llvm::SmallVector<mlir::Type> types;
-  if (mlir::failed(OpTy::inferReturnTypes(context, loc, state.operands,
-                                          dictionary, state.getRawProperties(),
-                                          {}, types)))
-    return mlir::failure();
-  return finish(state, types);
+  return tg::buildGraphOp<OpTy>(builder, loc, operands, attributes);
 }
 
 template <typename OpTy>
 mlir::FailureOr<mlir::Value>
 NodeContext::buildTyped(mlir::Type resultType, mlir::ValueRange operands,
                         llvm::ArrayRef<mlir::NamedAttribute> attributes) {
-  mlir::MLIRContext *context = builder.getContext();
-  mlir::OperationState state(loc, OpTy::getOperationName());
-  state.addOperands(operands);
-  using Properties = typename OpTy::Properties;
-  if constexpr (!std::is_same_v<Properties, mlir::EmptyProperties>) {
-    Properties &properties = state.getOrAddProperties<Properties>();
-    if (mlir::failed(OpTy::setPropertiesFromAttr(
-            properties, mlir::DictionaryAttr::get(context, attributes),
-            [&] { return mlir::emitError(loc); })))
-      return mlir::failure();
-  }
-  auto results = finish(state, {resultType});
-  if (mlir::failed(results))
-    return mlir::failure();
-  return results->front();
+  return tg::buildTypedGraphOp<OpTy>(builder, loc, resultType, operands,
+                                     attributes);
 }
 
 } // namespace tessera::onnx_import

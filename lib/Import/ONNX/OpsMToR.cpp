@@ -118,32 +118,13 @@ LogicalResult convertReshape(NodeContext &ctx) {
     shape = *given;
   }
   RankedTensorType type = ctx.typeOf(*x);
-  bool allowZero = ctx.getInt("allowzero", 0) != 0;
-  int64_t known = 1, inferred = -1;
-  for (size_t i = 0; i < shape.size(); ++i) {
-    if (shape[i] == 0 && !allowZero) {
-      if (static_cast<int64_t>(i) >= type.getRank())
-        return ctx.error("shape entry " + Twine(i) +
-                         " is 0 (copy) but the input has rank " +
-                         Twine(type.getRank()));
-      shape[i] = type.getDimSize(i);
-    }
-    if (shape[i] == -1) {
-      if (inferred >= 0)
-        return ctx.error("shape has more than one -1");
-      inferred = i;
-      continue;
-    }
-    if (shape[i] < 0)
-      return ctx.error("shape entry " + Twine(shape[i]) + " is invalid");
-    known *= shape[i];
-  }
-  if (inferred >= 0) {
-    if (known == 0 || type.getNumElements() % known != 0)
-      return ctx.error("cannot infer the -1 of shape for " +
-                       Twine(type.getNumElements()) + " elements");
-    shape[inferred] = type.getNumElements() / known;
-  }
+  ShapeOr target =
+      reshapeTarget(Shape(type.getShape().begin(), type.getShape().end()),
+                    std::vector<int64_t>(shape.begin(), shape.end()),
+                    ctx.getInt("allowzero", 0) != 0);
+  if (!target)
+    return ctx.error(target.message());
+  shape.assign(target.shape().begin(), target.shape().end());
   return ctx.setOutput(ctx.buildTyped<tg::ReshapeOp>(
       RankedTensorType::get(shape, type.getElementType()), {*x}));
 }

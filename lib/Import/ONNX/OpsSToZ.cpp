@@ -2,6 +2,8 @@
 
 #include "lib/Import/ONNX/ConverterUtils.h"
 
+#include "tessera/Support/Shape.h"
+
 using namespace mlir;
 using namespace tessera;
 using namespace tessera::onnx_import;
@@ -34,7 +36,6 @@ LogicalResult convertSlice(NodeContext &ctx) {
   if (failed(x))
     return failure();
   RankedTensorType type = ctx.typeOf(*x);
-  int64_t rank = type.getRank();
   SmallVector<int64_t> starts, ends, axes, steps;
   if (ctx.opset < 10) {
     auto s = ctx.getInts("starts"), e = ctx.getInts("ends");
@@ -64,41 +65,17 @@ LogicalResult convertSlice(NodeContext &ctx) {
       steps = *st;
     }
   }
-  if (axes.empty())
-    axes = llvm::to_vector(llvm::seq<int64_t>(0, starts.size()));
-  if (steps.empty())
-    steps.assign(starts.size(), 1);
-  if (ends.size() != starts.size() || axes.size() != starts.size() ||
-      steps.size() != starts.size())
-    return ctx.error("starts, ends, axes and steps must have one length");
-  auto normalized = ctx.normalizeAxes(axes, rank, /*sort=*/false);
-  if (failed(normalized))
-    return failure();
-  SmallVector<int64_t> offsets(rank, 0), sizes(type.getShape()),
-      strides(rank, 1);
-  for (size_t i = 0; i < starts.size(); ++i) {
-    int64_t axis = (*normalized)[i], n = type.getDimSize(axis), step = steps[i];
-    if (step == 0)
-      return ctx.error("step of axis " + Twine(axis) + " is zero");
-    int64_t start = starts[i], end = ends[i];
-    if (start < 0)
-      start += n;
-    if (end < 0)
-      end += n;
-    int64_t size;
-    if (step > 0) {
-      start = std::clamp<int64_t>(start, 0, n);
-      end = std::clamp<int64_t>(end, 0, n);
-      size = end > start ? (end - start + step - 1) / step : 0;
-    } else {
-      start = std::clamp<int64_t>(start, 0, n - 1);
-      end = std::clamp<int64_t>(end, -1, n - 1);
-      size = start > end ? (start - end + (-step) - 1) / (-step) : 0;
-    }
-    offsets[axis] = size > 0 ? start : 0;
-    sizes[axis] = size;
-    strides[axis] = step;
-  }
+  SliceParams params =
+      onnxSlice(Shape(type.getShape().begin(), type.getShape().end()),
+                std::vector<int64_t>(starts.begin(), starts.end()),
+                std::vector<int64_t>(ends.begin(), ends.end()),
+                std::vector<int64_t>(axes.begin(), axes.end()),
+                std::vector<int64_t>(steps.begin(), steps.end()));
+  if (!params.error.empty())
+    return ctx.error(params.error);
+  SmallVector<int64_t> offsets(params.offsets.begin(), params.offsets.end()),
+      sizes(params.sizes.begin(), params.sizes.end()),
+      strides(params.steps.begin(), params.steps.end());
   return ctx.setOutput(
       ctx.build<tg::SliceOp>({*x}, {ctx.named("offsets", ctx.i64s(offsets)),
                                     ctx.named("sizes", ctx.i64s(sizes)),

@@ -1,0 +1,80 @@
+//===- GraphBuild.h - create tg ops that may be invalid ----------*- C++
+//-*-===//
+//
+// Front ends (the ONNX importer, the graph builder) create tg ops from user
+// input that may be inconsistent. The ODS builders of ops with inferred
+// result types abort on an inference failure; these helpers instead report
+// the op's own diagnostic (through the context's handler) and fail. Ops whose
+// operands are constants are folded on the spot, so shape computations
+// collapse while a graph is built.
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef TESSERA_DIALECT_GRAPH_IR_GRAPHBUILD_H
+#define TESSERA_DIALECT_GRAPH_IR_GRAPHBUILD_H
+
+#include "dialects/Graph/IR/GraphOps.h"
+
+#include "mlir/IR/Builders.h"
+
+namespace tessera::tg {
+
+/// Creates the op in `state` with `types`, verifies it and folds it.
+mlir::FailureOr<llvm::SmallVector<mlir::Value>>
+finishGraphOp(mlir::OpBuilder &builder, mlir::OperationState &state,
+              llvm::ArrayRef<mlir::Type> types);
+
+/// Fills the properties of `state` from `attributes` for OpTy.
+template <typename OpTy>
+mlir::LogicalResult setGraphOpProperties(mlir::OperationState &state,
+                                         mlir::DictionaryAttr attributes) {
+  using Properties = typename OpTy::Properties;
+  if constexpr (!std::is_same_v<Properties, mlir::EmptyProperties>) {
+    Properties &properties = state.getOrAddProperties<Properties>();
+    return OpTy::setPropertiesFromAttr(properties, attributes, [&] {
+      return mlir::emitError(state.location);
+    });
+  }
+  return mlir::success();
+}
+
+/// A tg op whose result types are inferred.
+template <typename OpTy>
+mlir::FailureOr<llvm::SmallVector<mlir::Value>>
+buildGraphOp(mlir::OpBuilder &builder, mlir::Location loc,
+             mlir::ValueRange operands,
+             llvm::ArrayRef<mlir::NamedAttribute> attributes = {}) {
+  mlir::MLIRContext *context = builder.getContext();
+  mlir::OperationState state(loc, OpTy::getOperationName());
+  state.addOperands(operands);
+  auto dictionary = mlir::DictionaryAttr::get(context, attributes);
+  if (mlir::failed(setGraphOpProperties<OpTy>(state, dictionary)))
+    return mlir::failure();
+  llvm::SmallVector<mlir::Type> types;
+  if (mlir::failed(OpTy::inferReturnTypes(context, loc, state.operands,
+                                          dictionary, state.getRawProperties(),
+                                          {}, types)))
+    return mlir::failure();
+  return finishGraphOp(builder, state, types);
+}
+
+/// A tg op whose result type is given (reshape, cast, expand, resize).
+template <typename OpTy>
+mlir::FailureOr<mlir::Value>
+buildTypedGraphOp(mlir::OpBuilder &builder, mlir::Location loc,
+                  mlir::Type resultType, mlir::ValueRange operands,
+                  llvm::ArrayRef<mlir::NamedAttribute> attributes = {}) {
+  mlir::OperationState state(loc, OpTy::getOperationName());
+  state.addOperands(operands);
+  if (mlir::failed(setGraphOpProperties<OpTy>(
+          state, mlir::DictionaryAttr::get(builder.getContext(), attributes))))
+    return mlir::failure();
+  auto results = finishGraphOp(builder, state, {resultType});
+  if (mlir::failed(results))
+    return mlir::failure();
+  return results->front();
+}
+
+} // namespace tessera::tg
+
+#endif // TESSERA_DIALECT_GRAPH_IR_GRAPHBUILD_H
