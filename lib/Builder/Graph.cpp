@@ -6,6 +6,7 @@
 #include "tessera/Import/ONNX.h"
 
 #include "mlir/Bytecode/BytecodeWriter.h"
+#include "llvm/Support/Path.h"
 #include "llvm/Support/raw_ostream.h"
 
 using namespace mlir;
@@ -110,7 +111,7 @@ Graph &Graph::operator=(Graph &&) noexcept = default;
 Graph Graph::importOnnx(
     const std::string &path,
     const std::map<std::string, std::vector<int64_t>> &inputShapes) {
-  auto impl = std::make_unique<Impl>(path);
+  auto impl = std::make_unique<Impl>(llvm::sys::path::stem(path).str());
   OnnxImportOptions options;
   options.inputShapes = inputShapes;
   std::string message;
@@ -127,6 +128,10 @@ Graph Graph::importOnnx(
 const std::string &Graph::name() const { return impl->name; }
 bool Graph::ok() const { return impl->error.empty(); }
 const std::string &Graph::error() const { return impl->error; }
+void Graph::clearError() {
+  if (!impl->finished || impl->module)
+    impl->error.clear();
+}
 
 //===----------------------------------------------------------------------===//
 // Inputs, constants, outputs
@@ -179,8 +184,18 @@ Tensor Graph::constant(const void *data, const Shape &shape, DType dtype) {
         type, ArrayRef<char>(static_cast<const char *>(data),
                              count * dtypeSize(dtype)));
   }
-  return impl->wrap(
-      tg::ConstantOp::create(impl->builder, impl->loc("constant"), type, attr));
+  // Constants go first, in creation order, as the importer places
+  // initializers: the same model gives the same IR either way.
+  OpBuilder::InsertionGuard guard(impl->builder);
+  Block &body = impl->function.getBody().front();
+  if (impl->lastConstant)
+    impl->builder.setInsertionPointAfter(impl->lastConstant);
+  else
+    impl->builder.setInsertionPointToStart(&body);
+  auto op =
+      tg::ConstantOp::create(impl->builder, impl->loc("constant"), type, attr);
+  impl->lastConstant = op;
+  return impl->wrap(op);
 }
 
 Tensor Graph::constant(const std::vector<float> &values, const Shape &shape) {

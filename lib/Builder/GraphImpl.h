@@ -203,6 +203,7 @@ struct Graph::Impl {
   std::unique_ptr<ScopedDiagnosticHandler> handler;
   bool finished = false;
   int counter = 0;
+  Operation *lastConstant = nullptr;
 };
 
 } // namespace tessera

@@ -111,6 +111,9 @@ public:
   /// False once any call failed; error() tells the first failure.
   bool ok() const;
   const std::string &error() const;
+  /// Forgets the recorded error. The failed call built nothing, so the
+  /// graph is still consistent (used by the Python module, which raises).
+  void clearError();
 
   //===--- Graph inputs, constants and outputs ----------------------------===//
 

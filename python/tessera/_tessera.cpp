@@ -1,0 +1,679 @@
+//===- _tessera.cpp - the tessera Python extension (pybind11) -------------===//
+//
+// Binds tessera::Graph (one method per tg op, snake_case), the ONNX
+// importer, the driver, and a compiled module that runs numpy arrays through
+// the C runtime. Every failure raises tessera.Error with the compiler's
+// message.
+//
+//===----------------------------------------------------------------------===//
+
+#include "tessera/Builder/Graph.h"
+#include "tessera/Compiler/Driver.h"
+#include "tessera/runtime.h"
+
+#include <pybind11/numpy.h>
+#include <pybind11/pybind11.h>
+#include <pybind11/stl.h>
+
+#include <dlfcn.h>
+
+namespace py = pybind11;
+using namespace tessera;
+
+namespace {
+
+struct Error : std::runtime_error {
+  using std::runtime_error::runtime_error;
+};
+
+/// Python-side handle of a graph; Tensors keep it alive.
+struct PyGraph {
+  explicit PyGraph(Graph graph) : graph(std::move(graph)) {}
+  Graph graph;
+  std::vector<std::string> outputNames;
+  /// Raises the graph's error, if any (and clears it: the failed call built
+  /// nothing, so the graph stays usable).
+  void check() {
+    if (graph.ok())
+      return;
+    std::string message = graph.error();
+    graph.clearError();
+    throw Error(message);
+  }
+};
+
+struct PyTensor {
+  std::shared_ptr<PyGraph> graph;
+  Tensor tensor;
+};
+
+DType dtypeFromPython(const py::object &dtype) {
+  std::string name =
+      py::str(py::module_::import("numpy").attr("dtype")(dtype).attr("name"));
+  auto parsed = parseDType(name);
+  if (!parsed)
+    throw Error("unsupported dtype '" + name + "'");
+  return *parsed;
+}
+
+py::dtype numpyDtype(int32_t dtype) {
+  const char *name = dtypeName(static_cast<DType>(dtype));
+  if (std::string(name) == "bfloat16")
+    throw Error("bfloat16 tensors have no numpy dtype");
+  return py::dtype(name);
+}
+
+/// Unwraps a tensor argument made by this graph.
+Tensor arg(const std::shared_ptr<PyGraph> &g, const PyTensor &t) {
+  if (t.graph != g)
+    throw Error("the tensor belongs to another graph");
+  return t.tensor;
+}
+
+PyTensor wrap(const std::shared_ptr<PyGraph> &g, Tensor t) {
+  g->check();
+  return PyTensor{g, t};
+}
+
+std::vector<int64_t> ints(const std::optional<std::vector<int64_t>> &v) {
+  return v ? *v : std::vector<int64_t>{};
+}
+
+/// A compiled model: the shared library, its descriptor and one session.
+class CompiledModule {
+public:
+  CompiledModule(std::string directory, std::string name)
+      : directory(std::move(directory)), name(std::move(name)) {
+    std::string library = this->directory + "/" + this->name + ".so";
+    handle = dlopen(library.c_str(), RTLD_NOW | RTLD_LOCAL);
+    if (!handle)
+      throw Error(std::string("cannot load the compiled model: ") + dlerror());
+    model = static_cast<const tessera_model_t *>(
+        dlsym(handle, "tessera_default_model"));
+    if (!model)
+      throw Error("the compiled library has no model descriptor");
+    tessera_status_t status = tessera_session_create(model, nullptr, &session);
+    if (status != TESSERA_OK)
+      throw Error(std::string("cannot create a session: ") +
+                  tessera_status_string(status));
+  }
+  ~CompiledModule() {
+    tessera_session_release(session);
+    if (handle)
+      dlclose(handle);
+  }
+
+  py::object call(py::args args, py::kwargs kwargs) {
+    int32_t n = model->num_inputs;
+    std::vector<py::array> arrays(n);
+    std::vector<bool> given(n, false);
+    if (static_cast<int32_t>(args.size()) > n)
+      throw py::type_error("the model takes " + std::to_string(n) +
+                           " inputs, got " + std::to_string(args.size()));
+    for (size_t i = 0; i < args.size(); ++i) {
+      arrays[i] = py::array(args[i]);
+      given[i] = true;
+    }
+    for (auto item : kwargs) {
+      std::string key = py::str(item.first);
+      int32_t index = -1;
+      for (int32_t i = 0; i < n; ++i)
+        if (key == model->inputs[i].name)
+          index = i;
+      if (index < 0)
+        throw py::type_error("the model has no input '" + key + "'");
+      if (given[index])
+        throw py::type_error("input '" + key + "' given twice");
+      arrays[index] =
+          py::array(py::reinterpret_borrow<py::object>(item.second));
+      given[index] = true;
+    }
+    std::vector<tessera_tensor_t> inputs(n);
+    std::vector<std::vector<int64_t>> inputDims(n);
+    for (int32_t i = 0; i < n; ++i) {
+      const tessera_tensor_desc_t &desc = model->inputs[i];
+      if (!given[i])
+        throw py::type_error(std::string("input '") + desc.name +
+                             "' is not given");
+      py::dtype expected = numpyDtype(desc.dtype);
+      if (!arrays[i].dtype().is(expected) && !arrays[i].dtype().equal(expected))
+        throw py::type_error(
+            std::string("input '") + desc.name + "' has dtype " +
+            std::string(py::str(arrays[i].dtype())) + ", the model expects " +
+            std::string(py::str(expected)));
+      bool shapeOk = arrays[i].ndim() == desc.rank;
+      for (int32_t d = 0; shapeOk && d < desc.rank; ++d)
+        shapeOk = arrays[i].shape(d) == desc.dims[d];
+      if (!shapeOk) {
+        std::string want = "(", got = "(";
+        for (int32_t d = 0; d < desc.rank; ++d)
+          want +=
+              std::to_string(desc.dims[d]) + (d + 1 < desc.rank ? ", " : "");
+        for (py::ssize_t d = 0; d < arrays[i].ndim(); ++d)
+          got += std::to_string(arrays[i].shape(d)) +
+                 (d + 1 < arrays[i].ndim() ? ", " : "");
+        throw py::value_error(std::string("input '") + desc.name +
+                              "' has shape " + got + "), the model expects " +
+                              want + ")");
+      }
+      arrays[i] = py::array::ensure(arrays[i], py::array::c_style);
+      inputDims[i].assign(desc.dims, desc.dims + desc.rank);
+      inputs[i] = {desc.dtype, desc.rank, inputDims[i].data(),
+                   const_cast<void *>(arrays[i].data())};
+    }
+    py::list results;
+    std::vector<tessera_tensor_t> outputs(model->num_outputs);
+    std::vector<py::array> outputArrays;
+    for (int32_t i = 0; i < model->num_outputs; ++i) {
+      const tessera_tensor_desc_t &desc = model->outputs[i];
+      std::vector<py::ssize_t> shape(desc.dims, desc.dims + desc.rank);
+      outputArrays.emplace_back(numpyDtype(desc.dtype), shape);
+      outputs[i] = {desc.dtype, desc.rank, desc.dims,
+                    outputArrays.back().mutable_data()};
+    }
+    tessera_status_t status;
+    {
+      py::gil_scoped_release release;
+      status = tessera_session_run(session, inputs.data(), inputs.size(),
+                                   outputs.data(), outputs.size());
+    }
+    if (status != TESSERA_OK)
+      throw Error(tessera_session_last_error(session));
+    if (outputArrays.size() == 1)
+      return outputArrays.front();
+    for (py::array &a : outputArrays)
+      results.append(a);
+    return py::tuple(results);
+  }
+
+  py::list describe(bool wantInputs) const {
+    py::list list;
+    int32_t n = wantInputs ? model->num_inputs : model->num_outputs;
+    const tessera_tensor_desc_t *descs =
+        wantInputs ? model->inputs : model->outputs;
+    for (int32_t i = 0; i < n; ++i) {
+      py::tuple shape(descs[i].rank);
+      for (int32_t d = 0; d < descs[i].rank; ++d)
+        shape[d] = descs[i].dims[d];
+      list.append(py::make_tuple(
+          descs[i].name, shape, dtypeName(static_cast<DType>(descs[i].dtype))));
+    }
+    return list;
+  }
+
+  std::string directory, name;
+
+private:
+  void *handle = nullptr;
+  const tessera_model_t *model = nullptr;
+  tessera_session_t *session = nullptr;
+};
+
+} // namespace
+
+PYBIND11_MODULE(_tessera, m) {
+  m.doc() = "Tessera: an ahead-of-time deep learning compiler (native module)";
+  static py::exception<Error> error(m, "Error", PyExc_RuntimeError);
+  py::register_exception_translator([](std::exception_ptr p) {
+    try {
+      if (p)
+        std::rethrow_exception(p);
+    } catch (const Error &e) {
+      error(e.what());
+    }
+  });
+
+  py::class_<PyTensor>(m, "Tensor")
+      .def_property_readonly("shape",
+                             [](const PyTensor &t) {
+                               Shape s = t.graph->graph.shape(t.tensor);
+                               py::tuple shape(s.size());
+                               for (size_t i = 0; i < s.size(); ++i)
+                                 shape[i] = s[i];
+                               return shape;
+                             })
+      .def_property_readonly("dtype",
+                             [](const PyTensor &t) {
+                               return std::string(
+                                   dtypeName(t.graph->graph.dtype(t.tensor)));
+                             })
+      .def("__repr__", [](const PyTensor &t) {
+        Shape s = t.graph->graph.shape(t.tensor);
+        return "<tessera.Tensor " + formatShape(s) + " " +
+               dtypeName(t.graph->graph.dtype(t.tensor)) + ">";
+      });
+
+  using G = std::shared_ptr<PyGraph>;
+  auto graph = py::class_<PyGraph, G>(m, "Graph");
+  graph
+      .def(py::init([](const std::string &name) {
+             return std::make_shared<PyGraph>(Graph(name));
+           }),
+           py::arg("name") = "graph")
+      .def_property_readonly("name", [](const G &g) { return g->graph.name(); })
+      .def(
+          "input",
+          [](const G &g, const std::string &name,
+             const std::vector<int64_t> &shape, const py::object &dtype) {
+            return wrap(g, g->graph.input(name, shape, dtypeFromPython(dtype)));
+          },
+          py::arg("name"), py::arg("shape"), py::arg("dtype") = "float32")
+      .def(
+          "constant",
+          [](const G &g, const py::array &value) {
+            py::array data = py::array::ensure(value, py::array::c_style);
+            Shape shape(data.shape(), data.shape() + data.ndim());
+            return wrap(g, g->graph.constant(data.data(), shape,
+                                             dtypeFromPython(data.dtype())));
+          },
+          py::arg("value"))
+      .def(
+          "output",
+          [](const G &g, const PyTensor &value,
+             std::optional<std::string> name) {
+            std::string n =
+                name ? *name : "output" + std::to_string(g->outputNames.size());
+            g->graph.output(arg(g, value), n);
+            g->check();
+            g->outputNames.push_back(n);
+          },
+          py::arg("value"), py::arg("name") = py::none())
+      .def("to_mlir", [](const G &g) {
+        std::string text = g->graph.toMLIR();
+        g->check();
+        return text;
+      });
+
+#define BINARY(py_name, method)                                                \
+  graph.def(py_name, [](const G &g, const PyTensor &a, const PyTensor &b) {    \
+    return wrap(g, g->graph.method(arg(g, a), arg(g, b)));                     \
+  });
+  BINARY("add", add)
+  BINARY("sub", sub) BINARY("mul", mul) BINARY("div", div) BINARY(
+      "pow", pow) BINARY("max", max) BINARY("min", min) BINARY("matmul", matmul)
+      BINARY("equal", equal) BINARY("less", less) BINARY(
+          "less_or_equal",
+          lessOrEqual) BINARY("greater", greater) BINARY("greater_or_equal",
+                                                         greaterOrEqual)
+#undef BINARY
+#define UNARY(py_name, method)                                                 \
+  graph.def(py_name, [](const G &g, const PyTensor &x) {                       \
+    return wrap(g, g->graph.method(arg(g, x)));                                \
+  });
+          UNARY("relu", relu) UNARY("sigmoid", sigmoid) UNARY("tanh", tanh)
+              UNARY("exp", exp) UNARY("log", log) UNARY("sqrt", sqrt) UNARY(
+                  "abs", abs) UNARY("neg", neg) UNARY("erf", erf) UNARY("floor",
+                                                                        floor)
+                  UNARY("ceil", ceil) UNARY("reciprocal", reciprocal) UNARY(
+                      "hard_swish",
+                      hardSwish) UNARY("global_max_pool",
+                                       globalMaxPool) UNARY("global_avg_pool",
+                                                            globalAvgPool)
+#undef UNARY
+
+                      graph
+                          .def("where",
+                               [](const G &g, const PyTensor &c,
+                                  const PyTensor &x, const PyTensor &y) {
+                                 return wrap(g, g->graph.where(arg(g, c),
+                                                               arg(g, x),
+                                                               arg(g, y)));
+                               })
+                          .def(
+                              "hard_sigmoid",
+                              [](const G &g, const PyTensor &x, double alpha,
+                                 double beta) {
+                                return wrap(g, g->graph.hardSigmoid(
+                                                   arg(g, x), alpha, beta));
+                              },
+                              py::arg("x"), py::arg("alpha") = 0.2,
+                              py::arg("beta") = 0.5)
+                          .def(
+                              "leaky_relu",
+                              [](const G &g, const PyTensor &x, double alpha) {
+                                return wrap(
+                                    g, g->graph.leakyRelu(arg(g, x), alpha));
+                              },
+                              py::arg("x"), py::arg("alpha") = 0.01)
+                          .def(
+                              "gelu",
+                              [](const G &g, const PyTensor &x,
+                                 const std::string &approximate) {
+                                if (approximate != "none" &&
+                                    approximate != "tanh")
+                                  throw Error("gelu: approximate must be "
+                                              "'none' or 'tanh'");
+                                return wrap(
+                                    g, g->graph.gelu(arg(g, x),
+                                                     approximate == "tanh"));
+                              },
+                              py::arg("x"), py::arg("approximate") = "none")
+                          .def(
+                              "clip",
+                              [](const G &g, const PyTensor &x,
+                                 std::optional<double> min,
+                                 std::optional<double> max) {
+                                return wrap(g,
+                                            g->graph.clip(arg(g, x), min, max));
+                              },
+                              py::arg("x"), py::arg("min") = py::none(),
+                              py::arg("max") = py::none())
+                          .def(
+                              "cast",
+                              [](const G &g, const PyTensor &x,
+                                 const py::object &dtype) {
+                                return wrap(
+                                    g, g->graph.cast(arg(g, x),
+                                                     dtypeFromPython(dtype)));
+                              },
+                              py::arg("x"), py::arg("dtype"))
+                          .def(
+                              "conv",
+                              [](const G &g, const PyTensor &x,
+                                 const PyTensor &w, std::optional<PyTensor> b,
+                                 std::optional<std::vector<int64_t>> strides,
+                                 std::optional<std::vector<int64_t>> pads,
+                                 std::optional<std::vector<int64_t>> dilations,
+                                 int64_t group) {
+                                ConvOptions o{ints(strides),
+                                              ints(pads),
+                                              ints(dilations),
+                                              group,
+                                              {}};
+                                return wrap(
+                                    g, g->graph.conv(arg(g, x), arg(g, w),
+                                                     b ? arg(g, *b) : Tensor(),
+                                                     o));
+                              },
+                              py::arg("x"), py::arg("weight"),
+                              py::arg("bias") = py::none(),
+                              py::arg("strides") = py::none(),
+                              py::arg("pads") = py::none(),
+                              py::arg("dilations") = py::none(),
+                              py::arg("group") = 1)
+                          .def(
+                              "conv_transpose",
+                              [](const G &g, const PyTensor &x,
+                                 const PyTensor &w, std::optional<PyTensor> b,
+                                 std::optional<std::vector<int64_t>> strides,
+                                 std::optional<std::vector<int64_t>> pads,
+                                 std::optional<std::vector<int64_t>> dilations,
+                                 int64_t group,
+                                 std::optional<std::vector<int64_t>>
+                                     outputPadding) {
+                                ConvOptions o{ints(strides), ints(pads),
+                                              ints(dilations), group,
+                                              ints(outputPadding)};
+                                return wrap(g,
+                                            g->graph.convTranspose(
+                                                arg(g, x), arg(g, w),
+                                                b ? arg(g, *b) : Tensor(), o));
+                              },
+                              py::arg("x"), py::arg("weight"),
+                              py::arg("bias") = py::none(),
+                              py::arg("strides") = py::none(),
+                              py::arg("pads") = py::none(),
+                              py::arg("dilations") = py::none(),
+                              py::arg("group") = 1,
+                              py::arg("output_padding") = py::none())
+                          .def(
+                              "max_pool",
+                              [](const G &g, const PyTensor &x,
+                                 const std::vector<int64_t> &kernel,
+                                 std::optional<std::vector<int64_t>> strides,
+                                 std::optional<std::vector<int64_t>> pads,
+                                 std::optional<std::vector<int64_t>> dilations,
+                                 bool ceilMode) {
+                                PoolOptions o{kernel,     ints(strides),
+                                              ints(pads), ints(dilations),
+                                              ceilMode,   false};
+                                return wrap(g, g->graph.maxPool(arg(g, x), o));
+                              },
+                              py::arg("x"), py::arg("kernel_shape"),
+                              py::arg("strides") = py::none(),
+                              py::arg("pads") = py::none(),
+                              py::arg("dilations") = py::none(),
+                              py::arg("ceil_mode") = false)
+                          .def(
+                              "avg_pool",
+                              [](const G &g, const PyTensor &x,
+                                 const std::vector<int64_t> &kernel,
+                                 std::optional<std::vector<int64_t>> strides,
+                                 std::optional<std::vector<int64_t>> pads,
+                                 std::optional<std::vector<int64_t>> dilations,
+                                 bool ceilMode, bool countIncludePad) {
+                                PoolOptions o{kernel,     ints(strides),
+                                              ints(pads), ints(dilations),
+                                              ceilMode,   countIncludePad};
+                                return wrap(g, g->graph.avgPool(arg(g, x), o));
+                              },
+                              py::arg("x"), py::arg("kernel_shape"),
+                              py::arg("strides") = py::none(),
+                              py::arg("pads") = py::none(),
+                              py::arg("dilations") = py::none(),
+                              py::arg("ceil_mode") = false,
+                              py::arg("count_include_pad") = false)
+                          .def(
+                              "batch_norm",
+                              [](const G &g, const PyTensor &x,
+                                 const PyTensor &scale, const PyTensor &bias,
+                                 const PyTensor &mean, const PyTensor &var,
+                                 double epsilon) {
+                                return wrap(g, g->graph.batchNorm(
+                                                   arg(g, x), arg(g, scale),
+                                                   arg(g, bias), arg(g, mean),
+                                                   arg(g, var), epsilon));
+                              },
+                              py::arg("x"), py::arg("scale"), py::arg("bias"),
+                              py::arg("mean"), py::arg("var"),
+                              py::arg("epsilon") = 1e-5)
+                          .def(
+                              "layer_norm",
+                              [](const G &g, const PyTensor &x,
+                                 const PyTensor &scale,
+                                 std::optional<PyTensor> bias, int64_t axis,
+                                 double epsilon) {
+                                return wrap(g,
+                                            g->graph.layerNorm(
+                                                arg(g, x), arg(g, scale),
+                                                bias ? arg(g, *bias) : Tensor(),
+                                                axis, epsilon));
+                              },
+                              py::arg("x"), py::arg("scale"),
+                              py::arg("bias") = py::none(),
+                              py::arg("axis") = -1, py::arg("epsilon") = 1e-5)
+                          .def(
+                              "softmax",
+                              [](const G &g, const PyTensor &x, int64_t axis) {
+                                return wrap(g,
+                                            g->graph.softmax(arg(g, x), axis));
+                              },
+                              py::arg("x"), py::arg("axis") = -1)
+                          .def(
+                              "log_softmax",
+                              [](const G &g, const PyTensor &x, int64_t axis) {
+                                return wrap(
+                                    g, g->graph.logSoftmax(arg(g, x), axis));
+                              },
+                              py::arg("x"), py::arg("axis") = -1);
+
+#define REDUCE(py_name, method)                                                \
+  graph.def(                                                                   \
+      py_name,                                                                 \
+      [](const G &g, const PyTensor &x,                                        \
+         std::optional<std::vector<int64_t>> axes, bool keepdims) {            \
+        return wrap(g, g->graph.method(arg(g, x), ints(axes), keepdims));      \
+      },                                                                       \
+      py::arg("x"), py::arg("axes") = py::none(), py::arg("keepdims") = true);
+  REDUCE("reduce_sum", reduceSum)
+  REDUCE("reduce_mean", reduceMean) REDUCE("reduce_max", reduceMax)
+      REDUCE("reduce_min", reduceMin) REDUCE("reduce_prod", reduceProd)
+#undef REDUCE
+
+          graph
+              .def(
+                  "reshape",
+                  [](const G &g, const PyTensor &x,
+                     const std::vector<int64_t> &shape) {
+                    return wrap(g, g->graph.reshape(arg(g, x), shape));
+                  },
+                  py::arg("x"), py::arg("shape"))
+              .def(
+                  "transpose",
+                  [](const G &g, const PyTensor &x,
+                     std::optional<std::vector<int64_t>> perm) {
+                    return wrap(g, g->graph.transpose(arg(g, x), ints(perm)));
+                  },
+                  py::arg("x"), py::arg("perm") = py::none())
+              .def(
+                  "concat",
+                  [](const G &g, const std::vector<PyTensor> &inputs,
+                     int64_t axis) {
+                    std::vector<Tensor> tensors;
+                    for (const PyTensor &t : inputs)
+                      tensors.push_back(arg(g, t));
+                    return wrap(g, g->graph.concat(tensors, axis));
+                  },
+                  py::arg("inputs"), py::arg("axis"))
+              .def(
+                  "slice",
+                  [](const G &g, const PyTensor &x,
+                     const std::vector<int64_t> &starts,
+                     const std::vector<int64_t> &ends,
+                     std::optional<std::vector<int64_t>> axes,
+                     std::optional<std::vector<int64_t>> steps) {
+                    return wrap(g, g->graph.slice(arg(g, x), starts, ends,
+                                                  ints(axes), ints(steps)));
+                  },
+                  py::arg("x"), py::arg("starts"), py::arg("ends"),
+                  py::arg("axes") = py::none(), py::arg("steps") = py::none())
+              .def(
+                  "gather",
+                  [](const G &g, const PyTensor &data, const PyTensor &indices,
+                     int64_t axis) {
+                    return wrap(g, g->graph.gather(arg(g, data),
+                                                   arg(g, indices), axis));
+                  },
+                  py::arg("data"), py::arg("indices"), py::arg("axis") = 0)
+              .def(
+                  "pad",
+                  [](const G &g, const PyTensor &x,
+                     const std::vector<int64_t> &pads, const std::string &mode,
+                     double value) {
+                    return wrap(g, g->graph.pad(arg(g, x), pads, mode, value));
+                  },
+                  py::arg("x"), py::arg("pads"), py::arg("mode") = "constant",
+                  py::arg("value") = 0.0)
+              .def(
+                  "resize",
+                  [](const G &g, const PyTensor &x,
+                     std::optional<std::vector<double>> scales,
+                     std::optional<std::vector<int64_t>> sizes,
+                     const std::string &mode, const std::string &coordinate,
+                     const std::string &nearest, double cubicCoeffA,
+                     bool excludeOutside) {
+                    ResizeOptions o;
+                    o.scales = scales.value_or(std::vector<double>{});
+                    o.sizes = ints(sizes);
+                    o.mode = mode;
+                    o.coordinateMode = coordinate;
+                    o.nearestMode = nearest;
+                    o.cubicCoeffA = cubicCoeffA;
+                    o.excludeOutside = excludeOutside;
+                    return wrap(g, g->graph.resize(arg(g, x), o));
+                  },
+                  py::arg("x"), py::arg("scales") = py::none(),
+                  py::arg("sizes") = py::none(), py::arg("mode") = "nearest",
+                  py::arg("coordinate_transformation_mode") = "half_pixel",
+                  py::arg("nearest_mode") = "round_prefer_floor",
+                  py::arg("cubic_coeff_a") = -0.75,
+                  py::arg("exclude_outside") = false)
+              .def(
+                  "expand",
+                  [](const G &g, const PyTensor &x,
+                     const std::vector<int64_t> &shape) {
+                    return wrap(g, g->graph.expand(arg(g, x), shape));
+                  },
+                  py::arg("x"), py::arg("shape"))
+              .def(
+                  "squeeze",
+                  [](const G &g, const PyTensor &x,
+                     std::optional<std::vector<int64_t>> axes) {
+                    return wrap(g, g->graph.squeeze(arg(g, x), ints(axes)));
+                  },
+                  py::arg("x"), py::arg("axes") = py::none())
+              .def(
+                  "unsqueeze",
+                  [](const G &g, const PyTensor &x,
+                     const std::vector<int64_t> &axes) {
+                    return wrap(g, g->graph.unsqueeze(arg(g, x), axes));
+                  },
+                  py::arg("x"), py::arg("axes"))
+              .def(
+                  "flatten",
+                  [](const G &g, const PyTensor &x, int64_t axis) {
+                    return wrap(g, g->graph.flatten(arg(g, x), axis));
+                  },
+                  py::arg("x"), py::arg("axis") = 1)
+              .def(
+                  "split",
+                  [](const G &g, const PyTensor &x, int64_t axis,
+                     const std::vector<int64_t> &sizes) {
+                    std::vector<Tensor> parts =
+                        g->graph.split(arg(g, x), axis, sizes);
+                    g->check();
+                    std::vector<PyTensor> result;
+                    for (Tensor t : parts)
+                      result.push_back(PyTensor{g, t});
+                    return result;
+                  },
+                  py::arg("x"), py::arg("axis"), py::arg("sizes"));
+
+  m.def(
+      "import_onnx",
+      [](const std::string &path,
+         std::optional<std::map<std::string, std::vector<int64_t>>>
+             inputShapes) {
+        auto g = std::make_shared<PyGraph>(Graph::importOnnx(
+            path, inputShapes.value_or(
+                      std::map<std::string, std::vector<int64_t>>{})));
+        if (!g->graph.ok())
+          throw Error(g->graph.error());
+        return g;
+      },
+      py::arg("path"), py::arg("input_shapes") = py::none());
+
+  py::class_<CompiledModule, std::shared_ptr<CompiledModule>>(m,
+                                                              "CompiledModule")
+      .def("__call__", &CompiledModule::call)
+      .def_property_readonly(
+          "inputs", [](const CompiledModule &c) { return c.describe(true); })
+      .def_property_readonly(
+          "outputs", [](const CompiledModule &c) { return c.describe(false); })
+      .def_readonly("directory", &CompiledModule::directory)
+      .def_readonly("name", &CompiledModule::name);
+
+  m.def("_compile", [](const G &g, const std::string &directory,
+                       const std::string &name, const std::string &target,
+                       const std::string &mcpu, int optLevel) {
+    if (optLevel < 0 || optLevel > 3)
+      throw Error("opt_level must be 0 to 3, got " + std::to_string(optLevel));
+    CompileOptions options;
+    options.outputPrefix = directory + "/" + name;
+    options.name = name;
+    options.triple = target;
+    options.cpu = mcpu == "generic" ? "" : mcpu;
+    options.optLevel = optLevel;
+    options.emit = EmitStage::Library;
+    CompileResult result;
+    {
+      py::gil_scoped_release release;
+      result = compile(g->graph, options);
+    }
+    if (!result.ok()) {
+      g->graph.clearError(); // the graph itself is still fine
+      throw Error(result.error);
+    }
+    return std::make_shared<CompiledModule>(directory, name);
+  });
+}
