@@ -10,6 +10,7 @@ when a case fails.
 """
 import argparse
 import concurrent.futures
+import json
 import os
 import re
 import subprocess
@@ -22,6 +23,14 @@ DATA = "/usr/share/libonnx-testdata/data"
 
 
 FROZEN = re.compile(r"graph input '([^']+)'; freeze it")
+SYMBOLIC = re.compile(r"input '([^']+)' has symbolic dimension")
+
+
+def data_shape(path):
+    tensor = onnx.TensorProto()
+    with open(path, "rb") as f:
+        tensor.ParseFromString(f.read())
+    return "x".join(str(d) for d in tensor.dims)
 
 
 def graph_inputs(model_path):
@@ -31,11 +40,13 @@ def graph_inputs(model_path):
     return [i.name for i in model.graph.input if i.name not in initializers]
 
 
-def compile_model(bin_dir, model, prefix, frozen, timeout):
+def compile_model(bin_dir, model, prefix, frozen, shapes, timeout):
     """Compiles; returns (kind, detail), kind "ok" on success."""
     cmd = [os.path.join(bin_dir, "tessera-compile"), model, "-o", prefix, "-O1"]
     for name, path in sorted(frozen.items()):
         cmd += ["--freeze-input", "%s=%s" % (name, path)]
+    for name, shape in sorted(shapes.items()):
+        cmd += ["--input-shape", "%s=%s" % (name, shape)]
     try:
         proc = subprocess.run(cmd, capture_output=True, text=True, timeout=timeout)
     except subprocess.TimeoutExpired:
@@ -43,7 +54,11 @@ def compile_model(bin_dir, model, prefix, frozen, timeout):
     if proc.returncode < 0:
         return "crash", "compile crashed with signal %d" % -proc.returncode
     if proc.returncode != 0:
-        return "compile", (proc.stderr.strip().splitlines() or ["?"])[-1]
+        line = (proc.stderr.strip().splitlines() or ["?"])[-1]
+        # The driver's own failures say "compilation failed"; everything else
+        # comes from reading the model (unsupported ops, types, opsets).
+        kind = "compile" if "compilation failed" in line or "internal:" in line else "import"
+        return kind, line
     return "ok", ""
 
 
@@ -59,18 +74,27 @@ def run_case(bin_dir, case_dir, rtol, atol, timeout):
     sets = sorted(d for d in os.listdir(case_dir) if d.startswith("test_data_set"))
     with tempfile.TemporaryDirectory(prefix="tessera-case-") as tmp:
         compiled = None  # frozen inputs of the current build
+        symbolic = False  # shapes come from each data set
         for number, data_set in enumerate(sets):
             data = os.path.join(case_dir, data_set)
             files = {n: os.path.join(data, "input_%d.pb" % i) for i, n in enumerate(names)}
             frozen = {n: files[n] for n in (compiled or {})}
             prefix = os.path.join(tmp, "model%d" % number)
-            if compiled is None or compiled:
-                for _ in range(len(names) + 1):
-                    kind, detail = compile_model(bin_dir, model, prefix, frozen, timeout)
+            shapes = {}
+            if compiled is None or compiled or symbolic:
+                for _ in range(2 * len(names) + 1):
+                    kind, detail = compile_model(bin_dir, model, prefix, frozen, shapes, timeout)
                     match = FROZEN.search(detail)
-                    if kind == "compile" and match and match.group(1) in files \
+                    if kind == "import" and match and match.group(1) in files \
                             and match.group(1) not in frozen:
                         frozen[match.group(1)] = files[match.group(1)]
+                        continue
+                    # Symbolic dimensions take the data set's sizes.
+                    match = SYMBOLIC.search(detail)
+                    if kind == "import" and match and match.group(1) in files \
+                            and match.group(1) not in shapes:
+                        shapes[match.group(1)] = data_shape(files[match.group(1)])
+                        symbolic = True
                         continue
                     break
                 if kind != "ok":
@@ -119,6 +143,80 @@ def read_xfail(path):
     return xfail
 
 
+CLASSES = ["pass", "mismatch", "compile", "import", "crash", "timeout"]
+
+
+def case_ops(data, case):
+    try:
+        model = onnx.load(os.path.join(data, case, "model.onnx"), load_external_data=False)
+    except Exception:  # noqa: BLE001 - a broken model is reported as such
+        return ["<unreadable>"]
+    ops = sorted({n.op_type for n in model.graph.node} - {"Constant"})
+    return ops or ["Constant"]
+
+
+def write_report(path, cases, results, data):
+    """Markdown: totals per suite, per failure class (with the first error
+    line), and per op (cases using it, passes)."""
+    per_class = {k: [] for k in CLASSES}
+    per_suite = {}
+    per_op = {}
+    for case in cases:
+        kind, detail = results[case]
+        per_class[kind].append((case, detail))
+        suite = case.split("/")[0]
+        s = per_suite.setdefault(suite, [0, 0])
+        s[0] += 1
+        s[1] += kind == "pass"
+        for op in case_ops(data, case):
+            o = per_op.setdefault(op, [0, 0])
+            o[0] += 1
+            o[1] += kind == "pass"
+    passed = len(per_class["pass"])
+    lines = ["# ONNX conformance", "",
+             "Generated by `test/Integration/onnx_node_cases.py --report` from a run over",
+             "Debian's libonnx-testdata (ONNX 1.12); do not edit by hand. Every output",
+             "element is compared (floats within 1e-5 + 1e-3 |expected|, integers and",
+             "booleans exactly).", "",
+             "**conformance: %d passed, %d failed of %d**" % (passed, len(cases) - passed, len(cases)),
+             "", "| suite | cases | passed |", "|---|---|---|"]
+    for suite, (n, p) in sorted(per_suite.items()):
+        lines.append("| %s | %d | %d |" % (suite, n, p))
+    lines += ["", "## Failures by class", "", "| class | cases | first error |", "|---|---|---|"]
+    for kind in CLASSES[1:]:
+        items = per_class[kind]
+        first = items[0][1].replace("|", "\\|") if items else ""
+        if len(first) > 160:
+            first = first[:157] + "..."
+        lines.append("| %s | %d | %s |" % (kind, len(items), first))
+    lines += ["", "## By op", "", "Cases whose model uses the op, and how many of them pass.", "",
+              "| op | cases | passed |", "|---|---|---|"]
+    for op, (n, p) in sorted(per_op.items()):
+        lines.append("| %s | %d | %d |" % (op, n, p))
+    with open(path, "w") as f:
+        f.write("\n".join(lines) + "\n")
+
+
+def summarize(args):
+    """The conformance line (and report) of a complete run made group by group."""
+    cases = read_list(args.list)
+    results = {}
+    for name in os.listdir(args.summarize):
+        if name.endswith(".json"):
+            with open(os.path.join(args.summarize, name)) as f:
+                results.update({k: tuple(v) for k, v in json.load(f).items()})
+    missing = [c for c in cases if c not in results]
+    if missing:
+        print("error: %d cases have no result (run every group first), e.g. %s"
+              % (len(missing), missing[0]))
+        return 1
+    if args.report:
+        write_report(args.report, cases, results, args.data)
+    passed = sum(1 for c in cases if results[c][0] == "pass")
+    print("conformance: %d passed, %d failed of %d" % (passed, len(cases) - passed, len(cases)))
+    return 0
+
+
 def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--bin", required=True)
@@ -130,8 +228,16 @@ def main():
     parser.add_argument("--rtol", type=float, default=1e-3)
     parser.add_argument("--atol", type=float, default=1e-5)
     parser.add_argument("--timeout", type=float, default=120)
+    parser.add_argument("--report", help="write a Markdown report of the run here")
+    parser.add_argument("--results-dir",
+                        help="also store this run's results as RESULTS_DIR/<group>.json")
+    parser.add_argument("--summarize", metavar="RESULTS_DIR",
+                        help="do not run: combine the stored results of every group of "
+                             "--list, print the conformance line, write --report")
     parser.add_argument("cases", nargs="*")
     args = parser.parse_args()
+    if args.summarize:
+        return summarize(args)
     cases = list(args.cases)
     if args.list:
         cases += read_list(args.list, args.group)
@@ -148,6 +254,12 @@ def main():
                                args.rtol, args.atol, args.timeout): c for c in cases}
         for future in concurrent.futures.as_completed(futures):
             results[futures[future]] = future.result()
+    if args.report:
+        write_report(args.report, cases, results, args.data)
+    if args.results_dir:
+        os.makedirs(args.results_dir, exist_ok=True)
+        with open(os.path.join(args.results_dir, (args.group or "cases") + ".json"), "w") as f:
+            json.dump(results, f)
     passed = failed = expected = 0
     for case in cases:
         kind, detail = results[case]
@@ -165,6 +277,9 @@ def main():
         else:
             failed += 1
             print("%-8s %s: %s" % (kind.upper(), case, detail))
+    total_pass = sum(1 for c in cases if results[c][0] == "pass")
+    print("conformance: %d passed, %d failed of %d" % (total_pass, len(cases) - total_pass,
+                                                       len(cases)))
     print("%d passed, %d failed, %d expected failures" % (passed, failed, expected))
     return 1 if failed else 0
 

@@ -159,6 +159,26 @@ LogicalResult GatherOp::inferResultTypes(InferContext &context,
   return context.addResult(result, getElementTypeOrSelf(adaptor.getData()));
 }
 
+LogicalResult GatherElementsOp::inferResultTypes(InferContext &context,
+                                                 Adaptor adaptor) {
+  FailureOr<Shape> data = context.shapeOf(adaptor.getData(), "data");
+  FailureOr<Shape> indices = context.shapeOf(adaptor.getIndices(), "indices");
+  if (failed(data) || failed(indices))
+    return failure();
+  if (data->size() != indices->size())
+    return context.error("indices " + formatShape(*indices) +
+                         " must have the rank of data " + formatShape(*data));
+  int64_t axis = adaptor.getAxis();
+  if (failed(context.checkAxis(axis, data->size())))
+    return failure();
+  for (size_t d = 0; d < data->size(); ++d)
+    if (static_cast<int64_t>(d) != axis && (*indices)[d] > (*data)[d])
+      return context.error("indices " + formatShape(*indices) +
+                           " exceed data " + formatShape(*data) +
+                           " in dimension " + std::to_string(d));
+  return context.addResult(*indices, getElementTypeOrSelf(adaptor.getData()));
+}
+
 LogicalResult PadOp::verify() {
   Attribute value = getValueAttr();
   if (!value)

@@ -122,6 +122,29 @@ def TG_GatherOp : TG_InferOp<"gather"> {
   let hasFolder = 1;
 }
 
+def TG_GatherElementsOp : TG_InferOp<"gather_elements"> {
+  let summary = "take elements along an axis by index (ONNX GatherElements)";
+  let description = [{
+    `result[i0, …, ik] = data[i0, …, indices[i0, …, ik], …, ik]` with the
+    index replacing coordinate `axis` (ONNX `GatherElements`). `indices` has
+    the rank of `data`; the result has the shape of `indices` and the element
+    type of `data`. Negative indices count from the end; indices outside
+    `[-n, n)` are undefined behaviour, as in ONNX.
+
+    Example:
+
+    ```mlir
+    %y = tg.gather_elements %data, %ids axis = 1 : tensor<2x3xf32>, tensor<2x2xi64>
+    // %y : tensor<2x2xf32>
+    ```
+  }];
+  let arguments = (ins TG_Tensor:$data, TG_IndexTensor:$indices, I64Attr:$axis);
+  let results = (outs TG_Tensor:$result);
+  let assemblyFormat = [{
+    $data `,` $indices `axis` `=` $axis attr-dict `:` type($data) `,` type($indices)
+  }];
+}
+
 def TG_PadOp : TG_InferOp<"pad"> {
   let summary = "pad a tensor (ONNX Pad)";
   let description = [{

@@ -136,9 +136,8 @@ OpFoldResult foldRightIdentity(Operation *op, Attribute rhs, double identity) {
 /// Builds a constant of `type` whose element at each multi-index is
 /// `source(index)`, an element of a small dense constant. Used to fold the
 /// re-indexing ops of shape computations (slice, concat, gather).
-Attribute foldByIndex(
-    RankedTensorType type,
-    llvm::function_ref<Attribute(ArrayRef<int64_t>)> source) {
+Attribute foldByIndex(RankedTensorType type,
+                      llvm::function_ref<Attribute(ArrayRef<int64_t>)> source) {
   if (type.getNumElements() > kMaxFoldElements)
     return {};
   SmallVector<Attribute> values;
@@ -177,10 +176,21 @@ Attribute elementAt(DenseElementsAttr dense, ArrayRef<int64_t> index) {
 
 OpFoldResult ConstantOp::fold(FoldAdaptor) { return getValueAttr(); }
 
-OpFoldResult NegOp::fold(FoldAdaptor) {
+OpFoldResult NegOp::fold(FoldAdaptor adaptor) {
   if (auto inner = getInput().getDefiningOp<NegOp>())
     return inner.getInput();
-  return {};
+  // Constants (shape arithmetic): negate element by element.
+  DenseElementsAttr dense = foldable(adaptor.getInput());
+  if (!dense)
+    return {};
+  if (isa<FloatType>(dense.getElementType()))
+    return dense.mapValues(dense.getElementType(), [](const APFloat &v) {
+      APFloat n = v;
+      n.changeSign();
+      return n.bitcastToAPInt();
+    });
+  return dense.mapValues(dense.getElementType(),
+                         [](const APInt &v) { return -v; });
 }
 
 OpFoldResult ClipOp::fold(FoldAdaptor) {
@@ -324,7 +334,8 @@ OpFoldResult SliceOp::fold(FoldAdaptor adaptor) {
 
 OpFoldResult GatherOp::fold(FoldAdaptor adaptor) {
   DenseElementsAttr data = foldable(adaptor.getData());
-  auto indices = dyn_cast_if_present<DenseIntElementsAttr>(adaptor.getIndices());
+  auto indices =
+      dyn_cast_if_present<DenseIntElementsAttr>(adaptor.getIndices());
   if (!data || !indices || indices.getNumElements() > kMaxFoldElements)
     return {};
   int64_t axis = getAxis();

@@ -38,6 +38,29 @@ template <typename OpTy> mlir::LogicalResult binary(NodeContext &ctx) {
   return convertBinary<OpTy>(ctx);
 }
 
+/// Opsets 1-6 broadcast only with broadcast=1, aligning B at `axis` (default:
+/// at the end, as numpy). B is reshaped so numpy rules give that alignment.
+template <typename OpTy> mlir::LogicalResult legacyBinary(NodeContext &ctx) {
+  auto a = ctx.required(0), b = ctx.required(1);
+  if (mlir::failed(a) || mlir::failed(b))
+    return mlir::failure();
+  mlir::Value rhs = *b;
+  if (ctx.getInt("broadcast", 0) && ctx.attribute("axis")) {
+    int64_t rank = ctx.rankOf(*a), rhsRank = ctx.rankOf(rhs);
+    auto axis = ctx.normalizeAxis(ctx.getInt("axis", 0), rank);
+    if (mlir::failed(axis))
+      return mlir::failure();
+    llvm::SmallVector<int64_t> shape(ctx.typeOf(rhs).getShape());
+    shape.append(std::max<int64_t>(0, rank - *axis - rhsRank), 1);
+    auto reshaped =
+        ctx.buildTyped<tg::ReshapeOp>(ctx.typeOf(rhs).clone(shape), {rhs});
+    if (mlir::failed(reshaped))
+      return mlir::failure();
+    rhs = *reshaped;
+  }
+  return ctx.setOutput(ctx.build<OpTy>({*a, rhs}));
+}
+
 /// Variadic Max/Min/Sum as a chain of binary ops.
 template <typename OpTy>
 mlir::FailureOr<mlir::Value> foldInputs(NodeContext &ctx) {
@@ -142,6 +165,18 @@ inline mlir::LogicalResult convertCompare(NodeContext &ctx,
       ctx, {ctx.named("predicate", tg::ComparePredicateAttr::get(
                                        ctx.builder.getContext(), predicate))});
 }
+
+/// A scalar (rank-0) constant of `elementType` holding `value`.
+mlir::Value scalarOf(NodeContext &ctx, mlir::Type elementType, double value);
+
+/// Small combinators over tg ops for decompositions; each returns failure
+/// after recording the op's message.
+mlir::FailureOr<mlir::Value> compareOp(NodeContext &ctx, tg::ComparePredicate p,
+                                       mlir::Value a, mlir::Value b);
+mlir::FailureOr<mlir::Value> whereOp(NodeContext &ctx, mlir::Value c,
+                                     mlir::Value x, mlir::Value y);
+/// Logical not of an i1 tensor.
+mlir::FailureOr<mlir::Value> notOp(NodeContext &ctx, mlir::Value x);
 
 /// MaxPool (average = false) and AveragePool.
 mlir::LogicalResult convertPoolOp(NodeContext &ctx, bool average);

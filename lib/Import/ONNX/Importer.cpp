@@ -219,6 +219,7 @@ static const ConverterRegistry &registry() {
     registerOpsGToL(r);
     registerOpsMToR(r);
     registerOpsSToZ(r);
+    registerDecomposedOps(r);
     return r;
   }();
   return instance;

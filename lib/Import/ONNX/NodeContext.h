@@ -161,6 +161,7 @@ void registerOpsAToF(ConverterRegistry &registry);
 void registerOpsGToL(ConverterRegistry &registry);
 void registerOpsMToR(ConverterRegistry &registry);
 void registerOpsSToZ(ConverterRegistry &registry);
+void registerDecomposedOps(ConverterRegistry &registry);
 
 /// TensorProto to an elements attribute (one copy of the data).
 mlir::FailureOr<mlir::DenseElementsAttr>

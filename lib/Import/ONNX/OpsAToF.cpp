@@ -373,27 +373,29 @@ LogicalResult tessera::onnx_import::convertPoolOp(NodeContext &ctx,
 }
 
 void tessera::onnx_import::registerOpsAToF(ConverterRegistry &r) {
-  r.add("Abs", 6, unary<tg::AbsOp>);
+  r.add("Abs", 1, unary<tg::AbsOp>);
+  r.add("Add", 1, legacyBinary<tg::AddOp>);
   r.add("Add", 7, binary<tg::AddOp>);
-  r.add("AveragePool", 7,
+  r.add("AveragePool", 1,
         [](NodeContext &ctx) { return convertPoolOp(ctx, true); });
-  r.add("BatchNormalization", 7, convertBatchNorm);
+  r.add("BatchNormalization", 1, convertBatchNorm);
   r.add("Cast", 6, convertCast);
-  r.add("Ceil", 6, unary<tg::CeilOp>);
-  r.add("Clip", 6, convertClip);
+  r.add("Ceil", 1, unary<tg::CeilOp>);
+  r.add("Clip", 1, convertClip);
   r.add("Concat", 4, convertConcat);
   r.add("Constant", 1, convertConstant);
   r.add("ConstantOfShape", 9, convertConstantOfShape);
   r.add("Conv", 1, convertConv);
   r.add("ConvTranspose", 1, convertConvTranspose);
+  r.add("Div", 1, legacyBinary<tg::DivOp>);
   r.add("Div", 7, binary<tg::DivOp>);
   r.add("Dropout", 1, convertDropout);
   r.add("Equal", 7, [](NodeContext &ctx) {
     return convertCompare(ctx, tg::ComparePredicate::eq);
   });
   r.add("Erf", 9, unary<tg::ErfOp>);
-  r.add("Exp", 6, unary<tg::ExpOp>);
+  r.add("Exp", 1, unary<tg::ExpOp>);
   r.add("Expand", 8, convertExpand);
   r.add("Flatten", 1, convertFlatten);
-  r.add("Floor", 6, unary<tg::FloorOp>);
+  r.add("Floor", 1, unary<tg::FloorOp>);
 }

@@ -20,6 +20,18 @@ LogicalResult convertGather(NodeContext &ctx) {
       {ctx.named("axis", ctx.builder.getI64IntegerAttr(*axis))}));
 }
 
+LogicalResult convertGatherElements(NodeContext &ctx) {
+  auto data = ctx.required(0), indices = ctx.required(1);
+  if (failed(data) || failed(indices))
+    return failure();
+  auto axis = ctx.normalizeAxis(ctx.getInt("axis", 0), ctx.rankOf(*data));
+  if (failed(axis))
+    return failure();
+  return ctx.setOutput(ctx.build<tg::GatherElementsOp>(
+      {*data, *indices},
+      {ctx.named("axis", ctx.builder.getI64IntegerAttr(*axis))}));
+}
+
 LogicalResult convertGelu(NodeContext &ctx) {
   std::string approximate = ctx.getString("approximate", "none");
   SmallVector<NamedAttribute> attrs;
@@ -177,8 +189,9 @@ LogicalResult convertLeakyRelu(NodeContext &ctx) {
 
 void tessera::onnx_import::registerOpsGToL(ConverterRegistry &r) {
   r.add("Gather", 1, convertGather);
+  r.add("GatherElements", 11, convertGatherElements);
   r.add("Gelu", 20, convertGelu);
-  r.add("Gemm", 7, convertGemm);
+  r.add("Gemm", 1, convertGemm);
   r.add("GlobalAveragePool", 1, unary<tg::GlobalAvgPoolOp>);
   r.add("GlobalMaxPool", 1, unary<tg::GlobalMaxPoolOp>);
   r.add("Greater", 7, [](NodeContext &ctx) {
@@ -187,17 +200,17 @@ void tessera::onnx_import::registerOpsGToL(ConverterRegistry &r) {
   r.add("GreaterOrEqual", 12, [](NodeContext &ctx) {
     return convertCompare(ctx, tg::ComparePredicate::ge);
   });
-  r.add("HardSigmoid", 6, convertHardSigmoid);
+  r.add("HardSigmoid", 1, convertHardSigmoid);
   r.add("HardSwish", 14, unary<tg::HardSwishOp>);
   r.add("Identity", 1, convertIdentity);
   r.add("LayerNormalization", 17, convertLayerNorm);
-  r.add("LeakyRelu", 6, convertLeakyRelu);
+  r.add("LeakyRelu", 1, convertLeakyRelu);
   r.add("Less", 7, [](NodeContext &ctx) {
     return convertCompare(ctx, tg::ComparePredicate::lt);
   });
   r.add("LessOrEqual", 12, [](NodeContext &ctx) {
     return convertCompare(ctx, tg::ComparePredicate::le);
   });
-  r.add("Log", 6, unary<tg::LogOp>);
+  r.add("Log", 1, unary<tg::LogOp>);
   r.add("LogSoftmax", 1, convertSoftmax<tg::LogSoftmaxOp>);
 }

@@ -271,19 +271,21 @@ LogicalResult convertResize(NodeContext &ctx) {
 
 void tessera::onnx_import::registerOpsMToR(ConverterRegistry &r) {
   r.add("MatMul", 1, binary<tg::MatMulOp>);
-  r.add("Max", 6, convertVariadic<tg::MaxOp>);
+  r.add("Max", 1, convertVariadic<tg::MaxOp>);
   r.add("MaxPool", 1, [](NodeContext &ctx) -> LogicalResult {
     if (ctx.outputUsed(1))
       return ctx.error("the Indices output is not supported");
     return convertPoolOp(ctx, /*average=*/false);
   });
-  r.add("Mean", 6, convertMean);
-  r.add("Min", 6, convertVariadic<tg::MinOp>);
+  r.add("Mean", 1, convertMean);
+  r.add("Min", 1, convertVariadic<tg::MinOp>);
+  r.add("Mul", 1, legacyBinary<tg::MulOp>);
   r.add("Mul", 7, binary<tg::MulOp>);
-  r.add("Neg", 6, unary<tg::NegOp>);
+  r.add("Neg", 1, unary<tg::NegOp>);
   r.add("Pad", 1, convertPad);
+  r.add("Pow", 1, legacyBinary<tg::PowOp>);
   r.add("Pow", 7, binary<tg::PowOp>);
-  r.add("Reciprocal", 6, unary<tg::ReciprocalOp>);
+  r.add("Reciprocal", 1, unary<tg::ReciprocalOp>);
   r.add("ReduceMax", 1,
         [](NodeContext &c) { return convertReduce<tg::ReduceMaxOp>(c, 18); });
   r.add("ReduceMean", 1,
@@ -294,7 +296,7 @@ void tessera::onnx_import::registerOpsMToR(ConverterRegistry &r) {
         [](NodeContext &c) { return convertReduce<tg::ReduceProdOp>(c, 18); });
   r.add("ReduceSum", 1,
         [](NodeContext &c) { return convertReduce<tg::ReduceSumOp>(c, 13); });
-  r.add("Relu", 6, unary<tg::ReluOp>);
+  r.add("Relu", 1, unary<tg::ReluOp>);
   r.add("Reshape", 1, convertReshape);
   r.add("Resize", 10, convertResize);
 }

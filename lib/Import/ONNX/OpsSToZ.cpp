@@ -204,15 +204,16 @@ LogicalResult convertSum(NodeContext &ctx) {
 
 void tessera::onnx_import::registerOpsSToZ(ConverterRegistry &r) {
   r.add("Shape", 1, convertShape);
-  r.add("Sigmoid", 6, unary<tg::SigmoidOp>);
+  r.add("Sigmoid", 1, unary<tg::SigmoidOp>);
   r.add("Slice", 1, convertSlice);
   r.add("Softmax", 1, convertSoftmax<tg::SoftmaxOp>);
   r.add("Split", 2, convertSplit);
-  r.add("Sqrt", 6, unary<tg::SqrtOp>);
+  r.add("Sqrt", 1, unary<tg::SqrtOp>);
   r.add("Squeeze", 1, convertSqueeze);
+  r.add("Sub", 1, legacyBinary<tg::SubOp>);
   r.add("Sub", 7, binary<tg::SubOp>);
-  r.add("Sum", 6, convertSum);
-  r.add("Tanh", 6, unary<tg::TanhOp>);
+  r.add("Sum", 1, convertSum);
+  r.add("Tanh", 1, unary<tg::TanhOp>);
   r.add("Transpose", 1, convertTranspose);
   r.add("Unsqueeze", 1, convertUnsqueeze);
   r.add("Where", 9, convertWhere);

@@ -204,6 +204,40 @@ struct GatherLowering : OpConversionPattern<tg::GatherOp> {
   }
 };
 
+struct GatherElementsLowering : OpConversionPattern<tg::GatherElementsOp> {
+  using OpConversionPattern::OpConversionPattern;
+
+  LogicalResult
+  matchAndRewrite(tg::GatherElementsOp op, OpAdaptor adaptor,
+                  ConversionPatternRewriter &rewriter) const override {
+    Location loc = op.getLoc();
+    RankedTensorType type = convertedType(*getTypeConverter(), op.getType());
+    auto dataType = cast<RankedTensorType>(adaptor.getData().getType());
+    int64_t axis = op.getAxis(), extent = dataType.getDimSize(axis);
+    rewriter.replaceOp(
+        op, gatherGeneric(rewriter, loc, type, adaptor.getData(),
+                          ValueRange{adaptor.getIndices()},
+                          {rewriter.getMultiDimIdentityMap(type.getRank())},
+                          [&](OpBuilder &b, Location l, ValueRange args,
+                              ArrayRef<Value> result) {
+                            Value index = arith::IndexCastOp::create(
+                                b, l, b.getIndexType(), args[0]);
+                            Value negative = arith::CmpIOp::create(
+                                b, l, arith::CmpIPredicate::slt, index,
+                                indexConstant(b, l, 0));
+                            index = arith::SelectOp::create(
+                                b, l, negative,
+                                arith::AddIOp::create(
+                                    b, l, index, indexConstant(b, l, extent)),
+                                index);
+                            SmallVector<Value> indices(result);
+                            indices[axis] = index;
+                            return indices;
+                          }));
+    return success();
+  }
+};
+
 struct PadLowering : OpConversionPattern<tg::PadOp> {
   using OpConversionPattern::OpConversionPattern;
 
@@ -289,5 +323,6 @@ void tessera::lowering::populateDataMovementLoweringPatterns(
       ReshapeLikeLowering<tg::ReshapeOp>, ReshapeLikeLowering<tg::SqueezeOp>,
       ReshapeLikeLowering<tg::UnsqueezeOp>, ReshapeLikeLowering<tg::FlattenOp>,
       TransposeLowering, ConcatLowering, SplitLowering, SliceLowering,
-      GatherLowering, PadLowering>(converter, patterns.getContext());
+      GatherLowering, GatherElementsLowering, PadLowering>(
+      converter, patterns.getContext());
 }

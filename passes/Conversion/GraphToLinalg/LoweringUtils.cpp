@@ -135,22 +135,18 @@ Value reshape(OpBuilder &b, Location loc, Value input,
   auto inputType = cast<RankedTensorType>(input.getType());
   if (inputType == resultType)
     return input;
+  // To or from a scalar: every dimension is 1, the reassociation is empty.
+  if (resultType.getRank() == 0)
+    return tensor::CollapseShapeOp::create(b, loc, input,
+                                           ArrayRef<ReassociationIndices>{});
+  if (inputType.getRank() == 0)
+    return tensor::ExpandShapeOp::create(b, loc, resultType, input,
+                                         ArrayRef<ReassociationIndices>{});
+  // Otherwise through 1-D: collapse everything, expand everything.
   Value flat = input;
   if (inputType.getRank() != 1) {
-    // Collapse to 1-D (or to rank 0 when the result is a scalar).
-    SmallVector<ReassociationIndices> groups;
-    if (inputType.getRank() > 0 && resultType.getRank() > 0)
-      groups.push_back(
-          llvm::to_vector(llvm::seq<int64_t>(0, inputType.getRank())));
-    if (resultType.getRank() == 0 || inputType.getRank() == 0) {
-      // Through rank 0: all dimensions are 1, reassociation is empty.
-      if (inputType.getRank() > 0)
-        flat = tensor::CollapseShapeOp::create(b, loc, input, groups);
-      if (resultType.getRank() == 0)
-        return flat;
-      return tensor::ExpandShapeOp::create(b, loc, resultType, flat,
-                                           ArrayRef<ReassociationIndices>{});
-    }
+    SmallVector<ReassociationIndices> groups{
+        llvm::to_vector(llvm::seq<int64_t>(0, inputType.getRank()))};
     flat = tensor::CollapseShapeOp::create(b, loc, input, groups);
   }
   if (resultType.getRank() == 1)

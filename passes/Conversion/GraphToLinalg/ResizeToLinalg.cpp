@@ -29,9 +29,9 @@ namespace {
 struct DimTaps {
   int64_t taps = 1;
   bool identity = false;
-  SmallVector<int64_t> index;  // outputSize * taps
-  SmallVector<double> weight;  // outputSize * taps
-  SmallVector<bool> outside;   // outputSize
+  SmallVector<int64_t> index; // outputSize * taps
+  SmallVector<double> weight; // outputSize * taps
+  SmallVector<bool> outside;  // outputSize
   bool anyOutside = false;
 };
 
@@ -57,10 +57,10 @@ double sourceCoordinate(tg::CoordinateMode mode, double x, double scale,
   case tg::CoordinateMode::asymmetric:
     return x / scale;
   case tg::CoordinateMode::tf_crop_and_resize:
-    return outSize > 1 ? roiStart * (inSize - 1) +
-                             x * (roiEnd - roiStart) * (inSize - 1) /
-                                 (outSize - 1)
-                       : 0.5 * (roiStart + roiEnd) * (inSize - 1);
+    return outSize > 1
+               ? roiStart * (inSize - 1) +
+                     x * (roiEnd - roiStart) * (inSize - 1) / (outSize - 1)
+               : 0.5 * (roiStart + roiEnd) * (inSize - 1);
   case tg::CoordinateMode::tf_half_pixel_for_nn:
     return (x + 0.5) / scale;
   }
@@ -107,7 +107,7 @@ DimTaps computeTaps(tg::ResizeOp op, int64_t dim, int64_t rank) {
     return result;
   }
   tg::ResizeMode mode = op.getMode();
-  result.taps = mode == tg::ResizeMode::nearest ? 1
+  result.taps = mode == tg::ResizeMode::nearest  ? 1
                 : mode == tg::ResizeMode::linear ? 2
                                                  : 4;
   double a = op.getCubicCoeffA().convertToDouble();
@@ -168,7 +168,8 @@ struct ResizeLowering : OpConversionPattern<tg::ResizeOp> {
   matchAndRewrite(tg::ResizeOp op, OpAdaptor adaptor,
                   ConversionPatternRewriter &rewriter) const override {
     if (op.getAntialias())
-      return op.emitOpError("antialias is not supported by the CPU lowering yet");
+      return op.emitOpError(
+          "antialias is not supported by the CPU lowering yet");
     Location loc = op.getLoc();
     RankedTensorType type = convertedType(*getTypeConverter(), op.getType());
     Type elementType = type.getElementType();
@@ -210,11 +211,11 @@ struct ResizeLowering : OpConversionPattern<tg::ResizeOp> {
     }
 
     Value source = adaptor.getInput();
-    Value extrapolation = interpolate || isa<FloatType>(elementType)
-                              ? scalarConstant(rewriter, loc, elementType,
-                                               op.getExtrapolationValue()
-                                                   .convertToDouble())
-                              : scalarConstant(rewriter, loc, elementType, 0);
+    Value extrapolation =
+        interpolate || isa<FloatType>(elementType)
+            ? scalarConstant(rewriter, loc, elementType,
+                             op.getExtrapolationValue().convertToDouble())
+            : scalarConstant(rewriter, loc, elementType, 0);
     SmallVector<AffineMap> maps{rewriter.getMultiDimIdentityMap(rank)};
     SmallVector<utils::IteratorType> iterators(rank,
                                                utils::IteratorType::parallel);
@@ -257,15 +258,16 @@ struct ResizeLowering : OpConversionPattern<tg::ResizeOp> {
             Value element = tensor::ExtractOp::create(b, l, source, at);
             if (weight)
               element = arith::MulFOp::create(b, l, element, weight);
-            sum = !sum ? element
-                       : (interpolate ? arith::AddFOp::create(b, l, sum, element)
-                                            .getResult()
-                                      : sum);
+            sum = !sum
+                      ? element
+                      : (interpolate ? arith::AddFOp::create(b, l, sum, element)
+                                           .getResult()
+                                     : sum);
           }
           for (int64_t d = 0; d < rank; ++d)
             if (outsideTables[d]) {
-              Value outside = tensor::ExtractOp::create(b, l, outsideTables[d],
-                                                        ValueRange{outIndex[d]});
+              Value outside = tensor::ExtractOp::create(
+                  b, l, outsideTables[d], ValueRange{outIndex[d]});
               sum = arith::SelectOp::create(b, l, outside, extrapolation, sum);
             }
           linalg::YieldOp::create(b, l, sum);

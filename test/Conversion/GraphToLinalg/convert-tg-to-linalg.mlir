@@ -90,3 +90,16 @@ func.func @resize(%x: tensor<1x1x2x2xf32>) -> tensor<1x1x4x4xf32> {
   %0 = tg.resize %x mode = nearest coordinate_mode = asymmetric nearest_mode = floor scales = [1.0, 1.0, 2.0, 2.0] : tensor<1x1x2x2xf32> -> tensor<1x1x4x4xf32>
   return %0 : tensor<1x1x4x4xf32>
 }
+
+// -----
+
+// The index replaces the coordinate along the axis; negative ones wrap.
+// CHECK-LABEL: func.func @gather_elements
+// CHECK: linalg.generic
+// CHECK: %[[ROW:.+]] = linalg.index 0 : index
+// CHECK: arith.select
+// CHECK: tensor.extract %{{.+}}[%[[ROW]], %{{.+}}] : tensor<3x4xf32>
+func.func @gather_elements(%d: tensor<3x4xf32>, %i: tensor<3x2xi64>) -> tensor<3x2xf32> {
+  %0 = tg.gather_elements %d, %i axis = 1 : tensor<3x4xf32>, tensor<3x2xi64>
+  return %0 : tensor<3x2xf32>
+}

@@ -768,3 +768,27 @@ func.func @constant_type() {
   %0 = tg.constant dense<1> : tensor<2xi128>
   return
 }
+
+// -----
+
+func.func @gather_elements_rank(%d: tensor<3x4xf32>, %i: tensor<3xi64>) {
+  // expected-error @+1 {{'tg.gather_elements' op indices [3] must have the rank of data [3, 4]}}
+  %0 = tg.gather_elements %d, %i axis = 0 : tensor<3x4xf32>, tensor<3xi64>
+  return
+}
+
+// -----
+
+func.func @gather_elements_axis(%d: tensor<3x4xf32>, %i: tensor<3x4xi64>) {
+  // expected-error @+1 {{'tg.gather_elements' op axis 2 is out of range [0, 2)}}
+  %0 = tg.gather_elements %d, %i axis = 2 : tensor<3x4xf32>, tensor<3x4xi64>
+  return
+}
+
+// -----
+
+func.func @gather_elements_extent(%d: tensor<3x4xf32>, %i: tensor<5x4xi64>) {
+  // expected-error @+1 {{'tg.gather_elements' op indices [5, 4] exceed data [3, 4] in dimension 0}}
+  %0 = tg.gather_elements %d, %i axis = 1 : tensor<3x4xf32>, tensor<5x4xi64>
+  return
+}

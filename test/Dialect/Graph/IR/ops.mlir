@@ -286,3 +286,12 @@ func.func @integer_max_pool(%x: tensor<1x2x5xui8>) -> tensor<1x2x3xui8> {
   %0 = tg.max_pool %x kernel = [2] strides = [2] pads = [1, 1] dilations = [1] : tensor<1x2x5xui8>
   return %0 : tensor<1x2x3xui8>
 }
+
+// -----
+
+// CHECK-LABEL: func.func @gather_elements
+func.func @gather_elements(%d: tensor<3x4xf32>, %i: tensor<3x2xi64>) -> tensor<3x2xf32> {
+  // CHECK: tg.gather_elements %{{.+}}, %{{.+}} axis = 1 : tensor<3x4xf32>, tensor<3x2xi64>
+  %0 = tg.gather_elements %d, %i axis = 1 : tensor<3x4xf32>, tensor<3x2xi64>
+  return %0 : tensor<3x2xf32>
+}

@@ -67,3 +67,11 @@ x = np.arange(8, dtype=np.float32).reshape(2, 4) - 3
 y = np.maximum(x + np.linspace(-1, 1, 4).astype(np.float32), 0) @ (np.arange(8, dtype=np.float32).reshape(4, 2) / 8)
 np.save(os.path.join(out, "y_2x2.npy"), y.astype(np.float32))
 np.save(os.path.join(out, "y_wrong.npy"), (y + np.array([[0, 0], [0, 1]])).astype(np.float32))
+
+# Ops the importer spells in other tg ops.
+save("decomposed", [
+    helper.make_node("Elu", ["x"], ["e"], alpha=0.5, name="elu"),
+    helper.make_node("Trilu", ["e"], ["t"], upper=0, name="tril"),
+    helper.make_node("NegativeLogLikelihoodLoss", ["t", "target"], ["loss"],
+                     reduction="mean", ignore_index=1, name="nll"),
+], [info("x", [3, 4]), info("target", [3], TensorProto.INT64)], [info("loss", [])], opset=14)

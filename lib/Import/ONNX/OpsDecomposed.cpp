@@ -1,0 +1,743 @@
+//===- OpsDecomposed.cpp - ONNX ops spelled in other tg ops ---------------===//
+//
+// Ops that are compositions of tg primitives, or constants once shapes are
+// static: activations (Elu, Selu, Celu, PRelu, ThresholdedRelu, Softplus,
+// Softsign, Shrink, Sign), logic (Not, And, Or, Xor, IsInf, IsNaN), the
+// reductions L1, L2, SumSquare, LogSum and LogSumExp, Size, Range, EyeLike,
+// Trilu, OneHot, Tile, DepthToSpace, SpaceToDepth, InstanceNormalization,
+// CumSum and CastLike. Registered from the letter-range files.
+//
+//===----------------------------------------------------------------------===//
+
+#include "lib/Import/ONNX/ConverterUtils.h"
+
+#include "tessera/Support/Shape.h"
+
+#include <cmath>
+
+using namespace mlir;
+using namespace tessera;
+using namespace tessera::onnx_import;
+
+Value tessera::onnx_import::scalarOf(NodeContext &ctx, Type elementType,
+                                     double value) {
+  OpBuilder &b = ctx.builder;
+  auto type = RankedTensorType::get({}, elementType);
+  if (isa<FloatType>(elementType))
+    return ctx.constant(
+        DenseElementsAttr::get(type, b.getFloatAttr(elementType, value)));
+  if (elementType.isInteger(1))
+    return ctx.constant(DenseElementsAttr::get(type, value != 0));
+  return ctx.constant(DenseElementsAttr::get(
+      type, b.getIntegerAttr(elementType, static_cast<int64_t>(value))));
+}
+
+FailureOr<Value> tessera::onnx_import::compareOp(NodeContext &ctx,
+                                                 tg::ComparePredicate p,
+                                                 Value a, Value b) {
+  return ctx.build<tg::CompareOp>(
+      {a, b}, {ctx.named("predicate", tg::ComparePredicateAttr::get(
+                                          ctx.builder.getContext(), p))});
+}
+
+FailureOr<Value> tessera::onnx_import::whereOp(NodeContext &ctx, Value c,
+                                               Value x, Value y) {
+  return ctx.build<tg::WhereOp>({c, x, y});
+}
+
+FailureOr<Value> tessera::onnx_import::notOp(NodeContext &ctx, Value x) {
+  Type i1 = ctx.builder.getI1Type();
+  return whereOp(ctx, x, scalarOf(ctx, i1, 0), scalarOf(ctx, i1, 1));
+}
+
+namespace {
+
+#define TRY(var, expr)                                                         \
+  auto var##OrFailure = (expr);                                                \
+  if (failed(var##OrFailure))                                                  \
+    return failure();                                                          \
+  Value var = *var##OrFailure;
+
+Type elementOf(NodeContext &ctx, Value v) {
+  return ctx.typeOf(v).getElementType();
+}
+
+//===--- Activations ------------------------------------------------------===//
+
+/// alpha * (exp(x) - 1) where x < 0, else x; scaled by gamma (Selu).
+LogicalResult eluLike(NodeContext &ctx, double alpha, double gamma) {
+  TRY(x, ctx.required(0));
+  Type t = elementOf(ctx, x);
+  TRY(e, ctx.build<tg::ExpOp>({x}));
+  TRY(em1, ctx.build<tg::SubOp>({e, scalarOf(ctx, t, 1.0)}));
+  TRY(neg, ctx.build<tg::MulOp>({em1, scalarOf(ctx, t, alpha)}));
+  TRY(isNeg, compareOp(ctx, tg::ComparePredicate::le, x, scalarOf(ctx, t, 0)));
+  TRY(y, whereOp(ctx, isNeg, neg, x));
+  if (gamma == 1.0)
+    return ctx.setOutputs({y});
+  return ctx.setOutput(ctx.build<tg::MulOp>({y, scalarOf(ctx, t, gamma)}));
+}
+
+LogicalResult convertElu(NodeContext &ctx) {
+  return eluLike(ctx, ctx.getFloat("alpha", 1.0f), 1.0);
+}
+
+LogicalResult convertSelu(NodeContext &ctx) {
+  return eluLike(ctx, ctx.getFloat("alpha", 1.67326319217681884765625f),
+                 ctx.getFloat("gamma", 1.05070102214813232421875f));
+}
+
+/// max(0, x) + min(0, alpha * (exp(x / alpha) - 1))
+LogicalResult convertCelu(NodeContext &ctx) {
+  TRY(x, ctx.required(0));
+  Type t = elementOf(ctx, x);
+  double alpha = ctx.getFloat("alpha", 1.0f);
+  Value zero = scalarOf(ctx, t, 0);
+  TRY(scaled, ctx.build<tg::DivOp>({x, scalarOf(ctx, t, alpha)}));
+  TRY(e, ctx.build<tg::ExpOp>({scaled}));
+  TRY(em1, ctx.build<tg::SubOp>({e, scalarOf(ctx, t, 1.0)}));
+  TRY(neg, ctx.build<tg::MulOp>({em1, scalarOf(ctx, t, alpha)}));
+  TRY(lo, ctx.build<tg::MinOp>({neg, zero}));
+  TRY(hi, ctx.build<tg::MaxOp>({x, zero}));
+  return ctx.setOutput(ctx.build<tg::AddOp>({hi, lo}));
+}
+
+LogicalResult convertPRelu(NodeContext &ctx) {
+  TRY(x, ctx.required(0));
+  TRY(given, ctx.required(1));
+  Value slope = given;
+  // Before opset 7 a per-channel slope of C values applies along dimension
+  // 1 (PyTorch's PReLU export); align it so that numpy rules do that.
+  RankedTensorType xType = ctx.typeOf(x), slopeType = ctx.typeOf(slope);
+  if (ctx.opset < 7 && slopeType.getRank() == 1 && xType.getRank() > 2 &&
+      slopeType.getDimSize(0) == xType.getDimSize(1) &&
+      slopeType.getDimSize(0) != xType.getDimSize(xType.getRank() - 1)) {
+    SmallVector<int64_t> shape(xType.getRank() - 1, 1);
+    shape[0] = slopeType.getDimSize(0);
+    TRY(aligned,
+        ctx.buildTyped<tg::ReshapeOp>(slopeType.clone(shape), {slope}));
+    slope = aligned;
+  }
+  Type t = elementOf(ctx, x);
+  TRY(scaled, ctx.build<tg::MulOp>({x, slope}));
+  TRY(isNeg, compareOp(ctx, tg::ComparePredicate::lt, x, scalarOf(ctx, t, 0)));
+  return ctx.setOutput(whereOp(ctx, isNeg, scaled, x));
+}
+
+LogicalResult convertThresholdedRelu(NodeContext &ctx) {
+  TRY(x, ctx.required(0));
+  Type t = elementOf(ctx, x);
+  TRY(above, compareOp(ctx, tg::ComparePredicate::gt, x,
+                       scalarOf(ctx, t, ctx.getFloat("alpha", 1.0f))));
+  return ctx.setOutput(whereOp(ctx, above, x, scalarOf(ctx, t, 0)));
+}
+
+LogicalResult convertSoftplus(NodeContext &ctx) {
+  TRY(x, ctx.required(0));
+  TRY(e, ctx.build<tg::ExpOp>({x}));
+  TRY(e1, ctx.build<tg::AddOp>({e, scalarOf(ctx, elementOf(ctx, x), 1.0)}));
+  return ctx.setOutput(ctx.build<tg::LogOp>({e1}));
+}
+
+LogicalResult convertSoftsign(NodeContext &ctx) {
+  TRY(x, ctx.required(0));
+  TRY(a, ctx.build<tg::AbsOp>({x}));
+  TRY(d, ctx.build<tg::AddOp>({a, scalarOf(ctx, elementOf(ctx, x), 1.0)}));
+  return ctx.setOutput(ctx.build<tg::DivOp>({x, d}));
+}
+
+/// x < -lambd ? x + bias : (x > lambd ? x - bias : 0)
+LogicalResult convertShrink(NodeContext &ctx) {
+  TRY(x, ctx.required(0));
+  Type t = elementOf(ctx, x);
+  double lambd = ctx.getFloat("lambd", 0.5f), bias = ctx.getFloat("bias", 0.0f);
+  TRY(low,
+      compareOp(ctx, tg::ComparePredicate::lt, x, scalarOf(ctx, t, -lambd)));
+  TRY(high,
+      compareOp(ctx, tg::ComparePredicate::gt, x, scalarOf(ctx, t, lambd)));
+  TRY(plus, ctx.build<tg::AddOp>({x, scalarOf(ctx, t, bias)}));
+  TRY(minus, ctx.build<tg::SubOp>({x, scalarOf(ctx, t, bias)}));
+  TRY(inner, whereOp(ctx, high, minus, scalarOf(ctx, t, 0)));
+  return ctx.setOutput(whereOp(ctx, low, plus, inner));
+}
+
+LogicalResult convertSign(NodeContext &ctx) {
+  TRY(x, ctx.required(0));
+  Type t = elementOf(ctx, x);
+  Value zero = scalarOf(ctx, t, 0);
+  TRY(pos, compareOp(ctx, tg::ComparePredicate::gt, x, zero));
+  TRY(neg, compareOp(ctx, tg::ComparePredicate::lt, x, zero));
+  TRY(inner, whereOp(ctx, neg, scalarOf(ctx, t, -1), zero));
+  TRY(signs, whereOp(ctx, pos, scalarOf(ctx, t, 1), inner));
+  // Broadcasting scalars against x: expand to x's shape when x is larger.
+  return ctx.setOutputs({signs});
+}
+
+//===--- Logic ------------------------------------------------------------===//
+
+LogicalResult convertNot(NodeContext &ctx) {
+  TRY(x, ctx.required(0));
+  return ctx.setOutput(notOp(ctx, x));
+}
+
+LogicalResult convertAnd(NodeContext &ctx) {
+  TRY(a, ctx.required(0));
+  TRY(b, ctx.required(1));
+  return ctx.setOutput(
+      whereOp(ctx, a, b, scalarOf(ctx, ctx.builder.getI1Type(), 0)));
+}
+
+LogicalResult convertOr(NodeContext &ctx) {
+  TRY(a, ctx.required(0));
+  TRY(b, ctx.required(1));
+  return ctx.setOutput(
+      whereOp(ctx, a, scalarOf(ctx, ctx.builder.getI1Type(), 1), b));
+}
+
+LogicalResult convertXor(NodeContext &ctx) {
+  TRY(a, ctx.required(0));
+  TRY(b, ctx.required(1));
+  TRY(same, compareOp(ctx, tg::ComparePredicate::eq, a, b));
+  return ctx.setOutput(notOp(ctx, same));
+}
+
+LogicalResult convertIsNaN(NodeContext &ctx) {
+  TRY(x, ctx.required(0));
+  TRY(self, compareOp(ctx, tg::ComparePredicate::eq, x, x));
+  return ctx.setOutput(notOp(ctx, self));
+}
+
+LogicalResult convertIsInf(NodeContext &ctx) {
+  TRY(x, ctx.required(0));
+  Type t = elementOf(ctx, x);
+  bool positive = ctx.getInt("detect_positive", 1),
+       negative = ctx.getInt("detect_negative", 1);
+  TRY(pos,
+      compareOp(ctx, tg::ComparePredicate::eq, x, scalarOf(ctx, t, INFINITY)));
+  TRY(neg,
+      compareOp(ctx, tg::ComparePredicate::eq, x, scalarOf(ctx, t, -INFINITY)));
+  Value falseValue = scalarOf(ctx, ctx.builder.getI1Type(), 0);
+  TRY(p, positive ? FailureOr<Value>(pos)
+                  : ctx.build<tg::CompareOp>(
+                        {x, x}, {ctx.named("predicate",
+                                           tg::ComparePredicateAttr::get(
+                                               ctx.builder.getContext(),
+                                               tg::ComparePredicate::lt))}));
+  if (!positive && !negative) {
+    // Nothing detected: all false, in x's shape.
+    return ctx.setOutput(whereOp(ctx, p, falseValue, falseValue));
+  }
+  if (!negative)
+    return ctx.setOutputs({pos});
+  if (!positive)
+    return ctx.setOutputs({neg});
+  return ctx.setOutput(
+      whereOp(ctx, pos, scalarOf(ctx, ctx.builder.getI1Type(), 1), neg));
+}
+
+//===--- Reductions -------------------------------------------------------===//
+
+/// Reduce with the same axes handling as ReduceSum & co (axes input from
+/// opset 18), applied to `input`.
+FailureOr<Value> reduceSumOf(NodeContext &ctx, Value input, bool mean = false) {
+  int64_t rank = ctx.rankOf(input);
+  SmallVector<int64_t> axes;
+  if (ctx.opset >= 18) {
+    if (ctx.input(1)) {
+      auto given = ctx.requireConstantInts(1, "axes");
+      if (failed(given))
+        return failure();
+      axes = *given;
+    }
+  } else if (auto given = ctx.getInts("axes")) {
+    axes = *given;
+  }
+  if (axes.empty()) {
+    if (ctx.getInt("noop_with_empty_axes", 0))
+      return input;
+    axes = llvm::to_vector(llvm::seq<int64_t>(0, rank));
+  }
+  auto normalized = ctx.normalizeAxes(axes, rank);
+  if (failed(normalized))
+    return failure();
+  SmallVector<NamedAttribute> attrs{ctx.named("axes", ctx.i64s(*normalized))};
+  if (ctx.getInt("keepdims", 1))
+    attrs.push_back(ctx.named("keepdims", ctx.builder.getUnitAttr()));
+  if (mean)
+    return ctx.build<tg::ReduceMeanOp>({input}, attrs);
+  return ctx.build<tg::ReduceSumOp>({input}, attrs);
+}
+
+LogicalResult convertReduceL1(NodeContext &ctx) {
+  TRY(x, ctx.required(0));
+  TRY(a, ctx.build<tg::AbsOp>({x}));
+  return ctx.setOutput(reduceSumOf(ctx, a));
+}
+
+LogicalResult convertReduceSumSquare(NodeContext &ctx) {
+  TRY(x, ctx.required(0));
+  TRY(sq, ctx.build<tg::MulOp>({x, x}));
+  return ctx.setOutput(reduceSumOf(ctx, sq));
+}
+
+LogicalResult convertReduceL2(NodeContext &ctx) {
+  TRY(x, ctx.required(0));
+  TRY(sq, ctx.build<tg::MulOp>({x, x}));
+  TRY(sum, reduceSumOf(ctx, sq));
+  if (!isa<FloatType>(elementOf(ctx, sum))) {
+    // Integer inputs: sqrt in float, truncated back as ONNX Runtime does.
+    Type t = elementOf(ctx, sum);
+    TRY(f, ctx.buildTyped<tg::CastOp>(
+               ctx.typeOf(sum).clone(ctx.builder.getF32Type()), {sum}));
+    TRY(r, ctx.build<tg::SqrtOp>({f}));
+    return ctx.setOutput(
+        ctx.buildTyped<tg::CastOp>(ctx.typeOf(r).clone(t), {r}));
+  }
+  return ctx.setOutput(ctx.build<tg::SqrtOp>({sum}));
+}
+
+LogicalResult convertReduceLogSum(NodeContext &ctx) {
+  TRY(x, ctx.required(0));
+  TRY(sum, reduceSumOf(ctx, x));
+  return ctx.setOutput(ctx.build<tg::LogOp>({sum}));
+}
+
+/// log(sum(exp(x - max))) + max, with the max over the same axes.
+LogicalResult convertReduceLogSumExp(NodeContext &ctx) {
+  TRY(x, ctx.required(0));
+  int64_t rank = ctx.rankOf(x);
+  SmallVector<int64_t> axes;
+  if (ctx.opset >= 18) {
+    if (ctx.input(1)) {
+      auto given = ctx.requireConstantInts(1, "axes");
+      if (failed(given))
+        return failure();
+      axes = *given;
+    }
+  } else if (auto given = ctx.getInts("axes")) {
+    axes = *given;
+  }
+  if (axes.empty())
+    axes = llvm::to_vector(llvm::seq<int64_t>(0, rank));
+  auto normalized = ctx.normalizeAxes(axes, rank);
+  if (failed(normalized))
+    return failure();
+  TRY(max, ctx.build<tg::ReduceMaxOp>(
+               {x}, {ctx.named("axes", ctx.i64s(*normalized)),
+                     ctx.named("keepdims", ctx.builder.getUnitAttr())}));
+  TRY(shifted, ctx.build<tg::SubOp>({x, max}));
+  TRY(e, ctx.build<tg::ExpOp>({shifted}));
+  TRY(sum, reduceSumOf(ctx, e));
+  TRY(l, ctx.build<tg::LogOp>({sum}));
+  SmallVector<int64_t> shape(ctx.typeOf(l).getShape());
+  TRY(m, ctx.buildTyped<tg::ReshapeOp>(ctx.typeOf(max).clone(shape), {max}));
+  return ctx.setOutput(ctx.build<tg::AddOp>({l, m}));
+}
+
+//===--- Constants of static shapes ---------------------------------------===//
+
+LogicalResult convertSize(NodeContext &ctx) {
+  TRY(x, ctx.required(0));
+  auto type = RankedTensorType::get({}, ctx.builder.getI64Type());
+  return ctx.setOutputs({ctx.constant(
+      DenseElementsAttr::get(type, ctx.typeOf(x).getNumElements()))});
+}
+
+LogicalResult convertRange(NodeContext &ctx) {
+  auto start = ctx.requireConstantScalar(0, "start");
+  auto limit = ctx.requireConstantScalar(1, "limit");
+  auto delta = ctx.requireConstantScalar(2, "delta");
+  if (failed(start) || failed(limit) || failed(delta))
+    return failure();
+  if (*delta == 0)
+    return ctx.error("delta is zero");
+  int64_t count = std::max<int64_t>(
+      0, static_cast<int64_t>(std::ceil((*limit - *start) / *delta)));
+  Type t = elementOf(ctx, ctx.input(0));
+  auto type = RankedTensorType::get({count}, t);
+  SmallVector<Attribute> values;
+  for (int64_t i = 0; i < count; ++i) {
+    double v = *start + i * *delta;
+    values.push_back(isa<FloatType>(t)
+                         ? Attribute(ctx.builder.getFloatAttr(t, v))
+                         : Attribute(ctx.builder.getIntegerAttr(
+                               t, static_cast<int64_t>(v))));
+  }
+  return ctx.setOutputs({ctx.constant(DenseElementsAttr::get(type, values))});
+}
+
+LogicalResult convertEyeLike(NodeContext &ctx) {
+  TRY(x, ctx.required(0));
+  RankedTensorType type = ctx.typeOf(x);
+  if (type.getRank() != 2)
+    return ctx.error("input must be 2-D");
+  Type t = type.getElementType();
+  if (ctx.attribute("dtype")) {
+    t = elementType(ctx.builder.getContext(), ctx.getInt("dtype", 1));
+    if (!t)
+      return ctx.error("unsupported dtype");
+  }
+  int64_t k = ctx.getInt("k", 0);
+  SmallVector<Attribute> values;
+  for (int64_t i = 0; i < type.getDimSize(0); ++i)
+    for (int64_t j = 0; j < type.getDimSize(1); ++j) {
+      double v = j - i == k ? 1.0 : 0.0;
+      values.push_back(
+          isa<FloatType>(t) ? Attribute(ctx.builder.getFloatAttr(t, v))
+          : t.isInteger(1)  ? Attribute(ctx.builder.getBoolAttr(v != 0))
+                            : Attribute(ctx.builder.getIntegerAttr(
+                                  t, static_cast<int64_t>(v))));
+    }
+  return ctx.setOutputs(
+      {ctx.constant(DenseElementsAttr::get(type.clone(t), values))});
+}
+
+/// Upper (or lower) triangle of the last two dimensions: a constant mask.
+LogicalResult convertTrilu(NodeContext &ctx) {
+  TRY(x, ctx.required(0));
+  RankedTensorType type = ctx.typeOf(x);
+  if (type.getRank() < 2)
+    return ctx.error("input must have rank >= 2");
+  int64_t k = 0;
+  if (ctx.input(1)) {
+    auto given = ctx.requireConstantScalar(1, "k");
+    if (failed(given))
+      return failure();
+    k = static_cast<int64_t>(*given);
+  }
+  bool upper = ctx.getInt("upper", 1);
+  int64_t rows = type.getDimSize(type.getRank() - 2),
+          cols = type.getDimSize(type.getRank() - 1);
+  SmallVector<bool> mask;
+  for (int64_t i = 0; i < rows; ++i)
+    for (int64_t j = 0; j < cols; ++j)
+      mask.push_back(upper ? j - i >= k : j - i <= k);
+  Value maskValue = ctx.constant(DenseElementsAttr::get(
+      RankedTensorType::get({rows, cols}, ctx.builder.getI1Type()),
+      ArrayRef<bool>(mask)));
+  return ctx.setOutput(
+      whereOp(ctx, maskValue, x, scalarOf(ctx, type.getElementType(), 0)));
+}
+
+LogicalResult convertOneHot(NodeContext &ctx) {
+  TRY(indices, ctx.required(0));
+  auto depth = ctx.requireConstantScalar(1, "depth");
+  if (failed(depth))
+    return failure();
+  TRY(values, ctx.required(2));
+  int64_t d = static_cast<int64_t>(*depth);
+  int64_t rank = ctx.rankOf(indices) + 1;
+  auto axis = ctx.normalizeAxis(ctx.getInt("axis", -1), rank);
+  if (failed(axis))
+    return failure();
+  Type it = elementOf(ctx, indices);
+  // Negative indices count from the end.
+  TRY(neg,
+      compareOp(ctx, tg::ComparePredicate::lt, indices, scalarOf(ctx, it, 0)));
+  TRY(wrapped, ctx.build<tg::AddOp>({indices, scalarOf(ctx, it, d)}));
+  TRY(index, whereOp(ctx, neg, wrapped, indices));
+  TRY(expanded, ctx.build<tg::UnsqueezeOp>(
+                    {index}, {ctx.named("axes", ctx.i64s({*axis}))}));
+  // A range along `axis`, shaped to broadcast.
+  SmallVector<int64_t> rangeShape(rank, 1);
+  rangeShape[*axis] = d;
+  SmallVector<Attribute> range;
+  for (int64_t i = 0; i < d; ++i)
+    range.push_back(isa<FloatType>(it)
+                        ? Attribute(ctx.builder.getFloatAttr(it, i))
+                        : Attribute(ctx.builder.getIntegerAttr(it, i)));
+  Value rangeValue = ctx.constant(
+      DenseElementsAttr::get(RankedTensorType::get(rangeShape, it), range));
+  TRY(hot, compareOp(ctx, tg::ComparePredicate::eq, expanded, rangeValue));
+  // values = [off, on]
+  TRY(off,
+      ctx.build<tg::SliceOp>({values}, {ctx.named("offsets", ctx.i64s({0})),
+                                        ctx.named("sizes", ctx.i64s({1})),
+                                        ctx.named("steps", ctx.i64s({1}))}));
+  TRY(on,
+      ctx.build<tg::SliceOp>({values}, {ctx.named("offsets", ctx.i64s({1})),
+                                        ctx.named("sizes", ctx.i64s({1})),
+                                        ctx.named("steps", ctx.i64s({1}))}));
+  Type vt = elementOf(ctx, values);
+  TRY(offScalar,
+      ctx.buildTyped<tg::ReshapeOp>(RankedTensorType::get({}, vt), {off}));
+  TRY(onScalar,
+      ctx.buildTyped<tg::ReshapeOp>(RankedTensorType::get({}, vt), {on}));
+  return ctx.setOutput(whereOp(ctx, hot, onScalar, offScalar));
+}
+
+LogicalResult convertTile(NodeContext &ctx) {
+  TRY(x, ctx.required(0));
+  auto repeats = ctx.requireConstantInts(1, "repeats");
+  if (failed(repeats))
+    return failure();
+  RankedTensorType type = ctx.typeOf(x);
+  int64_t rank = type.getRank();
+  if (static_cast<int64_t>(repeats->size()) != rank)
+    return ctx.error("repeats needs " + Twine(rank) + " values");
+  // [d0, d1] -> [1, d0, 1, d1] -> expand [r0, d0, r1, d1] -> [r0 d0, r1 d1]
+  SmallVector<int64_t> interleaved, expandedShape, result;
+  for (int64_t d = 0; d < rank; ++d) {
+    interleaved.append({1, type.getDimSize(d)});
+    expandedShape.append({(*repeats)[d], type.getDimSize(d)});
+    result.push_back((*repeats)[d] * type.getDimSize(d));
+  }
+  TRY(r1, ctx.buildTyped<tg::ReshapeOp>(type.clone(interleaved), {x}));
+  TRY(e, ctx.buildTyped<tg::ExpandOp>(type.clone(expandedShape), {r1}));
+  return ctx.setOutput(ctx.buildTyped<tg::ReshapeOp>(type.clone(result), {e}));
+}
+
+/// DepthToSpace (DCR or CRD) and SpaceToDepth as reshape-transpose-reshape.
+LogicalResult convertDepthToSpace(NodeContext &ctx) {
+  TRY(x, ctx.required(0));
+  RankedTensorType type = ctx.typeOf(x);
+  if (type.getRank() != 4)
+    return ctx.error("input must be 4-D");
+  int64_t b = ctx.getInt("blocksize", 0);
+  int64_t n = type.getDimSize(0), c = type.getDimSize(1),
+          h = type.getDimSize(2), w = type.getDimSize(3);
+  if (b <= 0 || c % (b * b) != 0)
+    return ctx.error("channels must be divisible by blocksize^2");
+  bool crd = ctx.getString("mode", "DCR") == "CRD";
+  SmallVector<int64_t> split =
+      crd ? SmallVector<int64_t>{n, c / (b * b), b, b, h, w}
+          : SmallVector<int64_t>{n, b, b, c / (b * b), h, w};
+  SmallVector<int64_t> perm = crd ? SmallVector<int64_t>{0, 1, 4, 2, 5, 3}
+                                  : SmallVector<int64_t>{0, 3, 4, 1, 5, 2};
+  TRY(r, ctx.buildTyped<tg::ReshapeOp>(type.clone(split), {x}));
+  TRY(t, ctx.build<tg::TransposeOp>({r}, {ctx.named("perm", ctx.i64s(perm))}));
+  return ctx.setOutput(ctx.buildTyped<tg::ReshapeOp>(
+      type.clone({n, c / (b * b), h * b, w * b}), {t}));
+}
+
+LogicalResult convertSpaceToDepth(NodeContext &ctx) {
+  TRY(x, ctx.required(0));
+  RankedTensorType type = ctx.typeOf(x);
+  if (type.getRank() != 4)
+    return ctx.error("input must be 4-D");
+  int64_t b = ctx.getInt("blocksize", 0);
+  int64_t n = type.getDimSize(0), c = type.getDimSize(1),
+          h = type.getDimSize(2), w = type.getDimSize(3);
+  if (b <= 0 || h % b != 0 || w % b != 0)
+    return ctx.error("spatial dimensions must be divisible by blocksize");
+  TRY(r, ctx.buildTyped<tg::ReshapeOp>(type.clone({n, c, h / b, b, w / b, b}),
+                                       {x}));
+  TRY(t, ctx.build<tg::TransposeOp>(
+             {r}, {ctx.named("perm", ctx.i64s({0, 3, 5, 1, 2, 4}))}));
+  return ctx.setOutput(ctx.buildTyped<tg::ReshapeOp>(
+      type.clone({n, c * b * b, h / b, w / b}), {t}));
+}
+
+/// (x - mean) / sqrt(var + eps) * scale + bias over the spatial dimensions.
+LogicalResult convertInstanceNorm(NodeContext &ctx) {
+  TRY(x, ctx.required(0));
+  TRY(scale, ctx.required(1));
+  TRY(bias, ctx.required(2));
+  RankedTensorType type = ctx.typeOf(x);
+  int64_t rank = type.getRank();
+  if (rank < 3)
+    return ctx.error("input must have rank >= 3");
+  Type t = type.getElementType();
+  SmallVector<NamedAttribute> attrs{
+      ctx.named("axes", ctx.i64s(llvm::to_vector(llvm::seq<int64_t>(2, rank)))),
+      ctx.named("keepdims", ctx.builder.getUnitAttr())};
+  TRY(mean, ctx.build<tg::ReduceMeanOp>({x}, attrs));
+  TRY(centered, ctx.build<tg::SubOp>({x, mean}));
+  TRY(sq, ctx.build<tg::MulOp>({centered, centered}));
+  TRY(var, ctx.build<tg::ReduceMeanOp>({sq}, attrs));
+  TRY(shifted, ctx.build<tg::AddOp>(
+                   {var, scalarOf(ctx, t, ctx.getFloat("epsilon", 1e-5f))}));
+  TRY(dev, ctx.build<tg::SqrtOp>({shifted}));
+  TRY(normalized, ctx.build<tg::DivOp>({centered, dev}));
+  SmallVector<int64_t> channelShape(rank - 1, 1);
+  channelShape[0] = type.getDimSize(1);
+  TRY(s, ctx.buildTyped<tg::ReshapeOp>(type.clone(channelShape), {scale}));
+  TRY(bb, ctx.buildTyped<tg::ReshapeOp>(type.clone(channelShape), {bias}));
+  TRY(y, ctx.build<tg::MulOp>({normalized, s}));
+  return ctx.setOutput(ctx.build<tg::AddOp>({y, bb}));
+}
+
+/// CumSum as a product with a constant triangular matrix along the axis.
+LogicalResult convertCumSum(NodeContext &ctx) {
+  TRY(x, ctx.required(0));
+  auto axisValue = ctx.requireConstantScalar(1, "axis");
+  if (failed(axisValue))
+    return failure();
+  RankedTensorType type = ctx.typeOf(x);
+  int64_t rank = type.getRank();
+  auto axis = ctx.normalizeAxis(static_cast<int64_t>(*axisValue), rank);
+  if (failed(axis))
+    return failure();
+  bool exclusive = ctx.getInt("exclusive", 0),
+       reverse = ctx.getInt("reverse", 0);
+  int64_t n = type.getDimSize(*axis);
+  Type t = type.getElementType();
+  // y[j] = sum_i x[i] * m[i][j]
+  SmallVector<Attribute> m;
+  for (int64_t i = 0; i < n; ++i)
+    for (int64_t j = 0; j < n; ++j) {
+      bool take =
+          reverse ? (exclusive ? i > j : i >= j) : (exclusive ? i < j : i <= j);
+      m.push_back(isa<FloatType>(t)
+                      ? Attribute(ctx.builder.getFloatAttr(t, take))
+                      : Attribute(ctx.builder.getIntegerAttr(t, take)));
+    }
+  Value matrix =
+      ctx.constant(DenseElementsAttr::get(RankedTensorType::get({n, n}, t), m));
+  SmallVector<int64_t> perm = llvm::to_vector(llvm::seq<int64_t>(0, rank));
+  std::swap(perm[*axis], perm[rank - 1]);
+  Value moved = x;
+  if (*axis != rank - 1) {
+    TRY(tr,
+        ctx.build<tg::TransposeOp>({x}, {ctx.named("perm", ctx.i64s(perm))}));
+    moved = tr;
+  }
+  TRY(product, ctx.build<tg::MatMulOp>({moved, matrix}));
+  if (*axis == rank - 1)
+    return ctx.setOutputs({product});
+  return ctx.setOutput(ctx.build<tg::TransposeOp>(
+      {product}, {ctx.named("perm", ctx.i64s(perm))}));
+}
+
+LogicalResult convertCastLike(NodeContext &ctx) {
+  TRY(x, ctx.required(0));
+  TRY(like, ctx.required(1));
+  return ctx.setOutput(ctx.buildTyped<tg::CastOp>(
+      ctx.typeOf(x).clone(elementOf(ctx, like)), {x}));
+}
+
+//===--- Losses -----------------------------------------------------------===//
+
+/// NegativeLogLikelihoodLoss over log-probabilities `input` (N x C x d...)
+/// and integer `target` (N x d...): -input[n, target, d...] * weight[target],
+/// zero where target == ignore_index, reduced by `reduction`.
+FailureOr<Value> negativeLogLikelihood(NodeContext &ctx, Value input,
+                                       Value target, Value weight) {
+  RankedTensorType inputType = ctx.typeOf(input);
+  if (inputType.getRank() < 2 || ctx.rankOf(target) != inputType.getRank() - 1)
+    return ctx.error("expects input N x C x ... and target N x ...");
+  Type t = inputType.getElementType(), it = elementOf(ctx, target);
+  std::string reduction = ctx.getString("reduction", "mean");
+  if (reduction != "none" && reduction != "sum" && reduction != "mean")
+    return ctx.error("unknown reduction '" + reduction + "'");
+  Value safeTarget = target, mask;
+  bool ignore = ctx.attribute("ignore_index") != nullptr;
+  if (ignore) {
+    auto m = compareOp(ctx, tg::ComparePredicate::eq, target,
+                       scalarOf(ctx, it, ctx.getInt("ignore_index", 0)));
+    if (failed(m))
+      return failure();
+    mask = *m;
+    auto safe = whereOp(ctx, mask, scalarOf(ctx, it, 0), target);
+    if (failed(safe))
+      return failure();
+    safeTarget = *safe;
+  }
+  auto index = ctx.build<tg::UnsqueezeOp>({safeTarget},
+                                          {ctx.named("axes", ctx.i64s({1}))});
+  if (failed(index))
+    return failure();
+  auto picked = ctx.build<tg::GatherElementsOp>(
+      {input, *index}, {ctx.named("axis", ctx.builder.getI64IntegerAttr(1))});
+  if (failed(picked))
+    return failure();
+  auto squeezed =
+      ctx.build<tg::SqueezeOp>({*picked}, {ctx.named("axes", ctx.i64s({1}))});
+  if (failed(squeezed))
+    return failure();
+  auto loss = ctx.build<tg::NegOp>({*squeezed});
+  if (failed(loss))
+    return failure();
+  RankedTensorType lossType = ctx.typeOf(*loss);
+  Value weights;
+  if (weight) {
+    auto w = ctx.build<tg::GatherOp>(
+        {weight, safeTarget},
+        {ctx.named("axis", ctx.builder.getI64IntegerAttr(0))});
+    if (failed(w))
+      return failure();
+    weights = *w;
+  } else {
+    weights = ctx.constant(
+        DenseElementsAttr::get(lossType, ctx.builder.getFloatAttr(t, 1.0)));
+  }
+  if (ignore) {
+    auto w = whereOp(ctx, mask, scalarOf(ctx, t, 0), weights);
+    if (failed(w))
+      return failure();
+    weights = *w;
+  }
+  auto weighted = ctx.build<tg::MulOp>({*loss, weights});
+  if (failed(weighted))
+    return failure();
+  if (reduction == "none")
+    return *weighted;
+  SmallVector<NamedAttribute> all{ctx.named(
+      "axes",
+      ctx.i64s(llvm::to_vector(llvm::seq<int64_t>(0, lossType.getRank()))))};
+  auto sum = ctx.build<tg::ReduceSumOp>({*weighted}, all);
+  if (failed(sum) || reduction == "sum")
+    return sum;
+  auto total = ctx.build<tg::ReduceSumOp>({weights}, all);
+  if (failed(total))
+    return failure();
+  return ctx.build<tg::DivOp>({*sum, *total});
+}
+
+LogicalResult convertNegativeLogLikelihood(NodeContext &ctx) {
+  TRY(input, ctx.required(0));
+  TRY(target, ctx.required(1));
+  return ctx.setOutput(negativeLogLikelihood(ctx, input, target, ctx.input(2)));
+}
+
+LogicalResult convertSoftmaxCrossEntropy(NodeContext &ctx) {
+  TRY(scores, ctx.required(0));
+  TRY(labels, ctx.required(1));
+  if (ctx.rankOf(scores) < 2)
+    return ctx.error("scores must have rank >= 2");
+  TRY(logProb,
+      ctx.build<tg::LogSoftmaxOp>(
+          {scores}, {ctx.named("axis", ctx.builder.getI64IntegerAttr(1))}));
+  TRY(loss, negativeLogLikelihood(ctx, logProb, labels, ctx.input(2)));
+  return ctx.setOutputs({loss, logProb});
+}
+
+#undef TRY
+
+} // namespace
+
+void tessera::onnx_import::registerDecomposedOps(ConverterRegistry &r) {
+  r.add("And", 7, convertAnd);
+  r.add("CastLike", 15, convertCastLike);
+  r.add("Celu", 12, convertCelu);
+  r.add("CumSum", 11, convertCumSum);
+  r.add("DepthToSpace", 1, convertDepthToSpace);
+  r.add("Elu", 6, convertElu);
+  r.add("EyeLike", 9, convertEyeLike);
+  r.add("InstanceNormalization", 6, convertInstanceNorm);
+  r.add("IsInf", 10, convertIsInf);
+  r.add("IsNaN", 9, convertIsNaN);
+  r.add("Not", 1, convertNot);
+  r.add("NegativeLogLikelihoodLoss", 12, convertNegativeLogLikelihood);
+  r.add("OneHot", 9, convertOneHot);
+  r.add("Or", 7, convertOr);
+  r.add("PRelu", 6, convertPRelu);
+  r.add("Range", 11, convertRange);
+  r.add("ReduceL1", 1, convertReduceL1);
+  r.add("ReduceL2", 1, convertReduceL2);
+  r.add("ReduceLogSum", 1, convertReduceLogSum);
+  r.add("ReduceLogSumExp", 1, convertReduceLogSumExp);
+  r.add("ReduceSumSquare", 1, convertReduceSumSquare);
+  r.add("Selu", 6, convertSelu);
+  r.add("Shrink", 9, convertShrink);
+  r.add("Sign", 9, convertSign);
+  r.add("Size", 1, convertSize);
+  r.add("SoftmaxCrossEntropyLoss", 12, convertSoftmaxCrossEntropy);
+  r.add("Softplus", 1, convertSoftplus);
+  r.add("Softsign", 1, convertSoftsign);
+  r.add("SpaceToDepth", 1, convertSpaceToDepth);
+  r.add("ThresholdedRelu", 10, convertThresholdedRelu);
+  r.add("Tile", 6, convertTile);
+  r.add("Trilu", 14, convertTrilu);
+  r.add("Xor", 7, convertXor);
+}
