@@ -72,6 +72,15 @@ def TG_FloatTensor : StaticShapeTensorOf<TG_FloatTypes> {
 def TG_BoolTensor : StaticShapeTensorOf<[I1]> {
   let summary = "static tensor of i1";
 }
+def TG_IntegerTensor : StaticShapeTensorOf<[I8, I16, I32, I64, UI8, UI16, UI32, UI64]> {
+  let summary = "static tensor of integers";
+}
+def TG_UnsignedTensor : StaticShapeTensorOf<[UI8, UI16, UI32, UI64]> {
+  let summary = "static tensor of unsigned integers";
+}
+def TG_I64Tensor : StaticShapeTensorOf<[I64]> {
+  let summary = "static tensor of i64";
+}
 def TG_IndexTensor : StaticShapeTensorOf<[I32, I64]> {
   let summary = "static tensor of i32 or i64";
 }

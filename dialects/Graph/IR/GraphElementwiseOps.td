@@ -50,6 +50,23 @@ def TG_HardSwishOp : TG_UnaryOp<"hard_swish", "HardSwish",
                                 "x * max(0, min(1, x / 6 + 1 / 2))",
                                 TG_FloatTensor>;
 
+def TG_SinOp : TG_UnaryOp<"sin", "Sin", "sin(x)", TG_FloatTensor>;
+def TG_CosOp : TG_UnaryOp<"cos", "Cos", "cos(x)", TG_FloatTensor>;
+def TG_TanOp : TG_UnaryOp<"tan", "Tan", "tan(x)", TG_FloatTensor>;
+def TG_AsinOp : TG_UnaryOp<"asin", "Asin", "asin(x)", TG_FloatTensor>;
+def TG_AcosOp : TG_UnaryOp<"acos", "Acos", "acos(x)", TG_FloatTensor>;
+def TG_AtanOp : TG_UnaryOp<"atan", "Atan", "atan(x)", TG_FloatTensor>;
+def TG_SinhOp : TG_UnaryOp<"sinh", "Sinh", "sinh(x)", TG_FloatTensor>;
+def TG_CoshOp : TG_UnaryOp<"cosh", "Cosh", "cosh(x)", TG_FloatTensor>;
+def TG_AsinhOp : TG_UnaryOp<"asinh", "Asinh", "asinh(x)", TG_FloatTensor>;
+def TG_AcoshOp : TG_UnaryOp<"acosh", "Acosh", "acosh(x)", TG_FloatTensor>;
+def TG_AtanhOp : TG_UnaryOp<"atanh", "Atanh", "atanh(x)", TG_FloatTensor>;
+def TG_RoundOp : TG_UnaryOp<"round", "Round",
+                            "x rounded to the nearest integer, halves to even",
+                            TG_FloatTensor>;
+def TG_BitwiseNotOp : TG_UnaryOp<"bitwise_not", "BitwiseNot", "~x",
+                                 TG_IntegerTensor>;
+
 def TG_HardSigmoidOp : TG_UnaryOp<"hard_sigmoid", "HardSigmoid",
                                   "max(0, min(1, alpha * x + beta))",
                                   TG_FloatTensor> {
@@ -152,6 +169,47 @@ def TG_MaxOp : TG_BinaryOp<"max", "Max", "max(lhs, rhs)", TG_NumericTensor,
                            [Commutative]>;
 def TG_MinOp : TG_BinaryOp<"min", "Min", "min(lhs, rhs)", TG_NumericTensor,
                            [Commutative]>;
+
+def TG_ModOp : TG_BinaryOp<"mod", "Mod", "lhs mod rhs", TG_NumericTensor> {
+  let description = [{
+    Remainder of `lhs / rhs` after numpy broadcasting (ONNX `Mod`). Without
+    `fmod` (integers only) the result has the sign of the divisor, as in
+    Python; with `fmod` it has the sign of the dividend, as C's `fmod` (the
+    only form ONNX allows for floats).
+
+    Example:
+
+    ```mlir
+    %r = tg.mod %a, %b : tensor<6xi32>, tensor<6xi32>
+    %f = tg.mod %x, %y {fmod} : tensor<6xf32>, tensor<6xf32>
+    ```
+  }];
+  let arguments = (ins TG_NumericTensor:$lhs, TG_NumericTensor:$rhs,
+                       UnitAttr:$fmod);
+  let hasVerifier = 1;
+}
+def TG_BitwiseAndOp : TG_BinaryOp<"bitwise_and", "BitwiseAnd", "lhs & rhs",
+                                  TG_IntegerTensor, [Commutative]>;
+def TG_BitwiseOrOp : TG_BinaryOp<"bitwise_or", "BitwiseOr", "lhs | rhs",
+                                 TG_IntegerTensor, [Commutative]>;
+def TG_BitwiseXorOp : TG_BinaryOp<"bitwise_xor", "BitwiseXor", "lhs ^ rhs",
+                                  TG_IntegerTensor, [Commutative]>;
+def TG_BitShiftOp : TG_BinaryOp<"bit_shift", "BitShift",
+                                "lhs shifted by rhs bits", TG_UnsignedTensor> {
+  let description = [{
+    Shifts each element of `lhs` by the matching element of `rhs` bits, left
+    with `left`, right otherwise (ONNX `BitShift`, unsigned integers; shifts
+    by the bit width or more give 0).
+
+    Example:
+
+    ```mlir
+    %y = tg.bit_shift %x, %n {left} : tensor<3xui8>, tensor<3xui8>
+    ```
+  }];
+  let arguments = (ins TG_UnsignedTensor:$lhs, TG_UnsignedTensor:$rhs,
+                       UnitAttr:$left);
+}
 
 def TG_PowOp : TG_BinaryOp<"pow", "Pow", "lhs ^ rhs", TG_NumericTensor, [],
                            /*sameElementType=*/"false"> {
@@ -257,5 +315,34 @@ def TG_ReduceMinOp : TG_ReduceOp<"reduce_min", "ReduceMin", "minimum",
                                  TG_NumericTensor>;
 def TG_ReduceProdOp : TG_ReduceOp<"reduce_prod", "ReduceProd", "product",
                                   TG_NumericTensor>;
+
+//===----------------------------------------------------------------------===//
+// Index reductions
+//===----------------------------------------------------------------------===//
+
+class TG_ArgReduceOp<string mnemonic, string onnxName, string which>
+    : TG_InferOp<mnemonic, [], [{
+    ::llvm::LogicalResult $cppClass::inferResultTypes(
+        ::tessera::tg::InferContext &context, Adaptor adaptor) {
+      return ::tessera::tg::inferArgReduceResult(
+          context, adaptor.getInput(), adaptor.getAxis(), adaptor.getKeepdims());
+    }
+  }]> {
+  let summary = "index of the " # which # " along an axis (ONNX " # onnxName # ")";
+  let description = "The i64 index of the " # which # " of `input` along "
+    # "`axis`; the first one, or with `select_last_index` the last one, when "
+    # "several are equal. With `keepdims` the axis stays as size 1. Follows "
+    # "ONNX `" # onnxName # "`.\n\nExample:\n\n```mlir\n%i = tg." # mnemonic
+    # " %x axis = 1 keepdims : tensor<2x5xf32>\n// %i : tensor<2x1xi64>\n```";
+  let arguments = (ins TG_NumericTensor:$input, I64Attr:$axis,
+                       UnitAttr:$keepdims, UnitAttr:$select_last_index);
+  let results = (outs TG_I64Tensor:$result);
+  let assemblyFormat = [{
+    $input `axis` `=` $axis (`keepdims` $keepdims^)? attr-dict `:` type($input)
+  }];
+}
+
+def TG_ArgMaxOp : TG_ArgReduceOp<"arg_max", "ArgMax", "largest element">;
+def TG_ArgMinOp : TG_ArgReduceOp<"arg_min", "ArgMin", "smallest element">;
 
 #endif // TESSERA_DIALECT_GRAPH_ELEMENTWISE_OPS

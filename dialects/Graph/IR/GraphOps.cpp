@@ -114,6 +114,16 @@ LogicalResult tessera::tg::inferReduceResult(InferContext &context, Value input,
                            getElementTypeOrSelf(input));
 }
 
+LogicalResult tessera::tg::inferArgReduceResult(InferContext &context,
+                                                Value input, int64_t axis,
+                                                bool keepDims) {
+  FailureOr<Shape> shape = context.shapeOf(input, "input");
+  if (failed(shape) || failed(context.checkAxis(axis, shape->size())))
+    return failure();
+  return context.addResult(reduceShape(*shape, {axis}, keepDims),
+                           IntegerType::get(input.getContext(), 64));
+}
+
 LogicalResult tessera::tg::inferGlobalPoolResult(InferContext &context,
                                                  Value input) {
   FailureOr<Shape> shape = context.shapeOf(input, "input");
@@ -140,6 +150,12 @@ LogicalResult ClipOp::verify() {
       return emitOpError() << name << " must be a scalar of the element type "
                            << elementType << ", got " << bound;
   }
+  return success();
+}
+
+LogicalResult ModOp::verify() {
+  if (!getFmod() && isa<FloatType>(getElementTypeOrSelf(getLhs())))
+    return emitOpError() << "on floats needs fmod (as ONNX requires)";
   return success();
 }
 

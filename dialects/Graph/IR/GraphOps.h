@@ -69,6 +69,11 @@ llvm::LogicalResult inferReduceResult(InferContext &context, mlir::Value input,
                                       llvm::ArrayRef<int64_t> axes,
                                       bool keepDims);
 
+/// Result type of arg_max / arg_min.
+llvm::LogicalResult inferArgReduceResult(InferContext &context,
+                                         mlir::Value input, int64_t axis,
+                                         bool keepDims);
+
 /// Result type of a global pooling op.
 llvm::LogicalResult inferGlobalPoolResult(InferContext &context,
                                           mlir::Value input);

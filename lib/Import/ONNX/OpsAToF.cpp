@@ -374,6 +374,18 @@ LogicalResult tessera::onnx_import::convertPoolOp(NodeContext &ctx,
 
 void tessera::onnx_import::registerOpsAToF(ConverterRegistry &r) {
   r.add("Abs", 1, unary<tg::AbsOp>);
+  r.add("Acos", 7, unary<tg::AcosOp>);
+  r.add("Acosh", 9, unary<tg::AcoshOp>);
+  r.add("Asin", 7, unary<tg::AsinOp>);
+  r.add("Asinh", 9, unary<tg::AsinhOp>);
+  r.add("Atan", 7, unary<tg::AtanOp>);
+  r.add("Atanh", 9, unary<tg::AtanhOp>);
+  r.add("BitwiseAnd", 18, binary<tg::BitwiseAndOp>);
+  r.add("BitwiseNot", 18, unary<tg::BitwiseNotOp>);
+  r.add("BitwiseOr", 18, binary<tg::BitwiseOrOp>);
+  r.add("BitwiseXor", 18, binary<tg::BitwiseXorOp>);
+  r.add("Cos", 7, unary<tg::CosOp>);
+  r.add("Cosh", 9, unary<tg::CoshOp>);
   r.add("Add", 1, legacyBinary<tg::AddOp>);
   r.add("Add", 7, binary<tg::AddOp>);
   r.add("AveragePool", 1,

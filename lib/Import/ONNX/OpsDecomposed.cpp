@@ -702,11 +702,160 @@ LogicalResult convertSoftmaxCrossEntropy(NodeContext &ctx) {
   return ctx.setOutputs({loss, logProb});
 }
 
+//===--- Index reductions and friends ------------------------------------===//
+
+template <typename OpTy> LogicalResult convertArgReduce(NodeContext &ctx) {
+  TRY(x, ctx.required(0));
+  auto axis = ctx.normalizeAxis(ctx.getInt("axis", 0), ctx.rankOf(x));
+  if (failed(axis))
+    return failure();
+  SmallVector<NamedAttribute> attrs{
+      ctx.named("axis", ctx.builder.getI64IntegerAttr(*axis))};
+  if (ctx.getInt("keepdims", 1))
+    attrs.push_back(ctx.named("keepdims", ctx.builder.getUnitAttr()));
+  if (ctx.getInt("select_last_index", 0))
+    attrs.push_back(ctx.named("select_last_index", ctx.builder.getUnitAttr()));
+  return ctx.setOutput(ctx.build<OpTy>({x}, attrs));
+}
+
+/// One-hot of the first maximum along the axis (opset < 13: of the input
+/// flattened to 2-D at the axis).
+LogicalResult convertHardmax(NodeContext &ctx) {
+  TRY(x, ctx.required(0));
+  RankedTensorType type = ctx.typeOf(x);
+  int64_t rank = type.getRank();
+  auto axisOr =
+      ctx.normalizeAxis(ctx.getInt("axis", ctx.opset < 13 ? 1 : -1), rank);
+  if (failed(axisOr))
+    return failure();
+  int64_t axis = *axisOr;
+  Value input = x;
+  if (ctx.opset < 13) {
+    int64_t outer = 1, inner = 1;
+    for (int64_t d = 0; d < rank; ++d)
+      (d < axis ? outer : inner) *= type.getDimSize(d);
+    TRY(flat, ctx.buildTyped<tg::ReshapeOp>(type.clone({outer, inner}), {x}));
+    input = flat;
+    axis = 1;
+  }
+  RankedTensorType inputType = ctx.typeOf(input);
+  TRY(index,
+      ctx.build<tg::ArgMaxOp>(
+          {input}, {ctx.named("axis", ctx.builder.getI64IntegerAttr(axis)),
+                    ctx.named("keepdims", ctx.builder.getUnitAttr())}));
+  int64_t n = inputType.getDimSize(axis);
+  SmallVector<int64_t> rangeShape(inputType.getRank(), 1);
+  rangeShape[axis] = n;
+  Value range = ctx.constant(DenseElementsAttr::get(
+      RankedTensorType::get(rangeShape, ctx.builder.getI64Type()),
+      ArrayRef<int64_t>(llvm::to_vector(llvm::seq<int64_t>(0, n)))));
+  TRY(hot, compareOp(ctx, tg::ComparePredicate::eq, index, range));
+  Type t = type.getElementType();
+  TRY(y, whereOp(ctx, hot, scalarOf(ctx, t, 1), scalarOf(ctx, t, 0)));
+  if (ctx.opset < 13)
+    return ctx.setOutput(ctx.buildTyped<tg::ReshapeOp>(type, {y}));
+  return ctx.setOutputs({y});
+}
+
+LogicalResult convertMod(NodeContext &ctx) {
+  TRY(a, ctx.required(0));
+  TRY(b, ctx.required(1));
+  SmallVector<NamedAttribute> attrs;
+  if (ctx.getInt("fmod", 0))
+    attrs.push_back(ctx.named("fmod", ctx.builder.getUnitAttr()));
+  return ctx.setOutput(ctx.build<tg::ModOp>({a, b}, attrs));
+}
+
+LogicalResult convertBitShift(NodeContext &ctx) {
+  TRY(a, ctx.required(0));
+  TRY(b, ctx.required(1));
+  std::string direction = ctx.getString("direction", "");
+  if (direction != "LEFT" && direction != "RIGHT")
+    return ctx.error("direction must be LEFT or RIGHT");
+  SmallVector<NamedAttribute> attrs;
+  if (direction == "LEFT")
+    attrs.push_back(ctx.named("left", ctx.builder.getUnitAttr()));
+  return ctx.setOutput(ctx.build<tg::BitShiftOp>({a, b}, attrs));
+}
+
+/// NonZero has a data-dependent shape: only constant inputs compile.
+LogicalResult convertNonZero(NodeContext &ctx) {
+  TRY(x, ctx.required(0));
+  auto values = ctx.constantFloats(x);
+  if (!values)
+    return ctx.notConstant(0,
+                           "the input of NonZero (its result shape depends on "
+                           "the values)");
+  RankedTensorType type = ctx.typeOf(x);
+  int64_t rank = type.getRank();
+  SmallVector<SmallVector<int64_t>> coordinates(rank);
+  for (int64_t flat = 0; flat < static_cast<int64_t>(values->size()); ++flat) {
+    if ((*values)[flat] == 0)
+      continue;
+    int64_t rest = flat;
+    for (int64_t d = rank - 1; d >= 0; --d) {
+      coordinates[d].push_back(rest % type.getDimSize(d));
+      rest /= type.getDimSize(d);
+    }
+  }
+  int64_t count = rank ? coordinates[0].size() : 0;
+  SmallVector<int64_t> data;
+  for (int64_t d = 0; d < rank; ++d)
+    data.append(coordinates[d]);
+  return ctx.setOutputs({ctx.constant(DenseElementsAttr::get(
+      RankedTensorType::get({rank, count}, ctx.builder.getI64Type()),
+      ArrayRef<int64_t>(data)))});
+}
+
+/// LRN: x / (bias + alpha / size * sum of squares over neighbouring
+/// channels)^beta, the sum as an average pool over the channel dimension.
+LogicalResult convertLRN(NodeContext &ctx) {
+  TRY(x, ctx.required(0));
+  RankedTensorType type = ctx.typeOf(x);
+  if (type.getRank() < 3)
+    return ctx.error("input must have rank >= 3");
+  int64_t size = ctx.getInt("size", 0);
+  if (size < 1)
+    return ctx.error("size must be >= 1");
+  double alpha = ctx.getFloat("alpha", 1e-4f),
+         beta = ctx.getFloat("beta", 0.75f), bias = ctx.getFloat("bias", 1.0f);
+  Type t = type.getElementType();
+  TRY(sq, ctx.build<tg::MulOp>({x, x}));
+  // N x 1 x C x (rest) so that pooling runs along the channels.
+  int64_t rest = 1;
+  for (int64_t d = 2; d < type.getRank(); ++d)
+    rest *= type.getDimSize(d);
+  RankedTensorType pooledType =
+      type.clone({type.getDimSize(0), 1, type.getDimSize(1), rest});
+  TRY(r, ctx.buildTyped<tg::ReshapeOp>(pooledType, {sq}));
+  int64_t before = (size - 1) / 2, after = size - 1 - before;
+  TRY(avg,
+      ctx.build<tg::AvgPoolOp>(
+          {r}, {ctx.named("kernel_shape", ctx.i64s({size, 1})),
+                ctx.named("strides", ctx.i64s({1, 1})),
+                ctx.named("pads", ctx.i64s({before, 0, after, 0})),
+                ctx.named("dilations", ctx.i64s({1, 1})),
+                ctx.named("count_include_pad", ctx.builder.getUnitAttr())}));
+  TRY(back, ctx.buildTyped<tg::ReshapeOp>(type, {avg}));
+  // avg = sum / size, so alpha / size * sum = alpha * avg.
+  TRY(scaled, ctx.build<tg::MulOp>({back, scalarOf(ctx, t, alpha)}));
+  TRY(shifted, ctx.build<tg::AddOp>({scaled, scalarOf(ctx, t, bias)}));
+  TRY(power, ctx.build<tg::PowOp>({shifted, scalarOf(ctx, t, beta)}));
+  return ctx.setOutput(ctx.build<tg::DivOp>({x, power}));
+}
+
 #undef TRY
 
 } // namespace
 
 void tessera::onnx_import::registerDecomposedOps(ConverterRegistry &r) {
+  r.add("ArgMax", 1, convertArgReduce<tg::ArgMaxOp>);
+  r.add("ArgMin", 1, convertArgReduce<tg::ArgMinOp>);
+  r.add("BitShift", 11, convertBitShift);
+  r.add("Hardmax", 1, convertHardmax);
+  r.add("LRN", 1, convertLRN);
+  r.add("Mod", 10, convertMod);
+  r.add("NonZero", 9, convertNonZero);
   r.add("And", 7, convertAnd);
   r.add("CastLike", 15, convertCastLike);
   r.add("Celu", 12, convertCelu);

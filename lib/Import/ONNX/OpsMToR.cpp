@@ -298,5 +298,6 @@ void tessera::onnx_import::registerOpsMToR(ConverterRegistry &r) {
         [](NodeContext &c) { return convertReduce<tg::ReduceSumOp>(c, 13); });
   r.add("Relu", 1, unary<tg::ReluOp>);
   r.add("Reshape", 1, convertReshape);
+  r.add("Round", 11, unary<tg::RoundOp>);
   r.add("Resize", 10, convertResize);
 }

@@ -205,6 +205,9 @@ LogicalResult convertSum(NodeContext &ctx) {
 void tessera::onnx_import::registerOpsSToZ(ConverterRegistry &r) {
   r.add("Shape", 1, convertShape);
   r.add("Sigmoid", 1, unary<tg::SigmoidOp>);
+  r.add("Sin", 7, unary<tg::SinOp>);
+  r.add("Sinh", 9, unary<tg::SinhOp>);
+  r.add("Tan", 7, unary<tg::TanOp>);
   r.add("Slice", 1, convertSlice);
   r.add("Softmax", 1, convertSoftmax<tg::SoftmaxOp>);
   r.add("Split", 2, convertSplit);

@@ -94,6 +94,73 @@ Value scalar(tg::ReciprocalOp, OpBuilder &b, Location loc, ValueRange args) {
   return arith::DivFOp::create(b, loc, constantLike(b, loc, args[0], 1.0),
                                args[0]);
 }
+#define TESSERA_MATH_UNARY(OpName, MathOp)                                     \
+  Value scalar(tg::OpName, OpBuilder &b, Location loc, ValueRange args) {      \
+    return math::MathOp::create(b, loc, args[0]);                              \
+  }
+TESSERA_MATH_UNARY(SinOp, SinOp)
+TESSERA_MATH_UNARY(CosOp, CosOp)
+TESSERA_MATH_UNARY(TanOp, TanOp)
+TESSERA_MATH_UNARY(AsinOp, AsinOp)
+TESSERA_MATH_UNARY(AcosOp, AcosOp)
+TESSERA_MATH_UNARY(AtanOp, AtanOp)
+TESSERA_MATH_UNARY(SinhOp, SinhOp)
+TESSERA_MATH_UNARY(CoshOp, CoshOp)
+TESSERA_MATH_UNARY(AsinhOp, AsinhOp)
+TESSERA_MATH_UNARY(AcoshOp, AcoshOp)
+TESSERA_MATH_UNARY(AtanhOp, AtanhOp)
+TESSERA_MATH_UNARY(RoundOp, RoundEvenOp)
+#undef TESSERA_MATH_UNARY
+
+Value scalar(tg::BitwiseNotOp, OpBuilder &b, Location loc, ValueRange args) {
+  return arith::XOrIOp::create(b, loc, args[0],
+                               constantLike(b, loc, args[0], -1));
+}
+Value scalar(tg::BitwiseAndOp, OpBuilder &b, Location loc, ValueRange args) {
+  return arith::AndIOp::create(b, loc, args[0], args[1]);
+}
+Value scalar(tg::BitwiseOrOp, OpBuilder &b, Location loc, ValueRange args) {
+  return arith::OrIOp::create(b, loc, args[0], args[1]);
+}
+Value scalar(tg::BitwiseXorOp, OpBuilder &b, Location loc, ValueRange args) {
+  return arith::XOrIOp::create(b, loc, args[0], args[1]);
+}
+Value scalar(tg::BitShiftOp op, OpBuilder &b, Location loc, ValueRange args) {
+  // Shifting by the width or more is poison in LLVM; ONNX gives 0.
+  Value x = args[0], n = args[1];
+  unsigned width = x.getType().getIntOrFloatBitWidth();
+  Value shifted = op.getLeft()
+                      ? arith::ShLIOp::create(b, loc, x, n).getResult()
+                      : arith::ShRUIOp::create(b, loc, x, n).getResult();
+  Value tooFar = arith::CmpIOp::create(b, loc, arith::CmpIPredicate::uge, n,
+                                       constantLike(b, loc, n, width));
+  return arith::SelectOp::create(b, loc, tooFar, constantLike(b, loc, x, 0),
+                                 shifted);
+}
+Value scalar(tg::ModOp op, OpBuilder &b, Location loc, ValueRange args) {
+  Value x = args[0], y = args[1];
+  Kind kind = kindOfValue(op.getLhs());
+  if (kind == Kind::Float)
+    return arith::RemFOp::create(b, loc, x, y);
+  if (kind == Kind::Unsigned)
+    return arith::RemUIOp::create(b, loc, x, y);
+  Value r = arith::RemSIOp::create(b, loc, x, y);
+  if (op.getFmod())
+    return r;
+  // Python semantics: a non-zero remainder takes the divisor's sign.
+  Value zero = constantLike(b, loc, x, 0);
+  Value nonZero =
+      arith::CmpIOp::create(b, loc, arith::CmpIPredicate::ne, r, zero);
+  Value rNeg =
+      arith::CmpIOp::create(b, loc, arith::CmpIPredicate::slt, r, zero);
+  Value yNeg =
+      arith::CmpIOp::create(b, loc, arith::CmpIPredicate::slt, y, zero);
+  Value differ = arith::XOrIOp::create(b, loc, rNeg, yNeg);
+  Value fix = arith::AndIOp::create(b, loc, nonZero, differ);
+  return arith::SelectOp::create(b, loc, fix,
+                                 arith::AddIOp::create(b, loc, r, y), r);
+}
+
 Value scalar(tg::HardSigmoidOp op, OpBuilder &b, Location loc,
              ValueRange args) {
   return hardSigmoid(b, loc, args[0], op.getAlpha().convertToDouble(),
@@ -308,22 +375,33 @@ struct ConstantLowering : OpConversionPattern<tg::ConstantOp> {
 
 void tessera::lowering::populateElementwiseLoweringPatterns(
     const TypeConverter &converter, RewritePatternSet &patterns) {
-  patterns
-      .add<ConstantLowering, ElementwiseLowering<tg::ReluOp>,
-           ElementwiseLowering<tg::SigmoidOp>, ElementwiseLowering<tg::TanhOp>,
-           ElementwiseLowering<tg::ExpOp>, ElementwiseLowering<tg::LogOp>,
-           ElementwiseLowering<tg::SqrtOp>, ElementwiseLowering<tg::ErfOp>,
-           ElementwiseLowering<tg::AbsOp>, ElementwiseLowering<tg::NegOp>,
-           ElementwiseLowering<tg::FloorOp>, ElementwiseLowering<tg::CeilOp>,
-           ElementwiseLowering<tg::ReciprocalOp>,
-           ElementwiseLowering<tg::HardSigmoidOp>,
-           ElementwiseLowering<tg::HardSwishOp>,
-           ElementwiseLowering<tg::LeakyReluOp>,
-           ElementwiseLowering<tg::GeluOp>, ElementwiseLowering<tg::ClipOp>,
-           ElementwiseLowering<tg::AddOp>, ElementwiseLowering<tg::SubOp>,
-           ElementwiseLowering<tg::MulOp>, ElementwiseLowering<tg::DivOp>,
-           ElementwiseLowering<tg::MaxOp>, ElementwiseLowering<tg::MinOp>,
-           ElementwiseLowering<tg::PowOp>, ElementwiseLowering<tg::CompareOp>,
-           ElementwiseLowering<tg::WhereOp>, ElementwiseLowering<tg::CastOp>,
-           ElementwiseLowering<tg::ExpandOp>>(converter, patterns.getContext());
+  patterns.add<
+      ConstantLowering, ElementwiseLowering<tg::ReluOp>,
+      ElementwiseLowering<tg::SigmoidOp>, ElementwiseLowering<tg::TanhOp>,
+      ElementwiseLowering<tg::ExpOp>, ElementwiseLowering<tg::LogOp>,
+      ElementwiseLowering<tg::SqrtOp>, ElementwiseLowering<tg::ErfOp>,
+      ElementwiseLowering<tg::AbsOp>, ElementwiseLowering<tg::NegOp>,
+      ElementwiseLowering<tg::FloorOp>, ElementwiseLowering<tg::CeilOp>,
+      ElementwiseLowering<tg::ReciprocalOp>,
+      ElementwiseLowering<tg::HardSigmoidOp>,
+      ElementwiseLowering<tg::HardSwishOp>,
+      ElementwiseLowering<tg::LeakyReluOp>, ElementwiseLowering<tg::GeluOp>,
+      ElementwiseLowering<tg::ClipOp>, ElementwiseLowering<tg::AddOp>,
+      ElementwiseLowering<tg::SubOp>, ElementwiseLowering<tg::MulOp>,
+      ElementwiseLowering<tg::DivOp>, ElementwiseLowering<tg::MaxOp>,
+      ElementwiseLowering<tg::MinOp>, ElementwiseLowering<tg::PowOp>,
+      ElementwiseLowering<tg::CompareOp>, ElementwiseLowering<tg::WhereOp>,
+      ElementwiseLowering<tg::CastOp>, ElementwiseLowering<tg::ExpandOp>,
+      ElementwiseLowering<tg::SinOp>, ElementwiseLowering<tg::CosOp>,
+      ElementwiseLowering<tg::TanOp>, ElementwiseLowering<tg::AsinOp>,
+      ElementwiseLowering<tg::AcosOp>, ElementwiseLowering<tg::AtanOp>,
+      ElementwiseLowering<tg::SinhOp>, ElementwiseLowering<tg::CoshOp>,
+      ElementwiseLowering<tg::AsinhOp>, ElementwiseLowering<tg::AcoshOp>,
+      ElementwiseLowering<tg::AtanhOp>, ElementwiseLowering<tg::RoundOp>,
+      ElementwiseLowering<tg::BitwiseNotOp>,
+      ElementwiseLowering<tg::BitwiseAndOp>,
+      ElementwiseLowering<tg::BitwiseOrOp>,
+      ElementwiseLowering<tg::BitwiseXorOp>,
+      ElementwiseLowering<tg::BitShiftOp>, ElementwiseLowering<tg::ModOp>>(
+      converter, patterns.getContext());
 }

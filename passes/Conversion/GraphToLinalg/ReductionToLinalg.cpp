@@ -283,6 +283,88 @@ struct LayerNormLowering : OpConversionPattern<tg::LayerNormOp> {
   }
 };
 
+/// arg_max / arg_min: one generic with two outputs, the best value so far
+/// and its index, reducing along the axis.
+template <typename OpTy, bool Max>
+struct ArgReduceLowering : OpConversionPattern<OpTy> {
+  using OpConversionPattern<OpTy>::OpConversionPattern;
+
+  LogicalResult
+  matchAndRewrite(OpTy op, typename OpTy::Adaptor adaptor,
+                  ConversionPatternRewriter &rewriter) const override {
+    Location loc = op.getLoc();
+    Value input = adaptor.getInput();
+    auto inputType = cast<RankedTensorType>(input.getType());
+    Type elementType = inputType.getElementType();
+    Kind kind = kindOf(getElementTypeOrSelf(op.getInput()));
+    int64_t rank = inputType.getRank(), axis = op.getAxis();
+    SmallVector<int64_t> shape;
+    SmallVector<AffineExpr> exprs;
+    SmallVector<utils::IteratorType> iterators;
+    for (int64_t d = 0; d < rank; ++d) {
+      iterators.push_back(d == axis ? utils::IteratorType::reduction
+                                    : utils::IteratorType::parallel);
+      if (d != axis) {
+        shape.push_back(inputType.getDimSize(d));
+        exprs.push_back(rewriter.getAffineDimExpr(d));
+      }
+    }
+    auto valueType = RankedTensorType::get(shape, elementType);
+    auto indexType = RankedTensorType::get(shape, rewriter.getI64Type());
+    Value valueInit =
+        filledTensor(rewriter, loc, valueType,
+                     extremeConstant(rewriter, loc, elementType, kind, !Max));
+    Value indexInit =
+        filledTensor(rewriter, loc, indexType,
+                     scalarConstant(rewriter, loc, rewriter.getI64Type(), 0));
+    AffineMap reduced = AffineMap::get(rank, 0, exprs, rewriter.getContext());
+    SmallVector<AffineMap> maps{rewriter.getMultiDimIdentityMap(rank), reduced,
+                                reduced};
+    bool last = op.getSelectLastIndex();
+    auto generic = linalg::GenericOp::create(
+        rewriter, loc, TypeRange{valueType, indexType}, ValueRange{input},
+        ValueRange{valueInit, indexInit}, maps, iterators,
+        [&](OpBuilder &b, Location l, ValueRange args) {
+          Value x = args[0], best = args[1], bestIndex = args[2];
+          Value index = arith::IndexCastOp::create(
+              b, l, b.getI64Type(), linalg::IndexOp::create(b, l, axis));
+          Value better;
+          if (kind == Kind::Float) {
+            auto p = Max ? (last ? arith::CmpFPredicate::OGE
+                                 : arith::CmpFPredicate::OGT)
+                         : (last ? arith::CmpFPredicate::OLE
+                                 : arith::CmpFPredicate::OLT);
+            better = arith::CmpFOp::create(b, l, p, x, best);
+          } else {
+            bool isSigned = kind == Kind::Signed;
+            auto p = Max ? (last ? (isSigned ? arith::CmpIPredicate::sge
+                                             : arith::CmpIPredicate::uge)
+                                 : (isSigned ? arith::CmpIPredicate::sgt
+                                             : arith::CmpIPredicate::ugt))
+                         : (last ? (isSigned ? arith::CmpIPredicate::sle
+                                             : arith::CmpIPredicate::ule)
+                                 : (isSigned ? arith::CmpIPredicate::slt
+                                             : arith::CmpIPredicate::ult));
+            better = arith::CmpIOp::create(b, l, p, x, best);
+          }
+          // The first element always wins, so an all-extreme row gives 0.
+          Value first =
+              arith::CmpIOp::create(b, l, arith::CmpIPredicate::eq, index,
+                                    scalarConstant(b, l, b.getI64Type(), 0));
+          Value take = arith::OrIOp::create(b, l, better, first);
+          linalg::YieldOp::create(
+              b, l,
+              ValueRange{
+                  arith::SelectOp::create(b, l, take, x, best),
+                  arith::SelectOp::create(b, l, take, index, bestIndex)});
+        });
+    rewriter.replaceOp(
+        op, reshape(rewriter, loc, generic.getResult(1),
+                    convertedType(*this->getTypeConverter(), op.getType())));
+    return success();
+  }
+};
+
 } // namespace
 
 void tessera::lowering::populateReductionLoweringPatterns(
@@ -296,5 +378,7 @@ void tessera::lowering::populateReductionLoweringPatterns(
                GlobalPoolLowering<tg::GlobalAvgPoolOp, Reduction::Mean>,
                SoftmaxLowering<tg::SoftmaxOp, false>,
                SoftmaxLowering<tg::LogSoftmaxOp, true>, BatchNormLowering,
-               LayerNormLowering>(converter, patterns.getContext());
+               ArgReduceLowering<tg::ArgMaxOp, true>,
+               ArgReduceLowering<tg::ArgMinOp, false>, LayerNormLowering>(
+      converter, patterns.getContext());
 }

@@ -103,3 +103,27 @@ func.func @gather_elements(%d: tensor<3x4xf32>, %i: tensor<3x2xi64>) -> tensor<3
   %0 = tg.gather_elements %d, %i axis = 1 : tensor<3x4xf32>, tensor<3x2xi64>
   return %0 : tensor<3x2xf32>
 }
+
+// -----
+
+// One generic with two outputs: the best value and its index.
+// CHECK-LABEL: func.func @arg_max
+// CHECK: %[[R:.+]]:2 = linalg.generic {{.+}} iterator_types = ["parallel", "reduction"]
+// CHECK: arith.cmpf ogt
+// CHECK: tensor.expand_shape %[[R]]#1
+func.func @arg_max(%x: tensor<2x5xf32>) -> tensor<2x1xi64> {
+  %0 = tg.arg_max %x axis = 1 keepdims : tensor<2x5xf32>
+  return %0 : tensor<2x1xi64>
+}
+
+// -----
+
+// Integer mod takes the divisor's sign.
+// CHECK-LABEL: func.func @mod
+// CHECK: arith.remsi
+// CHECK: arith.xori
+// CHECK: arith.select
+func.func @mod(%a: tensor<4xi32>, %b: tensor<4xi32>) -> tensor<4xi32> {
+  %0 = tg.mod %a, %b : tensor<4xi32>, tensor<4xi32>
+  return %0 : tensor<4xi32>
+}

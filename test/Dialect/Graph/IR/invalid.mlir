@@ -792,3 +792,27 @@ func.func @gather_elements_extent(%d: tensor<3x4xf32>, %i: tensor<5x4xi64>) {
   %0 = tg.gather_elements %d, %i axis = 1 : tensor<3x4xf32>, tensor<5x4xi64>
   return
 }
+
+// -----
+
+func.func @mod_float(%x: tensor<4xf32>) {
+  // expected-error @+1 {{'tg.mod' op on floats needs fmod (as ONNX requires)}}
+  %0 = tg.mod %x, %x : tensor<4xf32>, tensor<4xf32>
+  return
+}
+
+// -----
+
+func.func @arg_max_axis(%x: tensor<2x5xf32>) {
+  // expected-error @+1 {{'tg.arg_max' op axis 2 is out of range [0, 2)}}
+  %0 = tg.arg_max %x axis = 2 : tensor<2x5xf32>
+  return
+}
+
+// -----
+
+func.func @bit_shift_signed(%x: tensor<4xi8>) {
+  // expected-error @+1 {{'tg.bit_shift' op operand #0 must be static tensor of unsigned integers, but got 'tensor<4xi8>'}}
+  %0 = "tg.bit_shift"(%x, %x) : (tensor<4xi8>, tensor<4xi8>) -> tensor<4xi8>
+  return
+}

@@ -295,3 +295,38 @@ func.func @gather_elements(%d: tensor<3x4xf32>, %i: tensor<3x2xi64>) -> tensor<3
   %0 = tg.gather_elements %d, %i axis = 1 : tensor<3x4xf32>, tensor<3x2xi64>
   return %0 : tensor<3x2xf32>
 }
+
+// -----
+
+// CHECK-LABEL: func.func @more_elementwise
+func.func @more_elementwise(%x: tensor<4xf32>, %i: tensor<4xi32>, %u: tensor<4xui8>)
+    -> (tensor<4xf32>, tensor<4xi32>, tensor<4xui8>, tensor<4xf32>) {
+  // CHECK: tg.sin
+  %0 = tg.sin %x : tensor<4xf32>
+  // CHECK: tg.atanh
+  %1 = tg.atanh %0 : tensor<4xf32>
+  // CHECK: tg.round
+  %2 = tg.round %1 : tensor<4xf32>
+  // CHECK: tg.mod %{{.+}}, %{{.+}} : tensor<4xi32>, tensor<4xi32>
+  %3 = tg.mod %i, %i : tensor<4xi32>, tensor<4xi32>
+  // CHECK: tg.mod %{{.+}}, %{{.+}} {fmod} : tensor<4xf32>, tensor<4xf32>
+  %4 = tg.mod %2, %x {fmod} : tensor<4xf32>, tensor<4xf32>
+  // CHECK: tg.bitwise_xor
+  %5 = tg.bitwise_xor %3, %i : tensor<4xi32>, tensor<4xi32>
+  // CHECK: tg.bitwise_not
+  %6 = tg.bitwise_not %5 : tensor<4xi32>
+  // CHECK: tg.bit_shift %{{.+}}, %{{.+}} {left} : tensor<4xui8>, tensor<4xui8>
+  %7 = tg.bit_shift %u, %u {left} : tensor<4xui8>, tensor<4xui8>
+  return %4, %6, %7, %0 : tensor<4xf32>, tensor<4xi32>, tensor<4xui8>, tensor<4xf32>
+}
+
+// -----
+
+// CHECK-LABEL: func.func @arg_reductions
+func.func @arg_reductions(%x: tensor<2x5xf32>) -> (tensor<2x1xi64>, tensor<5xi64>) {
+  // CHECK: tg.arg_max %{{.+}} axis = 1 keepdims : tensor<2x5xf32>
+  %0 = tg.arg_max %x axis = 1 keepdims : tensor<2x5xf32>
+  // CHECK: tg.arg_min %{{.+}} axis = 0 {select_last_index} : tensor<2x5xf32>
+  %1 = tg.arg_min %x axis = 0 {select_last_index} : tensor<2x5xf32>
+  return %0, %1 : tensor<2x1xi64>, tensor<5xi64>
+}
