@@ -166,6 +166,14 @@ inline mlir::LogicalResult convertCompare(NodeContext &ctx,
                                        ctx.builder.getContext(), predicate))});
 }
 
+/// Binds `var` to the value of `expr`, a FailureOr<Value>, or returns
+/// failure from the enclosing converter (the op's message is recorded).
+#define TRY(var, expr)                                                         \
+  auto var##OrFailure = (expr);                                                \
+  if (mlir::failed(var##OrFailure))                                            \
+    return mlir::failure();                                                    \
+  mlir::Value var = *var##OrFailure;
+
 /// A scalar (rank-0) constant of `elementType` holding `value`.
 mlir::Value scalarOf(NodeContext &ctx, mlir::Type elementType, double value);
 

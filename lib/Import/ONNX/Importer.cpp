@@ -220,6 +220,7 @@ static const ConverterRegistry &registry() {
     registerOpsMToR(r);
     registerOpsSToZ(r);
     registerDecomposedOps(r);
+    registerNormalizationOps(r);
     return r;
   }();
   return instance;

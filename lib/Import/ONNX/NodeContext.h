@@ -162,6 +162,7 @@ void registerOpsGToL(ConverterRegistry &registry);
 void registerOpsMToR(ConverterRegistry &registry);
 void registerOpsSToZ(ConverterRegistry &registry);
 void registerDecomposedOps(ConverterRegistry &registry);
+void registerNormalizationOps(ConverterRegistry &registry);
 
 /// TensorProto to an elements attribute (one copy of the data).
 mlir::FailureOr<mlir::DenseElementsAttr>

@@ -364,6 +364,64 @@ LogicalResult convertFlatten(NodeContext &ctx) {
       {*x}, {ctx.named("axis", ctx.builder.getI64IntegerAttr(axis))}));
 }
 
+/// CenterCropPad: each listed axis cropped to a centred window of the target
+/// size, or zero-padded on both sides (the extra element after) to reach it.
+LogicalResult convertCenterCropPad(NodeContext &ctx) {
+  auto x = ctx.required(0);
+  if (failed(x))
+    return failure();
+  auto shape = ctx.requireConstantInts(1, "shape");
+  if (failed(shape))
+    return failure();
+  RankedTensorType type = ctx.typeOf(*x);
+  int64_t rank = type.getRank();
+  SmallVector<int64_t> axes = llvm::to_vector(llvm::seq<int64_t>(0, rank));
+  if (auto given = ctx.getInts("axes")) {
+    auto normalized = ctx.normalizeAxes(*given, rank, /*sort=*/false);
+    if (failed(normalized))
+      return failure();
+    axes = *normalized;
+  }
+  if (shape->size() != axes.size())
+    return ctx.error("shape has " + Twine(shape->size()) + " entries for " +
+                     Twine(axes.size()) + " axes");
+  SmallVector<int64_t> offsets(rank, 0), sizes(type.getShape()), steps(rank, 1),
+      pads(2 * rank, 0);
+  bool crop = false, pad = false;
+  for (auto [axis, target] : llvm::zip(axes, *shape)) {
+    int64_t dim = type.getDimSize(axis);
+    if (ShapedType::isDynamic(dim))
+      return ctx.error("axis " + Twine(axis) + " must have a static size");
+    if (target < 0)
+      return ctx.error("negative target size " + Twine(target));
+    if (target < dim) {
+      offsets[axis] = (dim - target) / 2;
+      sizes[axis] = target;
+      crop = true;
+    } else if (target > dim) {
+      pads[axis] = (target - dim) / 2;
+      pads[axis + rank] = target - dim - pads[axis];
+      pad = true;
+    }
+  }
+  Value y = *x;
+  if (crop) {
+    auto sliced =
+        ctx.build<tg::SliceOp>({y}, {ctx.named("offsets", ctx.i64s(offsets)),
+                                     ctx.named("sizes", ctx.i64s(sizes)),
+                                     ctx.named("steps", ctx.i64s(steps))});
+    if (failed(sliced))
+      return failure();
+    y = *sliced;
+  }
+  if (!pad)
+    return ctx.setOutputs({y});
+  return ctx.setOutput(ctx.build<tg::PadOp>(
+      {y}, {ctx.named("mode", tg::PadModeAttr::get(ctx.builder.getContext(),
+                                                   tg::PadMode::constant)),
+            ctx.named("pads", ctx.i64s(pads))}));
+}
+
 } // namespace
 
 LogicalResult tessera::onnx_import::convertPoolOp(NodeContext &ctx,
@@ -392,6 +450,7 @@ void tessera::onnx_import::registerOpsAToF(ConverterRegistry &r) {
         [](NodeContext &ctx) { return convertPoolOp(ctx, true); });
   r.add("BatchNormalization", 1, convertBatchNorm);
   r.add("Cast", 6, convertCast);
+  r.add("CenterCropPad", 18, convertCenterCropPad);
   r.add("Ceil", 1, unary<tg::CeilOp>);
   r.add("Clip", 1, convertClip);
   r.add("Concat", 4, convertConcat);

@@ -1,10 +1,10 @@
 //===- OpsDecomposed.cpp - ONNX ops spelled in other tg ops ---------------===//
 //
 // Ops that are compositions of tg primitives, or constants once shapes are
-// static: activations (Elu, Selu, Celu, PRelu, ThresholdedRelu, Softplus,
+// static: activations (Elu, Selu, Celu, PRelu, ThresholdedRelu, Softplus, Mish,
 // Softsign, Shrink, Sign), logic (Not, And, Or, Xor, IsInf, IsNaN), the
 // reductions L1, L2, SumSquare, LogSum and LogSumExp, Size, Range, EyeLike,
-// Trilu, OneHot, Tile, DepthToSpace, SpaceToDepth, InstanceNormalization,
+// Trilu, OneHot, Tile, DepthToSpace, SpaceToDepth,
 // CumSum and CastLike. Registered from the letter-range files.
 //
 //===----------------------------------------------------------------------===//
@@ -51,12 +51,6 @@ FailureOr<Value> tessera::onnx_import::notOp(NodeContext &ctx, Value x) {
 }
 
 namespace {
-
-#define TRY(var, expr)                                                         \
-  auto var##OrFailure = (expr);                                                \
-  if (failed(var##OrFailure))                                                  \
-    return failure();                                                          \
-  Value var = *var##OrFailure;
 
 Type elementOf(NodeContext &ctx, Value v) {
   return ctx.typeOf(v).getElementType();
@@ -132,11 +126,30 @@ LogicalResult convertThresholdedRelu(NodeContext &ctx) {
   return ctx.setOutput(whereOp(ctx, above, x, scalarOf(ctx, t, 0)));
 }
 
+/// log(1 + exp(x)) as max(x, 0) + log(1 + exp(-|x|)), which neither
+/// overflows for large x nor loses the tail for very negative x.
+FailureOr<Value> softplusOf(NodeContext &ctx, Value x) {
+  Type t = elementOf(ctx, x);
+  TRY(a, ctx.build<tg::AbsOp>({x}));
+  TRY(na, ctx.build<tg::NegOp>({a}));
+  TRY(e, ctx.build<tg::ExpOp>({na}));
+  TRY(e1, ctx.build<tg::AddOp>({e, scalarOf(ctx, t, 1.0)}));
+  TRY(l, ctx.build<tg::LogOp>({e1}));
+  TRY(pos, ctx.build<tg::MaxOp>({x, scalarOf(ctx, t, 0.0)}));
+  return ctx.build<tg::AddOp>({pos, l});
+}
+
 LogicalResult convertSoftplus(NodeContext &ctx) {
   TRY(x, ctx.required(0));
-  TRY(e, ctx.build<tg::ExpOp>({x}));
-  TRY(e1, ctx.build<tg::AddOp>({e, scalarOf(ctx, elementOf(ctx, x), 1.0)}));
-  return ctx.setOutput(ctx.build<tg::LogOp>({e1}));
+  return ctx.setOutput(softplusOf(ctx, x));
+}
+
+/// Mish: x * tanh(softplus(x)).
+LogicalResult convertMish(NodeContext &ctx) {
+  TRY(x, ctx.required(0));
+  TRY(sp, softplusOf(ctx, x));
+  TRY(th, ctx.build<tg::TanhOp>({sp}));
+  return ctx.setOutput(ctx.build<tg::MulOp>({x, th}));
 }
 
 LogicalResult convertSoftsign(NodeContext &ctx) {
@@ -317,8 +330,12 @@ LogicalResult convertReduceLogSumExp(NodeContext &ctx) {
   } else if (auto given = ctx.getInts("axes")) {
     axes = *given;
   }
-  if (axes.empty())
+  if (axes.empty()) {
+    // log(sum(exp(x))) over no axes is x itself.
+    if (ctx.getInt("noop_with_empty_axes", 0))
+      return ctx.setOutputs({x});
     axes = llvm::to_vector(llvm::seq<int64_t>(0, rank));
+  }
   auto normalized = ctx.normalizeAxes(axes, rank);
   if (failed(normalized))
     return failure();
@@ -526,35 +543,6 @@ LogicalResult convertSpaceToDepth(NodeContext &ctx) {
              {r}, {ctx.named("perm", ctx.i64s({0, 3, 5, 1, 2, 4}))}));
   return ctx.setOutput(ctx.buildTyped<tg::ReshapeOp>(
       type.clone({n, c * b * b, h / b, w / b}), {t}));
-}
-
-/// (x - mean) / sqrt(var + eps) * scale + bias over the spatial dimensions.
-LogicalResult convertInstanceNorm(NodeContext &ctx) {
-  TRY(x, ctx.required(0));
-  TRY(scale, ctx.required(1));
-  TRY(bias, ctx.required(2));
-  RankedTensorType type = ctx.typeOf(x);
-  int64_t rank = type.getRank();
-  if (rank < 3)
-    return ctx.error("input must have rank >= 3");
-  Type t = type.getElementType();
-  SmallVector<NamedAttribute> attrs{
-      ctx.named("axes", ctx.i64s(llvm::to_vector(llvm::seq<int64_t>(2, rank)))),
-      ctx.named("keepdims", ctx.builder.getUnitAttr())};
-  TRY(mean, ctx.build<tg::ReduceMeanOp>({x}, attrs));
-  TRY(centered, ctx.build<tg::SubOp>({x, mean}));
-  TRY(sq, ctx.build<tg::MulOp>({centered, centered}));
-  TRY(var, ctx.build<tg::ReduceMeanOp>({sq}, attrs));
-  TRY(shifted, ctx.build<tg::AddOp>(
-                   {var, scalarOf(ctx, t, ctx.getFloat("epsilon", 1e-5f))}));
-  TRY(dev, ctx.build<tg::SqrtOp>({shifted}));
-  TRY(normalized, ctx.build<tg::DivOp>({centered, dev}));
-  SmallVector<int64_t> channelShape(rank - 1, 1);
-  channelShape[0] = type.getDimSize(1);
-  TRY(s, ctx.buildTyped<tg::ReshapeOp>(type.clone(channelShape), {scale}));
-  TRY(bb, ctx.buildTyped<tg::ReshapeOp>(type.clone(channelShape), {bias}));
-  TRY(y, ctx.build<tg::MulOp>({normalized, s}));
-  return ctx.setOutput(ctx.build<tg::AddOp>({y, bb}));
 }
 
 /// CumSum as a product with a constant triangular matrix along the axis.
@@ -807,45 +795,6 @@ LogicalResult convertNonZero(NodeContext &ctx) {
       ArrayRef<int64_t>(data)))});
 }
 
-/// LRN: x / (bias + alpha / size * sum of squares over neighbouring
-/// channels)^beta, the sum as an average pool over the channel dimension.
-LogicalResult convertLRN(NodeContext &ctx) {
-  TRY(x, ctx.required(0));
-  RankedTensorType type = ctx.typeOf(x);
-  if (type.getRank() < 3)
-    return ctx.error("input must have rank >= 3");
-  int64_t size = ctx.getInt("size", 0);
-  if (size < 1)
-    return ctx.error("size must be >= 1");
-  double alpha = ctx.getFloat("alpha", 1e-4f),
-         beta = ctx.getFloat("beta", 0.75f), bias = ctx.getFloat("bias", 1.0f);
-  Type t = type.getElementType();
-  TRY(sq, ctx.build<tg::MulOp>({x, x}));
-  // N x 1 x C x (rest) so that pooling runs along the channels.
-  int64_t rest = 1;
-  for (int64_t d = 2; d < type.getRank(); ++d)
-    rest *= type.getDimSize(d);
-  RankedTensorType pooledType =
-      type.clone({type.getDimSize(0), 1, type.getDimSize(1), rest});
-  TRY(r, ctx.buildTyped<tg::ReshapeOp>(pooledType, {sq}));
-  int64_t before = (size - 1) / 2, after = size - 1 - before;
-  TRY(avg,
-      ctx.build<tg::AvgPoolOp>(
-          {r}, {ctx.named("kernel_shape", ctx.i64s({size, 1})),
-                ctx.named("strides", ctx.i64s({1, 1})),
-                ctx.named("pads", ctx.i64s({before, 0, after, 0})),
-                ctx.named("dilations", ctx.i64s({1, 1})),
-                ctx.named("count_include_pad", ctx.builder.getUnitAttr())}));
-  TRY(back, ctx.buildTyped<tg::ReshapeOp>(type, {avg}));
-  // avg = sum / size, so alpha / size * sum = alpha * avg.
-  TRY(scaled, ctx.build<tg::MulOp>({back, scalarOf(ctx, t, alpha)}));
-  TRY(shifted, ctx.build<tg::AddOp>({scaled, scalarOf(ctx, t, bias)}));
-  TRY(power, ctx.build<tg::PowOp>({shifted, scalarOf(ctx, t, beta)}));
-  return ctx.setOutput(ctx.build<tg::DivOp>({x, power}));
-}
-
-#undef TRY
-
 } // namespace
 
 void tessera::onnx_import::registerDecomposedOps(ConverterRegistry &r) {
@@ -853,7 +802,7 @@ void tessera::onnx_import::registerDecomposedOps(ConverterRegistry &r) {
   r.add("ArgMin", 1, convertArgReduce<tg::ArgMinOp>);
   r.add("BitShift", 11, convertBitShift);
   r.add("Hardmax", 1, convertHardmax);
-  r.add("LRN", 1, convertLRN);
+  r.add("Mish", 18, convertMish);
   r.add("Mod", 10, convertMod);
   r.add("NonZero", 9, convertNonZero);
   r.add("And", 7, convertAnd);
@@ -863,7 +812,6 @@ void tessera::onnx_import::registerDecomposedOps(ConverterRegistry &r) {
   r.add("DepthToSpace", 1, convertDepthToSpace);
   r.add("Elu", 6, convertElu);
   r.add("EyeLike", 9, convertEyeLike);
-  r.add("InstanceNormalization", 6, convertInstanceNorm);
   r.add("IsInf", 10, convertIsInf);
   r.add("IsNaN", 9, convertIsNaN);
   r.add("Not", 1, convertNot);
