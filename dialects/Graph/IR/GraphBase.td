@@ -103,6 +103,14 @@ def TG_PadMode : I32EnumAttr<"PadMode", "padding mode", [
   let cppNamespace = "::tessera::tg";
 }
 
+def TG_ScatterReduction : I32EnumAttr<"ScatterReduction",
+    "combination of an update with the element it lands on", [
+      I32EnumAttrCase<"none", 0>, I32EnumAttrCase<"add", 1>,
+      I32EnumAttrCase<"mul", 2>, I32EnumAttrCase<"max", 3>,
+      I32EnumAttrCase<"min", 4>]> {
+  let cppNamespace = "::tessera::tg";
+}
+
 def TG_ResizeMode : I32EnumAttr<"ResizeMode", "interpolation mode", [
       I32EnumAttrCase<"nearest", 0>, I32EnumAttrCase<"linear", 1>,
       I32EnumAttrCase<"cubic", 2>]> {

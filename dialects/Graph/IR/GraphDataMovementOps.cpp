@@ -159,23 +159,32 @@ LogicalResult GatherOp::inferResultTypes(InferContext &context,
   return context.addResult(result, getElementTypeOrSelf(adaptor.getData()));
 }
 
+/// GatherElements / ScatterElements: `indices` has the rank of `data` and
+/// fits inside it except along `axis`.
+static LogicalResult checkElementIndices(InferContext &context,
+                                         const Shape &data,
+                                         const Shape &indices, int64_t axis) {
+  if (data.size() != indices.size())
+    return context.error("indices " + formatShape(indices) +
+                         " must have the rank of data " + formatShape(data));
+  if (failed(context.checkAxis(axis, data.size())))
+    return failure();
+  for (size_t d = 0; d < data.size(); ++d)
+    if (static_cast<int64_t>(d) != axis && indices[d] > data[d])
+      return context.error("indices " + formatShape(indices) + " exceed data " +
+                           formatShape(data) + " in dimension " +
+                           std::to_string(d));
+  return success();
+}
+
 LogicalResult GatherElementsOp::inferResultTypes(InferContext &context,
                                                  Adaptor adaptor) {
   FailureOr<Shape> data = context.shapeOf(adaptor.getData(), "data");
   FailureOr<Shape> indices = context.shapeOf(adaptor.getIndices(), "indices");
   if (failed(data) || failed(indices))
     return failure();
-  if (data->size() != indices->size())
-    return context.error("indices " + formatShape(*indices) +
-                         " must have the rank of data " + formatShape(*data));
-  int64_t axis = adaptor.getAxis();
-  if (failed(context.checkAxis(axis, data->size())))
+  if (failed(checkElementIndices(context, *data, *indices, adaptor.getAxis())))
     return failure();
-  for (size_t d = 0; d < data->size(); ++d)
-    if (static_cast<int64_t>(d) != axis && (*indices)[d] > (*data)[d])
-      return context.error("indices " + formatShape(*indices) +
-                           " exceed data " + formatShape(*data) +
-                           " in dimension " + std::to_string(d));
   return context.addResult(*indices, getElementTypeOrSelf(adaptor.getData()));
 }
 
@@ -373,4 +382,89 @@ LogicalResult SplitOp::inferResultTypes(InferContext &context,
     (void)context.addResult(part, getElementTypeOrSelf(adaptor.getInput()));
   }
   return success();
+}
+
+LogicalResult GatherNDOp::inferResultTypes(InferContext &context,
+                                           Adaptor adaptor) {
+  FailureOr<Shape> data = context.shapeOf(adaptor.getData(), "data");
+  FailureOr<Shape> indices = context.shapeOf(adaptor.getIndices(), "indices");
+  if (failed(data) || failed(indices))
+    return failure();
+  int64_t batch = adaptor.getBatchDims();
+  int64_t r = data->size(), q = indices->size();
+  if (q < 1)
+    return context.error("indices must have rank >= 1");
+  int64_t k = indices->back();
+  if (batch < 0 || batch >= std::min(r, q))
+    return context.error("batch_dims " + Twine(batch) +
+                         " must be in [0, min(rank(data), rank(indices)))");
+  if (k < 1 || batch + k > r)
+    return context.error("indices " + formatShape(*indices) + " address " +
+                         Twine(k) + " dimensions of data " +
+                         formatShape(*data) + " after " + Twine(batch) +
+                         " batch dimensions");
+  for (int64_t d = 0; d < batch; ++d)
+    if ((*data)[d] != (*indices)[d])
+      return context.error("batch dimension " + Twine(d) + " differs: data " +
+                           formatShape(*data) + ", indices " +
+                           formatShape(*indices));
+  Shape result(indices->begin(), indices->end() - 1);
+  result.insert(result.end(), data->begin() + batch + k, data->end());
+  return context.addResult(result, getElementTypeOrSelf(adaptor.getData()));
+}
+
+/// Scatter ops: `updates` carries the data's element type and the reduction
+/// must make sense for it; the result is `data`'s type.
+static LogicalResult checkUpdates(InferContext &context, Value data,
+                                  Value updates, ScatterReduction reduction) {
+  Type element = getElementTypeOrSelf(data);
+  if (getElementTypeOrSelf(updates) != element)
+    return context.error("updates must have the element type of data");
+  if (element.isInteger(1) && reduction != ScatterReduction::none)
+    return context.error("reduction " + stringifyScatterReduction(reduction) +
+                         " is not defined on booleans");
+  return success();
+}
+
+LogicalResult ScatterElementsOp::inferResultTypes(InferContext &context,
+                                                  Adaptor adaptor) {
+  FailureOr<Shape> data = context.shapeOf(adaptor.getData(), "data");
+  FailureOr<Shape> indices = context.shapeOf(adaptor.getIndices(), "indices");
+  FailureOr<Shape> updates = context.shapeOf(adaptor.getUpdates(), "updates");
+  if (failed(data) || failed(indices) || failed(updates))
+    return failure();
+  if (*indices != *updates)
+    return context.error("indices " + formatShape(*indices) + " and updates " +
+                         formatShape(*updates) + " must have the same shape");
+  if (failed(checkElementIndices(context, *data, *indices, adaptor.getAxis())))
+    return failure();
+  if (failed(checkUpdates(context, adaptor.getData(), adaptor.getUpdates(),
+                          adaptor.getReduction())))
+    return failure();
+  return context.addResult(*data, getElementTypeOrSelf(adaptor.getData()));
+}
+
+LogicalResult ScatterNDOp::inferResultTypes(InferContext &context,
+                                            Adaptor adaptor) {
+  FailureOr<Shape> data = context.shapeOf(adaptor.getData(), "data");
+  FailureOr<Shape> indices = context.shapeOf(adaptor.getIndices(), "indices");
+  FailureOr<Shape> updates = context.shapeOf(adaptor.getUpdates(), "updates");
+  if (failed(data) || failed(indices) || failed(updates))
+    return failure();
+  if (indices->empty())
+    return context.error("indices must have rank >= 1");
+  int64_t k = indices->back();
+  if (k < 1 || k > static_cast<int64_t>(data->size()))
+    return context.error("indices " + formatShape(*indices) + " address " +
+                         Twine(k) + " dimensions of data " +
+                         formatShape(*data));
+  Shape expected(indices->begin(), indices->end() - 1);
+  expected.insert(expected.end(), data->begin() + k, data->end());
+  if (*updates != expected)
+    return context.error("updates " + formatShape(*updates) +
+                         " must have shape " + formatShape(expected));
+  if (failed(checkUpdates(context, adaptor.getData(), adaptor.getUpdates(),
+                          adaptor.getReduction())))
+    return failure();
+  return context.addResult(*data, getElementTypeOrSelf(adaptor.getData()));
 }

@@ -145,6 +145,84 @@ def TG_GatherElementsOp : TG_InferOp<"gather_elements"> {
   }];
 }
 
+def TG_GatherNDOp : TG_InferOp<"gather_nd"> {
+  let summary = "take slices by multi-dimensional index (ONNX GatherND)";
+  let description = [{
+    The last dimension of `indices` (size `k`) holds coordinates into the
+    `k` dimensions of `data` after its first `batch_dims`, which `data` and
+    `indices` share. The result shape is `indices.shape[:-1] +
+    data.shape[batch_dims + k:]` (ONNX `GatherND`). Negative coordinates
+    count from the end; coordinates outside `[-n, n)` are undefined
+    behaviour, as in ONNX.
+
+    Example:
+
+    ```mlir
+    %y = tg.gather_nd %data, %ids batch_dims = 0 : tensor<4x5x6xf32>, tensor<3x2xi64>
+    // %y : tensor<3x6xf32>
+    ```
+  }];
+  let arguments = (ins TG_Tensor:$data, TG_IndexTensor:$indices,
+                       I64Attr:$batch_dims);
+  let results = (outs TG_Tensor:$result);
+  let assemblyFormat = [{
+    $data `,` $indices `batch_dims` `=` $batch_dims attr-dict `:` type($data) `,` type($indices)
+  }];
+}
+
+def TG_ScatterElementsOp : TG_InferOp<"scatter_elements"> {
+  let summary = "write elements along an axis by index (ONNX ScatterElements)";
+  let description = [{
+    A copy of `data` in which, for every position `p` of `updates`, the
+    element at `p` with coordinate `axis` replaced by `indices[p]` is
+    combined with `updates[p]` by `reduction` (ONNX `ScatterElements`):
+    `none` overwrites, `add`, `mul`, `max` and `min` accumulate. Updates are
+    applied in row-major order of `updates`, so with `none` the last of
+    duplicate indices wins. Negative indices count from the end.
+
+    Example:
+
+    ```mlir
+    %y = tg.scatter_elements %data, %ids, %upd axis = 1 reduction = add
+        : tensor<3x4xf32>, tensor<3x2xi64>, tensor<3x2xf32>
+    ```
+  }];
+  let arguments = (ins TG_Tensor:$data, TG_IndexTensor:$indices,
+                       TG_Tensor:$updates, I64Attr:$axis,
+                       TG_ScatterReduction:$reduction);
+  let results = (outs TG_Tensor:$result);
+  let assemblyFormat = [{
+    $data `,` $indices `,` $updates `axis` `=` $axis `reduction` `=` $reduction
+    attr-dict `:` type($data) `,` type($indices) `,` type($updates)
+  }];
+}
+
+def TG_ScatterNDOp : TG_InferOp<"scatter_nd"> {
+  let summary = "write slices by multi-dimensional index (ONNX ScatterND)";
+  let description = [{
+    A copy of `data` in which the slice at coordinates
+    `indices[i0, …, iq-2, :]` (the first `k` dimensions of `data`) is
+    combined with `updates[i0, …, iq-2, …]` by `reduction` (ONNX
+    `ScatterND`). `updates` has shape `indices.shape[:-1] + data.shape[k:]`.
+    Updates are applied in row-major order. Negative coordinates count from
+    the end.
+
+    Example:
+
+    ```mlir
+    %y = tg.scatter_nd %data, %ids, %upd reduction = none
+        : tensor<4x4xf32>, tensor<2x1xi64>, tensor<2x4xf32>
+    ```
+  }];
+  let arguments = (ins TG_Tensor:$data, TG_IndexTensor:$indices,
+                       TG_Tensor:$updates, TG_ScatterReduction:$reduction);
+  let results = (outs TG_Tensor:$result);
+  let assemblyFormat = [{
+    $data `,` $indices `,` $updates `reduction` `=` $reduction
+    attr-dict `:` type($data) `,` type($indices) `,` type($updates)
+  }];
+}
+
 def TG_PadOp : TG_InferOp<"pad"> {
   let summary = "pad a tensor (ONNX Pad)";
   let description = [{

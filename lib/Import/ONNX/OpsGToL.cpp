@@ -32,6 +32,16 @@ LogicalResult convertGatherElements(NodeContext &ctx) {
       {ctx.named("axis", ctx.builder.getI64IntegerAttr(*axis))}));
 }
 
+LogicalResult convertGatherND(NodeContext &ctx) {
+  auto data = ctx.required(0), indices = ctx.required(1);
+  if (failed(data) || failed(indices))
+    return failure();
+  return ctx.setOutput(ctx.build<tg::GatherNDOp>(
+      {*data, *indices},
+      {ctx.named("batch_dims",
+                 ctx.builder.getI64IntegerAttr(ctx.getInt("batch_dims", 0)))}));
+}
+
 LogicalResult convertGelu(NodeContext &ctx) {
   std::string approximate = ctx.getString("approximate", "none");
   SmallVector<NamedAttribute> attrs;
@@ -190,6 +200,7 @@ LogicalResult convertLeakyRelu(NodeContext &ctx) {
 void tessera::onnx_import::registerOpsGToL(ConverterRegistry &r) {
   r.add("Gather", 1, convertGather);
   r.add("GatherElements", 11, convertGatherElements);
+  r.add("GatherND", 11, convertGatherND);
   r.add("Gelu", 20, convertGelu);
   r.add("Gemm", 1, convertGemm);
   r.add("GlobalAveragePool", 1, unary<tg::GlobalAvgPoolOp>);

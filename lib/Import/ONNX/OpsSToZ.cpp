@@ -82,6 +82,34 @@ LogicalResult convertSlice(NodeContext &ctx) {
                                     ctx.named("steps", ctx.i64s(strides))}));
 }
 
+/// ScatterElements and ScatterND (and the deprecated Scatter): `reduction`
+/// from opset 16 (add, mul) and 18 (max, min).
+template <bool Elements> LogicalResult convertScatter(NodeContext &ctx) {
+  auto data = ctx.required(0), indices = ctx.required(1),
+       updates = ctx.required(2);
+  if (failed(data) || failed(indices) || failed(updates))
+    return failure();
+  std::string name = ctx.getString("reduction", "none");
+  std::optional<tg::ScatterReduction> reduction =
+      tg::symbolizeScatterReduction(name);
+  if (!reduction)
+    return ctx.error("unknown reduction '" + name + "'");
+  SmallVector<NamedAttribute> attrs{ctx.named(
+      "reduction",
+      tg::ScatterReductionAttr::get(ctx.builder.getContext(), *reduction))};
+  if constexpr (Elements) {
+    auto axis = ctx.normalizeAxis(ctx.getInt("axis", 0), ctx.rankOf(*data));
+    if (failed(axis))
+      return failure();
+    attrs.push_back(ctx.named("axis", ctx.builder.getI64IntegerAttr(*axis)));
+    return ctx.setOutput(
+        ctx.build<tg::ScatterElementsOp>({*data, *indices, *updates}, attrs));
+  } else {
+    return ctx.setOutput(
+        ctx.build<tg::ScatterNDOp>({*data, *indices, *updates}, attrs));
+  }
+}
+
 LogicalResult convertSplit(NodeContext &ctx) {
   auto x = ctx.required(0);
   if (failed(x))
@@ -203,6 +231,9 @@ LogicalResult convertSum(NodeContext &ctx) {
 } // namespace
 
 void tessera::onnx_import::registerOpsSToZ(ConverterRegistry &r) {
+  r.add("Scatter", 9, convertScatter<true>);
+  r.add("ScatterElements", 11, convertScatter<true>);
+  r.add("ScatterND", 11, convertScatter<false>);
   r.add("Shape", 1, convertShape);
   r.add("Sigmoid", 1, unary<tg::SigmoidOp>);
   r.add("Sin", 7, unary<tg::SinOp>);

@@ -99,35 +99,6 @@ struct SplitLowering : OpConversionPattern<tg::SplitOp> {
   }
 };
 
-/// A linalg.generic over `type` whose body computes the source indices from
-/// the result indices (and the optional inputs' elements) and reads `source`.
-Value gatherGeneric(OpBuilder &b, Location loc, RankedTensorType type,
-                    Value source, ValueRange inputs,
-                    ArrayRef<AffineMap> inputMaps,
-                    function_ref<SmallVector<Value>(
-                        OpBuilder &, Location, ValueRange, ArrayRef<Value>)>
-                        sourceIndices) {
-  SmallVector<AffineMap> maps(inputMaps);
-  maps.push_back(b.getMultiDimIdentityMap(type.getRank()));
-  SmallVector<utils::IteratorType> iterators(type.getRank(),
-                                             utils::IteratorType::parallel);
-  return linalg::GenericOp::create(
-             b, loc, TypeRange{type}, inputs,
-             ValueRange{emptyTensor(b, loc, type)}, maps, iterators,
-             [&](OpBuilder &nb, Location l, ValueRange args) {
-               SmallVector<Value> resultIndices;
-               for (int64_t d = 0; d < type.getRank(); ++d)
-                 resultIndices.push_back(linalg::IndexOp::create(nb, l, d));
-               SmallVector<Value> indices =
-                   sourceIndices(nb, l, args.drop_back(), resultIndices);
-               linalg::YieldOp::create(
-                   nb, l,
-                   tensor::ExtractOp::create(nb, l, source, indices)
-                       .getResult());
-             })
-      .getResult(0);
-}
-
 struct SliceLowering : OpConversionPattern<tg::SliceOp> {
   using OpConversionPattern::OpConversionPattern;
 
@@ -178,28 +149,18 @@ struct GatherLowering : OpConversionPattern<tg::GatherOp> {
         AffineMap::get(type.getRank(), 0, indexExprs, rewriter.getContext());
     int64_t extent = dataType.getDimSize(axis);
     rewriter.replaceOp(
-        op,
-        gatherGeneric(
-            rewriter, loc, type, adaptor.getData(),
-            ValueRange{adaptor.getIndices()}, {indicesMap},
-            [&](OpBuilder &b, Location l, ValueRange args,
-                ArrayRef<Value> result) {
-              // Negative indices count from the end.
-              Value index =
-                  arith::IndexCastOp::create(b, l, b.getIndexType(), args[0]);
-              Value zero = indexConstant(b, l, 0);
-              Value negative = arith::CmpIOp::create(
-                  b, l, arith::CmpIPredicate::slt, index, zero);
-              index = arith::SelectOp::create(
-                  b, l, negative,
-                  arith::AddIOp::create(b, l, index,
-                                        indexConstant(b, l, extent)),
-                  index);
-              SmallVector<Value> indices(result.begin(), result.begin() + axis);
-              indices.push_back(index);
-              indices.append(result.begin() + axis + indicesRank, result.end());
-              return indices;
-            }));
+        op, gatherGeneric(rewriter, loc, type, adaptor.getData(),
+                          ValueRange{adaptor.getIndices()}, {indicesMap},
+                          [&](OpBuilder &b, Location l, ValueRange args,
+                              ArrayRef<Value> result) {
+                            Value index = indexFrom(b, l, args[0], extent);
+                            SmallVector<Value> indices(result.begin(),
+                                                       result.begin() + axis);
+                            indices.push_back(index);
+                            indices.append(result.begin() + axis + indicesRank,
+                                           result.end());
+                            return indices;
+                          }));
     return success();
   }
 };
@@ -220,16 +181,7 @@ struct GatherElementsLowering : OpConversionPattern<tg::GatherElementsOp> {
                           {rewriter.getMultiDimIdentityMap(type.getRank())},
                           [&](OpBuilder &b, Location l, ValueRange args,
                               ArrayRef<Value> result) {
-                            Value index = arith::IndexCastOp::create(
-                                b, l, b.getIndexType(), args[0]);
-                            Value negative = arith::CmpIOp::create(
-                                b, l, arith::CmpIPredicate::slt, index,
-                                indexConstant(b, l, 0));
-                            index = arith::SelectOp::create(
-                                b, l, negative,
-                                arith::AddIOp::create(
-                                    b, l, index, indexConstant(b, l, extent)),
-                                index);
+                            Value index = indexFrom(b, l, args[0], extent);
                             SmallVector<Value> indices(result);
                             indices[axis] = index;
                             return indices;

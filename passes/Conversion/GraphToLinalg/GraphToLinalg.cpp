@@ -7,6 +7,7 @@
 
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/Dialect/Func/Transforms/FuncConversions.h"
+#include "mlir/Dialect/SCF/IR/SCF.h"
 #include "mlir/Transforms/DialectConversion.h"
 
 namespace tessera {
@@ -33,6 +34,7 @@ void tessera::populateGraphToLinalgConversionPatterns(
   lowering::populateReductionLoweringPatterns(converter, patterns);
   lowering::populateDataMovementLoweringPatterns(converter, patterns);
   lowering::populateResizeLoweringPatterns(converter, patterns);
+  lowering::populateScatterLoweringPatterns(converter, patterns);
 }
 
 namespace {
@@ -54,7 +56,8 @@ struct ConvertGraphToLinalgPass
     ConversionTarget target(*context);
     target.addIllegalDialect<tessera::tg::TGDialect>();
     target.addLegalDialect<arith::ArithDialect, linalg::LinalgDialect,
-                           math::MathDialect, tensor::TensorDialect>();
+                           math::MathDialect, scf::SCFDialect,
+                           tensor::TensorDialect>();
     // Functions, calls and returns are legal once their types are.
     target.addDynamicallyLegalOp<func::FuncOp>([&](func::FuncOp op) {
       return converter.isSignatureLegal(op.getFunctionType()) &&

@@ -299,4 +299,41 @@ Value castScalar(OpBuilder &b, Location loc, Value value, Type from, Type to) {
              : arith::ExtUIOp::create(b, loc, target, value).getResult();
 }
 
+Value indexFrom(OpBuilder &b, Location loc, Value raw, int64_t extent) {
+  Value index = arith::IndexCastOp::create(b, loc, b.getIndexType(), raw);
+  Value negative = arith::CmpIOp::create(b, loc, arith::CmpIPredicate::slt,
+                                         index, indexConstant(b, loc, 0));
+  return arith::SelectOp::create(
+      b, loc, negative,
+      arith::AddIOp::create(b, loc, index, indexConstant(b, loc, extent)),
+      index);
+}
+
+Value gatherGeneric(OpBuilder &b, Location loc, RankedTensorType type,
+                    Value source, ValueRange inputs,
+                    ArrayRef<AffineMap> inputMaps,
+                    function_ref<SmallVector<Value>(
+                        OpBuilder &, Location, ValueRange, ArrayRef<Value>)>
+                        sourceIndices) {
+  SmallVector<AffineMap> maps(inputMaps);
+  maps.push_back(b.getMultiDimIdentityMap(type.getRank()));
+  SmallVector<utils::IteratorType> iterators(type.getRank(),
+                                             utils::IteratorType::parallel);
+  return linalg::GenericOp::create(
+             b, loc, TypeRange{type}, inputs,
+             ValueRange{emptyTensor(b, loc, type)}, maps, iterators,
+             [&](OpBuilder &nb, Location l, ValueRange args) {
+               SmallVector<Value> resultIndices;
+               for (int64_t d = 0; d < type.getRank(); ++d)
+                 resultIndices.push_back(linalg::IndexOp::create(nb, l, d));
+               SmallVector<Value> indices =
+                   sourceIndices(nb, l, args.drop_back(), resultIndices);
+               linalg::YieldOp::create(
+                   nb, l,
+                   tensor::ExtractOp::create(nb, l, source, indices)
+                       .getResult());
+             })
+      .getResult(0);
+}
+
 } // namespace tessera::lowering

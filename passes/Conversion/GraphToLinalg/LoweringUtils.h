@@ -103,6 +103,20 @@ Value div(OpBuilder &b, Location loc, Kind kind, Value x, Value y);
 Value maximum(OpBuilder &b, Location loc, Kind kind, Value x, Value y);
 Value minimum(OpBuilder &b, Location loc, Kind kind, Value x, Value y);
 
+/// An index-typed position from an i32/i64 element of an indices tensor,
+/// negative values counting back from `extent` (ONNX gather/scatter rules).
+Value indexFrom(OpBuilder &b, Location loc, Value raw, int64_t extent);
+
+/// A linalg.generic over `type` whose body computes the source indices from
+/// the result indices (and the optional inputs' elements, read through
+/// `inputMaps`) and reads `source` with tensor.extract.
+Value gatherGeneric(
+    OpBuilder &b, Location loc, mlir::RankedTensorType type, Value source,
+    ValueRange inputs, llvm::ArrayRef<mlir::AffineMap> inputMaps,
+    llvm::function_ref<llvm::SmallVector<Value>(
+        OpBuilder &, Location, ValueRange, llvm::ArrayRef<Value>)>
+        sourceIndices);
+
 /// Converts a scalar between element types with ONNX Cast semantics;
 /// `from`/`to` are the tg element types.
 Value castScalar(OpBuilder &b, Location loc, Value value, Type from, Type to);

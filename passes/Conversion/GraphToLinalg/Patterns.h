@@ -31,6 +31,10 @@ void populateResizeLoweringPatterns(const mlir::TypeConverter &converter,
 void populateDataMovementLoweringPatterns(const mlir::TypeConverter &converter,
                                           mlir::RewritePatternSet &patterns);
 
+/// gather_nd, scatter_elements, scatter_nd.
+void populateScatterLoweringPatterns(const mlir::TypeConverter &converter,
+                                     mlir::RewritePatternSet &patterns);
+
 } // namespace tessera::lowering
 
 #endif // TESSERA_CONVERSION_GRAPHTOLINALG_PATTERNS_H

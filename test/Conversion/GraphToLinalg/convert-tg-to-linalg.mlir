@@ -127,3 +127,54 @@ func.func @mod(%a: tensor<4xi32>, %b: tensor<4xi32>) -> tensor<4xi32> {
   %0 = tg.mod %a, %b : tensor<4xi32>, tensor<4xi32>
   return %0 : tensor<4xi32>
 }
+
+// -----
+
+// Coordinates read from the last dimension of the indices, one per
+// addressed dimension, then the data element.
+// CHECK-LABEL: func.func @gather_nd
+// CHECK: linalg.generic
+// CHECK: %[[B:.+]] = linalg.index 0 : index
+// CHECK: %[[I:.+]] = linalg.index 1 : index
+// CHECK: %[[J:.+]] = linalg.index 2 : index
+// CHECK: tensor.extract %{{.+}}[%[[B]], %[[I]], %{{.+}}] : tensor<2x3x1xi64>
+// CHECK: arith.select
+// CHECK: tensor.extract %{{.+}}[%[[B]], %{{.+}}, %[[J]]] : tensor<2x4x5xf32>
+func.func @gather_nd(%d: tensor<2x4x5xf32>, %i: tensor<2x3x1xi64>) -> tensor<2x3x5xf32> {
+  %0 = tg.gather_nd %d, %i batch_dims = 1 : tensor<2x4x5xf32>, tensor<2x3x1xi64>
+  return %0 : tensor<2x3x5xf32>
+}
+
+// -----
+
+// A copy of the data, then a sequential walk over the updates that combines
+// each into the element its index names.
+// CHECK-LABEL: func.func @scatter_elements
+// CHECK: %[[COPY:.+]] = linalg.copy ins(%{{.+}} : tensor<3x4xf32>)
+// CHECK: scf.for %[[R:[^ ]+]] = {{.+}} iter_args(%[[T0:[^ ]+]] = %[[COPY]])
+// CHECK: scf.for %[[C:[^ ]+]] = {{.+}} iter_args(%[[T1:[^ ]+]] = %[[T0]])
+// CHECK: %[[U:.+]] = tensor.extract %{{.+}}[%[[R]], %[[C]]] : tensor<3x2xf32>
+// CHECK: %[[IDX:.+]] = arith.select
+// CHECK: %[[OLD:.+]] = tensor.extract %[[T1]][%[[R]], %[[IDX]]]
+// CHECK: %[[NEW:.+]] = arith.maximumf %[[OLD]], %[[U]]
+// CHECK: tensor.insert %[[NEW]] into %[[T1]][%[[R]], %[[IDX]]]
+func.func @scatter_elements(%d: tensor<3x4xf32>, %i: tensor<3x2xi64>, %u: tensor<3x2xf32>) -> tensor<3x4xf32> {
+  %0 = tg.scatter_elements %d, %i, %u axis = 1 reduction = max : tensor<3x4xf32>, tensor<3x2xi64>, tensor<3x2xf32>
+  return %0 : tensor<3x4xf32>
+}
+
+// -----
+
+// CHECK-LABEL: func.func @scatter_nd
+// CHECK: linalg.copy
+// CHECK: scf.for %[[N:[^ ]+]] =
+// CHECK: scf.for %[[K:[^ ]+]] =
+// CHECK: %[[U:.+]] = tensor.extract %{{.+}}[%[[N]], %[[K]]] : tensor<2x4xi32>
+// CHECK: tensor.extract %{{.+}}[%[[N]], %{{.+}}] : tensor<2x1xi64>
+// CHECK: %[[ROW:.+]] = arith.select
+// CHECK-NOT: arith.addi %{{.+}}, %[[U]]
+// CHECK: tensor.insert %[[U]] into %{{.+}}[%[[ROW]], %[[K]]]
+func.func @scatter_nd(%d: tensor<4x4xi32>, %i: tensor<2x1xi64>, %u: tensor<2x4xi32>) -> tensor<4x4xi32> {
+  %0 = tg.scatter_nd %d, %i, %u reduction = none : tensor<4x4xi32>, tensor<2x1xi64>, tensor<2x4xi32>
+  return %0 : tensor<4x4xi32>
+}

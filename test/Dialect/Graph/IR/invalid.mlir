@@ -816,3 +816,43 @@ func.func @bit_shift_signed(%x: tensor<4xi8>) {
   %0 = "tg.bit_shift"(%x, %x) : (tensor<4xi8>, tensor<4xi8>) -> tensor<4xi8>
   return
 }
+
+// -----
+
+func.func @gather_nd_too_deep(%d: tensor<3x4xf32>, %i: tensor<2x3xi64>) {
+  // expected-error @+1 {{'tg.gather_nd' op indices [2, 3] address 3 dimensions of data [3, 4] after 0 batch dimensions}}
+  %0 = tg.gather_nd %d, %i batch_dims = 0 : tensor<3x4xf32>, tensor<2x3xi64>
+  return
+}
+
+// -----
+
+func.func @gather_nd_batch(%d: tensor<3x4xf32>, %i: tensor<2x1xi64>) {
+  // expected-error @+1 {{'tg.gather_nd' op batch dimension 0 differs: data [3, 4], indices [2, 1]}}
+  %0 = tg.gather_nd %d, %i batch_dims = 1 : tensor<3x4xf32>, tensor<2x1xi64>
+  return
+}
+
+// -----
+
+func.func @scatter_elements_shapes(%d: tensor<3x4xf32>, %i: tensor<3x2xi64>, %u: tensor<3x3xf32>) {
+  // expected-error @+1 {{'tg.scatter_elements' op indices [3, 2] and updates [3, 3] must have the same shape}}
+  %0 = tg.scatter_elements %d, %i, %u axis = 1 reduction = none : tensor<3x4xf32>, tensor<3x2xi64>, tensor<3x3xf32>
+  return
+}
+
+// -----
+
+func.func @scatter_bool_add(%d: tensor<4xi1>, %i: tensor<2x1xi64>, %u: tensor<2xi1>) {
+  // expected-error @+1 {{'tg.scatter_nd' op reduction add is not defined on booleans}}
+  %0 = tg.scatter_nd %d, %i, %u reduction = add : tensor<4xi1>, tensor<2x1xi64>, tensor<2xi1>
+  return
+}
+
+// -----
+
+func.func @scatter_nd_updates(%d: tensor<4x4xf32>, %i: tensor<2x1xi64>, %u: tensor<2x3xf32>) {
+  // expected-error @+1 {{'tg.scatter_nd' op updates [2, 3] must have shape [2, 4]}}
+  %0 = tg.scatter_nd %d, %i, %u reduction = none : tensor<4x4xf32>, tensor<2x1xi64>, tensor<2x3xf32>
+  return
+}

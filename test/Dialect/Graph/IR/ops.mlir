@@ -330,3 +330,24 @@ func.func @arg_reductions(%x: tensor<2x5xf32>) -> (tensor<2x1xi64>, tensor<5xi64
   %1 = tg.arg_min %x axis = 0 {select_last_index} : tensor<2x5xf32>
   return %0, %1 : tensor<2x1xi64>, tensor<5xi64>
 }
+
+// CHECK-LABEL: func.func @gather_nd
+func.func @gather_nd(%d: tensor<2x4x5xf32>, %i: tensor<2x3x1xi64>) -> tensor<2x3x5xf32> {
+  // CHECK: tg.gather_nd %{{.+}}, %{{.+}} batch_dims = 1 : tensor<2x4x5xf32>, tensor<2x3x1xi64>
+  %0 = tg.gather_nd %d, %i batch_dims = 1 : tensor<2x4x5xf32>, tensor<2x3x1xi64>
+  return %0 : tensor<2x3x5xf32>
+}
+
+// CHECK-LABEL: func.func @scatter_elements
+func.func @scatter_elements(%d: tensor<3x4xf32>, %i: tensor<3x2xi64>, %u: tensor<3x2xf32>) -> tensor<3x4xf32> {
+  // CHECK: tg.scatter_elements %{{.+}}, %{{.+}}, %{{.+}} axis = 1 reduction = add : tensor<3x4xf32>, tensor<3x2xi64>, tensor<3x2xf32>
+  %0 = tg.scatter_elements %d, %i, %u axis = 1 reduction = add : tensor<3x4xf32>, tensor<3x2xi64>, tensor<3x2xf32>
+  return %0 : tensor<3x4xf32>
+}
+
+// CHECK-LABEL: func.func @scatter_nd
+func.func @scatter_nd(%d: tensor<4x4xi32>, %i: tensor<2x1xi64>, %u: tensor<2x4xi32>) -> tensor<4x4xi32> {
+  // CHECK: tg.scatter_nd %{{.+}}, %{{.+}}, %{{.+}} reduction = none : tensor<4x4xi32>, tensor<2x1xi64>, tensor<2x4xi32>
+  %0 = tg.scatter_nd %d, %i, %u reduction = none : tensor<4x4xi32>, tensor<2x1xi64>, tensor<2x4xi32>
+  return %0 : tensor<4x4xi32>
+}
