@@ -125,6 +125,21 @@ case("centercroppad", 18,
      [helper.make_node("CenterCropPad", ["x", "shape"], ["y"], axes=[0, 1])],
      [("x", rand(5, 4, 3))], [("y", F)], [numpy_helper.from_array(ints([3, 7]), "shape")])
 
+# TopK beyond the node tests: ties (lower index first), integers, a long row.
+ties = RNG.integers(0, 4, (3, 9)).astype(np.float32)
+case("topk_ties_largest", 18,
+     [helper.make_node("TopK", ["x", "k"], ["v", "i"], axis=1, largest=1)],
+     [("x", ties)], [("v", F), ("i", TensorProto.INT64)],
+     [numpy_helper.from_array(ints([5]), "k")])
+case("topk_ties_smallest_int32", 18,
+     [helper.make_node("TopK", ["x", "k"], ["v", "i"], axis=0, largest=0)],
+     [("x", ties.astype(np.int32).T.copy())], [("v", TensorProto.INT32), ("i", TensorProto.INT64)],
+     [numpy_helper.from_array(ints([2]), "k")])
+case("topk_long_row", 18,
+     [helper.make_node("TopK", ["x", "k"], ["v", "i"], axis=-1)],
+     [("x", rand(4, 1000))], [("v", F), ("i", TensorProto.INT64)],
+     [numpy_helper.from_array(ints([10]), "k")])
+
 # Scatter with min/max reductions (18).
 data = rand(3, 4)
 for reduction in ["max", "min"]:

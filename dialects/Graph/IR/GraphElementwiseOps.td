@@ -345,4 +345,29 @@ class TG_ArgReduceOp<string mnemonic, string onnxName, string which>
 def TG_ArgMaxOp : TG_ArgReduceOp<"arg_max", "ArgMax", "largest element">;
 def TG_ArgMinOp : TG_ArgReduceOp<"arg_min", "ArgMin", "smallest element">;
 
+def TG_TopKOp : TG_InferOp<"top_k"> {
+  let summary = "the k largest or smallest elements along an axis (ONNX TopK)";
+  let description = [{
+    The `k` largest (with `largest`) or smallest elements of `input` along
+    `axis`, best first, and their i64 indices; both results have the input's
+    shape with `axis` of size `k` (ONNX `TopK`). Of equal elements the one
+    with the lower index comes first. The output is always sorted, which
+    satisfies `sorted = 0` too.
+
+    Example:
+
+    ```mlir
+    %v, %i = tg.top_k %x k = 2 axis = 1 largest : tensor<3x4xf32>
+    // %v : tensor<3x2xf32>, %i : tensor<3x2xi64>
+    ```
+  }];
+  let arguments = (ins TG_NumericTensor:$input, I64Attr:$k, I64Attr:$axis,
+                       UnitAttr:$largest);
+  let results = (outs TG_NumericTensor:$values, TG_I64Tensor:$indices);
+  let assemblyFormat = [{
+    $input `k` `=` $k `axis` `=` $axis (`largest` $largest^)? attr-dict `:`
+    type($input)
+  }];
+}
+
 #endif // TESSERA_DIALECT_GRAPH_ELEMENTWISE_OPS

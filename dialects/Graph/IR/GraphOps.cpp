@@ -124,6 +124,24 @@ LogicalResult tessera::tg::inferArgReduceResult(InferContext &context,
                            IntegerType::get(input.getContext(), 64));
 }
 
+LogicalResult TopKOp::inferResultTypes(InferContext &context, Adaptor adaptor) {
+  FailureOr<Shape> shape = context.shapeOf(adaptor.getInput(), "input");
+  int64_t axis = adaptor.getAxis(), k = adaptor.getK();
+  if (failed(shape) || failed(context.checkAxis(axis, shape->size())))
+    return failure();
+  if (k < 0 || k > (*shape)[axis])
+    return context.error("k = " + Twine(k) + " must be in [0, " +
+                         Twine((*shape)[axis]) + "], the size of axis " +
+                         Twine(axis));
+  Shape result(*shape);
+  result[axis] = k;
+  if (failed(
+          context.addResult(result, getElementTypeOrSelf(adaptor.getInput()))))
+    return failure();
+  return context.addResult(
+      result, IntegerType::get(adaptor.getInput().getContext(), 64));
+}
+
 LogicalResult tessera::tg::inferGlobalPoolResult(InferContext &context,
                                                  Value input) {
   FailureOr<Shape> shape = context.shapeOf(input, "input");

@@ -110,6 +110,35 @@ template <bool Elements> LogicalResult convertScatter(NodeContext &ctx) {
   }
 }
 
+/// TopK: k is an attribute before opset 10 and a constant input after;
+/// largest and sorted arrive in opset 11. The output is always sorted.
+LogicalResult convertTopK(NodeContext &ctx) {
+  auto x = ctx.required(0);
+  if (failed(x))
+    return failure();
+  int64_t k;
+  if (ctx.opset < 10) {
+    k = ctx.getInt("k", -1);
+  } else {
+    auto given = ctx.requireConstantScalar(1, "K");
+    if (failed(given))
+      return failure();
+    k = static_cast<int64_t>(*given);
+  }
+  auto axis = ctx.normalizeAxis(ctx.getInt("axis", -1), ctx.rankOf(*x));
+  if (failed(axis))
+    return failure();
+  SmallVector<NamedAttribute> attrs{
+      ctx.named("k", ctx.builder.getI64IntegerAttr(k)),
+      ctx.named("axis", ctx.builder.getI64IntegerAttr(*axis))};
+  if (ctx.getInt("largest", 1))
+    attrs.push_back(ctx.named("largest", ctx.builder.getUnitAttr()));
+  auto results = ctx.buildMulti<tg::TopKOp>({*x}, attrs);
+  if (failed(results))
+    return failure();
+  return ctx.setOutputs(*results);
+}
+
 LogicalResult convertSplit(NodeContext &ctx) {
   auto x = ctx.required(0);
   if (failed(x))
@@ -232,6 +261,7 @@ LogicalResult convertSum(NodeContext &ctx) {
 
 void tessera::onnx_import::registerOpsSToZ(ConverterRegistry &r) {
   r.add("Scatter", 9, convertScatter<true>);
+  r.add("TopK", 1, convertTopK);
   r.add("ScatterElements", 11, convertScatter<true>);
   r.add("ScatterND", 11, convertScatter<false>);
   r.add("Shape", 1, convertShape);

@@ -34,7 +34,7 @@ void tessera::populateGraphToLinalgConversionPatterns(
   lowering::populateReductionLoweringPatterns(converter, patterns);
   lowering::populateDataMovementLoweringPatterns(converter, patterns);
   lowering::populateResizeLoweringPatterns(converter, patterns);
-  lowering::populateScatterLoweringPatterns(converter, patterns);
+  lowering::populateIndexingLoweringPatterns(converter, patterns);
 }
 
 namespace {

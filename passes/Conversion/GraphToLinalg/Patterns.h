@@ -31,8 +31,8 @@ void populateResizeLoweringPatterns(const mlir::TypeConverter &converter,
 void populateDataMovementLoweringPatterns(const mlir::TypeConverter &converter,
                                           mlir::RewritePatternSet &patterns);
 
-/// gather_nd, scatter_elements, scatter_nd.
-void populateScatterLoweringPatterns(const mlir::TypeConverter &converter,
+/// gather_nd, scatter_elements, scatter_nd, top_k.
+void populateIndexingLoweringPatterns(const mlir::TypeConverter &converter,
                                      mlir::RewritePatternSet &patterns);
 
 } // namespace tessera::lowering

@@ -178,3 +178,22 @@ func.func @scatter_nd(%d: tensor<4x4xi32>, %i: tensor<2x1xi64>, %u: tensor<2x4xi
   %0 = tg.scatter_nd %d, %i, %u reduction = none : tensor<4x4xi32>, tensor<2x1xi64>, tensor<2x4xi32>
   return %0 : tensor<4x4xi32>
 }
+
+// -----
+
+// Per row, k slots filled in order; each scans the row for the best element
+// ranking after the previous slot (unsigned compares for ui32).
+// CHECK-LABEL: func.func @top_k
+// CHECK: scf.for
+// CHECK: scf.for
+// CHECK: scf.for %[[SLOT:[^ ]+]] =
+// CHECK: scf.for %[[I:[^ ]+]] =
+// CHECK: arith.cmpi ult
+// CHECK: scf.yield
+// CHECK: tensor.insert %{{.+}} into %{{.+}}[%{{.+}}, %[[SLOT]]] : tensor<3x2xi32>
+// CHECK: arith.index_cast %{{.+}} : index to i64
+// CHECK: tensor.insert %{{.+}} into %{{.+}}[%{{.+}}, %[[SLOT]]] : tensor<3x2xi64>
+func.func @top_k(%x: tensor<3x4xui32>) -> (tensor<3x2xui32>, tensor<3x2xi64>) {
+  %v, %i = tg.top_k %x k = 2 axis = 1 : tensor<3x4xui32>
+  return %v, %i : tensor<3x2xui32>, tensor<3x2xi64>
+}

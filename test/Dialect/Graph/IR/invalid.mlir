@@ -856,3 +856,11 @@ func.func @scatter_nd_updates(%d: tensor<4x4xf32>, %i: tensor<2x1xi64>, %u: tens
   %0 = tg.scatter_nd %d, %i, %u reduction = none : tensor<4x4xf32>, tensor<2x1xi64>, tensor<2x3xf32>
   return
 }
+
+// -----
+
+func.func @top_k_too_many(%x: tensor<3x4xf32>) {
+  // expected-error @+1 {{'tg.top_k' op k = 5 must be in [0, 4], the size of axis 1}}
+  %v, %i = tg.top_k %x k = 5 axis = 1 : tensor<3x4xf32>
+  return
+}

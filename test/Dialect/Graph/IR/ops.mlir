@@ -351,3 +351,10 @@ func.func @scatter_nd(%d: tensor<4x4xi32>, %i: tensor<2x1xi64>, %u: tensor<2x4xi
   %0 = tg.scatter_nd %d, %i, %u reduction = none : tensor<4x4xi32>, tensor<2x1xi64>, tensor<2x4xi32>
   return %0 : tensor<4x4xi32>
 }
+
+// CHECK-LABEL: func.func @top_k
+func.func @top_k(%x: tensor<3x4xf32>) -> (tensor<3x2xf32>, tensor<3x2xi64>) {
+  // CHECK: tg.top_k %{{.+}} k = 2 axis = 1 largest : tensor<3x4xf32>
+  %v, %i = tg.top_k %x k = 2 axis = 1 largest : tensor<3x4xf32>
+  return %v, %i : tensor<3x2xf32>, tensor<3x2xi64>
+}

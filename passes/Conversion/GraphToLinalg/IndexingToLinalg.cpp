@@ -1,4 +1,4 @@
-//===- ScatterToLinalg.cpp - multi-dimensional indexing -------------------===//
+//===- IndexingToLinalg.cpp - data-dependent indexing ---------------------===//
 //
 // gather_nd is a linalg.generic over the result that reads its coordinates
 // from `indices` and the element from `data` with tensor.extract. The
@@ -6,6 +6,9 @@
 // order with an scf.for nest carrying that tensor: extract the update,
 // compute the target coordinates, combine with the element there and insert.
 // The walk is sequential, which gives duplicate indices their ONNX meaning.
+// top_k fills its k slots in order, each with the best element that ranks
+// after the previous slot's (value, then lower index first): O(k * n) per
+// row, no scratch memory.
 //
 //===----------------------------------------------------------------------===//
 
@@ -168,10 +171,127 @@ struct ScatterNDLowering : OpConversionPattern<tg::ScatterNDOp> {
   }
 };
 
+/// Whether element (a, ai) ranks before (b, bi): larger (or smaller) value
+/// first, the lower index first among equal values.
+Value ranksBefore(OpBuilder &b, Location loc, Kind kind, bool largest, Value a,
+                  Value ai, Value bv, Value bi) {
+  Value better, equal;
+  if (kind == Kind::Float) {
+    better = arith::CmpFOp::create(
+        b, loc, largest ? arith::CmpFPredicate::OGT : arith::CmpFPredicate::OLT,
+        a, bv);
+    equal = arith::CmpFOp::create(b, loc, arith::CmpFPredicate::OEQ, a, bv);
+  } else {
+    bool isSigned = kind == Kind::Signed;
+    arith::CmpIPredicate p = largest ? (isSigned ? arith::CmpIPredicate::sgt
+                                                 : arith::CmpIPredicate::ugt)
+                                     : (isSigned ? arith::CmpIPredicate::slt
+                                                 : arith::CmpIPredicate::ult);
+    better = arith::CmpIOp::create(b, loc, p, a, bv);
+    equal = arith::CmpIOp::create(b, loc, arith::CmpIPredicate::eq, a, bv);
+  }
+  Value lower =
+      arith::CmpIOp::create(b, loc, arith::CmpIPredicate::ult, ai, bi);
+  return arith::OrIOp::create(b, loc, better,
+                              arith::AndIOp::create(b, loc, equal, lower));
+}
+
+struct TopKLowering : OpConversionPattern<tg::TopKOp> {
+  using OpConversionPattern::OpConversionPattern;
+
+  LogicalResult
+  matchAndRewrite(tg::TopKOp op, OpAdaptor adaptor,
+                  ConversionPatternRewriter &rewriter) const override {
+    Location loc = op.getLoc();
+    Value input = adaptor.getInput();
+    auto inputType = cast<RankedTensorType>(input.getType());
+    RankedTensorType valuesType =
+        convertedType(*getTypeConverter(), op.getValues().getType());
+    auto indicesType = cast<RankedTensorType>(op.getIndices().getType());
+    int64_t axis = op.getAxis(), k = op.getK(), n = inputType.getDimSize(axis);
+    bool largest = op.getLargest();
+    Kind kind = kindOf(op.getInput().getType().getElementType());
+    Type elementType = valuesType.getElementType();
+
+    // One row per position of the other dimensions.
+    SmallVector<Value> lbs, ubs, steps;
+    for (int64_t d = 0; d < inputType.getRank(); ++d) {
+      lbs.push_back(indexConstant(rewriter, loc, 0));
+      ubs.push_back(indexConstant(rewriter, loc,
+                                  d == axis ? 1 : inputType.getDimSize(d)));
+      steps.push_back(indexConstant(rewriter, loc, 1));
+    }
+    Value zero = indexConstant(rewriter, loc, 0),
+          one = indexConstant(rewriter, loc, 1);
+    Value init[] = {emptyTensor(rewriter, loc, valuesType),
+                    emptyTensor(rewriter, loc, indicesType)};
+    scf::LoopNest rows = scf::buildLoopNest(
+        rewriter, loc, lbs, ubs, steps, init,
+        [&](OpBuilder &b, Location l, ValueRange row,
+            ValueRange outputs) -> scf::ValueVector {
+          Value anyValue = scalarConstant(b, l, elementType, 0);
+          Value slotInit[] = {outputs[0], outputs[1], anyValue, zero};
+          auto slots = scf::ForOp::create(
+              b, l, zero, indexConstant(b, l, k), one, slotInit,
+              [&](OpBuilder &sb, Location sl, Value slot, ValueRange carried) {
+                Value first = arith::CmpIOp::create(
+                    sb, sl, arith::CmpIPredicate::eq, slot, zero);
+                Value falseValue =
+                    arith::ConstantOp::create(sb, sl, sb.getBoolAttr(false));
+                Value scanInit[] = {anyValue, zero, falseValue};
+                auto scan = scf::ForOp::create(
+                    sb, sl, zero, indexConstant(sb, sl, n), one, scanInit,
+                    [&](OpBuilder &eb, Location el, Value i, ValueRange best) {
+                      SmallVector<Value> at(row);
+                      at[axis] = i;
+                      Value v = tensor::ExtractOp::create(eb, el, input, at);
+                      // Ranks after the previous slot, and before the best
+                      // found so far.
+                      Value eligible = arith::OrIOp::create(
+                          eb, el, first,
+                          ranksBefore(eb, el, kind, largest, carried[2],
+                                      carried[3], v, i));
+                      Value improves = arith::OrIOp::create(
+                          eb, el,
+                          arith::XOrIOp::create(
+                              eb, el, best[2],
+                              arith::ConstantOp::create(eb, el,
+                                                        eb.getBoolAttr(true))),
+                          ranksBefore(eb, el, kind, largest, v, i, best[0],
+                                      best[1]));
+                      Value take =
+                          arith::AndIOp::create(eb, el, eligible, improves);
+                      scf::YieldOp::create(
+                          eb, el,
+                          ValueRange{
+                              arith::SelectOp::create(eb, el, take, v, best[0]),
+                              arith::SelectOp::create(eb, el, take, i, best[1]),
+                              arith::OrIOp::create(eb, el, best[2], take)});
+                    });
+                Value bestValue = scan.getResult(0),
+                      bestIndex = scan.getResult(1);
+                SmallVector<Value> at(row);
+                at[axis] = slot;
+                Value values =
+                    tensor::InsertOp::create(sb, sl, bestValue, carried[0], at);
+                Value index = arith::IndexCastOp::create(
+                    sb, sl, sb.getI64Type(), bestIndex);
+                Value indices =
+                    tensor::InsertOp::create(sb, sl, index, carried[1], at);
+                scf::YieldOp::create(
+                    sb, sl, ValueRange{values, indices, bestValue, bestIndex});
+              });
+          return {slots.getResult(0), slots.getResult(1)};
+        });
+    rewriter.replaceOp(op, rows.results);
+    return success();
+  }
+};
+
 } // namespace
 
-void tessera::lowering::populateScatterLoweringPatterns(
+void tessera::lowering::populateIndexingLoweringPatterns(
     const TypeConverter &converter, RewritePatternSet &patterns) {
-  patterns.add<GatherNDLowering, ScatterElementsLowering, ScatterNDLowering>(
-      converter, patterns.getContext());
+  patterns.add<GatherNDLowering, ScatterElementsLowering, ScatterNDLowering,
+               TopKLowering>(converter, patterns.getContext());
 }
