@@ -140,6 +140,20 @@ case("topk_long_row", 18,
      [("x", rand(4, 1000))], [("v", F), ("i", TensorProto.INT64)],
      [numpy_helper.from_array(ints([10]), "k")])
 
+# Einsum beyond the node tests: chains, implicit output, ellipsis, traces,
+# outer products, a three-operand bilinear form.
+for name, equation, shapes in [
+        ("chain", "ij,jk,kl->il", [(3, 4), (4, 5), (5, 2)]),
+        ("implicit", "ij,jk", [(3, 4), (4, 5)]),
+        ("ellipsis_matmul", "...ij,...jk->...ik", [(2, 3, 4, 5), (2, 3, 5, 6)]),
+        ("trace", "ii->", [(5, 5)]),
+        ("outer", "i,j->ij", [(4,), (6,)]),
+        ("bilinear", "bn,anm,bm->ba", [(2, 3), (4, 3, 5), (2, 5)]),
+        ("partial_sum", "bij,bjk->bk", [(2, 3, 4), (2, 4, 5)])]:
+    names = ["x%d" % i for i in range(len(shapes))]
+    case("einsum_" + name, 18, [helper.make_node("Einsum", names, ["y"], equation=equation)],
+         [(n, rand(*shape)) for n, shape in zip(names, shapes)], [("y", F)])
+
 # Scatter with min/max reductions (18).
 data = rand(3, 4)
 for reduction in ["max", "min"]:

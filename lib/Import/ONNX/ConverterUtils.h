@@ -186,6 +186,9 @@ mlir::FailureOr<mlir::Value> whereOp(NodeContext &ctx, mlir::Value c,
 /// Logical not of an i1 tensor.
 mlir::FailureOr<mlir::Value> notOp(NodeContext &ctx, mlir::Value x);
 
+/// Einsum as transposes, reshapes, sums and batched matmuls.
+mlir::LogicalResult convertEinsum(NodeContext &ctx);
+
 /// MaxPool (average = false) and AveragePool.
 mlir::LogicalResult convertPoolOp(NodeContext &ctx, bool average);
 

@@ -810,6 +810,7 @@ void tessera::onnx_import::registerDecomposedOps(ConverterRegistry &r) {
   r.add("Celu", 12, convertCelu);
   r.add("CumSum", 11, convertCumSum);
   r.add("DepthToSpace", 1, convertDepthToSpace);
+  r.add("Einsum", 12, convertEinsum);
   r.add("Elu", 6, convertElu);
   r.add("EyeLike", 9, convertEyeLike);
   r.add("IsInf", 10, convertIsInf);

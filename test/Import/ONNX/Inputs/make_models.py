@@ -75,3 +75,9 @@ save("decomposed", [
     helper.make_node("NegativeLogLikelihoodLoss", ["t", "target"], ["loss"],
                      reduction="mean", ignore_index=1, name="nll"),
 ], [info("x", [3, 4]), info("target", [3], TensorProto.INT64)], [info("loss", [])], opset=14)
+# Ops whose operands disagree: the message names the label or the bound.
+save("bad_einsum", [helper.make_node("Einsum", ["x", "z"], ["y"], name="mm", equation="ij,jk->ik")],
+     [info("x", [2, 3]), info("z", [4, 5])], [info("y", [2, 5])], opset=18)
+save("bad_topk", [helper.make_node("TopK", ["x", "k"], ["v", "i"], name="top")],
+     [info("x", [2, 3])], [info("v", [2, 5]), info("i", [2, 5], TensorProto.INT64)], opset=18,
+     initializers=[numpy_helper.from_array(np.array([5], dtype=np.int64), "k")])
