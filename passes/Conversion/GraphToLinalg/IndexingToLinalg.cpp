@@ -108,12 +108,31 @@ Value scatter(
         SmallVector<Value> position(ivs);
         Value update = tensor::ExtractOp::create(nb, l, updates, position);
         SmallVector<Value> at = target(nb, l, position);
-        Value value = update;
-        if (reduction != tg::ScatterReduction::none)
-          value = combine(nb, l, reduction, kind,
-                          tensor::ExtractOp::create(nb, l, iterArgs[0], at),
-                          update);
-        return {tensor::InsertOp::create(nb, l, value, iterArgs[0], at)};
+        // An index outside the data (undefined in ONNX) skips its update
+        // instead of writing out of bounds.
+        Value inside = arith::ConstantOp::create(nb, l, nb.getBoolAttr(true));
+        for (auto [d, coordinate] : llvm::enumerate(at))
+          inside = arith::AndIOp::create(
+              nb, l, inside,
+              arith::CmpIOp::create(
+                  nb, l, arith::CmpIPredicate::ult, coordinate,
+                  indexConstant(nb, l, dataType.getDimSize(d))));
+        auto guarded = scf::IfOp::create(
+            nb, l, inside,
+            [&](OpBuilder &tb, Location tl) {
+              Value value = update;
+              if (reduction != tg::ScatterReduction::none)
+                value = combine(
+                    tb, tl, reduction, kind,
+                    tensor::ExtractOp::create(tb, tl, iterArgs[0], at), update);
+              scf::YieldOp::create(tb, tl,
+                                   ValueRange{tensor::InsertOp::create(
+                                       tb, tl, value, iterArgs[0], at)});
+            },
+            [&](OpBuilder &eb, Location el) {
+              scf::YieldOp::create(eb, el, ValueRange{iterArgs[0]});
+            });
+        return {guarded.getResult(0)};
       });
   return nest.results.front();
 }

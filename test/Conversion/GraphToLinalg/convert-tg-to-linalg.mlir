@@ -148,13 +148,16 @@ func.func @gather_nd(%d: tensor<2x4x5xf32>, %i: tensor<2x3x1xi64>) -> tensor<2x3
 // -----
 
 // A copy of the data, then a sequential walk over the updates that combines
-// each into the element its index names.
+// each into the element its index names; an index outside the data skips
+// its update.
 // CHECK-LABEL: func.func @scatter_elements
 // CHECK: %[[COPY:.+]] = linalg.copy ins(%{{.+}} : tensor<3x4xf32>)
 // CHECK: scf.for %[[R:[^ ]+]] = {{.+}} iter_args(%[[T0:[^ ]+]] = %[[COPY]])
 // CHECK: scf.for %[[C:[^ ]+]] = {{.+}} iter_args(%[[T1:[^ ]+]] = %[[T0]])
 // CHECK: %[[U:.+]] = tensor.extract %{{.+}}[%[[R]], %[[C]]] : tensor<3x2xf32>
 // CHECK: %[[IDX:.+]] = arith.select
+// CHECK: arith.cmpi ult, %[[IDX]]
+// CHECK: scf.if
 // CHECK: %[[OLD:.+]] = tensor.extract %[[T1]][%[[R]], %[[IDX]]]
 // CHECK: %[[NEW:.+]] = arith.maximumf %[[OLD]], %[[U]]
 // CHECK: tensor.insert %[[NEW]] into %[[T1]][%[[R]], %[[IDX]]]

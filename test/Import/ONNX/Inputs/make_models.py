@@ -81,3 +81,20 @@ save("bad_einsum", [helper.make_node("Einsum", ["x", "z"], ["y"], name="mm", equ
 save("bad_topk", [helper.make_node("TopK", ["x", "k"], ["v", "i"], name="top")],
      [info("x", [2, 3])], [info("v", [2, 5]), info("i", [2, 5], TensorProto.INT64)], opset=18,
      initializers=[numpy_helper.from_array(np.array([5], dtype=np.int64), "k")])
+# Opset 18 ops: Einsum as a batched matmul, GroupNormalization, Mish,
+# CenterCropPad, and the indexing ops with tg ops of their own.
+save("indexing", [
+    helper.make_node("Einsum", ["a", "b"], ["ab"], equation="bij,bjk->bik", name="bmm"),
+    helper.make_node("GroupNormalization", ["ab", "s", "o"], ["g"], num_groups=3, name="gn"),
+    helper.make_node("Mish", ["g"], ["m"], name="mish"),
+    helper.make_node("CenterCropPad", ["m", "crop"], ["c"], axes=[1, 2], name="ccp"),
+    helper.make_node("GatherND", ["c", "gi"], ["gd"], name="gnd"),
+    helper.make_node("ScatterND", ["c", "si", "gd"], ["sc"], reduction="add", name="snd"),
+    helper.make_node("TopK", ["sc", "k"], ["v", "i"], axis=-1, largest=0, name="topk"),
+], [info("a", [2, 3, 4]), info("b", [2, 4, 6]), info("gi", [1, 1], TensorProto.INT64),
+    info("si", [1, 1], TensorProto.INT64)],
+   [info("v", [2, 5, 2]), info("i", [2, 5, 2], TensorProto.INT64)], opset=18,
+   initializers=[numpy_helper.from_array(np.ones(3, np.float32), "s"),
+                 numpy_helper.from_array(np.zeros(3, np.float32), "o"),
+                 numpy_helper.from_array(np.array([5, 4], np.int64), "crop"),
+                 numpy_helper.from_array(np.array([2], np.int64), "k")])
