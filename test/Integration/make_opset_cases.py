@@ -154,6 +154,37 @@ for name, equation, shapes in [
     case("einsum_" + name, 18, [helper.make_node("Einsum", names, ["y"], equation=equation)],
          [(n, rand(*shape)) for n, shape in zip(names, shapes)], [("y", F)])
 
+# Quantization beyond the node tests: int8 with halves (round to even) and
+# saturation, a per-channel QLinearConv with bias, an int8 QLinearMatMul.
+I8, U8 = TensorProto.INT8, TensorProto.UINT8
+case("quantizelinear_int8_ties", 18,
+     [helper.make_node("QuantizeLinear", ["x", "s", "z"], ["y"])],
+     [("x", np.array([-300, -2.5, -1.5, -0.5, 0.5, 1.5, 2.5, 3.49, 300], np.float32))],
+     [("y", I8)], [numpy_helper.from_array(np.array(1.0, np.float32), "s"),
+                   numpy_helper.from_array(np.array(1, np.int8), "z")])
+case("qlinearconv_per_channel", 18,
+     [helper.make_node("QLinearConv", ["x", "xs", "xz", "w", "ws", "wz", "ys", "yz", "b"], ["y"],
+                       pads=[1, 1, 1, 1])],
+     [("x", RNG.integers(0, 256, (1, 3, 6, 6)).astype(np.uint8))], [("y", U8)],
+     [numpy_helper.from_array(np.array(0.02, np.float32), "xs"),
+      numpy_helper.from_array(np.array(120, np.uint8), "xz"),
+      numpy_helper.from_array(RNG.integers(-100, 100, (4, 3, 3, 3)).astype(np.int8), "w"),
+      numpy_helper.from_array(np.array([0.01, 0.02, 0.005, 0.03], np.float32), "ws"),
+      numpy_helper.from_array(np.zeros(4, np.int8), "wz"),
+      numpy_helper.from_array(np.array(0.5, np.float32), "ys"),
+      numpy_helper.from_array(np.array(128, np.uint8), "yz"),
+      numpy_helper.from_array(RNG.integers(-500, 500, 4).astype(np.int32), "b")])
+case("qlinearmatmul_int8", 18,
+     [helper.make_node("QLinearMatMul", ["a", "as", "az", "b", "bs", "bz", "ys", "yz"], ["y"])],
+     [("a", RNG.integers(-128, 128, (4, 16)).astype(np.int8))], [("y", I8)],
+     [numpy_helper.from_array(np.array(0.05, np.float32), "as"),
+      numpy_helper.from_array(np.array(3, np.int8), "az"),
+      numpy_helper.from_array(RNG.integers(-128, 128, (16, 5)).astype(np.int8), "b"),
+      numpy_helper.from_array(np.array(0.02, np.float32), "bs"),
+      numpy_helper.from_array(np.array(-2, np.int8), "bz"),
+      numpy_helper.from_array(np.array(0.7, np.float32), "ys"),
+      numpy_helper.from_array(np.array(-5, np.int8), "yz")])
+
 # Scatter with min/max reductions (18).
 data = rand(3, 4)
 for reduction in ["max", "min"]:

@@ -189,6 +189,11 @@ mlir::FailureOr<mlir::Value> notOp(NodeContext &ctx, mlir::Value x);
 /// Einsum as transposes, reshapes, sums and batched matmuls.
 mlir::LogicalResult convertEinsum(NodeContext &ctx);
 
+/// tg.conv of `x` and `w` (and `bias` when set) with the node's Conv
+/// attributes (strides, pads or auto_pad, dilations, group).
+mlir::FailureOr<mlir::Value> buildConv(NodeContext &ctx, mlir::Value x,
+                                       mlir::Value w, mlir::Value bias);
+
 /// MaxPool (average = false) and AveragePool.
 mlir::LogicalResult convertPoolOp(NodeContext &ctx, bool average);
 

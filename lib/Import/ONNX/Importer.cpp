@@ -221,6 +221,7 @@ static const ConverterRegistry &registry() {
     registerOpsSToZ(r);
     registerDecomposedOps(r);
     registerNormalizationOps(r);
+    registerQuantizationOps(r);
     return r;
   }();
   return instance;

@@ -163,6 +163,7 @@ void registerOpsMToR(ConverterRegistry &registry);
 void registerOpsSToZ(ConverterRegistry &registry);
 void registerDecomposedOps(ConverterRegistry &registry);
 void registerNormalizationOps(ConverterRegistry &registry);
+void registerQuantizationOps(ConverterRegistry &registry);
 
 /// TensorProto to an elements attribute (one copy of the data).
 mlir::FailureOr<mlir::DenseElementsAttr>

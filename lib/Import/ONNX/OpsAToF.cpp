@@ -72,24 +72,7 @@ LogicalResult convertConv(NodeContext &ctx) {
   auto x = ctx.required(0), w = ctx.required(1);
   if (failed(x) || failed(w))
     return failure();
-  RankedTensorType xType = ctx.typeOf(*x), wType = ctx.typeOf(*w);
-  if (xType.getRank() < 3 || wType.getRank() != xType.getRank())
-    return ctx.error("expects input and weight of one rank >= 3");
-  Window window = windowOf(ctx, wType.getShape().drop_front(2));
-  auto pads = windowPads(ctx, xType.getShape().drop_front(2), effective(window),
-                         window.strides);
-  if (failed(pads))
-    return failure();
-  SmallVector<Value> operands{*x, *w};
-  if (Value bias = ctx.input(2))
-    operands.push_back(bias);
-  OpBuilder &b = ctx.builder;
-  return ctx.setOutput(ctx.build<tg::ConvOp>(
-      operands,
-      {ctx.named("strides", ctx.i64s(window.strides)),
-       ctx.named("pads", ctx.i64s(*pads)),
-       ctx.named("dilations", ctx.i64s(window.dilations)),
-       ctx.named("group", b.getI64IntegerAttr(ctx.getInt("group", 1)))}));
+  return ctx.setOutput(buildConv(ctx, *x, *w, ctx.input(2)));
 }
 
 LogicalResult convertConvTranspose(NodeContext &ctx) {
@@ -423,6 +406,27 @@ LogicalResult convertCenterCropPad(NodeContext &ctx) {
 }
 
 } // namespace
+
+FailureOr<Value> tessera::onnx_import::buildConv(NodeContext &ctx, Value x,
+                                                 Value w, Value bias) {
+  RankedTensorType xType = ctx.typeOf(x), wType = ctx.typeOf(w);
+  if (xType.getRank() < 3 || wType.getRank() != xType.getRank())
+    return ctx.error("expects input and weight of one rank >= 3");
+  Window window = windowOf(ctx, wType.getShape().drop_front(2));
+  auto pads = windowPads(ctx, xType.getShape().drop_front(2), effective(window),
+                         window.strides);
+  if (failed(pads))
+    return failure();
+  SmallVector<Value> operands{x, w};
+  if (bias)
+    operands.push_back(bias);
+  return ctx.build<tg::ConvOp>(
+      operands, {ctx.named("strides", ctx.i64s(window.strides)),
+                 ctx.named("pads", ctx.i64s(*pads)),
+                 ctx.named("dilations", ctx.i64s(window.dilations)),
+                 ctx.named("group", ctx.builder.getI64IntegerAttr(
+                                        ctx.getInt("group", 1)))});
+}
 
 LogicalResult tessera::onnx_import::convertPoolOp(NodeContext &ctx,
                                                   bool average) {

@@ -98,3 +98,10 @@ save("indexing", [
                  numpy_helper.from_array(np.zeros(3, np.float32), "o"),
                  numpy_helper.from_array(np.array([5, 4], np.int64), "crop"),
                  numpy_helper.from_array(np.array([2], np.int64), "k")])
+# Quantization: per-axis QuantizeLinear, then an exact integer matmul.
+save("quantized", [
+    helper.make_node("QuantizeLinear", ["x", "s", "z"], ["q"], axis=1, name="quant"),
+    helper.make_node("MatMulInteger", ["q", "w"], ["y"], name="mmi"),
+], [info("x", [2, 3]), info("w", [3, 4], TensorProto.UINT8)], [info("y", [2, 4], TensorProto.INT32)],
+   initializers=[numpy_helper.from_array(np.array([0.5, 0.25, 1.0], np.float32), "s"),
+                 numpy_helper.from_array(np.array([1, 2, 3], np.uint8), "z")])

@@ -1,0 +1,248 @@
+//===- OpsQuantization.cpp - ONNX quantization ops in tg ops --------------===//
+//
+// QuantizeLinear, DequantizeLinear, DynamicQuantizeLinear, MatMulInteger,
+// ConvInteger, QLinearMatMul and QLinearConv as compositions of tg ops:
+// integer products accumulate exactly (matmuls in i32, convolutions in f64,
+// exact for any 8-bit operands), and requantization rounds half to even and
+// saturates like ONNX Runtime. Per-axis scales and zero points broadcast along
+// their axis.
+//
+//===----------------------------------------------------------------------===//
+
+#include "lib/Import/ONNX/ConverterUtils.h"
+
+using namespace mlir;
+using namespace tessera;
+using namespace tessera::onnx_import;
+
+namespace {
+
+FailureOr<Value> castTo(NodeContext &ctx, Value v, Type elementType) {
+  if (ctx.typeOf(v).getElementType() == elementType)
+    return v;
+  return ctx.buildTyped<tg::CastOp>(ctx.typeOf(v).clone(elementType), {v});
+}
+
+/// A scale or zero point shaped to broadcast against a rank-`rank` tensor:
+/// scalars (and one-element tensors) as they are, a 1-D tensor of n > 1
+/// elements along `axis`.
+FailureOr<Value> alongAxis(NodeContext &ctx, Value param, int64_t rank,
+                           int64_t axis) {
+  RankedTensorType type = ctx.typeOf(param);
+  if (type.getNumElements() == 1)
+    return ctx.buildTyped<tg::ReshapeOp>(type.clone(ArrayRef<int64_t>{}),
+                                         {param});
+  if (type.getRank() != 1)
+    return ctx.error(
+        "a scale or zero point must be a scalar or 1-D, got rank " +
+        Twine(type.getRank()));
+  SmallVector<int64_t> shape(rank, 1);
+  shape[axis] = type.getNumElements();
+  return ctx.buildTyped<tg::ReshapeOp>(type.clone(shape), {param});
+}
+
+/// The scale and zero point (null when absent) of a (de)quantization of `x`,
+/// shaped to broadcast against it: along the node's `axis` when per-axis.
+FailureOr<std::pair<Value, Value>> scaleAndZero(NodeContext &ctx, Value x,
+                                                Value scale, Value zeroPoint) {
+  int64_t rank = ctx.rankOf(x), axis = 0;
+  if (ctx.typeOf(scale).getNumElements() > 1) {
+    auto normalized = ctx.normalizeAxis(ctx.getInt("axis", 1), rank);
+    if (failed(normalized))
+      return failure();
+    axis = *normalized;
+  }
+  TRY(s, alongAxis(ctx, scale, rank, axis));
+  Value z;
+  if (zeroPoint) {
+    TRY(zp, alongAxis(ctx, zeroPoint, rank, axis));
+    z = zp;
+  }
+  return std::make_pair(s, z);
+}
+
+/// float(x - zeroPoint) in `t` (zero point absent: x).
+FailureOr<Value> centered(NodeContext &ctx, Value x, Value zeroPoint, Type t) {
+  TRY(xf, castTo(ctx, x, t));
+  if (!zeroPoint)
+    return xf;
+  TRY(zf, castTo(ctx, zeroPoint, t));
+  return ctx.build<tg::SubOp>({xf, zf});
+}
+
+/// saturate(round(y) + zeroPoint) in the zero point's integer type (uint8
+/// when absent).
+FailureOr<Value> requantize(NodeContext &ctx, Value y, Value zeroPoint,
+                            Type quantType) {
+  Type t = ctx.typeOf(y).getElementType();
+  TRY(r, ctx.build<tg::RoundOp>({y}));
+  Value shifted = r;
+  if (zeroPoint) {
+    TRY(zf, castTo(ctx, zeroPoint, t));
+    TRY(s, ctx.build<tg::AddOp>({r, zf}));
+    shifted = s;
+  }
+  unsigned width = quantType.getIntOrFloatBitWidth();
+  bool isSigned = !quantType.isUnsignedInteger();
+  double lo = isSigned ? -std::ldexp(1.0, width - 1) : 0.0;
+  double hi =
+      isSigned ? std::ldexp(1.0, width - 1) - 1 : std::ldexp(1.0, width) - 1;
+  TRY(above, ctx.build<tg::MaxOp>({shifted, scalarOf(ctx, t, lo)}));
+  TRY(clamped, ctx.build<tg::MinOp>({above, scalarOf(ctx, t, hi)}));
+  return castTo(ctx, clamped, quantType);
+}
+
+Type quantTypeOf(NodeContext &ctx, Value zeroPoint) {
+  if (zeroPoint)
+    return ctx.typeOf(zeroPoint).getElementType();
+  return IntegerType::get(ctx.builder.getContext(), 8, IntegerType::Unsigned);
+}
+
+/// QuantizeLinear: y = saturate(round(x / scale) + zero_point);
+/// DequantizeLinear: y = (x - zero_point) * scale.
+template <bool Quantize>
+LogicalResult convertLinearQuantization(NodeContext &ctx) {
+  TRY(x, ctx.required(0));
+  TRY(scale, ctx.required(1));
+  Value zeroPoint = ctx.input(2);
+  auto params = scaleAndZero(ctx, x, scale, zeroPoint);
+  if (failed(params))
+    return failure();
+  auto [s, z] = *params;
+  if constexpr (Quantize) {
+    TRY(sf, castTo(ctx, s, ctx.typeOf(x).getElementType()));
+    TRY(y, ctx.build<tg::DivOp>({x, sf}));
+    return ctx.setOutput(requantize(ctx, y, z, quantTypeOf(ctx, zeroPoint)));
+  } else {
+    TRY(c, centered(ctx, x, z, ctx.typeOf(scale).getElementType()));
+    return ctx.setOutput(ctx.build<tg::MulOp>({c, s}));
+  }
+}
+
+/// uint8 quantization of x over [min(x, 0), max(x, 0)]: scale, zero point,
+/// and the quantized tensor.
+LogicalResult convertDynamicQuantizeLinear(NodeContext &ctx) {
+  TRY(x, ctx.required(0));
+  Type t = ctx.typeOf(x).getElementType();
+  int64_t rank = ctx.rankOf(x);
+  SmallVector<NamedAttribute> all{ctx.named(
+      "axes", ctx.i64s(llvm::to_vector(llvm::seq<int64_t>(0, rank))))};
+  Value zero = scalarOf(ctx, t, 0);
+  TRY(mx, ctx.build<tg::ReduceMaxOp>({x}, all));
+  TRY(mn, ctx.build<tg::ReduceMinOp>({x}, all));
+  TRY(hi, ctx.build<tg::MaxOp>({mx, zero}));
+  TRY(lo, ctx.build<tg::MinOp>({mn, zero}));
+  TRY(range, ctx.build<tg::SubOp>({hi, lo}));
+  TRY(scale, ctx.build<tg::DivOp>({range, scalarOf(ctx, t, 255)}));
+  Type u8 =
+      IntegerType::get(ctx.builder.getContext(), 8, IntegerType::Unsigned);
+  TRY(negLo, ctx.build<tg::NegOp>({lo}));
+  TRY(zpf, ctx.build<tg::DivOp>({negLo, scale}));
+  TRY(zp, requantize(ctx, zpf, Value(), u8));
+  TRY(scaled, ctx.build<tg::DivOp>({x, scale}));
+  TRY(y, requantize(ctx, scaled, zp, u8));
+  return ctx.setOutputs({y, scale, zp});
+}
+
+/// (a - a_zero_point) x (b - b_zero_point) in i32. A's zero point is per
+/// row (its second-last dimension), B's per column.
+FailureOr<Value> integerMatMul(NodeContext &ctx, Value a, Value aZero, Value b,
+                               Value bZero) {
+  Type i32 = ctx.builder.getI32Type();
+  if (aZero && ctx.typeOf(aZero).getNumElements() > 1) {
+    TRY(r, alongAxis(ctx, aZero, 2, 0));
+    aZero = r;
+  }
+  TRY(ac, centered(ctx, a, aZero, i32));
+  TRY(bc, centered(ctx, b, bZero, i32));
+  return ctx.build<tg::MatMulOp>({ac, bc});
+}
+
+LogicalResult convertMatMulInteger(NodeContext &ctx) {
+  TRY(a, ctx.required(0));
+  TRY(b, ctx.required(1));
+  return ctx.setOutput(integerMatMul(ctx, a, ctx.input(2), b, ctx.input(3)));
+}
+
+/// (x - x_zero_point) * (w - w_zero_point) convolved exactly in f64; the
+/// weight zero point may be per output channel.
+FailureOr<Value> integerConv(NodeContext &ctx, Value x, Value xZero, Value w,
+                             Value wZero) {
+  Type f64 = ctx.builder.getF64Type();
+  if (wZero && ctx.typeOf(wZero).getNumElements() > 1) {
+    TRY(r, alongAxis(ctx, wZero, ctx.rankOf(w), 0));
+    wZero = r;
+  }
+  TRY(xc, centered(ctx, x, xZero, f64));
+  TRY(wc, centered(ctx, w, wZero, f64));
+  return buildConv(ctx, xc, wc, Value());
+}
+
+LogicalResult convertConvInteger(NodeContext &ctx) {
+  TRY(x, ctx.required(0));
+  TRY(w, ctx.required(1));
+  TRY(acc, integerConv(ctx, x, ctx.input(2), w, ctx.input(3)));
+  return ctx.setOutput(castTo(ctx, acc, ctx.builder.getI32Type()));
+}
+
+/// QLinearMatMul: the i32 product requantized with a_scale * b_scale /
+/// y_scale.
+LogicalResult convertQLinearMatMul(NodeContext &ctx) {
+  TRY(a, ctx.required(0));
+  TRY(aScale, ctx.required(1));
+  TRY(b, ctx.required(3));
+  TRY(bScale, ctx.required(4));
+  TRY(yScale, ctx.required(6));
+  Value aZero = ctx.input(2), bZero = ctx.input(5), yZero = ctx.input(7);
+  TRY(acc, integerMatMul(ctx, a, aZero, b, bZero));
+  Type f32 = ctx.typeOf(aScale).getElementType();
+  if (ctx.typeOf(aScale).getNumElements() > 1) {
+    TRY(r, alongAxis(ctx, aScale, 2, 0));
+    aScale = r;
+  }
+  TRY(ab, ctx.build<tg::MulOp>({aScale, bScale}));
+  TRY(m, ctx.build<tg::DivOp>({ab, yScale}));
+  TRY(accf, castTo(ctx, acc, f32));
+  TRY(y, ctx.build<tg::MulOp>({accf, m}));
+  return ctx.setOutput(requantize(ctx, y, yZero, quantTypeOf(ctx, yZero)));
+}
+
+/// QLinearConv: the exact convolution (plus the i32 bias) requantized with
+/// x_scale * w_scale / y_scale, w_scale per output channel or scalar.
+LogicalResult convertQLinearConv(NodeContext &ctx) {
+  TRY(x, ctx.required(0));
+  TRY(xScale, ctx.required(1));
+  TRY(w, ctx.required(3));
+  TRY(wScale, ctx.required(4));
+  TRY(yScale, ctx.required(6));
+  Value xZero = ctx.input(2), wZero = ctx.input(5), yZero = ctx.input(7),
+        bias = ctx.input(8);
+  TRY(acc, integerConv(ctx, x, xZero, w, wZero));
+  int64_t rank = ctx.rankOf(acc);
+  Value sum = acc;
+  if (bias) {
+    TRY(bf, castTo(ctx, bias, ctx.builder.getF64Type()));
+    TRY(bb, alongAxis(ctx, bf, rank, 1));
+    TRY(s, ctx.build<tg::AddOp>({acc, bb}));
+    sum = s;
+  }
+  Type f32 = ctx.typeOf(xScale).getElementType();
+  TRY(ws, alongAxis(ctx, wScale, rank, 1));
+  TRY(xw, ctx.build<tg::MulOp>({xScale, ws}));
+  TRY(m, ctx.build<tg::DivOp>({xw, yScale}));
+  TRY(accf, castTo(ctx, sum, f32));
+  TRY(y, ctx.build<tg::MulOp>({accf, m}));
+  return ctx.setOutput(requantize(ctx, y, yZero, quantTypeOf(ctx, yZero)));
+}
+
+} // namespace
+
+void tessera::onnx_import::registerQuantizationOps(ConverterRegistry &r) {
+  r.add("ConvInteger", 10, convertConvInteger);
+  r.add("DequantizeLinear", 10, convertLinearQuantization<false>);
+  r.add("DynamicQuantizeLinear", 11, convertDynamicQuantizeLinear);
+  r.add("MatMulInteger", 10, convertMatMulInteger);
+  r.add("QLinearConv", 10, convertQLinearConv);
+  r.add("QLinearMatMul", 10, convertQLinearMatMul);
+  r.add("QuantizeLinear", 10, convertLinearQuantization<true>);
+}
