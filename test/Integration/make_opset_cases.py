@@ -87,6 +87,19 @@ case("resize_antialias_linear_downsample", 18,
      [helper.make_node("Resize", ["x", "", "scales"], ["y"], mode="linear", antialias=1)],
      [("x", rand(1, 1, 8, 8))], [("y", F)],
      [numpy_helper.from_array(np.array([1, 1, 0.5, 0.5], np.float32), "scales")])
+case("resize_antialias_cubic_downsample", 18,
+     [helper.make_node("Resize", ["x", "", "scales"], ["y"], mode="cubic", antialias=1)],
+     [("x", rand(1, 2, 9, 11))], [("y", F)],
+     [numpy_helper.from_array(np.array([1, 1, 0.4, 0.3], np.float32), "scales")])
+case("resize_antialias_linear_mixed_sizes", 18,
+     [helper.make_node("Resize", ["x", "", "", "sizes"], ["y"], mode="linear", antialias=1)],
+     [("x", rand(1, 1, 10, 5))], [("y", F)],
+     [numpy_helper.from_array(ints([1, 1, 3, 8]), "sizes")])
+case("resize_antialias_cubic_exclude_outside", 18,
+     [helper.make_node("Resize", ["x", "", "scales"], ["y"], mode="cubic", antialias=1,
+                       exclude_outside=1, cubic_coeff_a=-0.5)],
+     [("x", rand(1, 1, 12, 12))], [("y", F)],
+     [numpy_helper.from_array(np.array([1, 1, 0.6, 0.25], np.float32), "scales")])
 
 # Bitwise ops (18).
 a = RNG.integers(-100, 100, (3, 4)).astype(np.int32)

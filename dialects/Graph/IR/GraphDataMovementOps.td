@@ -263,7 +263,8 @@ def TG_ResizeOp : TG_Op<"resize"> {
     `nearest_mode` are explicit. Further knobs take ONNX's defaults when
     absent: `cubic_coeff_a` (-0.75), `exclude_outside`,
     `extrapolation_value` (0, for `tf_crop_and_resize`), `antialias`
-    (linear and cubic downsampling), and `roi` (2 * rank values, required by
+    (linear and cubic downsampling: the filter stretched by 1 / scale, as in
+    ONNX's reference), and `roi` (2 * rank values, required by
     and only allowed with `tf_crop_and_resize`).
 
     Example:

@@ -226,8 +226,6 @@ LogicalResult convertResize(NodeContext &ctx) {
   auto nearest = tg::symbolizeNearestMode(nearestText);
   if (!nearest)
     return ctx.error("unknown nearest_mode '" + nearestText + "'");
-  if (ctx.getInt("antialias", 0))
-    return ctx.error("antialias is not supported yet");
 
   SmallVector<float> floatScales(scales.begin(), scales.end());
   SmallVector<NamedAttribute> attrs{
@@ -242,6 +240,8 @@ LogicalResult convertResize(NodeContext &ctx) {
                                                    "cubic_coeff_a", -0.75f))));
   if (ctx.getInt("exclude_outside", 0))
     attrs.push_back(ctx.named("exclude_outside", b.getUnitAttr()));
+  if (ctx.getInt("antialias", 0))
+    attrs.push_back(ctx.named("antialias", b.getUnitAttr()));
   if (*coordinate == tg::CoordinateMode::tf_crop_and_resize) {
     auto roi = ctx.constantFloats(ctx.input(roiInput));
     if (!roi)

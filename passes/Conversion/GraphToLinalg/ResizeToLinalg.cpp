@@ -5,7 +5,8 @@
 // precision following ONNX's reference definition, and stored as constant
 // tables (indices, weights, an outside-the-crop mask); the generated kernel
 // only gathers and accumulates. Nearest needs one tap per dimension, linear
-// two, cubic four; dimensions that are not resized read straight through.
+// two, cubic four, antialiased downsampling a window widened by 1 / scale;
+// dimensions that are not resized read straight through.
 //
 //===----------------------------------------------------------------------===//
 
@@ -107,10 +108,25 @@ DimTaps computeTaps(tg::ResizeOp op, int64_t dim, int64_t rank) {
     return result;
   }
   tg::ResizeMode mode = op.getMode();
-  result.taps = mode == tg::ResizeMode::nearest  ? 1
-                : mode == tg::ResizeMode::linear ? 2
-                                                 : 4;
+  // Antialiased downsampling stretches the linear (support 1) or cubic
+  // (support 2) filter by 1 / scale: the window holds 2 - 2 * start taps,
+  // start = floor(-support / scale) + 1, around the tap below x.
+  bool antialias =
+      op.getAntialias() && mode != tg::ResizeMode::nearest && scale < 1.0;
+  double support = mode == tg::ResizeMode::linear ? 1.0 : 2.0;
+  int64_t start = antialias
+                      ? static_cast<int64_t>(std::floor(-support / scale)) + 1
+                      : (mode == tg::ResizeMode::linear ? 0 : -1);
+  result.taps = mode == tg::ResizeMode::nearest ? 1 : 2 - 2 * start;
   double a = op.getCubicCoeffA().convertToDouble();
+  auto cubic = [&](double x) {
+    x = std::abs(x);
+    if (x <= 1)
+      return ((a + 2) * x - (a + 3)) * x * x + 1;
+    if (x < 2)
+      return ((a * x - 5 * a) * x + 8 * a) * x - 4 * a;
+    return 0.0;
+  };
   auto clampIndex = [&](int64_t i) {
     return std::clamp<int64_t>(i, 0, inSize - 1);
   };
@@ -134,7 +150,20 @@ DimTaps computeTaps(tg::ResizeOp op, int64_t dim, int64_t rank) {
     }
     SmallVector<int64_t> taps;
     SmallVector<double> weights;
-    if (mode == tg::ResizeMode::linear) {
+    if (antialias) {
+      double sum = 0;
+      for (int64_t t = start; t < 1 - start + 1; ++t) {
+        double u = (t - ratio) * scale;
+        double w = mode == tg::ResizeMode::linear
+                       ? std::clamp(1 - std::abs(u), 0.0, 1.0)
+                       : cubic(u);
+        taps.push_back(static_cast<int64_t>(base) + t);
+        weights.push_back(w);
+        sum += w;
+      }
+      for (double &w : weights)
+        w /= sum;
+    } else if (mode == tg::ResizeMode::linear) {
       taps = {static_cast<int64_t>(base), static_cast<int64_t>(base) + 1};
       weights = {1 - ratio, ratio};
     } else {
@@ -142,16 +171,16 @@ DimTaps computeTaps(tg::ResizeOp op, int64_t dim, int64_t rank) {
         taps.push_back(static_cast<int64_t>(base) + t);
       auto c = cubicCoefficients(ratio, a);
       weights.assign(c.begin(), c.end());
-      if (op.getExcludeOutside()) {
-        double sum = 0;
-        for (size_t t = 0; t < taps.size(); ++t) {
-          if (taps[t] < 0 || taps[t] >= inSize)
-            weights[t] = 0;
-          sum += weights[t];
-        }
-        for (double &w : weights)
-          w = sum != 0 ? w / sum : 0;
+    }
+    if (mode == tg::ResizeMode::cubic && op.getExcludeOutside()) {
+      double sum = 0;
+      for (size_t t = 0; t < taps.size(); ++t) {
+        if (taps[t] < 0 || taps[t] >= inSize)
+          weights[t] = 0;
+        sum += weights[t];
       }
+      for (double &w : weights)
+        w = sum != 0 ? w / sum : 0;
     }
     for (size_t t = 0; t < taps.size(); ++t) {
       result.index.push_back(clampIndex(taps[t]));
@@ -167,9 +196,6 @@ struct ResizeLowering : OpConversionPattern<tg::ResizeOp> {
   LogicalResult
   matchAndRewrite(tg::ResizeOp op, OpAdaptor adaptor,
                   ConversionPatternRewriter &rewriter) const override {
-    if (op.getAntialias())
-      return op.emitOpError(
-          "antialias is not supported by the CPU lowering yet");
     Location loc = op.getLoc();
     RankedTensorType type = convertedType(*getTypeConverter(), op.getType());
     Type elementType = type.getElementType();

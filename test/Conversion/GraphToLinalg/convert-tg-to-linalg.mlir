@@ -93,6 +93,18 @@ func.func @resize(%x: tensor<1x1x2x2xf32>) -> tensor<1x1x4x4xf32> {
 
 // -----
 
+// Antialiased linear downsampling by 2: a triangle twice as wide, four taps
+// per output (clamped at the edges), weights 1/8, 3/8, 3/8, 1/8.
+// CHECK-LABEL: func.func @resize_antialias
+// CHECK-DAG: arith.constant dense<{{\[\[}}0, 0, 1, 2], [1, 2, 3, 4], [3, 4, 5, 6], [5, 6, 7, 7]]> : tensor<4x4xindex>
+// CHECK-DAG: arith.constant dense<{{\[\[}}1.250000e-01, 3.750000e-01, 3.750000e-01, 1.250000e-01], {{.+}}]> : tensor<4x4xf32>
+func.func @resize_antialias(%x: tensor<1x1x1x8xf32>) -> tensor<1x1x1x4xf32> {
+  %0 = tg.resize %x mode = linear coordinate_mode = half_pixel nearest_mode = round_prefer_floor scales = [1.0, 1.0, 1.0, 0.5] {antialias} : tensor<1x1x1x8xf32> -> tensor<1x1x1x4xf32>
+  return %0 : tensor<1x1x1x4xf32>
+}
+
+// -----
+
 // The index replaces the coordinate along the axis; negative ones wrap.
 // CHECK-LABEL: func.func @gather_elements
 // CHECK: linalg.generic
