@@ -218,6 +218,14 @@ case("col2im", 18,
      [("x", rand(1, 4, 9))], [("y", F)],
      [numpy_helper.from_array(ints([4, 4]), "image_shape"),
       numpy_helper.from_array(ints([2, 2]), "block_shape")])
+# Two channels, strides, pads and dilations: image 5x6, block 2x3,
+# grid ((5+2-2-1)/2+1) x ((6+0-5)/1+1) = 3 x 2.
+case("col2im_strides_pads_dilations", 18,
+     [helper.make_node("Col2Im", ["x", "image_shape", "block_shape"], ["y"],
+                       strides=[2, 1], pads=[1, 0, 1, 0], dilations=[1, 2])],
+     [("x", rand(2, 12, 6))], [("y", F)],
+     [numpy_helper.from_array(ints([5, 6]), "image_shape"),
+      numpy_helper.from_array(ints([2, 3]), "block_shape")])
 
 
 def write(out, node_path):

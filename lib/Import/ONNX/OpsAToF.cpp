@@ -75,6 +75,69 @@ LogicalResult convertConv(NodeContext &ctx) {
   return ctx.setOutput(buildConv(ctx, *x, *w, ctx.input(2)));
 }
 
+/// Col2Im: the blocks of `input` ([N, C * prod(block), L]) summed back into
+/// an image, as a grouped ConvTranspose (one group per channel) of the blocks
+/// laid out on their grid with one-hot weights picking each block position.
+LogicalResult convertCol2Im(NodeContext &ctx) {
+  auto x = ctx.required(0);
+  auto image = ctx.requireConstantInts(1, "image_shape");
+  auto block = ctx.requireConstantInts(2, "block_shape");
+  if (failed(x) || failed(image) || failed(block))
+    return failure();
+  RankedTensorType type = ctx.typeOf(*x);
+  size_t k = image->size();
+  if (type.getRank() != 3 || block->size() != k || k == 0)
+    return ctx.error("expects input [N, C * prod(block_shape), L] and "
+                     "image_shape and block_shape of one length");
+  SmallVector<int64_t> dilations = intsOr(ctx, "dilations", k, 1),
+                       strides = intsOr(ctx, "strides", k, 1),
+                       pads = intsOr(ctx, "pads", 2 * k, 0);
+  if (dilations.size() != k || strides.size() != k || pads.size() != 2 * k)
+    return ctx.error("dilations, strides and pads must match the " + Twine(k) +
+                     " image dimensions");
+  int64_t blockSize = 1, blocks = 1;
+  SmallVector<int64_t> grid, outputPadding;
+  for (size_t i = 0; i < k; ++i) {
+    int64_t span = dilations[i] * ((*block)[i] - 1) + 1;
+    int64_t room = (*image)[i] + pads[i] + pads[i + k] - span;
+    if ((*block)[i] < 1 || strides[i] < 1 || room < 0)
+      return ctx.error("block " + Twine((*block)[i]) +
+                       " does not fit image dimension " + Twine(i));
+    grid.push_back(room / strides[i] + 1);
+    // Rows past the last block (room not a multiple of the stride) stay 0.
+    outputPadding.push_back(room % strides[i]);
+    blockSize *= (*block)[i];
+    blocks *= grid.back();
+  }
+  int64_t n = type.getDimSize(0), channels = type.getDimSize(1);
+  if (channels % blockSize != 0 || type.getDimSize(2) != blocks)
+    return ctx.error("input " + formatShape(type.getShape()) + " must be [N, " +
+                     "C * " + Twine(blockSize) + ", " + Twine(blocks) + "]");
+  int64_t c = channels / blockSize;
+  SmallVector<int64_t> gridShape{n, channels};
+  llvm::append_range(gridShape, grid);
+  auto laidOut = ctx.buildTyped<tg::ReshapeOp>(type.clone(gridShape), {*x});
+  if (failed(laidOut))
+    return failure();
+  // weight[c * blockSize + p, 0, block position q] = (p == q)
+  SmallVector<int64_t> weightShape{channels, 1};
+  llvm::append_range(weightShape, *block);
+  Type t = type.getElementType();
+  SmallVector<Attribute> weights;
+  for (int64_t row = 0; row < channels; ++row)
+    for (int64_t q = 0; q < blockSize; ++q)
+      weights.push_back(ctx.builder.getFloatAttr(t, row % blockSize == q));
+  Value weight = ctx.constant(
+      DenseElementsAttr::get(RankedTensorType::get(weightShape, t), weights));
+  return ctx.setOutput(ctx.build<tg::ConvTransposeOp>(
+      {*laidOut, weight},
+      {ctx.named("strides", ctx.i64s(strides)),
+       ctx.named("pads", ctx.i64s(pads)),
+       ctx.named("output_padding", ctx.i64s(outputPadding)),
+       ctx.named("dilations", ctx.i64s(dilations)),
+       ctx.named("group", ctx.builder.getI64IntegerAttr(c))}));
+}
+
 LogicalResult convertConvTranspose(NodeContext &ctx) {
   auto x = ctx.required(0), w = ctx.required(1);
   if (failed(x) || failed(w))
@@ -457,6 +520,7 @@ void tessera::onnx_import::registerOpsAToF(ConverterRegistry &r) {
   r.add("CenterCropPad", 18, convertCenterCropPad);
   r.add("Ceil", 1, unary<tg::CeilOp>);
   r.add("Clip", 1, convertClip);
+  r.add("Col2Im", 18, convertCol2Im);
   r.add("Concat", 4, convertConcat);
   r.add("Constant", 1, convertConstant);
   r.add("ConstantOfShape", 9, convertConstantOfShape);

@@ -105,3 +105,9 @@ save("quantized", [
 ], [info("x", [2, 3]), info("w", [3, 4], TensorProto.UINT8)], [info("y", [2, 4], TensorProto.INT32)],
    initializers=[numpy_helper.from_array(np.array([0.5, 0.25, 1.0], np.float32), "s"),
                  numpy_helper.from_array(np.array([1, 2, 3], np.uint8), "z")])
+# Col2Im as a grouped ConvTranspose with one-hot weights.
+save("col2im", [helper.make_node("Col2Im", ["x", "image", "block"], ["y"], strides=[2, 2],
+                                 name="c2i")],
+     [info("x", [1, 8, 4])], [info("y", [1, 2, 5, 5])], opset=18,
+     initializers=[numpy_helper.from_array(np.array([5, 5], np.int64), "image"),
+                   numpy_helper.from_array(np.array([2, 2], np.int64), "block")])
