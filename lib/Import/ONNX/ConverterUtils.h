@@ -194,6 +194,10 @@ mlir::LogicalResult convertEinsum(NodeContext &ctx);
 mlir::FailureOr<mlir::Value> buildConv(NodeContext &ctx, mlir::Value x,
                                        mlir::Value w, mlir::Value bias);
 
+/// HannWindow, HammingWindow and BlackmanWindow, constants once the size is.
+enum class WindowKind { Hann, Hamming, Blackman };
+mlir::LogicalResult convertWindow(NodeContext &ctx, WindowKind kind);
+
 /// MaxPool (average = false) and AveragePool.
 mlir::LogicalResult convertPoolOp(NodeContext &ctx, bool average);
 

@@ -516,6 +516,9 @@ void tessera::onnx_import::registerOpsAToF(ConverterRegistry &r) {
   r.add("AveragePool", 1,
         [](NodeContext &ctx) { return convertPoolOp(ctx, true); });
   r.add("BatchNormalization", 1, convertBatchNorm);
+  r.add("BlackmanWindow", 17, [](NodeContext &ctx) {
+    return convertWindow(ctx, WindowKind::Blackman);
+  });
   r.add("Cast", 6, convertCast);
   r.add("CenterCropPad", 18, convertCenterCropPad);
   r.add("Ceil", 1, unary<tg::CeilOp>);

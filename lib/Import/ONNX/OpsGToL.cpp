@@ -2,6 +2,8 @@
 
 #include "lib/Import/ONNX/ConverterUtils.h"
 
+#include <cmath>
+
 using namespace mlir;
 using namespace tessera;
 using namespace tessera::onnx_import;
@@ -197,10 +199,50 @@ LogicalResult convertLeakyRelu(NodeContext &ctx) {
 
 } // namespace
 
+/// HannWindow, HammingWindow, BlackmanWindow: a constant once the size is
+/// known, as sum_k a_k cos(2 pi k n / N) with N = size (periodic) or size - 1.
+LogicalResult tessera::onnx_import::convertWindow(NodeContext &ctx,
+                                                  WindowKind kind) {
+  auto size = ctx.requireConstantScalar(0, "size");
+  if (failed(size))
+    return failure();
+  int64_t n = static_cast<int64_t>(*size);
+  if (n < 1)
+    return ctx.error("size must be positive, got " + Twine(n));
+  Type elementType = onnx_import::elementType(ctx.builder.getContext(),
+                                              ctx.getInt("output_datatype", 1));
+  if (!elementType || !elementType.isIntOrFloat())
+    return ctx.error("unsupported output_datatype " +
+                     Twine(ctx.getInt("output_datatype", 1)));
+  double period = ctx.getInt("periodic", 1) ? n : n - 1;
+  // Coefficients of cos(0), cos(2 pi n / N), cos(4 pi n / N).
+  double a[3] = {0.5, -0.5, 0};
+  if (kind == WindowKind::Hamming)
+    a[0] = 25.0 / 46, a[1] = -(1 - 25.0 / 46);
+  if (kind == WindowKind::Blackman)
+    a[0] = 0.42, a[1] = -0.5, a[2] = 0.08;
+  SmallVector<Attribute> values;
+  for (int64_t i = 0; i < n; ++i) {
+    double x = period > 0 ? 2 * M_PI * i / period : 0;
+    double w = a[0] + a[1] * std::cos(x) + a[2] * std::cos(2 * x);
+    values.push_back(isa<FloatType>(elementType)
+                         ? Attribute(ctx.builder.getFloatAttr(elementType, w))
+                         : Attribute(ctx.builder.getIntegerAttr(
+                               elementType, static_cast<int64_t>(w))));
+  }
+  return ctx.setOutputs({ctx.constant(DenseElementsAttr::get(
+      RankedTensorType::get({n}, elementType), values))});
+}
+
 void tessera::onnx_import::registerOpsGToL(ConverterRegistry &r) {
   r.add("Gather", 1, convertGather);
   r.add("GatherElements", 11, convertGatherElements);
   r.add("GatherND", 11, convertGatherND);
+  r.add("HammingWindow", 17, [](NodeContext &ctx) {
+    return convertWindow(ctx, WindowKind::Hamming);
+  });
+  r.add("HannWindow", 17,
+        [](NodeContext &ctx) { return convertWindow(ctx, WindowKind::Hann); });
   r.add("Gelu", 20, convertGelu);
   r.add("Gemm", 1, convertGemm);
   r.add("GlobalAveragePool", 1, unary<tg::GlobalAvgPoolOp>);

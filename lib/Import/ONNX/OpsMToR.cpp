@@ -271,6 +271,8 @@ LogicalResult convertResize(NodeContext &ctx) {
 
 void tessera::onnx_import::registerOpsMToR(ConverterRegistry &r) {
   r.add("MatMul", 1, binary<tg::MatMulOp>);
+  // Upsample-9 is Resize-10 (asymmetric coordinates, nearest rounds down).
+  r.add("Upsample", 9, convertResize);
   r.add("Max", 1, convertVariadic<tg::MaxOp>);
   r.add("MaxPool", 1, [](NodeContext &ctx) -> LogicalResult {
     if (ctx.outputUsed(1))

@@ -1,7 +1,8 @@
 //===- OpsNormalization.cpp - Normalizations spelled in tg ops ------------===//
 //
-// InstanceNormalization, GroupNormalization and LRN as compositions of tg
-// reductions and elementwise ops. Registered from the letter-range files.
+// InstanceNormalization, GroupNormalization, MeanVarianceNormalization and
+// LRN as compositions of tg reductions and elementwise ops. Registered from
+// the letter-range files.
 //
 //===----------------------------------------------------------------------===//
 
@@ -113,6 +114,32 @@ LogicalResult convertGroupNorm(NodeContext &ctx) {
                          /*perChannel=*/ctx.opset >= 21);
 }
 
+/// MeanVarianceNormalization: (x - E[x]) / (sqrt(E[x^2] - E[x]^2) + 1e-9)
+/// over `axes` (default N, H, W), ONNX's own function body.
+LogicalResult convertMeanVarianceNorm(NodeContext &ctx) {
+  TRY(x, ctx.required(0));
+  int64_t rank = ctx.rankOf(x);
+  SmallVector<int64_t> axes{0, 2, 3};
+  if (auto given = ctx.getInts("axes"))
+    axes = *given;
+  auto normalized = ctx.normalizeAxes(axes, rank);
+  if (failed(normalized))
+    return failure();
+  Type t = ctx.typeOf(x).getElementType();
+  SmallVector<NamedAttribute> attrs{
+      ctx.named("axes", ctx.i64s(*normalized)),
+      ctx.named("keepdims", ctx.builder.getUnitAttr())};
+  TRY(mean, ctx.build<tg::ReduceMeanOp>({x}, attrs));
+  TRY(sq, ctx.build<tg::MulOp>({x, x}));
+  TRY(meanSq, ctx.build<tg::ReduceMeanOp>({sq}, attrs));
+  TRY(sqMean, ctx.build<tg::MulOp>({mean, mean}));
+  TRY(var, ctx.build<tg::SubOp>({meanSq, sqMean}));
+  TRY(dev, ctx.build<tg::SqrtOp>({var}));
+  TRY(denom, ctx.build<tg::AddOp>({dev, scalarOf(ctx, t, 1e-9)}));
+  TRY(centered, ctx.build<tg::SubOp>({x, mean}));
+  return ctx.setOutput(ctx.build<tg::DivOp>({centered, denom}));
+}
+
 /// LRN: x / (bias + alpha / size * sum of squares over neighbouring
 /// channels)^beta, the sum as an average pool over the channel dimension.
 LogicalResult convertLRN(NodeContext &ctx) {
@@ -156,4 +183,5 @@ void tessera::onnx_import::registerNormalizationOps(ConverterRegistry &r) {
   r.add("GroupNormalization", 18, convertGroupNorm);
   r.add("InstanceNormalization", 6, convertInstanceNorm);
   r.add("LRN", 1, convertLRN);
+  r.add("MeanVarianceNormalization", 9, convertMeanVarianceNorm);
 }

@@ -111,3 +111,11 @@ save("col2im", [helper.make_node("Col2Im", ["x", "image", "block"], ["y"], strid
      [info("x", [1, 8, 4])], [info("y", [1, 2, 5, 5])], opset=18,
      initializers=[numpy_helper.from_array(np.array([5, 5], np.int64), "image"),
                    numpy_helper.from_array(np.array([2, 2], np.int64), "block")])
+# A window is a constant once its size is; MeanVarianceNormalization is
+# ONNX's function body.
+save("window_mvn", [
+    helper.make_node("HannWindow", ["n"], ["w"], periodic=0, name="hann"),
+    helper.make_node("MeanVarianceNormalization", ["x"], ["m"], axes=[1], name="mvn"),
+    helper.make_node("Mul", ["m", "w"], ["y"], name="mul"),
+], [info("x", [2, 5])], [info("y", [2, 5])], opset=17,
+   initializers=[numpy_helper.from_array(np.array(5, np.int64), "n")])
