@@ -198,6 +198,31 @@ case("qlinearmatmul_int8", 18,
       numpy_helper.from_array(np.array(0.7, np.float32), "ys"),
       numpy_helper.from_array(np.array(-5, np.int8), "yz")])
 
+# Recurrences beyond the node tests: bidirectional, reverse, clip, peepholes,
+# linear_before_reset, Relu (ONNX Runtime has no batch-first RNN; the node
+# tests cover layout 1).
+T_, B_, I_, H_ = 5, 2, 3, 4
+def rnn_case(name, op, gates, inputs_extra=(), **attrs):
+    dirs = 2 if attrs.get("direction") == "bidirectional" else 1
+    names = ["x", "w", "r", "b"]
+    inits = [numpy_helper.from_array(rand(dirs, gates * H_, I_) * 0.5, "w"),
+             numpy_helper.from_array(rand(dirs, gates * H_, H_) * 0.5, "r"),
+             numpy_helper.from_array(rand(dirs, 2 * gates * H_) * 0.5, "b")]
+    for extra_name, value in inputs_extra:
+        names.append(extra_name)
+        inits.append(numpy_helper.from_array(value, extra_name))
+    outputs = [("y", F), ("yh", F)] + ([("yc", F)] if op == "LSTM" else [])
+    x_shape = (B_, T_, I_) if attrs.get("layout") == 1 else (T_, B_, I_)
+    case(name, 18, [helper.make_node(op, names, [o for o, _ in outputs], hidden_size=H_, **attrs)],
+         [("x", rand(*x_shape))], outputs, inits)
+rnn_case("lstm_bidirectional_clip_peepholes", "LSTM", 4,
+         [("seq", np.full(B_, T_, np.int32)), ("h0", rand(2, B_, H_)), ("c0", rand(2, B_, H_)),
+          ("p", rand(2, 3 * H_))], direction="bidirectional", clip=0.8)
+rnn_case("gru_bidirectional_linear_before_reset", "GRU", 3, direction="bidirectional",
+         linear_before_reset=1)
+rnn_case("rnn_reverse_relu", "RNN", 1, direction="reverse",
+         activations=["Relu"])
+
 # Scatter with min/max reductions (18).
 data = rand(3, 4)
 for reduction in ["max", "min"]:

@@ -40,6 +40,10 @@ def graph_inputs(model_path):
     return [i.name for i in model.graph.input if i.name not in initializers]
 
 
+def graph_output_count(model_path):
+    return len(onnx.load(model_path, load_external_data=False).graph.output)
+
+
 def compile_model(bin_dir, model, prefix, frozen, shapes, timeout):
     """Compiles; returns (kind, detail), kind "ok" on success."""
     cmd = [os.path.join(bin_dir, "tessera-compile"), model, "-o", prefix, "-O1"]
@@ -107,6 +111,11 @@ def run_case(bin_dir, case_dir, rtol, atol, timeout):
                 if name not in compiled:
                     cmd += ["--input", "%s=%s" % (name, files[name])]
             outputs = sorted(f for f in os.listdir(data) if f.startswith("output_"))
+            # Every output is compared: a data set that lacks expected values
+            # for some output fails rather than passing on the rest.
+            if len(outputs) != graph_output_count(model):
+                return "mismatch", "%s has %d expected outputs, the model %d" % (
+                    data_set, len(outputs), graph_output_count(model))
             for i in range(len(outputs)):
                 cmd += ["--expected", os.path.join(data, "output_%d.pb" % i)]
             try:

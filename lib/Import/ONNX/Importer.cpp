@@ -136,6 +136,14 @@ std::optional<SmallVector<int64_t>> NodeContext::getInts(StringRef name) const {
   return SmallVector<int64_t>(attr->ints().begin(), attr->ints().end());
 }
 
+SmallVector<std::string> NodeContext::getStrings(StringRef name) const {
+  const onnx::AttributeProto *attr = attribute(name);
+  if (!attr)
+    return {};
+  return SmallVector<std::string>(attr->strings().begin(),
+                                  attr->strings().end());
+}
+
 std::optional<SmallVector<float>> NodeContext::getFloats(StringRef name) const {
   const onnx::AttributeProto *attr = attribute(name);
   if (!attr)
@@ -222,6 +230,7 @@ static const ConverterRegistry &registry() {
     registerDecomposedOps(r);
     registerNormalizationOps(r);
     registerQuantizationOps(r);
+    registerRecurrentOps(r);
     return r;
   }();
   return instance;

@@ -74,6 +74,7 @@ public:
                         llvm::StringRef defaultValue) const;
   std::optional<llvm::SmallVector<int64_t>> getInts(llvm::StringRef name) const;
   std::optional<llvm::SmallVector<float>> getFloats(llvm::StringRef name) const;
+  llvm::SmallVector<std::string> getStrings(llvm::StringRef name) const;
 
   /// Normalises an axis in [-rank, rank) to [0, rank), or fails.
   mlir::FailureOr<int64_t> normalizeAxis(int64_t axis, int64_t rank);
@@ -164,6 +165,7 @@ void registerOpsSToZ(ConverterRegistry &registry);
 void registerDecomposedOps(ConverterRegistry &registry);
 void registerNormalizationOps(ConverterRegistry &registry);
 void registerQuantizationOps(ConverterRegistry &registry);
+void registerRecurrentOps(ConverterRegistry &registry);
 
 /// TensorProto to an elements attribute (one copy of the data).
 mlir::FailureOr<mlir::DenseElementsAttr>

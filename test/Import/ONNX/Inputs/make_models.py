@@ -119,3 +119,15 @@ save("window_mvn", [
     helper.make_node("Mul", ["m", "w"], ["y"], name="mul"),
 ], [info("x", [2, 5])], [info("y", [2, 5])], opset=17,
    initializers=[numpy_helper.from_array(np.array(5, np.int64), "n")])
+# An LSTM unrolls: one input and one recurrent matmul per step.
+save("lstm", [helper.make_node("LSTM", ["x", "w", "r"], ["y"], hidden_size=2, name="lstm")],
+     [info("x", [2, 1, 3])], [info("y", [2, 1, 1, 2])], opset=14,
+     initializers=[numpy_helper.from_array(np.ones((1, 8, 3), np.float32), "w"),
+                   numpy_helper.from_array(np.ones((1, 8, 2), np.float32), "r")])
+# What the unrolling does not do: sequence_lens shorter than the sequence.
+save("lstm_short", [helper.make_node("LSTM", ["x", "w", "r", "", "lens"], ["y"], hidden_size=2,
+                                     name="lstm")],
+     [info("x", [2, 1, 3])], [info("y", [2, 1, 1, 2])], opset=14,
+     initializers=[numpy_helper.from_array(np.ones((1, 8, 3), np.float32), "w"),
+                   numpy_helper.from_array(np.ones((1, 8, 2), np.float32), "r"),
+                   numpy_helper.from_array(np.array([1], np.int32), "lens")])
