@@ -75,6 +75,51 @@ LogicalResult convertConv(NodeContext &ctx) {
   return ctx.setOutput(buildConv(ctx, *x, *w, ctx.input(2)));
 }
 
+/// Compress: the slices along `axis` (of the flattened input without one)
+/// whose condition is true, as a gather with the condition folded to
+/// constant indices; the condition must be known at compile time.
+LogicalResult convertCompress(NodeContext &ctx) {
+  auto x = ctx.required(0);
+  if (failed(x))
+    return failure();
+  auto condition = ctx.requireConstantInts(1, "condition");
+  if (failed(condition))
+    return failure();
+  Value input = *x;
+  RankedTensorType type = ctx.typeOf(input);
+  int64_t axis = 0;
+  if (ctx.attribute("axis")) {
+    auto normalized = ctx.normalizeAxis(ctx.getInt("axis", 0), type.getRank());
+    if (failed(normalized))
+      return failure();
+    axis = *normalized;
+  } else {
+    auto flat = ctx.buildTyped<tg::ReshapeOp>(
+        type.clone({type.getNumElements()}), {input});
+    if (failed(flat))
+      return failure();
+    input = *flat;
+  }
+  int64_t extent = ctx.typeOf(input).getDimSize(axis);
+  if (static_cast<int64_t>(condition->size()) > extent)
+    return ctx.error("condition has " + Twine(condition->size()) +
+                     " entries for an axis of " + Twine(extent));
+  SmallVector<int64_t> kept;
+  for (auto [i, keep] : llvm::enumerate(*condition))
+    if (keep)
+      kept.push_back(i);
+  if (kept.empty())
+    return ctx.error("the condition selects nothing (zero-element results "
+                     "are not supported)");
+  Value indices = ctx.constant(DenseElementsAttr::get(
+      RankedTensorType::get({static_cast<int64_t>(kept.size())},
+                            ctx.builder.getI64Type()),
+      ArrayRef<int64_t>(kept)));
+  return ctx.setOutput(ctx.build<tg::GatherOp>(
+      {input, indices},
+      {ctx.named("axis", ctx.builder.getI64IntegerAttr(axis))}));
+}
+
 /// Col2Im: the blocks of `input` ([N, C * prod(block), L]) summed back into
 /// an image, as a grouped ConvTranspose (one group per channel) of the blocks
 /// laid out on their grid with one-hot weights picking each block position.
@@ -524,6 +569,7 @@ void tessera::onnx_import::registerOpsAToF(ConverterRegistry &r) {
   r.add("Ceil", 1, unary<tg::CeilOp>);
   r.add("Clip", 1, convertClip);
   r.add("Col2Im", 18, convertCol2Im);
+  r.add("Compress", 9, convertCompress);
   r.add("Concat", 4, convertConcat);
   r.add("Constant", 1, convertConstant);
   r.add("ConstantOfShape", 9, convertConstantOfShape);

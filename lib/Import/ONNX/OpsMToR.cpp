@@ -267,10 +267,56 @@ LogicalResult convertResize(NodeContext &ctx) {
       RankedTensorType::get(shape, type.getElementType()), {*x}, attrs));
 }
 
+/// ReverseSequence: the first sequence_lens[b] steps of every batch entry
+/// reversed along time_axis, as a gather_elements with constant indices;
+/// the lengths must be known at compile time.
+LogicalResult convertReverseSequence(NodeContext &ctx) {
+  auto x = ctx.required(0);
+  if (failed(x))
+    return failure();
+  auto lengths = ctx.requireConstantInts(1, "sequence_lens");
+  if (failed(lengths))
+    return failure();
+  RankedTensorType type = ctx.typeOf(*x);
+  int64_t rank = type.getRank();
+  int64_t batchAxis = ctx.getInt("batch_axis", 1),
+          timeAxis = ctx.getInt("time_axis", 0);
+  if (rank < 2 || std::min(batchAxis, timeAxis) < 0 ||
+      std::max(batchAxis, timeAxis) > 1 || batchAxis == timeAxis)
+    return ctx.error("batch_axis and time_axis must be 0 and 1 (in either "
+                     "order) of a tensor of rank >= 2");
+  int64_t batch = type.getDimSize(batchAxis), steps = type.getDimSize(timeAxis);
+  if (static_cast<int64_t>(lengths->size()) != batch)
+    return ctx.error("sequence_lens has " + Twine(lengths->size()) +
+                     " entries for a batch of " + Twine(batch));
+  for (int64_t n : *lengths)
+    if (n < 0 || n > steps)
+      return ctx.error("sequence length " + Twine(n) + " is outside [0, " +
+                       Twine(steps) + "]");
+  // index[b, t, ...] along time: lens[b] - 1 - t inside the prefix, else t.
+  SmallVector<int64_t> indices;
+  indices.reserve(type.getNumElements());
+  int64_t inner = type.getNumElements() / (batch * steps);
+  for (int64_t i = 0; i < type.getDimSize(0); ++i)
+    for (int64_t j = 0; j < type.getDimSize(1); ++j) {
+      int64_t b = batchAxis == 0 ? i : j, t = timeAxis == 0 ? i : j;
+      int64_t n = (*lengths)[b];
+      int64_t source = t < n ? n - 1 - t : t;
+      indices.append(inner, source);
+    }
+  Value table = ctx.constant(DenseElementsAttr::get(
+      RankedTensorType::get(type.getShape(), ctx.builder.getI64Type()),
+      ArrayRef<int64_t>(indices)));
+  return ctx.setOutput(ctx.build<tg::GatherElementsOp>(
+      {*x, table},
+      {ctx.named("axis", ctx.builder.getI64IntegerAttr(timeAxis))}));
+}
+
 } // namespace
 
 void tessera::onnx_import::registerOpsMToR(ConverterRegistry &r) {
   r.add("MatMul", 1, binary<tg::MatMulOp>);
+  r.add("ReverseSequence", 10, convertReverseSequence);
   // Upsample-9 is Resize-10 (asymmetric coordinates, nearest rounds down).
   r.add("Upsample", 9, convertResize);
   r.add("Max", 1, convertVariadic<tg::MaxOp>);

@@ -131,3 +131,11 @@ save("lstm_short", [helper.make_node("LSTM", ["x", "w", "r", "", "lens"], ["y"],
      initializers=[numpy_helper.from_array(np.ones((1, 8, 3), np.float32), "w"),
                    numpy_helper.from_array(np.ones((1, 8, 2), np.float32), "r"),
                    numpy_helper.from_array(np.array([1], np.int32), "lens")])
+# Compress and ReverseSequence with their selections known at compile time.
+save("select", [
+    helper.make_node("Compress", ["x", "keep"], ["c"], axis=1, name="compress"),
+    helper.make_node("ReverseSequence", ["c", "lens"], ["y"], batch_axis=0, time_axis=1,
+                     name="reverse"),
+], [info("x", [2, 4])], [info("y", [2, 3])], opset=13,
+   initializers=[numpy_helper.from_array(np.array([True, False, True, True]), "keep"),
+                 numpy_helper.from_array(np.array([3, 2], np.int64), "lens")])
