@@ -223,6 +223,14 @@ rnn_case("gru_bidirectional_linear_before_reset", "GRU", 3, direction="bidirecti
 rnn_case("rnn_reverse_relu", "RNN", 1, direction="reverse",
          activations=["Relu"])
 
+# MaxPool's Indices beyond the node tests: batch and channels, pads,
+# dilations, column-major storage_order.
+for order in [0, 1]:
+    case("maxpool_indices_storage_order%d" % order, 18,
+         [helper.make_node("MaxPool", ["x"], ["y", "i"], kernel_shape=[3, 2], strides=[2, 1],
+                           pads=[1, 0, 1, 1], dilations=[1, 2], storage_order=order)],
+         [("x", rand(2, 3, 7, 6))], [("y", F), ("i", TensorProto.INT64)])
+
 # Scatter with min/max reductions (18).
 data = rand(3, 4)
 for reduction in ["max", "min"]:

@@ -4,6 +4,8 @@
 
 #include "tessera/Support/Shape.h"
 
+#include <cmath>
+
 using namespace mlir;
 using namespace tessera;
 using namespace tessera::onnx_import;
@@ -237,6 +239,94 @@ LogicalResult convertConvTranspose(NodeContext &ctx) {
        ctx.named("group", b.getI64IntegerAttr(ctx.getInt("group", 1)))}));
 }
 
+/// MaxPool's Indices output: for every window, the flat NCHW index (or
+/// column-major over the spatial dimensions with storage_order 1) of its
+/// first maximum. The windows are gathered through a compile-time table of
+/// source positions, padding masked to the lowest value, and arg_max picks
+/// the tap, which the same table turns into a position.
+FailureOr<Value> maxPoolIndices(NodeContext &ctx, Value x,
+                                ArrayRef<int64_t> pooledShape,
+                                const Window &window, ArrayRef<int64_t> pads) {
+  RankedTensorType type = ctx.typeOf(x);
+  ArrayRef<int64_t> spatial = type.getShape().drop_front(2),
+                    out = pooledShape.drop_front(2);
+  size_t k = spatial.size();
+  bool columnMajor = ctx.getInt("storage_order", 0) == 1;
+  int64_t n = type.getDimSize(0), c = type.getDimSize(1), area = 1, outArea = 1,
+          taps = 1;
+  for (size_t d = 0; d < k; ++d) {
+    area *= spatial[d];
+    outArea *= out[d];
+    taps *= window.kernel[d];
+  }
+  SmallVector<int64_t> table, position;
+  SmallVector<bool> padding;
+  bool anyPadding = false;
+  for (int64_t o = 0; o < outArea; ++o) {
+    for (int64_t q = 0; q < taps; ++q) {
+      int64_t rowMajor = 0, colMajor = 0, colStride = 1, oRest = o, qRest = q;
+      bool inside = true;
+      SmallVector<int64_t> coords(k);
+      for (size_t d = k; d-- > 0;) {
+        int64_t od = oRest % out[d], qd = qRest % window.kernel[d];
+        oRest /= out[d];
+        qRest /= window.kernel[d];
+        coords[d] = od * window.strides[d] - pads[d] + qd * window.dilations[d];
+        inside &= coords[d] >= 0 && coords[d] < spatial[d];
+      }
+      for (size_t d = 0; d < k; ++d) {
+        rowMajor = rowMajor * spatial[d] + coords[d];
+        colMajor += coords[d] * colStride;
+        colStride *= spatial[d];
+      }
+      table.push_back(inside ? rowMajor : 0);
+      position.push_back(inside ? (columnMajor ? colMajor : rowMajor) : 0);
+      padding.push_back(!inside);
+      anyPadding |= !inside;
+    }
+  }
+  Type i64 = ctx.builder.getI64Type(), t = type.getElementType();
+  auto tableOf = [&](ArrayRef<int64_t> values, ArrayRef<int64_t> shape) {
+    return ctx.constant(
+        DenseElementsAttr::get(RankedTensorType::get(shape, i64), values));
+  };
+  TRY(flat, ctx.buildTyped<tg::ReshapeOp>(type.clone({n, c, area}), {x}));
+  TRY(gathered, ctx.build<tg::GatherOp>(
+                    {flat, tableOf(table, {outArea * taps})},
+                    {ctx.named("axis", ctx.builder.getI64IntegerAttr(2))}));
+  TRY(windows, ctx.buildTyped<tg::ReshapeOp>(type.clone({n, c, outArea, taps}),
+                                             {gathered}));
+  Value candidates = windows;
+  if (anyPadding) {
+    Value mask = ctx.constant(DenseElementsAttr::get(
+        RankedTensorType::get({outArea, taps}, ctx.builder.getI1Type()),
+        ArrayRef<bool>(padding)));
+    double lowest = isa<FloatType>(t) ? -INFINITY
+                    : t.isUnsignedInteger()
+                        ? 0.0
+                        : -std::ldexp(1.0, t.getIntOrFloatBitWidth() - 1);
+    TRY(masked, whereOp(ctx, mask, scalarOf(ctx, t, lowest), windows));
+    candidates = masked;
+  }
+  TRY(best,
+      ctx.build<tg::ArgMaxOp>(
+          {candidates}, {ctx.named("axis", ctx.builder.getI64IntegerAttr(3)),
+                         ctx.named("keepdims", ctx.builder.getUnitAttr())}));
+  // The chosen tap's position, then the (n, c) plane's offset.
+  SmallVector<int64_t> planes;
+  for (int64_t i = 0; i < n * c; ++i)
+    planes.push_back(i * area);
+  TRY(positions, ctx.build<tg::AddOp>(
+                     {tableOf(position, {1, 1, outArea, taps}),
+                      tableOf(SmallVector<int64_t>(n * c, 0), {n, c, 1, 1})}));
+  TRY(chosen, ctx.build<tg::GatherElementsOp>(
+                  {positions, best},
+                  {ctx.named("axis", ctx.builder.getI64IntegerAttr(3))}));
+  TRY(offset, ctx.build<tg::AddOp>({chosen, tableOf(planes, {n, c, 1, 1})}));
+  return ctx.buildTyped<tg::ReshapeOp>(RankedTensorType::get(pooledShape, i64),
+                                       {offset});
+}
+
 template <typename PoolOp>
 LogicalResult convertPool(NodeContext &ctx, bool average) {
   auto x = ctx.required(0);
@@ -265,7 +355,16 @@ LogicalResult convertPool(NodeContext &ctx, bool average) {
     attrs.push_back(ctx.named("ceil_mode", b.getUnitAttr()));
   if (average && ctx.getInt("count_include_pad", 0))
     attrs.push_back(ctx.named("count_include_pad", b.getUnitAttr()));
-  return ctx.setOutput(ctx.build<PoolOp>({*x}, attrs));
+  auto pooled = ctx.build<PoolOp>({*x}, attrs);
+  if (failed(pooled))
+    return failure();
+  if (average || !ctx.outputUsed(1))
+    return ctx.setOutputs({*pooled});
+  auto indices =
+      maxPoolIndices(ctx, *x, ctx.typeOf(*pooled).getShape(), window, *pads);
+  if (failed(indices))
+    return failure();
+  return ctx.setOutputs({*pooled, *indices});
 }
 
 LogicalResult convertBatchNorm(NodeContext &ctx) {

@@ -320,11 +320,8 @@ void tessera::onnx_import::registerOpsMToR(ConverterRegistry &r) {
   // Upsample-9 is Resize-10 (asymmetric coordinates, nearest rounds down).
   r.add("Upsample", 9, convertResize);
   r.add("Max", 1, convertVariadic<tg::MaxOp>);
-  r.add("MaxPool", 1, [](NodeContext &ctx) -> LogicalResult {
-    if (ctx.outputUsed(1))
-      return ctx.error("the Indices output is not supported");
-    return convertPoolOp(ctx, /*average=*/false);
-  });
+  r.add("MaxPool", 1,
+        [](NodeContext &ctx) { return convertPoolOp(ctx, /*average=*/false); });
   r.add("Mean", 1, convertMean);
   r.add("Min", 1, convertVariadic<tg::MinOp>);
   r.add("Mul", 1, legacyBinary<tg::MulOp>);

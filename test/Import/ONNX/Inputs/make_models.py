@@ -139,3 +139,8 @@ save("select", [
 ], [info("x", [2, 4])], [info("y", [2, 3])], opset=13,
    initializers=[numpy_helper.from_array(np.array([True, False, True, True]), "keep"),
                  numpy_helper.from_array(np.array([3, 2], np.int64), "lens")])
+# MaxPool's Indices: windows gathered through a table, arg_max, positions.
+save("maxpool_indices", [helper.make_node("MaxPool", ["x"], ["y", "i"], kernel_shape=[2, 2],
+                                          pads=[0, 0, 1, 1], name="pool")],
+     [info("x", [1, 1, 2, 2])], [info("y", [1, 1, 2, 2]), info("i", [1, 1, 2, 2], TensorProto.INT64)],
+     opset=12)
