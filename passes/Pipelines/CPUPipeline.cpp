@@ -47,7 +47,8 @@ LogicalResult tessera::buildCPUPipeline(OpPassManager &pm,
       text += ",linalg-fuse-elementwise-ops,canonicalize,cse";
   }
   if (options.stopAfter == Stage::LLVM)
-    text += ",one-shot-bufferize{bufferize-function-boundaries "
+    text += ",func.func(tessera-distinct-results)"
+            ",one-shot-bufferize{bufferize-function-boundaries "
             "function-boundary-type-conversion=identity-layout-map}"
             ",buffer-results-to-out-params{hoist-static-allocs "
             "modify-public-functions}"

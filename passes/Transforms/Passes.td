@@ -39,4 +39,18 @@ def ExpandStridedCopies : Pass<"tessera-expand-strided-copies",
   let dependentDialects = ["::mlir::linalg::LinalgDialect"];
 }
 
+def DistinctResults : Pass<"tessera-distinct-results", "::mlir::func::FuncOp"> {
+  let summary = "Give every returned tensor its own value";
+  let description = [{
+    Runs on tensors, before bufferization. A function that returns the same
+    tensor in several result positions (an ONNX graph listing one value as
+    two outputs, or an output and its Identity) would hand one buffer to
+    several output parameters; this pass returns a `linalg.copy` of the
+    value for every repeated position, so that each result bufferizes into
+    its own output buffer.
+  }];
+  let dependentDialects = ["::mlir::linalg::LinalgDialect",
+                           "::mlir::tensor::TensorDialect"];
+}
+
 #endif // TESSERA_TRANSFORMS_PASSES

@@ -144,3 +144,8 @@ save("maxpool_indices", [helper.make_node("MaxPool", ["x"], ["y", "i"], kernel_s
                                           pads=[0, 0, 1, 1], name="pool")],
      [info("x", [1, 1, 2, 2])], [info("y", [1, 1, 2, 2]), info("i", [1, 1, 2, 2], TensorProto.INT64)],
      opset=12)
+# One value listed as two graph outputs (directly and through Identity).
+save("dup_outputs", [helper.make_node("Relu", ["x"], ["a"], name="relu"),
+                     helper.make_node("Identity", ["a"], ["b"], name="same"),
+                     helper.make_node("Identity", ["x"], ["x_too"], name="input")],
+     [info("x", [2, 4])], [info("a", [2, 4]), info("b", [2, 4]), info("x_too", [2, 4])])
