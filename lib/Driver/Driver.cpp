@@ -3,6 +3,7 @@
 #include "tessera/Compiler/Driver.h"
 
 #include "dialects/Graph/IR/GraphDialect.h"
+#include "dialects/Graph/IR/GraphOps.h"
 #include "lib/AOT/Artifact.h"
 #include "lib/Target/CPU/CPUTarget.h"
 #include "passes/Pipelines/CPUPipeline.h"
@@ -43,6 +44,44 @@ bool tessera::parseEmitStage(const std::string &text, EmitStage &stage) {
       return true;
     }
   return false;
+}
+
+/// Zero-element tensors at the kernel boundary become rank-1 `tensor<0xT>`
+/// (reshaped inside): every boundary memref then stays a bare pointer, which
+/// a shape such as 3x0x5 would not. The C signature keeps the model's dims.
+static void flattenEmptyBoundaries(func::FuncOp function) {
+  auto flat = [](Type type) -> RankedTensorType {
+    auto tensor = dyn_cast<RankedTensorType>(type);
+    if (!tensor || !tensor.hasStaticShape() || tensor.getNumElements() != 0 ||
+        tensor.getRank() == 1)
+      return nullptr;
+    return RankedTensorType::get({0}, tensor.getElementType());
+  };
+  Block &entry = function.getBody().front();
+  OpBuilder builder(function.getContext());
+  builder.setInsertionPointToStart(&entry);
+  for (BlockArgument arg : entry.getArguments()) {
+    RankedTensorType flatType = flat(arg.getType());
+    if (!flatType)
+      continue;
+    Type original = arg.getType();
+    arg.setType(flatType);
+    auto reshaped =
+        tessera::tg::ReshapeOp::create(builder, arg.getLoc(), original, arg);
+    arg.replaceAllUsesExcept(reshaped.getResult(), reshaped);
+  }
+  function.walk([&](func::ReturnOp ret) {
+    builder.setInsertionPoint(ret);
+    for (OpOperand &operand : ret->getOpOperands())
+      if (RankedTensorType flatType = flat(operand.get().getType()))
+        operand.set(tessera::tg::ReshapeOp::create(builder, ret.getLoc(),
+                                                   flatType, operand.get()));
+  });
+  SmallVector<Type> results;
+  for (Type type : function.getResultTypes())
+    results.push_back(flat(type) ? Type(flat(type)) : type);
+  function.setType(FunctionType::get(function.getContext(),
+                                     entry.getArgumentTypes(), results));
 }
 
 namespace {
@@ -193,8 +232,6 @@ bool Compilation::run(std::string &error) {
     if (!tensorType || !tensorType.hasStaticShape())
       return false;
     tensor.dtype = dtypeOf(tensorType.getElementType());
-    if (tensorType.getNumElements() == 0)
-      return false;
     tensor.dims.assign(tensorType.getShape().begin(),
                        tensorType.getShape().end());
     return tensor.dtype != 0;
@@ -205,7 +242,7 @@ bool Compilation::run(std::string &error) {
                   function.getArgAttr(i, "tessera.name"),
                   "input" + std::to_string(i), tensor))
       return fail(error, options.inputPath + ": input " + std::to_string(i) +
-                             " must be a statically shaped, non-empty tensor "
+                             " must be a statically shaped tensor "
                              "of a supported element type");
     signature.inputs.push_back(tensor);
   }
@@ -215,12 +252,13 @@ bool Compilation::run(std::string &error) {
                   function.getResultAttr(i, "tessera.name"),
                   "output" + std::to_string(i), tensor))
       return fail(error, options.inputPath + ": output " + std::to_string(i) +
-                             " must be a statically shaped, non-empty tensor "
+                             " must be a statically shaped tensor "
                              "of a supported element type");
     signature.outputs.push_back(tensor);
   }
   std::string kernel = signature.name + "_kernel";
   function.setName(kernel);
+  flattenEmptyBoundaries(function);
 
   using Stage = tessera::CPUPipelineOptions::Stage;
   start = Clock::now();

@@ -149,3 +149,7 @@ save("dup_outputs", [helper.make_node("Relu", ["x"], ["a"], name="relu"),
                      helper.make_node("Identity", ["a"], ["b"], name="same"),
                      helper.make_node("Identity", ["x"], ["x_too"], name="input")],
      [info("x", [2, 4])], [info("a", [2, 4]), info("b", [2, 4]), info("x_too", [2, 4])])
+# Zero-element tensors at the boundary.
+save("empty", [helper.make_node("Relu", ["x"], ["y"], name="relu")],
+     [info("x", [2, 0, 3])], [info("y", [2, 0, 3])])
+np.save(os.path.join(out, "empty_2x0x3.npy"), np.zeros((2, 0, 3), np.float32))
