@@ -231,6 +231,7 @@ static const ConverterRegistry &registry() {
     registerNormalizationOps(r);
     registerQuantizationOps(r);
     registerRecurrentOps(r);
+    registerLossOps(r);
     return r;
   }();
   return instance;

@@ -166,6 +166,7 @@ void registerDecomposedOps(ConverterRegistry &registry);
 void registerNormalizationOps(ConverterRegistry &registry);
 void registerQuantizationOps(ConverterRegistry &registry);
 void registerRecurrentOps(ConverterRegistry &registry);
+void registerLossOps(ConverterRegistry &registry);
 
 /// TensorProto to an elements attribute (one copy of the data).
 mlir::FailureOr<mlir::DenseElementsAttr>

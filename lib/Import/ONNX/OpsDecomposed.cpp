@@ -4,8 +4,9 @@
 // static: activations (Elu, Selu, Celu, PRelu, ThresholdedRelu, Softplus, Mish,
 // Softsign, Shrink, Sign), logic (Not, And, Or, Xor, IsInf, IsNaN), the
 // reductions L1, L2, SumSquare, LogSum and LogSumExp, Size, Range, EyeLike,
-// Trilu, OneHot, Tile, DepthToSpace, SpaceToDepth,
-// CumSum and CastLike. Registered from the letter-range files.
+// Trilu, OneHot, Tile, DepthToSpace, SpaceToDepth, CumSum, CastLike, and the
+// index ops ArgMax/ArgMin, Hardmax, Mod, BitShift, NonZero. Registered from
+// the letter-range files.
 //
 //===----------------------------------------------------------------------===//
 
@@ -594,102 +595,6 @@ LogicalResult convertCastLike(NodeContext &ctx) {
       ctx.typeOf(x).clone(elementOf(ctx, like)), {x}));
 }
 
-//===--- Losses -----------------------------------------------------------===//
-
-/// NegativeLogLikelihoodLoss over log-probabilities `input` (N x C x d...)
-/// and integer `target` (N x d...): -input[n, target, d...] * weight[target],
-/// zero where target == ignore_index, reduced by `reduction`.
-FailureOr<Value> negativeLogLikelihood(NodeContext &ctx, Value input,
-                                       Value target, Value weight) {
-  RankedTensorType inputType = ctx.typeOf(input);
-  if (inputType.getRank() < 2 || ctx.rankOf(target) != inputType.getRank() - 1)
-    return ctx.error("expects input N x C x ... and target N x ...");
-  Type t = inputType.getElementType(), it = elementOf(ctx, target);
-  std::string reduction = ctx.getString("reduction", "mean");
-  if (reduction != "none" && reduction != "sum" && reduction != "mean")
-    return ctx.error("unknown reduction '" + reduction + "'");
-  Value safeTarget = target, mask;
-  bool ignore = ctx.attribute("ignore_index") != nullptr;
-  if (ignore) {
-    auto m = compareOp(ctx, tg::ComparePredicate::eq, target,
-                       scalarOf(ctx, it, ctx.getInt("ignore_index", 0)));
-    if (failed(m))
-      return failure();
-    mask = *m;
-    auto safe = whereOp(ctx, mask, scalarOf(ctx, it, 0), target);
-    if (failed(safe))
-      return failure();
-    safeTarget = *safe;
-  }
-  auto index = ctx.build<tg::UnsqueezeOp>({safeTarget},
-                                          {ctx.named("axes", ctx.i64s({1}))});
-  if (failed(index))
-    return failure();
-  auto picked = ctx.build<tg::GatherElementsOp>(
-      {input, *index}, {ctx.named("axis", ctx.builder.getI64IntegerAttr(1))});
-  if (failed(picked))
-    return failure();
-  auto squeezed =
-      ctx.build<tg::SqueezeOp>({*picked}, {ctx.named("axes", ctx.i64s({1}))});
-  if (failed(squeezed))
-    return failure();
-  auto loss = ctx.build<tg::NegOp>({*squeezed});
-  if (failed(loss))
-    return failure();
-  RankedTensorType lossType = ctx.typeOf(*loss);
-  Value weights;
-  if (weight) {
-    auto w = ctx.build<tg::GatherOp>(
-        {weight, safeTarget},
-        {ctx.named("axis", ctx.builder.getI64IntegerAttr(0))});
-    if (failed(w))
-      return failure();
-    weights = *w;
-  } else {
-    weights = ctx.constant(
-        DenseElementsAttr::get(lossType, ctx.builder.getFloatAttr(t, 1.0)));
-  }
-  if (ignore) {
-    auto w = whereOp(ctx, mask, scalarOf(ctx, t, 0), weights);
-    if (failed(w))
-      return failure();
-    weights = *w;
-  }
-  auto weighted = ctx.build<tg::MulOp>({*loss, weights});
-  if (failed(weighted))
-    return failure();
-  if (reduction == "none")
-    return *weighted;
-  SmallVector<NamedAttribute> all{ctx.named(
-      "axes",
-      ctx.i64s(llvm::to_vector(llvm::seq<int64_t>(0, lossType.getRank()))))};
-  auto sum = ctx.build<tg::ReduceSumOp>({*weighted}, all);
-  if (failed(sum) || reduction == "sum")
-    return sum;
-  auto total = ctx.build<tg::ReduceSumOp>({weights}, all);
-  if (failed(total))
-    return failure();
-  return ctx.build<tg::DivOp>({*sum, *total});
-}
-
-LogicalResult convertNegativeLogLikelihood(NodeContext &ctx) {
-  TRY(input, ctx.required(0));
-  TRY(target, ctx.required(1));
-  return ctx.setOutput(negativeLogLikelihood(ctx, input, target, ctx.input(2)));
-}
-
-LogicalResult convertSoftmaxCrossEntropy(NodeContext &ctx) {
-  TRY(scores, ctx.required(0));
-  TRY(labels, ctx.required(1));
-  if (ctx.rankOf(scores) < 2)
-    return ctx.error("scores must have rank >= 2");
-  TRY(logProb,
-      ctx.build<tg::LogSoftmaxOp>(
-          {scores}, {ctx.named("axis", ctx.builder.getI64IntegerAttr(1))}));
-  TRY(loss, negativeLogLikelihood(ctx, logProb, labels, ctx.input(2)));
-  return ctx.setOutputs({loss, logProb});
-}
-
 //===--- Index reductions and friends ------------------------------------===//
 
 template <typename OpTy> LogicalResult convertArgReduce(NodeContext &ctx) {
@@ -816,7 +721,6 @@ void tessera::onnx_import::registerDecomposedOps(ConverterRegistry &r) {
   r.add("IsInf", 10, convertIsInf);
   r.add("IsNaN", 9, convertIsNaN);
   r.add("Not", 1, convertNot);
-  r.add("NegativeLogLikelihoodLoss", 12, convertNegativeLogLikelihood);
   r.add("OneHot", 9, convertOneHot);
   r.add("Or", 7, convertOr);
   r.add("PRelu", 6, convertPRelu);
@@ -830,7 +734,6 @@ void tessera::onnx_import::registerDecomposedOps(ConverterRegistry &r) {
   r.add("Shrink", 9, convertShrink);
   r.add("Sign", 9, convertSign);
   r.add("Size", 1, convertSize);
-  r.add("SoftmaxCrossEntropyLoss", 12, convertSoftmaxCrossEntropy);
   r.add("Softplus", 1, convertSoftplus);
   r.add("Softsign", 1, convertSoftsign);
   r.add("SpaceToDepth", 1, convertSpaceToDepth);
