@@ -1,7 +1,7 @@
 #!/usr/bin/python3
 """The documentation runs: the README's Python example, every Python block
 of docs/tutorials/python.md (in order), and the C++ tutorial, which must show
-examples/builder/mlp.cpp exactly; that program is run and its model checked
+examples/cpp-builder/mlp.cpp exactly; that program is run and its model checked
 against numpy."""
 import contextlib
 import io
@@ -42,7 +42,7 @@ class Docs(unittest.TestCase):
 
     def test_cpp_tutorial_shows_the_example_and_it_runs(self):
         (code,) = blocks("docs/tutorials/cpp-builder.md", "cpp")
-        with open(os.path.join(ROOT, "examples", "builder", "mlp.cpp")) as f:
+        with open(os.path.join(ROOT, "examples", "cpp-builder", "mlp.cpp")) as f:
             self.assertEqual(code, f.read(), "the tutorial is stale")
         with tempfile.TemporaryDirectory() as tmp:
             run = subprocess.run([os.path.join(BIN, "builder-mlp"), tmp],
