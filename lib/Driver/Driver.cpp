@@ -339,17 +339,6 @@ bool Compilation::run(std::string &error) {
     time("emission", start);
     return true;
   }
-  if (options.outputPrefix.empty() &&
-      options.emit == tessera::EmitStage::Object && memoryObject) {
-    llvm::SmallString<0> buffer;
-    llvm::raw_svector_ostream stream(buffer);
-    if (!tessera::emitToStream(*llvmModule, *machine, stream, false, error))
-      return false;
-    memoryObject->assign(buffer.begin(), buffer.end());
-    *memoryHeader = tessera::renderHeader(signature, options.inputPath);
-    time("emission", start);
-    return true;
-  }
   if (options.outputPrefix.empty())
     return fail(error, "an output prefix (-o) is required for --emit=obj|lib");
   llvm::StringRef directory =

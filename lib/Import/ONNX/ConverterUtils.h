@@ -123,37 +123,26 @@ template <typename OpTy> mlir::LogicalResult convertSoftmax(NodeContext &ctx) {
   return ctx.setOutput(ctx.buildTyped<tg::ReshapeOp>(type, {*y}));
 }
 
-/// ReduceX: axes from the attribute (old opsets) or the second input
-/// (`axesInputSince` and later), keepdims, noop_with_empty_axes.
+/// The normalized axes of a ReduceX node: from the attribute (old opsets) or
+/// the second input (`axesInputSince` and later), all axes when empty;
+/// std::nullopt when empty axes with noop_with_empty_axes mean "no-op".
+mlir::FailureOr<std::optional<llvm::SmallVector<int64_t>>>
+reductionAxes(NodeContext &ctx, int64_t rank, int64_t axesInputSince);
+
+/// ReduceX: reductionAxes, keepdims.
 template <typename OpTy>
 mlir::LogicalResult convertReduce(NodeContext &ctx, int64_t axesInputSince) {
   auto x = ctx.required(0);
   if (mlir::failed(x))
     return mlir::failure();
-  int64_t rank = ctx.rankOf(*x);
-  llvm::SmallVector<int64_t> axes;
-  if (ctx.opset >= axesInputSince) {
-    if (ctx.input(1)) {
-      auto given = ctx.requireConstantInts(1, "axes");
-      if (mlir::failed(given))
-        return mlir::failure();
-      axes = *given;
-    }
-  } else if (auto given = ctx.getInts("axes")) {
-    axes = *given;
-  }
-  bool keepDims = ctx.getInt("keepdims", 1) != 0;
-  if (axes.empty()) {
-    if (ctx.getInt("noop_with_empty_axes", 0))
-      return ctx.setOutputs({*x});
-    axes = llvm::to_vector(llvm::seq<int64_t>(0, rank));
-  }
-  auto normalized = ctx.normalizeAxes(axes, rank);
-  if (mlir::failed(normalized))
+  auto axes = reductionAxes(ctx, ctx.rankOf(*x), axesInputSince);
+  if (mlir::failed(axes))
     return mlir::failure();
+  if (!*axes)
+    return ctx.setOutputs({*x});
   llvm::SmallVector<mlir::NamedAttribute> attrs{
-      ctx.named("axes", ctx.i64s(*normalized))};
-  if (keepDims)
+      ctx.named("axes", ctx.i64s(**axes))};
+  if (ctx.getInt("keepdims", 1) != 0)
     attrs.push_back(ctx.named("keepdims", ctx.builder.getUnitAttr()));
   return ctx.setOutput(ctx.build<OpTy>({*x}, attrs));
 }

@@ -51,6 +51,31 @@ FailureOr<Value> tessera::onnx_import::notOp(NodeContext &ctx, Value x) {
   return whereOp(ctx, x, scalarOf(ctx, i1, 0), scalarOf(ctx, i1, 1));
 }
 
+FailureOr<std::optional<SmallVector<int64_t>>>
+tessera::onnx_import::reductionAxes(NodeContext &ctx, int64_t rank,
+                                    int64_t axesInputSince) {
+  SmallVector<int64_t> axes;
+  if (ctx.opset >= axesInputSince) {
+    if (ctx.input(1)) {
+      auto given = ctx.requireConstantInts(1, "axes");
+      if (failed(given))
+        return failure();
+      axes = *given;
+    }
+  } else if (auto given = ctx.getInts("axes")) {
+    axes = *given;
+  }
+  if (axes.empty()) {
+    if (ctx.getInt("noop_with_empty_axes", 0))
+      return std::optional<SmallVector<int64_t>>();
+    axes = llvm::to_vector(llvm::seq<int64_t>(0, rank));
+  }
+  auto normalized = ctx.normalizeAxes(axes, rank);
+  if (failed(normalized))
+    return failure();
+  return std::optional<SmallVector<int64_t>>(*normalized);
+}
+
 namespace {
 
 Type elementOf(NodeContext &ctx, Value v) {
@@ -254,27 +279,12 @@ LogicalResult convertIsInf(NodeContext &ctx) {
 /// Reduce with the same axes handling as ReduceSum & co (axes input from
 /// opset 18), applied to `input`.
 FailureOr<Value> reduceSumOf(NodeContext &ctx, Value input, bool mean = false) {
-  int64_t rank = ctx.rankOf(input);
-  SmallVector<int64_t> axes;
-  if (ctx.opset >= 18) {
-    if (ctx.input(1)) {
-      auto given = ctx.requireConstantInts(1, "axes");
-      if (failed(given))
-        return failure();
-      axes = *given;
-    }
-  } else if (auto given = ctx.getInts("axes")) {
-    axes = *given;
-  }
-  if (axes.empty()) {
-    if (ctx.getInt("noop_with_empty_axes", 0))
-      return input;
-    axes = llvm::to_vector(llvm::seq<int64_t>(0, rank));
-  }
-  auto normalized = ctx.normalizeAxes(axes, rank);
-  if (failed(normalized))
+  auto axes = reductionAxes(ctx, ctx.rankOf(input), 18);
+  if (failed(axes))
     return failure();
-  SmallVector<NamedAttribute> attrs{ctx.named("axes", ctx.i64s(*normalized))};
+  if (!*axes)
+    return input;
+  SmallVector<NamedAttribute> attrs{ctx.named("axes", ctx.i64s(**axes))};
   if (ctx.getInt("keepdims", 1))
     attrs.push_back(ctx.named("keepdims", ctx.builder.getUnitAttr()));
   if (mean)
@@ -319,29 +329,15 @@ LogicalResult convertReduceLogSum(NodeContext &ctx) {
 /// log(sum(exp(x - max))) + max, with the max over the same axes.
 LogicalResult convertReduceLogSumExp(NodeContext &ctx) {
   TRY(x, ctx.required(0));
-  int64_t rank = ctx.rankOf(x);
-  SmallVector<int64_t> axes;
-  if (ctx.opset >= 18) {
-    if (ctx.input(1)) {
-      auto given = ctx.requireConstantInts(1, "axes");
-      if (failed(given))
-        return failure();
-      axes = *given;
-    }
-  } else if (auto given = ctx.getInts("axes")) {
-    axes = *given;
-  }
-  if (axes.empty()) {
-    // log(sum(exp(x))) over no axes is x itself.
-    if (ctx.getInt("noop_with_empty_axes", 0))
-      return ctx.setOutputs({x});
-    axes = llvm::to_vector(llvm::seq<int64_t>(0, rank));
-  }
-  auto normalized = ctx.normalizeAxes(axes, rank);
-  if (failed(normalized))
+  auto axes = reductionAxes(ctx, ctx.rankOf(x), 18);
+  if (failed(axes))
     return failure();
+  // log(sum(exp(x))) over no axes is x itself.
+  if (!*axes)
+    return ctx.setOutputs({x});
+  ArrayRef<int64_t> normalized = **axes;
   TRY(max, ctx.build<tg::ReduceMaxOp>(
-               {x}, {ctx.named("axes", ctx.i64s(*normalized)),
+               {x}, {ctx.named("axes", ctx.i64s(normalized)),
                      ctx.named("keepdims", ctx.builder.getUnitAttr())}));
   TRY(shifted, ctx.build<tg::SubOp>({x, max}));
   TRY(e, ctx.build<tg::ExpOp>({shifted}));

@@ -10,26 +10,15 @@ using namespace tessera::onnx_import;
 
 namespace {
 
-LogicalResult convertGather(NodeContext &ctx) {
+/// Gather and GatherElements: data, indices and a normalized axis.
+template <typename OpTy> LogicalResult convertAxisGather(NodeContext &ctx) {
   auto data = ctx.required(0), indices = ctx.required(1);
   if (failed(data) || failed(indices))
     return failure();
   auto axis = ctx.normalizeAxis(ctx.getInt("axis", 0), ctx.rankOf(*data));
   if (failed(axis))
     return failure();
-  return ctx.setOutput(ctx.build<tg::GatherOp>(
-      {*data, *indices},
-      {ctx.named("axis", ctx.builder.getI64IntegerAttr(*axis))}));
-}
-
-LogicalResult convertGatherElements(NodeContext &ctx) {
-  auto data = ctx.required(0), indices = ctx.required(1);
-  if (failed(data) || failed(indices))
-    return failure();
-  auto axis = ctx.normalizeAxis(ctx.getInt("axis", 0), ctx.rankOf(*data));
-  if (failed(axis))
-    return failure();
-  return ctx.setOutput(ctx.build<tg::GatherElementsOp>(
+  return ctx.setOutput(ctx.build<OpTy>(
       {*data, *indices},
       {ctx.named("axis", ctx.builder.getI64IntegerAttr(*axis))}));
 }
@@ -235,8 +224,8 @@ LogicalResult tessera::onnx_import::convertWindow(NodeContext &ctx,
 }
 
 void tessera::onnx_import::registerOpsGToL(ConverterRegistry &r) {
-  r.add("Gather", 1, convertGather);
-  r.add("GatherElements", 11, convertGatherElements);
+  r.add("Gather", 1, convertAxisGather<tg::GatherOp>);
+  r.add("GatherElements", 11, convertAxisGather<tg::GatherElementsOp>);
   r.add("GatherND", 11, convertGatherND);
   r.add("HammingWindow", 17, [](NodeContext &ctx) {
     return convertWindow(ctx, WindowKind::Hamming);

@@ -153,3 +153,16 @@ save("dup_outputs", [helper.make_node("Relu", ["x"], ["a"], name="relu"),
 save("empty", [helper.make_node("Relu", ["x"], ["y"], name="relu")],
      [info("x", [2, 0, 3])], [info("y", [2, 0, 3])])
 np.save(os.path.join(out, "empty_2x0x3.npy"), np.zeros((2, 0, 3), np.float32))
+# Decompositions that check their operands.
+save("bad_groupnorm", [helper.make_node("GroupNormalization", ["x", "s", "b"], ["y"], num_groups=2,
+                                        name="gn")],
+     [info("x", [1, 3, 4])], [info("y", [1, 3, 4])], opset=18,
+     initializers=[numpy_helper.from_array(np.ones(2, np.float32), "s"),
+                   numpy_helper.from_array(np.zeros(2, np.float32), "b")])
+save("bad_compress", [helper.make_node("Compress", ["x", "keep"], ["y"], axis=0, name="cmp")],
+     [info("x", [3])], [info("y", [1])],
+     initializers=[numpy_helper.from_array(np.array([False, False, False]), "keep")])
+save("bad_col2im", [helper.make_node("Col2Im", ["x", "image", "block"], ["y"], name="c2i")],
+     [info("x", [1, 4, 5])], [info("y", [1, 1, 3, 3])], opset=18,
+     initializers=[numpy_helper.from_array(np.array([3, 3], np.int64), "image"),
+                   numpy_helper.from_array(np.array([2, 2], np.int64), "block")])
