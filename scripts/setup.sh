@@ -17,6 +17,7 @@ PACKAGES=(
   python3-onnx python3-numpy           # test models and scripts (Debian's python3)
   python3-dev pybind11-dev python3-pybind11  # python/ (the tessera module)
   gcc-aarch64-linux-gnu libc6-dev-arm64-cross qemu-user  # AArch64 artifacts, run under qemu
+  libopenblas-dev                      # bench/: the GEMM peer
 )
 
 die() { echo "setup: error: $*" >&2; exit 1; }

@@ -154,6 +154,13 @@ bool Compilation::runPipeline(ModuleOp module,
   tessera::CPUPipelineOptions pipeline;
   pipeline.optLevel = options.optLevel;
   pipeline.stopAfter = stage;
+  tessera::CPUTargetOptions target;
+  target.triple = options.triple;
+  target.cpu = options.cpu;
+  target.optLevel = options.optLevel;
+  if (!tessera::describeVectorUnit(target, pipeline.vectorBits,
+                                   pipeline.vectorRegisters, error))
+    return false;
   if (failed(tessera::buildCPUPipeline(pm, pipeline, error)))
     return false;
   diagnostic.clear();

@@ -52,16 +52,23 @@ LogicalResult tessera::buildCPUPipeline(OpPassManager &pm,
             "function-boundary-type-conversion=identity-layout-map}"
             ",buffer-results-to-out-params{hoist-static-allocs "
             "modify-public-functions}"
-            ",canonicalize"
-            // Strided copies (pads, slices) become loops, not calls into a
+            ",canonicalize";
+  if (options.stopAfter == Stage::LLVM && optimize)
+    text += ",tessera-cpu-kernels{vector-bits=" +
+            std::to_string(options.vectorBits) +
+            " registers=" + std::to_string(options.vectorRegisters) +
+            "},canonicalize,symbol-dce";
+  if (options.stopAfter == Stage::LLVM)
+    text += // Strided copies (pads, slices) become loops, not calls into a
             // runtime helper; temporaries move into the workspace.
-            ",func.func(tessera-expand-strided-copies,tessera-plan-memory)"
-            ",convert-linalg-to-loops"
-            ",expand-strided-metadata,lower-affine,convert-scf-to-cf"
-            ",convert-math-to-funcs,convert-math-to-llvm,convert-math-to-libm"
-            ",finalize-memref-to-llvm"
-            ",convert-func-to-llvm{use-bare-ptr-memref-call-conv}"
-            ",convert-to-llvm,reconcile-unrealized-casts";
+        ",func.func(tessera-expand-strided-copies,tessera-plan-memory)"
+        ",convert-linalg-to-loops"
+        ",expand-strided-metadata,lower-affine,convert-scf-to-cf"
+        ",convert-vector-to-llvm"
+        ",convert-math-to-funcs,convert-math-to-llvm,convert-math-to-libm"
+        ",finalize-memref-to-llvm"
+        ",convert-func-to-llvm{use-bare-ptr-memref-call-conv}"
+        ",convert-to-llvm,reconcile-unrealized-casts";
   std::string message;
   llvm::raw_string_ostream os(message);
   if (failed(parsePassPipeline(text, pm, os))) {

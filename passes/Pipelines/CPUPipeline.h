@@ -21,6 +21,11 @@ struct CPUPipelineOptions {
   /// The last stage to run: graph passes only, down to linalg on tensors, or
   /// all the way to the LLVM dialect.
   Stage stopAfter = Stage::LLVM;
+  /// The target's vector unit, for the register-tiled kernels
+  /// (tessera-cpu-kernels): 256/16 for AVX2, 512/32 for AVX-512, 128/32 for
+  /// NEON.
+  int64_t vectorBits = 256;
+  int64_t vectorRegisters = 16;
 };
 
 /// Adds the CPU pipeline to `pm` (anchored on builtin.module). The module

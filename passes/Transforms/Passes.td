@@ -25,6 +25,35 @@ def PlanMemory : Pass<"tessera-plan-memory", "::mlir::func::FuncOp"> {
                            "::mlir::memref::MemRefDialect"];
 }
 
+def CPUKernels : Pass<"tessera-cpu-kernels", "::mlir::ModuleOp"> {
+  let summary = "Register-tiled vector kernels for matmul and 2-D convolution";
+  let description = [{
+    Runs on bufferized functions, before memory planning. Every f32
+    `linalg.matmul` and `linalg.conv_2d_nchw_fchw` with static shapes and
+    unit innermost strides becomes a loop nest around a register-tiled
+    microkernel (MR x NR accumulators in vector registers, outer-product
+    updates with `vector.fma`). Constant right-hand matrices and convolution
+    filters are repacked at compile time into new private globals; a
+    dynamic right-hand matrix is repacked at run time into a buffer that
+    memory planning places in the workspace. Column tails use masked loads
+    and stores; row tails a smaller tile. Ops that do not qualify are left
+    for `convert-linalg-to-loops`.
+
+    `vector-bits` and `registers` describe the target's vector unit: 256/16
+    for AVX2, 512/32 for AVX-512, 128/32 for NEON.
+  }];
+  let options = [
+    Option<"vectorBits", "vector-bits", "int64_t", "256",
+           "Width of one vector register in bits">,
+    Option<"registers", "registers", "int64_t", "16",
+           "Number of vector registers">
+  ];
+  let dependentDialects = ["::mlir::arith::ArithDialect",
+                           "::mlir::memref::MemRefDialect",
+                           "::mlir::scf::SCFDialect",
+                           "::mlir::vector::VectorDialect"];
+}
+
 def ExpandStridedCopies : Pass<"tessera-expand-strided-copies",
                                 "::mlir::func::FuncOp"> {
   let summary = "Turn strided memref.copy into linalg.copy";

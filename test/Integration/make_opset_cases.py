@@ -261,10 +261,10 @@ case("col2im_strides_pads_dilations", 18,
       numpy_helper.from_array(ints([2, 3]), "block_shape")])
 
 
-def write(out, node_path):
+def write(out, node_path, cases_to_write=None, group="opset"):
     cases = []
-    for name, opset, nodes, inputs, outputs, initializers in CASES:
-        directory = os.path.join(out, "opset", name)
+    for name, opset, nodes, inputs, outputs, initializers in (cases_to_write or CASES):
+        directory = os.path.join(out, group, name)
         data = os.path.join(directory, "test_data_set_0")
         os.makedirs(data, exist_ok=True)
         graph = helper.make_graph(
@@ -293,7 +293,7 @@ def write(out, node_path):
             value = np.load(os.path.join(ort, "%d.npy" % i))
             onnx.save_tensor(numpy_helper.from_array(value, n),
                              os.path.join(data, "output_%d.pb" % i))
-        cases.append("opset/" + name)
+        cases.append(group + "/" + name)
     return cases
 
 

@@ -44,9 +44,13 @@ def graph_output_count(model_path):
     return len(onnx.load(model_path, load_external_data=False).graph.output)
 
 
+# Extra tessera-compile arguments for every case (--compile-arg).
+COMPILE_ARGS = []
+
+
 def compile_model(bin_dir, model, prefix, frozen, shapes, timeout):
     """Compiles; returns (kind, detail), kind "ok" on success."""
-    cmd = [os.path.join(bin_dir, "tessera-compile"), model, "-o", prefix, "-O1"]
+    cmd = [os.path.join(bin_dir, "tessera-compile"), model, "-o", prefix, "-O1"] + COMPILE_ARGS
     for name, path in sorted(frozen.items()):
         cmd += ["--freeze-input", "%s=%s" % (name, path)]
     for name, shape in sorted(shapes.items()):
@@ -290,8 +294,11 @@ def main():
                              "cases (make_opset_cases.py's cases.txt), reported in their "
                              "own section")
     parser.add_argument("--extra-data", help="where --extra-list's cases are")
+    parser.add_argument("--compile-arg", action="append", default=[],
+                        help="pass this argument to tessera-compile (repeatable)")
     parser.add_argument("cases", nargs="*")
     args = parser.parse_args()
+    COMPILE_ARGS.extend(args.compile_arg)
     if args.summarize:
         return summarize(args)
     cases = list(args.cases)

@@ -82,10 +82,49 @@ tessera::createCPUTargetMachine(const CPUTargetOptions &options,
   return machine;
 }
 
+bool tessera::describeVectorUnit(const CPUTargetOptions &options, int64_t &bits,
+                                 int64_t &registers, std::string &error) {
+  std::unique_ptr<TargetMachine> machine =
+      createCPUTargetMachine(options, error);
+  if (!machine)
+    return false;
+  if (machine->getTargetTriple().getArch() == Triple::aarch64) {
+    bits = 128;
+    registers = 32;
+    return true;
+  }
+  const MCSubtargetInfo *info = machine->getMCSubtargetInfo();
+  if (info->checkFeatures("+avx512f")) {
+    bits = 512;
+    registers = 32;
+  } else if (info->checkFeatures("+avx2")) {
+    bits = 256;
+    registers = 16;
+  } else {
+    bits = 128;
+    registers = 16;
+  }
+  return true;
+}
+
+/// Lets the backend keep 512-bit vectors in zmm registers: CPUs that prefer
+/// 256-bit vectors would otherwise split the kernels' vectors in two.
+static void preferWideVectors(Module &module, TargetMachine &machine) {
+  if (machine.getTargetTriple().getArch() != Triple::x86_64 ||
+      !machine.getMCSubtargetInfo()->checkFeatures("+avx512f"))
+    return;
+  for (Function &function : module)
+    if (!function.isDeclaration()) {
+      function.addFnAttr("prefer-vector-width", "512");
+      function.addFnAttr("min-legal-vector-width", "512");
+    }
+}
+
 void tessera::optimizeModule(Module &module, TargetMachine &machine,
                              int optLevel) {
   module.setTargetTriple(machine.getTargetTriple());
   module.setDataLayout(machine.createDataLayout());
+  preferWideVectors(module, machine);
   LoopAnalysisManager lam;
   FunctionAnalysisManager fam;
   CGSCCAnalysisManager cgam;

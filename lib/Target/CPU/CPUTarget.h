@@ -4,6 +4,7 @@
 #ifndef TESSERA_TARGET_CPU_CPUTARGET_H
 #define TESSERA_TARGET_CPU_CPUTARGET_H
 
+#include <cstdint>
 #include <memory>
 #include <string>
 
@@ -26,6 +27,12 @@ struct CPUTargetOptions {
 /// A TargetMachine for `options`, or null with `error` set.
 std::unique_ptr<llvm::TargetMachine>
 createCPUTargetMachine(const CPUTargetOptions &options, std::string &error);
+
+/// The vector unit of the target `options` names: register width in bits and
+/// register count (AVX-512: 512/32, AVX2: 256/16, SSE: 128/16, AArch64 NEON:
+/// 128/32). False with `error` set when the target is unknown.
+bool describeVectorUnit(const CPUTargetOptions &options, int64_t &bits,
+                        int64_t &registers, std::string &error);
 
 /// Sets triple and data layout, then runs LLVM's default pipeline at the
 /// optimisation level.

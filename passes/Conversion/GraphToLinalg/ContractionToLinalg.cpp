@@ -5,7 +5,8 @@
 // spatial rank, with groups, strides and dilations, are one linalg.generic
 // over the padded input viewed as N x G x C/G x ...; transposed convolutions
 // are convolutions over the stride-dilated input with the flipped kernel.
-// Pooling is a windowed reduction; average pooling divides by a divisor
+// The 2-D dense f32 case is linalg.conv_2d_nchw_fchw. Pooling is a windowed
+// reduction; average pooling divides by a divisor
 // computed here from the static shapes.
 //
 //===----------------------------------------------------------------------===//
@@ -221,6 +222,21 @@ struct ConvLowering : OpConversionPattern<tg::ConvOp> {
     Value padded = padConstant(rewriter, loc, adaptor.getInput(),
                                spatialPads(op.getPads(), false),
                                spatialPads(op.getPads(), true), zero);
+    // The common 2-D dense case as the named op, which the CPU kernel
+    // generator (tessera-cpu-kernels) recognises.
+    if (groups == 1 && resultType.getRank() == 4 && elementType.isF32()) {
+      Value init = mergeDims(
+          rewriter, loc,
+          convInit(rewriter, loc, resultType, 1, adaptor.getBias()), 1);
+      rewriter.replaceOp(op, linalg::Conv2DNchwFchwOp::create(
+                                 rewriter, loc, TypeRange{resultType},
+                                 ValueRange{padded, adaptor.getWeight()},
+                                 ValueRange{init},
+                                 rewriter.getI64TensorAttr(op.getStrides()),
+                                 rewriter.getI64TensorAttr(op.getDilations()))
+                                 .getResult(0));
+      return success();
+    }
     Value result = convolve(
         rewriter, loc, Kind::Float, splitDim(rewriter, loc, padded, 1, groups),
         splitDim(rewriter, loc, adaptor.getWeight(), 0, groups),

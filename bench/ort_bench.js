@@ -1,0 +1,59 @@
+// ort_bench.js MODEL.onnx THREADS ITERATIONS WARMUP NAME=DIMS[:TYPE] ...
+//
+// Times ONNX Runtime (npm onnxruntime-node, CPU execution provider) on one
+// model with seeded random inputs, the peer side of bench/run.py. DIMS is
+// like 1x3x48x192; TYPE is float32 (default) or int64. Prints one line:
+//   latency_ms min=... median=... iterations=N threads=T
+'use strict';
+const ort = require('onnxruntime-node');
+
+function random(seed) {
+  let state = seed >>> 0;
+  return () => {
+    state = (Math.imul(state, 1664525) + 1013904223) >>> 0;
+    return state / 4294967296 - 0.5;
+  };
+}
+
+async function main() {
+  const [model, threadsText, iterationsText, warmupText, ...specs] =
+      process.argv.slice(2);
+  const threads = Number(threadsText), iterations = Number(iterationsText),
+        warmup = Number(warmupText);
+  if (!model || !(threads > 0) || !(iterations > 0) || !(warmup >= 0))
+    throw new Error('usage: ort_bench.js MODEL THREADS ITERATIONS WARMUP NAME=DIMS ...');
+  const next = random(1234);
+  const feeds = {};
+  for (const spec of specs) {
+    const [name, rest] = spec.split('=');
+    const [dimsText, type = 'float32'] = rest.split(':');
+    const dims = dimsText.split('x').map(Number);
+    const count = dims.reduce((a, b) => a * b, 1);
+    const data = type === 'int64'
+        ? BigInt64Array.from({length: count}, () => 0n)
+        : Float32Array.from({length: count}, next);
+    feeds[name] = new ort.Tensor(type, data, dims);
+  }
+  const session = await ort.InferenceSession.create(model, {
+    executionProviders: ['cpu'], intraOpNumThreads: threads,
+    interOpNumThreads: 1, graphOptimizationLevel: 'all',
+  });
+  for (let i = 0; i < warmup; ++i)
+    await session.run(feeds);
+  const times = [];
+  for (let i = 0; i < iterations; ++i) {
+    const start = process.hrtime.bigint();
+    await session.run(feeds);
+    times.push(Number(process.hrtime.bigint() - start) / 1e6);
+  }
+  times.sort((a, b) => a - b);
+  const n = times.length;
+  const median = n % 2 ? times[(n - 1) / 2] : (times[n / 2 - 1] + times[n / 2]) / 2;
+  console.log(`latency_ms min=${times[0].toFixed(4)} median=${median.toFixed(4)} ` +
+              `iterations=${n} threads=${threads}`);
+}
+
+main().catch((e) => {
+  console.error('ort_bench.js: error: ' + e.message);
+  process.exit(1);
+});

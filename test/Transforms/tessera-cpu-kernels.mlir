@@ -1,0 +1,75 @@
+// RUN: tessera-opt %s --split-input-file --tessera-cpu-kernels="vector-bits=256 registers=16" | FileCheck %s
+
+// Constant B: packed at compile time into 16-column panels (the second panel
+// zero-padded past column 20). 7 rows make tiles of 4 and a 3-row tail; the
+// 4-column tail panel needs one masked vector.
+// CHECK: memref.global "private" constant @__tessera_packed_rhs : memref<2x3x16xf32> = dense<{{\[\[\[}}1.000000e+00, {{.*}}[1.000000e+00, 1.000000e+00, 1.000000e+00, 1.000000e+00, 0.000000e+00,
+// CHECK-LABEL: func.func @matmul_const
+// CHECK: memref.get_global @__tessera_packed_rhs
+// CHECK: scf.for {{.*}} iter_args({{.*}}) -> (vector<8xf32>, vector<8xf32>, vector<8xf32>, vector<8xf32>, vector<8xf32>, vector<8xf32>, vector<8xf32>, vector<8xf32>)
+// CHECK: memref.load %arg0
+// CHECK: vector.broadcast {{.*}} : f32 to vector<8xf32>
+// CHECK: vector.fma {{.*}} : vector<8xf32>
+// CHECK: vector.store
+// CHECK: vector.maskedload %arg1
+// CHECK: scf.for {{.*}} -> (vector<8xf32>, vector<8xf32>, vector<8xf32>, vector<8xf32>)
+// CHECK: vector.maskedstore %arg1
+// CHECK: scf.for {{.*}} -> (vector<8xf32>, vector<8xf32>, vector<8xf32>, vector<8xf32>, vector<8xf32>, vector<8xf32>)
+// CHECK: scf.for {{.*}} -> (vector<8xf32>, vector<8xf32>, vector<8xf32>)
+// CHECK-NOT: linalg.matmul
+memref.global "private" constant @rhs : memref<3x20xf32> = dense<1.0>
+func.func @matmul_const(%a: memref<7x3xf32>, %c: memref<7x20xf32>) {
+  %b = memref.get_global @rhs : memref<3x20xf32>
+  linalg.matmul ins(%a, %b : memref<7x3xf32>, memref<3x20xf32>) outs(%c : memref<7x20xf32>)
+  return
+}
+
+// -----
+
+// Dynamic B: packed at run time into a buffer (memory planning places it in
+// the workspace); the last panel's columns come from masked loads.
+// CHECK-LABEL: func.func @matmul_dynamic
+// CHECK: %[[PACKED:.+]] = memref.alloc() : memref<2x5x16xf32>
+// CHECK: vector.load %arg1{{.*}} : memref<5x20xf32>, vector<8xf32>
+// CHECK: vector.store {{.*}}, %[[PACKED]]
+// CHECK: vector.maskedload %arg1
+// CHECK: vector.fma
+// CHECK-NOT: linalg.matmul
+func.func @matmul_dynamic(%a: memref<6x5xf32>, %b: memref<5x20xf32>, %c: memref<6x20xf32>) {
+  linalg.matmul ins(%a, %b : memref<6x5xf32>, memref<5x20xf32>) outs(%c : memref<6x20xf32>)
+  return
+}
+
+// -----
+
+// Stride-2 convolution with constant filters: packed [F/MR][C*KH*KW][MR]
+// (5 filters: one tile of 5 rows), input read by gathers of every second
+// column, the 9 filter taps unrolled in the channel loop.
+// CHECK: memref.global "private" constant @__tessera_packed_filter : memref<1x18x5xf32>
+// CHECK-LABEL: func.func @conv_stride2
+// CHECK: memref.collapse_shape %arg0 {{\[\[}}0], [1], [2, 3]]
+// CHECK: arith.constant dense<[0, 2, 4, 6, 8, 10, 12, 14]> : vector<8xi32>
+// CHECK: vector.gather
+// CHECK: vector.fma
+// CHECK-NOT: linalg.conv_2d_nchw_fchw
+memref.global "private" constant @filter : memref<5x2x3x3xf32> = dense<0.5>
+func.func @conv_stride2(%x: memref<1x2x9x9xf32>, %y: memref<1x5x4x4xf32>) {
+  %w = memref.get_global @filter : memref<5x2x3x3xf32>
+  linalg.conv_2d_nchw_fchw {dilations = dense<1> : tensor<2xi64>, strides = dense<2> : tensor<2xi64>}
+    ins(%x, %w : memref<1x2x9x9xf32>, memref<5x2x3x3xf32>) outs(%y : memref<1x5x4x4xf32>)
+  return
+}
+
+// -----
+
+// Not for the kernels: f64, and filters that are not constants.
+// CHECK-LABEL: func.func @left_alone
+// CHECK: linalg.matmul
+// CHECK: linalg.conv_2d_nchw_fchw
+func.func @left_alone(%a: memref<4x4xf64>, %b: memref<4x4xf64>, %c: memref<4x4xf64>,
+                      %x: memref<1x2x5x5xf32>, %w: memref<3x2x3x3xf32>, %y: memref<1x3x3x3xf32>) {
+  linalg.matmul ins(%a, %b : memref<4x4xf64>, memref<4x4xf64>) outs(%c : memref<4x4xf64>)
+  linalg.conv_2d_nchw_fchw {dilations = dense<1> : tensor<2xi64>, strides = dense<1> : tensor<2xi64>}
+    ins(%x, %w : memref<1x2x5x5xf32>, memref<3x2x3x3xf32>) outs(%y : memref<1x3x3x3xf32>)
+  return
+}
