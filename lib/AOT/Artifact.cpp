@@ -15,6 +15,9 @@
 
 using namespace llvm;
 
+/// TESSERA_ABI_VERSION of runtime/include/tessera/runtime.h.
+static constexpr unsigned kABIVersion = 2;
+
 std::string tessera::cIdentifier(const std::string &text) {
   std::string id;
   for (char c : text)
@@ -56,6 +59,81 @@ const char *tessera::cElementType(int32_t dtype) {
   return "void";
 }
 
+/// Defines every `__tessera_dispatch_<task>` the kernel generator declared:
+/// it packs the task's captured values into a frame on the stack and hands
+/// a trampoline to the caller's `tessera_parallel_t` (read from a
+/// thread-local the entry sets), or runs the whole range itself when there
+/// is none. Returns that thread-local, or null when the module has no
+/// parallel loop.
+static GlobalVariable *defineParallelDispatch(Module &module,
+                                              const std::string &name) {
+  const StringRef prefix = "__tessera_dispatch_";
+  SmallVector<std::pair<Function *, Function *>> dispatches;
+  for (Function &function : module)
+    if (function.isDeclaration() && function.getName().starts_with(prefix))
+      if (Function *task =
+              module.getFunction(function.getName().drop_front(prefix.size())))
+        dispatches.emplace_back(&function, task);
+  if (dispatches.empty())
+    return nullptr;
+  LLVMContext &context = module.getContext();
+  Type *ptr = PointerType::get(context, 0), *i64 = Type::getInt64Ty(context);
+  Type *voidType = Type::getVoidTy(context);
+  auto *parallel = new GlobalVariable(
+      module, ptr, /*isConstant=*/false, GlobalValue::InternalLinkage,
+      ConstantPointerNull::get(cast<PointerType>(ptr)), name + "_parallel",
+      nullptr, GlobalValue::GeneralDynamicTLSModel);
+  // tessera_parallel_t: { parallel_for, pool }.
+  auto *parallelType = StructType::get(context, {ptr, ptr});
+  for (auto [dispatch, task] : dispatches) {
+    task->setLinkage(GlobalValue::InternalLinkage);
+    dispatch->setLinkage(GlobalValue::InternalLinkage);
+    SmallVector<Type *> captured;
+    for (Argument &arg : llvm::drop_begin(task->args(), 2))
+      captured.push_back(arg.getType());
+    auto *frameType = StructType::get(context, captured);
+
+    // void trampoline(void *frame, int64_t begin, int64_t end)
+    Function *trampoline = Function::Create(
+        FunctionType::get(voidType, {ptr, i64, i64}, false),
+        GlobalValue::InternalLinkage, task->getName() + "_trampoline", module);
+    IRBuilder<> t(BasicBlock::Create(context, "entry", trampoline));
+    SmallVector<Value *> taskArgs{trampoline->getArg(1), trampoline->getArg(2)};
+    for (auto [i, type] : llvm::enumerate(captured))
+      taskArgs.push_back(t.CreateLoad(
+          type, t.CreateStructGEP(frameType, trampoline->getArg(0), i)));
+    t.CreateCall(task, taskArgs);
+    t.CreateRetVoid();
+
+    // dispatch(int64_t n, captured...)
+    IRBuilder<> d(BasicBlock::Create(context, "entry", dispatch));
+    Value *frame = d.CreateAlloca(frameType);
+    for (size_t i = 0; i < captured.size(); ++i)
+      d.CreateStore(dispatch->getArg(i + 1),
+                    d.CreateStructGEP(frameType, frame, i));
+    Value *n = dispatch->getArg(0);
+    Value *context_ = d.CreateLoad(ptr, parallel);
+    BasicBlock *serial = BasicBlock::Create(context, "serial", dispatch);
+    BasicBlock *check = BasicBlock::Create(context, "check", dispatch);
+    BasicBlock *pool = BasicBlock::Create(context, "pool", dispatch);
+    d.CreateCondBr(d.CreateIsNull(context_), serial, check);
+    d.SetInsertPoint(check);
+    Value *parallelFor =
+        d.CreateLoad(ptr, d.CreateStructGEP(parallelType, context_, 0));
+    d.CreateCondBr(d.CreateIsNull(parallelFor), serial, pool);
+    d.SetInsertPoint(pool);
+    Value *poolArg =
+        d.CreateLoad(ptr, d.CreateStructGEP(parallelType, context_, 1));
+    d.CreateCall(FunctionType::get(voidType, {ptr, ptr, ptr, i64}, false),
+                 parallelFor, {poolArg, trampoline, frame, n});
+    d.CreateRetVoid();
+    d.SetInsertPoint(serial);
+    d.CreateCall(trampoline, {frame, ConstantInt::get(i64, 0), n});
+    d.CreateRetVoid();
+  }
+  return parallel;
+}
+
 bool tessera::addModelDescriptor(Module &module,
                                  const ModelSignature &signature,
                                  const std::string &kernel,
@@ -73,7 +151,8 @@ bool tessera::addModelDescriptor(Module &module,
   Type *ptr = PointerType::get(context, 0);
   Type *i32 = Type::getInt32Ty(context), *i64 = Type::getInt64Ty(context);
 
-  // void <name>_entry(void **buffers): unpack and call the kernel.
+  // void <name>_entry(void **buffers): unpack, note the caller's parallel
+  // context for the kernel's parallel loops, call the kernel.
   auto *entryType = FunctionType::get(Type::getVoidTy(context), {ptr}, false);
   Function *entry = Function::Create(entryType, GlobalValue::InternalLinkage,
                                      name + "_entry", module);
@@ -82,6 +161,10 @@ bool tessera::addModelDescriptor(Module &module,
   for (size_t i = 0; i < buffers; ++i)
     args.push_back(b.CreateLoad(
         ptr, b.CreateConstInBoundsGEP1_64(ptr, entry->getArg(0), i)));
+  if (GlobalVariable *parallel = defineParallelDispatch(module, name))
+    b.CreateStore(b.CreateLoad(ptr, b.CreateConstInBoundsGEP1_64(
+                                        ptr, entry->getArg(0), buffers)),
+                  parallel);
   b.CreateCall(kernelFn, args);
   b.CreateRetVoid();
 
@@ -116,8 +199,8 @@ bool tessera::addModelDescriptor(Module &module,
   Constant *modelName = privateConstant(
       ConstantDataArray::getString(context, name), name + "_name");
   Constant *model = ConstantStruct::get(
-      modelType, {ConstantInt::get(i32, 1), ConstantInt::get(i32, 0), modelName,
-                  ConstantInt::get(i32, signature.inputs.size()),
+      modelType, {ConstantInt::get(i32, kABIVersion), ConstantInt::get(i32, 0),
+                  modelName, ConstantInt::get(i32, signature.inputs.size()),
                   ConstantInt::get(i32, signature.outputs.size()),
                   describe(signature.inputs, "input"),
                   describe(signature.outputs, "output"),

@@ -34,6 +34,9 @@
 #include "mlir/IR/BuiltinAttributes.h"
 #include "mlir/IR/SymbolTable.h"
 
+#include <algorithm>
+#include <functional>
+
 namespace tessera {
 #define GEN_PASS_DEF_CPUKERNELS
 #include "passes/Transforms/Passes.h.inc"
@@ -92,25 +95,6 @@ DenseElementsAttr constantData(Value value) {
   if (!global || !global.getConstant() || !global.getInitialValue())
     return {};
   return dyn_cast<DenseElementsAttr>(*global.getInitialValue());
-}
-
-/// A new private constant global holding `data`, and a use of it before
-/// `anchor`.
-Value packedConstant(OpBuilder &b, Operation *anchor, StringRef base,
-                     ArrayRef<int64_t> shape, ArrayRef<float> data) {
-  auto module = anchor->getParentOfType<ModuleOp>();
-  auto func = anchor->getParentOfType<func::FuncOp>();
-  auto memrefType = MemRefType::get(shape, b.getF32Type());
-  auto tensorType = RankedTensorType::get(shape, b.getF32Type());
-  OpBuilder moduleBuilder(func);
-  auto global = memref::GlobalOp::create(
-      moduleBuilder, anchor->getLoc(), base,
-      moduleBuilder.getStringAttr("private"), memrefType,
-      DenseElementsAttr::get(tensorType, data), /*constant=*/true,
-      moduleBuilder.getI64IntegerAttr(64));
-  SymbolTable(module).insert(global);
-  return memref::GetGlobalOp::create(b, anchor->getLoc(), memrefType,
-                                     global.getSymName());
 }
 
 //===----------------------------------------------------------------------===//
@@ -234,6 +218,100 @@ int64_t validLanes(const TileShape &shape, int64_t columns, int64_t v) {
 }
 
 //===----------------------------------------------------------------------===//
+// Globals and parallel ranges
+//===----------------------------------------------------------------------===//
+
+/// What the lowerings share: the module's symbol table (new globals and
+/// task functions get unique names) and the parallelisation policy.
+struct KernelContext {
+  ModuleOp module;
+  SymbolTable &symbols;
+  TileShape shape;
+  bool parallel;
+  int64_t parallelWork; // multiply-adds from which a kernel runs in parallel
+};
+
+/// A new private constant global holding `data`, inserted before the
+/// function of `anchor`; returns its name.
+StringAttr packedConstant(KernelContext &context, Operation *anchor,
+                          StringRef base, ArrayRef<int64_t> shape,
+                          ArrayRef<float> data) {
+  OpBuilder detached(anchor->getContext());
+  auto memrefType = MemRefType::get(shape, detached.getF32Type());
+  auto tensorType = RankedTensorType::get(shape, detached.getF32Type());
+  auto global = memref::GlobalOp::create(
+      detached, anchor->getLoc(), base, detached.getStringAttr("private"),
+      memrefType, DenseElementsAttr::get(tensorType, data), /*constant=*/true,
+      detached.getI64IntegerAttr(64));
+  return context.symbols.insert(
+      global, Block::iterator(anchor->getParentOfType<func::FuncOp>()));
+}
+
+Value getGlobal(Emitter &e, StringAttr name, ArrayRef<int64_t> shape) {
+  return memref::GetGlobalOp::create(
+      e.b, e.loc, MemRefType::get(shape, e.b.getF32Type()), name);
+}
+
+using RangeBody =
+    function_ref<void(Emitter &, Value begin, Value end, ValueRange buffers)>;
+
+/// Emits `body` over [0, n) before `anchor`. Serial: inline. Parallel: the
+/// body goes into a new private function `<function>_task(begin, end,
+/// buffers...)` marked `tessera.task`, and `anchor`'s place calls the
+/// declaration `__tessera_dispatch_<task>(n, buffers...)`, which the
+/// artifact writer (lib/AOT) defines on top of the runtime's thread pool.
+void emitRange(KernelContext &context, Operation *anchor, int64_t n,
+               bool parallel, ValueRange buffers, RangeBody body) {
+  OpBuilder b(anchor);
+  Location loc = anchor->getLoc();
+  if (!parallel) {
+    Emitter e(b, loc, context.shape);
+    body(e, e.index(0), e.index(n), buffers);
+    return;
+  }
+  auto function = anchor->getParentOfType<func::FuncOp>();
+  OpBuilder detached(anchor->getContext());
+  SmallVector<Type> types{b.getIndexType(), b.getIndexType()};
+  for (Value buffer : buffers)
+    types.push_back(buffer.getType());
+  auto task =
+      func::FuncOp::create(detached, loc, (function.getName() + "_task").str(),
+                           b.getFunctionType(types, {}));
+  task.setPrivate();
+  task->setAttr("tessera.task", b.getUnitAttr());
+  StringAttr taskName = context.symbols.insert(task, Block::iterator(function));
+  Block *entry = task.addEntryBlock();
+  OpBuilder tb = OpBuilder::atBlockBegin(entry);
+  Emitter te(tb, loc, context.shape);
+  body(te, entry->getArgument(0), entry->getArgument(1),
+       entry->getArguments().drop_front(2));
+  func::ReturnOp::create(tb, loc);
+
+  SmallVector<Type> dispatchTypes(llvm::drop_begin(types, 1));
+  auto dispatch = func::FuncOp::create(
+      detached, loc, ("__tessera_dispatch_" + taskName.getValue()).str(),
+      b.getFunctionType(dispatchTypes, {}));
+  dispatch.setPrivate();
+  // The reference keeps the task alive through symbol-dce.
+  dispatch->setAttr("tessera.task", FlatSymbolRefAttr::get(taskName));
+  context.symbols.insert(dispatch, Block::iterator(function));
+  SmallVector<Value> operands{arith::ConstantIndexOp::create(b, loc, n)};
+  operands.append(buffers.begin(), buffers.end());
+  func::CallOp::create(b, loc, dispatch, operands);
+}
+
+/// Whether a kernel of `work` multiply-adds over `items` parallel items
+/// with these buffers runs on the thread pool.
+bool runsInParallel(const KernelContext &context, int64_t work, int64_t items,
+                    ValueRange buffers) {
+  if (!context.parallel || work < context.parallelWork || items < 2)
+    return false;
+  return llvm::all_of(buffers, [](Value buffer) {
+    return cast<MemRefType>(buffer.getType()).getLayout().isIdentity();
+  });
+}
+
+//===----------------------------------------------------------------------===//
 // Matmul
 //===----------------------------------------------------------------------===//
 
@@ -254,7 +332,25 @@ SmallVector<float> packPanels(DenseElementsAttr data, int64_t k, int64_t n,
   return packed;
 }
 
-LogicalResult lowerMatmul(linalg::MatmulOp op, TileShape shape) {
+/// Runs `body(panel, columns)` for the panels in [begin, end): the full ones
+/// in a loop, the partial last one (when there is one and the range
+/// reaches it) after.
+void forPanels(Emitter &e, Value begin, Value end, int64_t fullPanels,
+               int64_t tailColumns, int64_t width,
+               function_ref<void(Value, int64_t)> body) {
+  e.loop(begin, e.min(end, e.index(fullPanels)), 1,
+         [&](Value p) { body(p, width); });
+  if (!tailColumns)
+    return;
+  Value reaches = arith::CmpIOp::create(e.b, e.loc, arith::CmpIPredicate::sgt,
+                                        end, e.index(fullPanels));
+  auto ifOp = scf::IfOp::create(e.b, e.loc, reaches, /*withElse=*/false);
+  OpBuilder::InsertionGuard guard(e.b);
+  e.b.setInsertionPointToStart(ifOp.thenBlock());
+  body(e.index(fullPanels), tailColumns);
+}
+
+LogicalResult lowerMatmul(KernelContext &context, linalg::MatmulOp op) {
   if (!op.hasPureBufferSemantics() || op.hasUserDefinedMaps())
     return failure();
   Value a = op.getDpsInputs()[0], bMat = op.getDpsInputs()[1],
@@ -272,78 +368,95 @@ LogicalResult lowerMatmul(linalg::MatmulOp op, TileShape shape) {
   if (!constantB && !isa<func::FuncOp>(op->getParentOp()))
     return failure(); // the packing buffer must be a top-level allocation
 
-  OpBuilder b(op);
-  Emitter e(b, op.getLoc(), shape);
+  const TileShape &shape = context.shape;
   int64_t nr = shape.nr, panels = (n + nr - 1) / nr;
   SmallVector<int64_t> packedShape{panels, k, nr};
-  Value packed;
+  // Constant B: packed now. Otherwise each range packs its own panels into
+  // a buffer of the workspace.
+  StringAttr packedName;
+  SmallVector<Value> buffers{a, c};
   if (constantB) {
-    packed = packedConstant(b, op, "__tessera_packed_rhs", packedShape,
-                            packPanels(constantB, k, n, nr, false));
+    packedName =
+        packedConstant(context, op, "__tessera_packed_rhs", packedShape,
+                       packPanels(constantB, k, n, nr, false));
   } else {
-    packed = memref::AllocOp::create(
-        b, e.loc, MemRefType::get(packedShape, b.getF32Type()));
-    // Copy B into the panels, a vector at a time; the last panel masked.
-    auto packPanel = [&](Value p, int64_t columns) {
-      e.loop(0, k, 1, [&](Value r) {
-        Value column = e.mul(p, nr);
-        for (int64_t v = 0; v < shape.nr / shape.lanes; ++v) {
-          int64_t valid = validLanes(shape, columns, v);
-          Value x =
-              valid ? e.load(bMat, {r, e.add(column, v * shape.lanes)}, valid)
-                    : e.zeros();
-          e.store(x, packed, {p, r, e.index(v * shape.lanes)}, shape.lanes);
-        }
-      });
-    };
-    e.loop(0, n / nr, 1, [&](Value p) { packPanel(p, nr); });
-    if (n % nr)
-      packPanel(e.index(n / nr), n % nr);
+    OpBuilder b(op);
+    buffers.push_back(bMat);
+    buffers.push_back(memref::AllocOp::create(
+        b, op.getLoc(), MemRefType::get(packedShape, b.getF32Type())));
   }
-
   int64_t mr = balancedRows(m, shape.mr);
   int64_t fullRows = m - m % mr;
-  auto tile = [&](Value row, Value panel, int64_t rows, int64_t columns,
-                  Value k0, Value k1) {
-    Value column = e.mul(panel, nr);
-    TileAccess access;
-    access.scalar = [&](Value r, int64_t, int64_t i) -> Value {
-      return memref::LoadOp::create(b, e.loc, a, ValueRange{e.add(row, i), r});
+
+  auto body = [&](Emitter &e, Value begin, Value end, ValueRange captured) {
+    OpBuilder &b = e.b;
+    Value a = captured[0], c = captured[1];
+    Value packed =
+        constantB ? getGlobal(e, packedName, packedShape) : captured[3];
+    if (!constantB) {
+      // Copy B's panels of this range, a vector at a time (masked at the
+      // right edge).
+      Value source = captured[2];
+      forPanels(
+          e, begin, end, n / nr, n % nr, nr, [&](Value p, int64_t columns) {
+            e.loop(0, k, 1, [&](Value r) {
+              Value column = e.mul(p, nr);
+              for (int64_t v = 0; v < nr / shape.lanes; ++v) {
+                int64_t valid = validLanes(shape, columns, v);
+                Value x =
+                    valid ? e.load(source, {r, e.add(column, v * shape.lanes)},
+                                   valid)
+                          : e.zeros();
+                e.store(x, packed, {p, r, e.index(v * shape.lanes)},
+                        shape.lanes);
+              }
+            });
+          });
+    }
+    auto tile = [&](Value row, Value panel, int64_t rows, int64_t columns,
+                    Value k0, Value k1) {
+      Value column = e.mul(panel, nr);
+      TileAccess access;
+      access.scalar = [&](Value r, int64_t, int64_t i) -> Value {
+        return memref::LoadOp::create(b, e.loc, a,
+                                      ValueRange{e.add(row, i), r});
+      };
+      access.vector = [&](Value r, int64_t, int64_t v) -> Value {
+        return e.load(packed, {panel, r, e.index(v * shape.lanes)},
+                      shape.lanes);
+      };
+      access.loadOutput = [&](int64_t i, int64_t v) {
+        return e.load(c, {e.add(row, i), e.add(column, v * shape.lanes)},
+                      validLanes(shape, columns, v));
+      };
+      access.storeOutput = [&](Value x, int64_t i, int64_t v) {
+        e.store(x, c, {e.add(row, i), e.add(column, v * shape.lanes)},
+                validLanes(shape, columns, v));
+      };
+      emitMicrokernel(e, access, rows, vectorsFor(shape, columns), k0, k1);
     };
-    access.vector = [&](Value r, int64_t, int64_t v) -> Value {
-      return e.load(packed, {panel, r, e.index(v * shape.lanes)}, shape.lanes);
-    };
-    access.loadOutput = [&](int64_t i, int64_t v) {
-      return e.load(c, {e.add(row, i), e.add(column, v * shape.lanes)},
-                    validLanes(shape, columns, v));
-    };
-    access.storeOutput = [&](Value x, int64_t i, int64_t v) {
-      e.store(x, c, {e.add(row, i), e.add(column, v * shape.lanes)},
-              validLanes(shape, columns, v));
-    };
-    emitMicrokernel(e, access, rows, vectorsFor(shape, columns), k0, k1);
-  };
-  // Every panel (full ones in a loop, the partial one after) of a row range.
-  auto panelsOf = [&](function_ref<void(Value, int64_t)> body) {
-    e.loop(0, n / nr, 1, [&](Value p) { body(p, nr); });
-    if (n % nr)
-      body(e.index(n / nr), n % nr);
-  };
-  e.loop(0, k, shape.kc, [&](Value k0) {
-    Value k1 = e.min(e.add(k0, shape.kc), e.index(k));
-    int64_t mc = std::max<int64_t>(shape.mc / mr, 1) * mr;
-    e.loop(0, fullRows, mc, [&](Value m0) {
-      Value m1 = e.min(e.add(m0, mc), e.index(fullRows));
-      panelsOf([&](Value p, int64_t columns) {
-        e.loop(m0, m1, mr,
-               [&](Value row) { tile(row, p, mr, columns, k0, k1); });
+    // K blocks, then row blocks; in each, this range's panels against
+    // every row tile of the block.
+    e.loop(0, k, shape.kc, [&](Value k0) {
+      Value k1 = e.min(e.add(k0, shape.kc), e.index(k));
+      int64_t mc = std::max<int64_t>(shape.mc / mr, 1) * mr;
+      e.loop(0, fullRows, mc, [&](Value m0) {
+        Value m1 = e.min(e.add(m0, mc), e.index(fullRows));
+        forPanels(
+            e, begin, end, n / nr, n % nr, nr, [&](Value p, int64_t columns) {
+              e.loop(m0, m1, mr,
+                     [&](Value row) { tile(row, p, mr, columns, k0, k1); });
+            });
       });
+      if (m % mr)
+        forPanels(e, begin, end, n / nr, n % nr, nr,
+                  [&](Value p, int64_t columns) {
+                    tile(e.index(fullRows), p, m % mr, columns, k0, k1);
+                  });
     });
-    if (m % mr)
-      panelsOf([&](Value p, int64_t columns) {
-        tile(e.index(fullRows), p, m % mr, columns, k0, k1);
-      });
-  });
+  };
+  emitRange(context, op, panels,
+            runsInParallel(context, m * n * k, panels, buffers), buffers, body);
   op.erase();
   return success();
 }
@@ -356,7 +469,7 @@ int64_t attrAt(DenseIntElementsAttr attr, int64_t i) {
   return (*(attr.getValues<int64_t>().begin() + i));
 }
 
-LogicalResult lowerConv(linalg::Conv2DNchwFchwOp op, TileShape shape) {
+LogicalResult lowerConv(KernelContext &context, linalg::Conv2DNchwFchwOp op) {
   if (!op.hasPureBufferSemantics())
     return failure();
   Value input = op.getDpsInputs()[0], weight = op.getDpsInputs()[1],
@@ -390,81 +503,97 @@ LogicalResult lowerConv(linalg::Conv2DNchwFchwOp op, TileShape shape) {
     height = outHeight = 1;
   }
 
-  OpBuilder b(op);
-  Emitter e(b, op.getLoc(), shape);
+  const TileShape &shape = context.shape;
   int64_t mr = balancedRows(filters, shape.mr);
   int64_t reduction = channels * kh * kw;
-  Value packed =
-      packedConstant(b, op, "__tessera_packed_filter",
-                     {(filters + mr - 1) / mr, reduction, mr},
+  SmallVector<int64_t> packedShape{(filters + mr - 1) / mr, reduction, mr};
+  StringAttr packedName =
+      packedConstant(context, op, "__tessera_packed_filter", packedShape,
                      packPanels(weights, reduction, filters, mr, true));
   // Views [N][C][H*W] of input and output.
+  OpBuilder b(op);
   SmallVector<ReassociationIndices> merge{{0}, {1}, {2, 3}};
-  Value in = memref::CollapseShapeOp::create(b, e.loc, input, merge);
-  Value out = memref::CollapseShapeOp::create(b, e.loc, output, merge);
-
-  // Lane offsets of a strided read.
-  Value laneOffsets;
-  if (sw != 1) {
-    SmallVector<int32_t> offsets;
-    for (int64_t l = 0; l < shape.lanes; ++l)
-      offsets.push_back(static_cast<int32_t>(l * sw));
-    laneOffsets = arith::ConstantOp::create(
-        b, e.loc,
-        DenseElementsAttr::get(VectorType::get({shape.lanes}, b.getI32Type()),
-                               ArrayRef<int32_t>(offsets)));
-  }
+  SmallVector<Value> buffers{
+      memref::CollapseShapeOp::create(b, op.getLoc(), input, merge),
+      memref::CollapseShapeOp::create(b, op.getLoc(), output, merge)};
 
   int64_t nr = shape.nr;
-  auto tile = [&](Value n, Value oh, Value ow0, Value filterTile, int64_t rows,
-                  int64_t columns) {
-    Value f0 = e.mul(filterTile, mr);
-    Value inRow = e.mul(oh, sh);
-    Value inColumn = e.mul(ow0, sw);
-    Value outBase = e.add(e.mul(oh, outWidth), ow0);
-    TileAccess access;
-    access.inner = kh * kw;
-    access.scalar = [&](Value ch, int64_t s, int64_t i) -> Value {
-      Value r = e.add(e.mul(ch, kh * kw), s);
-      return memref::LoadOp::create(b, e.loc, packed,
-                                    ValueRange{filterTile, r, e.index(i)});
+  int64_t widthPanels = (outWidth + nr - 1) / nr;
+  auto body = [&](Emitter &e, Value begin, Value end, ValueRange captured) {
+    OpBuilder &b = e.b;
+    Value in = captured[0], out = captured[1];
+    Value packed = getGlobal(e, packedName, packedShape);
+    // Lane offsets of a strided read.
+    Value laneOffsets;
+    if (sw != 1) {
+      SmallVector<int32_t> offsets;
+      for (int64_t l = 0; l < shape.lanes; ++l)
+        offsets.push_back(static_cast<int32_t>(l * sw));
+      laneOffsets = arith::ConstantOp::create(
+          b, e.loc,
+          DenseElementsAttr::get(VectorType::get({shape.lanes}, b.getI32Type()),
+                                 ArrayRef<int32_t>(offsets)));
+    }
+    auto tile = [&](Value n, Value oh, Value ow0, Value filterTile,
+                    int64_t rows, int64_t columns) {
+      Value f0 = e.mul(filterTile, mr);
+      Value inRow = e.mul(oh, sh);
+      Value inColumn = e.mul(ow0, sw);
+      Value outBase = e.add(e.mul(oh, outWidth), ow0);
+      TileAccess access;
+      access.inner = kh * kw;
+      access.scalar = [&](Value ch, int64_t s, int64_t i) -> Value {
+        Value r = e.add(e.mul(ch, kh * kw), s);
+        return memref::LoadOp::create(b, e.loc, packed,
+                                      ValueRange{filterTile, r, e.index(i)});
+      };
+      access.vector = [&](Value ch, int64_t s, int64_t v) -> Value {
+        int64_t y = s / kw, x = s % kw;
+        Value position = e.add(e.mul(e.add(inRow, y * dh), width),
+                               e.add(inColumn, x * dw + v * shape.lanes * sw));
+        int64_t valid = validLanes(shape, columns, v);
+        if (sw == 1)
+          return e.load(in, {n, ch, position}, valid);
+        return vector::GatherOp::create(b, e.loc, e.vectorType, in,
+                                        ValueRange{n, ch, position},
+                                        laneOffsets, e.mask(valid), e.zeros());
+      };
+      access.loadOutput = [&](int64_t i, int64_t v) {
+        return e.load(out, {n, e.add(f0, i), e.add(outBase, v * shape.lanes)},
+                      validLanes(shape, columns, v));
+      };
+      access.storeOutput = [&](Value x, int64_t i, int64_t v) {
+        e.store(x, out, {n, e.add(f0, i), e.add(outBase, v * shape.lanes)},
+                validLanes(shape, columns, v));
+      };
+      emitMicrokernel(e, access, rows, vectorsFor(shape, columns), e.index(0),
+                      e.index(channels));
     };
-    access.vector = [&](Value ch, int64_t s, int64_t v) -> Value {
-      int64_t y = s / kw, x = s % kw;
-      Value position = e.add(e.mul(e.add(inRow, y * dh), width),
-                             e.add(inColumn, x * dw + v * shape.lanes * sw));
-      int64_t valid = validLanes(shape, columns, v);
-      if (sw == 1)
-        return e.load(in, {n, ch, position}, valid);
-      return vector::GatherOp::create(b, e.loc, e.vectorType, in,
-                                      ValueRange{n, ch, position}, laneOffsets,
-                                      e.mask(valid), e.zeros());
+    int64_t fullTiles = filters / mr;
+    auto filterTiles = [&](Value n, Value oh, Value ow0, int64_t columns) {
+      e.loop(0, fullTiles, 1,
+             [&](Value t) { tile(n, oh, ow0, t, mr, columns); });
+      if (filters % mr)
+        tile(n, oh, ow0, e.index(fullTiles), filters % mr, columns);
     };
-    access.loadOutput = [&](int64_t i, int64_t v) {
-      return e.load(out, {n, e.add(f0, i), e.add(outBase, v * shape.lanes)},
-                    validLanes(shape, columns, v));
-    };
-    access.storeOutput = [&](Value x, int64_t i, int64_t v) {
-      e.store(x, out, {n, e.add(f0, i), e.add(outBase, v * shape.lanes)},
-              validLanes(shape, columns, v));
-    };
-    emitMicrokernel(e, access, rows, vectorsFor(shape, columns), e.index(0),
-                    e.index(channels));
-  };
-  int64_t fullTiles = filters / mr;
-  auto filterTiles = [&](Value n, Value oh, Value ow0, int64_t columns) {
-    e.loop(0, fullTiles, 1, [&](Value t) { tile(n, oh, ow0, t, mr, columns); });
-    if (filters % mr)
-      tile(n, oh, ow0, e.index(fullTiles), filters % mr, columns);
-  };
-  e.loop(0, batch, 1, [&](Value n) {
-    e.loop(0, outHeight, 1, [&](Value oh) {
-      e.loop(0, outWidth - outWidth % nr, nr,
-             [&](Value ow0) { filterTiles(n, oh, ow0, nr); });
-      if (outWidth % nr)
-        filterTiles(n, oh, e.index(outWidth - outWidth % nr), outWidth % nr);
+    // One item: (image, output row, panel of NR output columns).
+    e.loop(begin, end, 1, [&](Value item) {
+      Value perImage = e.index(outHeight * widthPanels);
+      Value n = arith::DivUIOp::create(b, e.loc, item, perImage);
+      Value rest = arith::RemUIOp::create(b, e.loc, item, perImage);
+      Value oh = arith::DivUIOp::create(b, e.loc, rest, e.index(widthPanels));
+      Value panel =
+          arith::RemUIOp::create(b, e.loc, rest, e.index(widthPanels));
+      forPanels(e, panel, e.add(panel, 1), outWidth / nr, outWidth % nr, nr,
+                [&](Value p, int64_t columns) {
+                  filterTiles(n, oh, e.mul(p, nr), columns);
+                });
     });
-  });
+  };
+  int64_t items = batch * outHeight * widthPanels;
+  int64_t work = batch * filters * outHeight * outWidth * reduction;
+  emitRange(context, op, items, runsInParallel(context, work, items, buffers),
+            buffers, body);
   op.erase();
   return success();
 }
@@ -479,7 +608,10 @@ struct CPUKernelsPass : tessera::impl::CPUKernelsBase<CPUKernelsPass> {
              "registers at least 8";
       return signalPassFailure();
     }
-    TileShape shape = tileShapeFor(vectorBits, registers);
+    SymbolTable symbols(getOperation());
+    KernelContext context{getOperation(), symbols,
+                          tileShapeFor(vectorBits, registers), parallel,
+                          parallelWork};
     SmallVector<Operation *> ops;
     getOperation().walk([&](Operation *op) {
       if (isa<linalg::MatmulOp, linalg::Conv2DNchwFchwOp>(op))
@@ -487,9 +619,9 @@ struct CPUKernelsPass : tessera::impl::CPUKernelsBase<CPUKernelsPass> {
     });
     for (Operation *op : ops) {
       if (auto matmul = dyn_cast<linalg::MatmulOp>(op))
-        (void)lowerMatmul(matmul, shape);
+        (void)lowerMatmul(context, matmul);
       else if (auto conv = dyn_cast<linalg::Conv2DNchwFchwOp>(op))
-        (void)lowerConv(conv, shape);
+        (void)lowerConv(context, conv);
     }
   }
 };

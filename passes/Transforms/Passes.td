@@ -41,14 +41,29 @@ def CPUKernels : Pass<"tessera-cpu-kernels", "::mlir::ModuleOp"> {
 
     `vector-bits` and `registers` describe the target's vector unit: 256/16
     for AVX2, 512/32 for AVX-512, 128/32 for NEON.
+
+    Threads: a kernel of at least `parallel-work` multiply-adds splits its
+    outermost loop (matmul: column panels; convolution: image x output row
+    x column panel) into a range [0, n). Its body moves into a private
+    function `<function>_task(begin, end, buffers...)` (attribute
+    `tessera.task`), and the kernel's place calls the external declaration
+    `__tessera_dispatch_<task>(n, buffers...)`, which the artifact writer
+    defines: it hands the range to the caller's `tessera_parallel_t` (the
+    runtime's thread pool) or runs it whole. Smaller kernels stay inline:
+    with few cores one fork/join costs microseconds.
   }];
   let options = [
     Option<"vectorBits", "vector-bits", "int64_t", "256",
            "Width of one vector register in bits">,
     Option<"registers", "registers", "int64_t", "16",
-           "Number of vector registers">
+           "Number of vector registers">,
+    Option<"parallel", "parallel", "bool", "true",
+           "Run large kernels on the runtime's thread pool">,
+    Option<"parallelWork", "parallel-work", "int64_t", "262144",
+           "Multiply-adds from which a kernel runs in parallel">
   ];
   let dependentDialects = ["::mlir::arith::ArithDialect",
+                           "::mlir::func::FuncDialect",
                            "::mlir::memref::MemRefDialect",
                            "::mlir::scf::SCFDialect",
                            "::mlir::vector::VectorDialect"];

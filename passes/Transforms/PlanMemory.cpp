@@ -58,7 +58,8 @@ int64_t lastUse(Value value, Block &block,
 struct PlanMemoryPass : tessera::impl::PlanMemoryBase<PlanMemoryPass> {
   void runOnOperation() override {
     func::FuncOp function = getOperation();
-    if (function.isExternal())
+    // Parallel tasks (tessera-cpu-kernels) use their caller's buffers.
+    if (function.isExternal() || function->hasAttr("tessera.task"))
       return;
     Block &body = function.getBody().front();
     DenseMap<Operation *, int64_t> indices;

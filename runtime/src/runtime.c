@@ -6,6 +6,7 @@
 #endif
 
 #include "tessera/runtime.h"
+#include "thread_pool.h"
 
 #include <stdarg.h>
 #include <stdio.h>
@@ -16,7 +17,10 @@ struct tessera_session_t {
   const tessera_model_t *model;
   tessera_allocator_t allocator;
   void *workspace;
-  void **buffers; /* inputs, outputs, workspace */
+  void **buffers; /* inputs, outputs, workspace, parallel */
+  tessera_thread_pool_t *pool;
+  int32_t num_threads;
+  tessera_parallel_t parallel;
   char error[256];
 };
 
@@ -25,7 +29,8 @@ static void *default_alloc(void *user_data, size_t size, size_t alignment) {
   void *ptr = NULL;
   if (size == 0)
     size = alignment;
-  if (posix_memalign(&ptr, alignment < sizeof(void *) ? sizeof(void *) : alignment,
+  if (posix_memalign(&ptr,
+                     alignment < sizeof(void *) ? sizeof(void *) : alignment,
                      size) != 0)
     return NULL;
   return ptr;
@@ -42,6 +47,7 @@ void tessera_session_options_init(tessera_session_options_t *out_options) {
   out_options->allocator.alloc = default_alloc;
   out_options->allocator.free = default_free;
   out_options->allocator.user_data = NULL;
+  out_options->num_threads = 0;
 }
 
 static tessera_status_t fail(tessera_session_t *session,
@@ -53,9 +59,10 @@ static tessera_status_t fail(tessera_session_t *session,
   return status;
 }
 
-tessera_status_t tessera_session_create(const tessera_model_t *model,
-                                        const tessera_session_options_t *options,
-                                        tessera_session_t **out_session) {
+tessera_status_t
+tessera_session_create(const tessera_model_t *model,
+                       const tessera_session_options_t *options,
+                       tessera_session_t **out_session) {
   tessera_session_options_t defaults;
   tessera_session_t *session;
   size_t buffers;
@@ -70,7 +77,8 @@ tessera_status_t tessera_session_create(const tessera_model_t *model,
     tessera_session_options_init(&defaults);
     options = &defaults;
   }
-  if (!options->allocator.alloc || !options->allocator.free)
+  if (!options->allocator.alloc || !options->allocator.free ||
+      options->num_threads < 0)
     return TESSERA_INVALID_ARGUMENT;
   session = (tessera_session_t *)options->allocator.alloc(
       options->allocator.user_data, sizeof(tessera_session_t), 16);
@@ -79,15 +87,22 @@ tessera_status_t tessera_session_create(const tessera_model_t *model,
   memset(session, 0, sizeof(*session));
   session->model = model;
   session->allocator = options->allocator;
-  buffers = (size_t)model->num_inputs + (size_t)model->num_outputs + 1;
+  buffers = (size_t)model->num_inputs + (size_t)model->num_outputs + 2;
   session->buffers = (void **)session->allocator.alloc(
       session->allocator.user_data, buffers * sizeof(void *), 16);
   session->workspace = session->allocator.alloc(
       session->allocator.user_data, (size_t)model->workspace_size, 64);
-  if (!session->buffers || !session->workspace) {
+  session->num_threads = options->num_threads
+                             ? options->num_threads
+                             : tessera_thread_pool_default_size();
+  session->pool =
+      tessera_thread_pool_create(session->num_threads, session->allocator);
+  if (!session->buffers || !session->workspace || !session->pool) {
     tessera_session_release(session);
     return TESSERA_OUT_OF_MEMORY;
   }
+  session->parallel.parallel_for = tessera_thread_pool_parallel_for;
+  session->parallel.pool = session->pool;
   *out_session = session;
   return TESSERA_OK;
 }
@@ -96,6 +111,7 @@ void tessera_session_release(tessera_session_t *session) {
   if (!session)
     return;
   tessera_allocator_t allocator = session->allocator;
+  tessera_thread_pool_release(session->pool);
   if (session->workspace)
     allocator.free(allocator.user_data, session->workspace);
   if (session->buffers)
@@ -109,8 +125,8 @@ static tessera_status_t check_tensor(tessera_session_t *session,
                                      const tessera_tensor_t *tensor) {
   int32_t d;
   if (!tensor->data && tessera_desc_num_elements(desc) > 0)
-    return fail(session, TESSERA_INVALID_ARGUMENT,
-                "%s %d ('%s') has no data", kind, index, desc->name);
+    return fail(session, TESSERA_INVALID_ARGUMENT, "%s %d ('%s') has no data",
+                kind, index, desc->name);
   if (tensor->dtype != desc->dtype)
     return fail(session, TESSERA_DTYPE_MISMATCH,
                 "%s %d ('%s') has dtype %s, the model expects %s", kind, index,
@@ -157,12 +173,15 @@ tessera_status_t tessera_session_run(tessera_session_t *session,
     session->buffers[i] = inputs[i].data;
   }
   for (i = 0; i < model->num_outputs; ++i) {
-    status = check_tensor(session, "output", i, &model->outputs[i], &outputs[i]);
+    status =
+        check_tensor(session, "output", i, &model->outputs[i], &outputs[i]);
     if (status != TESSERA_OK)
       return status;
     session->buffers[model->num_inputs + i] = outputs[i].data;
   }
   session->buffers[model->num_inputs + model->num_outputs] = session->workspace;
+  session->buffers[model->num_inputs + model->num_outputs + 1] =
+      &session->parallel;
   model->entry(session->buffers);
   return TESSERA_OK;
 }
@@ -175,43 +194,79 @@ const tessera_model_t *tessera_session_model(const tessera_session_t *session) {
   return session ? session->model : NULL;
 }
 
+int32_t tessera_session_num_threads(const tessera_session_t *session) {
+  return session ? session->num_threads : 0;
+}
+
 const char *tessera_status_string(tessera_status_t status) {
   switch (status) {
-  case TESSERA_OK: return "ok";
-  case TESSERA_INVALID_ARGUMENT: return "invalid argument";
-  case TESSERA_OUT_OF_MEMORY: return "out of memory";
-  case TESSERA_SHAPE_MISMATCH: return "shape mismatch";
-  case TESSERA_DTYPE_MISMATCH: return "dtype mismatch";
-  case TESSERA_INCOMPATIBLE: return "model built for another runtime ABI";
+  case TESSERA_OK:
+    return "ok";
+  case TESSERA_INVALID_ARGUMENT:
+    return "invalid argument";
+  case TESSERA_OUT_OF_MEMORY:
+    return "out of memory";
+  case TESSERA_SHAPE_MISMATCH:
+    return "shape mismatch";
+  case TESSERA_DTYPE_MISMATCH:
+    return "dtype mismatch";
+  case TESSERA_INCOMPATIBLE:
+    return "model built for another runtime ABI";
   }
   return "unknown status";
 }
 
 const char *tessera_dtype_name(int32_t dtype) {
   switch (dtype) {
-  case TESSERA_F32: return "f32";
-  case TESSERA_U8: return "u8";
-  case TESSERA_I8: return "i8";
-  case TESSERA_U16: return "u16";
-  case TESSERA_I16: return "i16";
-  case TESSERA_I32: return "i32";
-  case TESSERA_I64: return "i64";
-  case TESSERA_BOOL: return "bool";
-  case TESSERA_F16: return "f16";
-  case TESSERA_F64: return "f64";
-  case TESSERA_U32: return "u32";
-  case TESSERA_U64: return "u64";
-  case TESSERA_BF16: return "bf16";
+  case TESSERA_F32:
+    return "f32";
+  case TESSERA_U8:
+    return "u8";
+  case TESSERA_I8:
+    return "i8";
+  case TESSERA_U16:
+    return "u16";
+  case TESSERA_I16:
+    return "i16";
+  case TESSERA_I32:
+    return "i32";
+  case TESSERA_I64:
+    return "i64";
+  case TESSERA_BOOL:
+    return "bool";
+  case TESSERA_F16:
+    return "f16";
+  case TESSERA_F64:
+    return "f64";
+  case TESSERA_U32:
+    return "u32";
+  case TESSERA_U64:
+    return "u64";
+  case TESSERA_BF16:
+    return "bf16";
   }
   return "unknown";
 }
 
 size_t tessera_dtype_size(int32_t dtype) {
   switch (dtype) {
-  case TESSERA_U8: case TESSERA_I8: case TESSERA_BOOL: return 1;
-  case TESSERA_U16: case TESSERA_I16: case TESSERA_F16: case TESSERA_BF16: return 2;
-  case TESSERA_F32: case TESSERA_I32: case TESSERA_U32: return 4;
-  case TESSERA_F64: case TESSERA_I64: case TESSERA_U64: return 8;
+  case TESSERA_U8:
+  case TESSERA_I8:
+  case TESSERA_BOOL:
+    return 1;
+  case TESSERA_U16:
+  case TESSERA_I16:
+  case TESSERA_F16:
+  case TESSERA_BF16:
+    return 2;
+  case TESSERA_F32:
+  case TESSERA_I32:
+  case TESSERA_U32:
+    return 4;
+  case TESSERA_F64:
+  case TESSERA_I64:
+  case TESSERA_U64:
+    return 8;
   }
   return 0;
 }

@@ -9,7 +9,8 @@ convolution kernels: row tails (rows not a multiple of the row tile),
 column tails (masked vectors), reduction blocks, a dynamic right-hand
 matrix (packed at run time), strided convolutions (gathers), dilations,
 asymmetric pads, batches, 1x1 convolutions over the whole image, and
-convolution filters with fewer rows than one tile. Weights are initializers,
+convolution filters with fewer rows than one tile, and kernels large enough
+to run on the runtime's thread pool. Weights are initializers,
 so the compiler sees them as constants and packs them at compile time.
 Layout and list as make_opset_cases.py (group "kernels").
 """
@@ -60,6 +61,8 @@ matmul("matmul_const_two_reduction_blocks", 29, 700, 40)
 matmul("matmul_const_exact_tiles", 24, 64, 64)
 matmul("matmul_dynamic_tails", 37, 19, 53, constant=False)
 matmul("matmul_dynamic_reduction_blocks", 5, 530, 70, constant=False)
+# Large enough to run on the thread pool (tessera-cpu-kernels parallel-work).
+matmul("matmul_dynamic_parallel", 50, 300, 100, constant=False)
 conv("conv3x3_pad1_tails", 1, 5, 9, 11, 7, [3, 3], pads=[1, 1, 1, 1])
 conv("conv3x3_stride2_batch2", 2, 3, 20, 37, 13, [3, 3], strides=[2, 2], pads=[1, 1, 1, 1])
 conv("conv3x3_dilation2_relu", 1, 4, 17, 40, 20, [3, 3], relu=True, dilations=[2, 2],
@@ -68,6 +71,8 @@ conv("conv1x1_whole_image", 1, 8, 10, 10, 5, [1, 1])
 conv("conv1x1_stride2_no_bias", 1, 6, 9, 9, 9, [1, 1], bias=False, strides=[2, 2])
 conv("conv2x5_asymmetric_pads", 1, 3, 7, 50, 3, [2, 5], pads=[0, 1, 2, 0])
 conv("conv5x5_wide_rows", 1, 2, 6, 131, 30, [5, 5], pads=[2, 2, 2, 2])
+conv("conv3x3_stride2_batch2_parallel", 2, 3, 60, 61, 16, [3, 3], strides=[2, 2],
+     pads=[1, 1, 1, 1])
 
 
 if __name__ == "__main__":

@@ -1,4 +1,8 @@
 // RUN: tessera-opt %s --split-input-file --tessera-cpu-kernels="vector-bits=256 registers=16" | FileCheck %s
+// RUN: tessera-opt %s --split-input-file --tessera-cpu-kernels="vector-bits=256 registers=16 parallel-work=1" | FileCheck %s --check-prefix=PAR
+// RUN: tessera-opt %s --split-input-file --tessera-cpu-kernels="vector-bits=256 registers=16 parallel=false parallel-work=1" | FileCheck %s --check-prefix=SERIAL
+
+// SERIAL-NOT: __tessera_dispatch
 
 // Constant B: packed at compile time into 16-column panels (the second panel
 // zero-padded past column 20). 7 rows make tiles of 4 and a 3-row tail; the
@@ -17,6 +21,20 @@
 // CHECK: scf.for {{.*}} -> (vector<8xf32>, vector<8xf32>, vector<8xf32>, vector<8xf32>, vector<8xf32>, vector<8xf32>)
 // CHECK: scf.for {{.*}} -> (vector<8xf32>, vector<8xf32>, vector<8xf32>)
 // CHECK-NOT: linalg.matmul
+
+// In parallel, the column panels (2) are the range: the body moves into a
+// task function over [begin, end) and the kernel calls its dispatch.
+// PAR: func.func private @matmul_const_task(%[[BEGIN:.+]]: index, %[[END:.+]]: index, %[[A:.+]]: memref<7x3xf32>, %[[C:.+]]: memref<7x20xf32>) attributes {tessera.task}
+// PAR: memref.get_global @__tessera_packed_rhs
+// PAR: arith.minsi %[[END]], %c1
+// PAR: scf.for {{.*}} = %[[BEGIN]] to
+// PAR: arith.cmpi sgt, %[[END]], %c1
+// PAR: scf.if
+// PAR: func.func private @__tessera_dispatch_matmul_const_task(index, memref<7x3xf32>, memref<7x20xf32>) attributes {tessera.task = @matmul_const_task}
+// PAR-LABEL: func.func @matmul_const
+// PAR: %[[N:.+]] = arith.constant 2 : index
+// PAR: call @__tessera_dispatch_matmul_const_task(%[[N]], %arg0, %arg1)
+// PAR-NEXT: return
 memref.global "private" constant @rhs : memref<3x20xf32> = dense<1.0>
 func.func @matmul_const(%a: memref<7x3xf32>, %c: memref<7x20xf32>) {
   %b = memref.get_global @rhs : memref<3x20xf32>

@@ -4,8 +4,9 @@
  * C99, no dependency on LLVM, MLIR or protobuf. Every call that can fail
  * returns a tessera_status_t; the session keeps a message for the last
  * failure. Output parameters come last. Memory comes from an allocator the
- * application may inject; a session allocates its workspace once, at
- * creation, and never during tessera_session_run.
+ * application may inject; a session allocates its workspace and starts its
+ * worker threads once, at creation, and never during tessera_session_run.
+ * One session runs one call at a time; use a session per calling thread.
  *
  *===----------------------------------------------------------------------===*/
 
@@ -26,7 +27,7 @@ extern "C" {
 #endif
 
 /* Version of the model descriptor layout emitted by the compiler. */
-#define TESSERA_ABI_VERSION 1u
+#define TESSERA_ABI_VERSION 2u
 
 typedef enum tessera_status_t {
   TESSERA_OK = 0,
@@ -63,9 +64,21 @@ typedef struct tessera_model_t {
   const tessera_tensor_desc_t *inputs;
   const tessera_tensor_desc_t *outputs;
   uint64_t workspace_size; /* bytes of scratch memory one run needs */
-  /* buffers: inputs, then outputs, then the workspace (64-byte aligned). */
+  /* buffers: inputs, then outputs, then the workspace (64-byte aligned),
+   * then a `tessera_parallel_t *` (NULL runs every loop on the caller). */
   void (*entry)(void **buffers);
 } tessera_model_t;
+
+/* How generated code runs its parallel loops: parallel_for(pool, task, args,
+ * n) must call task(args, begin, end) over disjoint ranges covering [0, n)
+ * and return when all have finished. A session passes its thread pool; an
+ * application calling `entry` directly may pass its own. */
+typedef struct tessera_parallel_t {
+  void (*parallel_for)(void *pool,
+                       void (*task)(void *args, int64_t begin, int64_t end),
+                       void *args, int64_t n);
+  void *pool;
+} tessera_parallel_t;
 
 /* A tensor passed to tessera_session_run; `data` is dense, row-major. */
 typedef struct tessera_tensor_t {
@@ -84,6 +97,10 @@ typedef struct tessera_allocator_t {
 
 typedef struct tessera_session_options_t {
   tessera_allocator_t allocator;
+  /* Threads a run uses, the caller's included: 0 (the default) for the
+   * number of CPUs online, 1 for none but the caller. The session starts its
+   * workers once, at creation. */
+  int32_t num_threads;
 } tessera_session_options_t;
 
 typedef struct tessera_session_t tessera_session_t;
@@ -113,6 +130,9 @@ tessera_session_last_error(const tessera_session_t *session);
 
 TESSERA_API const tessera_model_t *
 tessera_session_model(const tessera_session_t *session);
+
+/* Threads the session's runs use, the caller's included. */
+TESSERA_API int32_t tessera_session_num_threads(const tessera_session_t *session);
 
 TESSERA_API const char *tessera_status_string(tessera_status_t status);
 TESSERA_API const char *tessera_dtype_name(int32_t dtype);

@@ -10,7 +10,9 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cstdlib>
+#include <iterator>
 #include <string>
 
 namespace {
@@ -144,6 +146,69 @@ TEST(RuntimeSession, RejectsBadArguments) {
   options.allocator.alloc = nullptr;
   EXPECT_EQ(tessera_session_create(&kModel, &options, &session), TESSERA_INVALID_ARGUMENT);
   tessera_session_release(nullptr); // a no-op
+}
+
+// A model whose entry runs a parallel loop through the context the session
+// passes after the workspace, as generated code does: every index of [0, n)
+// must be visited exactly once, by whichever thread.
+int64_t gLoopSize = 0;
+int gVisits[1000];
+
+void countTask(void *args, int64_t begin, int64_t end) {
+  auto *visits = static_cast<int *>(args);
+  for (int64_t i = begin; i < end; ++i)
+    __atomic_fetch_add(&visits[i], 1, __ATOMIC_RELAXED);
+}
+
+void parallelEntry(void **buffers) {
+  auto *parallel = static_cast<tessera_parallel_t *>(buffers[4]);
+  parallel->parallel_for(parallel->pool, countTask, gVisits, gLoopSize);
+}
+
+const tessera_model_t kParallelModel = {
+    TESSERA_ABI_VERSION, 0, "parallel", 2, 1, kInputs, kOutputs, 0,
+    parallelEntry};
+
+TEST(RuntimeThreads, EveryIndexOnceForAnyThreadCount) {
+  float a[6] = {}, b[6] = {}, out[6] = {};
+  tessera_tensor_t inputs[] = {{TESSERA_F32, 2, kDims, a},
+                               {TESSERA_F32, 2, kDims, b}};
+  tessera_tensor_t outputs[] = {{TESSERA_F32, 2, kDims, out}};
+  for (int threads : {1, 2, 3, 5}) {
+    tessera_session_options_t options;
+    tessera_session_options_init(&options);
+    options.num_threads = threads;
+    tessera_session_t *session = nullptr;
+    ASSERT_EQ(tessera_session_create(&kParallelModel, &options, &session),
+              TESSERA_OK);
+    EXPECT_EQ(tessera_session_num_threads(session), threads);
+    for (int64_t n : {0, 1, 2, 7, 100, 1000}) {
+      gLoopSize = n;
+      for (int round = 0; round < 50; ++round) {
+        std::fill(std::begin(gVisits), std::end(gVisits), 0);
+        ASSERT_EQ(tessera_session_run(session, inputs, 2, outputs, 1),
+                  TESSERA_OK);
+        for (int64_t i = 0; i < 1000; ++i)
+          ASSERT_EQ(gVisits[i], i < n ? 1 : 0)
+              << "index " << i << " of " << n << ", " << threads
+              << " threads, round " << round;
+      }
+    }
+    tessera_session_release(session);
+  }
+}
+
+TEST(RuntimeThreads, DefaultsToTheCPUsAndRejectsNegativeCounts) {
+  tessera_session_t *session = nullptr;
+  ASSERT_EQ(tessera_session_create(&kModel, nullptr, &session), TESSERA_OK);
+  EXPECT_GE(tessera_session_num_threads(session), 1);
+  tessera_session_release(session);
+  tessera_session_options_t options;
+  tessera_session_options_init(&options);
+  EXPECT_EQ(options.num_threads, 0);
+  options.num_threads = -1;
+  EXPECT_EQ(tessera_session_create(&kModel, &options, &session),
+            TESSERA_INVALID_ARGUMENT);
 }
 
 TEST(RuntimeDtypes, SizesAndNames) {
