@@ -23,6 +23,7 @@
 //
 //===----------------------------------------------------------------------===//
 
+#include "passes/Transforms/CPUKernels.h"
 #include "passes/Transforms/Passes.h"
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
@@ -44,16 +45,7 @@ namespace tessera {
 
 using namespace mlir;
 
-namespace {
-
-/// Register tile and cache blocking for one target.
-struct TileShape {
-  int64_t lanes; // f32 lanes per vector register
-  int64_t mr;    // rows (broadcast operand)
-  int64_t nr;    // columns (vector operand), a multiple of lanes
-  int64_t kc;    // reduction block
-  int64_t mc;    // row block
-};
+namespace tessera::kernels {
 
 TileShape tileShapeFor(int64_t vectorBits, int64_t registers) {
   TileShape shape;
@@ -100,67 +92,6 @@ DenseElementsAttr constantData(Value value) {
 //===----------------------------------------------------------------------===//
 // Code building helpers
 //===----------------------------------------------------------------------===//
-
-struct Emitter {
-  OpBuilder &b;
-  Location loc;
-  TileShape shape;
-  VectorType vectorType;
-
-  Emitter(OpBuilder &b, Location loc, TileShape shape)
-      : b(b), loc(loc), shape(shape),
-        vectorType(VectorType::get({shape.lanes}, b.getF32Type())) {}
-
-  Value index(int64_t v) { return arith::ConstantIndexOp::create(b, loc, v); }
-  Value add(Value x, Value y) { return arith::AddIOp::create(b, loc, x, y); }
-  Value add(Value x, int64_t y) { return y ? add(x, index(y)) : x; }
-  Value mul(Value x, int64_t y) {
-    return y == 1 ? x : arith::MulIOp::create(b, loc, x, index(y));
-  }
-  Value min(Value x, Value y) { return arith::MinSIOp::create(b, loc, x, y); }
-
-  /// for (iv = lo; iv < hi; iv += step) body(iv), skipped when empty.
-  void loop(Value lo, Value hi, int64_t step, function_ref<void(Value)> body) {
-    scf::ForOp::create(b, loc, lo, hi, index(step), ValueRange{},
-                       [&](OpBuilder &, Location, Value iv, ValueRange) {
-                         body(iv);
-                         scf::YieldOp::create(b, loc);
-                       });
-  }
-  void loop(int64_t lo, int64_t hi, int64_t step,
-            function_ref<void(Value)> body) {
-    if (lo < hi)
-      loop(index(lo), index(hi), step, body);
-  }
-
-  /// Lanes [0, valid) set.
-  Value mask(int64_t valid) {
-    SmallVector<bool> bits(shape.lanes, false);
-    for (int64_t i = 0; i < valid; ++i)
-      bits[i] = true;
-    auto type = VectorType::get({shape.lanes}, b.getI1Type());
-    return arith::ConstantOp::create(b, loc,
-                                     DenseElementsAttr::get(type, bits));
-  }
-  Value zeros() {
-    return arith::ConstantOp::create(
-        b, loc, DenseElementsAttr::get(vectorType, b.getF32FloatAttr(0)));
-  }
-
-  /// A vector of `valid` lanes at `indices` (the rest zero).
-  Value load(Value base, ValueRange indices, int64_t valid) {
-    if (valid == shape.lanes)
-      return vector::LoadOp::create(b, loc, vectorType, base, indices);
-    return vector::MaskedLoadOp::create(b, loc, vectorType, base, indices,
-                                        mask(valid), zeros());
-  }
-  void store(Value value, Value base, ValueRange indices, int64_t valid) {
-    if (valid == shape.lanes)
-      vector::StoreOp::create(b, loc, value, base, indices);
-    else
-      vector::MaskedStoreOp::create(b, loc, base, indices, mask(valid), value);
-  }
-};
 
 /// How one microkernel reads its operands and its output tile.
 struct TileAccess {
@@ -221,16 +152,6 @@ int64_t validLanes(const TileShape &shape, int64_t columns, int64_t v) {
 // Globals and parallel ranges
 //===----------------------------------------------------------------------===//
 
-/// What the lowerings share: the module's symbol table (new globals and
-/// task functions get unique names) and the parallelisation policy.
-struct KernelContext {
-  ModuleOp module;
-  SymbolTable &symbols;
-  TileShape shape;
-  bool parallel;
-  int64_t parallelWork; // multiply-adds from which a kernel runs in parallel
-};
-
 /// A new private constant global holding `data`, inserted before the
 /// function of `anchor`; returns its name.
 StringAttr packedConstant(KernelContext &context, Operation *anchor,
@@ -252,28 +173,42 @@ Value getGlobal(Emitter &e, StringAttr name, ArrayRef<int64_t> shape) {
       e.b, e.loc, MemRefType::get(shape, e.b.getF32Type()), name);
 }
 
-using RangeBody =
-    function_ref<void(Emitter &, Value begin, Value end, ValueRange buffers)>;
-
-/// Emits `body` over [0, n) before `anchor`. Serial: inline. Parallel: the
-/// body goes into a new private function `<function>_task(begin, end,
-/// buffers...)` marked `tessera.task`, and `anchor`'s place calls the
-/// declaration `__tessera_dispatch_<task>(n, buffers...)`, which the
-/// artifact writer (lib/AOT) defines on top of the runtime's thread pool.
 void emitRange(KernelContext &context, Operation *anchor, int64_t n,
-               bool parallel, ValueRange buffers, RangeBody body) {
+               bool parallel, ValueRange uses, RangeBody body) {
   OpBuilder b(anchor);
   Location loc = anchor->getLoc();
-  if (!parallel) {
+  // Roots, and the pure ops between them and `uses` (operands first).
+  llvm::SetVector<Value> roots;
+  llvm::SetVector<Operation *> clones;
+  std::function<void(Value)> visit = [&](Value value) {
+    Operation *def = value.getDefiningOp();
+    if (def && def->getNumRegions() == 0 && isMemoryEffectFree(def)) {
+      if (clones.contains(def))
+        return;
+      for (Value operand : def->getOperands())
+        visit(operand);
+      clones.insert(def);
+      return;
+    }
+    roots.insert(value);
+  };
+  for (Value use : uses)
+    visit(use);
+  bool passable = llvm::all_of(roots, [](Value root) {
+    auto type = dyn_cast<MemRefType>(root.getType());
+    return type ? type.hasStaticShape() && type.getLayout().isIdentity()
+                : root.getType().isIntOrIndexOrFloat();
+  });
+  if (!parallel || !passable) {
     Emitter e(b, loc, context.shape);
-    body(e, e.index(0), e.index(n), buffers);
+    body(e, e.index(0), e.index(n), uses);
     return;
   }
   auto function = anchor->getParentOfType<func::FuncOp>();
   OpBuilder detached(anchor->getContext());
   SmallVector<Type> types{b.getIndexType(), b.getIndexType()};
-  for (Value buffer : buffers)
-    types.push_back(buffer.getType());
+  for (Value root : roots)
+    types.push_back(root.getType());
   auto task =
       func::FuncOp::create(detached, loc, (function.getName() + "_task").str(),
                            b.getFunctionType(types, {}));
@@ -282,9 +217,17 @@ void emitRange(KernelContext &context, Operation *anchor, int64_t n,
   StringAttr taskName = context.symbols.insert(task, Block::iterator(function));
   Block *entry = task.addEntryBlock();
   OpBuilder tb = OpBuilder::atBlockBegin(entry);
+  IRMapping mapping;
+  for (auto [root, argument] :
+       llvm::zip(roots, entry->getArguments().drop_front(2)))
+    mapping.map(root, argument);
+  for (Operation *op : clones)
+    tb.clone(*op, mapping);
+  SmallVector<Value> mapped;
+  for (Value use : uses)
+    mapped.push_back(mapping.lookup(use));
   Emitter te(tb, loc, context.shape);
-  body(te, entry->getArgument(0), entry->getArgument(1),
-       entry->getArguments().drop_front(2));
+  body(te, entry->getArgument(0), entry->getArgument(1), mapped);
   func::ReturnOp::create(tb, loc);
 
   SmallVector<Type> dispatchTypes(llvm::drop_begin(types, 1));
@@ -296,19 +239,14 @@ void emitRange(KernelContext &context, Operation *anchor, int64_t n,
   dispatch->setAttr("tessera.task", FlatSymbolRefAttr::get(taskName));
   context.symbols.insert(dispatch, Block::iterator(function));
   SmallVector<Value> operands{arith::ConstantIndexOp::create(b, loc, n)};
-  operands.append(buffers.begin(), buffers.end());
+  operands.append(roots.begin(), roots.end());
   func::CallOp::create(b, loc, dispatch, operands);
 }
 
 /// Whether a kernel of `work` multiply-adds over `items` parallel items
-/// with these buffers runs on the thread pool.
-bool runsInParallel(const KernelContext &context, int64_t work, int64_t items,
-                    ValueRange buffers) {
-  if (!context.parallel || work < context.parallelWork || items < 2)
-    return false;
-  return llvm::all_of(buffers, [](Value buffer) {
-    return cast<MemRefType>(buffer.getType()).getLayout().isIdentity();
-  });
+/// runs on the thread pool.
+bool runsInParallel(const KernelContext &context, int64_t work, int64_t items) {
+  return context.parallel && work >= context.parallelWork && items >= 2;
 }
 
 //===----------------------------------------------------------------------===//
@@ -455,8 +393,8 @@ LogicalResult lowerMatmul(KernelContext &context, linalg::MatmulOp op) {
                   });
     });
   };
-  emitRange(context, op, panels,
-            runsInParallel(context, m * n * k, panels, buffers), buffers, body);
+  emitRange(context, op, panels, runsInParallel(context, m * n * k, panels),
+            buffers, body);
   op.erase();
   return success();
 }
@@ -592,8 +530,8 @@ LogicalResult lowerConv(KernelContext &context, linalg::Conv2DNchwFchwOp op) {
   };
   int64_t items = batch * outHeight * widthPanels;
   int64_t work = batch * filters * outHeight * outWidth * reduction;
-  emitRange(context, op, items, runsInParallel(context, work, items, buffers),
-            buffers, body);
+  emitRange(context, op, items, runsInParallel(context, work, items), buffers,
+            body);
   op.erase();
   return success();
 }
@@ -609,9 +547,9 @@ struct CPUKernelsPass : tessera::impl::CPUKernelsBase<CPUKernelsPass> {
       return signalPassFailure();
     }
     SymbolTable symbols(getOperation());
-    KernelContext context{getOperation(), symbols,
-                          tileShapeFor(vectorBits, registers), parallel,
-                          parallelWork};
+    KernelContext context{
+        getOperation(), symbols,      tileShapeFor(vectorBits, registers),
+        parallel,       parallelWork, parallelElements};
     SmallVector<Operation *> ops;
     getOperation().walk([&](Operation *op) {
       if (isa<linalg::MatmulOp, linalg::Conv2DNchwFchwOp>(op))
@@ -623,7 +561,15 @@ struct CPUKernelsPass : tessera::impl::CPUKernelsBase<CPUKernelsPass> {
       else if (auto conv = dyn_cast<linalg::Conv2DNchwFchwOp>(op))
         (void)lowerConv(context, conv);
     }
+    // What stays a generic: split large ones across the thread pool.
+    SmallVector<linalg::GenericOp> generics;
+    for (auto function : getOperation().getOps<func::FuncOp>())
+      if (!function->hasAttr("tessera.task") && !function.isExternal())
+        for (auto generic : function.getOps<linalg::GenericOp>())
+          generics.push_back(generic);
+    for (linalg::GenericOp generic : generics)
+      (void)parallelizeGeneric(context, generic);
   }
 };
 
-} // namespace
+} // namespace tessera::kernels

@@ -50,7 +50,11 @@ def CPUKernels : Pass<"tessera-cpu-kernels", "::mlir::ModuleOp"> {
     `__tessera_dispatch_<task>(n, buffers...)`, which the artifact writer
     defines: it hands the range to the caller's `tessera_parallel_t` (the
     runtime's thread pool) or runs it whole. Smaller kernels stay inline:
-    with few cores one fork/join costs microseconds.
+    with few cores one fork/join costs microseconds. What stays a
+    `linalg.generic` (elementwise chains, depthwise convolutions, pooling,
+    reductions) and has at least `parallel-elements` loop iterations is
+    split the same way along its first parallel dimension that indexes
+    every output (the op is tiled by one along it inside the task).
   }];
   let options = [
     Option<"vectorBits", "vector-bits", "int64_t", "256",
@@ -60,7 +64,9 @@ def CPUKernels : Pass<"tessera-cpu-kernels", "::mlir::ModuleOp"> {
     Option<"parallel", "parallel", "bool", "true",
            "Run large kernels on the runtime's thread pool">,
     Option<"parallelWork", "parallel-work", "int64_t", "262144",
-           "Multiply-adds from which a kernel runs in parallel">
+           "Multiply-adds from which a kernel runs in parallel">,
+    Option<"parallelElements", "parallel-elements", "int64_t", "32768",
+           "Loop iterations from which a linalg.generic runs in parallel">
   ];
   let dependentDialects = ["::mlir::arith::ArithDialect",
                            "::mlir::func::FuncDialect",

@@ -1,6 +1,6 @@
 // RUN: tessera-opt %s --split-input-file --tessera-cpu-kernels="vector-bits=256 registers=16" | FileCheck %s
-// RUN: tessera-opt %s --split-input-file --tessera-cpu-kernels="vector-bits=256 registers=16 parallel-work=1" | FileCheck %s --check-prefix=PAR
-// RUN: tessera-opt %s --split-input-file --tessera-cpu-kernels="vector-bits=256 registers=16 parallel=false parallel-work=1" | FileCheck %s --check-prefix=SERIAL
+// RUN: tessera-opt %s --split-input-file --tessera-cpu-kernels="vector-bits=256 registers=16 parallel-work=1 parallel-elements=1" | FileCheck %s --check-prefix=PAR
+// RUN: tessera-opt %s --split-input-file --tessera-cpu-kernels="vector-bits=256 registers=16 parallel=false parallel-work=1 parallel-elements=1" | FileCheck %s --check-prefix=SERIAL
 
 // SERIAL-NOT: __tessera_dispatch
 
@@ -89,5 +89,34 @@ func.func @left_alone(%a: memref<4x4xf64>, %b: memref<4x4xf64>, %c: memref<4x4xf
   linalg.matmul ins(%a, %b : memref<4x4xf64>, memref<4x4xf64>) outs(%c : memref<4x4xf64>)
   linalg.conv_2d_nchw_fchw {dilations = dense<1> : tensor<2xi64>, strides = dense<1> : tensor<2xi64>}
     ins(%x, %w : memref<1x2x5x5xf32>, memref<3x2x3x3xf32>) outs(%y : memref<1x3x3x3xf32>)
+  return
+}
+
+// -----
+
+// A generic split along its first parallel dimension of two or more
+// iterations that indexes the output (d1: d0 has one): cloned into a task,
+// tiled by one along d1 over [begin, end); the constant its body uses is
+// cloned too. Below the default parallel-elements it stays where it is.
+// CHECK-LABEL: func.func @generic
+// CHECK: linalg.generic
+// PAR: func.func private @generic_task(%[[BEGIN:.+]]: index, %[[END:.+]]: index, %[[X:.+]]: memref<1x6x5xf32>, %[[Y:.+]]: memref<1x6x5xf32>) attributes {tessera.task}
+// PAR: %[[ZERO:.+]] = arith.constant 0.000000e+00 : f32
+// PAR: scf.for %[[I:.+]] = %[[BEGIN]] to %[[END]]
+// PAR: memref.subview %[[X]][0, %[[I]], 0] [1, 1, 5] [1, 1, 1]
+// PAR: linalg.generic
+// PAR: arith.maximumf %{{.+}}, %[[ZERO]]
+// PAR-LABEL: func.func @generic
+// PAR: %[[N:.+]] = arith.constant 6 : index
+// PAR: call @__tessera_dispatch_generic_task(%[[N]], %arg0, %arg1)
+#map = affine_map<(d0, d1, d2) -> (d0, d1, d2)>
+func.func @generic(%x: memref<1x6x5xf32>, %y: memref<1x6x5xf32>) {
+  %zero = arith.constant 0.0 : f32
+  linalg.generic {indexing_maps = [#map, #map], iterator_types = ["parallel", "parallel", "parallel"]}
+      ins(%x : memref<1x6x5xf32>) outs(%y : memref<1x6x5xf32>) {
+  ^bb0(%a: f32, %b: f32):
+    %m = arith.maximumf %a, %zero : f32
+    linalg.yield %m : f32
+  }
   return
 }

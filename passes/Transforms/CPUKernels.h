@@ -1,0 +1,133 @@
+//===- CPUKernels.h - shared by the tessera-cpu-kernels lowerings -*- C++ -*-//
+//
+// Internal to passes/Transforms: the register tile of a target, a small IR
+// emitter for loops and vectors, and parallel ranges (a loop body outlined
+// into a task function that the runtime's thread pool runs).
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef TESSERA_TRANSFORMS_CPUKERNELS_H
+#define TESSERA_TRANSFORMS_CPUKERNELS_H
+
+#include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/Dialect/Linalg/IR/Linalg.h"
+#include "mlir/Dialect/SCF/IR/SCF.h"
+#include "mlir/Dialect/Vector/IR/VectorOps.h"
+#include "mlir/IR/BuiltinOps.h"
+#include "mlir/IR/SymbolTable.h"
+
+namespace tessera::kernels {
+
+using namespace mlir;
+
+/// Register tile and cache blocking for one target.
+struct TileShape {
+  int64_t lanes; // f32 lanes per vector register
+  int64_t mr;    // rows (broadcast operand)
+  int64_t nr;    // columns (vector operand), a multiple of lanes
+  int64_t kc;    // reduction block
+  int64_t mc;    // row block
+};
+
+/// Register tile and blocking for a vector unit of `vectorBits` x
+/// `registers`.
+TileShape tileShapeFor(int64_t vectorBits, int64_t registers);
+
+struct Emitter {
+  OpBuilder &b;
+  Location loc;
+  TileShape shape;
+  VectorType vectorType;
+
+  Emitter(OpBuilder &b, Location loc, TileShape shape)
+      : b(b), loc(loc), shape(shape),
+        vectorType(VectorType::get({shape.lanes}, b.getF32Type())) {}
+
+  Value index(int64_t v) { return arith::ConstantIndexOp::create(b, loc, v); }
+  Value add(Value x, Value y) { return arith::AddIOp::create(b, loc, x, y); }
+  Value add(Value x, int64_t y) { return y ? add(x, index(y)) : x; }
+  Value mul(Value x, int64_t y) {
+    return y == 1 ? x : arith::MulIOp::create(b, loc, x, index(y));
+  }
+  Value min(Value x, Value y) { return arith::MinSIOp::create(b, loc, x, y); }
+
+  /// for (iv = lo; iv < hi; iv += step) body(iv), skipped when empty.
+  void loop(Value lo, Value hi, int64_t step, function_ref<void(Value)> body) {
+    scf::ForOp::create(b, loc, lo, hi, index(step), ValueRange{},
+                       [&](OpBuilder &, Location, Value iv, ValueRange) {
+                         body(iv);
+                         scf::YieldOp::create(b, loc);
+                       });
+  }
+  void loop(int64_t lo, int64_t hi, int64_t step,
+            function_ref<void(Value)> body) {
+    if (lo < hi)
+      loop(index(lo), index(hi), step, body);
+  }
+
+  /// Lanes [0, valid) set.
+  Value mask(int64_t valid) {
+    SmallVector<bool> bits(shape.lanes, false);
+    for (int64_t i = 0; i < valid; ++i)
+      bits[i] = true;
+    auto type = VectorType::get({shape.lanes}, b.getI1Type());
+    return arith::ConstantOp::create(b, loc,
+                                     DenseElementsAttr::get(type, bits));
+  }
+  Value zeros() {
+    return arith::ConstantOp::create(
+        b, loc, DenseElementsAttr::get(vectorType, b.getF32FloatAttr(0)));
+  }
+
+  /// A vector of `valid` lanes at `indices` (the rest zero).
+  Value load(Value base, ValueRange indices, int64_t valid) {
+    if (valid == shape.lanes)
+      return vector::LoadOp::create(b, loc, vectorType, base, indices);
+    return vector::MaskedLoadOp::create(b, loc, vectorType, base, indices,
+                                        mask(valid), zeros());
+  }
+  void store(Value value, Value base, ValueRange indices, int64_t valid) {
+    if (valid == shape.lanes)
+      vector::StoreOp::create(b, loc, value, base, indices);
+    else
+      vector::MaskedStoreOp::create(b, loc, base, indices, mask(valid), value);
+  }
+};
+
+/// What the lowerings share: the module's symbol table (new globals and
+/// task functions get unique names) and the parallelisation policy.
+struct KernelContext {
+  ModuleOp module;
+  SymbolTable &symbols;
+  TileShape shape;
+  bool parallel;
+  int64_t parallelWork; // multiply-adds from which a kernel runs in parallel
+  int64_t parallelElements; // loop iterations from which a generic does
+};
+
+/// Builds a range body: `uses` are the values the caller passed to
+/// emitRange, as seen where the body is emitted.
+using RangeBody =
+    function_ref<void(Emitter &, Value begin, Value end, ValueRange uses)>;
+
+/// Emits `body` over [0, n) before `anchor`. Serial: inline. Parallel: the
+/// body goes into a new private function `<function>_task(begin, end,
+/// roots...)` marked `tessera.task`, and `anchor`'s place calls the
+/// declaration `__tessera_dispatch_<task>(n, roots...)`, which the artifact
+/// writer (lib/AOT) defines on top of the runtime's thread pool. The roots
+/// are what `uses` come from: side-effect-free defining chains (views,
+/// constants, globals) are cloned into the task, anything else (function
+/// arguments, allocations) is passed. Falls back to serial when a root
+/// cannot be passed as a bare pointer.
+void emitRange(KernelContext &context, Operation *anchor, int64_t n,
+               bool parallel, ValueRange uses, RangeBody body);
+
+/// Lowerings; each erases the op on success and leaves it alone otherwise.
+LogicalResult lowerMatmul(KernelContext &context, linalg::MatmulOp op);
+LogicalResult lowerConv(KernelContext &context, linalg::Conv2DNchwFchwOp op);
+/// Splits one parallel dimension of a large generic across the thread pool.
+LogicalResult parallelizeGeneric(KernelContext &context, linalg::GenericOp op);
+
+} // namespace tessera::kernels
+
+#endif // TESSERA_TRANSFORMS_CPUKERNELS_H

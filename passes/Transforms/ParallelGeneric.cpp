@@ -1,0 +1,93 @@
+//===- ParallelGeneric.cpp - large linalg.generic ops on the thread pool --===//
+//
+// Elementwise chains, depthwise convolutions, pooling and reductions stay
+// linalg.generic ops until convert-linalg-to-loops. A large one here gets
+// one parallel dimension split across the runtime's thread pool: the op is
+// cloned into a task over [begin, end) of that dimension, tiled by one along
+// it (subviews of every operand), and the tile loop's bounds set to the
+// task's range.
+//
+//===----------------------------------------------------------------------===//
+
+#include "passes/Transforms/CPUKernels.h"
+
+#include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "mlir/Dialect/Linalg/Transforms/Transforms.h"
+#include "mlir/IR/PatternMatch.h"
+#include "mlir/Transforms/RegionUtils.h"
+
+using namespace mlir;
+
+namespace {
+
+/// The first parallel dimension of at least two iterations that every output
+/// is indexed by directly (so that tasks write disjoint elements), or -1.
+int64_t splitDimension(linalg::GenericOp op, ArrayRef<int64_t> ranges) {
+  SmallVector<utils::IteratorType> iterators = op.getIteratorTypesArray();
+  for (int64_t dim = 0; dim < static_cast<int64_t>(iterators.size()); ++dim) {
+    if (iterators[dim] != utils::IteratorType::parallel || ranges[dim] < 2)
+      continue;
+    bool indexesOutputs =
+        llvm::all_of(op.getDpsInitsMutable(), [&](OpOperand &init) {
+          AffineMap map = op.getMatchingIndexingMap(&init);
+          return llvm::any_of(map.getResults(), [&](AffineExpr expr) {
+            auto dimExpr = dyn_cast<AffineDimExpr>(expr);
+            return dimExpr && dimExpr.getPosition() == dim;
+          });
+        });
+    if (indexesOutputs)
+      return dim;
+  }
+  return -1;
+}
+
+} // namespace
+
+LogicalResult tessera::kernels::parallelizeGeneric(KernelContext &context,
+                                                   linalg::GenericOp op) {
+  if (!context.parallel || !op.hasPureBufferSemantics() ||
+      !isa<func::FuncOp>(op->getParentOp()))
+    return failure();
+  SmallVector<int64_t> ranges = op.getStaticLoopRanges();
+  int64_t total = 1;
+  for (int64_t range : ranges) {
+    if (ShapedType::isDynamic(range))
+      return failure();
+    total *= range;
+  }
+  if (total < context.parallelElements)
+    return failure();
+  int64_t dim = splitDimension(op, ranges);
+  if (dim < 0)
+    return failure();
+
+  // The operands, and what the body uses from above (constants).
+  llvm::SetVector<Value> above;
+  getUsedValuesDefinedAbove(op->getRegions(), above);
+  SmallVector<Value> outer(op->getOperands());
+  outer.append(above.begin(), above.end());
+  emitRange(context, op, ranges[dim], /*parallel=*/true, outer,
+            [&](Emitter &e, Value begin, Value end, ValueRange uses) {
+              IRMapping mapping;
+              mapping.map(outer, uses);
+              auto clone = cast<linalg::GenericOp>(e.b.clone(*op, mapping));
+              SmallVector<int64_t> tileSizes(ranges.size(), 0);
+              tileSizes[dim] = 1;
+              IRRewriter rewriter(e.b);
+              rewriter.setInsertionPoint(clone);
+              FailureOr<linalg::TiledLinalgOp> tiled = linalg::tileLinalgOp(
+                  rewriter, clone,
+                  linalg::LinalgTilingOptions().setTileSizes(tileSizes));
+              if (failed(tiled) || tiled->loops.empty()) {
+                // Keep the whole op (correct, just not split); only reachable
+                // if tiling itself fails.
+                return;
+              }
+              auto loop = cast<scf::ForOp>(tiled->loops.front());
+              loop.setLowerBound(begin);
+              loop.setUpperBound(end);
+              rewriter.eraseOp(clone);
+            });
+  op.erase();
+  return success();
+}
