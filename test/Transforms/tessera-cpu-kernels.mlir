@@ -5,13 +5,23 @@
 // SERIAL-NOT: __tessera_dispatch
 
 // Constant B: packed at compile time into 16-column panels (the second panel
-// zero-padded past column 20). 7 rows make tiles of 4 and a 3-row tail; the
-// 4-column tail panel needs one masked vector.
+// zero-padded past column 20). 7 rows make row tiles of 4 and a 3-row tail;
+// A is first copied into row panels [2][3][4] (vector loads along K
+// scattered 4 apart, zeros past row 7). The 4-column tail panel needs one
+// masked vector.
 // CHECK: memref.global "private" constant @__tessera_packed_rhs : memref<2x3x16xf32> = dense<{{\[\[\[}}1.000000e+00, {{.*}}[1.000000e+00, 1.000000e+00, 1.000000e+00, 1.000000e+00, 0.000000e+00,
 // CHECK-LABEL: func.func @matmul_const
+// CHECK: %[[PA:.+]] = memref.alloc() : memref<2x3x4xf32>
+// CHECK: %[[FLAT:.+]] = memref.collapse_shape %[[PA]] {{\[\[}}0, 1, 2]] : memref<2x3x4xf32> into memref<24xf32>
+// CHECK: arith.constant dense<[0, 4, 8, 12, 16, 20, 24, 28]> : vector<8xi32>
+// CHECK: scf.if
+// CHECK: vector.maskedload %arg0
+// CHECK: vector.scatter %[[FLAT]]
+// CHECK: } else {
+// CHECK: vector.scatter %[[FLAT]]
 // CHECK: memref.get_global @__tessera_packed_rhs
 // CHECK: scf.for {{.*}} iter_args({{.*}}) -> (vector<8xf32>, vector<8xf32>, vector<8xf32>, vector<8xf32>, vector<8xf32>, vector<8xf32>, vector<8xf32>, vector<8xf32>)
-// CHECK: memref.load %arg0
+// CHECK: memref.load %[[PA]]
 // CHECK: vector.broadcast {{.*}} : f32 to vector<8xf32>
 // CHECK: vector.fma {{.*}} : vector<8xf32>
 // CHECK: vector.store
@@ -22,18 +32,24 @@
 // CHECK: scf.for {{.*}} -> (vector<8xf32>, vector<8xf32>, vector<8xf32>)
 // CHECK-NOT: linalg.matmul
 
-// In parallel, the column panels (2) are the range: the body moves into a
-// task function over [begin, end) and the kernel calls its dispatch.
-// PAR: func.func private @matmul_const_task(%[[BEGIN:.+]]: index, %[[END:.+]]: index, %[[A:.+]]: memref<7x3xf32>, %[[C:.+]]: memref<7x20xf32>) attributes {tessera.task}
+// In parallel, packing A is one range (row tiles) and the product another
+// (the 2 column panels): each body moves into a task function over
+// [begin, end), called through its dispatch.
+// PAR: func.func private @matmul_const_task(%{{.+}}: index, %{{.+}}: index, %{{.+}}: memref<7x3xf32>, %{{.+}}: memref<2x3x4xf32>) attributes {tessera.task}
+// PAR: vector.scatter
+// PAR: func.func private @__tessera_dispatch_matmul_const_task(index, memref<7x3xf32>, memref<2x3x4xf32>) attributes {tessera.task = @matmul_const_task}
+// PAR: func.func private @matmul_const_task_0(%[[BEGIN:.+]]: index, %[[END:.+]]: index, %[[A:.+]]: memref<2x3x4xf32>, %[[C:.+]]: memref<7x20xf32>) attributes {tessera.task}
 // PAR: memref.get_global @__tessera_packed_rhs
 // PAR: arith.minsi %[[END]], %c1
 // PAR: scf.for {{.*}} = %[[BEGIN]] to
 // PAR: arith.cmpi sgt, %[[END]], %c1
 // PAR: scf.if
-// PAR: func.func private @__tessera_dispatch_matmul_const_task(index, memref<7x3xf32>, memref<7x20xf32>) attributes {tessera.task = @matmul_const_task}
+// PAR: func.func private @__tessera_dispatch_matmul_const_task_0(index, memref<2x3x4xf32>, memref<7x20xf32>) attributes {tessera.task = @matmul_const_task_0}
 // PAR-LABEL: func.func @matmul_const
+// PAR: %[[PA:.+]] = memref.alloc() : memref<2x3x4xf32>
+// PAR: call @__tessera_dispatch_matmul_const_task(%{{.+}}, %arg0, %[[PA]])
 // PAR: %[[N:.+]] = arith.constant 2 : index
-// PAR: call @__tessera_dispatch_matmul_const_task(%[[N]], %arg0, %arg1)
+// PAR: call @__tessera_dispatch_matmul_const_task_0(%[[N]], %[[PA]], %arg1)
 // PAR-NEXT: return
 memref.global "private" constant @rhs : memref<3x20xf32> = dense<1.0>
 func.func @matmul_const(%a: memref<7x3xf32>, %c: memref<7x20xf32>) {
