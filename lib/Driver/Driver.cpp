@@ -210,6 +210,17 @@ bool Compilation::run(std::string &error) {
       return false;
   }
   time("import", start);
+  // Ops that compute (constants and shape-only views do not).
+  int64_t graphOps = 0;
+  module->walk([&](Operation *op) {
+    if (op->getDialect() &&
+        op->getDialect()->getNamespace() ==
+            tessera::tg::TGDialect::getDialectNamespace() &&
+        !isa<tessera::tg::ConstantOp, tessera::tg::ReshapeOp,
+             tessera::tg::SqueezeOp, tessera::tg::UnsqueezeOp,
+             tessera::tg::FlattenOp>(op))
+      ++graphOps;
+  });
 
   // The one public function is the model.
   func::FuncOp function;
@@ -298,6 +309,21 @@ bool Compilation::run(std::string &error) {
   if (!workspace)
     return fail(error, "internal: the lowered kernel has no workspace size");
   signature.workspaceSize = workspace.getInt();
+  if (options.stats) {
+    auto count = [&](StringRef name) {
+      auto attr = (*module)->getAttrOfType<IntegerAttr>(name);
+      return attr ? attr.getInt() : 0;
+    };
+    out << "stats: " << graphOps << " graph ops -> "
+        << count("tessera.kernel_count") << " kernels ("
+        << count("tessera.tiled_kernels") << " register-tiled matmul/conv, "
+        << count("tessera.parallel_kernel_count")
+        << " on the thread pool); workspace " << signature.workspaceSize
+        << " bytes\n";
+  }
+  for (StringRef name : {"tessera.kernel_count", "tessera.tiled_kernels",
+                         "tessera.parallel_kernel_count"})
+    (*module)->removeAttr(name);
 
   // LLVM.
   start = Clock::now();

@@ -620,15 +620,16 @@ struct CPUKernelsPass : tessera::impl::CPUKernelsBase<CPUKernelsPass> {
         getOperation(), symbols,      tileShapeFor(vectorBits, registers),
         parallel,       parallelWork, parallelElements};
     SmallVector<Operation *> ops;
+    int64_t tiled = 0;
     getOperation().walk([&](Operation *op) {
       if (isa<linalg::MatmulOp, linalg::Conv2DNchwFchwOp>(op))
         ops.push_back(op);
     });
     for (Operation *op : ops) {
       if (auto matmul = dyn_cast<linalg::MatmulOp>(op))
-        (void)lowerMatmul(context, matmul);
+        tiled += succeeded(lowerMatmul(context, matmul));
       else if (auto conv = dyn_cast<linalg::Conv2DNchwFchwOp>(op))
-        (void)lowerConv(context, conv);
+        tiled += succeeded(lowerConv(context, conv));
     }
     // What stays a generic: split large ones across the thread pool.
     SmallVector<linalg::GenericOp> generics;
@@ -638,6 +639,11 @@ struct CPUKernelsPass : tessera::impl::CPUKernelsBase<CPUKernelsPass> {
           generics.push_back(generic);
     for (linalg::GenericOp generic : generics)
       (void)parallelizeGeneric(context, generic);
+    // For tessera-compile --stats.
+    auto count = [&](int64_t value) {
+      return IntegerAttr::get(IntegerType::get(&getContext(), 64), value);
+    };
+    getOperation()->setAttr("tessera.tiled_kernels", count(tiled));
   }
 };
 

@@ -75,6 +75,19 @@ def CPUKernels : Pass<"tessera-cpu-kernels", "::mlir::ModuleOp"> {
                            "::mlir::vector::VectorDialect"];
 }
 
+def CountKernels : Pass<"tessera-count-kernels", "::mlir::ModuleOp"> {
+  let summary = "Record how many kernels the model's functions run";
+  let description = [{
+    Runs after `convert-linalg-to-loops`, on loops over buffers. A kernel is
+    one pass of the generated code over memory: a top-level loop nest, a
+    parallel dispatch (`func.call`), a copy, or a structured op still
+    standing, in every function that is not a parallel task. The count goes
+    to the module attribute `tessera.kernel_count` (those that run on the
+    thread pool to `tessera.parallel_kernel_count`), which
+    `tessera-compile --stats` reports next to the graph's op count.
+  }];
+}
+
 def ExpandStridedCopies : Pass<"tessera-expand-strided-copies",
                                 "::mlir::func::FuncOp"> {
   let summary = "Turn strided memref.copy into linalg.copy";

@@ -2,7 +2,7 @@
 //
 //   tessera-compile model.onnx -o out/model [--input-shape x=1x3x48x192]
 //       [--target aarch64-linux-gnu] [--mcpu native|NAME] [--emit STAGE]
-//       [-O0..-O3] [--timing] [--name SYMBOL]
+//       [-O0..-O3] [--timing] [--stats] [--name SYMBOL]
 //
 //===----------------------------------------------------------------------===//
 
@@ -14,37 +14,55 @@
 
 using namespace llvm;
 
-static cl::opt<std::string>
-    input(cl::Positional, cl::desc("<model.onnx | graph.mlir>"), cl::Required);
+static cl::OptionCategory category("tessera-compile options");
+
+static cl::opt<std::string> input(cl::Positional,
+                                  cl::desc("<model.onnx | graph.mlir>"),
+                                  cl::Required, cl::cat(category));
 static cl::opt<std::string>
     output("o", cl::desc("Output prefix: writes PREFIX.o, .so, .h"),
-           cl::value_desc("prefix"));
+           cl::value_desc("prefix"), cl::cat(category));
 static cl::list<std::string>
     inputShapes("input-shape",
-                cl::desc("Fix an input's shape: NAME=1x3x48x192 (repeatable)"));
+                cl::desc("Fix an input's shape: NAME=1x3x48x192 (repeatable)"),
+                cl::cat(category));
 static cl::list<std::string> frozenInputs(
     "freeze-input",
-    cl::desc("Make a graph input a constant: NAME=FILE.pb (repeatable)"));
-static cl::opt<std::string>
-    target("target", cl::desc("Target triple (default: host)"), cl::init(""));
+    cl::desc("Make a graph input a constant: NAME=FILE.pb (repeatable)"),
+    cl::cat(category));
+static cl::opt<std::string> target("target",
+                                   cl::desc("Target triple (default: host)"),
+                                   cl::init(""), cl::cat(category));
 static cl::opt<std::string> mcpu("mcpu",
                                  cl::desc("CPU: native (default on the host), "
                                           "generic, or a name such as znver3"),
-                                 cl::init(""));
+                                 cl::init(""), cl::cat(category));
 static cl::opt<std::string>
     emit("emit",
          cl::desc("Stop after: tg, linalg, llvm, asm, obj, lib (default)"),
-         cl::init("lib"));
+         cl::init("lib"), cl::cat(category));
 static cl::opt<char> optLevel("O",
                               cl::desc("Optimization level 0-3 (default 2)"),
-                              cl::Prefix, cl::init('2'));
+                              cl::Prefix, cl::init('2'), cl::cat(category));
 static cl::opt<bool> timing("timing",
-                            cl::desc("Print the wall time of each stage"));
+                            cl::desc("Print the wall time of each stage"),
+                            cl::cat(category));
 static cl::opt<std::string>
-    name("name", cl::desc("C symbol prefix (default: output name)"));
+    name("name", cl::desc("C symbol prefix (default: output name)"),
+         cl::cat(category));
 
 int main(int argc, char **argv) {
   InitLLVM init(argc, argv);
+  // LLVM's own -stats (pass statistics) gives its name to Tessera's.
+  auto &registered = cl::getRegisteredOptions();
+  if (auto it = registered.find("stats"); it != registered.end())
+    it->second->setArgStr("llvm-stats");
+  static cl::opt<bool> stats(
+      "stats",
+      cl::desc("Print the graph's op count, the kernels left after fusion "
+               "and kernel generation, and the workspace size"),
+      cl::cat(category));
+  cl::HideUnrelatedOptions(category);
   cl::ParseCommandLineOptions(argc, argv, "Tessera ahead-of-time compiler\n");
   tessera::CompileOptions options;
   options.inputPath = input;
@@ -55,6 +73,7 @@ int main(int argc, char **argv) {
   if (options.cpu == "generic")
     options.cpu = "";
   options.timing = timing;
+  options.stats = stats;
   options.name = name;
   if (optLevel < '0' || optLevel > '3') {
     errs() << "tessera-compile: error: -O" << optLevel.getValue()

@@ -47,6 +47,9 @@ struct CompileOptions {
   EmitStage emit = EmitStage::Library;
   /// Print each stage's wall time to the output stream.
   bool timing = false;
+  /// Print how many ops the graph has and how many kernels remain after
+  /// fusion and kernel generation, and the workspace size.
+  bool stats = false;
   /// C symbol prefix; defaults to the output file name.
   std::string name;
 };
