@@ -106,16 +106,59 @@ struct TileAccess {
   /// Output tile element row `i`, vector `v`.
   std::function<Value(int64_t i, int64_t v)> loadOutput;
   std::function<void(Value value, int64_t i, int64_t v)> storeOutput;
+  /// A fused prologue: the accumulators' first value instead of the output
+  /// (when `initFirst` is null, or holds at run time).
+  std::function<Value(int64_t i, int64_t v)> initOutput;
+  Value initFirst;
+  /// A fused epilogue: stores the finished value instead of the sum (when
+  /// `finishLast` is null, or holds at run time).
+  std::function<void(Value value, int64_t i, int64_t v)> finishOutput;
+  Value finishLast;
 };
+
+/// `then(i, v)` for every accumulator, under `condition` when there is one,
+/// `otherwise(i, v)` else; returns the values (when `then` yields any).
+SmallVector<Value> forTile(Emitter &e, int64_t rows, int64_t vectors,
+                           Value condition,
+                           function_ref<Value(int64_t, int64_t)> then,
+                           function_ref<Value(int64_t, int64_t)> otherwise,
+                           bool yields) {
+  auto all = [&](function_ref<Value(int64_t, int64_t)> fn) {
+    SmallVector<Value> values;
+    for (int64_t i = 0; i < rows; ++i)
+      for (int64_t v = 0; v < vectors; ++v)
+        values.push_back(fn(i, v));
+    return values;
+  };
+  if (!condition)
+    return all(then);
+  SmallVector<Type> types(yields ? rows * vectors : 0, e.vectorType);
+  auto ifOp = scf::IfOp::create(e.b, e.loc, types, condition,
+                                /*withElse=*/true);
+  OpBuilder::InsertionGuard guard(e.b);
+  for (bool first : {true, false}) {
+    e.b.setInsertionPointToStart(first ? ifOp.thenBlock() : ifOp.elseBlock());
+    SmallVector<Value> values = all(first ? then : otherwise);
+    if (first ? ifOp.thenBlock()->mightHaveTerminator()
+              : ifOp.elseBlock()->mightHaveTerminator())
+      e.b.setInsertionPoint(first ? ifOp.thenBlock()->getTerminator()
+                                  : ifOp.elseBlock()->getTerminator());
+    if (yields)
+      scf::YieldOp::create(e.b, e.loc, values);
+  }
+  return SmallVector<Value>(ifOp.getResults());
+}
 
 /// acc[i][v] = output; for outer in [lo, hi): acc += a(outer) x b(outer);
 /// output = acc. `rows` x `vectors` accumulators.
 void emitMicrokernel(Emitter &e, const TileAccess &access, int64_t rows,
                      int64_t vectors, Value lo, Value hi) {
-  SmallVector<Value> acc;
-  for (int64_t i = 0; i < rows; ++i)
-    for (int64_t v = 0; v < vectors; ++v)
-      acc.push_back(access.loadOutput(i, v));
+  SmallVector<Value> acc =
+      access.initOutput
+          ? forTile(e, rows, vectors, access.initFirst, access.initOutput,
+                    access.loadOutput, /*yields=*/true)
+          : forTile(e, rows, vectors, Value(), access.loadOutput,
+                    access.loadOutput, /*yields=*/true);
   OpBuilder &b = e.b;
   auto loop = scf::ForOp::create(
       b, e.loc, lo, hi, e.index(1), acc,
@@ -136,9 +179,18 @@ void emitMicrokernel(Emitter &e, const TileAccess &access, int64_t rows,
         }
         scf::YieldOp::create(b, e.loc, sums);
       });
-  for (int64_t i = 0; i < rows; ++i)
-    for (int64_t v = 0; v < vectors; ++v)
-      access.storeOutput(loop.getResult(i * vectors + v), i, v);
+  auto storer = [&](const std::function<void(Value, int64_t, int64_t)> &fn) {
+    return [&, fn](int64_t i, int64_t v) -> Value {
+      fn(loop.getResult(i * vectors + v), i, v);
+      return Value();
+    };
+  };
+  if (access.finishOutput)
+    forTile(e, rows, vectors, access.finishLast, storer(access.finishOutput),
+            storer(access.storeOutput), /*yields=*/false);
+  else
+    forTile(e, rows, vectors, Value(), storer(access.storeOutput),
+            storer(access.storeOutput), /*yields=*/false);
 }
 
 /// Number of vectors a tile of `columns` columns needs, and the valid lanes
@@ -358,6 +410,7 @@ LogicalResult lowerMatmul(KernelContext &context, linalg::MatmulOp op) {
   // Constant B: packed now. Otherwise each range packs its own panels into
   // a buffer of the workspace.
   StringAttr packedName;
+  TileFusion fusion = analyzeFusion(op, c, {a, bMat}, /*vectorDims=*/{1});
   SmallVector<Value> buffers{a, c};
   if (constantB) {
     packedName =
@@ -388,10 +441,13 @@ LogicalResult lowerMatmul(KernelContext &context, linalg::MatmulOp op) {
         });
     buffers[0] = packedA;
   }
+  size_t fusionStart = buffers.size();
+  llvm::append_range(buffers, fusion.uses());
 
   auto body = [&](Emitter &e, Value begin, Value end, ValueRange captured) {
     OpBuilder &b = e.b;
     Value a = captured[0], c = captured[1];
+    FusedTile fused(e, fusion, captured.drop_front(fusionStart), {1});
     Value packed =
         constantB ? getGlobal(e, packedName, packedShape) : captured[3];
     if (!constantB) {
@@ -440,6 +496,33 @@ LogicalResult lowerMatmul(KernelContext &context, linalg::MatmulOp op) {
         e.store(x, c, {e.add(row, i), e.add(column, v * shape.lanes)},
                 validLanes(shape, columns, v));
       };
+      // Fused ops: the output's loop dims are (row, column), lanes along
+      // the columns. With several K blocks, the prologue applies to the
+      // first and the epilogue to the last; the others keep partial sums in
+      // the output.
+      auto dims = [&](int64_t i) {
+        return SmallVector<Value>{e.add(row, i), Value()};
+      };
+      if (fusion.producer) {
+        access.initOutput = [&](int64_t i, int64_t v) {
+          return fused.init(dims(i), e.add(column, v * shape.lanes),
+                            validLanes(shape, columns, v));
+        };
+        if (k > shape.kc)
+          access.initFirst = arith::CmpIOp::create(
+              b, e.loc, arith::CmpIPredicate::eq, k0, e.index(0));
+      }
+      if (fusion.consumer) {
+        access.finishOutput = [&](Value x, int64_t i, int64_t v) {
+          Value lane0 = e.add(column, v * shape.lanes);
+          int64_t valid = validLanes(shape, columns, v);
+          e.store(fused.finish(x, dims(i), lane0, valid), fused.target,
+                  {e.add(row, i), lane0}, valid);
+        };
+        if (k > shape.kc)
+          access.finishLast = arith::CmpIOp::create(
+              b, e.loc, arith::CmpIPredicate::eq, k1, e.index(k));
+      }
       emitMicrokernel(e, access, rows, vectorsFor(shape, columns), k0, k1);
     };
     // K blocks, then row blocks; in each, this range's panels against
@@ -465,6 +548,7 @@ LogicalResult lowerMatmul(KernelContext &context, linalg::MatmulOp op) {
   emitRange(context, op, panels, runsInParallel(context, m * n * k, panels),
             buffers, body);
   op.erase();
+  fusion.erase();
   return success();
 }
 
@@ -518,17 +602,26 @@ LogicalResult lowerConv(KernelContext &context, linalg::Conv2DNchwFchwOp op) {
       packedConstant(context, op, "__tessera_packed_filter", packedShape,
                      packPanels(weights, reduction, filters, mr, true));
   // Views [N][C][H*W] of input and output.
+  // Fused ops see the output's loop dims (n, f, h, w), lanes along (h, w)
+  // merged.
+  TileFusion fusion =
+      analyzeFusion(op, output, {input, weight}, /*vectorDims=*/{2, 3});
   OpBuilder b(op);
   SmallVector<ReassociationIndices> merge{{0}, {1}, {2, 3}};
   SmallVector<Value> buffers{
       memref::CollapseShapeOp::create(b, op.getLoc(), input, merge),
       memref::CollapseShapeOp::create(b, op.getLoc(), output, merge)};
+  llvm::append_range(buffers, fusion.uses());
 
   int64_t nr = shape.nr;
   int64_t widthPanels = (outWidth + nr - 1) / nr;
   auto body = [&](Emitter &e, Value begin, Value end, ValueRange captured) {
     OpBuilder &b = e.b;
     Value in = captured[0], out = captured[1];
+    FusedTile fused(e, fusion, captured.drop_front(2), {2, 3});
+    Value target = fused.target ? Value(memref::CollapseShapeOp::create(
+                                      b, e.loc, fused.target, merge))
+                                : Value();
     Value packed = getGlobal(e, packedName, packedShape);
     // Lane offsets of a strided read.
     Value laneOffsets;
@@ -573,6 +666,21 @@ LogicalResult lowerConv(KernelContext &context, linalg::Conv2DNchwFchwOp op) {
         e.store(x, out, {n, e.add(f0, i), e.add(outBase, v * shape.lanes)},
                 validLanes(shape, columns, v));
       };
+      auto dims = [&](int64_t i) {
+        return SmallVector<Value>{n, e.add(f0, i), Value(), Value()};
+      };
+      if (fusion.producer)
+        access.initOutput = [&](int64_t i, int64_t v) {
+          return fused.init(dims(i), e.add(outBase, v * shape.lanes),
+                            validLanes(shape, columns, v));
+        };
+      if (fusion.consumer)
+        access.finishOutput = [&](Value x, int64_t i, int64_t v) {
+          Value lane0 = e.add(outBase, v * shape.lanes);
+          int64_t valid = validLanes(shape, columns, v);
+          e.store(fused.finish(x, dims(i), lane0, valid), target,
+                  {n, e.add(f0, i), lane0}, valid);
+        };
       emitMicrokernel(e, access, rows, vectorsFor(shape, columns), e.index(0),
                       e.index(channels));
     };
@@ -602,6 +710,7 @@ LogicalResult lowerConv(KernelContext &context, linalg::Conv2DNchwFchwOp op) {
   emitRange(context, op, items, runsInParallel(context, work, items), buffers,
             body);
   op.erase();
+  fusion.erase();
   return success();
 }
 

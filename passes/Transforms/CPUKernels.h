@@ -14,6 +14,7 @@
 #include "mlir/Dialect/SCF/IR/SCF.h"
 #include "mlir/Dialect/Vector/IR/VectorOps.h"
 #include "mlir/IR/BuiltinOps.h"
+#include "mlir/IR/IRMapping.h"
 #include "mlir/IR/SymbolTable.h"
 
 namespace tessera::kernels {
@@ -121,6 +122,67 @@ using RangeBody =
 /// cannot be passed as a bare pointer.
 void emitRange(KernelContext &context, Operation *anchor, int64_t n,
                bool parallel, ValueRange uses, RangeBody body);
+
+/// How a fused op reads one operand over the output's loop dims: a scalar
+/// broadcast to all lanes, or a vector along the trailing (vector) dims.
+struct OperandAccess {
+  AffineMap map;
+  bool vector = false;
+};
+
+/// What a register-tiled kernel fuses (passes/Transforms/TileFusion.cpp):
+/// the op initialising its output (a fill or a broadcast: the accumulators
+/// start from it) and the elementwise generic that alone reads the output
+/// (applied to the accumulators before the store, into its own output).
+struct TileFusion {
+  Operation *producer = nullptr;
+  Value initScalar, initSource;
+  OperandAccess initAccess;
+  linalg::GenericOp consumer;
+  Value target;
+  int64_t outputInput = -1;
+  SmallVector<OperandAccess> accesses; // per consumer input
+  SmallVector<Value> above;            // what its body uses from above
+
+  /// The outer values a kernel body needs for this fusion, in the order
+  /// FusedTile takes them.
+  SmallVector<Value> uses() const;
+  /// Erases the fused ops (after the kernel is emitted).
+  void erase();
+};
+
+/// The fusion of the kernel `kernel` writing `output`, whose lanes run
+/// along the output's loop dims `vectorDims` (trailing). `inputs` are the
+/// kernel's operands, which the epilogue must not write.
+TileFusion analyzeFusion(Operation *kernel, Value output, ValueRange inputs,
+                         ArrayRef<int64_t> vectorDims);
+
+/// A fusion inside a kernel body: `uses` are TileFusion::uses() as seen
+/// there. Positions are the output's loop indices `dims` (the vector dims'
+/// entries unused) and `lane0`, the index of lane 0 along the merged vector
+/// dims.
+class FusedTile {
+public:
+  FusedTile(Emitter &e, const TileFusion &fusion, ValueRange uses,
+            ArrayRef<int64_t> vectorDims);
+  /// The accumulator's initial value, or null to load the output.
+  Value init(ArrayRef<Value> dims, Value lane0, int64_t valid);
+  /// The value to store for accumulator `acc`.
+  Value finish(Value acc, ArrayRef<Value> dims, Value lane0, int64_t valid);
+  /// Where finished values go (the consumer's output), or null.
+  Value target;
+
+private:
+  Value view(Value buffer, const OperandAccess &access);
+  Value read(Value buffer, const OperandAccess &access, ArrayRef<Value> dims,
+             Value lane0, int64_t valid);
+  Emitter &e;
+  const TileFusion &fusion;
+  SmallVector<int64_t> vectorDims;
+  Value initScalar, initSource;
+  SmallVector<Value> inputs;
+  IRMapping above;
+};
 
 /// Lowerings; each erases the op on success and leaves it alone otherwise.
 LogicalResult lowerMatmul(KernelContext &context, linalg::MatmulOp op);

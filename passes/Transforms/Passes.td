@@ -39,6 +39,15 @@ def CPUKernels : Pass<"tessera-cpu-kernels", "::mlir::ModuleOp"> {
     and stores; row tails a smaller tile. Ops that do not qualify are left
     for `convert-linalg-to-loops`.
 
+    Fusion around the tile (TileFusion.cpp): the op that initialises the
+    output just before the kernel (a fill, or a generic broadcasting a
+    bias) becomes the accumulators' initial value, and the next op to read
+    the output — an elementwise generic (bias + activation, residual add,
+    folded batch-norm scale, clip) writing in place or the only reader of
+    a temporary — runs on the accumulators before they are stored into its
+    output. Both ops disappear; with several K blocks the prologue applies
+    to the first and the epilogue to the last.
+
     `vector-bits` and `registers` describe the target's vector unit: 256/16
     for AVX2, 512/32 for AVX-512, 128/32 for NEON.
 

@@ -75,6 +75,41 @@ conv("conv3x3_stride2_batch2_parallel", 2, 3, 60, 61, 16, [3, 3], strides=[2, 2]
      pads=[1, 1, 1, 1])
 
 
+# Fusion around the tiles: prologues (fills, bias broadcasts) and epilogues
+# (bias + activation, residual adds, per-channel scales).
+def mlp_layer(name, m, k, n):
+    inits = [numpy_helper.from_array(rand(k, n) * 0.2, "w"),
+             numpy_helper.from_array(rand(n), "bias")]
+    nodes = [helper.make_node("MatMul", ["x", "w"], ["m"]),
+             helper.make_node("Add", ["m", "bias"], ["a"]),
+             helper.make_node("Relu", ["a"], ["y"])]
+    CASES.append((name, 18, nodes, [("x", rand(m, k))], [("y", F)], inits))
+
+
+mlp_layer("matmul_bias_relu_one_block", 9, 40, 37)
+mlp_layer("matmul_bias_relu_three_blocks", 30, 600, 45)
+
+
+def conv_residual(name, c, h, w, f, stride):
+    inits = [numpy_helper.from_array(rand(f, c, 3, 3) * 0.3, "w"),
+             numpy_helper.from_array(rand(f), "bias"),
+             numpy_helper.from_array(rand(f, 1, 1), "scale")]
+    out = (h + 2 - 3) // stride + 1, (w + 2 - 3) // stride + 1
+    nodes = [helper.make_node("Conv", ["x", "w", "bias"], ["c"], kernel_shape=[3, 3],
+                              pads=[1, 1, 1, 1], strides=[stride, stride]),
+             helper.make_node("Mul", ["c", "scale"], ["s"]),
+             helper.make_node("Add", ["s", "r"], ["a"]),
+             helper.make_node("Clip", ["a", "lo", "hi"], ["y"])]
+    inits += [numpy_helper.from_array(np.array(-1.0, np.float32), "lo"),
+              numpy_helper.from_array(np.array(1.5, np.float32), "hi")]
+    CASES.append((name, 18, nodes, [("x", rand(1, c, h, w)), ("r", rand(1, f, *out))],
+                  [("y", F)], inits))
+
+
+conv_residual("conv_scale_residual_clip", 6, 13, 45, 11, 1)
+conv_residual("conv_scale_residual_clip_stride2_parallel", 16, 40, 70, 24, 2)
+
+
 if __name__ == "__main__":
     if len(sys.argv) != 3:
         sys.exit(__doc__)

@@ -136,3 +136,78 @@ func.func @generic(%x: memref<1x6x5xf32>, %y: memref<1x6x5xf32>) {
   }
   return
 }
+
+// -----
+
+// Fusion. The fill before the matmul becomes the accumulators' start (a
+// splat of 0); the generic after it (bias per column + relu), the only
+// reader of the temporary, runs on the accumulators and stores into its own
+// output. Neither op, nor a store to the temporary, is left.
+// CHECK-LABEL: func.func @matmul_fused
+// CHECK-NOT: linalg.fill
+// CHECK: %[[ZERO:.+]] = arith.constant 0.000000e+00 : f32
+// CHECK: vector.broadcast %[[ZERO]] : f32 to vector<8xf32>
+// CHECK: scf.for
+// CHECK: vector.fma
+// CHECK: vector.load %arg1
+// CHECK: arith.addf {{.*}} : vector<8xf32>
+// CHECK: arith.maximumf {{.*}} : vector<8xf32>
+// CHECK: vector.store {{.*}}, %arg2
+// CHECK-NOT: linalg.generic
+#bias = affine_map<(d0, d1) -> (d1)>
+#id2 = affine_map<(d0, d1) -> (d0, d1)>
+memref.global "private" constant @w : memref<5x16xf32> = dense<0.25>
+func.func @matmul_fused(%a: memref<4x5xf32>, %bias: memref<16xf32>, %out: memref<4x16xf32>) {
+  %zero = arith.constant 0.0 : f32
+  %b = memref.get_global @w : memref<5x16xf32>
+  %tmp = memref.alloc() : memref<4x16xf32>
+  linalg.fill ins(%zero : f32) outs(%tmp : memref<4x16xf32>)
+  linalg.matmul ins(%a, %b : memref<4x5xf32>, memref<5x16xf32>) outs(%tmp : memref<4x16xf32>)
+  linalg.generic {indexing_maps = [#id2, #bias, #id2], iterator_types = ["parallel", "parallel"]}
+      ins(%tmp, %bias : memref<4x16xf32>, memref<16xf32>) outs(%out : memref<4x16xf32>) {
+  ^bb0(%x: f32, %c: f32, %o: f32):
+    %s = arith.addf %x, %c : f32
+    %r = arith.maximumf %s, %zero : f32
+    linalg.yield %r : f32
+  }
+  memref.dealloc %tmp : memref<4x16xf32>
+  return
+}
+
+// -----
+
+// A convolution writing in place: its bias broadcast (per output channel:
+// a scalar load and a broadcast) starts the accumulators, and the in-place
+// generic after it (a residual add, read along the merged output rows) runs
+// before the store. A reader after that sees the final values.
+// CHECK-LABEL: func.func @conv_fused
+// CHECK: memref.collapse_shape %arg2 {{\[\[}}0], [1], [2, 3]]
+// CHECK: memref.load %arg1
+// CHECK: vector.broadcast
+// CHECK: scf.for
+// CHECK: vector.fma
+// CHECK: arith.addf {{.*}} : vector<8xf32>
+// CHECK: vector.store
+// CHECK-NOT: linalg.generic
+// CHECK: memref.copy %arg3
+#chan = affine_map<(n, f, h, w) -> (f)>
+#id4 = affine_map<(n, f, h, w) -> (n, f, h, w)>
+memref.global "private" constant @filter3 : memref<2x1x3x3xf32> = dense<0.5>
+func.func @conv_fused(%x: memref<1x1x10x10xf32>, %bias: memref<2xf32>, %res: memref<1x2x8x8xf32>, %y: memref<1x2x8x8xf32>, %copy: memref<1x2x8x8xf32>) {
+  %w = memref.get_global @filter3 : memref<2x1x3x3xf32>
+  linalg.generic {indexing_maps = [#chan, #id4], iterator_types = ["parallel", "parallel", "parallel", "parallel"]}
+      ins(%bias : memref<2xf32>) outs(%y : memref<1x2x8x8xf32>) {
+  ^bb0(%b: f32, %o: f32):
+    linalg.yield %b : f32
+  }
+  linalg.conv_2d_nchw_fchw {dilations = dense<1> : tensor<2xi64>, strides = dense<1> : tensor<2xi64>}
+    ins(%x, %w : memref<1x1x10x10xf32>, memref<2x1x3x3xf32>) outs(%y : memref<1x2x8x8xf32>)
+  linalg.generic {indexing_maps = [#id4, #id4, #id4], iterator_types = ["parallel", "parallel", "parallel", "parallel"]}
+      ins(%y, %res : memref<1x2x8x8xf32>, memref<1x2x8x8xf32>) outs(%y : memref<1x2x8x8xf32>) {
+  ^bb0(%a: f32, %r: f32, %o: f32):
+    %s = arith.addf %a, %r : f32
+    linalg.yield %s : f32
+  }
+  memref.copy %y, %copy : memref<1x2x8x8xf32> to memref<1x2x8x8xf32>
+  return
+}

@@ -225,9 +225,25 @@ struct ConvLowering : OpConversionPattern<tg::ConvOp> {
     // The common 2-D dense case as the named op, which the CPU kernel
     // generator (tessera-cpu-kernels) recognises.
     if (groups == 1 && resultType.getRank() == 4 && elementType.isF32()) {
-      Value init = mergeDims(
-          rewriter, loc,
-          convInit(rewriter, loc, resultType, 1, adaptor.getBias()), 1);
+      // The accumulator: bias per output channel, or zeros.
+      Value init;
+      if (Value bias = adaptor.getBias()) {
+        MLIRContext *context = rewriter.getContext();
+        SmallVector<AffineMap> maps{
+            AffineMap::get(4, 0, {getAffineDimExpr(1, context)}, context),
+            rewriter.getMultiDimIdentityMap(4)};
+        init = linalg::GenericOp::create(
+                   rewriter, loc, TypeRange{resultType}, ValueRange{bias},
+                   ValueRange{emptyTensor(rewriter, loc, resultType)}, maps,
+                   SmallVector<utils::IteratorType>(
+                       4, utils::IteratorType::parallel),
+                   [&](OpBuilder &b, Location l, ValueRange args) {
+                     linalg::YieldOp::create(b, l, args[0]);
+                   })
+                   .getResult(0);
+      } else {
+        init = filledTensor(rewriter, loc, resultType, zero);
+      }
       rewriter.replaceOp(op, linalg::Conv2DNchwFchwOp::create(
                                  rewriter, loc, TypeRange{resultType},
                                  ValueRange{padded, adaptor.getWeight()},
