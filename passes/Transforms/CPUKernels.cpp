@@ -193,8 +193,6 @@ void emitMicrokernel(Emitter &e, const TileAccess &access, int64_t rows,
             storer(access.storeOutput), /*yields=*/false);
 }
 
-/// Number of vectors a tile of `columns` columns needs, and the valid lanes
-/// of vector `v`.
 int64_t vectorsFor(const TileShape &shape, int64_t columns) {
   return (columns + shape.lanes - 1) / shape.lanes;
 }
@@ -556,6 +554,12 @@ LogicalResult lowerMatmul(KernelContext &context, linalg::MatmulOp op) {
 // Convolution
 //===----------------------------------------------------------------------===//
 
+bool isContiguousF32(Value value) {
+  auto type = dyn_cast<MemRefType>(value.getType());
+  return type && type.hasStaticShape() && type.getLayout().isIdentity() &&
+         type.getElementType().isF32();
+}
+
 int64_t attrAt(DenseIntElementsAttr attr, int64_t i) {
   return (*(attr.getValues<int64_t>().begin() + i));
 }
@@ -731,11 +735,14 @@ struct CPUKernelsPass : tessera::impl::CPUKernelsBase<CPUKernelsPass> {
     SmallVector<Operation *> ops;
     int64_t tiled = 0;
     getOperation().walk([&](Operation *op) {
-      if (isa<linalg::MatmulOp, linalg::Conv2DNchwFchwOp>(op))
+      if (isa<linalg::MatmulOp, linalg::Conv2DNchwFchwOp,
+              linalg::DepthwiseConv2DNchwChwOp>(op))
         ops.push_back(op);
     });
     for (Operation *op : ops) {
-      if (auto matmul = dyn_cast<linalg::MatmulOp>(op))
+      if (auto depthwise = dyn_cast<linalg::DepthwiseConv2DNchwChwOp>(op))
+        tiled += succeeded(lowerDepthwise(context, depthwise));
+      else if (auto matmul = dyn_cast<linalg::MatmulOp>(op))
         tiled += succeeded(lowerMatmul(context, matmul));
       else if (auto conv = dyn_cast<linalg::Conv2DNchwFchwOp>(op))
         tiled += succeeded(lowerConv(context, conv));

@@ -184,9 +184,33 @@ private:
   IRMapping above;
 };
 
+/// Number of vectors a tile of `columns` columns needs, and the valid lanes
+/// of vector `v`.
+int64_t vectorsFor(const TileShape &shape, int64_t columns);
+int64_t validLanes(const TileShape &shape, int64_t columns, int64_t v);
+
+/// Whether a kernel of `work` multiply-adds over `items` parallel items
+/// runs on the thread pool.
+bool runsInParallel(const KernelContext &context, int64_t work, int64_t items);
+
+/// Runs `body(panel, columns)` for the panels in [begin, end): the full ones
+/// in a loop, the partial last one (when there is one and the range
+/// reaches it) after.
+void forPanels(Emitter &e, Value begin, Value end, int64_t fullPanels,
+               int64_t tailColumns, int64_t width,
+               function_ref<void(Value, int64_t)> body);
+
+/// Whether `value` is a statically shaped, contiguous f32 memref.
+bool isContiguousF32(Value value);
+
+/// Element `i` of a strides or dilations attribute.
+int64_t attrAt(DenseIntElementsAttr attr, int64_t i);
+
 /// Lowerings; each erases the op on success and leaves it alone otherwise.
 LogicalResult lowerMatmul(KernelContext &context, linalg::MatmulOp op);
 LogicalResult lowerConv(KernelContext &context, linalg::Conv2DNchwFchwOp op);
+LogicalResult lowerDepthwise(KernelContext &context,
+                             linalg::DepthwiseConv2DNchwChwOp op);
 /// Splits one parallel dimension of a large generic across the thread pool.
 LogicalResult parallelizeGeneric(KernelContext &context, linalg::GenericOp op);
 

@@ -29,9 +29,11 @@ def CPUKernels : Pass<"tessera-cpu-kernels", "::mlir::ModuleOp"> {
   let summary = "Register-tiled vector kernels for matmul and 2-D convolution";
   let description = [{
     Runs on bufferized functions, before memory planning. Every f32
-    `linalg.matmul` and `linalg.conv_2d_nchw_fchw` with static shapes and
-    unit innermost strides becomes a loop nest around a register-tiled
-    microkernel (MR x NR accumulators in vector registers, outer-product
+    `linalg.matmul`, `linalg.conv_2d_nchw_fchw` and
+    `linalg.depthwise_conv_2d_nchw_chw` with static shapes and unit
+    innermost strides becomes a loop nest around a register-tiled
+    microkernel (depthwise: one channel x 4 output rows x NR columns, every
+    filter tap unrolled; DepthwiseKernel.cpp) (MR x NR accumulators in vector registers, outer-product
     updates with `vector.fma`). Constant right-hand matrices and convolution
     filters are repacked at compile time into new private globals; a
     dynamic right-hand matrix is repacked at run time into a buffer that

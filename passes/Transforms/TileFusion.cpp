@@ -22,12 +22,6 @@ using namespace tessera::kernels;
 
 namespace {
 
-bool isContiguousF32(Value value) {
-  auto type = dyn_cast<MemRefType>(value.getType());
-  return type && type.hasStaticShape() && type.getLayout().isIdentity() &&
-         type.getElementType().isF32();
-}
-
 /// How `map` (over the output's loop dims) reads an operand of `type`, given
 /// that lanes run along `vectorDims` (trailing loop dims): as a scalar
 /// broadcast (no vector dim in the map), or as a vector along the operand's

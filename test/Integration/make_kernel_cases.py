@@ -75,6 +75,26 @@ conv("conv3x3_stride2_batch2_parallel", 2, 3, 60, 61, 16, [3, 3], strides=[2, 2]
      pads=[1, 1, 1, 1])
 
 
+# Depthwise (one filter per channel): row and column tails, strides 1-4
+# (contiguous loads, wide loads keeping every s-th lane) and 5 (gathers),
+# dilations, batches, fused bias + activation.
+def depthwise(name, n, c, h, w, kernel, relu=False, **attrs):
+    inits = [numpy_helper.from_array(rand(c, 1, *kernel) * 0.3, "w"),
+             numpy_helper.from_array(rand(c), "bias")]
+    nodes = [helper.make_node("Conv", ["x", "w", "bias"], ["c" if relu else "y"],
+                              kernel_shape=kernel, group=c, **attrs)]
+    if relu:
+        nodes.append(helper.make_node("Relu", ["c"], ["y"]))
+    CASES.append((name, 18, nodes, [("x", rand(n, c, h, w))], [("y", F)], inits))
+
+
+depthwise("depthwise3x3_tails_relu", 2, 5, 11, 37, [3, 3], relu=True, pads=[1, 1, 1, 1])
+depthwise("depthwise5x5_stride2", 1, 6, 23, 41, [5, 5], strides=[2, 2], pads=[2, 2, 2, 2])
+depthwise("depthwise3x3_stride3_dilation2", 1, 3, 30, 70, [3, 3], strides=[3, 3],
+          dilations=[2, 2], pads=[2, 1, 2, 1])
+depthwise("depthwise2x4_stride5", 1, 4, 21, 90, [2, 4], strides=[5, 5])
+depthwise("depthwise3x3_parallel", 1, 64, 40, 40, [3, 3], relu=True, pads=[1, 1, 1, 1])
+
 # Fusion around the tiles: prologues (fills, bias broadcasts) and epilogues
 # (bias + activation, residual adds, per-channel scales).
 def mlp_layer(name, m, k, n):

@@ -211,3 +211,23 @@ func.func @conv_fused(%x: memref<1x1x10x10xf32>, %bias: memref<2xf32>, %res: mem
   memref.copy %y, %copy : memref<1x2x8x8xf32> to memref<1x2x8x8xf32>
   return
 }
+
+// -----
+
+// Depthwise, stride 2: tiles of one channel x 4 output rows x 16 columns
+// (2 rows here); every tap unrolled, its weight broadcast once; the input
+// read as 16-wide contiguous loads (masked past the span's end) keeping
+// every second lane.
+// CHECK-LABEL: func.func @depthwise_stride2
+// CHECK: memref.load %arg1
+// CHECK: vector.broadcast {{.*}} : f32 to vector<8xf32>
+// CHECK: vector.maskedload %arg0{{.*}} : memref<1x3x5x9xf32>, vector<16xi1>, vector<16xf32> into vector<16xf32>
+// CHECK: vector.shuffle {{.*}} [0, 2, 4, 6, 8, 10, 12, 14] : vector<16xf32>, vector<16xf32>
+// CHECK: vector.fma
+// CHECK: vector.maskedstore %arg2
+// CHECK-NOT: linalg.depthwise_conv_2d_nchw_chw
+func.func @depthwise_stride2(%x: memref<1x3x5x9xf32>, %w: memref<3x3x3xf32>, %y: memref<1x3x2x4xf32>) {
+  linalg.depthwise_conv_2d_nchw_chw {dilations = dense<1> : tensor<2xi64>, strides = dense<2> : tensor<2xi64>}
+    ins(%x, %w : memref<1x3x5x9xf32>, memref<3x3x3xf32>) outs(%y : memref<1x3x2x4xf32>)
+  return
+}

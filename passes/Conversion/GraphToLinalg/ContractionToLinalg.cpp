@@ -5,7 +5,8 @@
 // spatial rank, with groups, strides and dilations, are one linalg.generic
 // over the padded input viewed as N x G x C/G x ...; transposed convolutions
 // are convolutions over the stride-dilated input with the flipped kernel.
-// The 2-D dense f32 case is linalg.conv_2d_nchw_fchw. Pooling is a windowed
+// The 2-D dense and depthwise f32 cases are linalg.conv_2d_nchw_fchw and
+// linalg.depthwise_conv_2d_nchw_chw. Pooling is a windowed
 // reduction; average pooling divides by a divisor
 // computed here from the static shapes.
 //
@@ -199,6 +200,29 @@ Value convInit(OpBuilder &b, Location loc, RankedTensorType resultType,
       .getResult(0);
 }
 
+/// The accumulator N x F x ... of a named convolution: the bias per output
+/// channel, or zeros.
+Value channelInit(OpBuilder &b, Location loc, RankedTensorType resultType,
+                  Value bias) {
+  if (!bias)
+    return filledTensor(b, loc, resultType,
+                        scalarConstant(b, loc, resultType.getElementType(), 0));
+  MLIRContext *context = b.getContext();
+  int64_t rank = resultType.getRank();
+  SmallVector<AffineMap> maps{
+      AffineMap::get(rank, 0, {getAffineDimExpr(1, context)}, context),
+      b.getMultiDimIdentityMap(rank)};
+  return linalg::GenericOp::create(
+             b, loc, TypeRange{resultType}, ValueRange{bias},
+             ValueRange{emptyTensor(b, loc, resultType)}, maps,
+             SmallVector<utils::IteratorType>(rank,
+                                              utils::IteratorType::parallel),
+             [&](OpBuilder &nb, Location l, ValueRange args) {
+               linalg::YieldOp::create(nb, l, args[0]);
+             })
+      .getResult(0);
+}
+
 SmallVector<int64_t> spatialPads(ArrayRef<int64_t> pads, bool end) {
   size_t k = pads.size() / 2;
   SmallVector<int64_t> result{0, 0};
@@ -222,35 +246,32 @@ struct ConvLowering : OpConversionPattern<tg::ConvOp> {
     Value padded = padConstant(rewriter, loc, adaptor.getInput(),
                                spatialPads(op.getPads(), false),
                                spatialPads(op.getPads(), true), zero);
-    // The common 2-D dense case as the named op, which the CPU kernel
-    // generator (tessera-cpu-kernels) recognises.
-    if (groups == 1 && resultType.getRank() == 4 && elementType.isF32()) {
-      // The accumulator: bias per output channel, or zeros.
-      Value init;
-      if (Value bias = adaptor.getBias()) {
-        MLIRContext *context = rewriter.getContext();
-        SmallVector<AffineMap> maps{
-            AffineMap::get(4, 0, {getAffineDimExpr(1, context)}, context),
-            rewriter.getMultiDimIdentityMap(4)};
-        init = linalg::GenericOp::create(
-                   rewriter, loc, TypeRange{resultType}, ValueRange{bias},
-                   ValueRange{emptyTensor(rewriter, loc, resultType)}, maps,
-                   SmallVector<utils::IteratorType>(
-                       4, utils::IteratorType::parallel),
-                   [&](OpBuilder &b, Location l, ValueRange args) {
-                     linalg::YieldOp::create(b, l, args[0]);
-                   })
-                   .getResult(0);
-      } else {
-        init = filledTensor(rewriter, loc, resultType, zero);
-      }
-      rewriter.replaceOp(op, linalg::Conv2DNchwFchwOp::create(
-                                 rewriter, loc, TypeRange{resultType},
-                                 ValueRange{padded, adaptor.getWeight()},
-                                 ValueRange{init},
-                                 rewriter.getI64TensorAttr(op.getStrides()),
-                                 rewriter.getI64TensorAttr(op.getDilations()))
-                                 .getResult(0));
+    // The common 2-D cases as named ops, which the CPU kernel generator
+    // (tessera-cpu-kernels) recognises: dense, and depthwise (one filter
+    // per channel).
+    auto weightType = cast<RankedTensorType>(adaptor.getWeight().getType());
+    bool depthwise = groups > 1 && weightType.getDimSize(0) == groups &&
+                     weightType.getDimSize(1) == 1;
+    if ((groups == 1 || depthwise) && resultType.getRank() == 4 &&
+        elementType.isF32()) {
+      Value init = channelInit(rewriter, loc, resultType, adaptor.getBias());
+      auto strides = rewriter.getI64TensorAttr(op.getStrides());
+      auto dilations = rewriter.getI64TensorAttr(op.getDilations());
+      Value result;
+      if (groups == 1)
+        result = linalg::Conv2DNchwFchwOp::create(
+                     rewriter, loc, TypeRange{resultType},
+                     ValueRange{padded, adaptor.getWeight()}, ValueRange{init},
+                     strides, dilations)
+                     .getResult(0);
+      else
+        result = linalg::DepthwiseConv2DNchwChwOp::create(
+                     rewriter, loc, TypeRange{resultType},
+                     ValueRange{padded, mergeDims(rewriter, loc,
+                                                  adaptor.getWeight(), 0)},
+                     ValueRange{init}, strides, dilations)
+                     .getResult(0);
+      rewriter.replaceOp(op, result);
       return success();
     }
     Value result = convolve(

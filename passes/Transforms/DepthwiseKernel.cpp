@@ -1,0 +1,194 @@
+//===- DepthwiseKernel.cpp - register-tiled depthwise convolution ---------===//
+//
+// linalg.depthwise_conv_2d_nchw_chw (f32, static shapes) as a loop over
+// tiles of one channel x R output rows x NR output columns, the tile's
+// accumulators in vector registers. Every filter tap is unrolled: the tap's
+// weight is broadcast once and multiplied into all R x NR/lanes
+// accumulators, each with its input vector (at stride 1 the input rows that
+// neighbouring output rows share are loaded once: the loads are identical
+// in one block). Strides of 2 to 4 load a wider contiguous vector and keep
+// every s-th lane; larger strides gather. The fused prologue and epilogue
+// are those of the other kernels (TileFusion.cpp).
+//
+//===----------------------------------------------------------------------===//
+
+#include "passes/Transforms/CPUKernels.h"
+
+#include "mlir/Dialect/MemRef/IR/MemRef.h"
+
+using namespace mlir;
+using namespace tessera::kernels;
+
+namespace {
+
+/// `lanes` elements of the innermost dimension at `indices`, `stride` apart
+/// (the first `valid` of them; the rest zero).
+Value loadStrided(Emitter &e, Value buffer, SmallVector<Value> indices,
+                  int64_t stride, int64_t valid) {
+  int64_t lanes = e.shape.lanes;
+  if (stride == 1)
+    return e.load(buffer, indices, valid);
+  OpBuilder &b = e.b;
+  if (stride <= 4) {
+    // A contiguous load of the span (masked past the last element needed),
+    // then every stride-th lane.
+    int64_t width = lanes * stride;
+    SmallVector<bool> bits(width);
+    for (int64_t j = 0; j < width; ++j)
+      bits[j] = j <= (valid - 1) * stride;
+    auto maskType = VectorType::get({width}, b.getI1Type());
+    auto wideType = VectorType::get({width}, b.getF32Type());
+    Value mask = arith::ConstantOp::create(
+        b, e.loc, DenseElementsAttr::get(maskType, ArrayRef<bool>(bits)));
+    Value zeros = arith::ConstantOp::create(
+        b, e.loc, DenseElementsAttr::get(wideType, b.getF32FloatAttr(0)));
+    Value wide = vector::MaskedLoadOp::create(b, e.loc, wideType, buffer,
+                                              indices, mask, zeros);
+    SmallVector<int64_t> picks;
+    for (int64_t l = 0; l < lanes; ++l)
+      picks.push_back(l * stride);
+    return vector::ShuffleOp::create(b, e.loc, wide, wide, picks);
+  }
+  SmallVector<int32_t> offsets;
+  for (int64_t l = 0; l < lanes; ++l)
+    offsets.push_back(static_cast<int32_t>(l * stride));
+  Value offsetVector = arith::ConstantOp::create(
+      b, e.loc,
+      DenseElementsAttr::get(VectorType::get({lanes}, b.getI32Type()),
+                             ArrayRef<int32_t>(offsets)));
+  return vector::GatherOp::create(b, e.loc, e.vectorType, buffer, indices,
+                                  offsetVector, e.mask(valid), e.zeros());
+}
+
+} // namespace
+
+LogicalResult
+tessera::kernels::lowerDepthwise(KernelContext &context,
+                                 linalg::DepthwiseConv2DNchwChwOp op) {
+  if (!op.hasPureBufferSemantics())
+    return failure();
+  Value input = op.getDpsInputs()[0], filter = op.getDpsInputs()[1],
+        output = op.getDpsInits()[0];
+  if (!isContiguousF32(input) || !isContiguousF32(filter) ||
+      !isContiguousF32(output))
+    return failure();
+  auto inputType = cast<MemRefType>(input.getType());
+  auto filterType = cast<MemRefType>(filter.getType());
+  auto outputType = cast<MemRefType>(output.getType());
+  int64_t batch = outputType.getDimSize(0), channels = outputType.getDimSize(1),
+          outHeight = outputType.getDimSize(2),
+          outWidth = outputType.getDimSize(3);
+  int64_t kh = filterType.getDimSize(1), kw = filterType.getDimSize(2);
+  int64_t sh = attrAt(op.getStrides(), 0), sw = attrAt(op.getStrides(), 1);
+  int64_t dh = attrAt(op.getDilations(), 0), dw = attrAt(op.getDilations(), 1);
+  if (batch == 0 || channels == 0 || outHeight == 0 || outWidth == 0 ||
+      kh * kw == 0 || kh * kw > 64 || inputType.getDimSize(1) != channels)
+    return failure();
+
+  const TileShape &shape = context.shape;
+  int64_t nr = shape.nr, lanes = shape.lanes;
+  // Output rows per tile: with two vectors per row, 4 rows keep 8
+  // accumulators and leave registers for the input vectors.
+  int64_t rowTile = std::min<int64_t>(4, outHeight);
+  int64_t rowBlocks = (outHeight + rowTile - 1) / rowTile;
+  int64_t widthPanels = (outWidth + nr - 1) / nr;
+  TileFusion fusion =
+      analyzeFusion(op, output, {input, filter}, /*vectorDims=*/{2, 3});
+  SmallVector<Value> buffers{input, filter, output};
+  llvm::append_range(buffers, fusion.uses());
+
+  auto body = [&](Emitter &e, Value begin, Value end, ValueRange captured) {
+    OpBuilder &b = e.b;
+    Value in = captured[0], weights = captured[1], out = captured[2];
+    FusedTile fused(e, fusion, captured.drop_front(3), {2, 3});
+    auto tile = [&](Value n, Value c, Value oh0, Value ow0, int64_t rows,
+                    int64_t columns) {
+      int64_t vectors = vectorsFor(shape, columns);
+      SmallVector<Value> dims{n, c, Value(), Value()};
+      auto outIndices = [&](int64_t r, int64_t v) {
+        return SmallVector<Value>{n, c, e.add(oh0, r), e.add(ow0, v * lanes)};
+      };
+      // Lane 0's position in the merged (row, column) space of the fusion.
+      auto lane0 = [&](int64_t r, int64_t v) {
+        return e.add(e.mul(e.add(oh0, r), outWidth), e.add(ow0, v * lanes));
+      };
+      SmallVector<Value> acc;
+      for (int64_t r = 0; r < rows; ++r)
+        for (int64_t v = 0; v < vectors; ++v) {
+          int64_t valid = validLanes(shape, columns, v);
+          Value init =
+              fusion.producer ? fused.init(dims, lane0(r, v), valid) : Value();
+          acc.push_back(init ? init : e.load(out, outIndices(r, v), valid));
+        }
+      for (int64_t y = 0; y < kh; ++y)
+        for (int64_t x = 0; x < kw; ++x) {
+          Value weight = memref::LoadOp::create(
+              b, e.loc, weights, ValueRange{c, e.index(y), e.index(x)});
+          Value broadcast =
+              vector::BroadcastOp::create(b, e.loc, e.vectorType, weight);
+          for (int64_t r = 0; r < rows; ++r) {
+            Value row = e.add(e.mul(e.add(oh0, r), sh), y * dh);
+            for (int64_t v = 0; v < vectors; ++v) {
+              Value column = e.add(e.mul(e.add(ow0, v * lanes), sw), x * dw);
+              Value pixels = loadStrided(e, in, {n, c, row, column}, sw,
+                                         validLanes(shape, columns, v));
+              Value &sum = acc[r * vectors + v];
+              sum = vector::FMAOp::create(b, e.loc, broadcast, pixels, sum);
+            }
+          }
+        }
+      for (int64_t r = 0; r < rows; ++r)
+        for (int64_t v = 0; v < vectors; ++v) {
+          int64_t valid = validLanes(shape, columns, v);
+          Value value = acc[r * vectors + v];
+          if (fusion.consumer)
+            e.store(fused.finish(value, dims, lane0(r, v), valid), fused.target,
+                    outIndices(r, v), valid);
+          else
+            e.store(value, out, outIndices(r, v), valid);
+        }
+    };
+    // One item: (image, channel, block of output rows, panel of columns).
+    e.loop(begin, end, 1, [&](Value item) {
+      auto divide = [&](Value x, int64_t y) -> Value {
+        return arith::DivUIOp::create(b, e.loc, x, e.index(y));
+      };
+      auto remainder = [&](Value x, int64_t y) -> Value {
+        return arith::RemUIOp::create(b, e.loc, x, e.index(y));
+      };
+      Value panel = remainder(item, widthPanels);
+      Value rest = divide(item, widthPanels);
+      Value block = remainder(rest, rowBlocks);
+      rest = divide(rest, rowBlocks);
+      Value c = remainder(rest, channels);
+      Value n = divide(rest, channels);
+      Value oh0 = e.mul(block, rowTile);
+      auto columnsOf = [&](int64_t rows) {
+        forPanels(e, panel, e.add(panel, 1), outWidth / nr, outWidth % nr, nr,
+                  [&](Value p, int64_t columns) {
+                    tile(n, c, oh0, e.mul(p, nr), rows, columns);
+                  });
+      };
+      int64_t tailRows = outHeight % rowTile;
+      if (!tailRows) {
+        columnsOf(rowTile);
+        return;
+      }
+      Value isTail = arith::CmpIOp::create(b, e.loc, arith::CmpIPredicate::eq,
+                                           block, e.index(rowBlocks - 1));
+      auto ifOp = scf::IfOp::create(b, e.loc, isTail, /*withElse=*/true);
+      OpBuilder::InsertionGuard guard(b);
+      b.setInsertionPointToStart(ifOp.thenBlock());
+      columnsOf(tailRows);
+      b.setInsertionPointToStart(ifOp.elseBlock());
+      columnsOf(rowTile);
+    });
+  };
+  int64_t items = batch * channels * rowBlocks * widthPanels;
+  int64_t work = batch * channels * outHeight * outWidth * kh * kw;
+  emitRange(context, op, items, runsInParallel(context, work, items), buffers,
+            body);
+  op.erase();
+  fusion.erase();
+  return success();
+}
