@@ -554,6 +554,43 @@ LogicalResult lowerMatmul(KernelContext &context, linalg::MatmulOp op) {
 // Convolution
 //===----------------------------------------------------------------------===//
 
+Value loadStrided(Emitter &e, Value buffer, SmallVector<Value> indices,
+                  int64_t stride, int64_t valid) {
+  int64_t lanes = e.shape.lanes;
+  if (stride == 1)
+    return e.load(buffer, indices, valid);
+  OpBuilder &b = e.b;
+  if (stride <= 4) {
+    // A contiguous load of the span (masked past the last element needed),
+    // then every stride-th lane.
+    int64_t width = lanes * stride;
+    SmallVector<bool> bits(width);
+    for (int64_t j = 0; j < width; ++j)
+      bits[j] = j <= (valid - 1) * stride;
+    auto maskType = VectorType::get({width}, b.getI1Type());
+    auto wideType = VectorType::get({width}, b.getF32Type());
+    Value mask = arith::ConstantOp::create(
+        b, e.loc, DenseElementsAttr::get(maskType, ArrayRef<bool>(bits)));
+    Value zeros = arith::ConstantOp::create(
+        b, e.loc, DenseElementsAttr::get(wideType, b.getF32FloatAttr(0)));
+    Value wide = vector::MaskedLoadOp::create(b, e.loc, wideType, buffer,
+                                              indices, mask, zeros);
+    SmallVector<int64_t> picks;
+    for (int64_t l = 0; l < lanes; ++l)
+      picks.push_back(l * stride);
+    return vector::ShuffleOp::create(b, e.loc, wide, wide, picks);
+  }
+  SmallVector<int32_t> offsets;
+  for (int64_t l = 0; l < lanes; ++l)
+    offsets.push_back(static_cast<int32_t>(l * stride));
+  Value offsetVector = arith::ConstantOp::create(
+      b, e.loc,
+      DenseElementsAttr::get(VectorType::get({lanes}, b.getI32Type()),
+                             ArrayRef<int32_t>(offsets)));
+  return vector::GatherOp::create(b, e.loc, e.vectorType, buffer, indices,
+                                  offsetVector, e.mask(valid), e.zeros());
+}
+
 bool isContiguousF32(Value value) {
   auto type = dyn_cast<MemRefType>(value.getType());
   return type && type.hasStaticShape() && type.getLayout().isIdentity() &&
@@ -627,17 +664,6 @@ LogicalResult lowerConv(KernelContext &context, linalg::Conv2DNchwFchwOp op) {
                                       b, e.loc, fused.target, merge))
                                 : Value();
     Value packed = getGlobal(e, packedName, packedShape);
-    // Lane offsets of a strided read.
-    Value laneOffsets;
-    if (sw != 1) {
-      SmallVector<int32_t> offsets;
-      for (int64_t l = 0; l < shape.lanes; ++l)
-        offsets.push_back(static_cast<int32_t>(l * sw));
-      laneOffsets = arith::ConstantOp::create(
-          b, e.loc,
-          DenseElementsAttr::get(VectorType::get({shape.lanes}, b.getI32Type()),
-                                 ArrayRef<int32_t>(offsets)));
-    }
     auto tile = [&](Value n, Value oh, Value ow0, Value filterTile,
                     int64_t rows, int64_t columns) {
       Value f0 = e.mul(filterTile, mr);
@@ -655,12 +681,8 @@ LogicalResult lowerConv(KernelContext &context, linalg::Conv2DNchwFchwOp op) {
         int64_t y = s / kw, x = s % kw;
         Value position = e.add(e.mul(e.add(inRow, y * dh), width),
                                e.add(inColumn, x * dw + v * shape.lanes * sw));
-        int64_t valid = validLanes(shape, columns, v);
-        if (sw == 1)
-          return e.load(in, {n, ch, position}, valid);
-        return vector::GatherOp::create(b, e.loc, e.vectorType, in,
-                                        ValueRange{n, ch, position},
-                                        laneOffsets, e.mask(valid), e.zeros());
+        return loadStrided(e, in, {n, ch, position}, sw,
+                           validLanes(shape, columns, v));
       };
       access.loadOutput = [&](int64_t i, int64_t v) {
         return e.load(out, {n, e.add(f0, i), e.add(outBase, v * shape.lanes)},

@@ -200,6 +200,13 @@ void forPanels(Emitter &e, Value begin, Value end, int64_t fullPanels,
                int64_t tailColumns, int64_t width,
                function_ref<void(Value, int64_t)> body);
 
+/// `lanes` elements of the innermost dimension at `indices`, `stride` apart
+/// (the first `valid` of them, the rest zero): a vector load at stride 1, a
+/// contiguous load of the span keeping every stride-th lane at strides 2 to
+/// 4, a gather beyond.
+Value loadStrided(Emitter &e, Value buffer, SmallVector<Value> indices,
+                  int64_t stride, int64_t valid);
+
 /// Whether `value` is a statically shaped, contiguous f32 memref.
 bool isContiguousF32(Value value);
 

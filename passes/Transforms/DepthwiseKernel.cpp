@@ -6,9 +6,8 @@
 // weight is broadcast once and multiplied into all R x NR/lanes
 // accumulators, each with its input vector (at stride 1 the input rows that
 // neighbouring output rows share are loaded once: the loads are identical
-// in one block). Strides of 2 to 4 load a wider contiguous vector and keep
-// every s-th lane; larger strides gather. The fused prologue and epilogue
-// are those of the other kernels (TileFusion.cpp).
+// in one block). Strided reads go through loadStrided. The fused prologue
+// and epilogue are those of the other kernels (TileFusion.cpp).
 //
 //===----------------------------------------------------------------------===//
 
@@ -18,49 +17,6 @@
 
 using namespace mlir;
 using namespace tessera::kernels;
-
-namespace {
-
-/// `lanes` elements of the innermost dimension at `indices`, `stride` apart
-/// (the first `valid` of them; the rest zero).
-Value loadStrided(Emitter &e, Value buffer, SmallVector<Value> indices,
-                  int64_t stride, int64_t valid) {
-  int64_t lanes = e.shape.lanes;
-  if (stride == 1)
-    return e.load(buffer, indices, valid);
-  OpBuilder &b = e.b;
-  if (stride <= 4) {
-    // A contiguous load of the span (masked past the last element needed),
-    // then every stride-th lane.
-    int64_t width = lanes * stride;
-    SmallVector<bool> bits(width);
-    for (int64_t j = 0; j < width; ++j)
-      bits[j] = j <= (valid - 1) * stride;
-    auto maskType = VectorType::get({width}, b.getI1Type());
-    auto wideType = VectorType::get({width}, b.getF32Type());
-    Value mask = arith::ConstantOp::create(
-        b, e.loc, DenseElementsAttr::get(maskType, ArrayRef<bool>(bits)));
-    Value zeros = arith::ConstantOp::create(
-        b, e.loc, DenseElementsAttr::get(wideType, b.getF32FloatAttr(0)));
-    Value wide = vector::MaskedLoadOp::create(b, e.loc, wideType, buffer,
-                                              indices, mask, zeros);
-    SmallVector<int64_t> picks;
-    for (int64_t l = 0; l < lanes; ++l)
-      picks.push_back(l * stride);
-    return vector::ShuffleOp::create(b, e.loc, wide, wide, picks);
-  }
-  SmallVector<int32_t> offsets;
-  for (int64_t l = 0; l < lanes; ++l)
-    offsets.push_back(static_cast<int32_t>(l * stride));
-  Value offsetVector = arith::ConstantOp::create(
-      b, e.loc,
-      DenseElementsAttr::get(VectorType::get({lanes}, b.getI32Type()),
-                             ArrayRef<int32_t>(offsets)));
-  return vector::GatherOp::create(b, e.loc, e.vectorType, buffer, indices,
-                                  offsetVector, e.mask(valid), e.zeros());
-}
-
-} // namespace
 
 LogicalResult
 tessera::kernels::lowerDepthwise(KernelContext &context,
