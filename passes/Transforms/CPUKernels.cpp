@@ -349,13 +349,7 @@ void packRowPanels(Emitter &e, Value a, Value packed, Value begin, Value end,
   int64_t lanes = e.shape.lanes;
   Value flat = memref::CollapseShapeOp::create(
       b, e.loc, packed, SmallVector<ReassociationIndices>{{0, 1, 2}});
-  SmallVector<int32_t> offsets;
-  for (int64_t l = 0; l < lanes; ++l)
-    offsets.push_back(static_cast<int32_t>(l * mr));
-  Value spread = arith::ConstantOp::create(
-      b, e.loc,
-      DenseElementsAttr::get(VectorType::get({lanes}, b.getI32Type()),
-                             ArrayRef<int32_t>(offsets)));
+  Value spread = e.laneOffsets(mr);
   e.loop(begin, end, 1, [&](Value t) {
     for (int64_t i = 0; i < mr; ++i) {
       Value row = e.add(e.mul(t, mr), i);
@@ -580,15 +574,9 @@ Value loadStrided(Emitter &e, Value buffer, SmallVector<Value> indices,
       picks.push_back(l * stride);
     return vector::ShuffleOp::create(b, e.loc, wide, wide, picks);
   }
-  SmallVector<int32_t> offsets;
-  for (int64_t l = 0; l < lanes; ++l)
-    offsets.push_back(static_cast<int32_t>(l * stride));
-  Value offsetVector = arith::ConstantOp::create(
-      b, e.loc,
-      DenseElementsAttr::get(VectorType::get({lanes}, b.getI32Type()),
-                             ArrayRef<int32_t>(offsets)));
   return vector::GatherOp::create(b, e.loc, e.vectorType, buffer, indices,
-                                  offsetVector, e.mask(valid), e.zeros());
+                                  e.laneOffsets(stride), e.mask(valid),
+                                  e.zeros());
 }
 
 bool isContiguousF32(Value value) {

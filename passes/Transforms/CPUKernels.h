@@ -75,6 +75,16 @@ struct Emitter {
     return arith::ConstantOp::create(b, loc,
                                      DenseElementsAttr::get(type, bits));
   }
+  /// The i32 vector [0, step, 2 step, ...]: gather and scatter offsets.
+  Value laneOffsets(int64_t step) {
+    SmallVector<int32_t> offsets;
+    for (int64_t l = 0; l < shape.lanes; ++l)
+      offsets.push_back(static_cast<int32_t>(l * step));
+    return arith::ConstantOp::create(
+        b, loc,
+        DenseElementsAttr::get(VectorType::get({shape.lanes}, b.getI32Type()),
+                               ArrayRef<int32_t>(offsets)));
+  }
   Value zeros() {
     return arith::ConstantOp::create(
         b, loc, DenseElementsAttr::get(vectorType, b.getF32FloatAttr(0)));

@@ -93,7 +93,6 @@ TileFusion tessera::kernels::analyzeFusion(Operation *kernel, Value output,
   TileFusion fusion;
   auto outputType = cast<MemRefType>(output.getType());
   ArrayRef<int64_t> extents = outputType.getShape();
-  Block *block = kernel->getBlock();
   if (!isa<func::FuncOp>(kernel->getParentOp()))
     return fusion;
 
