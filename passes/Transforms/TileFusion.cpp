@@ -1,12 +1,13 @@
 //===- TileFusion.cpp - what a register-tiled kernel fuses around its tile ===//
 //
 // Prologue: the op that initialises the kernel's output right before it (a
-// fill, or a generic broadcasting per-channel or per-column values such as
-// a bias) becomes the accumulators' initial value; the output is then never
-// read. Epilogue: an elementwise generic that is the only reader of the
-// kernel's output (a temporary), such as bias + activation, a residual add
-// or a folded batch-norm scale, is applied to the accumulators before they
-// are stored, straight into the generic's output. Both ops disappear.
+// fill, a copy of a filled buffer, or a generic broadcasting per-channel or
+// per-column values such as a bias) becomes the accumulators' initial value;
+// the output is then never read. Epilogue: an elementwise generic that is the
+// only reader of the kernel's output (a temporary), such as bias + activation,
+// a residual add or a folded batch-norm scale, is applied to the accumulators
+// before they are stored, straight into the generic's output. Both ops
+// disappear.
 //
 //===----------------------------------------------------------------------===//
 
@@ -76,6 +77,14 @@ bool vectorizable(Block &body) {
 
 } // namespace
 
+/// The last op before `op` in its block with `value` as an operand.
+static Operation *lastToucher(Operation *op, Value value) {
+  for (Operation *prev = op->getPrevNode(); prev; prev = prev->getPrevNode())
+    if (llvm::is_contained(prev->getOperands(), value))
+      return prev;
+  return nullptr;
+}
+
 /// The buffer `value` is a view of.
 static Value rootBuffer(Value value) {
   while (Operation *def = value.getDefiningOp()) {
@@ -97,13 +106,19 @@ TileFusion tessera::kernels::analyzeFusion(Operation *kernel, Value output,
     return fusion;
 
   // Prologue: the last op before the kernel that touches the output.
-  Operation *previous = nullptr;
-  for (Operation *op = kernel->getPrevNode(); op; op = op->getPrevNode())
-    if (llvm::is_contained(op->getOperands(), output)) {
-      previous = op;
-      break;
+  Operation *previous = lastToucher(kernel, output);
+  // A copy of a filled buffer (identical zero fills are shared after CSE)
+  // is that fill.
+  if (auto copy = dyn_cast_or_null<memref::CopyOp>(previous)) {
+    auto fill =
+        dyn_cast_or_null<linalg::FillOp>(lastToucher(copy, copy.getSource()));
+    if (copy.getTarget() == output && fill && fill.hasPureBufferSemantics() &&
+        fill.getDpsInits()[0] == copy.getSource() &&
+        fill.getDpsInputs()[0].getType().isF32()) {
+      fusion.producer = copy;
+      fusion.initScalar = fill.getDpsInputs()[0];
     }
-  if (auto fill = dyn_cast_or_null<linalg::FillOp>(previous)) {
+  } else if (auto fill = dyn_cast_or_null<linalg::FillOp>(previous)) {
     if (fill.hasPureBufferSemantics() && fill.getDpsInits()[0] == output &&
         fill.getDpsInputs()[0].getType().isF32()) {
       fusion.producer = fill;

@@ -107,6 +107,25 @@ def mlp_layer(name, m, k, n):
 
 
 mlp_layer("matmul_bias_relu_one_block", 9, 40, 37)
+
+
+def mlp_two_layers(name, m, k, n):
+    """Two layers: their zero accumulators are one shared fill after CSE,
+    each matmul's prologue a copy of it."""
+    inits = [numpy_helper.from_array(rand(k, n) * 0.2, "w0"),
+             numpy_helper.from_array(rand(n), "b0"),
+             numpy_helper.from_array(rand(n, n) * 0.2, "w1"),
+             numpy_helper.from_array(rand(n), "b1")]
+    nodes = [helper.make_node("MatMul", ["x", "w0"], ["m0"]),
+             helper.make_node("Add", ["m0", "b0"], ["a0"]),
+             helper.make_node("Relu", ["a0"], ["r0"]),
+             helper.make_node("MatMul", ["r0", "w1"], ["m1"]),
+             helper.make_node("Add", ["m1", "b1"], ["a1"]),
+             helper.make_node("Relu", ["a1"], ["y"])]
+    CASES.append((name, 18, nodes, [("x", rand(m, k))], [("y", F)], inits))
+
+
+mlp_two_layers("mlp_two_layers_shared_zero_fill", 20, 33, 40)
 mlp_layer("matmul_bias_relu_three_blocks", 30, 600, 45)
 
 
