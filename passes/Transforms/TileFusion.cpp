@@ -218,12 +218,27 @@ TileFusion tessera::kernels::analyzeFusion(Operation *kernel, Value output,
   }
   if (outputInput < 0)
     return fusion;
+  // The kernel uses what the consumer uses: all of it must exist where the
+  // kernel is. Allocations made in between move up; anything else made in
+  // between stops the fusion.
+  llvm::SetVector<Value> above;
+  getUsedValuesDefinedAbove(consumer.getRegion(), above);
+  SmallVector<Operation *> hoist;
+  for (Value value : llvm::concat<Value>(consumer->getOperands(), above)) {
+    Operation *def = value.getDefiningOp();
+    if (!def || def->getBlock() != kernel->getBlock() ||
+        def->isBeforeInBlock(kernel))
+      continue;
+    if (!isa<memref::AllocOp>(def) || def->getNumOperands())
+      return fusion;
+    hoist.push_back(def);
+  }
+  for (Operation *alloc : hoist)
+    alloc->moveBefore(kernel);
   fusion.consumer = consumer;
   fusion.target = consumer.getDpsInits()[0];
   fusion.outputInput = outputInput;
   fusion.accesses = std::move(accesses);
-  llvm::SetVector<Value> above;
-  getUsedValuesDefinedAbove(consumer.getRegion(), above);
   fusion.above.assign(above.begin(), above.end());
   return fusion;
 }

@@ -232,3 +232,33 @@ func.func @depthwise_stride2(%x: memref<1x3x5x9xf32>, %w: memref<3x3x3xf32>, %y:
     ins(%x, %w : memref<1x3x5x9xf32>, memref<3x3x3xf32>) outs(%y : memref<1x3x2x4xf32>)
   return
 }
+
+// -----
+
+// The consumer's output is allocated after the kernel: the allocation moves
+// up so that the fused kernel can store into it.
+// CHECK-LABEL: func.func @target_allocated_later
+// CHECK: memref.alloc() : memref<2x8xf32>
+// CHECK-NEXT: %[[OUT:.+]] = memref.alloc() : memref<2x8xf32>
+// CHECK: vector.fma
+// CHECK: arith.maximumf {{.*}} : vector<8xf32>
+// CHECK: vector.store {{.*}}, %[[OUT]][
+// CHECK: memref.copy %[[OUT]], %arg1
+memref.global "private" constant @w2 : memref<3x8xf32> = dense<0.5>
+#id2 = affine_map<(d0, d1) -> (d0, d1)>
+func.func @target_allocated_later(%a: memref<2x3xf32>, %result: memref<2x8xf32>) {
+  %zero = arith.constant 0.0 : f32
+  %b = memref.get_global @w2 : memref<3x8xf32>
+  %tmp = memref.alloc() : memref<2x8xf32>
+  linalg.fill ins(%zero : f32) outs(%tmp : memref<2x8xf32>)
+  linalg.matmul ins(%a, %b : memref<2x3xf32>, memref<3x8xf32>) outs(%tmp : memref<2x8xf32>)
+  %out = memref.alloc() : memref<2x8xf32>
+  linalg.generic {indexing_maps = [#id2, #id2], iterator_types = ["parallel", "parallel"]}
+      ins(%tmp : memref<2x8xf32>) outs(%out : memref<2x8xf32>) {
+  ^bb0(%x: f32, %o: f32):
+    %r = arith.maximumf %x, %zero : f32
+    linalg.yield %r : f32
+  }
+  memref.copy %out, %result : memref<2x8xf32> to memref<2x8xf32>
+  return
+}
