@@ -43,6 +43,11 @@ class Module:
         """[(name, shape, dtype)] of the outputs, in order."""
         return self._compiled.outputs
 
+    @property
+    def threads(self):
+        """How many threads a call uses, the caller's included."""
+        return self._compiled.threads
+
     def save(self, directory):
         """Writes NAME.o, NAME.so and NAME.h, as tessera-compile does."""
         os.makedirs(directory, exist_ok=True)
@@ -57,11 +62,12 @@ class Module:
             self._workdir.cleanup()
 
 
-def compile(graph, target="x86_64", mcpu="native", opt_level=3, name=None):
+def compile(graph, target="x86_64", mcpu="native", opt_level=3, name=None, threads=0):
     """Compiles a Graph (built or imported) for the host CPU.
 
     target: "x86_64" (the host) or a triple; mcpu: "native", "generic" or a
-    CPU name; opt_level: 0 to 3. Returns a Module.
+    CPU name; opt_level: 0 to 3; threads: how many threads a call uses (0:
+    one per CPU; 1: the caller only). Returns a Module.
     """
     if not isinstance(graph, Graph):
         raise TypeError("compile() takes a tessera.Graph (use import_onnx for ONNX files)")
@@ -73,5 +79,5 @@ def compile(graph, target="x86_64", mcpu="native", opt_level=3, name=None):
     symbol = name or "".join(c if c.isalnum() else "_" for c in graph.name) or "model"
     if symbol[0].isdigit():
         symbol = "_" + symbol
-    compiled = _compile(graph, workdir.name, symbol, "", mcpu, opt_level)
+    compiled = _compile(graph, workdir.name, symbol, "", mcpu, opt_level, threads)
     return Module(compiled, workdir)

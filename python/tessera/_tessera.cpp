@@ -82,7 +82,7 @@ std::vector<int64_t> ints(const std::optional<std::vector<int64_t>> &v) {
 /// A compiled model: the shared library, its descriptor and one session.
 class CompiledModule {
 public:
-  CompiledModule(std::string directory, std::string name)
+  CompiledModule(std::string directory, std::string name, int threads)
       : directory(std::move(directory)), name(std::move(name)) {
     std::string library = this->directory + "/" + this->name + ".so";
     handle = dlopen(library.c_str(), RTLD_NOW | RTLD_LOCAL);
@@ -92,11 +92,16 @@ public:
         dlsym(handle, "tessera_default_model"));
     if (!model)
       throw Error("the compiled library has no model descriptor");
-    tessera_status_t status = tessera_session_create(model, nullptr, &session);
+    tessera_session_options_t options;
+    tessera_session_options_init(&options);
+    options.num_threads = threads;
+    tessera_status_t status = tessera_session_create(model, &options, &session);
     if (status != TESSERA_OK)
       throw Error(std::string("cannot create a session: ") +
                   tessera_status_string(status));
   }
+  int threads() const { return tessera_session_num_threads(session); }
+
   ~CompiledModule() {
     tessera_session_release(session);
     if (handle)
@@ -289,12 +294,12 @@ PYBIND11_MODULE(_tessera, m) {
     return wrap(g, g->graph.method(arg(g, a), arg(g, b)));                     \
   });
   BINARY("add", add)
-  BINARY("sub", sub) BINARY("mul", mul) BINARY("div", div) BINARY(
-      "pow", pow) BINARY("max", max) BINARY("min", min) BINARY("matmul", matmul)
-      BINARY("equal", equal) BINARY("less", less) BINARY(
-          "less_or_equal",
-          lessOrEqual) BINARY("greater", greater) BINARY("greater_or_equal",
-                                                         greaterOrEqual)
+  BINARY("sub", sub)
+  BINARY("mul", mul)
+  BINARY("div", div) BINARY("pow", pow) BINARY("max", max) BINARY(
+      "min", min) BINARY("matmul", matmul) BINARY("equal", equal)
+      BINARY("less", less) BINARY("less_or_equal", lessOrEqual) BINARY(
+          "greater", greater) BINARY("greater_or_equal", greaterOrEqual)
 #undef BINARY
 #define UNARY(py_name, method)                                                 \
   graph.def(py_name, [](const G &g, const PyTensor &x) {                       \
@@ -506,128 +511,129 @@ PYBIND11_MODULE(_tessera, m) {
       },                                                                       \
       py::arg("x"), py::arg("axes") = py::none(), py::arg("keepdims") = true);
   REDUCE("reduce_sum", reduceSum)
-  REDUCE("reduce_mean", reduceMean) REDUCE("reduce_max", reduceMax)
-      REDUCE("reduce_min", reduceMin) REDUCE("reduce_prod", reduceProd)
+  REDUCE("reduce_mean", reduceMean)
+  REDUCE("reduce_max", reduceMax)
+  REDUCE("reduce_min", reduceMin) REDUCE("reduce_prod", reduceProd)
 #undef REDUCE
 
-          graph
-              .def(
-                  "reshape",
-                  [](const G &g, const PyTensor &x,
-                     const std::vector<int64_t> &shape) {
-                    return wrap(g, g->graph.reshape(arg(g, x), shape));
-                  },
-                  py::arg("x"), py::arg("shape"))
-              .def(
-                  "transpose",
-                  [](const G &g, const PyTensor &x,
-                     std::optional<std::vector<int64_t>> perm) {
-                    return wrap(g, g->graph.transpose(arg(g, x), ints(perm)));
-                  },
-                  py::arg("x"), py::arg("perm") = py::none())
-              .def(
-                  "concat",
-                  [](const G &g, const std::vector<PyTensor> &inputs,
-                     int64_t axis) {
-                    std::vector<Tensor> tensors;
-                    for (const PyTensor &t : inputs)
-                      tensors.push_back(arg(g, t));
-                    return wrap(g, g->graph.concat(tensors, axis));
-                  },
-                  py::arg("inputs"), py::arg("axis"))
-              .def(
-                  "slice",
-                  [](const G &g, const PyTensor &x,
-                     const std::vector<int64_t> &starts,
-                     const std::vector<int64_t> &ends,
-                     std::optional<std::vector<int64_t>> axes,
-                     std::optional<std::vector<int64_t>> steps) {
-                    return wrap(g, g->graph.slice(arg(g, x), starts, ends,
-                                                  ints(axes), ints(steps)));
-                  },
-                  py::arg("x"), py::arg("starts"), py::arg("ends"),
-                  py::arg("axes") = py::none(), py::arg("steps") = py::none())
-              .def(
-                  "gather",
-                  [](const G &g, const PyTensor &data, const PyTensor &indices,
-                     int64_t axis) {
-                    return wrap(g, g->graph.gather(arg(g, data),
-                                                   arg(g, indices), axis));
-                  },
-                  py::arg("data"), py::arg("indices"), py::arg("axis") = 0)
-              .def(
-                  "pad",
-                  [](const G &g, const PyTensor &x,
-                     const std::vector<int64_t> &pads, const std::string &mode,
-                     double value) {
-                    return wrap(g, g->graph.pad(arg(g, x), pads, mode, value));
-                  },
-                  py::arg("x"), py::arg("pads"), py::arg("mode") = "constant",
-                  py::arg("value") = 0.0)
-              .def(
-                  "resize",
-                  [](const G &g, const PyTensor &x,
-                     std::optional<std::vector<double>> scales,
-                     std::optional<std::vector<int64_t>> sizes,
-                     const std::string &mode, const std::string &coordinate,
-                     const std::string &nearest, double cubicCoeffA,
-                     bool excludeOutside) {
-                    ResizeOptions o;
-                    o.scales = scales.value_or(std::vector<double>{});
-                    o.sizes = ints(sizes);
-                    o.mode = mode;
-                    o.coordinateMode = coordinate;
-                    o.nearestMode = nearest;
-                    o.cubicCoeffA = cubicCoeffA;
-                    o.excludeOutside = excludeOutside;
-                    return wrap(g, g->graph.resize(arg(g, x), o));
-                  },
-                  py::arg("x"), py::arg("scales") = py::none(),
-                  py::arg("sizes") = py::none(), py::arg("mode") = "nearest",
-                  py::arg("coordinate_transformation_mode") = "half_pixel",
-                  py::arg("nearest_mode") = "round_prefer_floor",
-                  py::arg("cubic_coeff_a") = -0.75,
-                  py::arg("exclude_outside") = false)
-              .def(
-                  "expand",
-                  [](const G &g, const PyTensor &x,
-                     const std::vector<int64_t> &shape) {
-                    return wrap(g, g->graph.expand(arg(g, x), shape));
-                  },
-                  py::arg("x"), py::arg("shape"))
-              .def(
-                  "squeeze",
-                  [](const G &g, const PyTensor &x,
-                     std::optional<std::vector<int64_t>> axes) {
-                    return wrap(g, g->graph.squeeze(arg(g, x), ints(axes)));
-                  },
-                  py::arg("x"), py::arg("axes") = py::none())
-              .def(
-                  "unsqueeze",
-                  [](const G &g, const PyTensor &x,
-                     const std::vector<int64_t> &axes) {
-                    return wrap(g, g->graph.unsqueeze(arg(g, x), axes));
-                  },
-                  py::arg("x"), py::arg("axes"))
-              .def(
-                  "flatten",
-                  [](const G &g, const PyTensor &x, int64_t axis) {
-                    return wrap(g, g->graph.flatten(arg(g, x), axis));
-                  },
-                  py::arg("x"), py::arg("axis") = 1)
-              .def(
-                  "split",
-                  [](const G &g, const PyTensor &x, int64_t axis,
-                     const std::vector<int64_t> &sizes) {
-                    std::vector<Tensor> parts =
-                        g->graph.split(arg(g, x), axis, sizes);
-                    g->check();
-                    std::vector<PyTensor> result;
-                    for (Tensor t : parts)
-                      result.push_back(PyTensor{g, t});
-                    return result;
-                  },
-                  py::arg("x"), py::arg("axis"), py::arg("sizes"));
+      graph
+          .def(
+              "reshape",
+              [](const G &g, const PyTensor &x,
+                 const std::vector<int64_t> &shape) {
+                return wrap(g, g->graph.reshape(arg(g, x), shape));
+              },
+              py::arg("x"), py::arg("shape"))
+          .def(
+              "transpose",
+              [](const G &g, const PyTensor &x,
+                 std::optional<std::vector<int64_t>> perm) {
+                return wrap(g, g->graph.transpose(arg(g, x), ints(perm)));
+              },
+              py::arg("x"), py::arg("perm") = py::none())
+          .def(
+              "concat",
+              [](const G &g, const std::vector<PyTensor> &inputs,
+                 int64_t axis) {
+                std::vector<Tensor> tensors;
+                for (const PyTensor &t : inputs)
+                  tensors.push_back(arg(g, t));
+                return wrap(g, g->graph.concat(tensors, axis));
+              },
+              py::arg("inputs"), py::arg("axis"))
+          .def(
+              "slice",
+              [](const G &g, const PyTensor &x,
+                 const std::vector<int64_t> &starts,
+                 const std::vector<int64_t> &ends,
+                 std::optional<std::vector<int64_t>> axes,
+                 std::optional<std::vector<int64_t>> steps) {
+                return wrap(g, g->graph.slice(arg(g, x), starts, ends,
+                                              ints(axes), ints(steps)));
+              },
+              py::arg("x"), py::arg("starts"), py::arg("ends"),
+              py::arg("axes") = py::none(), py::arg("steps") = py::none())
+          .def(
+              "gather",
+              [](const G &g, const PyTensor &data, const PyTensor &indices,
+                 int64_t axis) {
+                return wrap(
+                    g, g->graph.gather(arg(g, data), arg(g, indices), axis));
+              },
+              py::arg("data"), py::arg("indices"), py::arg("axis") = 0)
+          .def(
+              "pad",
+              [](const G &g, const PyTensor &x,
+                 const std::vector<int64_t> &pads, const std::string &mode,
+                 double value) {
+                return wrap(g, g->graph.pad(arg(g, x), pads, mode, value));
+              },
+              py::arg("x"), py::arg("pads"), py::arg("mode") = "constant",
+              py::arg("value") = 0.0)
+          .def(
+              "resize",
+              [](const G &g, const PyTensor &x,
+                 std::optional<std::vector<double>> scales,
+                 std::optional<std::vector<int64_t>> sizes,
+                 const std::string &mode, const std::string &coordinate,
+                 const std::string &nearest, double cubicCoeffA,
+                 bool excludeOutside) {
+                ResizeOptions o;
+                o.scales = scales.value_or(std::vector<double>{});
+                o.sizes = ints(sizes);
+                o.mode = mode;
+                o.coordinateMode = coordinate;
+                o.nearestMode = nearest;
+                o.cubicCoeffA = cubicCoeffA;
+                o.excludeOutside = excludeOutside;
+                return wrap(g, g->graph.resize(arg(g, x), o));
+              },
+              py::arg("x"), py::arg("scales") = py::none(),
+              py::arg("sizes") = py::none(), py::arg("mode") = "nearest",
+              py::arg("coordinate_transformation_mode") = "half_pixel",
+              py::arg("nearest_mode") = "round_prefer_floor",
+              py::arg("cubic_coeff_a") = -0.75,
+              py::arg("exclude_outside") = false)
+          .def(
+              "expand",
+              [](const G &g, const PyTensor &x,
+                 const std::vector<int64_t> &shape) {
+                return wrap(g, g->graph.expand(arg(g, x), shape));
+              },
+              py::arg("x"), py::arg("shape"))
+          .def(
+              "squeeze",
+              [](const G &g, const PyTensor &x,
+                 std::optional<std::vector<int64_t>> axes) {
+                return wrap(g, g->graph.squeeze(arg(g, x), ints(axes)));
+              },
+              py::arg("x"), py::arg("axes") = py::none())
+          .def(
+              "unsqueeze",
+              [](const G &g, const PyTensor &x,
+                 const std::vector<int64_t> &axes) {
+                return wrap(g, g->graph.unsqueeze(arg(g, x), axes));
+              },
+              py::arg("x"), py::arg("axes"))
+          .def(
+              "flatten",
+              [](const G &g, const PyTensor &x, int64_t axis) {
+                return wrap(g, g->graph.flatten(arg(g, x), axis));
+              },
+              py::arg("x"), py::arg("axis") = 1)
+          .def(
+              "split",
+              [](const G &g, const PyTensor &x, int64_t axis,
+                 const std::vector<int64_t> &sizes) {
+                std::vector<Tensor> parts =
+                    g->graph.split(arg(g, x), axis, sizes);
+                g->check();
+                std::vector<PyTensor> result;
+                for (Tensor t : parts)
+                  result.push_back(PyTensor{g, t});
+                return result;
+              },
+              py::arg("x"), py::arg("axis"), py::arg("sizes"));
 
   m.def(
       "import_onnx",
@@ -650,14 +656,19 @@ PYBIND11_MODULE(_tessera, m) {
           "inputs", [](const CompiledModule &c) { return c.describe(true); })
       .def_property_readonly(
           "outputs", [](const CompiledModule &c) { return c.describe(false); })
+      .def_property_readonly(
+          "threads", [](const CompiledModule &c) { return c.threads(); })
       .def_readonly("directory", &CompiledModule::directory)
       .def_readonly("name", &CompiledModule::name);
 
   m.def("_compile", [](const G &g, const std::string &directory,
                        const std::string &name, const std::string &target,
-                       const std::string &mcpu, int optLevel) {
+                       const std::string &mcpu, int optLevel, int threads) {
     if (optLevel < 0 || optLevel > 3)
       throw Error("opt_level must be 0 to 3, got " + std::to_string(optLevel));
+    if (threads < 0)
+      throw Error("threads must be 0 (one per CPU) or more, got " +
+                  std::to_string(threads));
     CompileOptions options;
     options.outputPrefix = directory + "/" + name;
     options.name = name;
@@ -674,6 +685,6 @@ PYBIND11_MODULE(_tessera, m) {
       g->graph.clearError(); // the graph itself is still fine
       throw Error(result.error);
     }
-    return std::make_shared<CompiledModule>(directory, name);
+    return std::make_shared<CompiledModule>(directory, name, threads);
   });
 }

@@ -55,6 +55,27 @@ class Mlp(unittest.TestCase):
         np.testing.assert_allclose(got, want, rtol=1e-4, atol=1e-6)
         np.testing.assert_allclose(module(x=data), got, rtol=0, atol=0)
 
+    def test_threads_give_the_same_result(self):
+        # Large enough for the thread pool: the kernels split across threads.
+        w, b = rand(256, 512, scale=0.1), rand(512)
+        g = tessera.Graph("wide")
+        x = g.input("x", (128, 256))
+        g.output(g.relu(g.add(g.matmul(x, g.constant(w)), g.constant(b))), "y")
+        data = rand(128, 256)
+        want = np.maximum(data.astype(np.float64) @ w + b, 0)
+        results = []
+        for threads in (1, 2, 3):
+            module = tessera.compile(g, opt_level=2, threads=threads)
+            self.assertEqual(module.threads, threads)
+            results.append(module(data))
+            np.testing.assert_allclose(results[-1], want, rtol=1e-4, atol=1e-4)
+        # Each output element is computed the same way whatever the split.
+        np.testing.assert_array_equal(results[0], results[1])
+        np.testing.assert_array_equal(results[0], results[2])
+        self.assertGreaterEqual(tessera.compile(g).threads, 1)
+        with self.assertRaisesRegex(tessera.Error, "threads must be 0"):
+            tessera.compile(g, threads=-1)
+
     def test_multiple_outputs_and_integers(self):
         g = tessera.Graph("multi")
         a = g.input("a", (2, 3), "int64")
