@@ -738,6 +738,9 @@ struct CPUKernelsPass : tessera::impl::CPUKernelsBase<CPUKernelsPass> {
              "registers at least 8";
       return signalPassFailure();
     }
+    for (auto function : getOperation().getOps<func::FuncOp>())
+      if (!function.isExternal())
+        splitPadFills(function);
     SymbolTable symbols(getOperation());
     KernelContext context{
         getOperation(), symbols,      tileShapeFor(vectorBits, registers),

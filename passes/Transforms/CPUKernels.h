@@ -10,6 +10,7 @@
 #define TESSERA_TRANSFORMS_CPUKERNELS_H
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/Dialect/Linalg/IR/Linalg.h"
 #include "mlir/Dialect/SCF/IR/SCF.h"
 #include "mlir/Dialect/Vector/IR/VectorOps.h"
@@ -228,6 +229,10 @@ LogicalResult lowerMatmul(KernelContext &context, linalg::MatmulOp op);
 LogicalResult lowerConv(KernelContext &context, linalg::Conv2DNchwFchwOp op);
 LogicalResult lowerDepthwise(KernelContext &context,
                              linalg::DepthwiseConv2DNchwChwOp op);
+/// Padded buffers of the function (fill, then the source copied into the
+/// interior): fills only the border, copies with a generic. Returns how
+/// many (PadBorders.cpp).
+int64_t splitPadFills(func::FuncOp function);
 /// Splits one parallel dimension of a large generic across the thread pool.
 LogicalResult parallelizeGeneric(KernelContext &context, linalg::GenericOp op);
 

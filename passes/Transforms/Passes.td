@@ -50,6 +50,10 @@ def CPUKernels : Pass<"tessera-cpu-kernels", "::mlir::ModuleOp"> {
     output. Both ops disappear; with several K blocks the prologue applies
     to the first and the epilogue to the last.
 
+    Padded buffers (a bufferized `tensor.pad`: a fill of the whole buffer,
+    then the source copied into its interior) get fills of the border slabs
+    only, and the copy becomes a `linalg.generic` (PadBorders.cpp).
+
     `vector-bits` and `registers` describe the target's vector unit: 256/16
     for AVX2, 512/32 for AVX-512, 128/32 for NEON.
 

@@ -262,3 +262,37 @@ func.func @target_allocated_later(%a: memref<2x3xf32>, %result: memref<2x8xf32>)
   memref.copy %out, %result : memref<2x8xf32> to memref<2x8xf32>
   return
 }
+
+// -----
+
+// A padded buffer: the fill of the whole buffer becomes fills of the border
+// slabs (rows above and below over the full width, then the columns on the
+// left over the interior rows; none on the right, where the interior ends),
+// and the copy into the interior a generic.
+// CHECK-LABEL: func.func @pad_borders
+// CHECK: %[[PAD:.+]] = arith.constant -1.000000e+00 : f32
+// CHECK: %[[BUF:.+]] = memref.alloc() : memref<1x2x6x7xf32>
+// CHECK-NOT: linalg.map
+// CHECK: %[[TOP:.+]] = memref.subview %[[BUF]][0, 0, 0, 0] [1, 2, 1, 7] [1, 1, 1, 1]
+// CHECK: linalg.fill ins(%[[PAD]] : f32) outs(%[[TOP]]
+// CHECK: %[[BOTTOM:.+]] = memref.subview %[[BUF]][0, 0, 5, 0] [1, 2, 1, 7] [1, 1, 1, 1]
+// CHECK: linalg.fill ins(%[[PAD]] : f32) outs(%[[BOTTOM]]
+// CHECK: %[[LEFT:.+]] = memref.subview %[[BUF]][0, 0, 1, 0] [1, 2, 4, 2] [1, 1, 1, 1]
+// CHECK: linalg.fill ins(%[[PAD]] : f32) outs(%[[LEFT]]
+// CHECK-NOT: linalg.fill
+// CHECK: %[[IN:.+]] = memref.subview %[[BUF]][0, 0, 1, 2] [1, 2, 4, 5] [1, 1, 1, 1]
+// CHECK: linalg.generic {{.*}} ins(%arg0 : memref<1x2x4x5xf32>) outs(%[[IN]]
+// CHECK-NOT: memref.copy %arg0
+// CHECK: memref.copy %[[BUF]], %arg1
+func.func @pad_borders(%x: memref<1x2x4x5xf32>, %y: memref<1x2x6x7xf32>) {
+  %pad = arith.constant -1.0 : f32
+  %buf = memref.alloc() : memref<1x2x6x7xf32>
+  linalg.map outs(%buf : memref<1x2x6x7xf32>)
+    (%init: f32) {
+      linalg.yield %pad : f32
+    }
+  %in = memref.subview %buf[0, 0, 1, 2] [1, 2, 4, 5] [1, 1, 1, 1] : memref<1x2x6x7xf32> to memref<1x2x4x5xf32, strided<[84, 42, 7, 1], offset: 9>>
+  memref.copy %x, %in : memref<1x2x4x5xf32> to memref<1x2x4x5xf32, strided<[84, 42, 7, 1], offset: 9>>
+  memref.copy %buf, %y : memref<1x2x6x7xf32> to memref<1x2x6x7xf32>
+  return
+}
