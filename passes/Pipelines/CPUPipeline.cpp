@@ -62,7 +62,7 @@ LogicalResult tessera::buildCPUPipeline(OpPassManager &pm,
     text += // Strided copies (pads, slices) become loops, not calls into a
             // runtime helper; temporaries move into the workspace.
         ",func.func(tessera-expand-strided-copies,tessera-plan-memory)"
-        ",convert-linalg-to-loops,tessera-count-kernels"
+        ",tessera-count-kernels,convert-linalg-to-loops"
         ",expand-strided-metadata,lower-affine,convert-scf-to-cf"
         ",convert-vector-to-llvm"
         ",convert-math-to-funcs,convert-math-to-llvm,convert-math-to-libm"

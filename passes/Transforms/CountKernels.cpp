@@ -22,14 +22,24 @@ struct CountKernelsPass : tessera::impl::CountKernelsBase<CountKernelsPass> {
     for (auto function : getOperation().getOps<func::FuncOp>()) {
       if (function.isExternal() || function->hasAttr("tessera.task"))
         continue;
-      for (Operation &op : function.getBody().getOps())
-        if (isa<scf::ForOp, scf::ParallelOp, func::CallOp, memref::CopyOp,
-                linalg::LinalgOp>(op)) {
-          ++kernels;
-          auto call = dyn_cast<func::CallOp>(op);
-          parallel +=
-              call && call.getCallee().starts_with("__tessera_dispatch_");
-        }
+      Value filling; // the buffer whose border the last fills wrote
+      for (Operation &op : function.getBody().getOps()) {
+        if (!isa<scf::ForOp, scf::ParallelOp, func::CallOp, memref::CopyOp,
+                 linalg::LinalgOp>(op))
+          continue;
+        // Fills of one padded buffer's border slabs, one after the other,
+        // are one kernel.
+        auto fill = dyn_cast<linalg::FillOp>(op);
+        auto slab =
+            fill ? fill.getDpsInits()[0].getDefiningOp<memref::SubViewOp>()
+                 : memref::SubViewOp();
+        if (slab && slab.getSource() == filling)
+          continue;
+        filling = slab ? slab.getSource() : Value();
+        ++kernels;
+        auto call = dyn_cast<func::CallOp>(op);
+        parallel += call && call.getCallee().starts_with("__tessera_dispatch_");
+      }
     }
     auto i64 = IntegerType::get(&getContext(), 64);
     getOperation()->setAttr("tessera.kernel_count",

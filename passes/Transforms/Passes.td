@@ -93,10 +93,11 @@ def CPUKernels : Pass<"tessera-cpu-kernels", "::mlir::ModuleOp"> {
 def CountKernels : Pass<"tessera-count-kernels", "::mlir::ModuleOp"> {
   let summary = "Record how many kernels the model's functions run";
   let description = [{
-    Runs after `convert-linalg-to-loops`, on loops over buffers. A kernel is
-    one pass of the generated code over memory: a top-level loop nest, a
-    parallel dispatch (`func.call`), a copy, or a structured op still
-    standing, in every function that is not a parallel task. The count goes
+    Runs on buffers, after the CPU kernels are generated and before linalg
+    becomes loops. A kernel is one pass of the generated code over memory:
+    a structured op, a top-level loop nest, a parallel dispatch
+    (`func.call`) or a copy, in every function that is not a parallel task;
+    consecutive fills of one padded buffer's border slabs count as one. The count goes
     to the module attribute `tessera.kernel_count` (those that run on the
     thread pool to `tessera.parallel_kernel_count`), which
     `tessera-compile --stats` reports next to the graph's op count.

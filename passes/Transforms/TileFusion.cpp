@@ -192,10 +192,18 @@ TileFusion tessera::kernels::analyzeFusion(Operation *kernel, Value output,
     for (Value value : touched)
       if (llvm::is_contained(op->getOperands(), value))
         return fusion;
-  // The epilogue writes while the kernel still reads its inputs.
+  // The epilogue writes while the kernel still reads its inputs, and reads
+  // its own inputs while other tiles are being written: neither may share a
+  // buffer with what the other writes.
   Value targetRoot = rootBuffer(consumer.getDpsInits()[0]);
   for (Value input : inputs)
     if (rootBuffer(input) == targetRoot)
+      return fusion;
+  Value outputRoot = rootBuffer(output);
+  for (Value input : consumer.getDpsInputs())
+    if (input != output && (rootBuffer(input) == outputRoot ||
+                            (rootBuffer(input) == targetRoot &&
+                             input != consumer.getDpsInits()[0])))
       return fusion;
   SmallVector<OperandAccess> accesses;
   int64_t outputInput = -1;
