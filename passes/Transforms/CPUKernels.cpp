@@ -739,8 +739,10 @@ struct CPUKernelsPass : tessera::impl::CPUKernelsBase<CPUKernelsPass> {
       return signalPassFailure();
     }
     for (auto function : getOperation().getOps<func::FuncOp>())
-      if (!function.isExternal())
+      if (!function.isExternal()) {
         splitPadFills(function);
+        flattenBatchedMatmuls(function);
+      }
     SymbolTable symbols(getOperation());
     KernelContext context{
         getOperation(), symbols,      tileShapeFor(vectorBits, registers),

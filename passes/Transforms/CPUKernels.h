@@ -233,6 +233,9 @@ LogicalResult lowerDepthwise(KernelContext &context,
 /// interior): fills only the border, copies with a generic. Returns how
 /// many (PadBorders.cpp).
 int64_t splitPadFills(func::FuncOp function);
+/// Generics computing [batch..., M, K] x [K, N] on contiguous buffers become
+/// linalg.matmul on merged views. Returns how many (BatchedMatmul.cpp).
+int64_t flattenBatchedMatmuls(func::FuncOp function);
 /// Splits one parallel dimension of a large generic across the thread pool.
 LogicalResult parallelizeGeneric(KernelContext &context, linalg::GenericOp op);
 

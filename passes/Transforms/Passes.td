@@ -50,6 +50,10 @@ def CPUKernels : Pass<"tessera-cpu-kernels", "::mlir::ModuleOp"> {
     output. Both ops disappear; with several K blocks the prologue applies
     to the first and the epilogue to the last.
 
+    A `linalg.generic` computing [batch..., M, K] x [K, N] on contiguous
+    buffers (how a batched MatMul with a 2-D right operand lowers) becomes
+    one `linalg.matmul` on merged views first (BatchedMatmul.cpp).
+
     Padded buffers (a bufferized `tensor.pad`: a fill of the whole buffer,
     then the source copied into its interior) get fills of the border slabs
     only, and the copy becomes a `linalg.generic` (PadBorders.cpp).

@@ -296,3 +296,27 @@ func.func @pad_borders(%x: memref<1x2x4x5xf32>, %y: memref<1x2x6x7xf32>) {
   memref.copy %buf, %y : memref<1x2x6x7xf32> to memref<1x2x6x7xf32>
   return
 }
+
+// -----
+
+// A batch of rows times one matrix, as the MatMul lowering spells it: one
+// 2-D matmul over merged (batch, row) views, then the register-tiled
+// kernel.
+// CHECK-LABEL: func.func @batched_rows
+// CHECK: memref.collapse_shape %arg0 {{\[\[}}0, 1], [2]] : memref<2x3x4xf32> into memref<6x4xf32>
+// CHECK: memref.collapse_shape %arg2 {{\[\[}}0, 1], [2]] : memref<2x3x5xf32> into memref<6x5xf32>
+// CHECK: vector.fma
+// CHECK-NOT: linalg.generic
+#lhs = affine_map<(b, m, n, k) -> (b, m, k)>
+#rhs = affine_map<(b, m, n, k) -> (k, n)>
+#out = affine_map<(b, m, n, k) -> (b, m, n)>
+func.func @batched_rows(%a: memref<2x3x4xf32>, %b: memref<4x5xf32>, %c: memref<2x3x5xf32>) {
+  linalg.generic {indexing_maps = [#lhs, #rhs, #out], iterator_types = ["parallel", "parallel", "parallel", "reduction"]}
+      ins(%a, %b : memref<2x3x4xf32>, memref<4x5xf32>) outs(%c : memref<2x3x5xf32>) {
+  ^bb0(%x: f32, %y: f32, %acc: f32):
+    %p = arith.mulf %x, %y : f32
+    %s = arith.addf %acc, %p : f32
+    linalg.yield %s : f32
+  }
+  return
+}

@@ -166,3 +166,23 @@ save("bad_col2im", [helper.make_node("Col2Im", ["x", "image", "block"], ["y"], n
      [info("x", [1, 4, 5])], [info("y", [1, 1, 3, 3])], opset=18,
      initializers=[numpy_helper.from_array(np.array([3, 3], np.int64), "image"),
                    numpy_helper.from_array(np.array([2, 2], np.int64), "block")])
+# Large enough for the CPU kernels' thread pool: a dense convolution + relu
+# and a depthwise convolution, a batch of rows times a matrix (all three
+# register-tiled), all on the pool.
+_rng = np.random.default_rng(7)
+save("parallel_cnn", [
+    helper.make_node("Conv", ["x", "w1", "b1"], ["c1"], kernel_shape=[3, 3], pads=[1, 1, 1, 1],
+                     name="conv"),
+    helper.make_node("Relu", ["c1"], ["r1"], name="relu"),
+    helper.make_node("Conv", ["r1", "w2"], ["c2"], kernel_shape=[3, 3], pads=[1, 1, 1, 1],
+                     group=32, name="depthwise"),
+    helper.make_node("MatMul", ["c2", "w3"], ["y"], name="matmul")],
+    [info("x", [1, 16, 40, 40])], [info("y", [1, 32, 40, 48])],
+    initializers=[numpy_helper.from_array((_rng.standard_normal((32, 16, 3, 3)) * 0.2)
+                                          .astype(np.float32), "w1"),
+                  numpy_helper.from_array(_rng.standard_normal(32).astype(np.float32), "b1"),
+                  numpy_helper.from_array((_rng.standard_normal((32, 1, 3, 3)) * 0.3)
+                                          .astype(np.float32), "w2"),
+                  numpy_helper.from_array((_rng.standard_normal((40, 48)) * 0.2)
+                                          .astype(np.float32), "w3")])
+np.save(os.path.join(out, "x_parallel.npy"), _rng.standard_normal((1, 16, 40, 40)).astype(np.float32))
