@@ -31,8 +31,8 @@ def rand(*shape):
     return RNG.standard_normal(shape).astype(np.float32)
 
 
-def matmul(name, m, k, n, constant=True):
-    inputs = [("a", rand(m, k))]
+def matmul(name, m, k, n, constant=True, batch=()):
+    inputs = [("a", rand(*batch, m, k))]
     inits = []
     if constant:
         inits.append(numpy_helper.from_array(rand(k, n), "b"))
@@ -62,19 +62,8 @@ matmul("matmul_const_exact_tiles", 24, 64, 64)
 matmul("matmul_dynamic_tails", 37, 19, 53, constant=False)
 matmul("matmul_dynamic_reduction_blocks", 5, 530, 70, constant=False)
 # A batch of rows times one matrix: one 2-D matmul over merged rows.
-def batched_matmul(name, batch, m, k, n, constant=True):
-    inputs = [("a", rand(*batch, m, k))]
-    inits = []
-    if constant:
-        inits.append(numpy_helper.from_array(rand(k, n), "b"))
-    else:
-        inputs.append(("b", rand(k, n)))
-    CASES.append((name, 18, [helper.make_node("MatMul", ["a", "b"], ["y"])], inputs,
-                  [("y", F)], inits))
-
-
-batched_matmul("matmul_batched_rows_const", [2, 3], 7, 19, 37)
-batched_matmul("matmul_batched_rows_dynamic", [4], 9, 30, 20, constant=False)
+matmul("matmul_batched_rows_const", 7, 19, 37, batch=[2, 3])
+matmul("matmul_batched_rows_dynamic", 9, 30, 20, constant=False, batch=[4])
 # Large enough to run on the thread pool (tessera-cpu-kernels parallel-work).
 matmul("matmul_dynamic_parallel", 50, 300, 100, constant=False)
 conv("conv3x3_pad1_tails", 1, 5, 9, 11, 7, [3, 3], pads=[1, 1, 1, 1])
