@@ -316,7 +316,7 @@ bool Compilation::run(std::string &error) {
     };
     out << "stats: " << graphOps << " graph ops -> "
         << count("tessera.kernel_count") << " kernels ("
-        << count("tessera.tiled_kernels") << " register-tiled matmul/conv, "
+        << count("tessera.tiled_kernels") << " register-tiled, "
         << count("tessera.parallel_kernel_count")
         << " on the thread pool); workspace " << signature.workspaceSize
         << " bytes\n";

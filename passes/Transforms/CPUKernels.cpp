@@ -751,12 +751,17 @@ struct CPUKernelsPass : tessera::impl::CPUKernelsBase<CPUKernelsPass> {
     int64_t tiled = 0;
     getOperation().walk([&](Operation *op) {
       if (isa<linalg::MatmulOp, linalg::Conv2DNchwFchwOp,
-              linalg::DepthwiseConv2DNchwChwOp>(op))
+              linalg::DepthwiseConv2DNchwChwOp, linalg::PoolingNchwMaxOp,
+              linalg::PoolingNchwSumOp>(op))
         ops.push_back(op);
     });
     for (Operation *op : ops) {
       if (auto depthwise = dyn_cast<linalg::DepthwiseConv2DNchwChwOp>(op))
         tiled += succeeded(lowerDepthwise(context, depthwise));
+      else if (auto maxPool = dyn_cast<linalg::PoolingNchwMaxOp>(op))
+        tiled += succeeded(lowerPooling(context, maxPool));
+      else if (auto sumPool = dyn_cast<linalg::PoolingNchwSumOp>(op))
+        tiled += succeeded(lowerPooling(context, sumPool));
       else if (auto matmul = dyn_cast<linalg::MatmulOp>(op))
         tiled += succeeded(lowerMatmul(context, matmul));
       else if (auto conv = dyn_cast<linalg::Conv2DNchwFchwOp>(op))

@@ -229,6 +229,8 @@ LogicalResult lowerMatmul(KernelContext &context, linalg::MatmulOp op);
 LogicalResult lowerConv(KernelContext &context, linalg::Conv2DNchwFchwOp op);
 LogicalResult lowerDepthwise(KernelContext &context,
                              linalg::DepthwiseConv2DNchwChwOp op);
+LogicalResult lowerPooling(KernelContext &context, linalg::PoolingNchwMaxOp op);
+LogicalResult lowerPooling(KernelContext &context, linalg::PoolingNchwSumOp op);
 /// Padded buffers of the function (fill, then the source copied into the
 /// interior): fills only the border, copies with a generic. Returns how
 /// many (PadBorders.cpp).

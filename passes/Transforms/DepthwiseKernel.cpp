@@ -1,13 +1,15 @@
-//===- DepthwiseKernel.cpp - register-tiled depthwise convolution ---------===//
+//===- DepthwiseKernel.cpp - depthwise convolution and pooling kernels ----===//
 //
-// linalg.depthwise_conv_2d_nchw_chw (f32, static shapes) as a loop over
+// linalg.depthwise_conv_2d_nchw_chw, linalg.pooling_nchw_max and
+// linalg.pooling_nchw_sum (f32, static shapes) as a loop over
 // tiles of one channel x R output rows x NR output columns, the tile's
 // accumulators in vector registers. Every filter tap is unrolled: the tap's
 // weight is broadcast once and multiplied into all R x NR/lanes
-// accumulators, each with its input vector (at stride 1 the input rows that
-// neighbouring output rows share are loaded once: the loads are identical
-// in one block). Strided reads go through loadStrided. The fused prologue
-// and epilogue are those of the other kernels (TileFusion.cpp).
+// accumulators (pooling takes the maximum or the sum instead), each with its
+// input vector (at stride 1 the input rows that neighbouring output rows share
+// are loaded once: the loads are identical in one block). Strided reads go
+// through loadStrided. The fused prologue and epilogue are those of the other
+// kernels (TileFusion.cpp).
 //
 //===----------------------------------------------------------------------===//
 
@@ -18,9 +20,16 @@
 using namespace mlir;
 using namespace tessera::kernels;
 
-LogicalResult
-tessera::kernels::lowerDepthwise(KernelContext &context,
-                                 linalg::DepthwiseConv2DNchwChwOp op) {
+namespace {
+
+/// What a window kernel does at each tap.
+enum class Combine { WeightedSum, Max, Sum };
+
+/// The shared window kernel: `filter` [C][KH][KW] for WeightedSum (a
+/// depthwise convolution), the [KH][KW] window shape for pooling.
+LogicalResult lowerWindow(KernelContext &context, linalg::LinalgOp op,
+                          Combine combine, DenseIntElementsAttr stridesAttr,
+                          DenseIntElementsAttr dilationsAttr) {
   if (!op.hasPureBufferSemantics())
     return failure();
   Value input = op.getDpsInputs()[0], filter = op.getDpsInputs()[1],
@@ -34,11 +43,14 @@ tessera::kernels::lowerDepthwise(KernelContext &context,
   int64_t batch = outputType.getDimSize(0), channels = outputType.getDimSize(1),
           outHeight = outputType.getDimSize(2),
           outWidth = outputType.getDimSize(3);
-  int64_t kh = filterType.getDimSize(1), kw = filterType.getDimSize(2);
-  int64_t sh = attrAt(op.getStrides(), 0), sw = attrAt(op.getStrides(), 1);
-  int64_t dh = attrAt(op.getDilations(), 0), dw = attrAt(op.getDilations(), 1);
+  int64_t filterRank = filterType.getRank();
+  int64_t kh = filterType.getDimSize(filterRank - 2),
+          kw = filterType.getDimSize(filterRank - 1);
+  int64_t sh = attrAt(stridesAttr, 0), sw = attrAt(stridesAttr, 1);
+  int64_t dh = attrAt(dilationsAttr, 0), dw = attrAt(dilationsAttr, 1);
   if (batch == 0 || channels == 0 || outHeight == 0 || outWidth == 0 ||
-      kh * kw == 0 || kh * kw > 64 || inputType.getDimSize(1) != channels)
+      kh * kw == 0 || kh * kw > 64 || inputType.getDimSize(1) != channels ||
+      (combine == Combine::WeightedSum && filterRank != 3))
     return failure();
 
   const TileShape &shape = context.shape;
@@ -78,10 +90,13 @@ tessera::kernels::lowerDepthwise(KernelContext &context,
         }
       for (int64_t y = 0; y < kh; ++y)
         for (int64_t x = 0; x < kw; ++x) {
-          Value weight = memref::LoadOp::create(
-              b, e.loc, weights, ValueRange{c, e.index(y), e.index(x)});
-          Value broadcast =
-              vector::BroadcastOp::create(b, e.loc, e.vectorType, weight);
+          Value broadcast;
+          if (combine == Combine::WeightedSum) {
+            Value weight = memref::LoadOp::create(
+                b, e.loc, weights, ValueRange{c, e.index(y), e.index(x)});
+            broadcast =
+                vector::BroadcastOp::create(b, e.loc, e.vectorType, weight);
+          }
           for (int64_t r = 0; r < rows; ++r) {
             Value row = e.add(e.mul(e.add(oh0, r), sh), y * dh);
             for (int64_t v = 0; v < vectors; ++v) {
@@ -89,7 +104,12 @@ tessera::kernels::lowerDepthwise(KernelContext &context,
               Value pixels = loadStrided(e, in, {n, c, row, column}, sw,
                                          validLanes(shape, columns, v));
               Value &sum = acc[r * vectors + v];
-              sum = vector::FMAOp::create(b, e.loc, broadcast, pixels, sum);
+              if (combine == Combine::WeightedSum)
+                sum = vector::FMAOp::create(b, e.loc, broadcast, pixels, sum);
+              else if (combine == Combine::Max)
+                sum = arith::MaximumFOp::create(b, e.loc, sum, pixels);
+              else
+                sum = arith::AddFOp::create(b, e.loc, sum, pixels);
             }
           }
         }
@@ -147,4 +167,25 @@ tessera::kernels::lowerDepthwise(KernelContext &context,
   op.erase();
   fusion.erase();
   return success();
+}
+
+} // namespace
+
+LogicalResult
+tessera::kernels::lowerDepthwise(KernelContext &context,
+                                 linalg::DepthwiseConv2DNchwChwOp op) {
+  return lowerWindow(context, op, Combine::WeightedSum, op.getStrides(),
+                     op.getDilations());
+}
+
+LogicalResult tessera::kernels::lowerPooling(KernelContext &context,
+                                             linalg::PoolingNchwMaxOp op) {
+  return lowerWindow(context, op, Combine::Max, op.getStrides(),
+                     op.getDilations());
+}
+
+LogicalResult tessera::kernels::lowerPooling(KernelContext &context,
+                                             linalg::PoolingNchwSumOp op) {
+  return lowerWindow(context, op, Combine::Sum, op.getStrides(),
+                     op.getDilations());
 }

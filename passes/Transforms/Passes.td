@@ -30,10 +30,11 @@ def CPUKernels : Pass<"tessera-cpu-kernels", "::mlir::ModuleOp"> {
   let description = [{
     Runs on bufferized functions, before memory planning. Every f32
     `linalg.matmul`, `linalg.conv_2d_nchw_fchw` and
-    `linalg.depthwise_conv_2d_nchw_chw` with static shapes and unit
-    innermost strides becomes a loop nest around a register-tiled
-    microkernel (depthwise: one channel x 4 output rows x NR columns, every
-    filter tap unrolled; DepthwiseKernel.cpp) (MR x NR accumulators in vector registers, outer-product
+    `linalg.depthwise_conv_2d_nchw_chw`, `linalg.pooling_nchw_max` and
+    `linalg.pooling_nchw_sum` with static shapes and unit innermost strides
+    becomes a loop nest around a register-tiled microkernel (depthwise and
+    pooling: one channel x 4 output rows x NR columns, every window tap
+    unrolled; DepthwiseKernel.cpp) (MR x NR accumulators in vector registers, outer-product
     updates with `vector.fma`). Constant right-hand matrices and convolution
     filters are repacked at compile time into new private globals; a
     dynamic right-hand matrix is repacked at run time into a buffer that

@@ -98,6 +98,23 @@ depthwise("depthwise3x3_stride3_dilation2", 1, 3, 30, 70, [3, 3], strides=[3, 3]
 depthwise("depthwise2x4_stride5", 1, 4, 21, 90, [2, 4], strides=[5, 5])
 depthwise("depthwise3x3_parallel", 1, 64, 40, 40, [3, 3], relu=True, pads=[1, 1, 1, 1])
 
+# Pooling through the window kernel: -inf and zero pads, strides 1-3 (the
+# wide-load path), dilations, ceil mode, count_include_pad both ways (the
+# divisor fused as an epilogue), batches, parallel sizes.
+def pool(name, op, n, c, h, w, kernel, **attrs):
+    CASES.append((name, 18, [helper.make_node(op, ["x"], ["y"], kernel_shape=kernel, **attrs)],
+                  [("x", rand(n, c, h, w))], [("y", F)], ()))
+
+
+pool("maxpool3x3_stride2_pads", "MaxPool", 2, 3, 17, 35, [3, 3], strides=[2, 2],
+     pads=[1, 1, 1, 1])
+pool("maxpool2x2_ceil", "MaxPool", 1, 4, 9, 11, [2, 2], strides=[2, 2], ceil_mode=1)
+pool("maxpool3x3_dilation2", "MaxPool", 1, 2, 14, 40, [3, 3], dilations=[2, 2])
+pool("avgpool3x3_exclude_pad", "AveragePool", 1, 5, 13, 21, [3, 3], pads=[1, 1, 1, 1])
+pool("avgpool3x3_include_pad_stride3", "AveragePool", 1, 3, 20, 50, [3, 3], strides=[3, 3],
+     pads=[1, 2, 1, 2], count_include_pad=1)
+pool("avgpool2x2_parallel", "AveragePool", 1, 64, 80, 80, [2, 2], strides=[2, 2])
+
 # Fusion around the tiles: prologues (fills, bias broadcasts) and epilogues
 # (bias + activation, residual adds, per-channel scales).
 def mlp_layer(name, m, k, n):

@@ -320,3 +320,20 @@ func.func @batched_rows(%a: memref<2x3x4xf32>, %b: memref<4x5xf32>, %c: memref<2
   }
   return
 }
+
+// -----
+
+// Max pooling through the window kernel: the -inf fill becomes the
+// accumulators' start, each tap a vector maximum.
+// CHECK-LABEL: func.func @max_pool
+// CHECK: %[[LOW:.+]] = arith.constant 0xFF800000 : f32
+// CHECK: vector.broadcast %[[LOW]] : f32 to vector<8xf32>
+// CHECK: arith.maximumf {{.*}} : vector<8xf32>
+// CHECK-NOT: linalg.pooling_nchw_max
+func.func @max_pool(%x: memref<1x2x6x10xf32>, %window: memref<3x3xf32>, %y: memref<1x2x4x8xf32>) {
+  %low = arith.constant 0xFF800000 : f32
+  linalg.fill ins(%low : f32) outs(%y : memref<1x2x4x8xf32>)
+  linalg.pooling_nchw_max {dilations = dense<1> : tensor<2xi64>, strides = dense<1> : tensor<2xi64>}
+    ins(%x, %window : memref<1x2x6x10xf32>, memref<3x3xf32>) outs(%y : memref<1x2x4x8xf32>)
+  return
+}

@@ -6,7 +6,8 @@
 // over the padded input viewed as N x G x C/G x ...; transposed convolutions
 // are convolutions over the stride-dilated input with the flipped kernel.
 // The 2-D dense and depthwise f32 cases are linalg.conv_2d_nchw_fchw and
-// linalg.depthwise_conv_2d_nchw_chw. Pooling is a windowed
+// linalg.depthwise_conv_2d_nchw_chw, 2-D f32 pooling linalg.pooling_nchw_max
+// or _sum. Pooling is a windowed
 // reduction; average pooling divides by a divisor
 // computed here from the static shapes.
 //
@@ -390,12 +391,30 @@ Value padForPool(OpBuilder &b, Location loc, PoolOp op, Value input,
 }
 
 /// Reduces each window of `padded` (N x C x P...) into `init` (N x C x O...).
+/// 2-D f32 windows are the named linalg.pooling_nchw_max / _sum (`isMax`
+/// says which `combine` is), which the CPU kernel generator recognises.
 template <typename PoolOp>
 Value poolWindows(
-    OpBuilder &b, Location loc, PoolOp op, Value padded, Value init,
+    OpBuilder &b, Location loc, PoolOp op, Value padded, Value init, bool isMax,
     function_ref<Value(OpBuilder &, Location, Value, Value)> combine) {
   auto initType = cast<RankedTensorType>(init.getType());
   int64_t spatial = initType.getRank() - 2;
+  if (spatial == 2 && initType.getElementType().isF32()) {
+    Value window = tensor::EmptyOp::create(b, loc, op.getKernelShape(),
+                                           initType.getElementType());
+    auto strides = b.getI64TensorAttr(op.getStrides());
+    auto dilations = b.getI64TensorAttr(op.getDilations());
+    SmallVector<Value> inputs{padded, window};
+    if (isMax)
+      return linalg::PoolingNchwMaxOp::create(b, loc, TypeRange{initType},
+                                              inputs, ValueRange{init}, strides,
+                                              dilations)
+          .getResult(0);
+    return linalg::PoolingNchwSumOp::create(b, loc, TypeRange{initType}, inputs,
+                                            ValueRange{init}, strides,
+                                            dilations)
+        .getResult(0);
+  }
   int64_t loops = 2 + 2 * spatial;
   MLIRContext *context = b.getContext();
   SmallVector<AffineExpr> inputExprs{b.getAffineDimExpr(0),
@@ -442,7 +461,7 @@ struct MaxPoolLowering : OpConversionPattern<tg::MaxPoolOp> {
         padForPool(rewriter, loc, op, adaptor.getInput(), resultType, lowest);
     Value init = filledTensor(rewriter, loc, resultType, lowest);
     rewriter.replaceOp(
-        op, poolWindows(rewriter, loc, op, padded, init,
+        op, poolWindows(rewriter, loc, op, padded, init, /*isMax=*/true,
                         [&](OpBuilder &b, Location l, Value acc, Value x) {
                           return maximum(b, l, kind, acc, x);
                         }));
@@ -487,6 +506,7 @@ struct AvgPoolLowering : OpConversionPattern<tg::AvgPoolOp> {
         padForPool(rewriter, loc, op, adaptor.getInput(), resultType, zero);
     Value sums = poolWindows(rewriter, loc, op, padded,
                              filledTensor(rewriter, loc, resultType, zero),
+                             /*isMax=*/false,
                              [&](OpBuilder &b, Location l, Value acc, Value x) {
                                return arith::AddFOp::create(b, l, acc, x);
                              });
