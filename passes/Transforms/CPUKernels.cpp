@@ -11,15 +11,14 @@
 //
 // Matmul: B is repacked into panels [N/NR][K][NR] (zero-padded) — at
 // compile time when B is a constant global, otherwise into a workspace
-// buffer at the start of the kernel; A is read in place. The loops block K
-// by KC (one B micro-panel stays in L1) and M by MC (the A block stays in
-// L2).
+// buffer, each parallel range packing its own panels; with more than one
+// row tile, A is first copied into row panels [M/MR][K][MR]. The loops
+// block K by KC (one B micro-panel stays in L1) and M by MC (the A block
+// stays in L2).
 //
-// Convolution (NCHW): the output tile is MR output channels x NR pixels of
-// one output row. Weights are repacked at compile time into
-// [F/MR][C*KH*KW][MR]; input rows are read in place (vector loads at stride
-// 1, gathers at larger strides). A 1x1 stride-1 convolution treats the
-// whole image as one row.
+// Convolutions are in ConvKernel.cpp, depthwise convolutions and pooling in
+// DepthwiseKernel.cpp, the fusion around the tiles in TileFusion.cpp; the
+// pass itself, the microkernel, parallel ranges and matmul are here.
 //
 //===----------------------------------------------------------------------===//
 
@@ -61,7 +60,6 @@ TileShape tileShapeFor(int64_t vectorBits, int64_t registers) {
   return shape;
 }
 
-/// The row tile for `rows` rows: at most `mr`, as even as possible.
 int64_t balancedRows(int64_t rows, int64_t mr) {
   int64_t tiles = (rows + mr - 1) / mr;
   return (rows + tiles - 1) / tiles;
@@ -78,8 +76,6 @@ bool hasUnitInnerStride(Value value) {
   return strides.empty() || strides.back() == 1;
 }
 
-/// The constant data behind `value` when it is a `memref.get_global` of a
-/// constant global with an initial value.
 DenseElementsAttr constantData(Value value) {
   auto get = value.getDefiningOp<memref::GetGlobalOp>();
   if (!get)
@@ -94,27 +90,6 @@ DenseElementsAttr constantData(Value value) {
 //===----------------------------------------------------------------------===//
 // Code building helpers
 //===----------------------------------------------------------------------===//
-
-/// How one microkernel reads its operands and its output tile.
-struct TileAccess {
-  /// Reduction steps unrolled inside one iteration of the reduction loop.
-  int64_t inner = 1;
-  /// The broadcast operand for row `i` at reduction (outer, inner).
-  std::function<Value(Value outer, int64_t inner, int64_t i)> scalar;
-  /// Vector `v` of the right operand at reduction (outer, inner).
-  std::function<Value(Value outer, int64_t inner, int64_t v)> vector;
-  /// Output tile element row `i`, vector `v`.
-  std::function<Value(int64_t i, int64_t v)> loadOutput;
-  std::function<void(Value value, int64_t i, int64_t v)> storeOutput;
-  /// A fused prologue: the accumulators' first value instead of the output
-  /// (when `initFirst` is null, or holds at run time).
-  std::function<Value(int64_t i, int64_t v)> initOutput;
-  Value initFirst;
-  /// A fused epilogue: stores the finished value instead of the sum (when
-  /// `finishLast` is null, or holds at run time).
-  std::function<void(Value value, int64_t i, int64_t v)> finishOutput;
-  Value finishLast;
-};
 
 /// `then(i, v)` for every accumulator, under `condition` when there is one,
 /// `otherwise(i, v)` else; returns the values (when `then` yields any).
@@ -149,8 +124,6 @@ SmallVector<Value> forTile(Emitter &e, int64_t rows, int64_t vectors,
   return SmallVector<Value>(ifOp.getResults());
 }
 
-/// acc[i][v] = output; for outer in [lo, hi): acc += a(outer) x b(outer);
-/// output = acc. `rows` x `vectors` accumulators.
 void emitMicrokernel(Emitter &e, const TileAccess &access, int64_t rows,
                      int64_t vectors, Value lo, Value hi) {
   SmallVector<Value> acc =
@@ -204,8 +177,6 @@ int64_t validLanes(const TileShape &shape, int64_t columns, int64_t v) {
 // Globals and parallel ranges
 //===----------------------------------------------------------------------===//
 
-/// A new private constant global holding `data`, inserted before the
-/// function of `anchor`; returns its name.
 StringAttr packedConstant(KernelContext &context, Operation *anchor,
                           StringRef base, ArrayRef<int64_t> shape,
                           ArrayRef<float> data) {
@@ -305,8 +276,6 @@ bool runsInParallel(const KernelContext &context, int64_t work, int64_t items) {
 // Matmul
 //===----------------------------------------------------------------------===//
 
-/// The matrix X [K][N] (or, with `transposed`, the matrix stored as [N][K])
-/// as panels [ceil(N/width)][K][width], zero-padded past column N.
 SmallVector<float> packPanels(DenseElementsAttr data, int64_t k, int64_t n,
                               int64_t width, bool transposed) {
   auto values = data.getValues<float>();
@@ -587,145 +556,6 @@ bool isContiguousF32(Value value) {
 
 int64_t attrAt(DenseIntElementsAttr attr, int64_t i) {
   return (*(attr.getValues<int64_t>().begin() + i));
-}
-
-LogicalResult lowerConv(KernelContext &context, linalg::Conv2DNchwFchwOp op) {
-  if (!op.hasPureBufferSemantics())
-    return failure();
-  Value input = op.getDpsInputs()[0], weight = op.getDpsInputs()[1],
-        output = op.getDpsInits()[0];
-  auto inputType = dyn_cast<MemRefType>(input.getType());
-  auto outputType = dyn_cast<MemRefType>(output.getType());
-  DenseElementsAttr weights = constantData(weight);
-  if (!weights || !inputType || !outputType || !inputType.hasStaticShape() ||
-      !outputType.hasStaticShape() || !inputType.getLayout().isIdentity() ||
-      !outputType.getLayout().isIdentity() ||
-      !inputType.getElementType().isF32() ||
-      !outputType.getElementType().isF32())
-    return failure();
-  auto weightType = cast<MemRefType>(weight.getType());
-  int64_t batch = inputType.getDimSize(0), channels = inputType.getDimSize(1),
-          height = inputType.getDimSize(2), width = inputType.getDimSize(3);
-  int64_t filters = outputType.getDimSize(1),
-          outHeight = outputType.getDimSize(2),
-          outWidth = outputType.getDimSize(3);
-  int64_t kh = weightType.getDimSize(2), kw = weightType.getDimSize(3);
-  int64_t sh = attrAt(op.getStrides(), 0), sw = attrAt(op.getStrides(), 1);
-  int64_t dh = attrAt(op.getDilations(), 0), dw = attrAt(op.getDilations(), 1);
-  if (batch == 0 || filters == 0 || outHeight == 0 || outWidth == 0 ||
-      channels == 0)
-    return failure();
-  // A 1x1 stride-1 convolution over the whole (unpadded) image: one row.
-  bool flat = kh == 1 && kw == 1 && sh == 1 && sw == 1 && height == outHeight &&
-              width == outWidth;
-  if (flat) {
-    width = outWidth = height * width;
-    height = outHeight = 1;
-  }
-
-  const TileShape &shape = context.shape;
-  int64_t mr = balancedRows(filters, shape.mr);
-  int64_t reduction = channels * kh * kw;
-  SmallVector<int64_t> packedShape{(filters + mr - 1) / mr, reduction, mr};
-  StringAttr packedName =
-      packedConstant(context, op, "__tessera_packed_filter", packedShape,
-                     packPanels(weights, reduction, filters, mr, true));
-  // Views [N][C][H*W] of input and output.
-  // Fused ops see the output's loop dims (n, f, h, w), lanes along (h, w)
-  // merged.
-  TileFusion fusion =
-      analyzeFusion(op, output, {input, weight}, /*vectorDims=*/{2, 3});
-  OpBuilder b(op);
-  SmallVector<ReassociationIndices> merge{{0}, {1}, {2, 3}};
-  SmallVector<Value> buffers{
-      memref::CollapseShapeOp::create(b, op.getLoc(), input, merge),
-      memref::CollapseShapeOp::create(b, op.getLoc(), output, merge)};
-  llvm::append_range(buffers, fusion.uses());
-
-  int64_t nr = shape.nr;
-  int64_t widthPanels = (outWidth + nr - 1) / nr;
-  auto body = [&](Emitter &e, Value begin, Value end, ValueRange captured) {
-    OpBuilder &b = e.b;
-    Value in = captured[0], out = captured[1];
-    FusedTile fused(e, fusion, captured.drop_front(2), {2, 3});
-    Value target = fused.target ? Value(memref::CollapseShapeOp::create(
-                                      b, e.loc, fused.target, merge))
-                                : Value();
-    Value packed = getGlobal(e, packedName, packedShape);
-    auto tile = [&](Value n, Value oh, Value ow0, Value filterTile,
-                    int64_t rows, int64_t columns) {
-      Value f0 = e.mul(filterTile, mr);
-      Value inRow = e.mul(oh, sh);
-      Value inColumn = e.mul(ow0, sw);
-      Value outBase = e.add(e.mul(oh, outWidth), ow0);
-      TileAccess access;
-      access.inner = kh * kw;
-      access.scalar = [&](Value ch, int64_t s, int64_t i) -> Value {
-        Value r = e.add(e.mul(ch, kh * kw), s);
-        return memref::LoadOp::create(b, e.loc, packed,
-                                      ValueRange{filterTile, r, e.index(i)});
-      };
-      access.vector = [&](Value ch, int64_t s, int64_t v) -> Value {
-        int64_t y = s / kw, x = s % kw;
-        Value position = e.add(e.mul(e.add(inRow, y * dh), width),
-                               e.add(inColumn, x * dw + v * shape.lanes * sw));
-        return loadStrided(e, in, {n, ch, position}, sw,
-                           validLanes(shape, columns, v));
-      };
-      access.loadOutput = [&](int64_t i, int64_t v) {
-        return e.load(out, {n, e.add(f0, i), e.add(outBase, v * shape.lanes)},
-                      validLanes(shape, columns, v));
-      };
-      access.storeOutput = [&](Value x, int64_t i, int64_t v) {
-        e.store(x, out, {n, e.add(f0, i), e.add(outBase, v * shape.lanes)},
-                validLanes(shape, columns, v));
-      };
-      auto dims = [&](int64_t i) {
-        return SmallVector<Value>{n, e.add(f0, i), Value(), Value()};
-      };
-      if (fusion.producer)
-        access.initOutput = [&](int64_t i, int64_t v) {
-          return fused.init(dims(i), e.add(outBase, v * shape.lanes),
-                            validLanes(shape, columns, v));
-        };
-      if (fusion.consumer)
-        access.finishOutput = [&](Value x, int64_t i, int64_t v) {
-          Value lane0 = e.add(outBase, v * shape.lanes);
-          int64_t valid = validLanes(shape, columns, v);
-          e.store(fused.finish(x, dims(i), lane0, valid), target,
-                  {n, e.add(f0, i), lane0}, valid);
-        };
-      emitMicrokernel(e, access, rows, vectorsFor(shape, columns), e.index(0),
-                      e.index(channels));
-    };
-    int64_t fullTiles = filters / mr;
-    auto filterTiles = [&](Value n, Value oh, Value ow0, int64_t columns) {
-      e.loop(0, fullTiles, 1,
-             [&](Value t) { tile(n, oh, ow0, t, mr, columns); });
-      if (filters % mr)
-        tile(n, oh, ow0, e.index(fullTiles), filters % mr, columns);
-    };
-    // One item: (image, output row, panel of NR output columns).
-    e.loop(begin, end, 1, [&](Value item) {
-      Value perImage = e.index(outHeight * widthPanels);
-      Value n = arith::DivUIOp::create(b, e.loc, item, perImage);
-      Value rest = arith::RemUIOp::create(b, e.loc, item, perImage);
-      Value oh = arith::DivUIOp::create(b, e.loc, rest, e.index(widthPanels));
-      Value panel =
-          arith::RemUIOp::create(b, e.loc, rest, e.index(widthPanels));
-      forPanels(e, panel, e.add(panel, 1), outWidth / nr, outWidth % nr, nr,
-                [&](Value p, int64_t columns) {
-                  filterTiles(n, oh, e.mul(p, nr), columns);
-                });
-    });
-  };
-  int64_t items = batch * outHeight * widthPanels;
-  int64_t work = batch * filters * outHeight * outWidth * reduction;
-  emitRange(context, op, items, runsInParallel(context, work, items), buffers,
-            body);
-  op.erase();
-  fusion.erase();
-  return success();
 }
 
 struct CPUKernelsPass : tessera::impl::CPUKernelsBase<CPUKernelsPass> {

@@ -18,6 +18,8 @@
 #include "mlir/IR/IRMapping.h"
 #include "mlir/IR/SymbolTable.h"
 
+#include <functional>
+
 namespace tessera::kernels {
 
 using namespace mlir;
@@ -116,6 +118,54 @@ struct KernelContext {
   int64_t parallelWork; // multiply-adds from which a kernel runs in parallel
   int64_t parallelElements; // loop iterations from which a generic does
 };
+
+/// How one microkernel reads its operands and its output tile.
+struct TileAccess {
+  /// Reduction steps unrolled inside one iteration of the reduction loop.
+  int64_t inner = 1;
+  /// The broadcast operand for row `i` at reduction (outer, inner).
+  std::function<Value(Value outer, int64_t inner, int64_t i)> scalar;
+  /// Vector `v` of the right operand at reduction (outer, inner).
+  std::function<Value(Value outer, int64_t inner, int64_t v)> vector;
+  /// Output tile element row `i`, vector `v`.
+  std::function<Value(int64_t i, int64_t v)> loadOutput;
+  std::function<void(Value value, int64_t i, int64_t v)> storeOutput;
+  /// A fused prologue: the accumulators' first value instead of the output
+  /// (when `initFirst` is null, or holds at run time).
+  std::function<Value(int64_t i, int64_t v)> initOutput;
+  Value initFirst;
+  /// A fused epilogue: stores the finished value instead of the sum (when
+  /// `finishLast` is null, or holds at run time).
+  std::function<void(Value value, int64_t i, int64_t v)> finishOutput;
+  Value finishLast;
+};
+
+/// acc[i][v] = output (or the fused prologue); for outer in [lo, hi):
+/// acc += a(outer) x b(outer); output = acc (or the fused epilogue).
+/// `rows` x `vectors` accumulators.
+void emitMicrokernel(Emitter &e, const TileAccess &access, int64_t rows,
+                     int64_t vectors, Value lo, Value hi);
+
+/// The row tile for `rows` rows: at most `mr`, as even as possible.
+int64_t balancedRows(int64_t rows, int64_t mr);
+
+/// The constant data behind `value` when it is a `memref.get_global` of a
+/// constant global with an initial value.
+DenseElementsAttr constantData(Value value);
+
+/// The matrix X [K][N] (or, with `transposed`, the matrix stored as [N][K])
+/// as panels [ceil(N/width)][K][width], zero-padded past column N.
+SmallVector<float> packPanels(DenseElementsAttr data, int64_t k, int64_t n,
+                              int64_t width, bool transposed);
+
+/// A new private constant global holding `data`, inserted before the
+/// function of `anchor`; returns its name.
+StringAttr packedConstant(KernelContext &context, Operation *anchor,
+                          StringRef base, ArrayRef<int64_t> shape,
+                          ArrayRef<float> data);
+
+/// A use of the f32 global `name` of `shape`.
+Value getGlobal(Emitter &e, StringAttr name, ArrayRef<int64_t> shape);
 
 /// Builds a range body: `uses` are the values the caller passed to
 /// emitRange, as seen where the body is emitted.

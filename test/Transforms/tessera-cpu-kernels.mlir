@@ -97,13 +97,30 @@ func.func @conv_stride2(%x: memref<1x2x9x9xf32>, %y: memref<1x5x4x4xf32>) {
 
 // -----
 
-// Not for the kernels: f64, and filters that are not constants.
+// Not for the kernels: f64.
 // CHECK-LABEL: func.func @left_alone
 // CHECK: linalg.matmul
 // CHECK: linalg.conv_2d_nchw_fchw
 func.func @left_alone(%a: memref<4x4xf64>, %b: memref<4x4xf64>, %c: memref<4x4xf64>,
-                      %x: memref<1x2x5x5xf32>, %w: memref<3x2x3x3xf32>, %y: memref<1x3x3x3xf32>) {
+                      %x: memref<1x2x5x5xf64>, %w: memref<3x2x3x3xf64>, %y: memref<1x3x3x3xf64>) {
   linalg.matmul ins(%a, %b : memref<4x4xf64>, memref<4x4xf64>) outs(%c : memref<4x4xf64>)
+  linalg.conv_2d_nchw_fchw {dilations = dense<1> : tensor<2xi64>, strides = dense<1> : tensor<2xi64>}
+    ins(%x, %w : memref<1x2x5x5xf64>, memref<3x2x3x3xf64>) outs(%y : memref<1x3x3x3xf64>)
+  return
+}
+
+// -----
+
+// Filters that are a graph input: packed at run time into a buffer (memory
+// planning puts it in the workspace), 3 filters in one tile of 3 rows.
+// CHECK-LABEL: func.func @runtime_filters
+// CHECK: %[[PACKED:.+]] = memref.alloc() : memref<1x18x3xf32>
+// CHECK: memref.collapse_shape %arg1 {{\[\[}}0], [1, 2, 3]] : memref<3x2x3x3xf32> into memref<3x18xf32>
+// CHECK: memref.store {{.*}}, %[[PACKED]]
+// CHECK: memref.load %[[PACKED]]
+// CHECK: vector.fma
+// CHECK-NOT: linalg.conv_2d_nchw_fchw
+func.func @runtime_filters(%x: memref<1x2x5x5xf32>, %w: memref<3x2x3x3xf32>, %y: memref<1x3x3x3xf32>) {
   linalg.conv_2d_nchw_fchw {dilations = dense<1> : tensor<2xi64>, strides = dense<1> : tensor<2xi64>}
     ins(%x, %w : memref<1x2x5x5xf32>, memref<3x2x3x3xf32>) outs(%y : memref<1x3x3x3xf32>)
   return
