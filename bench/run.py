@@ -159,9 +159,9 @@ def parse(output, what):
             int(memory.group(1)) if memory else None)
 
 
-def run(command, what):
+def run(command, what, env=None):
     result = subprocess.run(command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
-                            text=True)
+                            text=True, env=env)
     if result.returncode != 0:
         raise SystemExit(f"bench: error: {what} failed:\n{result.stdout}")
     return parse(result.stdout, what)
@@ -242,12 +242,7 @@ def main():
                     str(args.iterations), "--warmup", "3", "--threads", str(t)]
             peer_times, our_times = [], []
             for _ in range(args.rounds):
-                result = subprocess.run(peer, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
-                                        text=True, env=env)
-                if result.returncode != 0:
-                    raise SystemExit(f"bench: error: {peer_name} on {name} failed:\n"
-                                     f"{result.stdout}")
-                peer_times.append(parse(result.stdout, peer_name))
+                peer_times.append(run(peer, f"{peer_name} on {name}", env))
                 our_times.append(run(ours, f"Tessera on {name}"))
             peer_min = min(x[0] for x in peer_times)
             peer_median = statistics.median(x[1] for x in peer_times)

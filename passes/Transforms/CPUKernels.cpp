@@ -574,9 +574,8 @@ struct CPUKernelsPass : tessera::impl::CPUKernelsBase<CPUKernelsPass> {
         flattenBatchedMatmuls(function);
       }
     SymbolTable symbols(getOperation());
-    KernelContext context{
-        getOperation(), symbols,      tileShapeFor(vectorBits, registers),
-        parallel,       parallelWork, parallelElements};
+    KernelContext context{symbols, tileShapeFor(vectorBits, registers),
+                          parallel, parallelWork, parallelElements};
     SmallVector<Operation *> ops;
     int64_t tiled = 0;
     getOperation().walk([&](Operation *op) {

@@ -111,7 +111,6 @@ struct Emitter {
 /// What the lowerings share: the module's symbol table (new globals and
 /// task functions get unique names) and the parallelisation policy.
 struct KernelContext {
-  ModuleOp module;
   SymbolTable &symbols;
   TileShape shape;
   bool parallel;

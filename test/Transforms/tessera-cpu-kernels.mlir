@@ -1,4 +1,6 @@
 // RUN: tessera-opt %s --split-input-file --tessera-cpu-kernels="vector-bits=256 registers=16" | FileCheck %s
+// RUN: not tessera-opt %s --split-input-file --tessera-cpu-kernels="vector-bits=100" 2>&1 | FileCheck %s --check-prefix=BADOPT
+// BADOPT: tessera-cpu-kernels: vector-bits must be a multiple of 128 and registers at least 8
 // RUN: tessera-opt %s --split-input-file --tessera-cpu-kernels="vector-bits=256 registers=16 parallel-work=1 parallel-elements=1" | FileCheck %s --check-prefix=PAR
 // RUN: tessera-opt %s --split-input-file --tessera-cpu-kernels="vector-bits=256 registers=16 parallel=false parallel-work=1 parallel-elements=1" | FileCheck %s --check-prefix=SERIAL
 

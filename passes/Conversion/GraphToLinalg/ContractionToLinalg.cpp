@@ -174,35 +174,7 @@ Value convolve(OpBuilder &b, Location loc, Kind kind, Value input, Value weight,
       .getResult(0);
 }
 
-/// The accumulator N x G x Mg x O...: the bias broadcast, or zeros.
-Value convInit(OpBuilder &b, Location loc, RankedTensorType resultType,
-               int64_t groups, Value bias) {
-  SmallVector<int64_t> shape(resultType.getShape());
-  shape[1] /= groups;
-  shape.insert(shape.begin() + 1, groups);
-  auto type = RankedTensorType::get(shape, resultType.getElementType());
-  if (!bias)
-    return filledTensor(b, loc, type,
-                        scalarConstant(b, loc, type.getElementType(), 0));
-  Value grouped = splitDim(b, loc, bias, 0, groups); // G x Mg
-  SmallVector<AffineMap> maps{
-      AffineMap::get(type.getRank(), 0,
-                     {b.getAffineDimExpr(1), b.getAffineDimExpr(2)},
-                     b.getContext()),
-      b.getMultiDimIdentityMap(type.getRank())};
-  SmallVector<utils::IteratorType> iterators(type.getRank(),
-                                             utils::IteratorType::parallel);
-  return linalg::GenericOp::create(
-             b, loc, TypeRange{type}, ValueRange{grouped},
-             ValueRange{emptyTensor(b, loc, type)}, maps, iterators,
-             [&](OpBuilder &nb, Location l, ValueRange args) {
-               linalg::YieldOp::create(nb, l, args[0]);
-             })
-      .getResult(0);
-}
-
-/// The accumulator N x F x ... of a named convolution: the bias per output
-/// channel, or zeros.
+/// The accumulator N x F x O...: the bias per output channel, or zeros.
 Value channelInit(OpBuilder &b, Location loc, RankedTensorType resultType,
                   Value bias) {
   if (!bias)
@@ -222,6 +194,12 @@ Value channelInit(OpBuilder &b, Location loc, RankedTensorType resultType,
                linalg::YieldOp::create(nb, l, args[0]);
              })
       .getResult(0);
+}
+
+/// The accumulator of a grouped convolution, N x G x F/G x O....
+Value convInit(OpBuilder &b, Location loc, RankedTensorType resultType,
+               int64_t groups, Value bias) {
+  return splitDim(b, loc, channelInit(b, loc, resultType, bias), 1, groups);
 }
 
 SmallVector<int64_t> spatialPads(ArrayRef<int64_t> pads, bool end) {
