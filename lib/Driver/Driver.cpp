@@ -4,6 +4,7 @@
 
 #include "dialects/Graph/IR/GraphDialect.h"
 #include "dialects/Graph/IR/GraphOps.h"
+#include "dialects/Kernel/IR/KernelDialect.h"
 #include "lib/AOT/Artifact.h"
 #include "lib/Target/CPU/CPUTarget.h"
 #include "passes/Pipelines/CPUPipeline.h"
@@ -174,7 +175,8 @@ bool Compilation::run(std::string &error) {
   DialectRegistry registry;
   registerAllDialects(registry);
   registerAllExtensions(registry);
-  registry.insert<tessera::tg::TGDialect>();
+  registry.insert<tessera::tg::TGDialect, tessera::tk::TKDialect>();
+  tessera::tk::registerBufferizableOpInterfaceExternalModels(registry);
   registerBuiltinDialectTranslation(registry);
   registerLLVMDialectTranslation(registry);
   context.appendDialectRegistry(registry);

@@ -9,6 +9,7 @@
 #include "passes/Pipelines/CPUPipeline.h"
 
 #include "dialects/Graph/Transforms/Passes.h"
+#include "dialects/Kernel/Transforms/Passes.h"
 #include "passes/Conversion/Passes.h"
 #include "passes/Transforms/Passes.h"
 
@@ -26,6 +27,7 @@ void tessera::registerCPUPipelinePasses() {
   std::call_once(once, [] {
     registerAllPasses();
     tg::registerGraphPasses();
+    tk::registerKernelPasses();
     registerConversionPasses();
     registerTransformsPasses();
   });
@@ -44,8 +46,13 @@ LogicalResult tessera::buildCPUPipeline(OpPassManager &pm,
   if (options.stopAfter != Stage::Graph) {
     text += ",convert-tg-to-linalg,canonicalize";
     if (optimize)
-      text += ",linalg-fuse-elementwise-ops,canonicalize,cse";
+      text += ",func.func(tk-form-kernels),canonicalize"
+              ",linalg-fuse-elementwise-ops,canonicalize,cse";
   }
+  if (options.stopAfter == Stage::LLVM && optimize)
+    text += ",tk-configure-kernels{vector-bits=" +
+            std::to_string(options.vectorBits) +
+            " registers=" + std::to_string(options.vectorRegisters) + "}";
   if (options.stopAfter == Stage::LLVM)
     text += ",func.func(tessera-distinct-results)"
             ",one-shot-bufferize{bufferize-function-boundaries "

@@ -1,30 +1,24 @@
 //===- CPUKernels.cpp - register-tiled vector kernels for contractions ----===//
 //
-// Runs on bufferized functions. f32 `linalg.matmul` and
-// `linalg.conv_2d_nchw_fchw` with static shapes become loop nests around one
-// register-tiled microkernel: an MR x NR tile of the output lives in MR x
-// (NR / lanes) vector accumulators while the reduction runs, each step
-// broadcasting MR scalars of the left operand and loading NR/lanes vectors
-// of the right one (BLIS's outer-product form). Shapes that do not divide
-// are handled by smaller row tiles and masked column vectors, never by
-// reading or writing outside a buffer.
-//
-// Matmul: B is repacked into panels [N/NR][K][NR] (zero-padded) — at
-// compile time when B is a constant global, otherwise into a workspace
-// buffer, each parallel range packing its own panels; with more than one
-// row tile, A is first copied into row panels [M/MR][K][MR]. The loops
-// block K by KC (one B micro-panel stays in L1) and M by MC (the A block
-// stays in L2).
-//
-// Convolutions are in ConvKernel.cpp, depthwise convolutions and pooling in
-// DepthwiseKernel.cpp, the fusion around the tiles in TileFusion.cpp; the
-// pass itself, the microkernel, parallel ranges and matmul are here.
+// The CPU code generation of kernels, on bufferized functions: tk.matmul
+// (MatmulKernel.cpp), f32 `linalg.conv_2d_nchw_fchw` (ConvKernel.cpp),
+// depthwise convolutions and pooling (DepthwiseKernel.cpp) become loop
+// nests around one register-tiled microkernel: an MR x NR tile of the
+// output lives in MR x (NR / lanes) vector accumulators while the reduction
+// runs, each step broadcasting MR scalars of the left operand and loading
+// NR/lanes vectors of the right one (BLIS's outer-product form). Shapes that
+// do not divide are handled by smaller row tiles and masked column vectors,
+// never by reading or writing outside a buffer. The fusion around the
+// convolution tiles is in TileFusion.cpp; the pass itself, the
+// microkernel and parallel ranges are here.
 //
 //===----------------------------------------------------------------------===//
 
 #include "passes/Transforms/CPUKernels.h"
+#include "dialects/Kernel/IR/KernelOps.h"
 #include "passes/Transforms/Passes.h"
 
+#include "mlir/Dialect/Affine/IR/AffineOps.h"
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/Dialect/Linalg/IR/Linalg.h"
@@ -45,20 +39,6 @@ namespace tessera {
 using namespace mlir;
 
 namespace tessera::kernels {
-
-TileShape tileShapeFor(int64_t vectorBits, int64_t registers) {
-  TileShape shape;
-  shape.lanes = std::max<int64_t>(vectorBits / 32, 1);
-  shape.nr = 2 * shape.lanes;
-  // MR x 2 accumulators, two B vectors and one broadcast must fit.
-  shape.mr = std::clamp<int64_t>((registers - 3) / 2, 1, 12);
-  // A B micro-panel of KC x NR floats stays in L1 (32 KiB at AVX-512's NR
-  // of 32, measured best on a 48 KiB L1; 16 KiB at AVX2's 16).
-  shape.kc = 256;
-  shape.mc =
-      std::max<int64_t>(256 * 1024 / (shape.kc * 4) / shape.mr, 1) * shape.mr;
-  return shape;
-}
 
 int64_t balancedRows(int64_t rows, int64_t mr) {
   int64_t tiles = (rows + mr - 1) / mr;
@@ -309,210 +289,6 @@ void forPanels(Emitter &e, Value begin, Value end, int64_t fullPanels,
   body(e.index(fullPanels), tailColumns);
 }
 
-/// Copies rows of `a` [M][K] into `packed` [ceil(M/MR)][K][MR] for the row
-/// tiles in [begin, end): a row at a time, vector loads along K scattered
-/// MR apart; rows past M are zeros.
-void packRowPanels(Emitter &e, Value a, Value packed, Value begin, Value end,
-                   int64_t m, int64_t k, int64_t mr) {
-  OpBuilder &b = e.b;
-  int64_t lanes = e.shape.lanes;
-  Value flat = memref::CollapseShapeOp::create(
-      b, e.loc, packed, SmallVector<ReassociationIndices>{{0, 1, 2}});
-  Value spread = e.laneOffsets(mr);
-  e.loop(begin, end, 1, [&](Value t) {
-    for (int64_t i = 0; i < mr; ++i) {
-      Value row = e.add(e.mul(t, mr), i);
-      Value inside = arith::CmpIOp::create(b, e.loc, arith::CmpIPredicate::slt,
-                                           row, e.index(m));
-      // Element (t, c, i) of the panels.
-      auto target = [&](Value column) {
-        return e.add(e.mul(e.add(e.mul(t, k), column), mr), i);
-      };
-      auto copy = [&](Value column, int64_t valid, bool zero) {
-        Value x = zero ? e.zeros() : e.load(a, {row, column}, valid);
-        vector::ScatterOp::create(b, e.loc, Type(), flat,
-                                  ValueRange{target(column)}, spread,
-                                  e.mask(valid), x);
-      };
-      auto ifOp = scf::IfOp::create(b, e.loc, inside, /*withElse=*/true);
-      for (bool zero : {false, true}) {
-        OpBuilder::InsertionGuard guard(b);
-        b.setInsertionPointToStart(zero ? ifOp.elseBlock() : ifOp.thenBlock());
-        e.loop(0, k - k % lanes, lanes,
-               [&](Value column) { copy(column, lanes, zero); });
-        if (k % lanes)
-          copy(e.index(k - k % lanes), k % lanes, zero);
-      }
-    }
-  });
-}
-
-LogicalResult lowerMatmul(KernelContext &context, linalg::MatmulOp op) {
-  if (!op.hasPureBufferSemantics() || op.hasUserDefinedMaps())
-    return failure();
-  Value a = op.getDpsInputs()[0], bMat = op.getDpsInputs()[1],
-        c = op.getDpsInits()[0];
-  if (!hasUnitInnerStride(a) || !hasUnitInnerStride(bMat) ||
-      !hasUnitInnerStride(c))
-    return failure();
-  auto aType = cast<MemRefType>(a.getType());
-  auto bType = cast<MemRefType>(bMat.getType());
-  int64_t m = aType.getDimSize(0), k = aType.getDimSize(1),
-          n = bType.getDimSize(1);
-  if (m == 0 || n == 0 || k == 0)
-    return failure();
-  DenseElementsAttr constantB = constantData(bMat);
-  if (!constantB && !isa<func::FuncOp>(op->getParentOp()))
-    return failure(); // the packing buffer must be a top-level allocation
-
-  const TileShape &shape = context.shape;
-  int64_t nr = shape.nr, panels = (n + nr - 1) / nr;
-  SmallVector<int64_t> packedShape{panels, k, nr};
-  // Constant B: packed now. Otherwise each range packs its own panels into
-  // a buffer of the workspace.
-  StringAttr packedName;
-  TileFusion fusion = analyzeFusion(op, c, {a, bMat}, /*vectorDims=*/{1});
-  SmallVector<Value> buffers{a, c};
-  if (constantB) {
-    packedName =
-        packedConstant(context, op, "__tessera_packed_rhs", packedShape,
-                       packPanels(constantB, k, n, nr, false));
-  } else {
-    OpBuilder b(op);
-    buffers.push_back(bMat);
-    buffers.push_back(memref::AllocOp::create(
-        b, op.getLoc(), MemRefType::get(packedShape, b.getF32Type())));
-  }
-  int64_t mr = balancedRows(m, shape.mr);
-  int64_t fullRows = m - m % mr;
-  // With more than one row tile, A is first copied into row panels
-  // [ceil(M/MR)][K][MR] (zero-padded): the microkernel then reads MR
-  // consecutive floats per step instead of MR rows that may alias in L1.
-  bool packA = m > mr && isa<func::FuncOp>(op->getParentOp());
-  if (packA) {
-    OpBuilder b(op);
-    int64_t tiles = (m + mr - 1) / mr;
-    Value packedA = memref::AllocOp::create(
-        b, op.getLoc(), MemRefType::get({tiles, k, mr}, b.getF32Type()));
-    emitRange(
-        context, op, tiles,
-        context.parallel && m * k >= context.parallelElements, {a, packedA},
-        [&](Emitter &e, Value begin, Value end, ValueRange captured) {
-          packRowPanels(e, captured[0], captured[1], begin, end, m, k, mr);
-        });
-    buffers[0] = packedA;
-  }
-  size_t fusionStart = buffers.size();
-  llvm::append_range(buffers, fusion.uses());
-
-  auto body = [&](Emitter &e, Value begin, Value end, ValueRange captured) {
-    OpBuilder &b = e.b;
-    Value a = captured[0], c = captured[1];
-    FusedTile fused(e, fusion, captured.drop_front(fusionStart), {1});
-    Value packed =
-        constantB ? getGlobal(e, packedName, packedShape) : captured[3];
-    if (!constantB) {
-      // Copy B's panels of this range, a vector at a time (masked at the
-      // right edge).
-      Value source = captured[2];
-      forPanels(
-          e, begin, end, n / nr, n % nr, nr, [&](Value p, int64_t columns) {
-            e.loop(0, k, 1, [&](Value r) {
-              Value column = e.mul(p, nr);
-              for (int64_t v = 0; v < nr / shape.lanes; ++v) {
-                int64_t valid = validLanes(shape, columns, v);
-                Value x =
-                    valid ? e.load(source, {r, e.add(column, v * shape.lanes)},
-                                   valid)
-                          : e.zeros();
-                e.store(x, packed, {p, r, e.index(v * shape.lanes)},
-                        shape.lanes);
-              }
-            });
-          });
-    }
-    auto tile = [&](Value row, Value panel, int64_t rows, int64_t columns,
-                    Value k0, Value k1) {
-      Value column = e.mul(panel, nr);
-      TileAccess access;
-      Value rowTile =
-          packA ? Value(arith::DivUIOp::create(b, e.loc, row, e.index(mr)))
-                : Value();
-      access.scalar = [&](Value r, int64_t, int64_t i) -> Value {
-        if (packA)
-          return memref::LoadOp::create(b, e.loc, a,
-                                        ValueRange{rowTile, r, e.index(i)});
-        return memref::LoadOp::create(b, e.loc, a,
-                                      ValueRange{e.add(row, i), r});
-      };
-      access.vector = [&](Value r, int64_t, int64_t v) -> Value {
-        return e.load(packed, {panel, r, e.index(v * shape.lanes)},
-                      shape.lanes);
-      };
-      access.loadOutput = [&](int64_t i, int64_t v) {
-        return e.load(c, {e.add(row, i), e.add(column, v * shape.lanes)},
-                      validLanes(shape, columns, v));
-      };
-      access.storeOutput = [&](Value x, int64_t i, int64_t v) {
-        e.store(x, c, {e.add(row, i), e.add(column, v * shape.lanes)},
-                validLanes(shape, columns, v));
-      };
-      // Fused ops: the output's loop dims are (row, column), lanes along
-      // the columns. With several K blocks, the prologue applies to the
-      // first and the epilogue to the last; the others keep partial sums in
-      // the output.
-      auto dims = [&](int64_t i) {
-        return SmallVector<Value>{e.add(row, i), Value()};
-      };
-      if (fusion.producer) {
-        access.initOutput = [&](int64_t i, int64_t v) {
-          return fused.init(dims(i), e.add(column, v * shape.lanes),
-                            validLanes(shape, columns, v));
-        };
-        if (k > shape.kc)
-          access.initFirst = arith::CmpIOp::create(
-              b, e.loc, arith::CmpIPredicate::eq, k0, e.index(0));
-      }
-      if (fusion.consumer) {
-        access.finishOutput = [&](Value x, int64_t i, int64_t v) {
-          Value lane0 = e.add(column, v * shape.lanes);
-          int64_t valid = validLanes(shape, columns, v);
-          e.store(fused.finish(x, dims(i), lane0, valid), fused.target,
-                  {e.add(row, i), lane0}, valid);
-        };
-        if (k > shape.kc)
-          access.finishLast = arith::CmpIOp::create(
-              b, e.loc, arith::CmpIPredicate::eq, k1, e.index(k));
-      }
-      emitMicrokernel(e, access, rows, vectorsFor(shape, columns), k0, k1);
-    };
-    // K blocks, then row blocks; in each, this range's panels against
-    // every row tile of the block.
-    e.loop(0, k, shape.kc, [&](Value k0) {
-      Value k1 = e.min(e.add(k0, shape.kc), e.index(k));
-      int64_t mc = std::max<int64_t>(shape.mc / mr, 1) * mr;
-      e.loop(0, fullRows, mc, [&](Value m0) {
-        Value m1 = e.min(e.add(m0, mc), e.index(fullRows));
-        forPanels(
-            e, begin, end, n / nr, n % nr, nr, [&](Value p, int64_t columns) {
-              e.loop(m0, m1, mr,
-                     [&](Value row) { tile(row, p, mr, columns, k0, k1); });
-            });
-      });
-      if (m % mr)
-        forPanels(e, begin, end, n / nr, n % nr, nr,
-                  [&](Value p, int64_t columns) {
-                    tile(e.index(fullRows), p, m % mr, columns, k0, k1);
-                  });
-    });
-  };
-  emitRange(context, op, panels, runsInParallel(context, m * n * k, panels),
-            buffers, body);
-  op.erase();
-  fusion.erase();
-  return success();
-}
-
 //===----------------------------------------------------------------------===//
 // Convolution
 //===----------------------------------------------------------------------===//
@@ -571,15 +347,14 @@ struct CPUKernelsPass : tessera::impl::CPUKernelsBase<CPUKernelsPass> {
     for (auto function : getOperation().getOps<func::FuncOp>())
       if (!function.isExternal()) {
         splitPadFills(function);
-        flattenBatchedMatmuls(function);
       }
     SymbolTable symbols(getOperation());
-    KernelContext context{symbols, tileShapeFor(vectorBits, registers),
+    KernelContext context{symbols, registerTileFor(vectorBits, registers),
                           parallel, parallelWork, parallelElements};
     SmallVector<Operation *> ops;
     int64_t tiled = 0;
     getOperation().walk([&](Operation *op) {
-      if (isa<linalg::MatmulOp, linalg::Conv2DNchwFchwOp,
+      if (isa<tk::MatmulOp, linalg::Conv2DNchwFchwOp,
               linalg::DepthwiseConv2DNchwChwOp, linalg::PoolingNchwMaxOp,
               linalg::PoolingNchwSumOp>(op))
         ops.push_back(op);
@@ -591,7 +366,7 @@ struct CPUKernelsPass : tessera::impl::CPUKernelsBase<CPUKernelsPass> {
         tiled += succeeded(lowerPooling(context, maxPool));
       else if (auto sumPool = dyn_cast<linalg::PoolingNchwSumOp>(op))
         tiled += succeeded(lowerPooling(context, sumPool));
-      else if (auto matmul = dyn_cast<linalg::MatmulOp>(op))
+      else if (auto matmul = dyn_cast<tk::MatmulOp>(op))
         tiled += succeeded(lowerMatmul(context, matmul));
       else if (auto conv = dyn_cast<linalg::Conv2DNchwFchwOp>(op))
         tiled += succeeded(lowerConv(context, conv));

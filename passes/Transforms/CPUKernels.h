@@ -9,6 +9,8 @@
 #ifndef TESSERA_TRANSFORMS_CPUKERNELS_H
 #define TESSERA_TRANSFORMS_CPUKERNELS_H
 
+#include "tessera/Support/RegisterTile.h"
+
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/Dialect/Linalg/IR/Linalg.h"
@@ -20,22 +22,17 @@
 
 #include <functional>
 
+namespace tessera::tk {
+class MatmulOp;
+} // namespace tessera::tk
+
 namespace tessera::kernels {
 
 using namespace mlir;
 
-/// Register tile and cache blocking for one target.
-struct TileShape {
-  int64_t lanes; // f32 lanes per vector register
-  int64_t mr;    // rows (broadcast operand)
-  int64_t nr;    // columns (vector operand), a multiple of lanes
-  int64_t kc;    // reduction block
-  int64_t mc;    // row block
-};
-
-/// Register tile and blocking for a vector unit of `vectorBits` x
-/// `registers`.
-TileShape tileShapeFor(int64_t vectorBits, int64_t registers);
+/// Register tile and cache blocking for one target (one formula, shared
+/// with the tk cost model: tessera/Support/RegisterTile.h).
+using TileShape = tessera::RegisterTile;
 
 struct Emitter {
   OpBuilder &b;
@@ -274,7 +271,9 @@ bool isContiguousF32(Value value);
 int64_t attrAt(DenseIntElementsAttr attr, int64_t i);
 
 /// Lowerings; each erases the op on success and leaves it alone otherwise.
-LogicalResult lowerMatmul(KernelContext &context, linalg::MatmulOp op);
+/// tk.matmul (MatmulKernel.cpp): the register-tiled kernel when it applies
+/// (success), plain loops otherwise (failure); the op is gone either way.
+LogicalResult lowerMatmul(KernelContext &context, tk::MatmulOp op);
 LogicalResult lowerConv(KernelContext &context, linalg::Conv2DNchwFchwOp op);
 LogicalResult lowerDepthwise(KernelContext &context,
                              linalg::DepthwiseConv2DNchwChwOp op);
@@ -284,9 +283,6 @@ LogicalResult lowerPooling(KernelContext &context, linalg::PoolingNchwSumOp op);
 /// interior): fills only the border, copies with a generic. Returns how
 /// many (PadBorders.cpp).
 int64_t splitPadFills(func::FuncOp function);
-/// Generics computing [batch..., M, K] x [K, N] on contiguous buffers become
-/// linalg.matmul on merged views. Returns how many (BatchedMatmul.cpp).
-int64_t flattenBatchedMatmuls(func::FuncOp function);
 /// Splits one parallel dimension of a large generic across the thread pool.
 LogicalResult parallelizeGeneric(KernelContext &context, linalg::GenericOp op);
 

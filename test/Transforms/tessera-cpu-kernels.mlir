@@ -13,26 +13,27 @@
 // masked vector.
 // CHECK: memref.global "private" constant @__tessera_packed_rhs : memref<2x3x16xf32> = dense<{{\[\[\[}}1.000000e+00, {{.*}}[1.000000e+00, 1.000000e+00, 1.000000e+00, 1.000000e+00, 0.000000e+00,
 // CHECK-LABEL: func.func @matmul_const
+// CHECK: %[[FA:.+]] = memref.reinterpret_cast %arg0 to offset: [0], sizes: [21], strides: [1]
 // CHECK: %[[PA:.+]] = memref.alloc() : memref<2x3x4xf32>
 // CHECK: %[[FLAT:.+]] = memref.collapse_shape %[[PA]] {{\[\[}}0, 1, 2]] : memref<2x3x4xf32> into memref<24xf32>
 // CHECK: arith.constant dense<[0, 4, 8, 12, 16, 20, 24, 28]> : vector<8xi32>
 // CHECK: scf.if
-// CHECK: vector.maskedload %arg0
+// CHECK: vector.maskedload %[[FA]]
 // CHECK: vector.scatter %[[FLAT]]
 // CHECK: } else {
 // CHECK: vector.scatter %[[FLAT]]
+// CHECK: %[[FC:.+]] = memref.reinterpret_cast %arg1 to offset: [0], sizes: [140], strides: [1]
 // CHECK: memref.get_global @__tessera_packed_rhs
 // CHECK: scf.for {{.*}} iter_args({{.*}}) -> (vector<8xf32>, vector<8xf32>, vector<8xf32>, vector<8xf32>, vector<8xf32>, vector<8xf32>, vector<8xf32>, vector<8xf32>)
 // CHECK: memref.load %[[PA]]
 // CHECK: vector.broadcast {{.*}} : f32 to vector<8xf32>
 // CHECK: vector.fma {{.*}} : vector<8xf32>
 // CHECK: vector.store
-// CHECK: vector.maskedload %arg1
 // CHECK: scf.for {{.*}} -> (vector<8xf32>, vector<8xf32>, vector<8xf32>, vector<8xf32>)
-// CHECK: vector.maskedstore %arg1
+// CHECK: vector.maskedstore %[[FC]]
 // CHECK: scf.for {{.*}} -> (vector<8xf32>, vector<8xf32>, vector<8xf32>, vector<8xf32>, vector<8xf32>, vector<8xf32>)
 // CHECK: scf.for {{.*}} -> (vector<8xf32>, vector<8xf32>, vector<8xf32>)
-// CHECK-NOT: linalg.matmul
+// CHECK-NOT: tk.matmul
 
 // In parallel, packing A is one range (row tiles) and the product another
 // (the 2 column panels): each body moves into a task function over
@@ -53,10 +54,17 @@
 // PAR: %[[N:.+]] = arith.constant 2 : index
 // PAR: call @__tessera_dispatch_matmul_const_task_0(%[[N]], %[[PA]], %arg1)
 // PAR-NEXT: return
+#mA = affine_map<(m, n, k) -> (m, k)>
+#mB = affine_map<(m, n, k) -> (k, n)>
+#mC = affine_map<(m, n, k) -> (m, n)>
 memref.global "private" constant @rhs : memref<3x20xf32> = dense<1.0>
 func.func @matmul_const(%a: memref<7x3xf32>, %c: memref<7x20xf32>) {
   %b = memref.get_global @rhs : memref<3x20xf32>
-  linalg.matmul ins(%a, %b : memref<7x3xf32>, memref<3x20xf32>) outs(%c : memref<7x20xf32>)
+  tk.matmul ins(%a, %b : memref<7x3xf32>, memref<3x20xf32>) outs(%c : memref<7x20xf32>)
+      maps = [#mA, #mB, #mC] epilogue {
+  ^bb0(%acc: f32):
+    tk.yield %acc : f32
+  }
   return
 }
 
@@ -65,14 +73,22 @@ func.func @matmul_const(%a: memref<7x3xf32>, %c: memref<7x20xf32>) {
 // Dynamic B: packed at run time into a buffer (memory planning places it in
 // the workspace); the last panel's columns come from masked loads.
 // CHECK-LABEL: func.func @matmul_dynamic
+// CHECK: %[[FB:.+]] = memref.reinterpret_cast %arg1 to offset: [0], sizes: [100], strides: [1] : memref<5x20xf32> to memref<100xf32>
 // CHECK: %[[PACKED:.+]] = memref.alloc() : memref<2x5x16xf32>
-// CHECK: vector.load %arg1{{.*}} : memref<5x20xf32>, vector<8xf32>
+// CHECK: vector.load %[[FB]]{{.*}} : memref<100xf32>, vector<8xf32>
 // CHECK: vector.store {{.*}}, %[[PACKED]]
-// CHECK: vector.maskedload %arg1
+// CHECK: vector.maskedload %[[FB]]
 // CHECK: vector.fma
-// CHECK-NOT: linalg.matmul
+// CHECK-NOT: tk.matmul
+#mA = affine_map<(m, n, k) -> (m, k)>
+#mB = affine_map<(m, n, k) -> (k, n)>
+#mC = affine_map<(m, n, k) -> (m, n)>
 func.func @matmul_dynamic(%a: memref<6x5xf32>, %b: memref<5x20xf32>, %c: memref<6x20xf32>) {
-  linalg.matmul ins(%a, %b : memref<6x5xf32>, memref<5x20xf32>) outs(%c : memref<6x20xf32>)
+  tk.matmul ins(%a, %b : memref<6x5xf32>, memref<5x20xf32>) outs(%c : memref<6x20xf32>)
+      maps = [#mA, #mB, #mC] epilogue {
+  ^bb0(%acc: f32):
+    tk.yield %acc : f32
+  }
   return
 }
 
@@ -159,38 +175,32 @@ func.func @generic(%x: memref<1x6x5xf32>, %y: memref<1x6x5xf32>) {
 
 // -----
 
-// Fusion. The fill before the matmul becomes the accumulators' start (a
-// splat of 0); the generic after it (bias per column + relu), the only
-// reader of the temporary, runs on the accumulators and stores into its own
-// output. Neither op, nor a store to the temporary, is left.
+// The epilogue (bias per column + relu) runs on the accumulators, which
+// start at zero, and the result is stored once into the output.
 // CHECK-LABEL: func.func @matmul_fused
-// CHECK-NOT: linalg.fill
-// CHECK: %[[ZERO:.+]] = arith.constant 0.000000e+00 : f32
-// CHECK: vector.broadcast %[[ZERO]] : f32 to vector<8xf32>
-// CHECK: scf.for
+// CHECK: %[[ZERO:.+]] = arith.constant dense<0.000000e+00> : vector<8xf32>
+// CHECK: scf.for {{.*}} iter_args({{.*}} = %[[ZERO]]
 // CHECK: vector.fma
-// CHECK: vector.load %arg1
+// CHECK: vector.load
 // CHECK: arith.addf {{.*}} : vector<8xf32>
 // CHECK: arith.maximumf {{.*}} : vector<8xf32>
-// CHECK: vector.store {{.*}}, %arg2
-// CHECK-NOT: linalg.generic
-#bias = affine_map<(d0, d1) -> (d1)>
-#id2 = affine_map<(d0, d1) -> (d0, d1)>
+// CHECK: vector.store
+// CHECK-NOT: tk.matmul
+#mA = affine_map<(m, n, k) -> (m, k)>
+#mB = affine_map<(m, n, k) -> (k, n)>
+#mBias = affine_map<(m, n, k) -> (n)>
+#mC = affine_map<(m, n, k) -> (m, n)>
 memref.global "private" constant @w : memref<5x16xf32> = dense<0.25>
 func.func @matmul_fused(%a: memref<4x5xf32>, %bias: memref<16xf32>, %out: memref<4x16xf32>) {
   %zero = arith.constant 0.0 : f32
   %b = memref.get_global @w : memref<5x16xf32>
-  %tmp = memref.alloc() : memref<4x16xf32>
-  linalg.fill ins(%zero : f32) outs(%tmp : memref<4x16xf32>)
-  linalg.matmul ins(%a, %b : memref<4x5xf32>, memref<5x16xf32>) outs(%tmp : memref<4x16xf32>)
-  linalg.generic {indexing_maps = [#id2, #bias, #id2], iterator_types = ["parallel", "parallel"]}
-      ins(%tmp, %bias : memref<4x16xf32>, memref<16xf32>) outs(%out : memref<4x16xf32>) {
-  ^bb0(%x: f32, %c: f32, %o: f32):
-    %s = arith.addf %x, %c : f32
+  tk.matmul ins(%a, %b : memref<4x5xf32>, memref<5x16xf32>) epilogue_ins(%bias : memref<16xf32>)
+      outs(%out : memref<4x16xf32>) maps = [#mA, #mB, #mBias, #mC] epilogue {
+  ^bb0(%acc: f32, %c: f32):
+    %s = arith.addf %acc, %c : f32
     %r = arith.maximumf %s, %zero : f32
-    linalg.yield %r : f32
+    tk.yield %r : f32
   }
-  memref.dealloc %tmp : memref<4x16xf32>
   return
 }
 
@@ -254,36 +264,6 @@ func.func @depthwise_stride2(%x: memref<1x3x5x9xf32>, %w: memref<3x3x3xf32>, %y:
 
 // -----
 
-// The consumer's output is allocated after the kernel: the allocation moves
-// up so that the fused kernel can store into it.
-// CHECK-LABEL: func.func @target_allocated_later
-// CHECK: memref.alloc() : memref<2x8xf32>
-// CHECK-NEXT: %[[OUT:.+]] = memref.alloc() : memref<2x8xf32>
-// CHECK: vector.fma
-// CHECK: arith.maximumf {{.*}} : vector<8xf32>
-// CHECK: vector.store {{.*}}, %[[OUT]][
-// CHECK: memref.copy %[[OUT]], %arg1
-memref.global "private" constant @w2 : memref<3x8xf32> = dense<0.5>
-#id2 = affine_map<(d0, d1) -> (d0, d1)>
-func.func @target_allocated_later(%a: memref<2x3xf32>, %result: memref<2x8xf32>) {
-  %zero = arith.constant 0.0 : f32
-  %b = memref.get_global @w2 : memref<3x8xf32>
-  %tmp = memref.alloc() : memref<2x8xf32>
-  linalg.fill ins(%zero : f32) outs(%tmp : memref<2x8xf32>)
-  linalg.matmul ins(%a, %b : memref<2x3xf32>, memref<3x8xf32>) outs(%tmp : memref<2x8xf32>)
-  %out = memref.alloc() : memref<2x8xf32>
-  linalg.generic {indexing_maps = [#id2, #id2], iterator_types = ["parallel", "parallel"]}
-      ins(%tmp : memref<2x8xf32>) outs(%out : memref<2x8xf32>) {
-  ^bb0(%x: f32, %o: f32):
-    %r = arith.maximumf %x, %zero : f32
-    linalg.yield %r : f32
-  }
-  memref.copy %out, %result : memref<2x8xf32> to memref<2x8xf32>
-  return
-}
-
-// -----
-
 // A padded buffer: the fill of the whole buffer becomes fills of the border
 // slabs (rows above and below over the full width, then the columns on the
 // left over the interior rows; none on the right, where the interior ends),
@@ -318,24 +298,76 @@ func.func @pad_borders(%x: memref<1x2x4x5xf32>, %y: memref<1x2x6x7xf32>) {
 
 // -----
 
-// A batch of rows times one matrix, as the MatMul lowering spells it: one
-// 2-D matmul over merged (batch, row) views, then the register-tiled
-// kernel.
+// A batch of rows times one matrix: the batch loop steps the rows of the
+// left operand and of the output by whole matrices and the right operand
+// not at all, so it merges into the rows (6 rows: tiles of 6), one kernel.
 // CHECK-LABEL: func.func @batched_rows
-// CHECK: memref.collapse_shape %arg0 {{\[\[}}0, 1], [2]] : memref<2x3x4xf32> into memref<6x4xf32>
-// CHECK: memref.collapse_shape %arg2 {{\[\[}}0, 1], [2]] : memref<2x3x5xf32> into memref<6x5xf32>
+// CHECK: memref.reinterpret_cast %arg0 to offset: [0], sizes: [24], strides: [1]
+// CHECK: scf.for {{.*}} -> (vector<8xf32>, vector<8xf32>, vector<8xf32>, vector<8xf32>, vector<8xf32>, vector<8xf32>)
 // CHECK: vector.fma
-// CHECK-NOT: linalg.generic
+// CHECK-NOT: tk.matmul
 #lhs = affine_map<(b, m, n, k) -> (b, m, k)>
 #rhs = affine_map<(b, m, n, k) -> (k, n)>
 #out = affine_map<(b, m, n, k) -> (b, m, n)>
 func.func @batched_rows(%a: memref<2x3x4xf32>, %b: memref<4x5xf32>, %c: memref<2x3x5xf32>) {
-  linalg.generic {indexing_maps = [#lhs, #rhs, #out], iterator_types = ["parallel", "parallel", "parallel", "reduction"]}
-      ins(%a, %b : memref<2x3x4xf32>, memref<4x5xf32>) outs(%c : memref<2x3x5xf32>) {
-  ^bb0(%x: f32, %y: f32, %acc: f32):
-    %p = arith.mulf %x, %y : f32
-    %s = arith.addf %acc, %p : f32
-    linalg.yield %s : f32
+  tk.matmul ins(%a, %b : memref<2x3x4xf32>, memref<4x5xf32>) outs(%c : memref<2x3x5xf32>)
+      maps = [#lhs, #rhs, #out] epilogue {
+  ^bb0(%acc: f32):
+    tk.yield %acc : f32
+  }
+  return
+}
+
+// -----
+
+// Attention scores: Q [4 heads][8][16] times K transposed (K stored
+// [4][10][16]): a batch loop over the heads in the parallel range, the
+// right operand read along its reduction-contiguous rows by gathers
+// (stride 16) into packed panels per head.
+// CHECK-LABEL: func.func @scores
+// CHECK: %[[PACKED:.+]] = memref.alloc() : memref<4x16x16xf32>
+// CHECK: arith.constant dense<[0, 16, 32, 48, 64, 80, 96, 112]> : vector<8xi32>
+// CHECK: vector.gather
+// CHECK: vector.fma
+// CHECK-NOT: tk.matmul
+// PAR-LABEL: func.func private @scores_task
+// PAR: arith.divui
+// PAR: vector.gather
+// PAR: vector.fma
+#q = affine_map<(h, m, n, k) -> (h, m, k)>
+#kt = affine_map<(h, m, n, k) -> (h, n, k)>
+#s = affine_map<(h, m, n, k) -> (h, m, n)>
+func.func @scores(%q: memref<4x8x16xf32>, %k: memref<4x10x16xf32>, %s: memref<4x8x10xf32>) {
+  tk.matmul ins(%q, %k : memref<4x8x16xf32>, memref<4x10x16xf32>) outs(%s : memref<4x8x10xf32>)
+      maps = [#q, #kt, #s] epilogue {
+  ^bb0(%acc: f32):
+    tk.yield %acc : f32
+  }
+  return
+}
+
+// -----
+
+// Not f32: plain loops from the maps (affine.apply of each result), the
+// epilogue run on scalars.
+// CHECK-LABEL: func.func @loops_f64
+// CHECK: scf.for
+// CHECK: scf.for
+// CHECK: scf.for {{.*}} iter_args
+// CHECK: affine.apply
+// CHECK: arith.mulf {{.*}} : f64
+// CHECK: arith.negf {{.*}} : f64
+// CHECK: memref.store
+// CHECK-NOT: tk.matmul
+#dA = affine_map<(m, n, k) -> (k, m)>
+#dB = affine_map<(m, n, k) -> (k, n)>
+#dC = affine_map<(m, n, k) -> (m, n)>
+func.func @loops_f64(%a: memref<3x2xf64>, %b: memref<3x4xf64>, %c: memref<2x4xf64>) {
+  tk.matmul ins(%a, %b : memref<3x2xf64>, memref<3x4xf64>) outs(%c : memref<2x4xf64>)
+      maps = [#dA, #dB, #dC] epilogue {
+  ^bb0(%acc: f64):
+    %n = arith.negf %acc : f64
+    tk.yield %n : f64
   }
   return
 }

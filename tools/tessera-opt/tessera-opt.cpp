@@ -7,6 +7,8 @@
 
 #include "dialects/Graph/IR/GraphDialect.h"
 #include "dialects/Graph/Transforms/Passes.h"
+#include "dialects/Kernel/IR/KernelDialect.h"
+#include "dialects/Kernel/Transforms/Passes.h"
 #include "mlir/IR/DialectRegistry.h"
 #include "mlir/InitAllDialects.h"
 #include "mlir/InitAllExtensions.h"
@@ -18,13 +20,15 @@
 int main(int argc, char **argv) {
   mlir::registerAllPasses();
   tessera::tg::registerGraphPasses();
+  tessera::tk::registerKernelPasses();
   tessera::registerConversionPasses();
   tessera::registerTransformsPasses();
 
   mlir::DialectRegistry registry;
   mlir::registerAllDialects(registry);
   mlir::registerAllExtensions(registry);
-  registry.insert<tessera::tg::TGDialect>();
+  registry.insert<tessera::tg::TGDialect, tessera::tk::TKDialect>();
+  tessera::tk::registerBufferizableOpInterfaceExternalModels(registry);
 
   return mlir::asMainReturnCode(mlir::MlirOptMain(
       argc, argv, "Tessera modular optimizer driver\n", registry));

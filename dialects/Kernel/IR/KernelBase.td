@@ -1,0 +1,64 @@
+//===- KernelBase.td - The tk dialect and its attributes ---*- tablegen -*-===//
+//
+// The `tk` (Tessera kernel) dialect: one op per kernel that will run, chosen
+// on tensors before bufferization. An op says what the kernel computes; its
+// configuration attribute says how a target runs it.
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef TESSERA_DIALECT_KERNEL_BASE
+#define TESSERA_DIALECT_KERNEL_BASE
+
+include "mlir/IR/OpBase.td"
+include "mlir/IR/AttrTypeBase.td"
+
+def TK_Dialect : Dialect {
+  let name = "tk";
+  let cppNamespace = "::tessera::tk";
+  let summary = "Tessera's kernel dialect: one op per kernel that runs";
+  let description = [{
+    `tk` holds the compute-heavy kernels of a model once they are chosen:
+    each op is exactly one kernel of the generated code. Ops are
+    destination-style and work on tensors (where they are formed, before
+    bufferization) and on memrefs (after it, where a target lowers them).
+    How an operand is read is an affine map over the kernel's iteration
+    space, so transposes, broadcasts and reshapes around a contraction fold
+    into the kernel instead of hiding it. Work done on the kernel's result
+    before it is stored (bias, activation, residual, scale, clip) is the
+    op's epilogue region. How a target runs the kernel (register tile,
+    blocking, parallel split) is a configuration attribute set by
+    `tk-configure-kernels`, whose cost model a target or a plugin can
+    replace.
+  }];
+  let useDefaultAttributePrinterParser = 1;
+}
+
+class TK_Attr<string name, string attrMnemonic, list<Trait> traits = []>
+    : AttrDef<TK_Dialect, name, traits> {
+  let mnemonic = attrMnemonic;
+}
+
+def TK_CPUTileAttr : TK_Attr<"CPUTile", "cpu_tile"> {
+  let summary = "How the CPU runs a tk.matmul: register tile, blocking, threads";
+  let description = [{
+    The CPU configuration of a contraction kernel. The microkernel keeps an
+    `mr` x `nr` tile of the output in vector registers of `lanes` f32 lanes
+    (`nr` a multiple of `lanes`); the reduction runs in blocks of `kc`
+    (one packed micro-panel of the right operand stays in L1), the rows in
+    blocks of `mc` (a block of the left operand stays in L2). With
+    `parallel`, the kernel's column panels (times its batch) are split
+    across the runtime's thread pool; otherwise it runs inline.
+
+    Example: `#tk.cpu_tile<lanes = 8, mr = 6, nr = 16, kc = 256, mc = 240,
+    parallel = true>`
+  }];
+  let parameters = (ins "int64_t":$lanes, "int64_t":$mr, "int64_t":$nr,
+                        "int64_t":$kc, "int64_t":$mc, "bool":$parallel);
+  let assemblyFormat = [{
+    `<` `lanes` `=` $lanes `,` `mr` `=` $mr `,` `nr` `=` $nr `,` `kc` `=` $kc
+    `,` `mc` `=` $mc `,` `parallel` `=` $parallel `>`
+  }];
+  let genVerifyDecl = 1;
+}
+
+#endif // TESSERA_DIALECT_KERNEL_BASE

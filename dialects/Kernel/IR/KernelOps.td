@@ -1,0 +1,121 @@
+//===- KernelOps.td - tk operations -------------------------*- tablegen -*-===//
+
+#ifndef TESSERA_DIALECT_KERNEL_OPS
+#define TESSERA_DIALECT_KERNEL_OPS
+
+include "dialects/Kernel/IR/KernelBase.td"
+include "mlir/Interfaces/DestinationStyleOpInterface.td"
+include "mlir/Interfaces/SideEffectInterfaces.td"
+include "mlir/Interfaces/ControlFlowInterfaces.td"
+
+class TK_Op<string mnemonic, list<Trait> traits = []>
+    : Op<TK_Dialect, mnemonic, traits>;
+
+def TK_Shaped : AnyTypeOf<[AnyRankedTensor, AnyStridedMemRef],
+                          "ranked tensor or strided memref">;
+
+def TK_MatmulOp : TK_Op<"matmul", [
+    DestinationStyleOpInterface,
+    DeclareOpInterfaceMethods<MemoryEffectsOpInterface>,
+    SingleBlock]> {
+  let summary = "A contraction kernel: batched matmul with operand maps and an epilogue";
+  let description = [{
+    `tk.matmul` is one contraction kernel. Its iteration space is
+    `(b0, ..., bB-1, m, n, k)`: any number of batch dimensions, then the
+    rows, the columns and the reduction. `indexing_maps` holds one map per
+    operand over that space, in operand order: `lhs`, `rhs`, every epilogue
+    input, then `init`. A map result is either the constant 0 (a broadcast
+    dimension) or a sum of distinct dimensions with positive coefficients,
+    so every operand is a strided view of its buffer: a transposed operand
+    is a permuted map, a broadcast one omits the batch dimension, and a
+    reshape of the result (say `n` split into heads x head size) is a
+    linear combination (`h * 64 + d`). `lhs` reads `(b, m, k)`, `rhs`
+    `(b, n, k)`, epilogue inputs and `init` never read `k`.
+
+    The kernel computes, for every point of the output,
+    `acc = sum_k lhs * rhs` (the accumulator starts at zero: `init` is only
+    the destination, its contents are not read), then runs the epilogue
+    region on `acc` and one element of each epilogue input, and stores what
+    it yields. The epilogue holds elementwise scalar ops (bias, activation,
+    residual, scale, clip); it yields `acc` when there is nothing to fuse.
+
+    The `init` map is a bijection from the non-reduction dimensions onto the
+    output (each result a mixed-radix combination of distinct dimensions),
+    so every output element is written once.
+
+    `config`, when present, is how a target runs the kernel
+    (`#tk.cpu_tile` for CPUs), set by `tk-configure-kernels`.
+
+    On tensors the op returns the new output; on memrefs it writes `init`
+    and returns nothing.
+
+    Example (a MatMul with its bias add, reshaped to heads and transposed to
+    `[1, 4, 128, 64]`, as in every attention projection):
+
+    ```mlir
+    %0 = tk.matmul ins(%x, %w : tensor<128x256xf32>, tensor<256x256xf32>)
+        epilogue_ins(%bias : tensor<256xf32>)
+        outs(%init : tensor<1x4x128x64xf32>)
+        maps = [affine_map<(h, m, n, k) -> (m, k)>,
+                affine_map<(h, m, n, k) -> (k, h * 64 + n)>,
+                affine_map<(h, m, n, k) -> (h * 64 + n)>,
+                affine_map<(h, m, n, k) -> (0, h, m, n)>]
+        epilogue {
+        ^bb0(%acc: f32, %b: f32):
+          %s = arith.addf %acc, %b : f32
+          tk.yield %s : f32
+        } -> tensor<1x4x128x64xf32>
+    ```
+  }];
+  let arguments = (ins TK_Shaped:$lhs, TK_Shaped:$rhs,
+                       Variadic<TK_Shaped>:$epilogue_inputs, TK_Shaped:$init,
+                       AffineMapArrayAttr:$indexing_maps,
+                       OptionalAttr<TK_CPUTileAttr>:$config);
+  let results = (outs Variadic<AnyRankedTensor>:$result);
+  let regions = (region SizedRegion<1>:$epilogue);
+  let assemblyFormat = [{
+    `ins` `(` $lhs `,` $rhs `:` type($lhs) `,` type($rhs) `)`
+    (`epilogue_ins` `(` $epilogue_inputs^ `:` type($epilogue_inputs) `)`)?
+    `outs` `(` $init `:` type($init) `)`
+    `maps` `=` $indexing_maps
+    attr-dict-with-keyword
+    `epilogue` $epilogue (`->` type($result)^)?
+  }];
+  let hasVerifier = 1;
+  let hasRegionVerifier = 1;
+  let extraClassDeclaration = [{
+    /// Batch dimensions, then m, n, k.
+    int64_t getNumLoops() { return getIndexingMapsArray().front().getNumDims(); }
+    int64_t getNumBatchDims() { return getNumLoops() - 3; }
+    int64_t getMDim() { return getNumLoops() - 3; }
+    int64_t getNDim() { return getNumLoops() - 2; }
+    int64_t getKDim() { return getNumLoops() - 1; }
+    /// The extent of every loop, from the operands' static shapes (the
+    /// verifier guarantees each loop is read whole by some map result).
+    ::llvm::SmallVector<int64_t> getLoopSizes();
+    /// The maps, in operand order.
+    ::llvm::SmallVector<::mlir::AffineMap> getIndexingMapsArray() {
+      return ::llvm::to_vector(getIndexingMaps().getAsValueRange<::mlir::AffineMapAttr>());
+    }
+    ::mlir::AffineMap getMap(int64_t operand) {
+      return getIndexingMapsArray()[operand];
+    }
+    bool hasPureTensorSemantics() { return getNumResults() == 1; }
+    ::mlir::MutableOperandRange getDpsInitsMutable() { return getInitMutable(); }
+  }];
+}
+
+def TK_YieldOp : TK_Op<"yield", [Pure, Terminator, ReturnLike,
+                                 HasParent<"MatmulOp">]> {
+  let summary = "The value a kernel's epilogue stores";
+  let description = [{
+    Ends an epilogue region with the one scalar the kernel stores for the
+    current output element.
+
+    Example: `tk.yield %x : f32`
+  }];
+  let arguments = (ins AnyType:$value);
+  let assemblyFormat = "$value attr-dict `:` type($value)";
+}
+
+#endif // TESSERA_DIALECT_KERNEL_OPS

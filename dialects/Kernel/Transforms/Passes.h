@@ -1,0 +1,61 @@
+//===- Passes.h - tk kernel formation and configuration ------------*- C++ -*-===//
+
+#ifndef TESSERA_DIALECT_KERNEL_TRANSFORMS_PASSES_H
+#define TESSERA_DIALECT_KERNEL_TRANSFORMS_PASSES_H
+
+#include "mlir/Pass/Pass.h"
+
+#include <functional>
+#include <memory>
+
+namespace mlir {
+class RewritePatternSet;
+namespace func {
+class FuncOp;
+} // namespace func
+} // namespace mlir
+
+namespace tessera::tk {
+
+class TKDialect;
+class MatmulOp;
+class CPUTileAttr;
+
+#define GEN_PASS_DECL
+#include "dialects/Kernel/Transforms/Passes.h.inc"
+
+/// Kernel formation (tk-form-kernels): linalg contractions on tensors
+/// become tk.matmul, and the transposes, reshapes, initial values and
+/// elementwise consumers around them fold into the kernel.
+void populateKernelFormationPatterns(mlir::RewritePatternSet &patterns);
+
+/// What a cost model knows of the target.
+struct CPUTarget {
+  int64_t vectorBits = 256;
+  int64_t registers = 16;
+  bool parallel = true;
+  int64_t parallelWork = 262144;
+};
+
+/// Chooses the configuration of one kernel. Returning a null attribute
+/// leaves the choice to the default model.
+using KernelCostModel =
+    std::function<CPUTileAttr(MatmulOp kernel, const CPUTarget &target)>;
+
+/// Tessera's own model: the largest register tile the vector unit holds
+/// (MR x 2 vectors of accumulators), KC 256, an MC block of about 256 KiB of
+/// the left operand, and the thread pool from `parallelWork`
+/// multiply-adds.
+CPUTileAttr defaultCPUTile(MatmulOp kernel, const CPUTarget &target);
+
+/// tk-configure-kernels with a cost model of the caller's.
+std::unique_ptr<mlir::Pass>
+createConfigureKernelsPass(const ConfigureKernelsOptions &options,
+                           KernelCostModel model);
+
+#define GEN_PASS_REGISTRATION
+#include "dialects/Kernel/Transforms/Passes.h.inc"
+
+} // namespace tessera::tk
+
+#endif // TESSERA_DIALECT_KERNEL_TRANSFORMS_PASSES_H

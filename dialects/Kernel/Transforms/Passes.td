@@ -1,0 +1,66 @@
+//===- Passes.td - tk kernel formation and configuration ---*- tablegen -*-===//
+
+#ifndef TESSERA_DIALECT_KERNEL_PASSES
+#define TESSERA_DIALECT_KERNEL_PASSES
+
+include "mlir/Pass/PassBase.td"
+
+def FormKernels : Pass<"tk-form-kernels", "::mlir::func::FuncOp"> {
+  let summary = "Form tk kernels from linalg contractions on tensors";
+  let description = [{
+    Runs on linalg on tensors, right after the tg lowering and before
+    elementwise fusion or bufferization can reshape what a kernel reads.
+
+    Every linalg contraction (`linalg.matmul`, `linalg.batch_matmul`, a
+    `linalg.generic` whose body multiplies and adds, as batched and
+    broadcasting MatMul, Gemm and Einsum lower) with one reduction
+    dimension becomes a `tk.matmul`. Around it, and repeatedly:
+    - a transpose producing `lhs`, `rhs` or an epilogue input folds into
+      that operand's map;
+    - a non-zero initial value becomes an epilogue input added to the
+      accumulator;
+    - when the kernel's result has a single user that is an elementwise
+      `linalg.generic` (bias add, activation, residual, scale, clip), its
+      body moves into the epilogue and its other inputs become epilogue
+      inputs;
+    - when that user is a `tensor.expand_shape`, `tensor.collapse_shape`
+      or a transpose of the result, it folds into the output map (splitting
+      loops where a reshape splits a dimension: the outer parts become
+      batch loops), provided the output stays contiguous along the columns.
+    Finally the kernel is oriented so that its columns (`n`) are the
+    output's innermost dimension.
+
+    Only f32 contractions are formed today; others stay linalg.
+  }];
+  let dependentDialects = ["::tessera::tk::TKDialect",
+                           "::mlir::tensor::TensorDialect"];
+}
+
+def ConfigureKernels : Pass<"tk-configure-kernels", "::mlir::ModuleOp"> {
+  let summary = "Choose how the CPU runs every tk kernel";
+  let description = [{
+    Sets the `config` attribute (`#tk.cpu_tile`) of every `tk.matmul`
+    that has none: the register tile for the target's vector unit
+    (`vector-bits`, `registers`), the reduction and row blocking, and
+    whether the kernel runs on the runtime's thread pool (at least
+    `parallel-work` multiply-adds and two column panels). A kernel that
+    already has a configuration keeps it.
+
+    The choice is a cost-model callback (`tessera::tk::KernelCostModel`,
+    see Passes.h): targets and plugins pass their own to
+    `createConfigureKernelsPass`; the default is
+    `tessera::tk::defaultCPUTile`.
+  }];
+  let options = [
+    Option<"vectorBits", "vector-bits", "int64_t", "256",
+           "Width of one vector register in bits">,
+    Option<"registers", "registers", "int64_t", "16",
+           "Number of vector registers">,
+    Option<"parallel", "parallel", "bool", "true",
+           "Let large kernels run on the runtime's thread pool">,
+    Option<"parallelWork", "parallel-work", "int64_t", "262144",
+           "Multiply-adds from which a kernel runs in parallel">
+  ];
+}
+
+#endif // TESSERA_DIALECT_KERNEL_PASSES

@@ -1,0 +1,548 @@
+//===- MatmulKernel.cpp - tk.matmul as a register-tiled vector kernel -----===//
+//
+// The CPU lowering of tk.matmul on buffers. Every operand is addressed as a
+// flat view of its buffer with one element stride per loop (from its
+// linear map and its memref strides), so transposed, broadcast and reshaped
+// operands need no copies. Batch loops that only step the rows of the left
+// operand and of the output merge into the rows; the others become part
+// of the parallel range (batch x column panels).
+//
+// The right operand is repacked into panels [N/NR][K][NR] (zero-padded) —
+// at compile time when it is a constant global, otherwise per range into a
+// workspace buffer; with more than one row tile and a contiguous reduction,
+// the left operand is first copied into row panels [M/MR][K][MR]. K blocks
+// by KC, rows by MC; the accumulators start at zero in the first K block
+// and the epilogue region runs on them, as vectors, in the last.
+//
+// What the vector kernel does not take (non-f32 kernels, dynamic strides,
+// an output not contiguous along the columns, an epilogue that is not
+// elementwise) becomes plain loops from the maps: slow, never wrong.
+//
+//===----------------------------------------------------------------------===//
+
+#include "dialects/Kernel/IR/KernelOps.h"
+#include "passes/Transforms/CPUKernels.h"
+
+#include "mlir/Dialect/Affine/IR/AffineOps.h"
+#include "mlir/Dialect/MemRef/IR/MemRef.h"
+#include "mlir/Transforms/RegionUtils.h"
+
+using namespace mlir;
+using namespace tessera;
+using namespace tessera::kernels;
+
+namespace {
+
+/// How the kernel reads one operand: element strides per loop, from the
+/// start of its buffer.
+struct Access {
+  Value buffer;
+  SmallVector<int64_t> stride; // per loop
+  int64_t offset = 0;
+  int64_t span = 0; // elements from the buffer's start the kernel touches
+};
+
+FailureOr<Access> describe(Value buffer, AffineMap map,
+                           ArrayRef<int64_t> sizes) {
+  auto type = dyn_cast<MemRefType>(buffer.getType());
+  if (!type || !type.hasStaticShape())
+    return failure();
+  SmallVector<int64_t> strides;
+  int64_t offset;
+  if (failed(type.getStridesAndOffset(strides, offset)) ||
+      ShapedType::isDynamic(offset) ||
+      llvm::any_of(strides, ShapedType::isDynamic))
+    return failure();
+  Access access;
+  access.buffer = buffer;
+  access.offset = offset;
+  access.stride.assign(map.getNumDims(), 0);
+  for (auto [r, expr] : llvm::enumerate(map.getResults()))
+    for (const tk::LinearTerm &term : *tk::linearTerms(expr))
+      access.stride[term.dim] += term.coefficient * strides[r];
+  access.span = offset + 1;
+  for (auto [d, size] : llvm::enumerate(sizes))
+    access.span += (size - 1) * access.stride[d];
+  return access;
+}
+
+/// The buffer `value` views, through view ops.
+Value rootOf(Value value) {
+  while (Operation *def = value.getDefiningOp()) {
+    auto view = dyn_cast<ViewLikeOpInterface>(def);
+    if (!view)
+      break;
+    value = view.getViewSource();
+  }
+  return value;
+}
+
+/// The constant data of the global behind `value` (through views).
+DenseElementsAttr rootConstant(Value value) {
+  return constantData(rootOf(value));
+}
+
+/// Runs the epilogue of `op` on vectors: `arguments` are the accumulator
+/// and the epilogue inputs' vectors; values from above come through
+/// `above`. Returns the vector to store.
+Value applyEpilogue(Emitter &e, tk::MatmulOp op, ArrayRef<Value> arguments,
+                    const IRMapping &above) {
+  Block &body = op.getEpilogue().front();
+  IRMapping scalars = above, vectors;
+  for (auto [argument, value] : llvm::zip(body.getArguments(), arguments))
+    vectors.map(argument, value);
+  auto vectorOf = [&](Value scalar) -> Value {
+    if (Value v = vectors.lookupOrNull(scalar))
+      return v;
+    Value value = scalars.lookupOrDefault(scalar);
+    Value v = vector::BroadcastOp::create(
+        e.b, e.loc, VectorType::get({e.shape.lanes}, value.getType()), value);
+    vectors.map(scalar, v);
+    return v;
+  };
+  for (Operation &nested : body.without_terminator()) {
+    if (isa<arith::ConstantOp>(nested)) {
+      e.b.clone(nested, scalars);
+      continue;
+    }
+    IRMapping mapping;
+    for (Value operand : nested.getOperands())
+      mapping.map(operand, vectorOf(operand));
+    Operation *clone = e.b.clone(nested, mapping);
+    for (auto [result, original] :
+         llvm::zip(clone->getResults(), nested.getResults())) {
+      result.setType(VectorType::get({e.shape.lanes}, result.getType()));
+      vectors.map(original, result);
+    }
+  }
+  return vectorOf(cast<tk::YieldOp>(body.getTerminator()).getValue());
+}
+
+//===----------------------------------------------------------------------===//
+// Plain loops (what the vector kernel does not take)
+//===----------------------------------------------------------------------===//
+
+void lowerToLoops(tk::MatmulOp op) {
+  OpBuilder b(op);
+  Location loc = op.getLoc();
+  SmallVector<int64_t> sizes = op.getLoopSizes();
+  SmallVector<AffineMap> maps = op.getIndexingMapsArray();
+  int64_t loops = op.getNumLoops(), k = op.getKDim();
+  Emitter e(b, loc, registerTileFor(128, 8));
+  SmallVector<Value> ivs(loops);
+  auto indices = [&](AffineMap map) {
+    SmallVector<Value> result;
+    for (unsigned r = 0; r < map.getNumResults(); ++r)
+      result.push_back(affine::AffineApplyOp::create(
+          b, loc, map.getSubMap({r}), ValueRange(ivs)));
+    return result;
+  };
+  Type elementType = getElementTypeOrSelf(op.getLhs().getType());
+  std::function<void(int64_t)> nest = [&](int64_t d) {
+    if (d < k) {
+      e.loop(0, sizes[d], 1, [&](Value iv) {
+        ivs[d] = iv;
+        nest(d + 1);
+      });
+      return;
+    }
+    Value zero = arith::ConstantOp::create(b, loc, b.getZeroAttr(elementType));
+    auto reduction = scf::ForOp::create(
+        b, loc, e.index(0), e.index(sizes[k]), e.index(1), ValueRange{zero},
+        [&](OpBuilder &, Location, Value iv, ValueRange sum) {
+          ivs[k] = iv;
+          Value x = memref::LoadOp::create(b, loc, op.getLhs(),
+                                           indices(maps[0]));
+          Value y = memref::LoadOp::create(b, loc, op.getRhs(),
+                                           indices(maps[1]));
+          Value product = isa<FloatType>(elementType)
+                              ? Value(arith::MulFOp::create(b, loc, x, y))
+                              : Value(arith::MulIOp::create(b, loc, x, y));
+          Value next =
+              isa<FloatType>(elementType)
+                  ? Value(arith::AddFOp::create(b, loc, sum[0], product))
+                  : Value(arith::AddIOp::create(b, loc, sum[0], product));
+          scf::YieldOp::create(b, loc, next);
+        });
+    ivs[k] = e.index(0); // the output and epilogue maps do not read k
+    Block &body = op.getEpilogue().front();
+    IRMapping mapping;
+    mapping.map(body.getArgument(0), reduction.getResult(0));
+    for (auto [i, input] : llvm::enumerate(op.getEpilogueInputs()))
+      mapping.map(body.getArgument(i + 1),
+                  memref::LoadOp::create(b, loc, input, indices(maps[i + 2])));
+    for (Operation &nested : body.without_terminator())
+      b.clone(nested, mapping);
+    Value result = mapping.lookupOrDefault(
+        cast<tk::YieldOp>(body.getTerminator()).getValue());
+    memref::StoreOp::create(b, loc, result, op.getInit(),
+                            indices(maps.back()));
+  };
+  nest(0);
+  op.erase();
+}
+
+} // namespace
+
+//===----------------------------------------------------------------------===//
+// The vector kernel
+//===----------------------------------------------------------------------===//
+
+LogicalResult tessera::kernels::lowerMatmul(KernelContext &context,
+                                            tk::MatmulOp op) {
+  auto fallback = [&](StringRef) {
+    lowerToLoops(op);
+    return failure();
+  };
+  if (op.hasPureTensorSemantics())
+    return op.emitOpError("must be bufferized before the CPU lowering");
+  SmallVector<int64_t> sizes = op.getLoopSizes();
+  SmallVector<AffineMap> maps = op.getIndexingMapsArray();
+  SmallVector<Access> accesses;
+  for (auto [operand, map] : llvm::zip(op->getOperands(), maps)) {
+    FailureOr<Access> access = describe(operand, map, sizes);
+    if (failed(access) ||
+        !cast<MemRefType>(operand.getType()).getElementType().isF32())
+      return fallback("not a static strided f32 operand");
+    accesses.push_back(*access);
+  }
+  Block &epilogue = op.getEpilogue().front();
+  if (!tk::isElementwiseF32Body(epilogue))
+    return fallback("epilogue is not elementwise on f32");
+  int64_t mDim = op.getMDim(), nDim = op.getNDim(), kDim = op.getKDim();
+  Access &lhs = accesses[0], &rhs = accesses[1], &out = accesses.back();
+  MutableArrayRef<Access> epilogueAccesses =
+      MutableArrayRef<Access>(accesses).slice(2, accesses.size() - 3);
+  if (out.stride[nDim] != 1)
+    return fallback("output not contiguous along the columns");
+
+  // Batch loops that step the rows of lhs, the epilogue inputs and the
+  // output by whole matrices (and not rhs) merge into the rows.
+  int64_t m = sizes[mDim], n = sizes[nDim], k = sizes[kDim];
+  SmallVector<int64_t> batch;
+  for (int64_t d = op.getNumBatchDims() - 1; d >= 0; --d) {
+    bool merges = rhs.stride[d] == 0 &&
+                  llvm::all_of(accesses, [&](const Access &a) {
+                    return &a == &rhs || a.stride[d] == m * a.stride[mDim];
+                  });
+    if (merges && sizes[d] > 1 && batch.empty())
+      m *= sizes[d];
+    else if (sizes[d] > 1)
+      batch.insert(batch.begin(), d);
+  }
+  int64_t batches = 1;
+  for (int64_t d : batch)
+    batches *= sizes[d];
+  bool lhsBatched = llvm::any_of(batch, [&](int64_t d) {
+    return lhs.stride[d] != 0;
+  });
+  bool rhsBatched = llvm::any_of(batch, [&](int64_t d) {
+    return rhs.stride[d] != 0;
+  });
+
+  tk::CPUTileAttr config = op.getConfigAttr();
+  TileShape shape = context.shape;
+  bool parallelConfig = context.parallel;
+  if (config) {
+    shape = {config.getLanes(), config.getMr(), config.getNr(),
+             config.getKc(), config.getMc()};
+    parallelConfig = config.getParallel();
+    if (shape.lanes != context.shape.lanes)
+      return fallback("configured for another vector width");
+  }
+  // An epilogue input sharing the output's buffer must be read before any
+  // partial sum lands there: one K block.
+  for (const Access &input : epilogueAccesses)
+    if (rootOf(input.buffer) == rootOf(out.buffer))
+      shape.kc = std::max(shape.kc, k);
+  KernelContext kernelContext = context;
+  kernelContext.shape = shape;
+
+  int64_t nr = shape.nr, lanes = shape.lanes, panels = (n + nr - 1) / nr;
+  int64_t mr = balancedRows(m, shape.mr), tiles = (m + mr - 1) / mr;
+  int64_t fullRows = m - m % mr;
+  bool topLevel = isa<func::FuncOp>(op->getParentOp());
+  DenseElementsAttr constantRhs = rootConstant(rhs.buffer);
+  if (!constantRhs && !topLevel)
+    return fallback("the packing buffer must be a top-level allocation");
+
+  OpBuilder b(op);
+  Location loc = op.getLoc();
+  auto flat = [&](const Access &access) -> Value {
+    return memref::ReinterpretCastOp::create(
+        b, loc, MemRefType::get({access.span}, b.getF32Type()), access.buffer,
+        /*offset=*/0, ArrayRef<int64_t>{access.span}, ArrayRef<int64_t>{1});
+  };
+  // Per batch index, the element offset of each operand (constant part
+  // included), computed at compile time for constants.
+  auto batchOffset = [&](const Access &access, int64_t index) {
+    int64_t offset = access.offset;
+    for (int64_t d : llvm::reverse(batch)) {
+      offset += index % sizes[d] * access.stride[d];
+      index /= sizes[d];
+    }
+    return offset;
+  };
+  auto batchOffsetValue = [&](Emitter &e, const Access &access, Value index) {
+    Value offset = e.index(access.offset);
+    for (int64_t d : llvm::reverse(batch)) {
+      if (access.stride[d]) {
+        Value digit = arith::RemUIOp::create(e.b, e.loc, index,
+                                             e.index(sizes[d]));
+        offset = e.add(offset, e.mul(digit, access.stride[d]));
+      }
+      index = arith::DivUIOp::create(e.b, e.loc, index, e.index(sizes[d]));
+    }
+    return offset;
+  };
+
+  // The right operand's panels: [(batches or 1) * panels][K][NR].
+  int64_t rhsCopies = rhsBatched ? batches : 1;
+  SmallVector<int64_t> packedShape{rhsCopies * panels, k, nr};
+  StringAttr packedName;
+  SmallVector<Value> uses;
+  if (constantRhs) {
+    auto values = constantRhs.getValues<float>();
+    SmallVector<float> packed(rhsCopies * panels * k * nr, 0.0f);
+    for (int64_t copy = 0; copy < rhsCopies; ++copy) {
+      int64_t base = batchOffset(rhs, copy);
+      for (int64_t p = 0; p < panels; ++p)
+        for (int64_t r = 0; r < k; ++r)
+          for (int64_t j = 0; j < nr && p * nr + j < n; ++j)
+            packed[((copy * panels + p) * k + r) * nr + j] =
+                values[base + r * rhs.stride[kDim] +
+                       (p * nr + j) * rhs.stride[nDim]];
+    }
+    packedName = packedConstant(context, op, "__tessera_packed_rhs",
+                                packedShape, packed);
+  }
+  // The left operand in row panels [(batches or 1) * tiles][K][MR].
+  bool packA = m > mr && lhs.stride[kDim] == 1 && topLevel;
+  int64_t lhsCopies = lhsBatched ? batches : 1;
+  Value lhsFlat = flat(lhs), packedA;
+  if (packA) {
+    packedA = memref::AllocOp::create(
+        b, loc, MemRefType::get({lhsCopies * tiles, k, mr}, b.getF32Type()));
+    emitRange(
+        kernelContext, op, lhsCopies * tiles,
+        context.parallel && lhsCopies * m * k >= context.parallelElements,
+        {lhsFlat, packedA},
+        [&](Emitter &e, Value begin, Value end, ValueRange captured) {
+          Value source = captured[0];
+          Value target = memref::CollapseShapeOp::create(
+              e.b, e.loc, captured[1],
+              SmallVector<ReassociationIndices>{{0, 1, 2}});
+          Value spread = e.laneOffsets(mr);
+          e.loop(begin, end, 1, [&](Value t) {
+            Value copy = arith::DivUIOp::create(e.b, e.loc, t, e.index(tiles));
+            Value tile = arith::RemUIOp::create(e.b, e.loc, t, e.index(tiles));
+            Value base = batchOffsetValue(e, lhs, copy);
+            for (int64_t i = 0; i < mr; ++i) {
+              Value row = e.add(e.mul(tile, mr), i);
+              Value inside = arith::CmpIOp::create(
+                  e.b, e.loc, arith::CmpIPredicate::slt, row, e.index(m));
+              Value rowStart = e.add(base, e.mul(row, lhs.stride[mDim]));
+              auto copyVector = [&](Value column, int64_t valid, bool zero) {
+                Value x = zero ? e.zeros()
+                               : e.load(source, {e.add(rowStart, column)},
+                                        valid);
+                Value at = e.add(e.mul(e.add(e.mul(t, k), column), mr), i);
+                vector::ScatterOp::create(e.b, e.loc, Type(), target,
+                                          ValueRange{at}, spread,
+                                          e.mask(valid), x);
+              };
+              auto ifOp =
+                  scf::IfOp::create(e.b, e.loc, inside, /*withElse=*/true);
+              for (bool zero : {false, true}) {
+                OpBuilder::InsertionGuard guard(e.b);
+                e.b.setInsertionPointToStart(zero ? ifOp.elseBlock()
+                                                  : ifOp.thenBlock());
+                e.loop(0, k - k % lanes, lanes, [&](Value column) {
+                  copyVector(column, lanes, zero);
+                });
+                if (k % lanes)
+                  copyVector(e.index(k - k % lanes), k % lanes, zero);
+              }
+            }
+          });
+        });
+  }
+  uses.push_back(packA ? packedA : lhsFlat);
+  uses.push_back(flat(out));
+  if (!constantRhs) {
+    uses.push_back(flat(rhs));
+    uses.push_back(memref::AllocOp::create(
+        b, loc, MemRefType::get(packedShape, b.getF32Type())));
+  }
+  size_t inputsStart = uses.size();
+  for (const Access &input : epilogueAccesses)
+    uses.push_back(flat(input));
+  size_t aboveStart = uses.size();
+  llvm::SetVector<Value> aboveValues;
+  getUsedValuesDefinedAbove(op.getEpilogue(), aboveValues);
+  llvm::append_range(uses, aboveValues);
+  bool identity = epilogue.getOperations().size() == 1 &&
+                  cast<tk::YieldOp>(epilogue.getTerminator()).getValue() ==
+                      epilogue.getArgument(0);
+
+  auto body = [&](Emitter &e, Value begin, Value end, ValueRange captured) {
+    OpBuilder &b = e.b;
+    Value a = captured[0], c = captured[1];
+    Value packed = constantRhs ? getGlobal(e, packedName, packedShape)
+                               : captured[3];
+    ValueRange inputs = captured.slice(inputsStart, epilogueAccesses.size());
+    IRMapping above;
+    for (auto [value, mapped] :
+         llvm::zip(aboveValues, captured.drop_front(aboveStart)))
+      above.map(value, mapped);
+
+    // Panels [pBegin, pEnd) of batch `batchIndex`; `item0` is the packed
+    // panel index of panel 0 of this batch.
+    auto panelRange = [&](Value batchIndex, Value pBegin, Value pEnd) {
+      Value rhsItem0 = rhsBatched ? e.mul(batchIndex, panels) : e.index(0);
+      Value lhsTile0 = lhsBatched ? e.mul(batchIndex, tiles) : e.index(0);
+      Value lhsBase = batchOffsetValue(e, lhs, batchIndex);
+      Value outBase = batchOffsetValue(e, out, batchIndex);
+      SmallVector<Value> inputBases;
+      for (const Access &input : epilogueAccesses)
+        inputBases.push_back(batchOffsetValue(e, input, batchIndex));
+      if (!constantRhs) {
+        // Copy this range's panels of the right operand.
+        Value source = captured[2];
+        Value rhsBase = batchOffsetValue(e, rhs, batchIndex);
+        Value spread = e.laneOffsets(rhs.stride[nDim]);
+        forPanels(e, pBegin, pEnd, n / nr, n % nr, nr,
+                  [&](Value p, int64_t columns) {
+                    Value item = e.add(rhsItem0, p);
+                    e.loop(0, k, 1, [&](Value r) {
+                      Value rowStart = e.add(
+                          rhsBase, e.mul(r, rhs.stride[kDim]));
+                      for (int64_t v = 0; v < nr / lanes; ++v) {
+                        int64_t valid = validLanes(shape, columns, v);
+                        Value column = e.add(e.mul(p, nr), v * lanes);
+                        Value at =
+                            e.add(rowStart, e.mul(column, rhs.stride[nDim]));
+                        Value x;
+                        if (!valid)
+                          x = e.zeros();
+                        else if (rhs.stride[nDim] == 1)
+                          x = e.load(source, {at}, valid);
+                        else
+                          x = vector::GatherOp::create(
+                              b, e.loc, e.vectorType, source, ValueRange{at},
+                              spread, e.mask(valid), e.zeros());
+                        e.store(x, packed, {item, r, e.index(v * lanes)},
+                                lanes);
+                      }
+                    });
+                  });
+      }
+      auto tile = [&](Value row, Value panel, int64_t rows, int64_t columns,
+                      Value k0, Value k1) {
+        Value column = e.mul(panel, nr);
+        Value item = e.add(rhsItem0, panel);
+        TileAccess access;
+        Value rowTile =
+            packA ? e.add(lhsTile0, arith::DivUIOp::create(b, e.loc, row,
+                                                           e.index(mr)))
+                  : Value();
+        access.scalar = [&](Value r, int64_t, int64_t i) -> Value {
+          if (packA)
+            return memref::LoadOp::create(b, e.loc, a,
+                                          ValueRange{rowTile, r, e.index(i)});
+          Value at = e.add(e.add(lhsBase, e.mul(e.add(row, i),
+                                                lhs.stride[mDim])),
+                           e.mul(r, lhs.stride[kDim]));
+          return memref::LoadOp::create(b, e.loc, a, ValueRange{at});
+        };
+        access.vector = [&](Value r, int64_t, int64_t v) -> Value {
+          return e.load(packed, {item, r, e.index(v * lanes)}, lanes);
+        };
+        auto outAt = [&](int64_t i, int64_t v) {
+          return e.add(e.add(outBase, e.mul(e.add(row, i), out.stride[mDim])),
+                       e.add(column, v * lanes));
+        };
+        access.loadOutput = [&](int64_t i, int64_t v) {
+          return e.load(c, {outAt(i, v)}, validLanes(shape, columns, v));
+        };
+        access.storeOutput = [&](Value x, int64_t i, int64_t v) {
+          e.store(x, c, {outAt(i, v)}, validLanes(shape, columns, v));
+        };
+        // The accumulators start at zero in the first K block; the
+        // epilogue runs in the last. Blocks between keep partial sums in
+        // the output.
+        access.initOutput = [&](int64_t, int64_t) { return e.zeros(); };
+        if (k > shape.kc)
+          access.initFirst = arith::CmpIOp::create(
+              b, e.loc, arith::CmpIPredicate::eq, k0, e.index(0));
+        if (!identity) {
+          access.finishOutput = [&](Value x, int64_t i, int64_t v) {
+            int64_t valid = validLanes(shape, columns, v);
+            SmallVector<Value> arguments{x};
+            for (auto [input, base, accessOf] :
+                 llvm::zip(inputs, inputBases, epilogueAccesses)) {
+              Value col = e.add(column, v * lanes);
+              Value at = e.add(
+                  e.add(base, e.mul(e.add(row, i), accessOf.stride[mDim])),
+                  e.mul(col, accessOf.stride[nDim]));
+              int64_t step = accessOf.stride[nDim];
+              if (step == 1)
+                arguments.push_back(e.load(input, {at}, valid));
+              else if (step == 0)
+                arguments.push_back(vector::BroadcastOp::create(
+                    b, e.loc, e.vectorType,
+                    memref::LoadOp::create(b, e.loc, input, ValueRange{at})));
+              else
+                arguments.push_back(vector::GatherOp::create(
+                    b, e.loc, e.vectorType, input, ValueRange{at},
+                    e.laneOffsets(step), e.mask(valid), e.zeros()));
+            }
+            e.store(applyEpilogue(e, op, arguments, above), c, {outAt(i, v)},
+                    valid);
+          };
+          if (k > shape.kc)
+            access.finishLast = arith::CmpIOp::create(
+                b, e.loc, arith::CmpIPredicate::eq, k1, e.index(k));
+        }
+        emitMicrokernel(e, access, rows, vectorsFor(shape, columns), k0, k1);
+      };
+      // K blocks, then row blocks; in each, the panels against every row
+      // tile of the block.
+      e.loop(0, k, shape.kc, [&](Value k0) {
+        Value k1 = e.min(e.add(k0, shape.kc), e.index(k));
+        int64_t mc = std::max<int64_t>(shape.mc / mr, 1) * mr;
+        e.loop(0, fullRows, mc, [&](Value m0) {
+          Value m1 = e.min(e.add(m0, mc), e.index(fullRows));
+          forPanels(e, pBegin, pEnd, n / nr, n % nr, nr,
+                    [&](Value p, int64_t columns) {
+                      e.loop(m0, m1, mr, [&](Value row) {
+                        tile(row, p, mr, columns, k0, k1);
+                      });
+                    });
+        });
+        if (m % mr)
+          forPanels(e, pBegin, pEnd, n / nr, n % nr, nr,
+                    [&](Value p, int64_t columns) {
+                      tile(e.index(fullRows), p, m % mr, columns, k0, k1);
+                    });
+      });
+    };
+    if (batches == 1) {
+      panelRange(e.index(0), begin, end);
+      return;
+    }
+    // One (batch, panel) item at a time.
+    e.loop(begin, end, 1, [&](Value item) {
+      Value batchIndex =
+          arith::DivUIOp::create(b, e.loc, item, e.index(panels));
+      Value panel = arith::RemUIOp::create(b, e.loc, item, e.index(panels));
+      panelRange(batchIndex, panel, e.add(panel, 1));
+    });
+  };
+  int64_t items = batches * panels;
+  bool parallel = config ? parallelConfig && items >= 2
+                         : runsInParallel(context, m * n * k * batches, items);
+  emitRange(kernelContext, op, items, parallel, uses, body);
+  op.erase();
+  return success();
+}

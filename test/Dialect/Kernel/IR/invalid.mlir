@@ -1,0 +1,194 @@
+// RUN: tessera-opt %s --split-input-file --verify-diagnostics
+
+func.func @map_count(%a: tensor<2x3xf32>, %b: tensor<3x4xf32>, %c: tensor<2x4xf32>) -> tensor<2x4xf32> {
+  // expected-error @+1 {{expects one indexing map per operand (3), got 2}}
+  %0 = tk.matmul ins(%a, %b : tensor<2x3xf32>, tensor<3x4xf32>) outs(%c : tensor<2x4xf32>)
+      maps = [affine_map<(m, n, k) -> (m, k)>, affine_map<(m, n, k) -> (k, n)>] epilogue {
+  ^bb0(%acc: f32):
+    tk.yield %acc : f32
+  } -> tensor<2x4xf32>
+  return %0 : tensor<2x4xf32>
+}
+
+// -----
+
+func.func @too_few_loops(%a: tensor<2x3xf32>, %b: tensor<3x4xf32>, %c: tensor<2x4xf32>) -> tensor<2x4xf32> {
+  // expected-error @+1 {{expects at least 3 loops (m, n, k), got 2}}
+  %0 = tk.matmul ins(%a, %b : tensor<2x3xf32>, tensor<3x4xf32>) outs(%c : tensor<2x4xf32>)
+      maps = [affine_map<(m, k) -> (m, k)>, affine_map<(m, k) -> (k, m)>, affine_map<(m, k) -> (m, m)>] epilogue {
+  ^bb0(%acc: f32):
+    tk.yield %acc : f32
+  } -> tensor<2x4xf32>
+  return %0 : tensor<2x4xf32>
+}
+
+// -----
+
+func.func @mixed(%a: tensor<2x3xf32>, %b: memref<3x4xf32>, %c: tensor<2x4xf32>) -> tensor<2x4xf32> {
+  // expected-error @+1 {{expects all operands to be tensors or all memrefs}}
+  %0 = tk.matmul ins(%a, %b : tensor<2x3xf32>, memref<3x4xf32>) outs(%c : tensor<2x4xf32>)
+      maps = [affine_map<(m, n, k) -> (m, k)>, affine_map<(m, n, k) -> (k, n)>, affine_map<(m, n, k) -> (m, n)>] epilogue {
+  ^bb0(%acc: f32):
+    tk.yield %acc : f32
+  } -> tensor<2x4xf32>
+  return %0 : tensor<2x4xf32>
+}
+
+// -----
+
+func.func @memref_result(%a: memref<2x3xf32>, %b: memref<3x4xf32>, %c: memref<2x4xf32>) {
+  // expected-error @+1 {{on memrefs returns no result}}
+  %0 = tk.matmul ins(%a, %b : memref<2x3xf32>, memref<3x4xf32>) outs(%c : memref<2x4xf32>)
+      maps = [affine_map<(m, n, k) -> (m, k)>, affine_map<(m, n, k) -> (k, n)>, affine_map<(m, n, k) -> (m, n)>] epilogue {
+  ^bb0(%acc: f32):
+    tk.yield %acc : f32
+  } -> tensor<2x4xf32>
+  return
+}
+
+// -----
+
+func.func @rank(%a: tensor<2x3xf32>, %b: tensor<3x4xf32>, %c: tensor<2x4xf32>) -> tensor<2x4xf32> {
+  // expected-error @+1 {{map of rhs has 1 results for an operand of rank 2}}
+  %0 = tk.matmul ins(%a, %b : tensor<2x3xf32>, tensor<3x4xf32>) outs(%c : tensor<2x4xf32>)
+      maps = [affine_map<(m, n, k) -> (m, k)>, affine_map<(m, n, k) -> (k)>, affine_map<(m, n, k) -> (m, n)>] epilogue {
+  ^bb0(%acc: f32):
+    tk.yield %acc : f32
+  } -> tensor<2x4xf32>
+  return %0 : tensor<2x4xf32>
+}
+
+// -----
+
+func.func @nonlinear(%a: tensor<2x3xf32>, %b: tensor<3x4xf32>, %c: tensor<2x4xf32>) -> tensor<2x4xf32> {
+  // expected-error @+1 {{map of lhs has result d0 mod 2, which is not 0 or a sum of distinct dims with positive coefficients}}
+  %0 = tk.matmul ins(%a, %b : tensor<2x3xf32>, tensor<3x4xf32>) outs(%c : tensor<2x4xf32>)
+      maps = [affine_map<(m, n, k) -> (m mod 2, k)>, affine_map<(m, n, k) -> (k, n)>, affine_map<(m, n, k) -> (m, n)>] epilogue {
+  ^bb0(%acc: f32):
+    tk.yield %acc : f32
+  } -> tensor<2x4xf32>
+  return %0 : tensor<2x4xf32>
+}
+
+// -----
+
+func.func @lhs_reads_n(%a: tensor<2x4xf32>, %b: tensor<3x4xf32>, %c: tensor<2x4xf32>) -> tensor<2x4xf32> {
+  // expected-error @+1 {{map of lhs must not read loop d1}}
+  %0 = tk.matmul ins(%a, %b : tensor<2x4xf32>, tensor<3x4xf32>) outs(%c : tensor<2x4xf32>)
+      maps = [affine_map<(m, n, k) -> (m, n)>, affine_map<(m, n, k) -> (k, n)>, affine_map<(m, n, k) -> (m, n)>] epilogue {
+  ^bb0(%acc: f32):
+    tk.yield %acc : f32
+  } -> tensor<2x4xf32>
+  return %0 : tensor<2x4xf32>
+}
+
+// -----
+
+func.func @init_reads_k(%a: tensor<2x3xf32>, %b: tensor<3x4xf32>, %c: tensor<2x3xf32>) -> tensor<2x3xf32> {
+  // expected-error @+1 {{map of init must not read loop d2}}
+  %0 = tk.matmul ins(%a, %b : tensor<2x3xf32>, tensor<3x4xf32>) outs(%c : tensor<2x3xf32>)
+      maps = [affine_map<(m, n, k) -> (m, k)>, affine_map<(m, n, k) -> (k, n)>, affine_map<(m, n, k) -> (m, k)>] epilogue {
+  ^bb0(%acc: f32):
+    tk.yield %acc : f32
+  } -> tensor<2x3xf32>
+  return %0 : tensor<2x3xf32>
+}
+
+// -----
+
+func.func @no_extent(%a: tensor<2x3xf32>, %b: tensor<3x8xf32>, %c: tensor<2x8xf32>) -> tensor<2x8xf32> {
+  // expected-error @+1 {{loop d0 is not read whole by any operand (no map result is d0)}}
+  %0 = tk.matmul ins(%a, %b : tensor<2x3xf32>, tensor<3x8xf32>) outs(%c : tensor<2x8xf32>)
+      maps = [affine_map<(h, m, n, k) -> (m, k)>, affine_map<(h, m, n, k) -> (k, h * 4 + n)>, affine_map<(h, m, n, k) -> (m, h * 4 + n)>] epilogue {
+  ^bb0(%acc: f32):
+    tk.yield %acc : f32
+  } -> tensor<2x8xf32>
+  return %0 : tensor<2x8xf32>
+}
+
+// -----
+
+func.func @out_of_bounds(%a: tensor<2x3xf32>, %b: tensor<3x4xf32>, %bias: tensor<3xf32>, %c: tensor<2x4xf32>) -> tensor<2x4xf32> {
+  // expected-error @+1 {{map of epilogue input 0 reads index 3 of dim 0, whose size is 3}}
+  %0 = tk.matmul ins(%a, %b : tensor<2x3xf32>, tensor<3x4xf32>) epilogue_ins(%bias : tensor<3xf32>) outs(%c : tensor<2x4xf32>)
+      maps = [affine_map<(m, n, k) -> (m, k)>, affine_map<(m, n, k) -> (k, n)>, affine_map<(m, n, k) -> (n)>, affine_map<(m, n, k) -> (m, n)>] epilogue {
+  ^bb0(%acc: f32, %x: f32):
+    tk.yield %acc : f32
+  } -> tensor<2x4xf32>
+  return %0 : tensor<2x4xf32>
+}
+
+// -----
+
+func.func @init_not_bijective(%a: tensor<2x3xf32>, %b: tensor<3x4xf32>, %c: tensor<8x1xf32>) -> tensor<8x1xf32> {
+  // expected-error @+1 {{init map result d0 * 2 + d1 is not a mixed-radix combination of its loops}}
+  %0 = tk.matmul ins(%a, %b : tensor<2x3xf32>, tensor<3x4xf32>) outs(%c : tensor<8x1xf32>)
+      maps = [affine_map<(m, n, k) -> (m, k)>, affine_map<(m, n, k) -> (k, n)>, affine_map<(m, n, k) -> (m * 2 + n, 0)>] epilogue {
+  ^bb0(%acc: f32):
+    tk.yield %acc : f32
+  } -> tensor<8x1xf32>
+  return %0 : tensor<8x1xf32>
+}
+
+// -----
+
+func.func @init_misses_loop(%a: tensor<2x3xf32>, %b: tensor<3x4xf32>, %c: tensor<2x1xf32>) -> tensor<2x1xf32> {
+  // expected-error @+1 {{init map must use loop d1 exactly once}}
+  %0 = tk.matmul ins(%a, %b : tensor<2x3xf32>, tensor<3x4xf32>) outs(%c : tensor<2x1xf32>)
+      maps = [affine_map<(m, n, k) -> (m, k)>, affine_map<(m, n, k) -> (k, n)>, affine_map<(m, n, k) -> (m, 0)>] epilogue {
+  ^bb0(%acc: f32):
+    tk.yield %acc : f32
+  } -> tensor<2x1xf32>
+  return %0 : tensor<2x1xf32>
+}
+
+// -----
+
+func.func @element_types(%a: tensor<2x3xf32>, %b: tensor<3x4xf16>, %c: tensor<2x4xf32>) -> tensor<2x4xf32> {
+  // expected-error @+1 {{lhs and rhs element types differ}}
+  %0 = tk.matmul ins(%a, %b : tensor<2x3xf32>, tensor<3x4xf16>) outs(%c : tensor<2x4xf32>)
+      maps = [affine_map<(m, n, k) -> (m, k)>, affine_map<(m, n, k) -> (k, n)>, affine_map<(m, n, k) -> (m, n)>] epilogue {
+  ^bb0(%acc: f32):
+    tk.yield %acc : f32
+  } -> tensor<2x4xf32>
+  return %0 : tensor<2x4xf32>
+}
+
+// -----
+
+func.func @epilogue_arguments(%a: tensor<2x3xf32>, %b: tensor<3x4xf32>, %c: tensor<2x4xf32>) -> tensor<2x4xf32> {
+  // expected-error @+1 {{epilogue expects 1 arguments (the accumulator, then one per epilogue input), got 2}}
+  %0 = tk.matmul ins(%a, %b : tensor<2x3xf32>, tensor<3x4xf32>) outs(%c : tensor<2x4xf32>)
+      maps = [affine_map<(m, n, k) -> (m, k)>, affine_map<(m, n, k) -> (k, n)>, affine_map<(m, n, k) -> (m, n)>] epilogue {
+  ^bb0(%acc: f32, %x: f32):
+    tk.yield %acc : f32
+  } -> tensor<2x4xf32>
+  return %0 : tensor<2x4xf32>
+}
+
+// -----
+
+func.func @epilogue_yield(%a: tensor<2x3xf32>, %b: tensor<3x4xf32>, %c: tensor<2x4xf32>) -> tensor<2x4xf32> {
+  // expected-error @+1 {{epilogue yields 'i1', the output holds 'f32'}}
+  %0 = tk.matmul ins(%a, %b : tensor<2x3xf32>, tensor<3x4xf32>) outs(%c : tensor<2x4xf32>)
+      maps = [affine_map<(m, n, k) -> (m, k)>, affine_map<(m, n, k) -> (k, n)>, affine_map<(m, n, k) -> (m, n)>] epilogue {
+  ^bb0(%acc: f32):
+    %z = arith.constant 0.0 : f32
+    %p = arith.cmpf ogt, %acc, %z : f32
+    tk.yield %p : i1
+  } -> tensor<2x4xf32>
+  return %0 : tensor<2x4xf32>
+}
+
+// -----
+
+func.func @bad_tile(%a: memref<2x3xf32>, %b: memref<3x4xf32>, %c: memref<2x4xf32>) {
+  tk.matmul ins(%a, %b : memref<2x3xf32>, memref<3x4xf32>) outs(%c : memref<2x4xf32>)
+      maps = [affine_map<(m, n, k) -> (m, k)>, affine_map<(m, n, k) -> (k, n)>, affine_map<(m, n, k) -> (m, n)>]
+      // expected-error @+1 {{nr (12) must be a multiple of lanes (8)}}
+      attributes {config = #tk.cpu_tile<lanes = 8, mr = 6, nr = 12, kc = 256, mc = 240, parallel = false>} epilogue {
+  ^bb0(%acc: f32):
+    tk.yield %acc : f32
+  }
+  return
+}

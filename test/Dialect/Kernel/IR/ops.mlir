@@ -1,0 +1,39 @@
+// RUN: tessera-opt %s | tessera-opt | FileCheck %s
+// RUN: tessera-opt %s --mlir-print-op-generic | tessera-opt | FileCheck %s
+
+// CHECK-LABEL: func.func @matmul_tensors
+// CHECK: %[[R:.+]] = tk.matmul ins(%{{.+}}, %{{.+}} : tensor<128x256xf32>, tensor<256x256xf32>) epilogue_ins(%{{.+}} : tensor<256xf32>) outs(%{{.+}} : tensor<1x4x128x64xf32>) maps = [#{{.+}}, #{{.+}}, #{{.+}}, #{{.+}}] epilogue {
+// CHECK: ^bb0(%[[ACC:.+]]: f32, %[[B:.+]]: f32):
+// CHECK: arith.addf %[[ACC]], %[[B]] : f32
+// CHECK: tk.yield %{{.+}} : f32
+// CHECK: } -> tensor<1x4x128x64xf32>
+func.func @matmul_tensors(%x: tensor<128x256xf32>, %w: tensor<256x256xf32>, %bias: tensor<256xf32>,
+                          %init: tensor<1x4x128x64xf32>) -> tensor<1x4x128x64xf32> {
+  %0 = tk.matmul ins(%x, %w : tensor<128x256xf32>, tensor<256x256xf32>)
+      epilogue_ins(%bias : tensor<256xf32>) outs(%init : tensor<1x4x128x64xf32>)
+      maps = [affine_map<(h, m, n, k) -> (m, k)>,
+              affine_map<(h, m, n, k) -> (k, h * 64 + n)>,
+              affine_map<(h, m, n, k) -> (h * 64 + n)>,
+              affine_map<(h, m, n, k) -> (0, h, m, n)>] epilogue {
+  ^bb0(%acc: f32, %b: f32):
+    %s = arith.addf %acc, %b : f32
+    tk.yield %s : f32
+  } -> tensor<1x4x128x64xf32>
+  return %0 : tensor<1x4x128x64xf32>
+}
+
+// CHECK-LABEL: func.func @matmul_memrefs
+// CHECK: tk.matmul ins(%{{.+}}, %{{.+}} : memref<4x8x16xf32>, memref<4x10x16xf32>) outs(%{{.+}} : memref<4x8x10xf32>) maps = [#{{.+}}, #{{.+}}, #{{.+}}] attributes {config = #tk.cpu_tile<lanes = 8, mr = 6, nr = 16, kc = 256, mc = 240, parallel = false>} epilogue {
+// CHECK-NOT: ->
+func.func @matmul_memrefs(%q: memref<4x8x16xf32>, %k: memref<4x10x16xf32>, %s: memref<4x8x10xf32>) {
+  tk.matmul ins(%q, %k : memref<4x8x16xf32>, memref<4x10x16xf32>) outs(%s : memref<4x8x10xf32>)
+      maps = [affine_map<(h, m, n, k) -> (h, m, k)>,
+              affine_map<(h, m, n, k) -> (h, n, k)>,
+              affine_map<(h, m, n, k) -> (h, m, n)>]
+      attributes {config = #tk.cpu_tile<lanes = 8, mr = 6, nr = 16, kc = 256, mc = 240, parallel = false>}
+      epilogue {
+  ^bb0(%acc: f32):
+    tk.yield %acc : f32
+  }
+  return
+}

@@ -1,0 +1,194 @@
+// RUN: tessera-opt %s --split-input-file --tk-form-kernels --canonicalize | FileCheck %s
+
+// Inputs are what convert-tg-to-linalg makes of the tg graphs named in each
+// comment.
+
+// MatMul + bias Add + Reshape (heads) + Transpose, as every attention
+// projection is exported: one kernel. The reshape splits the column loop
+// into a head loop (a new batch loop, d0) and the head size (d3); the bias
+// and the weight are read at d0 * 64 + d3, the output as [1, h, m, d].
+// CHECK-DAG: #[[PX:.+]] = affine_map<(d0, d1, d2, d3, d4) -> (d1, d2, d4)>
+// CHECK-DAG: #[[PW:.+]] = affine_map<(d0, d1, d2, d3, d4) -> (d4, d0 * 64 + d3)>
+// CHECK-DAG: #[[PB:.+]] = affine_map<(d0, d1, d2, d3, d4) -> (d0 * 64 + d3)>
+// CHECK-DAG: #[[PO:.+]] = affine_map<(d0, d1, d2, d3, d4) -> (d1, d0, d2, d3)>
+// CHECK-LABEL: func.func @projection
+// CHECK-SAME: (%[[X:.+]]: tensor<1x128x256xf32>, %[[W:.+]]: tensor<256x256xf32>, %[[B:.+]]: tensor<256xf32>)
+// CHECK: %[[INIT:.+]] = tensor.empty() : tensor<1x4x128x64xf32>
+// CHECK: %[[R:.+]] = tk.matmul ins(%[[X]], %[[W]] : {{.*}}) epilogue_ins(%[[B]] : tensor<256xf32>) outs(%[[INIT]] : tensor<1x4x128x64xf32>) maps = [#[[PX]], #[[PW]], #[[PB]], #[[PO]]] epilogue {
+// CHECK-NEXT: ^bb0(%[[ACC:.+]]: f32, %[[BIAS:.+]]: f32):
+// CHECK-NEXT: %[[S:.+]] = arith.addf %[[ACC]], %[[BIAS]] : f32
+// CHECK-NEXT: tk.yield %[[S]] : f32
+// CHECK-NOT: linalg.
+// CHECK: return %[[R]]
+#map = affine_map<(d0, d1, d2, d3) -> (d0, d1, d3)>
+#map1 = affine_map<(d0, d1, d2, d3) -> (d3, d2)>
+#map2 = affine_map<(d0, d1, d2, d3) -> (d0, d1, d2)>
+#map3 = affine_map<(d0, d1, d2) -> (d0, d1, d2)>
+#map4 = affine_map<(d0, d1, d2) -> (d2)>
+func.func @projection(%arg0: tensor<1x128x256xf32>, %arg1: tensor<256x256xf32>, %arg2: tensor<256xf32>) -> tensor<1x4x128x64xf32> {
+  %cst = arith.constant 0.000000e+00 : f32
+  %0 = tensor.empty() : tensor<1x128x256xf32>
+  %1 = linalg.fill ins(%cst : f32) outs(%0 : tensor<1x128x256xf32>) -> tensor<1x128x256xf32>
+  %2 = linalg.generic {indexing_maps = [#map, #map1, #map2], iterator_types = ["parallel", "parallel", "parallel", "reduction"]} ins(%arg0, %arg1 : tensor<1x128x256xf32>, tensor<256x256xf32>) outs(%1 : tensor<1x128x256xf32>) {
+  ^bb0(%in: f32, %in_0: f32, %out: f32):
+    %6 = arith.mulf %in, %in_0 : f32
+    %7 = arith.addf %out, %6 : f32
+    linalg.yield %7 : f32
+  } -> tensor<1x128x256xf32>
+  %3 = tensor.empty() : tensor<1x128x256xf32>
+  %4 = linalg.generic {indexing_maps = [#map3, #map4, #map3], iterator_types = ["parallel", "parallel", "parallel"]} ins(%2, %arg2 : tensor<1x128x256xf32>, tensor<256xf32>) outs(%3 : tensor<1x128x256xf32>) {
+  ^bb0(%in: f32, %in_0: f32, %out: f32):
+    %6 = arith.addf %in, %in_0 : f32
+    linalg.yield %6 : f32
+  } -> tensor<1x128x256xf32>
+  %expanded = tensor.expand_shape %4 [[0], [1], [2, 3]] output_shape [1, 128, 4, 64] : tensor<1x128x256xf32> into tensor<1x128x4x64xf32>
+  %5 = tensor.empty() : tensor<1x4x128x64xf32>
+  %transposed = linalg.transpose ins(%expanded : tensor<1x128x4x64xf32>) outs(%5 : tensor<1x4x128x64xf32>) permutation = [0, 2, 1, 3] 
+  return %transposed : tensor<1x4x128x64xf32>
+}
+
+// -----
+
+// Activation x activation, batched over [1, 4]: one kernel with two batch
+// loops.
+// CHECK-DAG: #[[BQ:.+]] = affine_map<(d0, d1, d2, d3, d4) -> (d0, d1, d2, d4)>
+// CHECK-DAG: #[[BK:.+]] = affine_map<(d0, d1, d2, d3, d4) -> (d0, d1, d4, d3)>
+// CHECK-DAG: #[[BO:.+]] = affine_map<(d0, d1, d2, d3, d4) -> (d0, d1, d2, d3)>
+// CHECK-LABEL: func.func @batched
+// CHECK: tk.matmul ins(%arg0, %arg1 : tensor<1x4x128x64xf32>, tensor<1x4x64x128xf32>) outs(%{{.+}} : tensor<1x4x128x128xf32>) maps = [#[[BQ]], #[[BK]], #[[BO]]]
+// CHECK-NOT: linalg.
+#map5 = affine_map<(d0, d1, d2, d3, d4) -> (d0, d1, d2, d4)>
+#map6 = affine_map<(d0, d1, d2, d3, d4) -> (d0, d1, d4, d3)>
+#map7 = affine_map<(d0, d1, d2, d3, d4) -> (d0, d1, d2, d3)>
+func.func @batched(%arg0: tensor<1x4x128x64xf32>, %arg1: tensor<1x4x64x128xf32>) -> tensor<1x4x128x128xf32> {
+  %cst = arith.constant 0.000000e+00 : f32
+  %0 = tensor.empty() : tensor<1x4x128x128xf32>
+  %1 = linalg.fill ins(%cst : f32) outs(%0 : tensor<1x4x128x128xf32>) -> tensor<1x4x128x128xf32>
+  %2 = linalg.generic {indexing_maps = [#map5, #map6, #map7], iterator_types = ["parallel", "parallel", "parallel", "parallel", "reduction"]} ins(%arg0, %arg1 : tensor<1x4x128x64xf32>, tensor<1x4x64x128xf32>) outs(%1 : tensor<1x4x128x128xf32>) {
+  ^bb0(%in: f32, %in_0: f32, %out: f32):
+    %3 = arith.mulf %in, %in_0 : f32
+    %4 = arith.addf %out, %3 : f32
+    linalg.yield %4 : f32
+  } -> tensor<1x4x128x128xf32>
+  return %2 : tensor<1x4x128x128xf32>
+}
+
+// -----
+
+// Gemm with transB (a transpose of an activation), bias and Relu: the
+// transpose folds into the right operand's map (read as [n, k]), bias and
+// Relu into the epilogue.
+// CHECK-DAG: #[[GA:.+]] = affine_map<(d0, d1, d2) -> (d0, d2)>
+// CHECK-DAG: #[[GB:.+]] = affine_map<(d0, d1, d2) -> (d1, d2)>
+// CHECK-DAG: #[[GC:.+]] = affine_map<(d0, d1, d2) -> (d1)>
+// CHECK-DAG: #[[GO:.+]] = affine_map<(d0, d1, d2) -> (d0, d1)>
+// CHECK-LABEL: func.func @gemm_transb
+// CHECK-NOT: linalg.transpose
+// CHECK: tk.matmul ins(%arg0, %arg1 : tensor<8x32xf32>, tensor<16x32xf32>) epilogue_ins(%arg2 : tensor<16xf32>) outs({{.*}}) maps = [#[[GA]], #[[GB]], #[[GC]], #[[GO]]] epilogue {
+// CHECK: arith.addf
+// CHECK: arith.maximumf
+// CHECK: tk.yield
+// CHECK-NOT: linalg.
+#map8 = affine_map<(d0, d1) -> (d0, d1)>
+#map9 = affine_map<(d0, d1) -> (d1)>
+func.func @gemm_transb(%arg0: tensor<8x32xf32>, %arg1: tensor<16x32xf32>, %arg2: tensor<16xf32>) -> tensor<8x16xf32> {
+  %cst = arith.constant 0.000000e+00 : f32
+  %0 = tensor.empty() : tensor<32x16xf32>
+  %transposed = linalg.transpose ins(%arg1 : tensor<16x32xf32>) outs(%0 : tensor<32x16xf32>) permutation = [1, 0] 
+  %1 = tensor.empty() : tensor<8x16xf32>
+  %2 = linalg.fill ins(%cst : f32) outs(%1 : tensor<8x16xf32>) -> tensor<8x16xf32>
+  %3 = linalg.matmul ins(%arg0, %transposed : tensor<8x32xf32>, tensor<32x16xf32>) outs(%2 : tensor<8x16xf32>) -> tensor<8x16xf32>
+  %4 = tensor.empty() : tensor<8x16xf32>
+  %5 = linalg.generic {indexing_maps = [#map8, #map9, #map8], iterator_types = ["parallel", "parallel"]} ins(%3, %arg2 : tensor<8x16xf32>, tensor<16xf32>) outs(%4 : tensor<8x16xf32>) {
+  ^bb0(%in: f32, %in_0: f32, %out: f32):
+    %8 = arith.addf %in, %in_0 : f32
+    linalg.yield %8 : f32
+  } -> tensor<8x16xf32>
+  %6 = tensor.empty() : tensor<8x16xf32>
+  %7 = linalg.generic {indexing_maps = [#map8, #map8], iterator_types = ["parallel", "parallel"]} ins(%5 : tensor<8x16xf32>) outs(%6 : tensor<8x16xf32>) {
+  ^bb0(%in: f32, %out: f32):
+    %8 = arith.maximumf %in, %cst : f32
+    linalg.yield %8 : f32
+  } -> tensor<8x16xf32>
+  return %7 : tensor<8x16xf32>
+}
+
+// -----
+
+// Q x K^T plus an additive mask broadcast over heads and rows.
+// CHECK-DAG: #[[SK:.+]] = affine_map<(d0, d1, d2, d3, d4) -> (d0, d1, d3, d4)>
+// CHECK-DAG: #[[SM:.+]] = affine_map<(d0, d1, d2, d3, d4) -> (d0, 0, 0, d3)>
+// CHECK-LABEL: func.func @scores_kt
+// CHECK: tk.matmul ins(%arg0, %arg1 : {{.*}}) epilogue_ins(%arg2 : tensor<1x1x1x128xf32>) {{.*}} maps = [#{{.+}}, #[[SK]], #[[SM]], #{{.+}}]
+// CHECK-NOT: linalg.
+#map5 = affine_map<(d0, d1, d2, d3, d4) -> (d0, d1, d2, d4)>
+#map6 = affine_map<(d0, d1, d2, d3, d4) -> (d0, d1, d4, d3)>
+#map7 = affine_map<(d0, d1, d2, d3, d4) -> (d0, d1, d2, d3)>
+#map10 = affine_map<(d0, d1, d2, d3) -> (d0, d1, d2, d3)>
+#map11 = affine_map<(d0, d1, d2, d3) -> (d0, 0, 0, d3)>
+func.func @scores_kt(%arg0: tensor<1x4x128x64xf32>, %arg1: tensor<1x4x128x64xf32>, %arg2: tensor<1x1x1x128xf32>) -> tensor<1x4x128x128xf32> {
+  %cst = arith.constant 0.000000e+00 : f32
+  %0 = tensor.empty() : tensor<1x4x64x128xf32>
+  %transposed = linalg.transpose ins(%arg1 : tensor<1x4x128x64xf32>) outs(%0 : tensor<1x4x64x128xf32>) permutation = [0, 1, 3, 2] 
+  %1 = tensor.empty() : tensor<1x4x128x128xf32>
+  %2 = linalg.fill ins(%cst : f32) outs(%1 : tensor<1x4x128x128xf32>) -> tensor<1x4x128x128xf32>
+  %3 = linalg.generic {indexing_maps = [#map5, #map6, #map7], iterator_types = ["parallel", "parallel", "parallel", "parallel", "reduction"]} ins(%arg0, %transposed : tensor<1x4x128x64xf32>, tensor<1x4x64x128xf32>) outs(%2 : tensor<1x4x128x128xf32>) {
+  ^bb0(%in: f32, %in_0: f32, %out: f32):
+    %6 = arith.mulf %in, %in_0 : f32
+    %7 = arith.addf %out, %6 : f32
+    linalg.yield %7 : f32
+  } -> tensor<1x4x128x128xf32>
+  %4 = tensor.empty() : tensor<1x4x128x128xf32>
+  %5 = linalg.generic {indexing_maps = [#map10, #map11, #map10], iterator_types = ["parallel", "parallel", "parallel", "parallel"]} ins(%3, %arg2 : tensor<1x4x128x128xf32>, tensor<1x1x1x128xf32>) outs(%4 : tensor<1x4x128x128xf32>) {
+  ^bb0(%in: f32, %in_0: f32, %out: f32):
+    %6 = arith.addf %in, %in_0 : f32
+    linalg.yield %6 : f32
+  } -> tensor<1x4x128x128xf32>
+  return %5 : tensor<1x4x128x128xf32>
+}
+
+// -----
+
+// P x V, then heads merged back (Transpose + Reshape): the output map
+// writes [1, m, h * 64 + d].
+// CHECK-DAG: #[[MO:.+]] = affine_map<(d0, d1, d2, d3, d4) -> (d0, d2, d1 * 64 + d3)>
+// CHECK-LABEL: func.func @merge_heads
+// CHECK: tk.matmul {{.*}} outs(%{{.+}} : tensor<1x128x256xf32>) maps = [#{{.+}}, #{{.+}}, #[[MO]]]
+// CHECK-NOT: linalg.
+#map5 = affine_map<(d0, d1, d2, d3, d4) -> (d0, d1, d2, d4)>
+#map6 = affine_map<(d0, d1, d2, d3, d4) -> (d0, d1, d4, d3)>
+#map7 = affine_map<(d0, d1, d2, d3, d4) -> (d0, d1, d2, d3)>
+func.func @merge_heads(%arg0: tensor<1x4x128x128xf32>, %arg1: tensor<1x4x128x64xf32>) -> tensor<1x128x256xf32> {
+  %cst = arith.constant 0.000000e+00 : f32
+  %0 = tensor.empty() : tensor<1x4x128x64xf32>
+  %1 = linalg.fill ins(%cst : f32) outs(%0 : tensor<1x4x128x64xf32>) -> tensor<1x4x128x64xf32>
+  %2 = linalg.generic {indexing_maps = [#map5, #map6, #map7], iterator_types = ["parallel", "parallel", "parallel", "parallel", "reduction"]} ins(%arg0, %arg1 : tensor<1x4x128x128xf32>, tensor<1x4x128x64xf32>) outs(%1 : tensor<1x4x128x64xf32>) {
+  ^bb0(%in: f32, %in_0: f32, %out: f32):
+    %4 = arith.mulf %in, %in_0 : f32
+    %5 = arith.addf %out, %4 : f32
+    linalg.yield %5 : f32
+  } -> tensor<1x4x128x64xf32>
+  %3 = tensor.empty() : tensor<1x128x4x64xf32>
+  %transposed = linalg.transpose ins(%2 : tensor<1x4x128x64xf32>) outs(%3 : tensor<1x128x4x64xf32>) permutation = [0, 2, 1, 3] 
+  %collapsed = tensor.collapse_shape %transposed [[0], [1], [2, 3]] : tensor<1x128x4x64xf32> into tensor<1x128x256xf32>
+  return %collapsed : tensor<1x128x256xf32>
+}
+
+// -----
+
+// A transposed result is contiguous along the rows: the kernel swaps its
+// operands (C^T = B^T A^T) so that columns are innermost.
+// CHECK-DAG: #[[CA:.+]] = affine_map<(d0, d1, d2) -> (d2, d0)>
+// CHECK-LABEL: func.func @column_output
+// CHECK: tk.matmul ins(%arg1, %arg0 : tensor<32x16xf32>, tensor<8x32xf32>) outs(%{{.+}} : tensor<16x8xf32>) maps = [#[[CA]],
+// CHECK-NOT: linalg.
+
+func.func @column_output(%arg0: tensor<8x32xf32>, %arg1: tensor<32x16xf32>) -> tensor<16x8xf32> {
+  %cst = arith.constant 0.000000e+00 : f32
+  %0 = tensor.empty() : tensor<8x16xf32>
+  %1 = linalg.fill ins(%cst : f32) outs(%0 : tensor<8x16xf32>) -> tensor<8x16xf32>
+  %2 = linalg.matmul ins(%arg0, %arg1 : tensor<8x32xf32>, tensor<32x16xf32>) outs(%1 : tensor<8x16xf32>) -> tensor<8x16xf32>
+  %3 = tensor.empty() : tensor<16x8xf32>
+  %transposed = linalg.transpose ins(%2 : tensor<8x16xf32>) outs(%3 : tensor<16x8xf32>) permutation = [1, 0] 
+  return %transposed : tensor<16x8xf32>
+}
