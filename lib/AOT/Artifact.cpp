@@ -6,6 +6,7 @@
 #include "llvm/IR/GlobalAlias.h"
 #include "llvm/IR/IRBuilder.h"
 #include "llvm/IR/Module.h"
+#include "llvm/Support/LogicalResult.h"
 #include "llvm/Support/Program.h"
 #include "llvm/TargetParser/Host.h"
 #include "llvm/TargetParser/Triple.h"
@@ -59,21 +60,28 @@ const char *tessera::cElementType(int32_t dtype) {
   return "void";
 }
 
-/// Defines every `__tessera_dispatch_<task>` the kernel generator declared:
+/// Defines every dispatch the kernel generator declared:
 /// it packs the task's captured values into a frame on the stack and hands
 /// a trampoline to the caller's `tessera_parallel_t` (read from a
 /// thread-local the entry sets), or runs the whole range itself when there
 /// is none. Returns that thread-local, or null when the module has no
 /// parallel loop.
-static GlobalVariable *defineParallelDispatch(Module &module,
-                                              const std::string &name) {
-  const StringRef prefix = "__tessera_dispatch_";
+static FailureOr<GlobalVariable *>
+defineParallelDispatch(Module &module, const std::string &name,
+                       ArrayRef<tessera::ParallelDispatch> declared,
+                       std::string &error) {
   SmallVector<std::pair<Function *, Function *>> dispatches;
-  for (Function &function : module)
-    if (function.isDeclaration() && function.getName().starts_with(prefix))
-      if (Function *task =
-              module.getFunction(function.getName().drop_front(prefix.size())))
-        dispatches.emplace_back(&function, task);
+  for (const tessera::ParallelDispatch &entry : declared) {
+    Function *dispatch = module.getFunction(entry.dispatch);
+    Function *task = module.getFunction(entry.task);
+    if (!dispatch || !dispatch->isDeclaration() || !task ||
+        task->isDeclaration() || task->arg_size() != dispatch->arg_size() + 1) {
+      error = "internal: the dispatch " + entry.dispatch + " of task " +
+              entry.task + " does not match its task";
+      return failure();
+    }
+    dispatches.emplace_back(dispatch, task);
+  }
   if (dispatches.empty())
     return nullptr;
   LLVMContext &context = module.getContext();
@@ -137,6 +145,7 @@ static GlobalVariable *defineParallelDispatch(Module &module,
 bool tessera::addModelDescriptor(Module &module,
                                  const ModelSignature &signature,
                                  const std::string &kernel,
+                                 const std::vector<ParallelDispatch> &dispatches,
                                  std::string &error) {
   LLVMContext &context = module.getContext();
   Function *kernelFn = module.getFunction(kernel);
@@ -161,7 +170,11 @@ bool tessera::addModelDescriptor(Module &module,
   for (size_t i = 0; i < buffers; ++i)
     args.push_back(b.CreateLoad(
         ptr, b.CreateConstInBoundsGEP1_64(ptr, entry->getArg(0), i)));
-  if (GlobalVariable *parallel = defineParallelDispatch(module, name))
+  FailureOr<GlobalVariable *> defined =
+      defineParallelDispatch(module, name, dispatches, error);
+  if (failed(defined))
+    return false;
+  if (GlobalVariable *parallel = *defined)
     b.CreateStore(b.CreateLoad(ptr, b.CreateConstInBoundsGEP1_64(
                                         ptr, entry->getArg(0), buffers)),
                   parallel);

@@ -34,12 +34,24 @@ struct ModelSignature {
   uint64_t workspaceSize = 0;
 };
 
+/// A parallel kernel's dispatch: the declaration `dispatch(int64_t n,
+/// captured...)` the kernel calls, and the task `task(int64_t begin,
+/// int64_t end, captured...)` that runs one range (the `tk.task` contract,
+/// docs/kernels.md).
+struct ParallelDispatch {
+  std::string dispatch;
+  std::string task;
+};
+
 /// Adds `<name>_entry(void **buffers)` calling `kernel`, the descriptor
 /// `<name>_model` and the weak alias `tessera_default_model` (for tools that
 /// load a model library without knowing its name). The kernel becomes
 /// internal.
+/// Every dispatch in `dispatches` is defined on the caller's thread pool.
 bool addModelDescriptor(llvm::Module &module, const ModelSignature &signature,
-                        const std::string &kernel, std::string &error);
+                        const std::string &kernel,
+                        const std::vector<ParallelDispatch> &dispatches,
+                        std::string &error);
 
 /// The C header of the artifact.
 std::string renderHeader(const ModelSignature &signature,

@@ -36,7 +36,8 @@ using namespace mlir;
 
 bool tessera::parseEmitStage(const std::string &text, EmitStage &stage) {
   static const std::pair<const char *, EmitStage> stages[] = {
-      {"tg", EmitStage::Graph},    {"linalg", EmitStage::Linalg},
+      {"tg", EmitStage::Graph},    {"tk", EmitStage::Kernel},
+      {"linalg", EmitStage::Kernel}, {"codegen", EmitStage::Codegen},
       {"llvm", EmitStage::LLVMIR}, {"asm", EmitStage::Assembly},
       {"obj", EmitStage::Object},  {"lib", EmitStage::Library}};
   for (const auto &[name, value] : stages)
@@ -138,8 +139,9 @@ private:
     error = message;
     return false;
   }
-  bool runPipeline(ModuleOp module, tessera::CPUPipelineOptions::Stage stage,
-                   std::string &error);
+  /// Runs one phase of the CPU pipeline (with its hooks) on `module`.
+  bool runPhase(ModuleOp module, tessera::Phase phase,
+                const tessera::CPUPipelineOptions &pipeline, std::string &error);
 
   const tessera::CompileOptions &options;
   llvm::raw_ostream &out;
@@ -148,21 +150,11 @@ private:
   std::string diagnostic;
 };
 
-bool Compilation::runPipeline(ModuleOp module,
-                              tessera::CPUPipelineOptions::Stage stage,
-                              std::string &error) {
+bool Compilation::runPhase(ModuleOp module, tessera::Phase phase,
+                           const tessera::CPUPipelineOptions &pipeline,
+                           std::string &error) {
   PassManager pm = PassManager::on<ModuleOp>(&context);
-  tessera::CPUPipelineOptions pipeline;
-  pipeline.optLevel = options.optLevel;
-  pipeline.stopAfter = stage;
-  tessera::CPUTargetOptions target;
-  target.triple = options.triple;
-  target.cpu = options.cpu;
-  target.optLevel = options.optLevel;
-  if (!tessera::describeVectorUnit(target, pipeline.vectorBits,
-                                   pipeline.vectorRegisters, error))
-    return false;
-  if (failed(tessera::buildCPUPipeline(pm, pipeline, error)))
+  if (failed(tessera::buildCPUPhaseWithHooks(pm, phase, pipeline, error)))
     return false;
   diagnostic.clear();
   if (failed(pm.run(module)))
@@ -280,33 +272,51 @@ bool Compilation::run(std::string &error) {
   function.setName(kernel);
   flattenEmptyBoundaries(function);
 
-  using Stage = tessera::CPUPipelineOptions::Stage;
-  start = Clock::now();
-  if (!runPipeline(*module, Stage::Graph, error))
-    return false;
-  time("graph", start);
-  if (options.emit == tessera::EmitStage::Graph) {
-    module->print(out);
-    out << "\n";
-    return true;
+  // The phases, each run once; --emit prints between them.
+  tessera::CPUPipelineOptions pipeline;
+  pipeline.optLevel = options.optLevel;
+  pipeline.hooks = options.hooks;
+  {
+    tessera::CPUTargetOptions target;
+    target.triple = options.triple;
+    target.cpu = options.cpu;
+    target.optLevel = options.optLevel;
+    if (!tessera::describeVectorUnit(target, pipeline.vectorBits,
+                                     pipeline.vectorRegisters, error))
+      return false;
   }
-  start = Clock::now();
-  if (!runPipeline(*module, Stage::Linalg, error))
+  auto emitsAfter = [&](tessera::Phase phase) {
+    switch (phase) {
+    case tessera::Phase::Graph:
+      return options.emit == tessera::EmitStage::Graph;
+    case tessera::Phase::Kernel:
+      return options.emit == tessera::EmitStage::Kernel;
+    case tessera::Phase::Codegen:
+      return options.emit == tessera::EmitStage::Codegen;
+    case tessera::Phase::LLVM:
+      return false;
+    }
     return false;
-  if (options.emit == tessera::EmitStage::Linalg) {
-    time("lowering", start);
-    module->print(out);
-    out << "\n";
-    return true;
+  };
+  for (tessera::Phase phase : tessera::allPhases) {
+    start = Clock::now();
+    if (!runPhase(*module, phase, pipeline, error))
+      return false;
+    time(phase == tessera::Phase::LLVM ? "llvm-dialect"
+                                       : tessera::phaseName(phase),
+         start);
+    if (emitsAfter(phase)) {
+      module->print(out);
+      out << "\n";
+      return true;
+    }
   }
-  if (!runPipeline(*module, Stage::LLVM, error))
-    return false;
-  time("lowering", start);
 
   auto llvmFunction = module->lookupSymbol<LLVM::LLVMFuncOp>(kernel);
   auto workspace =
       llvmFunction
-          ? llvmFunction->getAttrOfType<IntegerAttr>("tessera.workspace_size")
+          ? llvmFunction->getAttrOfType<IntegerAttr>(
+                tessera::tk::TKDialect::getWorkspaceSizeAttrName())
           : IntegerAttr();
   if (!workspace)
     return fail(error, "internal: the lowered kernel has no workspace size");
@@ -317,15 +327,31 @@ bool Compilation::run(std::string &error) {
       return attr ? attr.getInt() : 0;
     };
     out << "stats: " << graphOps << " graph ops -> "
-        << count("tessera.kernel_count") << " kernels ("
-        << count("tessera.tiled_kernels") << " register-tiled, "
-        << count("tessera.parallel_kernel_count")
+        << count(tessera::tk::TKDialect::getKernelCountAttrName())
+        << " kernels ("
+        << count(tessera::tk::TKDialect::getTiledKernelCountAttrName())
+        << " register-tiled, "
+        << count(tessera::tk::TKDialect::getParallelKernelCountAttrName())
         << " on the thread pool); workspace " << signature.workspaceSize
         << " bytes\n";
   }
-  for (StringRef name : {"tessera.kernel_count", "tessera.tiled_kernels",
-                         "tessera.parallel_kernel_count"})
-    (*module)->removeAttr(name);
+  // The tk contract ends here: dispatches go to the artifact writer, the
+  // attributes do not go into LLVM IR.
+  std::vector<tessera::ParallelDispatch> dispatches;
+  StringRef taskName = tessera::tk::TKDialect::getTaskAttrName();
+  module->walk([&](LLVM::LLVMFuncOp function) {
+    if (auto task = function->getAttrOfType<FlatSymbolRefAttr>(taskName))
+      dispatches.push_back(
+          {function.getName().str(), task.getValue().str()});
+  });
+  auto strip = [](Operation *op) {
+    for (NamedAttribute attribute : llvm::to_vector(op->getDiscardableAttrs()))
+      if (attribute.getName().getValue().starts_with("tk."))
+        op->removeDiscardableAttr(attribute.getName());
+  };
+  strip(*module);
+  for (Operation &op : module->getBody()->getOperations())
+    strip(&op);
 
   // LLVM.
   start = Clock::now();
@@ -335,7 +361,8 @@ bool Compilation::run(std::string &error) {
   if (!llvmModule)
     return fail(error, options.inputPath +
                            ": translation to LLVM IR failed: " + diagnostic);
-  if (!tessera::addModelDescriptor(*llvmModule, signature, kernel, error))
+  if (!tessera::addModelDescriptor(*llvmModule, signature, kernel, dispatches,
+                                   error))
     return false;
   tessera::CPUTargetOptions target;
   target.triple = options.triple;

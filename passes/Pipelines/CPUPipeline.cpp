@@ -1,8 +1,13 @@
 //===- CPUPipeline.cpp - tg to the LLVM dialect for CPUs ------------------===//
 //
-// Graph passes, the tg lowering, bufferization with results written straight
-// into caller-provided outputs, one workspace for all temporaries, loops, and
-// the LLVM dialect with bare-pointer functions (static shapes only).
+// graph:   tg folders and patterns, batch-norm folding.
+// kernel:  the tg lowering to linalg on tensors, tk kernel formation (before
+//          elementwise fusion can reshape what a contraction reads),
+//          elementwise fusion, kernel configuration.
+// codegen: bufferization with results written straight into caller-provided
+//          outputs, the register-tiled kernels, one workspace for all
+//          temporaries, loops.
+// llvm:    the LLVM dialect with bare-pointer functions (static shapes).
 //
 //===----------------------------------------------------------------------===//
 
@@ -22,6 +27,20 @@
 
 using namespace mlir;
 
+const char *tessera::phaseName(Phase phase) {
+  switch (phase) {
+  case Phase::Graph:
+    return "graph";
+  case Phase::Kernel:
+    return "kernel";
+  case Phase::Codegen:
+    return "codegen";
+  case Phase::LLVM:
+    return "llvm";
+  }
+  return "unknown";
+}
+
 void tessera::registerCPUPipelinePasses() {
   static std::once_flag once;
   std::call_once(once, [] {
@@ -33,54 +52,97 @@ void tessera::registerCPUPipelinePasses() {
   });
 }
 
-LogicalResult tessera::buildCPUPipeline(OpPassManager &pm,
-                                        const CPUPipelineOptions &options,
-                                        std::string &error) {
-  registerCPUPipelinePasses();
-  using Stage = CPUPipelineOptions::Stage;
-  bool optimize = options.optLevel > 0;
-
-  std::string text = "canonicalize";
-  if (optimize)
-    text += ",tg-fold-batch-norm,canonicalize";
-  if (options.stopAfter != Stage::Graph) {
-    text += ",convert-tg-to-linalg,canonicalize";
-    if (optimize)
-      text += ",func.func(tk-form-kernels),canonicalize"
-              ",linalg-fuse-elementwise-ops,canonicalize,cse";
-  }
-  if (options.stopAfter == Stage::LLVM && optimize)
-    text += ",tk-configure-kernels{vector-bits=" +
-            std::to_string(options.vectorBits) +
-            " registers=" + std::to_string(options.vectorRegisters) + "}";
-  if (options.stopAfter == Stage::LLVM)
-    text += ",func.func(tessera-distinct-results)"
-            ",one-shot-bufferize{bufferize-function-boundaries "
-            "function-boundary-type-conversion=identity-layout-map}"
-            ",buffer-results-to-out-params{hoist-static-allocs "
-            "modify-public-functions}"
-            ",canonicalize";
-  if (options.stopAfter == Stage::LLVM && optimize)
-    text += ",tessera-cpu-kernels{vector-bits=" +
-            std::to_string(options.vectorBits) +
-            " registers=" + std::to_string(options.vectorRegisters) +
-            "},canonicalize,symbol-dce";
-  if (options.stopAfter == Stage::LLVM)
-    text += // Strided copies (pads, slices) become loops, not calls into a
-            // runtime helper; temporaries move into the workspace.
-        ",func.func(tessera-expand-strided-copies,tessera-plan-memory)"
-        ",tessera-count-kernels,convert-linalg-to-loops"
-        ",expand-strided-metadata,lower-affine,convert-scf-to-cf"
-        ",convert-vector-to-llvm"
-        ",convert-math-to-funcs,convert-math-to-llvm,convert-math-to-libm"
-        ",finalize-memref-to-llvm"
-        ",convert-func-to-llvm{use-bare-ptr-memref-call-conv}"
-        ",convert-to-llvm,reconcile-unrealized-casts";
+static LogicalResult addText(OpPassManager &pm, const std::string &text,
+                             std::string &error) {
   std::string message;
   llvm::raw_string_ostream os(message);
   if (failed(parsePassPipeline(text, pm, os))) {
     error = "cannot build the CPU pipeline: " + message;
     return failure();
+  }
+  return success();
+}
+
+LogicalResult tessera::buildCPUPhase(OpPassManager &pm, Phase phase,
+                                     const CPUPipelineOptions &options,
+                                     std::string &error) {
+  registerCPUPipelinePasses();
+  bool optimize = options.optLevel > 0;
+  switch (phase) {
+  case Phase::Graph:
+    return addText(pm,
+                   optimize ? "canonicalize,tg-fold-batch-norm,canonicalize"
+                            : "canonicalize",
+                   error);
+  case Phase::Kernel: {
+    if (failed(addText(pm, "convert-tg-to-linalg,canonicalize", error)))
+      return failure();
+    if (!optimize)
+      return success();
+    if (failed(addText(pm,
+                       "func.func(tk-form-kernels),canonicalize,"
+                       "linalg-fuse-elementwise-ops,canonicalize,cse",
+                       error)))
+      return failure();
+    tk::ConfigureKernelsOptions configure;
+    configure.vectorBits = options.vectorBits;
+    configure.registers = options.vectorRegisters;
+    pm.addPass(tk::createConfigureKernelsPass(configure, options.costModel));
+    return success();
+  }
+  case Phase::Codegen: {
+    std::string text = "func.func(tessera-distinct-results)"
+                       ",one-shot-bufferize{bufferize-function-boundaries "
+                       "function-boundary-type-conversion=identity-layout-map}"
+                       ",buffer-results-to-out-params{hoist-static-allocs "
+                       "modify-public-functions}"
+                       ",canonicalize";
+    // Without kernel formation (-O0) no tk op is left for the CPU kernels
+    // to lower, and the convolutions stay loops.
+    if (optimize)
+      text += ",tessera-cpu-kernels{vector-bits=" +
+              std::to_string(options.vectorBits) +
+              " registers=" + std::to_string(options.vectorRegisters) +
+              "},canonicalize,symbol-dce";
+    // Strided copies (pads, slices) become loops, not calls into a runtime
+    // helper; temporaries move into the workspace.
+    text += ",func.func(tessera-expand-strided-copies,tessera-plan-memory)"
+            ",tessera-count-kernels,convert-linalg-to-loops";
+    return addText(pm, text, error);
+  }
+  case Phase::LLVM:
+    return addText(pm,
+                   "expand-strided-metadata,lower-affine,convert-scf-to-cf"
+                   ",convert-vector-to-llvm"
+                   ",convert-math-to-funcs,convert-math-to-llvm,"
+                   "convert-math-to-libm"
+                   ",finalize-memref-to-llvm"
+                   ",convert-func-to-llvm{use-bare-ptr-memref-call-conv}"
+                   ",convert-to-llvm,reconcile-unrealized-casts",
+                   error);
+  }
+  error = "cannot build the CPU pipeline: unknown phase";
+  return failure();
+}
+
+LogicalResult tessera::buildCPUPhaseWithHooks(OpPassManager &pm, Phase phase,
+                                              const CPUPipelineOptions &options,
+                                              std::string &error) {
+  options.hooks.apply(phase, HookPoint::Before, pm);
+  if (failed(buildCPUPhase(pm, phase, options, error)))
+    return failure();
+  options.hooks.apply(phase, HookPoint::After, pm);
+  return success();
+}
+
+LogicalResult tessera::buildCPUPipeline(OpPassManager &pm,
+                                        const CPUPipelineOptions &options,
+                                        std::string &error, Phase last) {
+  for (Phase phase : allPhases) {
+    if (failed(buildCPUPhaseWithHooks(pm, phase, options, error)))
+      return failure();
+    if (phase == last)
+      break;
   }
   return success();
 }

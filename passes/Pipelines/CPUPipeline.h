@@ -1,8 +1,16 @@
-//===- CPUPipeline.h - tg to the LLVM dialect for CPUs -----------*- C++
-//-*-===//
+//===- CPUPipeline.h - tg to the LLVM dialect for CPUs ------------*- C++ -*-===//
+//
+// The CPU pipeline as its four phases (tessera/Compiler/Pipeline.h): each
+// is built by one function, so the driver runs each once and prints
+// between them, and a CUDA pipeline can share the graph and kernel phases.
+//
+//===----------------------------------------------------------------------===//
 
 #ifndef TESSERA_PIPELINES_CPUPIPELINE_H
 #define TESSERA_PIPELINES_CPUPIPELINE_H
+
+#include "dialects/Kernel/Transforms/Passes.h"
+#include "tessera/Compiler/Pipeline.h"
 
 #include "mlir/Support/LLVM.h"
 
@@ -15,26 +23,40 @@ class OpPassManager;
 namespace tessera {
 
 struct CPUPipelineOptions {
-  enum class Stage { Graph, Linalg, LLVM };
-  /// 0 skips graph optimisations and fusion; 1 and above run them.
+  /// 0 skips graph optimisations, kernel formation and fusion; 1 and above
+  /// run them.
   int optLevel = 2;
-  /// The last stage to run: graph passes only, down to linalg on tensors, or
-  /// all the way to the LLVM dialect.
-  Stage stopAfter = Stage::LLVM;
-  /// The target's vector unit, for the register-tiled kernels
-  /// (tessera-cpu-kernels): 256/16 for AVX2, 512/32 for AVX-512, 128/32 for
-  /// NEON.
+  /// The target's vector unit, for the register tiles: 256/16 for AVX2,
+  /// 512/32 for AVX-512, 128/32 for NEON.
   int64_t vectorBits = 256;
   int64_t vectorRegisters = 16;
+  /// Chooses each tk kernel's configuration (tk-configure-kernels); empty:
+  /// tk::defaultCPUTile.
+  tk::KernelCostModel costModel;
+  /// Passes added before and after phases.
+  PipelineHooks hooks;
 };
 
-/// Adds the CPU pipeline to `pm` (anchored on builtin.module). The module
-/// holds tg functions; after Stage::LLVM every function takes bare pointers
-/// (inputs, outputs, then the workspace) and has a `tessera.workspace_size`.
-/// Fails with a message when a pass pipeline cannot be built.
+/// Adds the passes of one phase (without its hooks) to `pm`, anchored on
+/// builtin.module. Fails with a message when a pass pipeline cannot be
+/// built. After Phase::LLVM every function takes bare pointers (inputs,
+/// outputs, then the workspace) and has a `tk.workspace_size`.
+mlir::LogicalResult buildCPUPhase(mlir::OpPassManager &pm, Phase phase,
+                                  const CPUPipelineOptions &options,
+                                  std::string &error);
+
+/// The hooks before `phase`, the phase, the hooks after it.
+mlir::LogicalResult buildCPUPhaseWithHooks(mlir::OpPassManager &pm,
+                                           Phase phase,
+                                           const CPUPipelineOptions &options,
+                                           std::string &error);
+
+/// Every phase up to and including `last`, with their hooks, into one pass
+/// manager (for tools that run the whole pipeline at once).
 mlir::LogicalResult buildCPUPipeline(mlir::OpPassManager &pm,
                                      const CPUPipelineOptions &options,
-                                     std::string &error);
+                                     std::string &error,
+                                     Phase last = Phase::LLVM);
 
 /// Registers the upstream and Tessera passes the pipeline names, once.
 void registerCPUPipelinePasses();

@@ -15,6 +15,7 @@
 //===----------------------------------------------------------------------===//
 
 #include "passes/Transforms/CPUKernels.h"
+#include "dialects/Kernel/IR/KernelDialect.h"
 #include "dialects/Kernel/IR/KernelOps.h"
 #include "passes/Transforms/Passes.h"
 
@@ -216,7 +217,7 @@ void emitRange(KernelContext &context, Operation *anchor, int64_t n,
       func::FuncOp::create(detached, loc, (function.getName() + "_task").str(),
                            b.getFunctionType(types, {}));
   task.setPrivate();
-  task->setAttr("tessera.task", b.getUnitAttr());
+  task->setAttr(tk::TKDialect::getTaskAttrName(), b.getUnitAttr());
   StringAttr taskName = context.symbols.insert(task, Block::iterator(function));
   Block *entry = task.addEntryBlock();
   OpBuilder tb = OpBuilder::atBlockBegin(entry);
@@ -239,7 +240,8 @@ void emitRange(KernelContext &context, Operation *anchor, int64_t n,
       b.getFunctionType(dispatchTypes, {}));
   dispatch.setPrivate();
   // The reference keeps the task alive through symbol-dce.
-  dispatch->setAttr("tessera.task", FlatSymbolRefAttr::get(taskName));
+  dispatch->setAttr(tk::TKDialect::getTaskAttrName(),
+                    FlatSymbolRefAttr::get(taskName));
   context.symbols.insert(dispatch, Block::iterator(function));
   SmallVector<Value> operands{arith::ConstantIndexOp::create(b, loc, n)};
   operands.append(roots.begin(), roots.end());
@@ -353,6 +355,14 @@ struct CPUKernelsPass : tessera::impl::CPUKernelsBase<CPUKernelsPass> {
                           parallel, parallelWork, parallelElements};
     SmallVector<Operation *> ops;
     int64_t tiled = 0;
+    WalkResult tensors = getOperation().walk([&](tk::MatmulOp op) {
+      if (!op.hasPureTensorSemantics())
+        return WalkResult::advance();
+      op.emitOpError("must be bufferized before the CPU lowering");
+      return WalkResult::interrupt();
+    });
+    if (tensors.wasInterrupted())
+      return signalPassFailure();
     getOperation().walk([&](Operation *op) {
       if (isa<tk::MatmulOp, linalg::Conv2DNchwFchwOp,
               linalg::DepthwiseConv2DNchwChwOp, linalg::PoolingNchwMaxOp,
@@ -360,21 +370,26 @@ struct CPUKernelsPass : tessera::impl::CPUKernelsBase<CPUKernelsPass> {
         ops.push_back(op);
     });
     for (Operation *op : ops) {
+      bool done = false;
       if (auto depthwise = dyn_cast<linalg::DepthwiseConv2DNchwChwOp>(op))
-        tiled += succeeded(lowerDepthwise(context, depthwise));
+        windowsTiled += done = succeeded(lowerDepthwise(context, depthwise));
       else if (auto maxPool = dyn_cast<linalg::PoolingNchwMaxOp>(op))
-        tiled += succeeded(lowerPooling(context, maxPool));
+        windowsTiled += done = succeeded(lowerPooling(context, maxPool));
       else if (auto sumPool = dyn_cast<linalg::PoolingNchwSumOp>(op))
-        tiled += succeeded(lowerPooling(context, sumPool));
-      else if (auto matmul = dyn_cast<tk::MatmulOp>(op))
-        tiled += succeeded(lowerMatmul(context, matmul));
+        windowsTiled += done = succeeded(lowerPooling(context, sumPool));
       else if (auto conv = dyn_cast<linalg::Conv2DNchwFchwOp>(op))
-        tiled += succeeded(lowerConv(context, conv));
+        windowsTiled += done = succeeded(lowerConv(context, conv));
+      else if (auto matmul = dyn_cast<tk::MatmulOp>(op)) {
+        done = succeeded(lowerMatmul(context, matmul));
+        ++(done ? matmulsTiled : matmulsAsLoops);
+      }
+      tiled += done;
     }
     // What stays a generic: split large ones across the thread pool.
     SmallVector<linalg::GenericOp> generics;
     for (auto function : getOperation().getOps<func::FuncOp>())
-      if (!function->hasAttr("tessera.task") && !function.isExternal())
+      if (!function->hasAttr(tk::TKDialect::getTaskAttrName()) &&
+          !function.isExternal())
         for (auto generic : function.getOps<linalg::GenericOp>())
           generics.push_back(generic);
     for (linalg::GenericOp generic : generics)
@@ -383,8 +398,16 @@ struct CPUKernelsPass : tessera::impl::CPUKernelsBase<CPUKernelsPass> {
     auto count = [&](int64_t value) {
       return IntegerAttr::get(IntegerType::get(&getContext(), 64), value);
     };
-    getOperation()->setAttr("tessera.tiled_kernels", count(tiled));
+    getOperation()->setAttr(tk::TKDialect::getTiledKernelCountAttrName(),
+                            count(tiled));
   }
+
+  Statistic matmulsTiled{this, "matmuls-tiled",
+                         "tk.matmul kernels register-tiled"};
+  Statistic matmulsAsLoops{this, "matmuls-as-loops",
+                           "tk.matmul kernels lowered to plain loops"};
+  Statistic windowsTiled{this, "windows-tiled",
+                         "convolutions and pools register-tiled"};
 };
 
 } // namespace tessera::kernels

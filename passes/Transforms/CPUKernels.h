@@ -170,9 +170,10 @@ using RangeBody =
 
 /// Emits `body` over [0, n) before `anchor`. Serial: inline. Parallel: the
 /// body goes into a new private function `<function>_task(begin, end,
-/// roots...)` marked `tessera.task`, and `anchor`'s place calls the
-/// declaration `__tessera_dispatch_<task>(n, roots...)`, which the artifact
-/// writer (lib/AOT) defines on top of the runtime's thread pool. The roots
+/// roots...)` marked `tk.task`, and `anchor`'s place calls the private
+/// declaration `__tessera_dispatch_<task>(n, roots...)` marked
+/// `tk.task = @<task>`, which the artifact writer (lib/AOT) defines on top
+/// of the runtime's thread pool. The roots
 /// are what `uses` come from: side-effect-free defining chains (views,
 /// constants, globals) are cloned into the task, anything else (function
 /// arguments, allocations) is passed. Falls back to serial when a root

@@ -1,6 +1,7 @@
 //===- CountKernels.cpp - how many kernels a model runs -------------------===//
 
 #include "passes/Transforms/Passes.h"
+#include "dialects/Kernel/IR/KernelDialect.h"
 
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/Dialect/Linalg/IR/Linalg.h"
@@ -20,7 +21,7 @@ struct CountKernelsPass : tessera::impl::CountKernelsBase<CountKernelsPass> {
   void runOnOperation() override {
     int64_t kernels = 0, parallel = 0;
     for (auto function : getOperation().getOps<func::FuncOp>()) {
-      if (function.isExternal() || function->hasAttr("tessera.task"))
+      if (function.isExternal() || function->hasAttr(tessera::tk::TKDialect::getTaskAttrName()))
         continue;
       Value filling; // the buffer whose border the last fills wrote
       for (Operation &op : function.getBody().getOps()) {
@@ -38,13 +39,20 @@ struct CountKernelsPass : tessera::impl::CountKernelsBase<CountKernelsPass> {
         filling = slab ? slab.getSource() : Value();
         ++kernels;
         auto call = dyn_cast<func::CallOp>(op);
-        parallel += call && call.getCallee().starts_with("__tessera_dispatch_");
+        // A call of a dispatch declaration runs on the thread pool.
+        auto callee =
+            call ? SymbolTable::lookupNearestSymbolFrom<func::FuncOp>(
+                       call, call.getCalleeAttr())
+                 : func::FuncOp();
+        parallel += callee && callee->hasAttrOfType<FlatSymbolRefAttr>(
+                                  tessera::tk::TKDialect::getTaskAttrName());
       }
     }
     auto i64 = IntegerType::get(&getContext(), 64);
-    getOperation()->setAttr("tessera.kernel_count",
+    getOperation()->setAttr(tessera::tk::TKDialect::getKernelCountAttrName(),
                             IntegerAttr::get(i64, kernels));
-    getOperation()->setAttr("tessera.parallel_kernel_count",
+    getOperation()->setAttr(
+        tessera::tk::TKDialect::getParallelKernelCountAttrName(),
                             IntegerAttr::get(i64, parallel));
   }
 };

@@ -194,8 +194,6 @@ LogicalResult tessera::kernels::lowerMatmul(KernelContext &context,
     lowerToLoops(op);
     return failure();
   };
-  if (op.hasPureTensorSemantics())
-    return op.emitOpError("must be bufferized before the CPU lowering");
   SmallVector<int64_t> sizes = op.getLoopSizes();
   SmallVector<AffineMap> maps = op.getIndexingMapsArray();
   SmallVector<Access> accesses;

@@ -15,66 +15,73 @@ def PlanMemory : Pass<"tessera-plan-memory", "::mlir::func::FuncOp"> {
     aligned). A buffer lives from its allocation to the last use of it or of
     any view of it, measured at the top level of the function body. The
     workspace size is recorded as the function attribute
-    `tessera.workspace_size` (bytes), so that a runtime allocates it once and
+    `tk.workspace_size` (bytes), so that a runtime allocates it once and
     a run does no allocation at all.
 
     Allocations of dynamic shape, or inside loops and regions, are reported
     as errors: everything Tessera compiles has static shapes.
   }];
   let dependentDialects = ["::mlir::arith::ArithDialect",
-                           "::mlir::memref::MemRefDialect"];
+                           "::mlir::memref::MemRefDialect",
+                           "::tessera::tk::TKDialect"];
 }
 
 def CPUKernels : Pass<"tessera-cpu-kernels", "::mlir::ModuleOp"> {
-  let summary = "Register-tiled vector kernels for matmul and 2-D convolution";
+  let summary = "CPU code generation of kernels: register-tiled vector code";
   let description = [{
-    Runs on bufferized functions, before memory planning. Every f32
-    `linalg.matmul`, `linalg.conv_2d_nchw_fchw` and
+    The CPU lowering of kernels, on bufferized functions, before memory
+    planning. Every `tk.matmul` becomes a loop nest around a register-tiled
+    microkernel (MR x NR accumulators in vector registers, outer-product
+    updates with `vector.fma`) configured by its `#tk.cpu_tile`
+    (MatmulKernel.cpp): operands are read through flat strided views built
+    from their maps, batch loops that step whole matrices merge into the
+    rows, constant right-hand operands are repacked at compile time into
+    new private globals, dynamic ones at run time into a buffer that memory
+    planning places in the workspace, and the epilogue region runs on the
+    accumulators as vectors before the one store. What the vector kernel
+    does not take (non-f32, dynamic strides, outputs not contiguous along
+    the columns) becomes plain loops from the maps.
+
+    Until the convolution and window families have tk ops of their own,
+    f32 `linalg.conv_2d_nchw_fchw` (ConvKernel.cpp),
     `linalg.depthwise_conv_2d_nchw_chw`, `linalg.pooling_nchw_max` and
-    `linalg.pooling_nchw_sum` with static shapes and unit innermost strides
-    becomes a loop nest around a register-tiled microkernel (depthwise and
-    pooling: one channel x 4 output rows x NR columns, every window tap
-    unrolled; DepthwiseKernel.cpp) (MR x NR accumulators in vector registers, outer-product
-    updates with `vector.fma`). Constant right-hand matrices and convolution
-    filters are repacked at compile time into new private globals; a
-    dynamic right-hand matrix is repacked at run time into a buffer that
-    memory planning places in the workspace. Column tails use masked loads
-    and stores; row tails a smaller tile. Ops that do not qualify are left
-    for `convert-linalg-to-loops`.
-
-    Fusion around the tile (TileFusion.cpp): the op that initialises the
-    output just before the kernel (a fill, or a generic broadcasting a
-    bias) becomes the accumulators' initial value, and the next op to read
-    the output — an elementwise generic (bias + activation, residual add,
-    folded batch-norm scale, clip) writing in place or the only reader of
-    a temporary — runs on the accumulators before they are stored into its
-    output. Both ops disappear; with several K blocks the prologue applies
-    to the first and the epilogue to the last.
-
-    A `linalg.generic` computing [batch..., M, K] x [K, N] on contiguous
-    buffers (how a batched MatMul with a 2-D right operand lowers) becomes
-    one `linalg.matmul` on merged views first (BatchedMatmul.cpp).
+    `linalg.pooling_nchw_sum` (DepthwiseKernel.cpp) with static shapes and
+    unit innermost strides are recognised here, with the fusion around
+    their tiles found on buffers (TileFusion.cpp): the op initialising the
+    output just before the kernel (a fill, or a bias broadcast) becomes the
+    accumulators' initial value, and the elementwise generic that alone
+    reads the output runs on the accumulators before the store. Column
+    tails use masked loads and stores; row tails a smaller tile.
 
     Padded buffers (a bufferized `tensor.pad`: a fill of the whole buffer,
     then the source copied into its interior) get fills of the border slabs
     only, and the copy becomes a `linalg.generic` (PadBorders.cpp).
 
     `vector-bits` and `registers` describe the target's vector unit: 256/16
-    for AVX2, 512/32 for AVX-512, 128/32 for NEON.
+    for AVX2, 512/32 for AVX-512, 128/32 for NEON; they are the tile of the
+    kernels the pass configures itself (convolutions, and tk.matmul without
+    a configuration).
 
-    Threads: a kernel of at least `parallel-work` multiply-adds splits its
-    outermost loop (matmul: column panels; convolution: image x output row
-    x column panel) into a range [0, n). Its body moves into a private
-    function `<function>_task(begin, end, buffers...)` (attribute
-    `tessera.task`), and the kernel's place calls the external declaration
-    `__tessera_dispatch_<task>(n, buffers...)`, which the artifact writer
-    defines: it hands the range to the caller's `tessera_parallel_t` (the
-    runtime's thread pool) or runs it whole. Smaller kernels stay inline:
-    with few cores one fork/join costs microseconds. What stays a
-    `linalg.generic` (elementwise chains, depthwise convolutions, pooling,
-    reductions) and has at least `parallel-elements` loop iterations is
-    split the same way along its first parallel dimension that indexes
-    every output (the op is tiled by one along it inside the task).
+    Threads (the dispatch contract, docs/kernels.md): a kernel that runs in
+    parallel (tk.matmul: its configuration; convolutions: at least
+    `parallel-work` multiply-adds) splits its outermost loop (matmul:
+    batch x column panels; convolution: image x output row x column panel)
+    into a range [0, n). Its body moves into a private function
+    `<function>_task(begin, end, captured...)` marked `tk.task`, and the
+    kernel's place calls a private declaration `(n, captured...)` marked
+    `tk.task = @<function>_task`, which the artifact writer defines: it
+    hands the range to the caller's `tessera_parallel_t` (the runtime's
+    thread pool) or runs it whole. Smaller kernels stay inline: with few
+    cores one fork/join costs microseconds. What stays a `linalg.generic`
+    (elementwise chains, depthwise convolutions, pooling, reductions) and
+    has at least `parallel-elements` loop iterations is split the same way
+    along its first parallel dimension that indexes every output (the op
+    is tiled by one along it inside the task).
+
+    Statistics: `matmuls-tiled`, `matmuls-as-loops`, `windows-tiled`
+    (`--mlir-pass-statistics` in builds with LLVM statistics); the count of
+    register-tiled kernels also goes to the module attribute
+    `tk.tiled_kernel_count` for `tessera-compile --stats`.
   }];
   let options = [
     Option<"vectorBits", "vector-bits", "int64_t", "256",
@@ -92,6 +99,7 @@ def CPUKernels : Pass<"tessera-cpu-kernels", "::mlir::ModuleOp"> {
                            "::mlir::arith::ArithDialect",
                            "::mlir::func::FuncDialect",
                            "::mlir::memref::MemRefDialect",
+                           "::tessera::tk::TKDialect",
                            "::mlir::scf::SCFDialect",
                            "::mlir::vector::VectorDialect"];
 }
@@ -104,10 +112,11 @@ def CountKernels : Pass<"tessera-count-kernels", "::mlir::ModuleOp"> {
     a structured op, a top-level loop nest, a parallel dispatch
     (`func.call`) or a copy, in every function that is not a parallel task;
     consecutive fills of one padded buffer's border slabs count as one. The count goes
-    to the module attribute `tessera.kernel_count` (those that run on the
-    thread pool to `tessera.parallel_kernel_count`), which
+    to the module attribute `tk.kernel_count` (those that run on the
+    thread pool to `tk.parallel_kernel_count`), which
     `tessera-compile --stats` reports next to the graph's op count.
   }];
+  let dependentDialects = ["::tessera::tk::TKDialect"];
 }
 
 def ExpandStridedCopies : Pass<"tessera-expand-strided-copies",

@@ -1,6 +1,7 @@
 //===- PlanMemory.cpp - one workspace for every temporary buffer ----------===//
 
 #include "passes/Transforms/Passes.h"
+#include "dialects/Kernel/IR/KernelDialect.h"
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/Func/IR/FuncOps.h"
@@ -59,7 +60,7 @@ struct PlanMemoryPass : tessera::impl::PlanMemoryBase<PlanMemoryPass> {
   void runOnOperation() override {
     func::FuncOp function = getOperation();
     // Parallel tasks (tessera-cpu-kernels) use their caller's buffers.
-    if (function.isExternal() || function->hasAttr("tessera.task"))
+    if (function.isExternal() || function->hasAttr(tessera::tk::TKDialect::getTaskAttrName()))
       return;
     Block &body = function.getBody().front();
     DenseMap<Operation *, int64_t> indices;
@@ -139,7 +140,7 @@ struct PlanMemoryPass : tessera::impl::PlanMemoryBase<PlanMemoryPass> {
       buffer.alloc.replaceAllUsesWith(view);
       buffer.alloc.erase();
     }
-    function->setAttr("tessera.workspace_size",
+    function->setAttr(tessera::tk::TKDialect::getWorkspaceSizeAttrName(),
                       builder.getI64IntegerAttr(total));
   }
 };

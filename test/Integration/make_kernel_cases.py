@@ -21,6 +21,7 @@ import numpy as np
 from onnx import TensorProto, helper, numpy_helper
 
 import make_opset_cases as base
+import transformer
 
 RNG = np.random.default_rng(6)
 F = TensorProto.FLOAT
@@ -167,6 +168,54 @@ def conv_residual(name, c, h, w, f, stride):
 
 conv_residual("conv_scale_residual_clip", 6, 13, 45, 11, 1)
 conv_residual("conv_scale_residual_clip_stride2_parallel", 16, 40, 70, 24, 2)
+
+
+# The matmul family as transformers spell it (test/Integration/transformer.py):
+# projections with bias folded into the kernel's epilogue, heads split and
+# merged by Reshape/Transpose folded into its maps, Q x K^T and P x V batched
+# over heads, Erf- and Tanh-GELU feed-forward blocks.
+for name, layers, seq, hidden, heads, ffn, gelu in [
+        ("encoder_2layers_erf_gelu", 2, 16, 32, 4, 64, "erf"),
+        ("encoder_1layer_tanh_gelu_tails", 1, 13, 24, 2, 40, "tanh"),
+        ("encoder_1layer_parallel", 1, 64, 128, 4, 256, "erf")]:
+    nodes, inputs, outputs, inits, opset = transformer.encoder(RNG, layers, seq, hidden,
+                                                               heads, ffn, gelu=gelu)
+    CASES.append((name, opset, nodes, inputs, outputs, inits))
+
+
+def gemm(name, m, k, n, trans_a, trans_b, alpha, beta):
+    a = rand(k, m) if trans_a else rand(m, k)
+    b = rand(n, k) if trans_b else rand(k, n)
+    nodes = [helper.make_node("Gemm", ["a", "b", "c"], ["g"], transA=trans_a,
+                              transB=trans_b, alpha=alpha, beta=beta),
+             helper.make_node("Relu", ["g"], ["y"])]
+    CASES.append((name, 18, nodes, [("a", a), ("b", b), ("c", rand(n))], [("y", F)], ()))
+
+
+# Gemm on activations (both operands inputs): transposes fold into the maps.
+gemm("gemm_transb_dynamic", 20, 33, 45, 0, 1, 1.0, 1.0)
+gemm("gemm_transa_transb_dynamic_scaled", 17, 40, 19, 1, 1, 0.5, 2.0)
+
+
+def batched_activation_matmul(name, batch, m, k, n, transpose_rhs):
+    b = rand(*batch, n, k) if transpose_rhs else rand(*batch, k, n)
+    nodes = []
+    rhs = "b"
+    if transpose_rhs:
+        perm = list(range(len(batch))) + [len(batch) + 1, len(batch)]
+        nodes.append(helper.make_node("Transpose", ["b"], ["bt"], perm=perm))
+        rhs = "bt"
+    nodes.append(helper.make_node("MatMul", ["a", rhs], ["y"]))
+    CASES.append((name, 18, nodes, [("a", rand(*batch, m, k)), ("b", b)], [("y", F)], ()))
+
+
+batched_activation_matmul("matmul_batched_activations", [1, 4], 37, 16, 29, False)
+batched_activation_matmul("matmul_batched_activations_transposed_rhs", [2, 3], 9, 20, 11,
+                          True)
+# Einsum as attention writes it.
+CASES.append(("einsum_bhqd_bhkd", 18,
+              [helper.make_node("Einsum", ["q", "k"], ["y"], equation="bhqd,bhkd->bhqk")],
+              [("q", rand(1, 2, 10, 8)), ("k", rand(1, 2, 12, 8))], [("y", F)], ()))
 
 
 if __name__ == "__main__":

@@ -3,9 +3,9 @@
 // Kernels of the model functions (tasks and declarations do not count): a
 // fill of a whole buffer, the three fills of one padded buffer's border
 // (one kernel), a copy, a top-level loop nest, and a parallel dispatch.
-// CHECK: module attributes {tessera.kernel_count = 5 : i64, tessera.parallel_kernel_count = 1 : i64}
-func.func private @__tessera_dispatch_model_task(index, memref<8xf32>)
-func.func private @model_task(%begin: index, %end: index, %x: memref<8xf32>) attributes {tessera.task} {
+// CHECK: module attributes {tk.kernel_count = 5 : i64, tk.parallel_kernel_count = 1 : i64}
+func.func private @__tessera_dispatch_model_task(index, memref<8xf32>) attributes {tk.task = @model_task}
+func.func private @model_task(%begin: index, %end: index, %x: memref<8xf32>) attributes {tk.task} {
   scf.for %i = %begin to %end step %begin {
   }
   return

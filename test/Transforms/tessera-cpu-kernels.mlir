@@ -38,16 +38,16 @@
 // In parallel, packing A is one range (row tiles) and the product another
 // (the 2 column panels): each body moves into a task function over
 // [begin, end), called through its dispatch.
-// PAR: func.func private @matmul_const_task(%{{.+}}: index, %{{.+}}: index, %{{.+}}: memref<7x3xf32>, %{{.+}}: memref<2x3x4xf32>) attributes {tessera.task}
+// PAR: func.func private @matmul_const_task(%{{.+}}: index, %{{.+}}: index, %{{.+}}: memref<7x3xf32>, %{{.+}}: memref<2x3x4xf32>) attributes {tk.task}
 // PAR: vector.scatter
-// PAR: func.func private @__tessera_dispatch_matmul_const_task(index, memref<7x3xf32>, memref<2x3x4xf32>) attributes {tessera.task = @matmul_const_task}
-// PAR: func.func private @matmul_const_task_0(%[[BEGIN:.+]]: index, %[[END:.+]]: index, %[[A:.+]]: memref<2x3x4xf32>, %[[C:.+]]: memref<7x20xf32>) attributes {tessera.task}
+// PAR: func.func private @__tessera_dispatch_matmul_const_task(index, memref<7x3xf32>, memref<2x3x4xf32>) attributes {tk.task = @matmul_const_task}
+// PAR: func.func private @matmul_const_task_0(%[[BEGIN:.+]]: index, %[[END:.+]]: index, %[[A:.+]]: memref<2x3x4xf32>, %[[C:.+]]: memref<7x20xf32>) attributes {tk.task}
 // PAR: memref.get_global @__tessera_packed_rhs
 // PAR: arith.minsi %[[END]], %c1
 // PAR: scf.for {{.*}} = %[[BEGIN]] to
 // PAR: arith.cmpi sgt, %[[END]], %c1
 // PAR: scf.if
-// PAR: func.func private @__tessera_dispatch_matmul_const_task_0(index, memref<2x3x4xf32>, memref<7x20xf32>) attributes {tessera.task = @matmul_const_task_0}
+// PAR: func.func private @__tessera_dispatch_matmul_const_task_0(index, memref<2x3x4xf32>, memref<7x20xf32>) attributes {tk.task = @matmul_const_task_0}
 // PAR-LABEL: func.func @matmul_const
 // PAR: %[[PA:.+]] = memref.alloc() : memref<2x3x4xf32>
 // PAR: call @__tessera_dispatch_matmul_const_task(%{{.+}}, %arg0, %[[PA]])
@@ -152,7 +152,7 @@ func.func @runtime_filters(%x: memref<1x2x5x5xf32>, %w: memref<3x2x3x3xf32>, %y:
 // cloned too. Below the default parallel-elements it stays where it is.
 // CHECK-LABEL: func.func @generic
 // CHECK: linalg.generic
-// PAR: func.func private @generic_task(%[[BEGIN:.+]]: index, %[[END:.+]]: index, %[[X:.+]]: memref<1x6x5xf32>, %[[Y:.+]]: memref<1x6x5xf32>) attributes {tessera.task}
+// PAR: func.func private @generic_task(%[[BEGIN:.+]]: index, %[[END:.+]]: index, %[[X:.+]]: memref<1x6x5xf32>, %[[Y:.+]]: memref<1x6x5xf32>) attributes {tk.task}
 // PAR: %[[ZERO:.+]] = arith.constant 0.000000e+00 : f32
 // PAR: scf.for %[[I:.+]] = %[[BEGIN]] to %[[END]]
 // PAR: memref.subview %[[X]][0, %[[I]], 0] [1, 1, 5] [1, 1, 1]

@@ -5,7 +5,7 @@
 // bytes. Deallocations are not uses.
 // CHECK-LABEL: func.func @reuse
 // CHECK-SAME: (%[[IN:.+]]: memref<16xf32>, %[[OUT:.+]]: memref<16xf32>, %[[WS:.+]]: memref<128xi8>)
-// CHECK-SAME: attributes {tessera.workspace_size = 128 : i64}
+// CHECK-SAME: attributes {tk.workspace_size = 128 : i64}
 // CHECK: %[[C0:.+]] = arith.constant 0 : index
 // CHECK: memref.view %[[WS]][%[[C0]]][] : memref<128xi8> to memref<16xf32>
 // CHECK: %[[C64:.+]] = arith.constant 64 : index
@@ -34,7 +34,7 @@ func.func @reuse(%in: memref<16xf32>, %out: memref<16xf32>) {
 
 // A view keeps its source alive: %a may not be reused while %v is read.
 // CHECK-LABEL: func.func @views_extend_lifetime
-// CHECK-SAME: %{{.+}}: memref<128xi8>) attributes {tessera.workspace_size = 128 : i64}
+// CHECK-SAME: %{{.+}}: memref<128xi8>) attributes {tk.workspace_size = 128 : i64}
 func.func @views_extend_lifetime(%in: memref<4x4xf32>, %out: memref<16xf32>) {
   %a = memref.alloc() : memref<4x4xf32>
   memref.copy %in, %a : memref<4x4xf32> to memref<4x4xf32>
@@ -50,7 +50,7 @@ func.func @views_extend_lifetime(%in: memref<4x4xf32>, %out: memref<16xf32>) {
 
 // A function without temporaries gets an empty workspace.
 // CHECK-LABEL: func.func @none
-// CHECK-SAME: %{{.+}}: memref<0xi8>) attributes {tessera.workspace_size = 0 : i64}
+// CHECK-SAME: %{{.+}}: memref<0xi8>) attributes {tk.workspace_size = 0 : i64}
 func.func @none(%in: memref<4xf32>, %out: memref<4xf32>) {
   memref.copy %in, %out : memref<4xf32> to memref<4xf32>
   return

@@ -39,7 +39,8 @@ static cl::opt<std::string> mcpu("mcpu",
                                  cl::init(""), cl::cat(category));
 static cl::opt<std::string>
     emit("emit",
-         cl::desc("Stop after: tg, linalg, llvm, asm, obj, lib (default)"),
+         cl::desc("Stop after: tg, tk (alias linalg), codegen, llvm, asm, obj, "
+                  "lib (default)"),
          cl::init("lib"), cl::cat(category));
 static cl::opt<char> optLevel("O",
                               cl::desc("Optimization level 0-3 (default 2)"),
@@ -83,7 +84,7 @@ int main(int argc, char **argv) {
   options.optLevel = optLevel - '0';
   if (!tessera::parseEmitStage(emit, options.emit)) {
     errs() << "tessera-compile: error: unknown --emit=" << emit
-           << " (tg, linalg, llvm, asm, obj, lib)\n";
+           << " (tg, tk, linalg, codegen, llvm, asm, obj, lib)\n";
     return 1;
   }
   for (const std::string &spec : inputShapes) {

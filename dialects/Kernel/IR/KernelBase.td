@@ -31,6 +31,34 @@ def TK_Dialect : Dialect {
     replace.
   }];
   let useDefaultAttributePrinterParser = 1;
+  let hasOperationAttrVerify = 1;
+  let extraClassDeclaration = [{
+    /// The contract between the CPU code generation and the artifact
+    /// writer, verified on every op that carries them (docs/kernels.md):
+    /// - `tk.task` (unit) marks a task function `(begin, end, captured...)`
+    ///   running one range of a parallel kernel; `tk.task = @task` marks
+    ///   the private declaration `(n, captured...)` that the kernel calls
+    ///   to run [0, n) of `@task`, which the artifact writer defines on the
+    ///   caller's thread pool.
+    static constexpr ::llvm::StringLiteral getTaskAttrName() {
+      return ::llvm::StringLiteral("tk.task");
+    }
+    /// Bytes of workspace a model function needs (i64, >= 0).
+    static constexpr ::llvm::StringLiteral getWorkspaceSizeAttrName() {
+      return ::llvm::StringLiteral("tk.workspace_size");
+    }
+    /// Module counts for `tessera-compile --stats` (i64, >= 0): kernels of
+    /// the generated code, those register-tiled, those on the thread pool.
+    static constexpr ::llvm::StringLiteral getKernelCountAttrName() {
+      return ::llvm::StringLiteral("tk.kernel_count");
+    }
+    static constexpr ::llvm::StringLiteral getTiledKernelCountAttrName() {
+      return ::llvm::StringLiteral("tk.tiled_kernel_count");
+    }
+    static constexpr ::llvm::StringLiteral getParallelKernelCountAttrName() {
+      return ::llvm::StringLiteral("tk.parallel_kernel_count");
+    }
+  }];
 }
 
 class TK_Attr<string name, string attrMnemonic, list<Trait> traits = []>

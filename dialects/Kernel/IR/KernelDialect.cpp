@@ -3,7 +3,9 @@
 #include "dialects/Kernel/IR/KernelDialect.h"
 #include "dialects/Kernel/IR/KernelOps.h"
 
+#include "mlir/IR/BuiltinOps.h"
 #include "mlir/IR/DialectImplementation.h"
+#include "mlir/Interfaces/FunctionInterfaces.h"
 #include "llvm/ADT/TypeSwitch.h"
 
 using namespace mlir;
@@ -23,6 +25,57 @@ void TKDialect::initialize() {
 #define GET_ATTRDEF_LIST
 #include "dialects/Kernel/IR/KernelAttrs.cpp.inc"
       >();
+}
+
+LogicalResult TKDialect::verifyOperationAttribute(Operation *op,
+                                                 NamedAttribute attribute) {
+  StringRef name = attribute.getName().getValue();
+  Attribute value = attribute.getValue();
+  auto count = [&]() -> LogicalResult {
+    auto integer = dyn_cast<IntegerAttr>(value);
+    if (!integer || !integer.getType().isInteger(64) || integer.getInt() < 0)
+      return op->emitError() << "'" << name
+                             << "' must be a non-negative i64, got " << value;
+    return success();
+  };
+  if (name == getTaskAttrName()) {
+    auto function = dyn_cast<FunctionOpInterface>(op);
+    if (!function)
+      return op->emitError() << "'" << name << "' belongs on a function";
+    if (isa<UnitAttr>(value)) {
+      ArrayRef<Type> inputs = function.getArgumentTypes();
+      if (function.isExternal() || inputs.size() < 2 ||
+          !inputs[0].isIntOrIndex() || !inputs[1].isIntOrIndex())
+        return op->emitError()
+               << "a task function takes (begin: index, end: index, "
+                  "captured...) and has a body";
+      return success();
+    }
+    auto task = dyn_cast<FlatSymbolRefAttr>(value);
+    if (!task)
+      return op->emitError() << "'" << name
+                             << "' is a unit (a task) or a symbol reference "
+                                "(a dispatch), got "
+                             << value;
+    ArrayRef<Type> inputs = function.getArgumentTypes();
+    if (!function.isExternal() || inputs.empty() || !inputs[0].isIntOrIndex())
+      return op->emitError()
+             << "a dispatch is a declaration taking (n: index, captured...)";
+    return success();
+  }
+  if (name == getWorkspaceSizeAttrName()) {
+    if (!isa<FunctionOpInterface>(op))
+      return op->emitError() << "'" << name << "' belongs on a function";
+    return count();
+  }
+  if (name == getKernelCountAttrName() ||
+      name == getTiledKernelCountAttrName() ||
+      name == getParallelKernelCountAttrName()) {
+    if (!isa<ModuleOp>(op))
+      return op->emitError() << "'" << name << "' belongs on a module";
+    return count();
+  }
+  return op->emitError() << "unknown tk attribute '" << name << "'";
 }
 
 LogicalResult

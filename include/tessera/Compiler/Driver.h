@@ -10,6 +10,7 @@
 #ifndef TESSERA_COMPILER_DRIVER_H
 #define TESSERA_COMPILER_DRIVER_H
 
+#include "tessera/Compiler/Pipeline.h"
 #include "tessera/Import/ONNX.h"
 
 #include <string>
@@ -23,8 +24,9 @@ namespace tessera {
 class Graph;
 
 enum class EmitStage {
-  Graph,    ///< tg after graph passes (MLIR text)
-  Linalg,   ///< linalg on tensors (MLIR text)
+  Graph,    ///< tg after the graph phase (MLIR text)
+  Kernel,   ///< tk kernels and linalg on tensors after the kernel phase
+  Codegen,  ///< vector, scf and memref code after the codegen phase
   LLVMIR,   ///< optimised LLVM IR (text)
   Assembly, ///< target assembly
   Object,   ///< <prefix>.o and <prefix>.h
@@ -52,6 +54,8 @@ struct CompileOptions {
   bool stats = false;
   /// C symbol prefix; defaults to the output file name.
   std::string name;
+  /// Passes added before and after the pipeline's phases (each runs once).
+  PipelineHooks hooks;
 };
 
 /// Compiles per `options`; text stages and timings go to `out`. On failure
@@ -77,7 +81,8 @@ CompileResult compile(const CompileOptions &options);
 /// ignored.
 CompileResult compile(const Graph &graph, CompileOptions options);
 
-/// Parses "tg", "linalg", "llvm", "asm", "obj", "lib".
+/// Parses "tg", "tk" (or its older name "linalg"), "codegen", "llvm", "asm",
+/// "obj", "lib".
 bool parseEmitStage(const std::string &text, EmitStage &stage);
 
 } // namespace tessera

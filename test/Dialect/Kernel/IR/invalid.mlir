@@ -192,3 +192,41 @@ func.func @bad_tile(%a: memref<2x3xf32>, %b: memref<3x4xf32>, %c: memref<2x4xf32
   }
   return
 }
+
+// -----
+
+// expected-error @+1 {{a task function takes (begin: index, end: index, captured...) and has a body}}
+func.func private @task(%begin: index) attributes {tk.task} {
+  return
+}
+
+// -----
+
+// expected-error @+1 {{a dispatch is a declaration taking (n: index, captured...)}}
+func.func private @dispatch(f32) attributes {tk.task = @task}
+
+// -----
+
+// expected-error @+1 {{'tk.task' is a unit (a task) or a symbol reference (a dispatch), got 3 : i64}}
+func.func private @dispatch(index) attributes {tk.task = 3}
+
+// -----
+
+// expected-error @+1 {{'tk.workspace_size' must be a non-negative i64, got -1 : i64}}
+func.func @model() attributes {tk.workspace_size = -1} {
+  return
+}
+
+// -----
+
+// expected-error @+1 {{'tk.kernel_count' belongs on a module}}
+func.func @model() attributes {tk.kernel_count = 1} {
+  return
+}
+
+// -----
+
+// expected-error @+1 {{unknown tk attribute 'tk.tile'}}
+func.func @model() attributes {tk.tile = 1} {
+  return
+}

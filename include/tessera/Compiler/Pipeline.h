@@ -1,0 +1,70 @@
+//===- Pipeline.h - the compiler's phases and their extension points -*- C++ -*-===//
+//
+// Tessera compiles in four phases, each built once by one function and run
+// once by the driver, with `--emit` printing between them:
+//
+//   graph    tg -> tg: folding, batch-norm folding (dialects/Graph)
+//   kernel   tg -> linalg on tensors, tk kernels formed and configured
+//   codegen  bufferization, tk kernels to vector code (per target), memory
+//            planning, loops
+//   llvm     to the LLVM dialect
+//
+// Before and after each phase is an extension point where a pass plugin or
+// a test adds passes. A CUDA pipeline shares the graph and kernel phases.
+// This header is light (no MLIR headers) so that tools and plugins include
+// it freely.
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef TESSERA_COMPILER_PIPELINE_H
+#define TESSERA_COMPILER_PIPELINE_H
+
+#include <functional>
+#include <vector>
+
+namespace mlir {
+class OpPassManager;
+} // namespace mlir
+
+namespace tessera {
+
+enum class Phase { Graph, Kernel, Codegen, LLVM };
+inline constexpr Phase allPhases[] = {Phase::Graph, Phase::Kernel,
+                                      Phase::Codegen, Phase::LLVM};
+
+/// "graph", "kernel", "codegen", "llvm".
+const char *phaseName(Phase phase);
+
+/// Where, relative to a phase, a hook adds its passes.
+enum class HookPoint { Before, After };
+
+/// Adds passes to the (module-anchored) pass manager of one phase.
+using PassHook = std::function<void(mlir::OpPassManager &)>;
+
+/// The hooks of one compilation, in the order they were added; every hook
+/// runs exactly once per compilation, at its point.
+class PipelineHooks {
+public:
+  void add(Phase phase, HookPoint point, PassHook hook) {
+    hooks.push_back({phase, point, std::move(hook)});
+  }
+  /// Adds the passes of every hook at (phase, point) to `pm`.
+  void apply(Phase phase, HookPoint point, mlir::OpPassManager &pm) const {
+    for (const Entry &entry : hooks)
+      if (entry.phase == phase && entry.point == point)
+        entry.hook(pm);
+  }
+  bool empty() const { return hooks.empty(); }
+
+private:
+  struct Entry {
+    Phase phase;
+    HookPoint point;
+    PassHook hook;
+  };
+  std::vector<Entry> hooks;
+};
+
+} // namespace tessera
+
+#endif // TESSERA_COMPILER_PIPELINE_H
