@@ -113,6 +113,43 @@ def make_eltwise(path):
     return {"x": shape}
 
 
+def make_projection(path):
+    """MatMul + bias Add + Reshape to heads + Transpose: every attention
+    projection of a transformer, 1x128x256 x 256x256 into [1, 4, 128, 64]."""
+    rng = np.random.default_rng(5)
+    inits = [weights(rng, "w", [256, 256]), weights(rng, "bias", [256], 0.1),
+             numpy_helper.from_array(np.array([1, 128, 4, 64], np.int64), "shape")]
+    nodes = [helper.make_node("MatMul", ["x", "w"], ["m"]),
+             helper.make_node("Add", ["m", "bias"], ["a"]),
+             helper.make_node("Reshape", ["a", "shape"], ["r"]),
+             helper.make_node("Transpose", ["r"], ["y"], perm=[0, 2, 1, 3])]
+    model(nodes, [tensor("x", [1, 128, 256])], [tensor("y", [1, 4, 128, 64])], inits, path)
+    return {"x": [1, 128, 256]}
+
+
+def make_batched(path):
+    """Activation x activation over 4 heads: 1x4x128x64 x 1x4x64x128."""
+    model([helper.make_node("MatMul", ["q", "k"], ["y"])],
+          [tensor("q", [1, 4, 128, 64]), tensor("k", [1, 4, 64, 128])],
+          [tensor("y", [1, 4, 128, 128])], [], path)
+    return {"q": [1, 4, 128, 64], "k": [1, 4, 64, 128]}
+
+
+def make_encoder(path):
+    """A 2-layer transformer encoder, hidden 256, 4 heads, FFN 1024, sequence
+    128, spelled as PyTorch exports it (examples/models/transformer.py)."""
+    sys.path.insert(0, os.path.join(ROOT, "examples", "models"))
+    import transformer
+    nodes, inputs, outputs, inits, opset = transformer.encoder(
+        np.random.default_rng(6), 2, 128, 256, 4, 1024)
+    graph = helper.make_graph(nodes, "bench", [tensor(n, list(v.shape)) for n, v in inputs],
+                              [tensor("y", [1, 128, 256])], inits)
+    m = helper.make_model(graph, opset_imports=[helper.make_opsetid("", opset)])
+    m.ir_version = 9
+    onnx.save(m, path)
+    return {n: list(v.shape) for n, v in inputs}
+
+
 def make_demo(path):
     directory = os.path.dirname(path)
     subprocess.run([sys.executable, os.path.join(ROOT, "examples", "models",
@@ -144,6 +181,9 @@ CASES = [
     ("pointwise-64-128-56", lambda p: make_conv(p, 64, 128, 56, 1, 1, 1), None),
     ("pointwise-256-256-14", lambda p: make_conv(p, 256, 256, 14, 1, 1, 1), None),
     ("mlp-3x512-b64", make_mlp, None),
+    ("attention-projection-128x256", make_projection, None),
+    ("batched-matmul-4x128x64", make_batched, None),
+    ("encoder-2x256-s128", make_encoder, None),
     ("eltwise-chain-256-56", make_eltwise, None),
     ("paddleocr-cls", make_cls, None),
     ("demo-cnn", make_demo, None),

@@ -21,7 +21,10 @@ import numpy as np
 from onnx import TensorProto, helper, numpy_helper
 
 import make_opset_cases as base
-import transformer
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..",
+                                "examples", "models"))
+import transformer  # noqa: E402 (examples/models/transformer.py)
 
 RNG = np.random.default_rng(6)
 F = TensorProto.FLOAT
@@ -170,7 +173,7 @@ conv_residual("conv_scale_residual_clip", 6, 13, 45, 11, 1)
 conv_residual("conv_scale_residual_clip_stride2_parallel", 16, 40, 70, 24, 2)
 
 
-# The matmul family as transformers spell it (test/Integration/transformer.py):
+# The matmul family as transformers spell it (examples/models/transformer.py):
 # projections with bias folded into the kernel's epilogue, heads split and
 # merged by Reshape/Transpose folded into its maps, Q x K^T and P x V batched
 # over heads, Erf- and Tanh-GELU feed-forward blocks.

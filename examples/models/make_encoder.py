@@ -1,5 +1,5 @@
 #!/usr/bin/python3
-"""Writes a generated transformer encoder (test/Integration/transformer.py)
+"""Writes a generated transformer encoder (examples/models/transformer.py)
 as an ONNX model and prints how many contractions (MatMul nodes) it has.
 
   make_encoder.py OUT.onnx [LAYERS SEQ HIDDEN HEADS FFN]
