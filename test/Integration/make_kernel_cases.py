@@ -221,6 +221,78 @@ CASES.append(("einsum_bhqd_bhkd", 18,
               [("q", rand(1, 2, 10, 8)), ("k", rand(1, 2, 12, 8))], [("y", F)], ()))
 
 
+def matmul_family(index, rng):
+    """One random member of the MatMul family as exporters spell it: batch
+    dims (broadcast or not), operands stored transposed behind a Transpose,
+    a constant or run-time right operand, a bias and an activation after,
+    the result split into heads and transposed, or transposed whole."""
+    batch = [[], [int(rng.integers(2, 4))], [1, int(rng.integers(2, 4))],
+             [int(rng.integers(2, 3)), int(rng.integers(2, 4))]][int(rng.integers(0, 4))]
+    m, k = int(rng.integers(1, 30)), int(rng.integers(1, 40))
+    n = int(rng.choice([1, 7, 12, 16, 24, 33, 48]))
+    nodes, inputs, inits = [], [], []
+    nb = len(batch)
+
+    def swap_last(rank):
+        return list(range(rank - 2)) + [rank - 1, rank - 2]
+
+    a_t = rng.random() < 0.3
+    a_shape = batch + ([k, m] if a_t else [m, k])
+    inputs.append(("a", rand(*a_shape)))
+    a = "a"
+    if a_t:
+        nodes.append(helper.make_node("Transpose", ["a"], ["at"], perm=swap_last(nb + 2)))
+        a = "at"
+    b_batch = [] if rng.random() < 0.4 else [1 if rng.random() < 0.3 else d for d in batch]
+    b_t = rng.random() < 0.4
+    b_shape = b_batch + ([n, k] if b_t else [k, n])
+    b_value = rand(*b_shape)
+    if rng.random() < 0.5:
+        inits.append(numpy_helper.from_array(b_value, "b"))
+    else:
+        inputs.append(("b", b_value))
+    b = "b"
+    if b_t:
+        nodes.append(helper.make_node("Transpose", ["b"], ["bt"],
+                                      perm=swap_last(len(b_shape))))
+        b = "bt"
+    nodes.append(helper.make_node("MatMul", [a, b], ["mm"]))
+    y = "mm"
+    if rng.random() < 0.5:
+        inits.append(numpy_helper.from_array(rand(n), "bias"))
+        nodes.append(helper.make_node("Add", [y, "bias"], ["biased"]))
+        y = "biased"
+    activation = rng.choice(["", "Relu", "Sigmoid", "Tanh", "scale"])
+    if activation == "scale":
+        inits.append(numpy_helper.from_array(np.array(0.37, np.float32), "scale"))
+        nodes.append(helper.make_node("Mul", [y, "scale"], ["act"]))
+        y = "act"
+    elif activation:
+        nodes.append(helper.make_node(activation, [y], ["act"]))
+        y = "act"
+    out_batch = batch
+    shape = out_batch + [m, n]
+    if n % 4 == 0 and n > 4 and rng.random() < 0.4:
+        heads = 4 if n % 8 else 2
+        inits.append(numpy_helper.from_array(
+            np.array(out_batch + [m, heads, n // heads], np.int64), "heads"))
+        nodes.append(helper.make_node("Reshape", [y, "heads"], ["split"]))
+        rank = len(out_batch) + 3
+        perm = list(range(len(out_batch))) + [rank - 2, rank - 3, rank - 1]
+        nodes.append(helper.make_node("Transpose", ["split"], ["y"], perm=perm))
+    elif rng.random() < 0.2:
+        nodes.append(helper.make_node("Transpose", [y], ["y"],
+                                      perm=swap_last(len(shape))))
+    else:
+        nodes.append(helper.make_node("Identity", [y], ["y"]))
+    CASES.append(("matmul_family_%02d" % index, 18, nodes, inputs, [("y", F)], inits))
+
+
+FAMILY_RNG = np.random.default_rng(10)
+for i in range(24):
+    matmul_family(i, FAMILY_RNG)
+
+
 if __name__ == "__main__":
     if len(sys.argv) != 3:
         sys.exit(__doc__)
