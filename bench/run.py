@@ -150,6 +150,30 @@ def make_encoder(path):
     return {n: list(v.shape) for n, v in inputs}
 
 
+def make_conv_transpose(path):
+    """The 2x2 stride-2 upsampling of a segmentation head: 1x24x160x160 into
+    1x16x320x320, with its bias."""
+    rng = np.random.default_rng(7)
+    inits = [weights(rng, "w", [24, 16, 2, 2]), weights(rng, "bias", [16], 0.1)]
+    node = helper.make_node("ConvTranspose", ["x", "w", "bias"], ["y"], kernel_shape=[2, 2],
+                            strides=[2, 2])
+    model([node], [tensor("x", [1, 24, 160, 160])], [tensor("y", [1, 16, 320, 320])],
+          inits, path)
+    return {"x": [1, 24, 160, 160]}
+
+
+def make_conv1d(path):
+    """An audio front end's strided Conv1d: 512 taps, stride 160, 64 filters
+    over one second at 16 kHz, with Relu."""
+    rng = np.random.default_rng(8)
+    inits = [weights(rng, "w", [64, 1, 512]), weights(rng, "bias", [64], 0.1)]
+    nodes = [helper.make_node("Conv", ["x", "w", "bias"], ["c"], kernel_shape=[512],
+                              strides=[160]),
+             helper.make_node("Relu", ["c"], ["y"])]
+    model(nodes, [tensor("x", [1, 1, 16000])], [tensor("y", [1, 64, 97])], inits, path)
+    return {"x": [1, 1, 16000]}
+
+
 def make_demo(path):
     directory = os.path.dirname(path)
     subprocess.run([sys.executable, os.path.join(ROOT, "examples", "models",
@@ -184,6 +208,8 @@ CASES = [
     ("attention-projection-128x256", make_projection, None),
     ("batched-matmul-4x128x64", make_batched, None),
     ("encoder-2x256-s128", make_encoder, None),
+    ("convtranspose-2x2-s2-24-160", make_conv_transpose, None),
+    ("conv1d-512-s160-64", make_conv1d, None),
     ("eltwise-chain-256-56", make_eltwise, None),
     ("paddleocr-cls", make_cls, None),
     ("demo-cnn", make_demo, None),

@@ -75,12 +75,13 @@ LogicalResult tessera::buildCPUPhase(OpPassManager &pm, Phase phase,
                             : "canonicalize",
                    error);
   case Phase::Kernel: {
-    if (failed(addText(pm, "convert-tg-to-linalg,canonicalize", error)))
-      return failure();
     if (!optimize)
-      return success();
+      return addText(pm, "convert-tg-to-linalg,canonicalize", error);
+    // Formation runs on tg (convolutions) and again on linalg (contractions,
+    // and the elementwise ops after every kernel).
     if (failed(addText(pm,
-                       "func.func(tk-form-kernels),canonicalize,"
+                       "func.func(tk-form-kernels),convert-tg-to-linalg,"
+                       "canonicalize,func.func(tk-form-kernels),canonicalize,"
                        "linalg-fuse-elementwise-ops,canonicalize,cse",
                        error)))
       return failure();

@@ -28,6 +28,7 @@
 #include "mlir/Dialect/Vector/IR/VectorOps.h"
 #include "mlir/IR/BuiltinAttributes.h"
 #include "mlir/IR/SymbolTable.h"
+#include "mlir/Interfaces/ViewLikeInterface.h"
 
 #include <algorithm>
 #include <functional>
@@ -66,6 +67,110 @@ DenseElementsAttr constantData(Value value) {
   if (!global || !global.getConstant() || !global.getInitialValue())
     return {};
   return dyn_cast<DenseElementsAttr>(*global.getInitialValue());
+}
+
+//===----------------------------------------------------------------------===//
+// Strided operands and epilogues
+//===----------------------------------------------------------------------===//
+
+FailureOr<Access> describe(Value buffer, AffineMap map,
+                           ArrayRef<int64_t> sizes) {
+  auto type = dyn_cast<MemRefType>(buffer.getType());
+  if (!type || !type.hasStaticShape())
+    return failure();
+  SmallVector<int64_t> strides;
+  int64_t offset;
+  if (failed(type.getStridesAndOffset(strides, offset)) ||
+      ShapedType::isDynamic(offset) ||
+      llvm::any_of(strides, ShapedType::isDynamic))
+    return failure();
+  Access access;
+  access.buffer = buffer;
+  access.offset = offset;
+  access.stride.assign(map.getNumDims(), 0);
+  for (auto [r, expr] : llvm::enumerate(map.getResults()))
+    for (const tk::LinearTerm &term : *tk::linearTerms(expr))
+      access.stride[term.dim] += term.coefficient * strides[r];
+  access.span = offset + 1;
+  for (auto [d, size] : llvm::enumerate(sizes))
+    access.span += (size - 1) * access.stride[d];
+  return access;
+}
+
+Value rootOf(Value value) {
+  while (Operation *def = value.getDefiningOp()) {
+    auto view = dyn_cast<ViewLikeOpInterface>(def);
+    if (!view)
+      break;
+    value = view.getViewSource();
+  }
+  return value;
+}
+
+DenseElementsAttr rootConstant(Value value) {
+  return constantData(rootOf(value));
+}
+
+Value applyEpilogue(Emitter &e, Block &body, ArrayRef<Value> arguments,
+                    const IRMapping &above) {
+  IRMapping scalars = above, vectors;
+  for (auto [argument, value] : llvm::zip(body.getArguments(), arguments))
+    vectors.map(argument, value);
+  auto vectorOf = [&](Value scalar) -> Value {
+    if (Value v = vectors.lookupOrNull(scalar))
+      return v;
+    Value value = scalars.lookupOrDefault(scalar);
+    Value v = vector::BroadcastOp::create(
+        e.b, e.loc, VectorType::get({e.shape.lanes}, value.getType()), value);
+    vectors.map(scalar, v);
+    return v;
+  };
+  for (Operation &nested : body.without_terminator()) {
+    if (isa<arith::ConstantOp>(nested)) {
+      e.b.clone(nested, scalars);
+      continue;
+    }
+    IRMapping mapping;
+    for (Value operand : nested.getOperands())
+      mapping.map(operand, vectorOf(operand));
+    Operation *clone = e.b.clone(nested, mapping);
+    for (auto [result, original] :
+         llvm::zip(clone->getResults(), nested.getResults())) {
+      result.setType(VectorType::get({e.shape.lanes}, result.getType()));
+      vectors.map(original, result);
+    }
+  }
+  return vectorOf(cast<tk::YieldOp>(body.getTerminator()).getValue());
+}
+
+
+Value flatView(OpBuilder &b, Location loc, const Access &access) {
+  return memref::ReinterpretCastOp::create(
+      b, loc, MemRefType::get({access.span}, b.getF32Type()), access.buffer,
+      /*offset=*/0, ArrayRef<int64_t>{access.span}, ArrayRef<int64_t>{1});
+}
+
+Value loadAlong(Emitter &e, Value flat, Value at, int64_t step,
+                int64_t valid) {
+  if (step == 0)
+    return vector::BroadcastOp::create(
+        e.b, e.loc, e.vectorType,
+        memref::LoadOp::create(e.b, e.loc, flat, ValueRange{at}));
+  if (step == 1)
+    return e.load(flat, {at}, valid);
+  return vector::GatherOp::create(e.b, e.loc, e.vectorType, flat,
+                                  ValueRange{at}, e.laneOffsets(step),
+                                  e.mask(valid), e.zeros());
+}
+
+void storeAlong(Emitter &e, Value value, Value flat, Value at, int64_t step,
+                int64_t valid) {
+  if (step == 1) {
+    e.store(value, flat, {at}, valid);
+    return;
+  }
+  vector::ScatterOp::create(e.b, e.loc, Type(), flat, ValueRange{at},
+                            e.laneOffsets(step), e.mask(valid), value);
 }
 
 //===----------------------------------------------------------------------===//
@@ -355,16 +460,16 @@ struct CPUKernelsPass : tessera::impl::CPUKernelsBase<CPUKernelsPass> {
                           parallel, parallelWork, parallelElements};
     SmallVector<Operation *> ops;
     int64_t tiled = 0;
-    WalkResult tensors = getOperation().walk([&](tk::MatmulOp op) {
-      if (!op.hasPureTensorSemantics())
+    WalkResult tensors = getOperation().walk([&](Operation *op) {
+      if (!isa<tk::MatmulOp, tk::ConvOp>(op) || op->getNumResults() == 0)
         return WalkResult::advance();
-      op.emitOpError("must be bufferized before the CPU lowering");
+      op->emitOpError("must be bufferized before the CPU lowering");
       return WalkResult::interrupt();
     });
     if (tensors.wasInterrupted())
       return signalPassFailure();
     getOperation().walk([&](Operation *op) {
-      if (isa<tk::MatmulOp, linalg::Conv2DNchwFchwOp,
+      if (isa<tk::MatmulOp, tk::ConvOp, linalg::Conv2DNchwFchwOp,
               linalg::DepthwiseConv2DNchwChwOp, linalg::PoolingNchwMaxOp,
               linalg::PoolingNchwSumOp>(op))
         ops.push_back(op);
@@ -379,7 +484,11 @@ struct CPUKernelsPass : tessera::impl::CPUKernelsBase<CPUKernelsPass> {
         windowsTiled += done = succeeded(lowerPooling(context, sumPool));
       else if (auto conv = dyn_cast<linalg::Conv2DNchwFchwOp>(op))
         windowsTiled += done = succeeded(lowerConv(context, conv));
-      else if (auto matmul = dyn_cast<tk::MatmulOp>(op)) {
+      else if (auto conv = dyn_cast<tk::ConvOp>(op)) {
+        if (failed(lowerConv(context, conv)))
+          return signalPassFailure();
+        windowsTiled += done = true;
+      } else if (auto matmul = dyn_cast<tk::MatmulOp>(op)) {
         done = succeeded(lowerMatmul(context, matmul));
         ++(done ? matmulsTiled : matmulsAsLoops);
       }

@@ -24,6 +24,7 @@
 
 namespace tessera::tk {
 class MatmulOp;
+class ConvOp;
 } // namespace tessera::tk
 
 namespace tessera::kernels {
@@ -271,10 +272,49 @@ bool isContiguousF32(Value value);
 /// Element `i` of a strides or dilations attribute.
 int64_t attrAt(DenseIntElementsAttr attr, int64_t i);
 
+/// How a kernel reads one operand: an element stride per loop of the
+/// kernel, and the offset, from the start of its buffer.
+struct Access {
+  Value buffer;
+  SmallVector<int64_t> stride; // per loop
+  int64_t offset = 0;
+  int64_t span = 0; // elements from the buffer's start the kernel touches
+};
+
+/// The access of a static strided memref `buffer` read through the linear
+/// map `map` over loops of `sizes`; failure for dynamic layouts.
+FailureOr<Access> describe(Value buffer, AffineMap map,
+                           ArrayRef<int64_t> sizes);
+
+/// A 1-D view of `access.span` f32 elements from the start of its buffer.
+Value flatView(OpBuilder &b, Location loc, const Access &access);
+
+/// The buffer `value` views (through view ops), and the constant data of
+/// the global behind it.
+Value rootOf(Value value);
+DenseElementsAttr rootConstant(Value value);
+
+/// A vector of `flat` elements from `at`, `step` apart: a broadcast
+/// (step 0), a (masked) load (1) or a gather; the first `valid` lanes.
+Value loadAlong(Emitter &e, Value flat, Value at, int64_t step, int64_t valid);
+/// Stores the first `valid` lanes at `at`, `step` apart: a (masked) store
+/// or a scatter.
+void storeAlong(Emitter &e, Value value, Value flat, Value at, int64_t step,
+                int64_t valid);
+
+/// Runs a tk epilogue `body` on vectors: `arguments` are the accumulator
+/// and the epilogue inputs' vectors; values from above come through
+/// `above` (scalars, broadcast where used). Returns the vector to store.
+Value applyEpilogue(Emitter &e, Block &body, ArrayRef<Value> arguments,
+                    const IRMapping &above);
+
 /// Lowerings; each erases the op on success and leaves it alone otherwise.
 /// tk.matmul (MatmulKernel.cpp): the register-tiled kernel when it applies
 /// (success), plain loops otherwise (failure); the op is gone either way.
 LogicalResult lowerMatmul(KernelContext &context, tk::MatmulOp op);
+/// tk.conv, direct and transposed (ConvFamilyKernel.cpp): a direct
+/// vector kernel over output channels x output positions.
+LogicalResult lowerConv(KernelContext &context, tk::ConvOp op);
 LogicalResult lowerConv(KernelContext &context, linalg::Conv2DNchwFchwOp op);
 LogicalResult lowerDepthwise(KernelContext &context,
                              linalg::DepthwiseConv2DNchwChwOp op);

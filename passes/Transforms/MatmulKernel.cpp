@@ -33,91 +33,6 @@ using namespace tessera::kernels;
 
 namespace {
 
-/// How the kernel reads one operand: element strides per loop, from the
-/// start of its buffer.
-struct Access {
-  Value buffer;
-  SmallVector<int64_t> stride; // per loop
-  int64_t offset = 0;
-  int64_t span = 0; // elements from the buffer's start the kernel touches
-};
-
-FailureOr<Access> describe(Value buffer, AffineMap map,
-                           ArrayRef<int64_t> sizes) {
-  auto type = dyn_cast<MemRefType>(buffer.getType());
-  if (!type || !type.hasStaticShape())
-    return failure();
-  SmallVector<int64_t> strides;
-  int64_t offset;
-  if (failed(type.getStridesAndOffset(strides, offset)) ||
-      ShapedType::isDynamic(offset) ||
-      llvm::any_of(strides, ShapedType::isDynamic))
-    return failure();
-  Access access;
-  access.buffer = buffer;
-  access.offset = offset;
-  access.stride.assign(map.getNumDims(), 0);
-  for (auto [r, expr] : llvm::enumerate(map.getResults()))
-    for (const tk::LinearTerm &term : *tk::linearTerms(expr))
-      access.stride[term.dim] += term.coefficient * strides[r];
-  access.span = offset + 1;
-  for (auto [d, size] : llvm::enumerate(sizes))
-    access.span += (size - 1) * access.stride[d];
-  return access;
-}
-
-/// The buffer `value` views, through view ops.
-Value rootOf(Value value) {
-  while (Operation *def = value.getDefiningOp()) {
-    auto view = dyn_cast<ViewLikeOpInterface>(def);
-    if (!view)
-      break;
-    value = view.getViewSource();
-  }
-  return value;
-}
-
-/// The constant data of the global behind `value` (through views).
-DenseElementsAttr rootConstant(Value value) {
-  return constantData(rootOf(value));
-}
-
-/// Runs the epilogue of `op` on vectors: `arguments` are the accumulator
-/// and the epilogue inputs' vectors; values from above come through
-/// `above`. Returns the vector to store.
-Value applyEpilogue(Emitter &e, tk::MatmulOp op, ArrayRef<Value> arguments,
-                    const IRMapping &above) {
-  Block &body = op.getEpilogue().front();
-  IRMapping scalars = above, vectors;
-  for (auto [argument, value] : llvm::zip(body.getArguments(), arguments))
-    vectors.map(argument, value);
-  auto vectorOf = [&](Value scalar) -> Value {
-    if (Value v = vectors.lookupOrNull(scalar))
-      return v;
-    Value value = scalars.lookupOrDefault(scalar);
-    Value v = vector::BroadcastOp::create(
-        e.b, e.loc, VectorType::get({e.shape.lanes}, value.getType()), value);
-    vectors.map(scalar, v);
-    return v;
-  };
-  for (Operation &nested : body.without_terminator()) {
-    if (isa<arith::ConstantOp>(nested)) {
-      e.b.clone(nested, scalars);
-      continue;
-    }
-    IRMapping mapping;
-    for (Value operand : nested.getOperands())
-      mapping.map(operand, vectorOf(operand));
-    Operation *clone = e.b.clone(nested, mapping);
-    for (auto [result, original] :
-         llvm::zip(clone->getResults(), nested.getResults())) {
-      result.setType(VectorType::get({e.shape.lanes}, result.getType()));
-      vectors.map(original, result);
-    }
-  }
-  return vectorOf(cast<tk::YieldOp>(body.getTerminator()).getValue());
-}
-
 //===----------------------------------------------------------------------===//
 // Plain loops (what the vector kernel does not take)
 //===----------------------------------------------------------------------===//
@@ -266,11 +181,7 @@ LogicalResult tessera::kernels::lowerMatmul(KernelContext &context,
 
   OpBuilder b(op);
   Location loc = op.getLoc();
-  auto flat = [&](const Access &access) -> Value {
-    return memref::ReinterpretCastOp::create(
-        b, loc, MemRefType::get({access.span}, b.getF32Type()), access.buffer,
-        /*offset=*/0, ArrayRef<int64_t>{access.span}, ArrayRef<int64_t>{1});
-  };
+  auto flat = [&](const Access &access) { return flatView(b, loc, access); };
   // Per batch index, the element offset of each operand (constant part
   // included), computed at compile time for constants.
   auto batchOffset = [&](const Access &access, int64_t index) {
@@ -483,19 +394,10 @@ LogicalResult tessera::kernels::lowerMatmul(KernelContext &context,
               Value at = e.add(
                   e.add(base, e.mul(e.add(row, i), accessOf.stride[mDim])),
                   e.mul(col, accessOf.stride[nDim]));
-              int64_t step = accessOf.stride[nDim];
-              if (step == 1)
-                arguments.push_back(e.load(input, {at}, valid));
-              else if (step == 0)
-                arguments.push_back(vector::BroadcastOp::create(
-                    b, e.loc, e.vectorType,
-                    memref::LoadOp::create(b, e.loc, input, ValueRange{at})));
-              else
-                arguments.push_back(vector::GatherOp::create(
-                    b, e.loc, e.vectorType, input, ValueRange{at},
-                    e.laneOffsets(step), e.mask(valid), e.zeros()));
+              arguments.push_back(
+                  loadAlong(e, input, at, accessOf.stride[nDim], valid));
             }
-            e.store(applyEpilogue(e, op, arguments, above), c, {outAt(i, v)},
+            e.store(applyEpilogue(e, op.getEpilogue().front(), arguments, above), c, {outAt(i, v)},
                     valid);
           };
           if (k > shape.kc)

@@ -42,6 +42,16 @@ def CPUKernels : Pass<"tessera-cpu-kernels", "::mlir::ModuleOp"> {
     does not take (non-f32, dynamic strides, outputs not contiguous along
     the columns) becomes plain loops from the maps.
 
+    Every `tk.conv` (ConvFamilyKernel.cpp), direct or transposed, any
+    number of spatial dimensions and groups, becomes a direct vector kernel:
+    MR output channels x NR output positions along the innermost spatial
+    dimension in vector accumulators, a reduction over input channels and
+    filter taps. Transposed convolutions split their outputs into
+    `stride` phases per dimension, each a direct convolution over the input
+    whose results are stored `stride` apart (no zero-stuffed input); the
+    input is read through a zero-padded copy only when taps reach outside
+    it.
+
     Until the convolution and window families have tk ops of their own,
     f32 `linalg.conv_2d_nchw_fchw` (ConvKernel.cpp),
     `linalg.depthwise_conv_2d_nchw_chw`, `linalg.pooling_nchw_max` and
@@ -98,6 +108,7 @@ def CPUKernels : Pass<"tessera-cpu-kernels", "::mlir::ModuleOp"> {
   let dependentDialects = ["::mlir::affine::AffineDialect",
                            "::mlir::arith::ArithDialect",
                            "::mlir::func::FuncDialect",
+                           "::mlir::linalg::LinalgDialect",
                            "::mlir::memref::MemRefDialect",
                            "::tessera::tk::TKDialect",
                            "::mlir::scf::SCFDialect",

@@ -288,6 +288,62 @@ def matmul_family(index, rng):
     CASES.append(("matmul_family_%02d" % index, 18, nodes, inputs, [("y", F)], inits))
 
 
+def conv_family(name, n, c, spatial_in, f, kernel, transposed=False, bias=True, relu=False,
+                residual=False, **attrs):
+    """tk.conv: transposed convolutions (no zero-stuffed input) and the direct
+    ones the 2-D named-op path does not take (1-D, 3-D, grouped)."""
+    groups = attrs.get("group", 1)
+    shape = [c, f // groups] if transposed else [f, c // groups]
+    inits = [numpy_helper.from_array(rand(*shape, *kernel) * 0.3, "w")]
+    names = ["x", "w"]
+    if bias:
+        inits.append(numpy_helper.from_array(rand(f), "bias"))
+        names.append("bias")
+    op = "ConvTranspose" if transposed else "Conv"
+    nodes = [helper.make_node(op, names, ["c"], kernel_shape=kernel, **attrs)]
+    last = "c"
+    if relu:
+        nodes.append(helper.make_node("Relu", [last], ["r"]))
+        last = "r"
+    inputs = [("x", rand(n, c, *spatial_in))]
+    if residual:
+        # The output shape, from ONNX's shape inference of the node alone.
+        import onnx
+        graph = helper.make_graph(nodes, name, [helper.make_tensor_value_info(
+            "x", F, [n, c, *spatial_in])], [helper.make_tensor_value_info(last, F, None)],
+            inits)
+        inferred = onnx.shape_inference.infer_shapes(helper.make_model(
+            graph, opset_imports=[helper.make_opsetid("", 18)]))
+        dims = [d.dim_value for d in inferred.graph.output[0].type.tensor_type.shape.dim]
+        inputs.append(("res", rand(*dims)))
+        nodes.append(helper.make_node("Add", [last, "res"], ["a"]))
+        last = "a"
+    nodes.append(helper.make_node("Identity", [last], ["y"]))
+    CASES.append((name, 18, nodes, inputs, [("y", F)], inits))
+
+
+conv_family("convtranspose2x2_s2_head_relu", 1, 24, [20, 21], 16, [2, 2], transposed=True,
+            relu=True, strides=[2, 2])
+conv_family("convtranspose3x3_s2_p1_op1", 2, 8, [9, 13], 5, [3, 3], transposed=True,
+            strides=[2, 2], pads=[1, 1, 1, 1], output_padding=[1, 1])
+conv_family("convtranspose4x4_s2_p1_groups2", 1, 6, [11, 7], 10, [4, 4], transposed=True,
+            strides=[2, 2], pads=[1, 1, 1, 1], group=2)
+conv_family("convtranspose3x3_dilation2_s3_residual", 1, 3, [6, 10], 4, [3, 3],
+            transposed=True, residual=True, strides=[3, 3], dilations=[2, 2])
+conv_family("convtranspose1d_k8_s4", 2, 5, [33], 7, [8], transposed=True, strides=[4],
+            pads=[2, 2], bias=False)
+conv_family("convtranspose3d_s2", 1, 3, [4, 5, 6], 4, [3, 3, 3], transposed=True,
+            strides=[2, 2, 2], pads=[1, 1, 1, 1, 1, 1])
+conv_family("convtranspose2x2_s2_parallel", 1, 32, [40, 40], 32, [2, 2], transposed=True,
+            strides=[2, 2])
+conv_family("conv1d_k64_s16_audio_relu", 1, 1, [1600], 12, [64], relu=True, strides=[16])
+conv_family("conv1d_k5_p2_residual", 2, 9, [50], 9, [5], residual=True, pads=[2, 2])
+conv_family("conv3d_3x3x3_p1", 1, 4, [5, 6, 7], 6, [3, 3, 3], pads=[1, 1, 1, 1, 1, 1])
+conv_family("conv2d_groups4_s2_relu", 1, 16, [15, 17], 8, [3, 3], relu=True, group=4,
+            strides=[2, 2], pads=[1, 1, 1, 1])
+conv_family("conv1d_dilation3_groups3", 1, 6, [40], 9, [3], group=3, dilations=[3])
+
+
 FAMILY_RNG = np.random.default_rng(10)
 for i in range(24):
     matmul_family(i, FAMILY_RNG)

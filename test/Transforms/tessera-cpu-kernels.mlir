@@ -388,3 +388,58 @@ func.func @max_pool(%x: memref<1x2x6x10xf32>, %window: memref<3x3xf32>, %y: memr
     ins(%x, %window : memref<1x2x6x10xf32>, memref<3x3xf32>) outs(%y : memref<1x2x4x8xf32>)
   return
 }
+
+// -----
+
+// A transposed convolution, stride 2: no zero-stuffed input and no padded
+// copy (every tap stays inside the input). The outputs split into 2 x 2
+// phases (4 reduction loops, see the grep below), each a direct convolution over the input (contiguous loads along
+// the width, both output channels from one load) whose results land 2
+// apart: scatter stores at offsets [0, 2, 4, ...], the bias added first.
+// CHECK-LABEL: func.func @conv_transpose_s2
+// CHECK-NOT: memref.alloc
+// CHECK-NOT: linalg.fill
+// CHECK: arith.constant dense<[0, 2, 4, 6, 8, 10, 12, 14]> : vector<8xi32>
+// CHECK: scf.for {{.*}} iter_args({{.*}}) -> (vector<8xf32>, vector<8xf32>)
+// CHECK: vector.maskedload
+// CHECK: vector.fma
+// CHECK: vector.fma
+// CHECK: arith.addf {{.*}} : vector<8xf32>
+// CHECK: vector.scatter
+// CHECK: vector.scatter
+// CHECK-NOT: tk.conv
+// RUN: tessera-opt %s --split-input-file --tessera-cpu-kernels="vector-bits=256 registers=16" | sed -n '/func.func @conv_transpose_s2/,/^}/p' | grep -c "scf.for .* iter_args" | FileCheck %s --check-prefix=PHASES
+// PHASES: 4
+func.func @conv_transpose_s2(%x: memref<1x3x4x5xf32>, %w: memref<3x2x2x2xf32>, %b: memref<2xf32>, %y: memref<1x2x8x10xf32>) {
+  tk.conv ins(%x, %w : memref<1x3x4x5xf32>, memref<3x2x2x2xf32>) epilogue_ins(%b : memref<2xf32>) outs(%y : memref<1x2x8x10xf32>)
+      strides = [2, 2] dilations = [1, 1] pads = [0, 0, 0, 0] groups = 1
+      epilogue_maps = [affine_map<(n, f, h, w) -> (f)>] attributes {transposed} epilogue {
+  ^bb0(%acc: f32, %bias: f32):
+    %s = arith.addf %acc, %bias : f32
+    tk.yield %s : f32
+  }
+  return
+}
+
+// -----
+
+// A direct 1-D convolution with stride 3 and pads: the input goes through a
+// zero-padded copy, read every 3rd element (a wide load kept every 3rd
+// lane); outputs are contiguous.
+// CHECK-LABEL: func.func @conv1d_stride3
+// CHECK: %[[PAD:.+]] = memref.alloc() : memref<1x2x21xf32>
+// CHECK: linalg.fill {{.*}} outs(%[[PAD]]
+// CHECK: memref.copy %arg0
+// CHECK: vector.maskedload {{.*}} : memref<42xf32>, vector<24xi1>, vector<24xf32>
+// CHECK: vector.shuffle
+// CHECK: vector.fma
+// CHECK: vector.maskedstore
+// CHECK-NOT: tk.conv
+func.func @conv1d_stride3(%x: memref<1x2x20xf32>, %w: memref<4x2x3xf32>, %y: memref<1x4x7xf32>) {
+  tk.conv ins(%x, %w : memref<1x2x20xf32>, memref<4x2x3xf32>) outs(%y : memref<1x4x7xf32>)
+      strides = [3] dilations = [1] pads = [1, 1] groups = 1 epilogue_maps = [] epilogue {
+  ^bb0(%acc: f32):
+    tk.yield %acc : f32
+  }
+  return
+}

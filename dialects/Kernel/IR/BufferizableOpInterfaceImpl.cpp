@@ -19,18 +19,21 @@ using namespace tessera::tk;
 
 namespace {
 
-struct MatmulOpInterface
-    : DstBufferizableOpInterfaceExternalModel<MatmulOpInterface, MatmulOp> {
+/// A tk kernel op: its init is written in place, never read (the
+/// accumulator starts at zero); every other operand is read.
+template <typename OpTy>
+struct KernelOpInterface
+    : DstBufferizableOpInterfaceExternalModel<KernelOpInterface<OpTy>, OpTy> {
   bool bufferizesToMemoryRead(Operation *op, OpOperand &operand,
                               const AnalysisState &) const {
-    // The init is only written: the accumulator starts at zero.
     return !cast<DestinationStyleOpInterface>(op).isDpsInit(&operand);
   }
 
+  /// The same op on the operands' buffers, without results, the epilogue
+  /// moved over.
   LogicalResult bufferize(Operation *op, RewriterBase &rewriter,
                           const BufferizationOptions &options,
                           BufferizationState &state) const {
-    auto matmul = cast<MatmulOp>(op);
     SmallVector<Value> buffers;
     for (Value operand : op->getOperands()) {
       FailureOr<Value> buffer = getBuffer(rewriter, operand, options, state);
@@ -39,12 +42,13 @@ struct MatmulOpInterface
       buffers.push_back(*buffer);
     }
     rewriter.setInsertionPoint(op);
-    auto bufferized = MatmulOp::create(
-        rewriter, op->getLoc(), TypeRange{}, buffers[0], buffers[1],
-        ArrayRef<Value>(buffers).slice(2, buffers.size() - 3), buffers.back(),
-        matmul.getIndexingMaps(), matmul.getConfigAttr());
-    rewriter.inlineRegionBefore(matmul.getEpilogue(), bufferized.getEpilogue(),
-                                bufferized.getEpilogue().end());
+    OperationState bufferized(op->getLoc(), op->getName());
+    bufferized.addOperands(buffers);
+    bufferized.addAttributes(op->getAttrs());
+    bufferized.addRegion();
+    Operation *newOp = rewriter.create(bufferized);
+    rewriter.inlineRegionBefore(op->getRegion(0), newOp->getRegion(0),
+                                newOp->getRegion(0).end());
     replaceOpWithBufferizedValues(rewriter, op, buffers.back());
     return success();
   }
@@ -55,6 +59,7 @@ struct MatmulOpInterface
 void tessera::tk::registerBufferizableOpInterfaceExternalModels(
     DialectRegistry &registry) {
   registry.addExtension(+[](MLIRContext *context, TKDialect *) {
-    MatmulOp::attachInterface<MatmulOpInterface>(*context);
+    MatmulOp::attachInterface<KernelOpInterface<MatmulOp>>(*context);
+    ConvOp::attachInterface<KernelOpInterface<ConvOp>>(*context);
   });
 }

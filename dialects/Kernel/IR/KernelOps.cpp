@@ -102,19 +102,83 @@ SmallVector<int64_t> MatmulOp::getLoopSizes() {
   return sizes;
 }
 
-void MatmulOp::getEffects(
+/// Reads of every memref operand but the init, a write of the init.
+static void kernelEffects(
+    Operation *op, OpOperand &init,
     SmallVectorImpl<SideEffects::EffectInstance<MemoryEffects::Effect>>
         &effects) {
-  for (OpOperand &operand : getOperation()->getOpOperands()) {
+  for (OpOperand &operand : op->getOpOperands()) {
     if (!isa<MemRefType>(operand.get().getType()))
       continue;
-    if (&operand == &getInitMutable())
+    if (&operand == &init)
       effects.emplace_back(MemoryEffects::Write::get(), &operand,
                            SideEffects::DefaultResource::get());
     else
       effects.emplace_back(MemoryEffects::Read::get(), &operand,
                            SideEffects::DefaultResource::get());
   }
+}
+
+void MatmulOp::getEffects(
+    SmallVectorImpl<SideEffects::EffectInstance<MemoryEffects::Effect>>
+        &effects) {
+  kernelEffects(getOperation(), getInitMutable(), effects);
+}
+
+/// The rules every kernel's operands and epilogue follow: all tensors (one
+/// result, of the init's type) or all memrefs (no result), static shapes.
+static LogicalResult verifyKernelOperands(Operation *op, Value init) {
+  bool tensors = isa<RankedTensorType>(init.getType());
+  for (Value value : op->getOperands()) {
+    auto type = cast<ShapedType>(value.getType());
+    if (isa<RankedTensorType>(type) != tensors)
+      return op->emitOpError(
+          "expects all operands to be tensors or all memrefs");
+    if (!type.hasStaticShape())
+      return op->emitOpError("expects static shapes, got ") << type;
+  }
+  if (tensors != (op->getNumResults() == 1))
+    return op->emitOpError(tensors ? "on tensors returns one result"
+                                   : "on memrefs returns no result");
+  if (tensors && op->getResult(0).getType() != init.getType())
+    return op->emitOpError("result type ")
+           << op->getResult(0).getType() << " differs from init type "
+           << init.getType();
+  return success();
+}
+
+/// The epilogue: (accumulator, one scalar per epilogue input) -> tk.yield
+/// of the output's element type, side-effect-free ops without regions.
+static LogicalResult verifyEpilogue(Operation *op, Block &body,
+                                    Type accumulator,
+                                    ValueRange epilogueInputs, Value init) {
+  int64_t expected = 1 + epilogueInputs.size();
+  if (static_cast<int64_t>(body.getNumArguments()) != expected)
+    return op->emitOpError("epilogue expects ")
+           << expected
+           << " arguments (the accumulator, then one per epilogue input), got "
+           << body.getNumArguments();
+  if (body.getArgument(0).getType() != accumulator)
+    return op->emitOpError("epilogue accumulator must be ") << accumulator;
+  for (auto [argument, input] :
+       llvm::zip(body.getArguments().drop_front(), epilogueInputs))
+    if (argument.getType() != getElementTypeOrSelf(input.getType()))
+      return op->emitOpError("epilogue argument type ")
+             << argument.getType() << " differs from its input's element type "
+             << getElementTypeOrSelf(input.getType());
+  auto yield = dyn_cast<YieldOp>(body.getTerminator());
+  if (!yield)
+    return op->emitOpError("epilogue must end with tk.yield");
+  Type outType = getElementTypeOrSelf(init.getType());
+  if (yield.getValue().getType() != outType)
+    return op->emitOpError("epilogue yields ")
+           << yield.getValue().getType() << ", the output holds " << outType;
+  for (Operation &nested : body.without_terminator())
+    if (nested.getNumRegions() || !isMemoryEffectFree(&nested))
+      return op->emitOpError("epilogue ops must be side-effect free and have "
+                             "no regions, found ")
+             << nested.getName();
+  return success();
 }
 
 LogicalResult MatmulOp::verify() {
@@ -128,21 +192,8 @@ LogicalResult MatmulOp::verify() {
   if (loops < 3)
     return emitOpError("expects at least 3 loops (m, n, k), got ") << loops;
 
-  bool tensors = isa<RankedTensorType>(getInit().getType());
-  for (Value value : op->getOperands()) {
-    auto type = cast<ShapedType>(value.getType());
-    if (isa<RankedTensorType>(type) != tensors)
-      return emitOpError("expects all operands to be tensors or all memrefs");
-    if (!type.hasStaticShape())
-      return emitOpError("expects static shapes, got ") << type;
-  }
-  if (tensors != (getNumResults() == 1))
-    return emitOpError(tensors ? "on tensors returns one result"
-                               : "on memrefs returns no result");
-  if (tensors && getResult().front().getType() != getInit().getType())
-    return emitOpError("result type ")
-           << getResult().front().getType() << " differs from init type "
-           << getInit().getType();
+  if (failed(verifyKernelOperands(op, getInit())))
+    return failure();
 
   int64_t m = getMDim(), n = getNDim(), k = getKDim();
   int64_t initIndex = operands - 1;
@@ -241,35 +292,131 @@ LogicalResult MatmulOp::verify() {
 }
 
 LogicalResult MatmulOp::verifyRegions() {
-  Block &body = getEpilogue().front();
-  int64_t expected = 1 + getEpilogueInputs().size();
-  if (static_cast<int64_t>(body.getNumArguments()) != expected)
-    return emitOpError("epilogue expects ")
-           << expected << " arguments (the accumulator, then one per epilogue "
-                          "input), got "
-           << body.getNumArguments();
-  Type elementType = getElementTypeOrSelf(getLhs().getType());
-  if (body.getArgument(0).getType() != elementType)
-    return emitOpError("epilogue accumulator must be ") << elementType;
-  for (auto [argument, input] :
-       llvm::zip(body.getArguments().drop_front(), getEpilogueInputs()))
-    if (argument.getType() != getElementTypeOrSelf(input.getType()))
-      return emitOpError("epilogue argument type ")
-             << argument.getType() << " differs from its input's element type "
-             << getElementTypeOrSelf(input.getType());
-  auto yield = dyn_cast<YieldOp>(body.getTerminator());
-  if (!yield)
-    return emitOpError("epilogue must end with tk.yield");
-  Type outType = getElementTypeOrSelf(getInit().getType());
-  if (yield.getValue().getType() != outType)
-    return emitOpError("epilogue yields ")
-           << yield.getValue().getType() << ", the output holds " << outType;
-  for (Operation &nested : body.without_terminator())
-    if (nested.getNumRegions() || !isMemoryEffectFree(&nested))
-      return emitOpError("epilogue ops must be side-effect free and have no "
-                         "regions, found ")
-             << nested.getName();
+  return verifyEpilogue(getOperation(), getEpilogue().front(),
+                        getElementTypeOrSelf(getLhs().getType()),
+                        getEpilogueInputs(), getInit());
+}
+
+//===----------------------------------------------------------------------===//
+// ConvOp
+//===----------------------------------------------------------------------===//
+
+void ConvOp::getEffects(
+    SmallVectorImpl<SideEffects::EffectInstance<MemoryEffects::Effect>>
+        &effects) {
+  kernelEffects(getOperation(), getInitMutable(), effects);
+}
+
+LogicalResult ConvOp::verify() {
+  Operation *op = getOperation();
+  if (failed(verifyKernelOperands(op, getInit())))
+    return failure();
+  auto inputType = cast<ShapedType>(getInput().getType());
+  auto filterType = cast<ShapedType>(getFilter().getType());
+  auto outType = cast<ShapedType>(getInit().getType());
+  int64_t rank = inputType.getRank(), spatial = rank - 2;
+  if (spatial < 1)
+    return emitOpError("expects at least one spatial dimension, got input ")
+           << inputType;
+  if (filterType.getRank() != rank || outType.getRank() != rank)
+    return emitOpError("expects input, filter and init of one rank, got ")
+           << inputType << ", " << filterType << ", " << outType;
+  ArrayRef<int64_t> strides = getStrides(), dilations = getDilations(),
+                    pads = getPads();
+  if (static_cast<int64_t>(strides.size()) != spatial ||
+      static_cast<int64_t>(dilations.size()) != spatial ||
+      static_cast<int64_t>(pads.size()) != 2 * spatial)
+    return emitOpError("expects ")
+           << spatial << " strides and dilations and " << 2 * spatial
+           << " pads";
+  if (llvm::any_of(strides, [](int64_t v) { return v < 1; }) ||
+      llvm::any_of(dilations, [](int64_t v) { return v < 1; }) ||
+      llvm::any_of(pads, [](int64_t v) { return v < 0; }))
+    return emitOpError("expects positive strides and dilations and "
+                       "non-negative pads");
+  int64_t groups = getGroups();
+  bool transposed = getTransposed();
+  int64_t inChannels = inputType.getDimSize(1);
+  int64_t outChannels = outType.getDimSize(1);
+  // Filter: F x C/G x K (direct) or C x F/G x K (transposed).
+  int64_t filterOuter = transposed ? inChannels : outChannels;
+  int64_t filterInner = transposed ? outChannels : inChannels;
+  if (groups < 1 || inChannels % groups || outChannels % groups)
+    return emitOpError("groups (")
+           << groups << ") must divide the input (" << inChannels
+           << ") and output (" << outChannels << ") channels";
+  if (filterType.getDimSize(0) != filterOuter ||
+      filterType.getDimSize(1) != filterInner / groups)
+    return emitOpError("filter ")
+           << filterType << " must be "
+           << (transposed ? "C x F/groups x K..." : "F x C/groups x K...")
+           << " (" << filterOuter << " x " << filterInner / groups << ")";
+  if (outType.getDimSize(0) != inputType.getDimSize(0))
+    return emitOpError("input and output batch sizes differ");
+  for (int64_t i = 0; i < spatial; ++i) {
+    int64_t in = inputType.getDimSize(i + 2), k = filterType.getDimSize(i + 2);
+    int64_t out = outType.getDimSize(i + 2);
+    int64_t extent = dilations[i] * (k - 1) + 1;
+    if (in < 1 || k < 1 || out < 1)
+      return emitOpError("expects non-empty spatial dimensions");
+    if (transposed) {
+      int64_t full = strides[i] * (in - 1) + extent - pads[i] - pads[i + spatial];
+      int64_t outputPadding = out - full;
+      if (outputPadding < 0 ||
+          outputPadding >= std::max(strides[i], dilations[i]))
+        return emitOpError("spatial dimension ")
+               << i << ": output size " << out << " needs output padding "
+               << outputPadding << ", which must lie in [0, "
+               << std::max(strides[i], dilations[i]) << ")";
+    } else {
+      int64_t padded = in + pads[i] + pads[i + spatial];
+      if (padded < extent || (padded - extent) / strides[i] + 1 != out)
+        return emitOpError("spatial dimension ")
+               << i << ": output size " << out << " does not match input "
+               << in << ", window " << extent << ", stride " << strides[i]
+               << " and pads";
+    }
+  }
+  // Epilogue maps: over the output's dims, projections (dims or 0).
+  ArrayRef<Attribute> maps = getEpilogueMaps().getValue();
+  if (maps.size() != getEpilogueInputs().size())
+    return emitOpError("expects one epilogue map per epilogue input (")
+           << getEpilogueInputs().size() << "), got " << maps.size();
+  for (auto [index, attr, input] :
+       llvm::enumerate(maps, getEpilogueInputs())) {
+    AffineMap map = cast<AffineMapAttr>(attr).getValue();
+    auto type = cast<ShapedType>(input.getType());
+    if (map.getNumDims() != rank || map.getNumSymbols() ||
+        map.getNumResults() != type.getRank())
+      return emitOpError("epilogue map ")
+             << index << " must map the " << rank
+             << " output dims to the input's " << type.getRank() << " dims";
+    for (auto [r, expr] : llvm::enumerate(map.getResults())) {
+      if (auto dim = dyn_cast<AffineDimExpr>(expr)) {
+        if (type.getDimSize(r) != outType.getDimSize(dim.getPosition()))
+          return emitOpError("epilogue input ")
+                 << index << " dim " << r << " has size " << type.getDimSize(r)
+                 << ", the output dim it reads " << outType.getDimSize(dim.getPosition());
+        continue;
+      }
+      auto constant = dyn_cast<AffineConstantExpr>(expr);
+      if (!constant || constant.getValue() != 0 || type.getDimSize(r) != 1)
+        return emitOpError("epilogue map ")
+               << index << " result " << str(expr)
+               << " must be an output dim, or 0 for a dim of size 1";
+    }
+  }
+  Type elementType = inputType.getElementType();
+  if (filterType.getElementType() != elementType || !elementType.isF32())
+    return emitOpError("expects f32 input and filter (the only type the "
+                       "convolution kernels are generated for)");
   return success();
+}
+
+LogicalResult ConvOp::verifyRegions() {
+  return verifyEpilogue(getOperation(), getEpilogue().front(),
+                        getElementTypeOrSelf(getInput().getType()),
+                        getEpilogueInputs(), getInit());
 }
 
 #define GET_OP_CLASSES

@@ -105,8 +105,79 @@ def TK_MatmulOp : TK_Op<"matmul", [
   }];
 }
 
+
+def TK_ConvOp : TK_Op<"conv", [
+    DestinationStyleOpInterface,
+    DeclareOpInterfaceMethods<MemoryEffectsOpInterface>,
+    SingleBlock]> {
+  let summary = "A convolution kernel: N-d, grouped, strided, dilated, or transposed, with an epilogue";
+  let description = [{
+    `tk.conv` is one convolution kernel over `N x C x D1 x ... x Dk`
+    inputs (k >= 1 spatial dimensions), `groups` groups of channels.
+
+    - Direct (`transposed` absent): the filter is `F x C/groups x K1...Kk`
+      and `out[n, g*F/G + f, o] = sum_{c, t} in[n, g*C/G + c, o*s + t*d -
+      pad_low] * w[g*F/G + f, c, t]`, reads outside the input being zero.
+    - Transposed (`transposed`; ONNX ConvTranspose): the filter is
+      `C x F/groups x K1...Kk` and every input element scatters
+      `out[n, g*F/G + f, i*s + t*d - pad_low] += in[n, g*C/G + c, i] *
+      w[g*C/G + c, f, t]` (outputs outside are dropped). This is its own mode:
+      no zero-stuffed input. The output extent per dimension is
+      `s*(D-1) + d*(K-1) + 1 - pad_low - pad_high + output_padding`, with
+      `0 <= output_padding < max(s, d)`.
+
+    `strides` (s), `dilations` (d) have one entry per spatial dimension,
+    `pads` the k low pads then the k high pads. The accumulator starts at
+    zero (`init` is only the destination); the epilogue region runs on it
+    and one element of each epilogue input, read through `epilogue_maps`
+    (one map per epilogue input over the output's dimensions `(n, f, o1,
+    ..., ok)`, each result a dimension or 0), and yields what is stored.
+
+    Example (the 2x2 stride-2 upsampling of a segmentation head, with its
+    bias):
+
+    ```mlir
+    %y = tk.conv ins(%x, %w : tensor<1x24x80x80xf32>, tensor<24x16x2x2xf32>)
+        epilogue_ins(%b : tensor<16xf32>) outs(%init : tensor<1x16x160x160xf32>)
+        strides = [2, 2] dilations = [1, 1] pads = [0, 0, 0, 0] groups = 1
+        epilogue_maps = [affine_map<(n, f, h, w) -> (f)>]
+        attributes {transposed} epilogue {
+    ^bb0(%acc: f32, %bias: f32):
+      %s = arith.addf %acc, %bias : f32
+      tk.yield %s : f32
+    } -> tensor<1x16x160x160xf32>
+    ```
+  }];
+  let arguments = (ins TK_Shaped:$input, TK_Shaped:$filter,
+                       Variadic<TK_Shaped>:$epilogue_inputs, TK_Shaped:$init,
+                       DenseI64ArrayAttr:$strides, DenseI64ArrayAttr:$dilations,
+                       DenseI64ArrayAttr:$pads, I64Attr:$groups,
+                       AffineMapArrayAttr:$epilogue_maps,
+                       UnitAttr:$transposed);
+  let results = (outs Variadic<AnyRankedTensor>:$result);
+  let regions = (region SizedRegion<1>:$epilogue);
+  let assemblyFormat = [{
+    `ins` `(` $input `,` $filter `:` type($input) `,` type($filter) `)`
+    (`epilogue_ins` `(` $epilogue_inputs^ `:` type($epilogue_inputs) `)`)?
+    `outs` `(` $init `:` type($init) `)`
+    `strides` `=` $strides `dilations` `=` $dilations `pads` `=` $pads
+    `groups` `=` $groups `epilogue_maps` `=` $epilogue_maps
+    attr-dict-with-keyword
+    `epilogue` $epilogue (`->` type($result)^)?
+  }];
+  let hasVerifier = 1;
+  let hasRegionVerifier = 1;
+  let extraClassDeclaration = [{
+    int64_t getNumSpatialDims() {
+      return ::llvm::cast<::mlir::ShapedType>(getInput().getType()).getRank() - 2;
+    }
+    bool hasPureTensorSemantics() { return getNumResults() == 1; }
+    ::mlir::MutableOperandRange getDpsInitsMutable() { return getInitMutable(); }
+  }];
+}
+
 def TK_YieldOp : TK_Op<"yield", [Pure, Terminator, ReturnLike,
-                                 HasParent<"MatmulOp">]> {
+                                 ParentOneOf<["MatmulOp", "ConvOp"]>]> {
   let summary = "The value a kernel's epilogue stores";
   let description = [{
     Ends an epilogue region with the one scalar the kernel stores for the

@@ -14,6 +14,7 @@
 
 #include "dialects/Kernel/IR/KernelOps.h"
 #include "dialects/Kernel/Transforms/Passes.h"
+#include "dialects/Kernel/Transforms/Epilogue.h"
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/Func/IR/FuncOps.h"
@@ -548,39 +549,16 @@ struct FoldEpilogue : OpRewritePattern<MatmulOp> {
 
   LogicalResult matchAndRewrite(MatmulOp op,
                                 PatternRewriter &rewriter) const override {
-    if (!op.hasPureTensorSemantics())
-      return rewriter.notifyMatchFailure(op, "not on tensors");
+    std::string why;
+    FailureOr<EpilogueConsumer> consumer = matchEpilogueConsumer(op, why);
+    if (failed(consumer))
+      return rewriter.notifyMatchFailure(op, why);
     Value result = op.getResult().front();
-    auto generic =
-        result.use_empty()
-            ? linalg::GenericOp()
-            : dyn_cast<linalg::GenericOp>(*result.getUsers().begin());
-    if (!generic || llvm::any_of(result.getUsers(), [&](Operation *user) {
-          return user != generic;
-        }))
-      return rewriter.notifyMatchFailure(op, "result has other users");
-    if (!generic.hasPureTensorSemantics() || generic.getNumDpsInits() != 1 ||
-        generic.getNumReductionLoops() != 0 ||
-        !isElementwiseF32Body(*generic.getBody()))
-      return rewriter.notifyMatchFailure(op, "user is not elementwise");
-    Block &genericBody = *generic.getBody();
-    if (!genericBody.getArguments().back().use_empty())
-      return rewriter.notifyMatchFailure(op, "user reads its output");
+    linalg::GenericOp generic = consumer->generic;
     Value genericInit = generic.getDpsInits()[0];
-    if (llvm::is_contained(generic.getDpsInputs(), genericInit) ||
-        llvm::is_contained(op->getOperands(), genericInit) ||
-        !cast<RankedTensorType>(genericInit.getType()).getElementType().isF32())
-      return rewriter.notifyMatchFailure(op, "user writes into the result");
     // The generic's loops in terms of the kernel's: through the (inverted)
     // permutation map by which it reads the kernel's result.
-    AffineMap resultMap;
-    for (OpOperand *input : generic.getDpsInputOperands())
-      if (input->get() == result) {
-        AffineMap map = generic.getMatchingIndexingMap(input);
-        if (resultMap && resultMap != map)
-          return rewriter.notifyMatchFailure(op, "result read two ways");
-        resultMap = map;
-      }
+    AffineMap resultMap = consumer->resultMap;
     AffineMap outMap = generic.getIndexingMapsArray().back();
     if (!resultMap.isPermutation() || !outMap.isPermutation())
       return rewriter.notifyMatchFailure(op, "user is not a permutation");
@@ -636,27 +614,8 @@ struct FoldEpilogue : OpRewritePattern<MatmulOp> {
     rewriter.setInsertionPoint(generic);
     MatmulOp fused = rebuild(rewriter, op, operands[0], operands[1],
                              epilogueInputs, genericInit, newMaps, loops);
-    // Epilogue: the old body, then the generic's on its yielded value.
-    Block &body = fused.getEpilogue().front();
-    auto yield = cast<YieldOp>(body.getTerminator());
-    Value acc = yield.getValue();
-    int64_t oldArguments = body.getNumArguments();
-    for (size_t i = oldArguments - 1; i < epilogueInputs.size(); ++i)
-      body.addArgument(rewriter.getF32Type(), generic.getLoc());
-    IRMapping mapping;
-    for (auto [i, argument] : llvm::enumerate(genericBody.getArguments()
-                                                  .drop_back()))
-      mapping.map(argument, argumentOf[i] == 0
-                                ? acc
-                                : body.getArgument(argumentOf[i]));
-    rewriter.setInsertionPoint(yield);
-    for (Operation &nested : genericBody.without_terminator())
-      rewriter.clone(nested, mapping);
-    Value finished =
-        mapping.lookupOrDefault(genericBody.getTerminator()->getOperand(0));
-    rewriter.modifyOpInPlace(yield, [&] {
-      yield.getValueMutable().assign(finished);
-    });
+    appendEpilogue(rewriter, fused.getEpilogue().front(), generic, result,
+                   argumentOf);
     rewriter.replaceOp(generic, fused.getResults());
     rewriter.eraseOp(op);
     return success();
@@ -716,4 +675,5 @@ void tessera::tk::populateKernelFormationPatterns(RewritePatternSet &patterns) {
   patterns.add<ContractionToMatmul, FoldInputTranspose, FoldResultReshape,
                FoldResultTranspose, FoldEpilogue, OrientColumns>(
       patterns.getContext());
+  populateConvFormationPatterns(patterns);
 }

@@ -29,6 +29,12 @@ class CPUTileAttr;
 /// elementwise consumers around them fold into the kernel.
 void populateKernelFormationPatterns(mlir::RewritePatternSet &patterns);
 
+/// The convolution family's part of it (FormConvKernels.cpp): tg
+/// convolutions the linalg named ops do not cover and every
+/// tg.conv_transpose become tk.conv, with bias and elementwise consumers in
+/// the epilogue.
+void populateConvFormationPatterns(mlir::RewritePatternSet &patterns);
+
 /// What a cost model knows of the target.
 struct CPUTarget {
   int64_t vectorBits = 256;

@@ -6,10 +6,18 @@
 include "mlir/Pass/PassBase.td"
 
 def FormKernels : Pass<"tk-form-kernels", "::mlir::func::FuncOp"> {
-  let summary = "Form tk kernels from linalg contractions on tensors";
+  let summary = "Form tk kernels from tg convolutions and linalg contractions on tensors";
   let description = [{
-    Runs on linalg on tensors, right after the tg lowering and before
-    elementwise fusion or bufferization can reshape what a kernel reads.
+    Runs twice in the kernel phase: on tg, before its lowering to linalg
+    (convolutions), and on linalg on tensors right after it, before
+    elementwise fusion or bufferization can reshape what a kernel reads
+    (contractions, and the elementwise consumers of every kernel).
+
+    Every f32 `tg.conv_transpose` becomes a `tk.conv` in its transposed
+    mode, and every f32 `tg.conv` the 2-D named-op path does not take (1-D,
+    3-D and higher, grouped but not depthwise) a direct `tk.conv`; a bias is
+    an epilogue input, and an elementwise `linalg.generic` over the output
+    that alone reads the kernel's result moves into its epilogue.
 
     Every linalg contraction (`linalg.matmul`, `linalg.batch_matmul`, a
     `linalg.generic` whose body multiplies and adds, as batched and
@@ -30,7 +38,7 @@ def FormKernels : Pass<"tk-form-kernels", "::mlir::func::FuncOp"> {
     Finally the kernel is oriented so that its columns (`n`) are the
     output's innermost dimension.
 
-    Only f32 contractions are formed today; others stay linalg.
+    Only f32 kernels are formed today; others stay linalg.
   }];
   let dependentDialects = ["::tessera::tk::TKDialect",
                            "::mlir::tensor::TensorDialect"];

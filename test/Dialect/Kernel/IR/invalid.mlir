@@ -230,3 +230,99 @@ func.func @model() attributes {tk.kernel_count = 1} {
 func.func @model() attributes {tk.tile = 1} {
   return
 }
+
+// -----
+
+func.func @conv_rank(%x: tensor<1x2xf32>, %w: tensor<3x2xf32>, %y: tensor<1x3xf32>) -> tensor<1x3xf32> {
+  // expected-error @+1 {{expects at least one spatial dimension, got input 'tensor<1x2xf32>'}}
+  %0 = tk.conv ins(%x, %w : tensor<1x2xf32>, tensor<3x2xf32>) outs(%y : tensor<1x3xf32>)
+      strides = [] dilations = [] pads = [] groups = 1 epilogue_maps = [] epilogue {
+  ^bb0(%acc: f32):
+    tk.yield %acc : f32
+  } -> tensor<1x3xf32>
+  return %0 : tensor<1x3xf32>
+}
+
+// -----
+
+func.func @conv_attrs(%x: tensor<1x2x8xf32>, %w: tensor<3x2x3xf32>, %y: tensor<1x3x6xf32>) -> tensor<1x3x6xf32> {
+  // expected-error @+1 {{expects 1 strides and dilations and 2 pads}}
+  %0 = tk.conv ins(%x, %w : tensor<1x2x8xf32>, tensor<3x2x3xf32>) outs(%y : tensor<1x3x6xf32>)
+      strides = [1, 1] dilations = [1] pads = [0, 0] groups = 1 epilogue_maps = [] epilogue {
+  ^bb0(%acc: f32):
+    tk.yield %acc : f32
+  } -> tensor<1x3x6xf32>
+  return %0 : tensor<1x3x6xf32>
+}
+
+// -----
+
+func.func @conv_groups(%x: tensor<1x3x8xf32>, %w: tensor<4x1x3xf32>, %y: tensor<1x4x6xf32>) -> tensor<1x4x6xf32> {
+  // expected-error @+1 {{groups (2) must divide the input (3) and output (4) channels}}
+  %0 = tk.conv ins(%x, %w : tensor<1x3x8xf32>, tensor<4x1x3xf32>) outs(%y : tensor<1x4x6xf32>)
+      strides = [1] dilations = [1] pads = [0, 0] groups = 2 epilogue_maps = [] epilogue {
+  ^bb0(%acc: f32):
+    tk.yield %acc : f32
+  } -> tensor<1x4x6xf32>
+  return %0 : tensor<1x4x6xf32>
+}
+
+// -----
+
+func.func @conv_filter(%x: tensor<1x2x8xf32>, %w: tensor<2x3x3xf32>, %y: tensor<1x3x6xf32>) -> tensor<1x3x6xf32> {
+  // expected-error @+1 {{filter 'tensor<2x3x3xf32>' must be F x C/groups x K... (3 x 2)}}
+  %0 = tk.conv ins(%x, %w : tensor<1x2x8xf32>, tensor<2x3x3xf32>) outs(%y : tensor<1x3x6xf32>)
+      strides = [1] dilations = [1] pads = [0, 0] groups = 1 epilogue_maps = [] epilogue {
+  ^bb0(%acc: f32):
+    tk.yield %acc : f32
+  } -> tensor<1x3x6xf32>
+  return %0 : tensor<1x3x6xf32>
+}
+
+// -----
+
+func.func @conv_output(%x: tensor<1x2x8xf32>, %w: tensor<3x2x3xf32>, %y: tensor<1x3x7xf32>) -> tensor<1x3x7xf32> {
+  // expected-error @+1 {{spatial dimension 0: output size 7 does not match input 8, window 3, stride 1 and pads}}
+  %0 = tk.conv ins(%x, %w : tensor<1x2x8xf32>, tensor<3x2x3xf32>) outs(%y : tensor<1x3x7xf32>)
+      strides = [1] dilations = [1] pads = [0, 0] groups = 1 epilogue_maps = [] epilogue {
+  ^bb0(%acc: f32):
+    tk.yield %acc : f32
+  } -> tensor<1x3x7xf32>
+  return %0 : tensor<1x3x7xf32>
+}
+
+// -----
+
+func.func @conv_output_padding(%x: tensor<1x2x8xf32>, %w: tensor<2x3x2xf32>, %y: tensor<1x3x19xf32>) -> tensor<1x3x19xf32> {
+  // expected-error @+1 {{spatial dimension 0: output size 19 needs output padding 3, which must lie in [0, 2)}}
+  %0 = tk.conv ins(%x, %w : tensor<1x2x8xf32>, tensor<2x3x2xf32>) outs(%y : tensor<1x3x19xf32>)
+      strides = [2] dilations = [1] pads = [0, 0] groups = 1 epilogue_maps = [] attributes {transposed} epilogue {
+  ^bb0(%acc: f32):
+    tk.yield %acc : f32
+  } -> tensor<1x3x19xf32>
+  return %0 : tensor<1x3x19xf32>
+}
+
+// -----
+
+func.func @conv_epilogue_map(%x: tensor<1x2x8xf32>, %w: tensor<3x2x3xf32>, %b: tensor<6xf32>, %y: tensor<1x3x6xf32>) -> tensor<1x3x6xf32> {
+  // expected-error @+1 {{epilogue input 0 dim 0 has size 6, the output dim it reads 3}}
+  %0 = tk.conv ins(%x, %w : tensor<1x2x8xf32>, tensor<3x2x3xf32>) epilogue_ins(%b : tensor<6xf32>) outs(%y : tensor<1x3x6xf32>)
+      strides = [1] dilations = [1] pads = [0, 0] groups = 1 epilogue_maps = [affine_map<(n, f, w) -> (f)>] epilogue {
+  ^bb0(%acc: f32, %bias: f32):
+    tk.yield %acc : f32
+  } -> tensor<1x3x6xf32>
+  return %0 : tensor<1x3x6xf32>
+}
+
+// -----
+
+func.func @conv_f16(%x: tensor<1x2x8xf16>, %w: tensor<3x2x3xf16>, %y: tensor<1x3x6xf16>) -> tensor<1x3x6xf16> {
+  // expected-error @+1 {{expects f32 input and filter (the only type the convolution kernels are generated for)}}
+  %0 = tk.conv ins(%x, %w : tensor<1x2x8xf16>, tensor<3x2x3xf16>) outs(%y : tensor<1x3x6xf16>)
+      strides = [1] dilations = [1] pads = [0, 0] groups = 1 epilogue_maps = [] epilogue {
+  ^bb0(%acc: f16):
+    tk.yield %acc : f16
+  } -> tensor<1x3x6xf16>
+  return %0 : tensor<1x3x6xf16>
+}

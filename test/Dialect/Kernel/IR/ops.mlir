@@ -37,3 +37,31 @@ func.func @matmul_memrefs(%q: memref<4x8x16xf32>, %k: memref<4x10x16xf32>, %s: m
   }
   return
 }
+
+// CHECK-LABEL: func.func @conv_transposed
+// CHECK: tk.conv ins(%{{.+}}, %{{.+}} : tensor<1x24x80x80xf32>, tensor<24x16x2x2xf32>) epilogue_ins(%{{.+}} : tensor<16xf32>) outs(%{{.+}} : tensor<1x16x160x160xf32>) strides = [2, 2] dilations = [1, 1] pads = [0, 0, 0, 0] groups = 1 epilogue_maps = [#{{.+}}] attributes {transposed} epilogue {
+// CHECK: } -> tensor<1x16x160x160xf32>
+func.func @conv_transposed(%x: tensor<1x24x80x80xf32>, %w: tensor<24x16x2x2xf32>, %b: tensor<16xf32>,
+                           %init: tensor<1x16x160x160xf32>) -> tensor<1x16x160x160xf32> {
+  %y = tk.conv ins(%x, %w : tensor<1x24x80x80xf32>, tensor<24x16x2x2xf32>)
+      epilogue_ins(%b : tensor<16xf32>) outs(%init : tensor<1x16x160x160xf32>)
+      strides = [2, 2] dilations = [1, 1] pads = [0, 0, 0, 0] groups = 1
+      epilogue_maps = [affine_map<(n, f, h, w) -> (f)>]
+      attributes {transposed} epilogue {
+  ^bb0(%acc: f32, %bias: f32):
+    %s = arith.addf %acc, %bias : f32
+    tk.yield %s : f32
+  } -> tensor<1x16x160x160xf32>
+  return %y : tensor<1x16x160x160xf32>
+}
+
+// CHECK-LABEL: func.func @conv_direct_memrefs
+// CHECK: tk.conv ins(%{{.+}}, %{{.+}} : memref<2x6x40xf32>, memref<9x2x3xf32>) outs(%{{.+}} : memref<2x9x34xf32>) strides = [1] dilations = [3] pads = [0, 0] groups = 3 epilogue_maps = [] epilogue {
+func.func @conv_direct_memrefs(%x: memref<2x6x40xf32>, %w: memref<9x2x3xf32>, %y: memref<2x9x34xf32>) {
+  tk.conv ins(%x, %w : memref<2x6x40xf32>, memref<9x2x3xf32>) outs(%y : memref<2x9x34xf32>)
+      strides = [1] dilations = [3] pads = [0, 0] groups = 3 epilogue_maps = [] epilogue {
+  ^bb0(%acc: f32):
+    tk.yield %acc : f32
+  }
+  return
+}

@@ -192,3 +192,69 @@ func.func @column_output(%arg0: tensor<8x32xf32>, %arg1: tensor<32x16xf32>) -> t
   %transposed = linalg.transpose ins(%2 : tensor<8x16xf32>) outs(%3 : tensor<16x8xf32>) permutation = [1, 0] 
   return %transposed : tensor<16x8xf32>
 }
+
+// -----
+
+// A transposed convolution is one tk.conv in its transposed mode (no
+// zero-stuffed input, no flipped filter): strides, dilations and pads as
+// the graph has them, the bias an epilogue input read per output channel.
+// CHECK-DAG: #[[CB:.+]] = affine_map<(d0, d1, d2, d3) -> (d1)>
+// CHECK-LABEL: func.func @conv_transpose
+// CHECK-SAME: (%[[X:.+]]: tensor<1x24x20x21xf32>, %[[W:.+]]: tensor<24x16x2x2xf32>, %[[B:.+]]: tensor<16xf32>)
+// CHECK: %[[INIT:.+]] = tensor.empty() : tensor<1x16x40x42xf32>
+// CHECK: tk.conv ins(%[[X]], %[[W]] : tensor<1x24x20x21xf32>, tensor<24x16x2x2xf32>) epilogue_ins(%[[B]] : tensor<16xf32>) outs(%[[INIT]] : tensor<1x16x40x42xf32>) strides = [2, 2] dilations = [1, 1] pads = [0, 0, 0, 0] groups = 1 epilogue_maps = [#[[CB]]] attributes {transposed} epilogue {
+// CHECK-NEXT: ^bb0(%[[ACC:.+]]: f32, %[[BIAS:.+]]: f32):
+// CHECK-NEXT: %[[S:.+]] = arith.addf %[[ACC]], %[[BIAS]] : f32
+// CHECK-NEXT: tk.yield %[[S]] : f32
+// CHECK-NOT: tg.conv_transpose
+func.func @conv_transpose(%x: tensor<1x24x20x21xf32>, %w: tensor<24x16x2x2xf32>, %b: tensor<16xf32>) -> tensor<1x16x40x42xf32> {
+  %0 = tg.conv_transpose %x, %w, %b strides = [2, 2] pads = [0, 0, 0, 0]
+         output_padding = [0, 0] dilations = [1, 1] group = 1
+         : tensor<1x24x20x21xf32>, tensor<24x16x2x2xf32>, tensor<16xf32>
+  return %0 : tensor<1x16x40x42xf32>
+}
+
+// -----
+
+// A 1-D convolution (no named op covers it) is a direct tk.conv; a 2-D
+// dense one keeps the named-op path.
+// CHECK-LABEL: func.func @convs
+// CHECK: tk.conv ins(%arg0, %arg1 : tensor<1x1x1600xf32>, tensor<12x1x64xf32>) outs(%{{.+}} : tensor<1x12x97xf32>) strides = [16] dilations = [1] pads = [0, 0] groups = 1 epilogue_maps = [] epilogue {
+// CHECK: tg.conv %arg2, %arg3
+func.func @convs(%x: tensor<1x1x1600xf32>, %w: tensor<12x1x64xf32>, %x2: tensor<1x3x8x8xf32>, %w2: tensor<4x3x3x3xf32>) -> (tensor<1x12x97xf32>, tensor<1x4x6x6xf32>) {
+  %0 = tg.conv %x, %w strides = [16] pads = [0, 0] dilations = [1] group = 1
+         : tensor<1x1x1600xf32>, tensor<12x1x64xf32>
+  %1 = tg.conv %x2, %w2 strides = [1, 1] pads = [0, 0, 0, 0] dilations = [1, 1] group = 1
+         : tensor<1x3x8x8xf32>, tensor<4x3x3x3xf32>
+  return %0, %1 : tensor<1x12x97xf32>, tensor<1x4x6x6xf32>
+}
+
+// -----
+
+// The elementwise op after a tk.conv (here Relu, as convert-tg-to-linalg
+// spells it) moves into its epilogue.
+// CHECK-LABEL: func.func @conv_relu
+// CHECK: tk.conv {{.*}} outs(%{{.+}} : tensor<1x4x9xf32>) {{.*}} epilogue {
+// CHECK-NEXT: ^bb0(%[[ACC:.+]]: f32):
+// CHECK-NEXT: %[[R:.+]] = arith.maximumf %[[ACC]], %{{.+}} : f32
+// CHECK-NEXT: tk.yield %[[R]] : f32
+// CHECK-NOT: linalg.generic
+#id3 = affine_map<(d0, d1, d2) -> (d0, d1, d2)>
+func.func @conv_relu(%x: tensor<1x2x9xf32>, %w: tensor<2x4x1xf32>) -> tensor<1x4x9xf32> {
+  %zero = arith.constant 0.0 : f32
+  %init = tensor.empty() : tensor<1x4x9xf32>
+  %0 = tk.conv ins(%x, %w : tensor<1x2x9xf32>, tensor<2x4x1xf32>) outs(%init : tensor<1x4x9xf32>)
+      strides = [1] dilations = [1] pads = [0, 0] groups = 1 epilogue_maps = []
+      attributes {transposed} epilogue {
+  ^bb0(%acc: f32):
+    tk.yield %acc : f32
+  } -> tensor<1x4x9xf32>
+  %out = tensor.empty() : tensor<1x4x9xf32>
+  %1 = linalg.generic {indexing_maps = [#id3, #id3], iterator_types = ["parallel", "parallel", "parallel"]}
+      ins(%0 : tensor<1x4x9xf32>) outs(%out : tensor<1x4x9xf32>) {
+  ^bb0(%in: f32, %o: f32):
+    %r = arith.maximumf %in, %zero : f32
+    linalg.yield %r : f32
+  } -> tensor<1x4x9xf32>
+  return %1 : tensor<1x4x9xf32>
+}

@@ -1,0 +1,396 @@
+//===- ConvFamilyKernel.cpp - tk.conv as a direct vector kernel -----------===//
+//
+// The CPU lowering of tk.conv, direct and transposed, for any number of
+// spatial dimensions and groups. A tile of MR output channels x NR output
+// positions along the innermost spatial dimension lives in vector
+// accumulators while the reduction over input channels and filter taps
+// runs: each step loads NR/lanes input vectors along that dimension and
+// broadcasts MR filter values.
+//
+// Transposed convolutions are computed without a zero-stuffed input: along
+// each spatial dimension the outputs split into `stride` phases
+// (o = q * stride + r); the taps that reach phase r are an arithmetic
+// progression, each reading the input at q + delta. Every phase is then a
+// direct convolution over the input with unit stride, whose outputs lie
+// `stride` apart (scatter stores). Direct convolutions are the one phase
+// r = 0 with input steps of `stride` (strided loads).
+//
+// The input is read through a zero-padded copy when any tap reaches
+// outside it; the epilogue runs on the accumulators before the one store.
+//
+//===----------------------------------------------------------------------===//
+
+#include "dialects/Kernel/IR/KernelOps.h"
+#include "passes/Transforms/CPUKernels.h"
+
+#include "mlir/Dialect/MemRef/IR/MemRef.h"
+#include "mlir/Transforms/RegionUtils.h"
+
+#include <numeric>
+
+using namespace mlir;
+using namespace tessera;
+using namespace tessera::kernels;
+
+namespace {
+
+/// The taps of one phase along one dimension: t = t0 + j * tStep for j in
+/// [0, count), reading the input at q * inStep + delta0 + j * deltaStep.
+struct Taps {
+  int64_t t0 = 0, tStep = 1, count = 0, delta0 = 0, deltaStep = 0;
+};
+
+/// One phase along one dimension: outputs o = q * outStep + r for q in
+/// [0, positions).
+struct Phase {
+  int64_t r = 0, positions = 0;
+  Taps taps;
+};
+
+struct DimPlan {
+  int64_t outStep = 1, inStep = 1;
+  SmallVector<Phase> phases;
+  int64_t padLow = 0, padHigh = 0; // of the input copy
+};
+
+/// The phases and taps of spatial dimension `i`.
+DimPlan planDim(int64_t in, int64_t k, int64_t out, int64_t stride,
+                int64_t dilation, int64_t padLow, bool transposed) {
+  DimPlan plan;
+  if (!transposed) {
+    plan.inStep = stride;
+    Phase phase;
+    phase.positions = out;
+    phase.taps = {0, 1, k, -padLow, dilation};
+    plan.phases.push_back(phase);
+  } else {
+    plan.outStep = stride;
+    int64_t step = stride / std::gcd(stride, dilation);
+    for (int64_t r = 0; r < stride && r < out; ++r) {
+      Phase phase;
+      phase.r = r;
+      phase.positions = (out - r + stride - 1) / stride;
+      // Taps t with (r + padLow - t * dilation) divisible by the stride.
+      for (int64_t t = 0; t < k && t < step; ++t)
+        if ((r + padLow - t * dilation) % stride == 0) {
+          int64_t count = (k - 1 - t) / step + 1;
+          phase.taps = {t, step, count, (r + padLow - t * dilation) / stride,
+                        -(step * dilation) / stride};
+          break;
+        }
+      plan.phases.push_back(phase);
+    }
+  }
+  // The input indices the taps read, for the zero-padded copy.
+  int64_t lowest = 0, highest = in - 1;
+  for (const Phase &phase : plan.phases) {
+    const Taps &taps = phase.taps;
+    if (!taps.count || !phase.positions)
+      continue;
+    int64_t first = taps.delta0, last = taps.delta0 + (taps.count - 1) *
+                                                          taps.deltaStep;
+    lowest = std::min({lowest, first, last});
+    highest = std::max({highest, (phase.positions - 1) * plan.inStep + first,
+                        (phase.positions - 1) * plan.inStep + last});
+  }
+  plan.padLow = -lowest;
+  plan.padHigh = highest - (in - 1);
+  return plan;
+}
+
+/// for (iv = lo; iv < hi; ++iv) acc = body(iv, acc), inline when it runs
+/// once.
+SmallVector<Value>
+reduce(Emitter &e, int64_t count,
+       function_ref<SmallVector<Value>(Value, ValueRange)> body,
+       ValueRange init) {
+  if (count == 1)
+    return body(e.index(0), init);
+  auto loop = scf::ForOp::create(
+      e.b, e.loc, e.index(0), e.index(count), e.index(1), init,
+      [&](OpBuilder &, Location, Value iv, ValueRange acc) {
+        scf::YieldOp::create(e.b, e.loc, body(iv, acc));
+      });
+  return SmallVector<Value>(loop.getResults());
+}
+
+/// A memref usable through a flat view: `value` itself when its layout is
+/// static, otherwise a contiguous copy (made before `anchor`).
+FailureOr<Access> accessOf(OpBuilder &b, Location loc, Value value,
+                           AffineMap map, ArrayRef<int64_t> sizes,
+                           bool copyIn) {
+  FailureOr<Access> access = describe(value, map, sizes);
+  if (succeeded(access))
+    return access;
+  auto type = cast<MemRefType>(value.getType());
+  Value copy = memref::AllocOp::create(
+      b, loc, MemRefType::get(type.getShape(), type.getElementType()));
+  if (copyIn)
+    memref::CopyOp::create(b, loc, value, copy);
+  return describe(copy, map, sizes);
+}
+
+} // namespace
+
+LogicalResult tessera::kernels::lowerConv(KernelContext &context,
+                                          tk::ConvOp op) {
+  OpBuilder b(op);
+  Location loc = op.getLoc();
+  auto inType = cast<MemRefType>(op.getInput().getType());
+  auto filterType = cast<MemRefType>(op.getFilter().getType());
+  auto outType = cast<MemRefType>(op.getInit().getType());
+  int64_t rank = inType.getRank(), spatial = rank - 2;
+  int64_t batch = inType.getDimSize(0), groups = op.getGroups();
+  int64_t cg = inType.getDimSize(1) / groups;
+  int64_t fg = outType.getDimSize(1) / groups;
+  bool transposed = op.getTransposed();
+  ArrayRef<int64_t> strides = op.getStrides(), dilations = op.getDilations(),
+                    pads = op.getPads();
+  SmallVector<DimPlan> plans;
+  for (int64_t i = 0; i < spatial; ++i)
+    plans.push_back(planDim(inType.getDimSize(i + 2),
+                            filterType.getDimSize(i + 2),
+                            outType.getDimSize(i + 2), strides[i],
+                            dilations[i], pads[i], transposed));
+
+  // The input, zero-padded where taps reach outside it.
+  Value input = op.getInput();
+  bool padded = llvm::any_of(plans, [](const DimPlan &plan) {
+    return plan.padLow > 0 || plan.padHigh > 0;
+  });
+  if (padded) {
+    SmallVector<int64_t> shape(inType.getShape()), offsets(rank, 0);
+    for (int64_t i = 0; i < spatial; ++i) {
+      shape[i + 2] += std::max<int64_t>(plans[i].padLow, 0) +
+                      std::max<int64_t>(plans[i].padHigh, 0);
+      offsets[i + 2] = std::max<int64_t>(plans[i].padLow, 0);
+    }
+    Value buffer = memref::AllocOp::create(
+        b, loc, MemRefType::get(shape, b.getF32Type()));
+    Value zero = arith::ConstantOp::create(b, loc, b.getF32FloatAttr(0));
+    linalg::FillOp::create(b, loc, zero, buffer);
+    Value interior = memref::SubViewOp::create(
+        b, loc, buffer, offsets, inType.getShape(),
+        SmallVector<int64_t>(rank, 1));
+    memref::CopyOp::create(b, loc, input, interior);
+    input = buffer;
+  }
+  auto identity = [&](MemRefType type) {
+    return AffineMap::getMultiDimIdentityMap(type.getRank(), b.getContext());
+  };
+  auto inBufferType = cast<MemRefType>(input.getType());
+  FailureOr<Access> in = accessOf(b, loc, input, identity(inBufferType),
+                                  inBufferType.getShape(), true);
+  Value init = op.getInit();
+  FailureOr<Access> out = accessOf(b, loc, init, identity(outType),
+                                   outType.getShape(), false);
+  SmallVector<Access> epilogueAccesses;
+  for (auto [value, attr] :
+       llvm::zip(op.getEpilogueInputs(), op.getEpilogueMaps())) {
+    FailureOr<Access> access =
+        accessOf(b, loc, value, cast<AffineMapAttr>(attr).getValue(),
+                 outType.getShape(), true);
+    if (failed(access))
+      return op.emitOpError("cannot address epilogue input ") << value;
+    epilogueAccesses.push_back(*access);
+  }
+  if (failed(in) || failed(out))
+    return op.emitOpError("cannot address its input or output");
+  // Where input positions start: past the copy's low pads.
+  SmallVector<int64_t> inShift(spatial);
+  for (int64_t i = 0; i < spatial; ++i)
+    inShift[i] = padded ? std::max<int64_t>(plans[i].padLow, 0) : 0;
+
+  const TileShape &shape = context.shape;
+  int64_t lanes = shape.lanes, mr = std::min(shape.mr, fg);
+  int64_t vectors = shape.nr / lanes, chunk = vectors * lanes;
+  int64_t fullTiles = fg / mr, tail = fg % mr;
+  int64_t tiles = fullTiles + (tail ? 1 : 0);
+  int64_t items = batch * groups * tiles;
+
+  SmallVector<Value> uses{flatView(b, loc, *in), flatView(b, loc, *out),
+                          op.getFilter()};
+  size_t inputsStart = uses.size();
+  for (const Access &access : epilogueAccesses)
+    uses.push_back(flatView(b, loc, access));
+  size_t aboveStart = uses.size();
+  llvm::SetVector<Value> aboveValues;
+  getUsedValuesDefinedAbove(op.getEpilogue(), aboveValues);
+  llvm::append_range(uses, aboveValues);
+  Block &epilogue = op.getEpilogue().front();
+  int64_t inner = spatial - 1;
+
+  auto body = [&](Emitter &e, Value begin, Value end, ValueRange captured) {
+    OpBuilder &b = e.b;
+    Value inFlat = captured[0], outFlat = captured[1], filter = captured[2];
+    ValueRange inputs = captured.slice(inputsStart, epilogueAccesses.size());
+    IRMapping above;
+    for (auto [value, mapped] :
+         llvm::zip(aboveValues, captured.drop_front(aboveStart)))
+      above.map(value, mapped);
+
+    // One tile: `rows` output channels from `f0` of group `g`, image `n`.
+    auto tile = [&](Value n, Value g, Value f0, int64_t rows) {
+      SmallVector<const Phase *> phase(spatial);
+      std::function<void(int64_t)> phases = [&](int64_t d) {
+        if (d < spatial) {
+          for (const Phase &p : plans[d].phases) {
+            phase[d] = &p;
+            phases(d + 1);
+          }
+          return;
+        }
+        if (llvm::any_of(phase, [](const Phase *p) { return !p->positions; }))
+          return;
+        bool reaches = llvm::all_of(
+            phase, [](const Phase *p) { return p->taps.count > 0; });
+        // The outer spatial positions, then chunks of the innermost.
+        SmallVector<Value> q(spatial);
+        std::function<void(int64_t)> positions = [&](int64_t d) {
+          if (d < inner) {
+            e.loop(0, phase[d]->positions, 1, [&](Value iv) {
+              q[d] = iv;
+              positions(d + 1);
+            });
+            return;
+          }
+          int64_t count = phase[inner]->positions;
+          auto emitChunk = [&](Value q0, int64_t width) {
+            q[inner] = q0;
+            int64_t used = vectorsFor(shape, width);
+            auto valid = [&](int64_t v) { return validLanes(shape, width, v); };
+            SmallVector<Value> acc(rows * used, e.zeros());
+            if (reaches)
+              acc = reduce(
+                  e, cg,
+                  [&](Value c, ValueRange sums) {
+                    Value inChannel = e.add(e.mul(g, cg), c);
+                    SmallVector<Value> tapIndex(spatial);
+                    std::function<SmallVector<Value>(int64_t, ValueRange)>
+                        taps = [&](int64_t d, ValueRange sums) {
+                          if (d < spatial)
+                            return reduce(
+                                e, phase[d]->taps.count,
+                                [&](Value j, ValueRange sums) {
+                                  tapIndex[d] = j;
+                                  return taps(d + 1, sums);
+                                },
+                                sums);
+                          // Input position of the tap per dimension.
+                          Value at = e.add(e.mul(n, in->stride[0]),
+                                           e.mul(inChannel, in->stride[1]));
+                          at = e.add(at, in->offset);
+                          for (int64_t i = 0; i < spatial; ++i) {
+                            const Taps &t = phase[i]->taps;
+                            Value position = e.add(
+                                e.add(e.mul(q[i], plans[i].inStep),
+                                      e.mul(tapIndex[i], t.deltaStep)),
+                                t.delta0 + inShift[i]);
+                            at = e.add(at, e.mul(position, in->stride[i + 2]));
+                          }
+                          int64_t step = plans[inner].inStep *
+                                         in->stride[inner + 2];
+                          SmallVector<Value> columns;
+                          for (int64_t v = 0; v < used; ++v)
+                            columns.push_back(loadStrided(
+                                e, inFlat, {e.add(at, v * lanes * step)}, step,
+                                valid(v)));
+                          SmallVector<Value> next(sums);
+                          for (int64_t row = 0; row < rows; ++row) {
+                            SmallVector<Value> index;
+                            Value f = e.add(f0, row);
+                            if (transposed)
+                              index = {inChannel, f};
+                            else
+                              index = {e.add(e.mul(g, fg), f), c};
+                            for (int64_t i = 0; i < spatial; ++i)
+                              index.push_back(e.add(
+                                  e.mul(tapIndex[i], phase[i]->taps.tStep),
+                                  phase[i]->taps.t0));
+                            Value w = vector::BroadcastOp::create(
+                                b, e.loc, e.vectorType,
+                                memref::LoadOp::create(b, e.loc, filter,
+                                                       index));
+                            for (int64_t v = 0; v < used; ++v) {
+                              Value &sum = next[row * used + v];
+                              sum = vector::FMAOp::create(b, e.loc, columns[v],
+                                                          w, sum);
+                            }
+                          }
+                          return next;
+                        };
+                    return taps(0, sums);
+                  },
+                  acc);
+            // Epilogue and the one store.
+            for (int64_t row = 0; row < rows; ++row) {
+              Value channel = e.add(e.mul(g, fg), e.add(f0, row));
+              SmallVector<Value> outIndex{n, channel};
+              for (int64_t i = 0; i < spatial; ++i)
+                outIndex.push_back(
+                    e.add(e.mul(q[i], plans[i].outStep), phase[i]->r));
+              auto address = [&](const Access &access) {
+                Value at = e.index(access.offset);
+                for (auto [i, index] : llvm::enumerate(outIndex))
+                  at = e.add(at, e.mul(index, access.stride[i]));
+                return at;
+              };
+              int64_t outStep = plans[inner].outStep;
+              for (int64_t v = 0; v < used; ++v) {
+                int64_t shift = v * lanes * outStep;
+                SmallVector<Value> arguments{acc[row * used + v]};
+                for (auto [flat, access] : llvm::zip(inputs, epilogueAccesses))
+                  arguments.push_back(loadAlong(
+                      e, flat,
+                      e.add(address(access), shift * access.stride[rank - 1]),
+                      outStep * access.stride[rank - 1], valid(v)));
+                Value value = applyEpilogue(e, epilogue, arguments, above);
+                storeAlong(e, value, outFlat,
+                           e.add(address(*out), shift * out->stride[rank - 1]),
+                           outStep * out->stride[rank - 1], valid(v));
+              }
+            }
+          };
+          e.loop(0, count - count % chunk, chunk,
+                 [&](Value q0) { emitChunk(q0, chunk); });
+          if (count % chunk)
+            emitChunk(e.index(count - count % chunk), count % chunk);
+        };
+        positions(0);
+      };
+      phases(0);
+    };
+
+    e.loop(begin, end, 1, [&](Value item) {
+      Value t = arith::RemUIOp::create(b, e.loc, item, e.index(tiles));
+      Value rest = arith::DivUIOp::create(b, e.loc, item, e.index(tiles));
+      Value g = arith::RemUIOp::create(b, e.loc, rest, e.index(groups));
+      Value n = arith::DivUIOp::create(b, e.loc, rest, e.index(groups));
+      Value f0 = e.mul(t, mr);
+      if (!tail) {
+        tile(n, g, f0, mr);
+        return;
+      }
+      Value full = arith::CmpIOp::create(b, e.loc, arith::CmpIPredicate::slt,
+                                         t, e.index(fullTiles));
+      auto ifOp = scf::IfOp::create(b, e.loc, full, /*withElse=*/true);
+      OpBuilder::InsertionGuard guard(b);
+      b.setInsertionPointToStart(ifOp.thenBlock());
+      tile(n, g, f0, mr);
+      b.setInsertionPointToStart(ifOp.elseBlock());
+      tile(n, g, f0, tail);
+    });
+  };
+  int64_t work = outType.getNumElements() * cg;
+  for (int64_t i = 0; i < spatial; ++i)
+    work *= (filterType.getDimSize(i + 2) + strides[i] - 1) /
+            (transposed ? strides[i] : 1);
+  emitRange(context, op, items, runsInParallel(context, work, items), uses,
+            body);
+  if (out->buffer != init) {
+    OpBuilder after(op);
+    memref::CopyOp::create(after, loc, out->buffer, init);
+  }
+  op.erase();
+  return success();
+}
