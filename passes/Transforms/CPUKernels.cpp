@@ -20,6 +20,7 @@
 #include "passes/Transforms/Passes.h"
 
 #include "mlir/Dialect/Affine/IR/AffineOps.h"
+#include "mlir/Dialect/Math/IR/Math.h"
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/Dialect/Linalg/IR/Linalg.h"
@@ -461,7 +462,8 @@ struct CPUKernelsPass : tessera::impl::CPUKernelsBase<CPUKernelsPass> {
     SmallVector<Operation *> ops;
     int64_t tiled = 0;
     WalkResult tensors = getOperation().walk([&](Operation *op) {
-      if (!isa<tk::MatmulOp, tk::ConvOp>(op) || op->getNumResults() == 0)
+      if (!isa<tk::MatmulOp, tk::ConvOp, tk::ReduceOp>(op) ||
+          op->getNumResults() == 0)
         return WalkResult::advance();
       op->emitOpError("must be bufferized before the CPU lowering");
       return WalkResult::interrupt();
@@ -469,7 +471,7 @@ struct CPUKernelsPass : tessera::impl::CPUKernelsBase<CPUKernelsPass> {
     if (tensors.wasInterrupted())
       return signalPassFailure();
     getOperation().walk([&](Operation *op) {
-      if (isa<tk::MatmulOp, tk::ConvOp, linalg::Conv2DNchwFchwOp,
+      if (isa<tk::MatmulOp, tk::ConvOp, tk::ReduceOp, linalg::Conv2DNchwFchwOp,
               linalg::DepthwiseConv2DNchwChwOp, linalg::PoolingNchwMaxOp,
               linalg::PoolingNchwSumOp>(op))
         ops.push_back(op);
@@ -484,7 +486,12 @@ struct CPUKernelsPass : tessera::impl::CPUKernelsBase<CPUKernelsPass> {
         windowsTiled += done = succeeded(lowerPooling(context, sumPool));
       else if (auto conv = dyn_cast<linalg::Conv2DNchwFchwOp>(op))
         windowsTiled += done = succeeded(lowerConv(context, conv));
-      else if (auto conv = dyn_cast<tk::ConvOp>(op)) {
+      else if (auto row = dyn_cast<tk::ReduceOp>(op)) {
+        if (failed(lowerRow(context, row)))
+          return signalPassFailure();
+        ++rowsVectorized;
+        // Not register-tiled: a row kernel is bandwidth bound.
+      } else if (auto conv = dyn_cast<tk::ConvOp>(op)) {
         if (failed(lowerConv(context, conv)))
           return signalPassFailure();
         windowsTiled += done = true;
@@ -517,6 +524,8 @@ struct CPUKernelsPass : tessera::impl::CPUKernelsBase<CPUKernelsPass> {
                            "tk.matmul kernels lowered to plain loops"};
   Statistic windowsTiled{this, "windows-tiled",
                          "convolutions and pools register-tiled"};
+  Statistic rowsVectorized{this, "row-kernels",
+                           "tk.reduce row kernels vectorized"};
 };
 
 } // namespace tessera::kernels

@@ -25,6 +25,7 @@
 namespace tessera::tk {
 class MatmulOp;
 class ConvOp;
+class ReduceOp;
 } // namespace tessera::tk
 
 namespace tessera::kernels {
@@ -315,6 +316,9 @@ LogicalResult lowerMatmul(KernelContext &context, tk::MatmulOp op);
 /// tk.conv, direct and transposed (ConvFamilyKernel.cpp): a direct
 /// vector kernel over output channels x output positions.
 LogicalResult lowerConv(KernelContext &context, tk::ConvOp op);
+/// tk.reduce (RowKernel.cpp): softmax, log-softmax and layer norm as
+/// vectorized row kernels.
+LogicalResult lowerRow(KernelContext &context, tk::ReduceOp op);
 LogicalResult lowerConv(KernelContext &context, linalg::Conv2DNchwFchwOp op);
 LogicalResult lowerDepthwise(KernelContext &context,
                              linalg::DepthwiseConv2DNchwChwOp op);

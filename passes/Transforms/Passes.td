@@ -52,6 +52,10 @@ def CPUKernels : Pass<"tessera-cpu-kernels", "::mlir::ModuleOp"> {
     input is read through a zero-padded copy only when taps reach outside
     it.
 
+    Every `tk.reduce` (RowKernel.cpp) becomes a vectorized row kernel:
+    softmax and log-softmax as max, exp-and-sum and scale passes over each
+    row, layer norm as mean, variance and normalisation passes.
+
     Until the convolution and window families have tk ops of their own,
     f32 `linalg.conv_2d_nchw_fchw` (ConvKernel.cpp),
     `linalg.depthwise_conv_2d_nchw_chw`, `linalg.pooling_nchw_max` and
@@ -109,6 +113,7 @@ def CPUKernels : Pass<"tessera-cpu-kernels", "::mlir::ModuleOp"> {
                            "::mlir::arith::ArithDialect",
                            "::mlir::func::FuncDialect",
                            "::mlir::linalg::LinalgDialect",
+                           "::mlir::math::MathDialect",
                            "::mlir::memref::MemRefDialect",
                            "::tessera::tk::TKDialect",
                            "::mlir::scf::SCFDialect",

@@ -443,3 +443,40 @@ func.func @conv1d_stride3(%x: memref<1x2x20xf32>, %w: memref<4x2x3xf32>, %y: mem
   }
   return
 }
+
+// -----
+
+// Softmax rows: a max pass (vector max, horizontal reduction), an
+// exp-and-sum pass storing the exponentials, a scaling pass; the 13-wide
+// row has a masked tail whose invalid lanes are selected away.
+// CHECK-LABEL: func.func @softmax_rows
+// CHECK: scf.for
+// CHECK: arith.maximumf {{.*}} : vector<8xf32>
+// CHECK: vector.reduction <maximumf>
+// CHECK: math.exp {{.*}} : vector<8xf32>
+// CHECK: vector.reduction <add>
+// CHECK: arith.divf
+// CHECK: arith.mulf {{.*}} : vector<8xf32>
+// CHECK: vector.maskedstore
+// CHECK-NOT: tk.reduce
+func.func @softmax_rows(%x: memref<6x13xf32>, %y: memref<6x13xf32>) {
+  tk.reduce ins(%x : memref<6x13xf32>) outs(%y : memref<6x13xf32>) kind = softmax axis = 1
+  return
+}
+
+// -----
+
+// Layer norm: mean and variance passes, then (x - mean) * rstd * scale +
+// bias with scale and bias loaded along the row.
+// CHECK-LABEL: func.func @layer_norm_rows
+// CHECK: vector.reduction <add>
+// CHECK: vector.fma
+// CHECK: vector.reduction <add>
+// CHECK: math.sqrt
+// CHECK: vector.load %{{.+}} : memref<16xf32>, vector<8xf32>
+// CHECK: vector.store
+// CHECK-NOT: tk.reduce
+func.func @layer_norm_rows(%x: memref<4x16xf32>, %g: memref<16xf32>, %b: memref<16xf32>, %y: memref<4x16xf32>) {
+  tk.reduce ins(%x : memref<4x16xf32>) params(%g, %b : memref<16xf32>, memref<16xf32>) outs(%y : memref<4x16xf32>) kind = layer_norm axis = 1
+  return
+}

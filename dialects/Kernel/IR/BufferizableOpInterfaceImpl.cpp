@@ -45,10 +45,12 @@ struct KernelOpInterface
     OperationState bufferized(op->getLoc(), op->getName());
     bufferized.addOperands(buffers);
     bufferized.addAttributes(op->getAttrs());
-    bufferized.addRegion();
+    for (unsigned i = 0; i < op->getNumRegions(); ++i)
+      bufferized.addRegion();
     Operation *newOp = rewriter.create(bufferized);
-    rewriter.inlineRegionBefore(op->getRegion(0), newOp->getRegion(0),
-                                newOp->getRegion(0).end());
+    for (unsigned i = 0; i < op->getNumRegions(); ++i)
+      rewriter.inlineRegionBefore(op->getRegion(i), newOp->getRegion(i),
+                                  newOp->getRegion(i).end());
     replaceOpWithBufferizedValues(rewriter, op, buffers.back());
     return success();
   }
@@ -61,5 +63,6 @@ void tessera::tk::registerBufferizableOpInterfaceExternalModels(
   registry.addExtension(+[](MLIRContext *context, TKDialect *) {
     MatmulOp::attachInterface<KernelOpInterface<MatmulOp>>(*context);
     ConvOp::attachInterface<KernelOpInterface<ConvOp>>(*context);
+    ReduceOp::attachInterface<KernelOpInterface<ReduceOp>>(*context);
   });
 }

@@ -11,6 +11,7 @@
 
 include "mlir/IR/OpBase.td"
 include "mlir/IR/AttrTypeBase.td"
+include "mlir/IR/EnumAttr.td"
 
 def TK_Dialect : Dialect {
   let name = "tk";
@@ -87,6 +88,12 @@ def TK_CPUTileAttr : TK_Attr<"CPUTile", "cpu_tile"> {
     `,` `mc` `=` $mc `,` `parallel` `=` $parallel `>`
   }];
   let genVerifyDecl = 1;
+}
+
+def TK_RowKind : I32EnumAttr<"RowKind", "what a row kernel computes", [
+      I32EnumAttrCase<"softmax", 0>, I32EnumAttrCase<"log_softmax", 1>,
+      I32EnumAttrCase<"layer_norm", 2>]> {
+  let cppNamespace = "::tessera::tk";
 }
 
 #endif // TESSERA_DIALECT_KERNEL_BASE

@@ -12,6 +12,7 @@ using namespace mlir;
 using namespace tessera::tk;
 
 #include "dialects/Kernel/IR/KernelDialect.cpp.inc"
+#include "dialects/Kernel/IR/KernelEnums.cpp.inc"
 
 #define GET_ATTRDEF_CLASSES
 #include "dialects/Kernel/IR/KernelAttrs.cpp.inc"

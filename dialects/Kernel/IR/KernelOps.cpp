@@ -419,5 +419,50 @@ LogicalResult ConvOp::verifyRegions() {
                         getEpilogueInputs(), getInit());
 }
 
+//===----------------------------------------------------------------------===//
+// ReduceOp
+//===----------------------------------------------------------------------===//
+
+void ReduceOp::getEffects(
+    SmallVectorImpl<SideEffects::EffectInstance<MemoryEffects::Effect>>
+        &effects) {
+  kernelEffects(getOperation(), getInitMutable(), effects);
+}
+
+LogicalResult ReduceOp::verify() {
+  if (failed(verifyKernelOperands(getOperation(), getInit())))
+    return failure();
+  auto type = cast<ShapedType>(getInput().getType());
+  if (getInit().getType() != getInput().getType() &&
+      cast<ShapedType>(getInit().getType()).getShape() != type.getShape())
+    return emitOpError("init shape differs from the input's");
+  if (!type.getElementType().isF32() ||
+      !getElementTypeOrSelf(getInit().getType()).isF32())
+    return emitOpError("expects f32 tensors (the only type the row kernels "
+                       "are generated for)");
+  int64_t rank = type.getRank(), axis = getAxis();
+  if (axis < 0 || axis >= rank)
+    return emitOpError("axis ") << axis << " out of range for rank " << rank;
+  bool norm = getKind() == RowKind::layer_norm;
+  size_t params = getParameters().size();
+  if (!norm && params)
+    return emitOpError("softmax kernels take no parameters");
+  if (norm && (params < 1 || params > 2))
+    return emitOpError("layer_norm takes a scale and an optional bias, got ")
+           << params << " parameters";
+  ArrayRef<int64_t> normalized = type.getShape().drop_front(axis);
+  for (Value param : getParameters()) {
+    auto paramType = cast<ShapedType>(param.getType());
+    if (paramType.getShape() != normalized ||
+        !paramType.getElementType().isF32())
+      return emitOpError("layer_norm parameters must be f32 shaped as the "
+                         "normalised dimensions, got ")
+             << paramType;
+  }
+  if (norm && !(getEpsilon().convertToFloat() >= 0))
+    return emitOpError("epsilon must be non-negative");
+  return success();
+}
+
 #define GET_OP_CLASSES
 #include "dialects/Kernel/IR/KernelOps.cpp.inc"

@@ -176,6 +176,48 @@ def TK_ConvOp : TK_Op<"conv", [
   }];
 }
 
+def TK_ReduceOp : TK_Op<"reduce", [
+    DestinationStyleOpInterface,
+    DeclareOpInterfaceMethods<MemoryEffectsOpInterface>]> {
+  let summary = "A fused row kernel: softmax, log-softmax or layer normalisation";
+  let description = [{
+    One kernel that reduces rows and writes them back normalised, in one
+    pass over memory per row instead of a reduction, a broadcast and an
+    elementwise op each:
+
+    - `softmax`: `exp(x - max) / sum(exp(x - max))` along dimension
+      `axis`;
+    - `log_softmax`: `x - max - log(sum(exp(x - max)))` along `axis`;
+    - `layer_norm`: `(x - mean) / sqrt(var + epsilon) * scale + bias` over
+      the dimensions `[axis, rank)`, with `scale` and the optional `bias`
+      (the `parameters`) shaped as those dimensions.
+
+    Example:
+
+    ```mlir
+    %y = tk.reduce ins(%x : tensor<1x128x256xf32>)
+        params(%gamma, %beta : tensor<256xf32>, tensor<256xf32>)
+        outs(%init : tensor<1x128x256xf32>) kind = layer_norm axis = 2
+        {epsilon = 1.0e-05 : f32} -> tensor<1x128x256xf32>
+    ```
+  }];
+  let arguments = (ins TK_Shaped:$input, Variadic<TK_Shaped>:$parameters,
+                       TK_Shaped:$init, TK_RowKind:$kind, I64Attr:$axis,
+                       DefaultValuedAttr<F32Attr, "1.0e-5">:$epsilon);
+  let results = (outs Variadic<AnyRankedTensor>:$result);
+  let assemblyFormat = [{
+    `ins` `(` $input `:` type($input) `)`
+    (`params` `(` $parameters^ `:` type($parameters) `)`)?
+    `outs` `(` $init `:` type($init) `)` `kind` `=` $kind `axis` `=` $axis
+    attr-dict (`->` type($result)^)?
+  }];
+  let hasVerifier = 1;
+  let extraClassDeclaration = [{
+    bool hasPureTensorSemantics() { return getNumResults() == 1; }
+    ::mlir::MutableOperandRange getDpsInitsMutable() { return getInitMutable(); }
+  }];
+}
+
 def TK_YieldOp : TK_Op<"yield", [Pure, Terminator, ReturnLike,
                                  ParentOneOf<["MatmulOp", "ConvOp"]>]> {
   let summary = "The value a kernel's epilogue stores";

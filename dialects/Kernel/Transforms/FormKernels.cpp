@@ -676,4 +676,5 @@ void tessera::tk::populateKernelFormationPatterns(RewritePatternSet &patterns) {
                FoldResultTranspose, FoldEpilogue, OrientColumns>(
       patterns.getContext());
   populateConvFormationPatterns(patterns);
+  populateRowFormationPatterns(patterns);
 }

@@ -35,6 +35,10 @@ void populateKernelFormationPatterns(mlir::RewritePatternSet &patterns);
 /// the epilogue.
 void populateConvFormationPatterns(mlir::RewritePatternSet &patterns);
 
+/// The row family's part (FormRowKernels.cpp): tg softmax, log-softmax and
+/// layer norm become tk.reduce.
+void populateRowFormationPatterns(mlir::RewritePatternSet &patterns);
+
 /// What a cost model knows of the target.
 struct CPUTarget {
   int64_t vectorBits = 256;

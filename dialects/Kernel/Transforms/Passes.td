@@ -17,7 +17,10 @@ def FormKernels : Pass<"tk-form-kernels", "::mlir::func::FuncOp"> {
     mode, and every f32 `tg.conv` the 2-D named-op path does not take (1-D,
     3-D and higher, grouped but not depthwise) a direct `tk.conv`; a bias is
     an epilogue input, and an elementwise `linalg.generic` over the output
-    that alone reads the kernel's result moves into its epilogue.
+    that alone reads the kernel's result moves into its epilogue. f32
+    `tg.softmax`, `tg.log_softmax` and `tg.layer_norm` (scale and bias
+    shaped as the normalised dimensions) become one `tk.reduce` row kernel
+    each.
 
     Every linalg contraction (`linalg.matmul`, `linalg.batch_matmul`, a
     `linalg.generic` whose body multiplies and adds, as batched and

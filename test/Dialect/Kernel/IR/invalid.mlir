@@ -326,3 +326,43 @@ func.func @conv_f16(%x: tensor<1x2x8xf16>, %w: tensor<3x2x3xf16>, %y: tensor<1x3
   } -> tensor<1x3x6xf16>
   return %0 : tensor<1x3x6xf16>
 }
+
+// -----
+
+func.func @reduce_axis(%x: tensor<2x3xf32>, %y: tensor<2x3xf32>) -> tensor<2x3xf32> {
+  // expected-error @+1 {{axis 2 out of range for rank 2}}
+  %0 = tk.reduce ins(%x : tensor<2x3xf32>) outs(%y : tensor<2x3xf32>) kind = softmax axis = 2 -> tensor<2x3xf32>
+  return %0 : tensor<2x3xf32>
+}
+
+// -----
+
+func.func @reduce_softmax_params(%x: tensor<2x3xf32>, %g: tensor<3xf32>, %y: tensor<2x3xf32>) -> tensor<2x3xf32> {
+  // expected-error @+1 {{softmax kernels take no parameters}}
+  %0 = tk.reduce ins(%x : tensor<2x3xf32>) params(%g : tensor<3xf32>) outs(%y : tensor<2x3xf32>) kind = softmax axis = 1 -> tensor<2x3xf32>
+  return %0 : tensor<2x3xf32>
+}
+
+// -----
+
+func.func @reduce_norm_params(%x: tensor<2x3xf32>, %y: tensor<2x3xf32>) -> tensor<2x3xf32> {
+  // expected-error @+1 {{layer_norm takes a scale and an optional bias, got 0 parameters}}
+  %0 = tk.reduce ins(%x : tensor<2x3xf32>) outs(%y : tensor<2x3xf32>) kind = layer_norm axis = 1 -> tensor<2x3xf32>
+  return %0 : tensor<2x3xf32>
+}
+
+// -----
+
+func.func @reduce_norm_shape(%x: tensor<2x3xf32>, %g: tensor<2x3xf32>, %y: tensor<2x3xf32>) -> tensor<2x3xf32> {
+  // expected-error @+1 {{layer_norm parameters must be f32 shaped as the normalised dimensions, got 'tensor<2x3xf32>'}}
+  %0 = tk.reduce ins(%x : tensor<2x3xf32>) params(%g : tensor<2x3xf32>) outs(%y : tensor<2x3xf32>) kind = layer_norm axis = 1 -> tensor<2x3xf32>
+  return %0 : tensor<2x3xf32>
+}
+
+// -----
+
+func.func @reduce_f16(%x: tensor<2x3xf16>, %y: tensor<2x3xf16>) -> tensor<2x3xf16> {
+  // expected-error @+1 {{expects f32 tensors (the only type the row kernels are generated for)}}
+  %0 = tk.reduce ins(%x : tensor<2x3xf16>) outs(%y : tensor<2x3xf16>) kind = softmax axis = 1 -> tensor<2x3xf16>
+  return %0 : tensor<2x3xf16>
+}

@@ -65,3 +65,15 @@ func.func @conv_direct_memrefs(%x: memref<2x6x40xf32>, %w: memref<9x2x3xf32>, %y
   }
   return
 }
+
+// CHECK-LABEL: func.func @rows
+// CHECK: tk.reduce ins(%{{.+}} : tensor<1x4x128x128xf32>) outs(%{{.+}} : tensor<1x4x128x128xf32>) kind = softmax axis = 3 -> tensor<1x4x128x128xf32>
+// CHECK: tk.reduce ins(%{{.+}} : tensor<1x128x256xf32>) params(%{{.+}}, %{{.+}} : tensor<256xf32>, tensor<256xf32>) outs(%{{.+}} : tensor<1x128x256xf32>) kind = layer_norm axis = 2 -> tensor<1x128x256xf32>
+func.func @rows(%s: tensor<1x4x128x128xf32>, %si: tensor<1x4x128x128xf32>, %x: tensor<1x128x256xf32>,
+                %g: tensor<256xf32>, %b: tensor<256xf32>, %xi: tensor<1x128x256xf32>)
+    -> (tensor<1x4x128x128xf32>, tensor<1x128x256xf32>) {
+  %0 = tk.reduce ins(%s : tensor<1x4x128x128xf32>) outs(%si : tensor<1x4x128x128xf32>) kind = softmax axis = 3 -> tensor<1x4x128x128xf32>
+  %1 = tk.reduce ins(%x : tensor<1x128x256xf32>) params(%g, %b : tensor<256xf32>, tensor<256xf32>)
+      outs(%xi : tensor<1x128x256xf32>) kind = layer_norm axis = 2 {epsilon = 1.0e-5 : f32} -> tensor<1x128x256xf32>
+  return %0, %1 : tensor<1x4x128x128xf32>, tensor<1x128x256xf32>
+}

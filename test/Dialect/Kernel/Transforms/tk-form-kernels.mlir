@@ -258,3 +258,19 @@ func.func @conv_relu(%x: tensor<1x2x9xf32>, %w: tensor<2x4x1xf32>) -> tensor<1x4
   } -> tensor<1x4x9xf32>
   return %1 : tensor<1x4x9xf32>
 }
+
+// -----
+
+// Softmax, log-softmax and layer norm are one row kernel each.
+// CHECK-LABEL: func.func @rows
+// CHECK: tk.reduce ins(%arg0 : tensor<1x4x16x16xf32>) outs(%{{.+}} : tensor<1x4x16x16xf32>) kind = softmax axis = 3
+// CHECK: tk.reduce ins(%arg1 : tensor<3x5xf32>) outs(%{{.+}} : tensor<3x5xf32>) kind = log_softmax axis = 0
+// CHECK: tk.reduce ins(%arg2 : tensor<1x8x32xf32>) params(%arg3, %arg4 : tensor<32xf32>, tensor<32xf32>) outs(%{{.+}} : tensor<1x8x32xf32>) kind = layer_norm axis = 2 ->
+// CHECK-NOT: tg.
+func.func @rows(%s: tensor<1x4x16x16xf32>, %l: tensor<3x5xf32>, %x: tensor<1x8x32xf32>, %g: tensor<32xf32>, %b: tensor<32xf32>)
+    -> (tensor<1x4x16x16xf32>, tensor<3x5xf32>, tensor<1x8x32xf32>) {
+  %0 = tg.softmax %s axis = 3 : tensor<1x4x16x16xf32>
+  %1 = tg.log_softmax %l axis = 0 : tensor<3x5xf32>
+  %2 = tg.layer_norm %x, %g, %b axis = 2 {epsilon = 1.0e-05 : f32} : tensor<1x8x32xf32>, tensor<32xf32>, tensor<32xf32>
+  return %0, %1, %2 : tensor<1x4x16x16xf32>, tensor<3x5xf32>, tensor<1x8x32xf32>
+}

@@ -1,0 +1,208 @@
+//===- RowKernel.cpp - tk.reduce as vectorized row kernels ----------------===//
+//
+// The CPU lowering of tk.reduce: each row (the `axis` dimension for the
+// softmax kernels, the dimensions from `axis` on for layer norm) is
+// reduced and written back in a few vector passes over it: max, then
+// exp-and-sum, then scale (softmax); mean, variance, then normalise with
+// scale and bias (layer norm). Rows of a softmax over an inner axis are
+// read `inner` elements apart (gathers); rows run on the thread pool when
+// there are enough elements.
+//
+//===----------------------------------------------------------------------===//
+
+#include "dialects/Kernel/IR/KernelOps.h"
+#include "passes/Transforms/CPUKernels.h"
+
+#include "mlir/Dialect/Math/IR/Math.h"
+#include "mlir/Dialect/MemRef/IR/MemRef.h"
+
+#include <limits>
+
+using namespace mlir;
+using namespace tessera;
+using namespace tessera::kernels;
+
+namespace {
+
+/// `value` as a contiguous buffer: itself when its layout is the identity,
+/// otherwise a new buffer (with `value`'s contents when `copyIn`).
+Value contiguous(OpBuilder &b, Location loc, Value value, bool copyIn) {
+  auto type = cast<MemRefType>(value.getType());
+  if (type.getLayout().isIdentity())
+    return value;
+  Value copy = memref::AllocOp::create(
+      b, loc, MemRefType::get(type.getShape(), type.getElementType()));
+  if (copyIn)
+    memref::CopyOp::create(b, loc, value, copy);
+  return copy;
+}
+
+Value flat(OpBuilder &b, Location loc, Value buffer) {
+  auto type = cast<MemRefType>(buffer.getType());
+  Access access;
+  access.buffer = buffer;
+  access.span = type.getNumElements();
+  return flatView(b, loc, access);
+}
+
+} // namespace
+
+LogicalResult tessera::kernels::lowerRow(KernelContext &context,
+                                         tk::ReduceOp op) {
+  OpBuilder b(op);
+  Location loc = op.getLoc();
+  auto type = cast<MemRefType>(op.getInput().getType());
+  ArrayRef<int64_t> shape = type.getShape();
+  int64_t axis = op.getAxis(), rank = type.getRank();
+  tk::RowKind kind = op.getKind();
+  bool norm = kind == tk::RowKind::layer_norm;
+  int64_t outer = 1, length = 1, inner = 1;
+  for (int64_t d = 0; d < rank; ++d) {
+    int64_t &part = d < axis ? outer : (d == axis || norm) ? length : inner;
+    part *= shape[d];
+  }
+  int64_t rows = outer * inner;
+  Value input = contiguous(b, loc, op.getInput(), true);
+  Value output = contiguous(b, loc, op.getInit(), false);
+  SmallVector<Value> uses{flat(b, loc, input), flat(b, loc, output)};
+  for (Value parameter : op.getParameters())
+    uses.push_back(flat(b, loc, contiguous(b, loc, parameter, true)));
+  bool hasBias = op.getParameters().size() == 2;
+  float epsilon = op.getEpsilon().convertToFloat();
+
+  auto body = [&](Emitter &e, Value begin, Value end, ValueRange captured) {
+    OpBuilder &b = e.b;
+    Value in = captured[0], out = captured[1];
+    int64_t lanes = e.shape.lanes, full = length - length % lanes;
+    int64_t tail = length % lanes;
+    auto scalar = [&](float value) {
+      return arith::ConstantOp::create(b, e.loc, b.getF32FloatAttr(value));
+    };
+    auto splat = [&](Value value) {
+      return vector::BroadcastOp::create(b, e.loc, e.vectorType, value);
+    };
+    e.loop(begin, end, 1, [&](Value row) {
+      // Element j of the row is at base + j * inner.
+      Value base = e.add(
+          e.mul(arith::DivUIOp::create(b, e.loc, row, e.index(inner)),
+                length * inner),
+          arith::RemUIOp::create(b, e.loc, row, e.index(inner)));
+      auto at = [&](Value j) { return e.add(base, e.mul(j, inner)); };
+      auto load = [&](Value source, Value j, int64_t valid) {
+        return loadAlong(e, source, at(j), inner, valid);
+      };
+      // acc = fn(acc, x_chunk, valid) over the chunks, then a horizontal
+      // `combine`; the tail's invalid lanes hold `neutral`.
+      auto reduceRow = [&](Value neutral, vector::CombiningKind combine,
+                           function_ref<Value(Value, Value, int64_t)> fn) {
+        Value acc = splat(neutral);
+        if (full) {
+          auto loop = scf::ForOp::create(
+              b, e.loc, e.index(0), e.index(full), e.index(lanes),
+              ValueRange{acc},
+              [&](OpBuilder &, Location, Value j, ValueRange sums) {
+                scf::YieldOp::create(b, e.loc, fn(sums[0], j, lanes));
+              });
+          acc = loop.getResult(0);
+        }
+        if (tail)
+          acc = arith::SelectOp::create(b, e.loc, e.mask(tail),
+                                        fn(acc, e.index(full), tail), acc);
+        return vector::ReductionOp::create(b, e.loc, combine, acc);
+      };
+      // out[j] = fn(x_chunk, j, valid) over the row.
+      auto mapRow = [&](function_ref<Value(Value, int64_t)> fn) {
+        e.loop(0, full, lanes, [&](Value j) {
+          storeAlong(e, fn(j, lanes), out, at(j), inner, lanes);
+        });
+        if (tail) {
+          Value j = e.index(full);
+          storeAlong(e, fn(j, tail), out, at(j), inner, tail);
+        }
+      };
+      if (!norm) {
+        float lowest = -std::numeric_limits<float>::infinity();
+        Value max = splat(reduceRow(
+            scalar(lowest), vector::CombiningKind::MAXIMUMF,
+            [&](Value acc, Value j, int64_t valid) -> Value {
+              return arith::MaximumFOp::create(b, e.loc, acc,
+                                               load(in, j, valid));
+            }));
+        auto exp = [&](Value j, int64_t valid) -> Value {
+          return math::ExpOp::create(
+              b, e.loc,
+              arith::SubFOp::create(b, e.loc, load(in, j, valid), max));
+        };
+        bool softmax = kind == tk::RowKind::softmax;
+        Value sum = reduceRow(
+            scalar(0), vector::CombiningKind::ADD,
+            [&](Value acc, Value j, int64_t valid) -> Value {
+              Value x = exp(j, valid);
+              if (softmax) // the exponentials are kept for the last pass
+                storeAlong(e, x, out, at(j), inner, valid);
+              return arith::AddFOp::create(b, e.loc, acc, x);
+            });
+        if (softmax) {
+          Value inverse =
+              splat(arith::DivFOp::create(b, e.loc, scalar(1), sum));
+          mapRow([&](Value j, int64_t valid) -> Value {
+            return arith::MulFOp::create(b, e.loc, load(out, j, valid),
+                                         inverse);
+          });
+        } else {
+          Value shift = splat(arith::AddFOp::create(
+              b, e.loc, vector::ExtractOp::create(b, e.loc, max, 0),
+              math::LogOp::create(b, e.loc, sum)));
+          mapRow([&](Value j, int64_t valid) -> Value {
+            return arith::SubFOp::create(b, e.loc, load(in, j, valid), shift);
+          });
+        }
+        return;
+      }
+      Value count = scalar(static_cast<float>(length));
+      Value mean = splat(arith::DivFOp::create(
+          b, e.loc,
+          reduceRow(scalar(0), vector::CombiningKind::ADD,
+                    [&](Value acc, Value j, int64_t valid) -> Value {
+                      return arith::AddFOp::create(b, e.loc, acc,
+                                                   load(in, j, valid));
+                    }),
+          count));
+      auto centered = [&](Value j, int64_t valid) -> Value {
+        return arith::SubFOp::create(b, e.loc, load(in, j, valid), mean);
+      };
+      Value variance = arith::DivFOp::create(
+          b, e.loc,
+          reduceRow(scalar(0), vector::CombiningKind::ADD,
+                    [&](Value acc, Value j, int64_t valid) -> Value {
+                      Value d = centered(j, valid);
+                      return vector::FMAOp::create(b, e.loc, d, d, acc);
+                    }),
+          count);
+      Value rstd = splat(arith::DivFOp::create(
+          b, e.loc, scalar(1),
+          math::SqrtOp::create(
+              b, e.loc, arith::AddFOp::create(b, e.loc, variance,
+                                              scalar(epsilon)))));
+      mapRow([&](Value j, int64_t valid) -> Value {
+        Value y = arith::MulFOp::create(
+            b, e.loc, arith::MulFOp::create(b, e.loc, centered(j, valid), rstd),
+            e.load(captured[2], {j}, valid));
+        if (hasBias)
+          y = arith::AddFOp::create(b, e.loc, y,
+                                    e.load(captured[3], {j}, valid));
+        return y;
+      });
+    });
+  };
+  emitRange(context, op, rows,
+            context.parallel && rows >= 2 &&
+                rows * length >= context.parallelElements,
+            uses, body);
+  if (output != op.getInit()) {
+    OpBuilder after(op);
+    memref::CopyOp::create(after, loc, output, op.getInit());
+  }
+  op.erase();
+  return success();
+}
