@@ -4,9 +4,9 @@
 // softmax kernels, the dimensions from `axis` on for layer norm) is
 // reduced and written back in a few vector passes over it: max, then
 // exp-and-sum, then scale (softmax); mean, variance, then normalise with
-// scale and bias (layer norm). Rows of a softmax over an inner axis are
-// read `inner` elements apart (gathers); rows run on the thread pool when
-// there are enough elements.
+// scale and bias (layer norm); mean square, then scale (RMS norm). Rows of
+// a softmax over an inner axis are read `inner` elements apart (gathers);
+// rows run on the thread pool when there are enough elements.
 //
 //===----------------------------------------------------------------------===//
 
@@ -55,7 +55,8 @@ LogicalResult tessera::kernels::lowerRow(KernelContext &context,
   ArrayRef<int64_t> shape = type.getShape();
   int64_t axis = op.getAxis(), rank = type.getRank();
   tk::RowKind kind = op.getKind();
-  bool norm = kind == tk::RowKind::layer_norm;
+  bool norm =
+      kind == tk::RowKind::layer_norm || kind == tk::RowKind::rms_norm;
   int64_t outer = 1, length = 1, inner = 1;
   for (int64_t d = 0; d < rank; ++d) {
     int64_t &part = d < axis ? outer : (d == axis || norm) ? length : inner;
@@ -160,6 +161,29 @@ LogicalResult tessera::kernels::lowerRow(KernelContext &context,
         return;
       }
       Value count = scalar(static_cast<float>(length));
+      if (kind == tk::RowKind::rms_norm) {
+        Value meanSquare = arith::DivFOp::create(
+            b, e.loc,
+            reduceRow(scalar(0), vector::CombiningKind::ADD,
+                      [&](Value acc, Value j, int64_t valid) -> Value {
+                        Value x = load(in, j, valid);
+                        return vector::FMAOp::create(b, e.loc, x, x, acc);
+                      }),
+            count);
+        Value rstd = splat(arith::DivFOp::create(
+            b, e.loc, scalar(1),
+            math::SqrtOp::create(b, e.loc,
+                                 arith::AddFOp::create(b, e.loc, meanSquare,
+                                                       scalar(epsilon)))));
+        mapRow([&](Value j, int64_t valid) -> Value {
+          Value y = arith::MulFOp::create(b, e.loc, load(in, j, valid), rstd);
+          if (captured.size() > 2)
+            y = arith::MulFOp::create(b, e.loc, y,
+                                      e.load(captured[2], {j}, valid));
+          return y;
+        });
+        return;
+      }
       Value mean = splat(arith::DivFOp::create(
           b, e.loc,
           reduceRow(scalar(0), vector::CombiningKind::ADD,

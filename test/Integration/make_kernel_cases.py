@@ -344,6 +344,49 @@ conv_family("conv2d_groups4_s2_relu", 1, 16, [15, 17], 8, [3, 3], relu=True, gro
 conv_family("conv1d_dilation3_groups3", 1, 6, [40], 9, [3], group=3, dilations=[3])
 
 
+def rms_norm(name, shape, spelling, weight=True):
+    """RMS normalisation as decoder exports spell it: x * 1/sqrt(mean(x^2) +
+    eps) * w, with Reciprocal, Div(1, .) or Div(x, .), Pow(x, 2) or x * x."""
+    inits = [numpy_helper.from_array(np.array([-1], np.int64), "axes"),
+             numpy_helper.from_array(np.array(1e-6, np.float32), "eps")]
+    nodes = []
+    if spelling == "mul_div":
+        nodes.append(helper.make_node("Mul", ["x", "x"], ["sq"]))
+    else:
+        inits.append(numpy_helper.from_array(np.array(2.0, np.float32), "two"))
+        nodes.append(helper.make_node("Pow", ["x", "two"], ["sq"]))
+    nodes += [helper.make_node("ReduceMean", ["sq", "axes"], ["ms"], keepdims=1),
+              helper.make_node("Add", ["ms", "eps"], ["mse"]),
+              helper.make_node("Sqrt", ["mse"], ["rms"])]
+    if spelling == "reciprocal":
+        nodes += [helper.make_node("Reciprocal", ["rms"], ["inv"]),
+                  helper.make_node("Mul", ["x", "inv"], ["n"])]
+    elif spelling == "one_div":
+        inits.append(numpy_helper.from_array(np.array(1.0, np.float32), "one"))
+        nodes += [helper.make_node("Div", ["one", "rms"], ["inv"]),
+                  helper.make_node("Mul", ["inv", "x"], ["n"])]
+    else:
+        nodes.append(helper.make_node("Div", ["x", "rms"], ["n"]))
+    if weight:
+        inits.append(numpy_helper.from_array(rand(shape[-1]), "w"))
+        nodes.append(helper.make_node("Mul", ["n", "w"], ["y"]))
+    else:
+        nodes.append(helper.make_node("Identity", ["n"], ["y"]))
+    CASES.append((name, 18, nodes, [("x", rand(*shape))], [("y", F)], inits))
+
+
+rms_norm("rmsnorm_reciprocal_weight", [1, 7, 64], "reciprocal")
+rms_norm("rmsnorm_one_div_weight_tail", [2, 5, 37], "one_div")
+rms_norm("rmsnorm_x_times_x_div", [3, 300], "mul_div", weight=False)
+rms_norm("rmsnorm_parallel", [1, 128, 1024], "reciprocal")
+# Softmax over an inner axis (rows read with gathers), layer norm with tails.
+CASES.append(("softmax_inner_axis", 18, [helper.make_node("Softmax", ["x"], ["y"], axis=1)],
+              [("x", rand(2, 19, 5))], [("y", F)], ()))
+CASES.append(("layernorm_tail_no_bias", 18,
+              [helper.make_node("LayerNormalization", ["x", "g"], ["y"], axis=-1)],
+              [("x", rand(4, 3, 29))], [("y", F)], [numpy_helper.from_array(rand(29), "g")]))
+
+
 FAMILY_RNG = np.random.default_rng(10)
 for i in range(24):
     matmul_family(i, FAMILY_RNG)

@@ -480,3 +480,18 @@ func.func @layer_norm_rows(%x: memref<4x16xf32>, %g: memref<16xf32>, %b: memref<
   tk.reduce ins(%x : memref<4x16xf32>) params(%g, %b : memref<16xf32>, memref<16xf32>) outs(%y : memref<4x16xf32>) kind = layer_norm axis = 1
   return
 }
+
+// -----
+
+// RMS norm: a mean-square pass (fma of x with itself), then x * rstd * w.
+// CHECK-LABEL: func.func @rms_norm_rows
+// CHECK: vector.fma
+// CHECK: vector.reduction <add>
+// CHECK: math.sqrt
+// CHECK: arith.mulf {{.*}} : vector<8xf32>
+// CHECK: arith.mulf {{.*}} : vector<8xf32>
+// CHECK-NOT: tk.reduce
+func.func @rms_norm_rows(%x: memref<4x16xf32>, %g: memref<16xf32>, %y: memref<4x16xf32>) {
+  tk.reduce ins(%x : memref<4x16xf32>) params(%g : memref<16xf32>) outs(%y : memref<4x16xf32>) kind = rms_norm axis = 1 {epsilon = 1.0e-6 : f32}
+  return
+}

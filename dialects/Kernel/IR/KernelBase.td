@@ -92,7 +92,7 @@ def TK_CPUTileAttr : TK_Attr<"CPUTile", "cpu_tile"> {
 
 def TK_RowKind : I32EnumAttr<"RowKind", "what a row kernel computes", [
       I32EnumAttrCase<"softmax", 0>, I32EnumAttrCase<"log_softmax", 1>,
-      I32EnumAttrCase<"layer_norm", 2>]> {
+      I32EnumAttrCase<"layer_norm", 2>, I32EnumAttrCase<"rms_norm", 3>]> {
   let cppNamespace = "::tessera::tk";
 }
 

@@ -443,19 +443,24 @@ LogicalResult ReduceOp::verify() {
   int64_t rank = type.getRank(), axis = getAxis();
   if (axis < 0 || axis >= rank)
     return emitOpError("axis ") << axis << " out of range for rank " << rank;
-  bool norm = getKind() == RowKind::layer_norm;
+  bool layerNorm = getKind() == RowKind::layer_norm;
+  bool rmsNorm = getKind() == RowKind::rms_norm;
+  bool norm = layerNorm || rmsNorm;
   size_t params = getParameters().size();
   if (!norm && params)
     return emitOpError("softmax kernels take no parameters");
-  if (norm && (params < 1 || params > 2))
+  if (layerNorm && (params < 1 || params > 2))
     return emitOpError("layer_norm takes a scale and an optional bias, got ")
+           << params << " parameters";
+  if (rmsNorm && params > 1)
+    return emitOpError("rms_norm takes an optional scale, got ")
            << params << " parameters";
   ArrayRef<int64_t> normalized = type.getShape().drop_front(axis);
   for (Value param : getParameters()) {
     auto paramType = cast<ShapedType>(param.getType());
     if (paramType.getShape() != normalized ||
         !paramType.getElementType().isF32())
-      return emitOpError("layer_norm parameters must be f32 shaped as the "
+      return emitOpError("norm parameters must be f32 shaped as the "
                          "normalised dimensions, got ")
              << paramType;
   }

@@ -179,7 +179,7 @@ def TK_ConvOp : TK_Op<"conv", [
 def TK_ReduceOp : TK_Op<"reduce", [
     DestinationStyleOpInterface,
     DeclareOpInterfaceMethods<MemoryEffectsOpInterface>]> {
-  let summary = "A fused row kernel: softmax, log-softmax or layer normalisation";
+  let summary = "A fused row kernel: softmax, log-softmax, layer or RMS normalisation";
   let description = [{
     One kernel that reduces rows and writes them back normalised, in one
     pass over memory per row instead of a reduction, a broadcast and an
@@ -190,7 +190,9 @@ def TK_ReduceOp : TK_Op<"reduce", [
     - `log_softmax`: `x - max - log(sum(exp(x - max)))` along `axis`;
     - `layer_norm`: `(x - mean) / sqrt(var + epsilon) * scale + bias` over
       the dimensions `[axis, rank)`, with `scale` and the optional `bias`
-      (the `parameters`) shaped as those dimensions.
+      (the `parameters`) shaped as those dimensions;
+    - `rms_norm`: `x / sqrt(mean(x^2) + epsilon) * scale` over `[axis,
+      rank)`, with the optional `scale` shaped as those dimensions.
 
     Example:
 

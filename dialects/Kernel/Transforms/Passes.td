@@ -20,7 +20,9 @@ def FormKernels : Pass<"tk-form-kernels", "::mlir::func::FuncOp"> {
     that alone reads the kernel's result moves into its epilogue. f32
     `tg.softmax`, `tg.log_softmax` and `tg.layer_norm` (scale and bias
     shaped as the normalised dimensions) become one `tk.reduce` row kernel
-    each.
+    each, and so does RMS normalisation spelled in tg ops (Pow or x * x,
+    reduce_mean, add eps, sqrt, reciprocal or div), with the weight after
+    it as its scale.
 
     Every linalg contraction (`linalg.matmul`, `linalg.batch_matmul`, a
     `linalg.generic` whose body multiplies and adds, as batched and

@@ -354,7 +354,7 @@ func.func @reduce_norm_params(%x: tensor<2x3xf32>, %y: tensor<2x3xf32>) -> tenso
 // -----
 
 func.func @reduce_norm_shape(%x: tensor<2x3xf32>, %g: tensor<2x3xf32>, %y: tensor<2x3xf32>) -> tensor<2x3xf32> {
-  // expected-error @+1 {{layer_norm parameters must be f32 shaped as the normalised dimensions, got 'tensor<2x3xf32>'}}
+  // expected-error @+1 {{norm parameters must be f32 shaped as the normalised dimensions, got 'tensor<2x3xf32>'}}
   %0 = tk.reduce ins(%x : tensor<2x3xf32>) params(%g : tensor<2x3xf32>) outs(%y : tensor<2x3xf32>) kind = layer_norm axis = 1 -> tensor<2x3xf32>
   return %0 : tensor<2x3xf32>
 }
@@ -365,4 +365,12 @@ func.func @reduce_f16(%x: tensor<2x3xf16>, %y: tensor<2x3xf16>) -> tensor<2x3xf1
   // expected-error @+1 {{expects f32 tensors (the only type the row kernels are generated for)}}
   %0 = tk.reduce ins(%x : tensor<2x3xf16>) outs(%y : tensor<2x3xf16>) kind = softmax axis = 1 -> tensor<2x3xf16>
   return %0 : tensor<2x3xf16>
+}
+
+// -----
+
+func.func @reduce_rms_params(%x: tensor<2x3xf32>, %g: tensor<3xf32>, %y: tensor<2x3xf32>) -> tensor<2x3xf32> {
+  // expected-error @+1 {{rms_norm takes an optional scale, got 2 parameters}}
+  %0 = tk.reduce ins(%x : tensor<2x3xf32>) params(%g, %g : tensor<3xf32>, tensor<3xf32>) outs(%y : tensor<2x3xf32>) kind = rms_norm axis = 1 -> tensor<2x3xf32>
+  return %0 : tensor<2x3xf32>
 }

@@ -274,3 +274,24 @@ func.func @rows(%s: tensor<1x4x16x16xf32>, %l: tensor<3x5xf32>, %x: tensor<1x8x3
   %2 = tg.layer_norm %x, %g, %b axis = 2 {epsilon = 1.0e-05 : f32} : tensor<1x8x32xf32>, tensor<32xf32>, tensor<32xf32>
   return %0, %1, %2 : tensor<1x4x16x16xf32>, tensor<3x5xf32>, tensor<1x8x32xf32>
 }
+
+// -----
+
+// RMS normalisation as decoder exports spell it (Pow, ReduceMean with
+// keepdims, Add eps, Sqrt, Reciprocal, Mul), then its weight: one row
+// kernel with the weight as its scale.
+// CHECK-LABEL: func.func @rms_norm
+// CHECK: %[[R:.+]] = tk.reduce ins(%arg0 : tensor<1x7x64xf32>) params(%arg1 : tensor<64xf32>) outs(%{{.+}} : tensor<1x7x64xf32>) kind = rms_norm axis = 2 {epsilon = 9.99999997E-7 : f32}
+// CHECK-NEXT: return %[[R]]
+func.func @rms_norm(%x: tensor<1x7x64xf32>, %w: tensor<64xf32>) -> tensor<1x7x64xf32> {
+  %two = tg.constant dense<2.0> : tensor<f32>
+  %eps = tg.constant dense<1.0e-6> : tensor<f32>
+  %0 = tg.pow %x, %two : tensor<1x7x64xf32>, tensor<f32>
+  %1 = tg.reduce_mean %0 axes = [2] keepdims : tensor<1x7x64xf32>
+  %2 = tg.add %1, %eps : tensor<1x7x1xf32>, tensor<f32>
+  %3 = tg.sqrt %2 : tensor<1x7x1xf32>
+  %4 = tg.reciprocal %3 : tensor<1x7x1xf32>
+  %5 = tg.mul %x, %4 : tensor<1x7x64xf32>, tensor<1x7x1xf32>
+  %6 = tg.mul %5, %w : tensor<1x7x64xf32>, tensor<64xf32>
+  return %6 : tensor<1x7x64xf32>
+}
