@@ -145,6 +145,17 @@ Value applyEpilogue(Emitter &e, Block &body, ArrayRef<Value> arguments,
 }
 
 
+Value contiguous(OpBuilder &b, Location loc, Value value, bool copyIn) {
+  auto type = cast<MemRefType>(value.getType());
+  if (type.getLayout().isIdentity())
+    return value;
+  Value copy = memref::AllocOp::create(
+      b, loc, MemRefType::get(type.getShape(), type.getElementType()));
+  if (copyIn)
+    memref::CopyOp::create(b, loc, value, copy);
+  return copy;
+}
+
 Value flatView(OpBuilder &b, Location loc, const Access &access) {
   return memref::ReinterpretCastOp::create(
       b, loc, MemRefType::get({access.span}, b.getF32Type()), access.buffer,

@@ -287,6 +287,10 @@ struct Access {
 FailureOr<Access> describe(Value buffer, AffineMap map,
                            ArrayRef<int64_t> sizes);
 
+/// `value` as a buffer with the identity layout: itself when it has one,
+/// otherwise a new buffer (holding `value`'s contents when `copyIn`).
+Value contiguous(OpBuilder &b, Location loc, Value value, bool copyIn);
+
 /// A 1-D view of `access.span` f32 elements from the start of its buffer.
 Value flatView(OpBuilder &b, Location loc, const Access &access);
 

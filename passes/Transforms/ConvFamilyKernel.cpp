@@ -122,12 +122,7 @@ FailureOr<Access> accessOf(OpBuilder &b, Location loc, Value value,
   FailureOr<Access> access = describe(value, map, sizes);
   if (succeeded(access))
     return access;
-  auto type = cast<MemRefType>(value.getType());
-  Value copy = memref::AllocOp::create(
-      b, loc, MemRefType::get(type.getShape(), type.getElementType()));
-  if (copyIn)
-    memref::CopyOp::create(b, loc, value, copy);
-  return describe(copy, map, sizes);
+  return describe(contiguous(b, loc, value, copyIn), map, sizes);
 }
 
 } // namespace

@@ -24,19 +24,6 @@ using namespace tessera::kernels;
 
 namespace {
 
-/// `value` as a contiguous buffer: itself when its layout is the identity,
-/// otherwise a new buffer (with `value`'s contents when `copyIn`).
-Value contiguous(OpBuilder &b, Location loc, Value value, bool copyIn) {
-  auto type = cast<MemRefType>(value.getType());
-  if (type.getLayout().isIdentity())
-    return value;
-  Value copy = memref::AllocOp::create(
-      b, loc, MemRefType::get(type.getShape(), type.getElementType()));
-  if (copyIn)
-    memref::CopyOp::create(b, loc, value, copy);
-  return copy;
-}
-
 Value flat(OpBuilder &b, Location loc, Value buffer) {
   auto type = cast<MemRefType>(buffer.getType());
   Access access;
