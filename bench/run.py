@@ -259,6 +259,10 @@ def main():
     parser.add_argument("--threads", default="1,2")
     parser.add_argument("--cases", default="")
     parser.add_argument("--table", default="")
+    parser.add_argument("--baseline-build-dir", default="",
+                        help="another Tessera build (say, of the previous commit) run in the "
+                             "same alternation: the table gains its median and the ratio "
+                             "Tessera/baseline, the check that a change made nothing slower")
     args = parser.parse_args()
     compile_tool = os.path.join(args.build_dir, "bin", "tessera-compile")
     run_tool = os.path.join(args.build_dir, "bin", "tessera-run")
@@ -276,7 +280,7 @@ def main():
     subprocess.run(["cc", "-O2", os.path.join(ROOT, "bench", "sgemm_openblas.c"), "-o",
                     sgemm, "-lopenblas"], check=True)
     env = dict(os.environ, NODE_PATH=os.path.join(NPM, "node_modules"))
-    rows = []
+    rows, baselines = [], []
     for name, maker, gemm in CASES:
         if wanted and name not in wanted:
             continue
@@ -295,6 +299,10 @@ def main():
         for input_name, shape in shapes.items():
             shape_args += ["--input-shape", f"{input_name}={'x'.join(map(str, shape))}"]
         subprocess.run([compile_tool, onnx_path, "-o", prefix, *shape_args], check=True)
+        baseline_prefix = prefix + "_baseline"
+        if args.baseline_build_dir:
+            subprocess.run([os.path.join(args.baseline_build_dir, "bin", "tessera-compile"),
+                            onnx_path, "-o", baseline_prefix, *shape_args], check=True)
         for t in threads:
             if gemm:
                 peer_name = "OpenBLAS"
@@ -306,10 +314,14 @@ def main():
                             f"{k}={'x'.join(map(str, v))}" for k, v in shapes.items()]
             ours = [run_tool, prefix + ".so", *tessera_inputs, "--iterations",
                     str(args.iterations), "--warmup", "3", "--threads", str(t)]
-            peer_times, our_times = [], []
+            baseline = [os.path.join(args.baseline_build_dir, "bin", "tessera-run"),
+                        baseline_prefix + ".so"] + ours[2:]
+            peer_times, our_times, baseline_times = [], [], []
             for _ in range(args.rounds):
                 peer_times.append(run(peer, f"{peer_name} on {name}", env))
                 our_times.append(run(ours, f"Tessera on {name}"))
+                if args.baseline_build_dir:
+                    baseline_times.append(run(baseline, f"the baseline on {name}"))
             peer_min = min(x[0] for x in peer_times)
             peer_median = statistics.median(x[1] for x in peer_times)
             our_min = min(x[0] for x in our_times)
@@ -319,16 +331,24 @@ def main():
             row = (name, t, peer_name, peer_min, peer_median, our_min, our_median,
                    our_median / peer_median, peer_mb, our_mb)
             rows.append(row)
+            if baseline_times:
+                baseline_median = statistics.median(x[1] for x in baseline_times)
+                baselines.append((baseline_median, our_median / baseline_median))
             print(f"{name:24s} threads={t} {peer_name:8s} min={peer_min:9.3f} "
                   f"median={peer_median:9.3f} | Tessera min={our_min:9.3f} "
                   f"median={our_median:9.3f} | ratio={row[7]:.2f} | "
                   f"memory MB {peer_mb:.1f} vs {our_mb:.1f}", flush=True)
+    extra = " baseline median ms | ratio Tessera/baseline |" if baselines else ""
     table = ["| case | threads | peer | peer min ms | peer median ms | Tessera min ms "
-             "| Tessera median ms | ratio Tessera/peer | peer memory MB | Tessera memory MB |",
-             "|---|---|---|---|---|---|---|---|---|---|"]
-    for name, t, peer_name, pmin, pmed, omin, omed, ratio, pmb, omb in rows:
-        table.append(f"| {name} | {t} | {peer_name} | {pmin:.3f} | {pmed:.3f} | {omin:.3f} "
-                     f"| {omed:.3f} | {ratio:.2f} | {pmb:.1f} | {omb:.1f} |")
+             "| Tessera median ms | ratio Tessera/peer | peer memory MB | Tessera memory MB |"
+             + extra,
+             "|---|---|---|---|---|---|---|---|---|---|" + ("---|---|" if baselines else "")]
+    for i, (name, t, peer_name, pmin, pmed, omin, omed, ratio, pmb, omb) in enumerate(rows):
+        line = (f"| {name} | {t} | {peer_name} | {pmin:.3f} | {pmed:.3f} | {omin:.3f} "
+                f"| {omed:.3f} | {ratio:.2f} | {pmb:.1f} | {omb:.1f} |")
+        if baselines:
+            line += f" {baselines[i][0]:.3f} | {baselines[i][1]:.3f} |"
+        table.append(line)
     text = "\n".join(table)
     print()
     print(text)
