@@ -387,6 +387,65 @@ CASES.append(("layernorm_tail_no_bias", 18,
               [("x", rand(4, 3, 29))], [("y", F)], [numpy_helper.from_array(rand(29), "g")]))
 
 
+def encoder_tf2onnx_style(name):
+    """An encoder spelled as tf2onnx and Paddle2ONNX export it: tokens
+    flattened to 2-D, weights stored [out, in] behind a Transpose, attention
+    through Einsum, the scale a Mul, layer norm decomposed (ReduceMean, Sub,
+    Pow, Sqrt, Div), Gelu (opset 20, tanh)."""
+    B, S, H, NH, FF = 2, 20, 48, 3, 96
+    D = H // NH
+    nodes, inits = [], []
+
+    def c(init, value):
+        inits.append(numpy_helper.from_array(np.asarray(value), init))
+        return init
+
+    def w(init, *shape):
+        return c(init, (RNG.standard_normal(shape) / np.sqrt(shape[0])).astype(np.float32))
+
+    def n(op, ins, out, **attrs):
+        nodes.append(helper.make_node(op, ins, [out], **attrs))
+        return out
+
+    # Tokens flattened to [B*S, H]; weights stored [out, in], transposed.
+    x2 = n("Reshape", ["x", c("flat", np.array([B * S, H], np.int64))], "x2")
+
+    def proj(p, src, k, m):
+        wt = n("Transpose", [w(p + "w", m, k)], p + "wt", perm=[1, 0])
+        return n("Add", [n("MatMul", [src, wt], p + "mm"), w(p + "b", m)], p + "o")
+
+    def heads(value, p):
+        r = n("Reshape", [value, c(p + "s", np.array([B, S, NH, D], np.int64))], p + "r")
+        return n("Transpose", [r], p + "t", perm=[0, 2, 1, 3])
+
+    q, k, v = (heads(proj(p, x2, H, H), p) for p in ("q", "k", "v"))
+    s = n("Einsum", [q, k], "s", equation="bhqd,bhkd->bhqk")
+    s = n("Mul", [s, c("sc", np.array(1 / np.sqrt(D), np.float32))], "ss")
+    s = n("Add", [s, "mask"], "sm")
+    probs = n("Softmax", [s], "p", axis=-1)
+    ctx = n("Einsum", [probs, v], "ctx", equation="bhqk,bhkd->bhqd")
+    ctx = n("Transpose", [ctx], "ct", perm=[0, 2, 1, 3])
+    ctx = n("Reshape", [ctx, c("m2", np.array([B * S, H], np.int64))], "c2")
+    o = n("Add", [proj("o", ctx, H, H), x2], "res")
+    # Layer norm decomposed, as exporters spell it before opset 17.
+    mu = n("ReduceMean", [o, c("ax", np.array([-1], np.int64))], "mu", keepdims=1)
+    dlt = n("Sub", [o, mu], "d")
+    sq = n("Pow", [dlt, c("two", np.array(2.0, np.float32))], "d2")
+    var = n("ReduceMean", [sq, "ax"], "var", keepdims=1)
+    sd = n("Sqrt", [n("Add", [var, c("eps", np.array(1e-5, np.float32))], "ve")], "sd")
+    ln = n("Add", [n("Mul", [n("Div", [dlt, sd], "nrm"), w("g", H)], "ng"), w("be", H)], "ln")
+    h = n("Gelu", [proj("f1", ln, H, FF)], "gelu", approximate="tanh")
+    y = n("Add", [proj("f2", h, FF, H), ln], "r2")
+    n("Reshape", [y, c("out", np.array([B, S, H], np.int64))], "y")
+    mask = np.zeros((B, 1, 1, S), np.float32)
+    mask[1, ..., 15:] = -1e4
+    CASES.append((name, 20, nodes, [("x", RNG.standard_normal((B, S, H)).astype(np.float32)),
+                                    ("mask", mask)], [("y", F)], inits))
+
+
+encoder_tf2onnx_style("encoder_tf2onnx_style")
+
+
 FAMILY_RNG = np.random.default_rng(10)
 for i in range(24):
     matmul_family(i, FAMILY_RNG)

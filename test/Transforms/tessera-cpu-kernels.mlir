@@ -1,6 +1,8 @@
 // RUN: tessera-opt %s --split-input-file --tessera-cpu-kernels="vector-bits=256 registers=16" | FileCheck %s
 // RUN: not tessera-opt %s --split-input-file --tessera-cpu-kernels="vector-bits=100" 2>&1 | FileCheck %s --check-prefix=BADOPT
 // BADOPT: tessera-cpu-kernels: vector-bits must be a multiple of 128 and registers at least 8
+// RUN: not tessera-opt %S/Inputs/cpu-kernels-tensors.mlir --tessera-cpu-kernels 2>&1 | FileCheck %s --check-prefix=TENSORS
+// TENSORS: error: 'tk.matmul' op must be bufferized before the CPU lowering
 // RUN: tessera-opt %s --split-input-file --tessera-cpu-kernels="vector-bits=256 registers=16 parallel-work=1 parallel-elements=1" | FileCheck %s --check-prefix=PAR
 // RUN: tessera-opt %s --split-input-file --tessera-cpu-kernels="vector-bits=256 registers=16 parallel=false parallel-work=1 parallel-elements=1" | FileCheck %s --check-prefix=SERIAL
 
@@ -493,5 +495,25 @@ func.func @layer_norm_rows(%x: memref<4x16xf32>, %g: memref<16xf32>, %b: memref<
 // CHECK-NOT: tk.reduce
 func.func @rms_norm_rows(%x: memref<4x16xf32>, %g: memref<16xf32>, %y: memref<4x16xf32>) {
   tk.reduce ins(%x : memref<4x16xf32>) params(%g : memref<16xf32>) outs(%y : memref<4x16xf32>) kind = rms_norm axis = 1 {epsilon = 1.0e-6 : f32}
+  return
+}
+
+// -----
+
+// A configuration for another vector width (16 lanes, here 8): plain loops
+// from the maps, never a kernel with the wrong tile.
+// CHECK-LABEL: func.func @other_width
+// CHECK-NOT: vector.fma
+// CHECK: affine.apply
+// CHECK: arith.mulf {{.*}} : f32
+// CHECK: memref.store
+// CHECK-NOT: tk.matmul
+func.func @other_width(%a: memref<4x8xf32>, %b: memref<8x32xf32>, %c: memref<4x32xf32>) {
+  tk.matmul ins(%a, %b : memref<4x8xf32>, memref<8x32xf32>) outs(%c : memref<4x32xf32>)
+      maps = [affine_map<(m, n, k) -> (m, k)>, affine_map<(m, n, k) -> (k, n)>, affine_map<(m, n, k) -> (m, n)>]
+      attributes {config = #tk.cpu_tile<lanes = 16, mr = 12, nr = 32, kc = 256, mc = 252, parallel = false>} epilogue {
+  ^bb0(%acc: f32):
+    tk.yield %acc : f32
+  }
   return
 }

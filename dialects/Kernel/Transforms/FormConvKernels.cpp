@@ -12,7 +12,7 @@
 
 #include "dialects/Graph/IR/GraphOps.h"
 #include "dialects/Kernel/IR/KernelOps.h"
-#include "dialects/Kernel/Transforms/Epilogue.h"
+#include "dialects/Kernel/Transforms/Formation.h"
 #include "dialects/Kernel/Transforms/Passes.h"
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
@@ -31,8 +31,7 @@ template <typename OpTy>
 ConvOp buildConv(PatternRewriter &rewriter, OpTy op, bool transposed) {
   Location loc = op.getLoc();
   auto resultType = cast<RankedTensorType>(op.getType());
-  Value init = tensor::EmptyOp::create(rewriter, loc, resultType.getShape(),
-                                       resultType.getElementType());
+  Value init = emptyLike(rewriter, loc, op.getResult());
   SmallVector<Value> epilogueInputs;
   SmallVector<Attribute> maps;
   if (Value bias = op.getBias()) {

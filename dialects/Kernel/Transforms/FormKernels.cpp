@@ -14,7 +14,7 @@
 
 #include "dialects/Kernel/IR/KernelOps.h"
 #include "dialects/Kernel/Transforms/Passes.h"
-#include "dialects/Kernel/Transforms/Epilogue.h"
+#include "dialects/Kernel/Transforms/Formation.h"
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/Func/IR/FuncOps.h"
@@ -186,11 +186,6 @@ bool isZero(Value value) {
   return matchPattern(value, m_AnyZeroFloat());
 }
 
-Value emptyLike(PatternRewriter &rewriter, Location loc, Value value) {
-  auto type = cast<RankedTensorType>(value.getType());
-  return tensor::EmptyOp::create(rewriter, loc, type.getShape(),
-                                 type.getElementType());
-}
 
 //===----------------------------------------------------------------------===//
 // Contraction -> tk.matmul
@@ -363,10 +358,9 @@ struct FoldInputTranspose : OpRewritePattern<MatmulOp> {
 // Reshapes and transposes of the result
 //===----------------------------------------------------------------------===//
 
-/// Regroups the mixed-radix digits of the output map for a reshape from
-/// `oldShape` to `newShape` with `groups` (a collapse when `collapse`):
-/// returns the new output map, appending to `splits` loops to split as
-/// (loop, inner size) — the outer part becomes a new batch loop.
+/// The output map regrouped for an expand_shape of the result: the new
+/// output map, each old loop in terms of the new loops (a split loop keeps
+/// the inner part, a new batch loop takes the outer), and the loop count.
 struct Regrouped {
   LinearMap initMap;
   SmallVector<Linear> replacement; // per old loop, over the new loops

@@ -10,6 +10,7 @@
 
 #include "dialects/Graph/IR/GraphOps.h"
 #include "dialects/Kernel/IR/KernelOps.h"
+#include "dialects/Kernel/Transforms/Formation.h"
 #include "dialects/Kernel/Transforms/Passes.h"
 
 #include "mlir/Dialect/Tensor/IR/Tensor.h"
@@ -22,11 +23,6 @@ using namespace tessera::tk;
 
 namespace {
 
-Value emptyLike(PatternRewriter &rewriter, Location loc, Value value) {
-  auto type = cast<RankedTensorType>(value.getType());
-  return tensor::EmptyOp::create(rewriter, loc, type.getShape(),
-                                 type.getElementType());
-}
 
 template <typename OpTy, RowKind Kind>
 struct SoftmaxToKernel : OpRewritePattern<OpTy> {

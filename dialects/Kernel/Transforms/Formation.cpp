@@ -1,12 +1,19 @@
-//===- Epilogue.cpp - elementwise consumers folded into a kernel ----------===//
+//===- Formation.cpp - what the kernel formation patterns share -----------===//
 
-#include "dialects/Kernel/Transforms/Epilogue.h"
+#include "dialects/Kernel/Transforms/Formation.h"
 #include "dialects/Kernel/IR/KernelOps.h"
 
+#include "mlir/Dialect/Tensor/IR/Tensor.h"
 #include "mlir/IR/IRMapping.h"
 
 using namespace mlir;
 using namespace tessera::tk;
+
+Value tessera::tk::emptyLike(OpBuilder &builder, Location loc, Value value) {
+  auto type = cast<RankedTensorType>(value.getType());
+  return tensor::EmptyOp::create(builder, loc, type.getShape(),
+                                 type.getElementType());
+}
 
 FailureOr<EpilogueConsumer>
 tessera::tk::matchEpilogueConsumer(Operation *kernel, std::string &why) {

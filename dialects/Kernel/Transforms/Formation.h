@@ -1,14 +1,14 @@
-//===- Epilogue.h - elementwise consumers folded into a kernel ---*- C++ -*-===//
+//===- Formation.h - what the kernel formation patterns share ----*- C++ -*-===//
 //
-// Internal to dialects/Kernel/Transforms: what every kernel's epilogue fold
-// shares (tk.matmul and tk.conv): finding the elementwise linalg.generic
-// that alone reads a kernel's result, and appending its body to the
-// kernel's epilogue.
+// Internal to dialects/Kernel/Transforms: a kernel's fresh destination, and
+// what every epilogue fold shares (tk.matmul and tk.conv): finding the
+// elementwise linalg.generic that alone reads a kernel's result, and
+// appending its body to the kernel's epilogue.
 //
 //===----------------------------------------------------------------------===//
 
-#ifndef TESSERA_DIALECT_KERNEL_TRANSFORMS_EPILOGUE_H
-#define TESSERA_DIALECT_KERNEL_TRANSFORMS_EPILOGUE_H
+#ifndef TESSERA_DIALECT_KERNEL_TRANSFORMS_FORMATION_H
+#define TESSERA_DIALECT_KERNEL_TRANSFORMS_FORMATION_H
 
 #include "mlir/Dialect/Linalg/IR/Linalg.h"
 #include "mlir/IR/PatternMatch.h"
@@ -16,6 +16,11 @@
 #include <string>
 
 namespace tessera::tk {
+
+/// A tensor.empty of `value`'s type: the destination a formed kernel
+/// writes.
+mlir::Value emptyLike(mlir::OpBuilder &builder, mlir::Location loc,
+                      mlir::Value value);
 
 struct EpilogueConsumer {
   mlir::linalg::GenericOp generic;
@@ -40,4 +45,4 @@ void appendEpilogue(mlir::RewriterBase &rewriter, mlir::Block &body,
 
 } // namespace tessera::tk
 
-#endif // TESSERA_DIALECT_KERNEL_TRANSFORMS_EPILOGUE_H
+#endif // TESSERA_DIALECT_KERNEL_TRANSFORMS_FORMATION_H
