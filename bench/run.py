@@ -87,6 +87,15 @@ def make_conv(path, channels, out_channels, size, kernel, stride, group):
     return {"x": [1, channels, size, size]}
 
 
+def make_pool(path, op, channels, size, kernel, stride, pad):
+    node = helper.make_node(op, ["x"], ["y"], kernel_shape=[kernel, kernel],
+                            strides=[stride, stride], pads=[pad] * 4)
+    out = (size + 2 * pad - kernel) // stride + 1
+    model([node], [tensor("x", [1, channels, size, size])],
+          [tensor("y", [1, channels, out, out])], [], path)
+    return {"x": [1, channels, size, size]}
+
+
 def make_mlp(path):
     rng = np.random.default_rng(3)
     nodes, inits, x = [], [], "x"
@@ -204,6 +213,8 @@ CASES = [
     ("depthwise5x5-s2", lambda p: make_conv(p, 128, 128, 28, 5, 2, 128), None),
     ("pointwise-64-128-56", lambda p: make_conv(p, 64, 128, 56, 1, 1, 1), None),
     ("pointwise-256-256-14", lambda p: make_conv(p, 256, 256, 14, 1, 1, 1), None),
+    ("maxpool3x3-s2-64-112", lambda p: make_pool(p, "MaxPool", 64, 112, 3, 2, 1), None),
+    ("avgpool3x3-s1-128-28", lambda p: make_pool(p, "AveragePool", 128, 28, 3, 1, 1), None),
     ("mlp-3x512-b64", make_mlp, None),
     ("attention-projection-128x256", make_projection, None),
     ("batched-matmul-4x128x64", make_batched, None),

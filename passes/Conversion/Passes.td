@@ -44,4 +44,104 @@ def ConvertGraphToLinalg : Pass<"convert-tg-to-linalg"> {
   ];
 }
 
+def ConvertKernelToCPU : Pass<"convert-tk-to-cpu", "::mlir::ModuleOp"> {
+  let summary = "The CPU lowering of tk kernels: register-tiled vector code";
+  let description = [{
+    The CPU lowering of every `tk` op, on bufferized functions, before
+    memory planning. Every `tk.matmul` becomes a loop nest around a register-tiled
+    microkernel (MR x NR accumulators in vector registers, outer-product
+    updates with `vector.fma`) configured by its `#tk.cpu_tile`
+    (MatmulKernel.cpp): operands are read through flat strided views built
+    from their maps, batch loops that step whole matrices merge into the
+    rows, constant right-hand operands are repacked at compile time into
+    new private globals, dynamic ones at run time into a buffer that memory
+    planning places in the workspace, and the epilogue region runs on the
+    accumulators as vectors before the one store. What the vector kernel
+    does not take (non-f32, dynamic strides, outputs not contiguous along
+    the columns) becomes plain loops from the maps.
+
+    Every `tk.conv` becomes a vector kernel. A dense 2-D direct one
+    (ConvKernel.cpp) is a packed direct convolution: MR output channels x
+    NR pixels of one output row in vector accumulators, the filters packed
+    `[F/MR][C*KH*KW][MR]` (at compile time when they are constants, at run
+    time into the workspace otherwise), the input read in place (a 1x1
+    stride-1 convolution treats the image as one row). A depthwise one
+    (one filter per channel) takes the window kernel below. Every other one
+    (ConvFamilyKernel.cpp) — any number of spatial dimensions and groups,
+    transposed ones — is a direct vector kernel: MR output channels x NR
+    output positions along the innermost spatial dimension, a reduction
+    over input channels and filter taps. Transposed convolutions split
+    their outputs into `stride` phases per dimension, each a direct
+    convolution over the input whose results are stored `stride` apart (no
+    zero-stuffed input).
+
+    Every `tk.pool`, and depthwise `tk.conv` (WindowKernel.cpp), becomes a
+    window kernel: one channel x 4 output rows x NR columns in vector
+    accumulators (outer spatial dimensions looped per tile), every tap
+    unrolled for windows of up to 64 taps (a weight broadcast, a maximum or
+    an add into every accumulator).
+
+    Convolutions and pools read their input through a padded copy (zeros,
+    or -inf for a maximum) when taps reach outside it; their epilogue
+    region runs on the accumulators as vectors before the one store.
+
+    Every `tk.reduce` (RowKernel.cpp) becomes a vectorized row kernel:
+    softmax and log-softmax as max, exp-and-sum and scale passes over each
+    row, layer and RMS norm as mean, variance and normalisation passes.
+
+    Padded buffers (the kernels' padded copies, a bufferized `tensor.pad`:
+    a fill of the whole buffer, then the source copied into its interior)
+    get fills of the border slabs only, and the copy becomes a
+    `linalg.generic` (PadBorders.cpp).
+
+    `vector-bits` and `registers` describe the target's vector unit: 256/16
+    for AVX2, 512/32 for AVX-512, 128/32 for NEON; they are the tile of the
+    kernels the pass configures itself (convolutions, and tk.matmul without
+    a configuration).
+
+    Threads (the dispatch contract, docs/kernels.md): a kernel that runs in
+    parallel (tk.matmul: its configuration; convolutions and pools: at least
+    `parallel-work` multiply-adds) splits its outermost loop (matmul:
+    batch x column panels; convolutions: image x output row x column panel
+    or image x group x channel tile; windows: image x channel x rows x
+    columns)
+    into a range [0, n). Its body moves into a private function
+    `<function>_task(begin, end, captured...)` marked `tk.task`, and the
+    kernel's place calls a private declaration `(n, captured...)` marked
+    `tk.task = @<function>_task`, which the artifact writer defines: it
+    hands the range to the caller's `tessera_parallel_t` (the runtime's
+    thread pool) or runs it whole. Smaller kernels stay inline: with few
+    cores one fork/join costs microseconds. What stays a `linalg.generic`
+    (elementwise chains, reductions, non-f32 convolutions) and has at least `parallel-elements` loop iterations is split the same way
+    along its first parallel dimension that indexes every output (the op
+    is tiled by one along it inside the task).
+
+    Statistics: `matmuls-tiled`, `matmuls-as-loops`, `windows-tiled`
+    (`--mlir-pass-statistics` in builds with LLVM statistics); the count of
+    register-tiled kernels also goes to the module attribute
+    `tk.tiled_kernel_count` for `tessera-compile --stats`.
+  }];
+  let options = [
+    Option<"vectorBits", "vector-bits", "int64_t", "256",
+           "Width of one vector register in bits">,
+    Option<"registers", "registers", "int64_t", "16",
+           "Number of vector registers">,
+    Option<"parallel", "parallel", "bool", "true",
+           "Run large kernels on the runtime's thread pool">,
+    Option<"parallelWork", "parallel-work", "int64_t", "262144",
+           "Multiply-adds from which a kernel runs in parallel">,
+    Option<"parallelElements", "parallel-elements", "int64_t", "32768",
+           "Loop iterations from which a linalg.generic runs in parallel">
+  ];
+  let dependentDialects = ["::mlir::affine::AffineDialect",
+                           "::mlir::arith::ArithDialect",
+                           "::mlir::func::FuncDialect",
+                           "::mlir::linalg::LinalgDialect",
+                           "::mlir::math::MathDialect",
+                           "::mlir::memref::MemRefDialect",
+                           "::tessera::tk::TKDialect",
+                           "::mlir::scf::SCFDialect",
+                           "::mlir::vector::VectorDialect"];
+}
+
 #endif // TESSERA_CONVERSION_PASSES

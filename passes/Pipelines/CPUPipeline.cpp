@@ -77,12 +77,14 @@ LogicalResult tessera::buildCPUPhase(OpPassManager &pm, Phase phase,
   case Phase::Kernel: {
     if (!optimize)
       return addText(pm, "convert-tg-to-linalg,canonicalize", error);
-    // Formation runs on tg (convolutions) and again on linalg (contractions,
-    // and the elementwise ops after every kernel).
+    // Formation runs on tg (convolutions, pools, rows) and again on linalg
+    // (contractions, and the elementwise ops after every kernel); what is
+    // left elementwise after linalg's fusion becomes tk.fusion kernels.
     if (failed(addText(pm,
                        "func.func(tk-form-kernels),convert-tg-to-linalg,"
                        "canonicalize,func.func(tk-form-kernels),canonicalize,"
-                       "linalg-fuse-elementwise-ops,canonicalize,cse",
+                       "linalg-fuse-elementwise-ops,canonicalize,cse,"
+                       "func.func(tk-form-fusions),canonicalize,cse",
                        error)))
       return failure();
     tk::ConfigureKernelsOptions configure;
@@ -101,7 +103,7 @@ LogicalResult tessera::buildCPUPhase(OpPassManager &pm, Phase phase,
     // Without kernel formation (-O0) no tk op is left for the CPU kernels
     // to lower, and the convolutions stay loops.
     if (optimize)
-      text += ",tessera-cpu-kernels{vector-bits=" +
+      text += ",convert-tk-to-cpu{vector-bits=" +
               std::to_string(options.vectorBits) +
               " registers=" + std::to_string(options.vectorRegisters) +
               "},canonicalize,symbol-dce";

@@ -59,7 +59,7 @@ int64_t lastUse(Value value, Block &block,
 struct PlanMemoryPass : tessera::impl::PlanMemoryBase<PlanMemoryPass> {
   void runOnOperation() override {
     func::FuncOp function = getOperation();
-    // Parallel tasks (tessera-cpu-kernels) use their caller's buffers.
+    // Parallel tasks (convert-tk-to-cpu) use their caller's buffers.
     if (function.isExternal() || function->hasAttr(tessera::tk::TKDialect::getTaskAttrName()))
       return;
     Block &body = function.getBody().front();

@@ -1,5 +1,5 @@
 #!/usr/bin/python3
-"""Writes test cases for the CPU kernel generator (tessera-cpu-kernels) with
+"""Writes test cases for the CPU kernel generator (convert-tk-to-cpu) with
 expected outputs from ONNX Runtime.
 
   make_kernel_cases.py OUTDIR ORT_NODE_PATH
@@ -68,7 +68,7 @@ matmul("matmul_dynamic_reduction_blocks", 5, 530, 70, constant=False)
 # A batch of rows times one matrix: one 2-D matmul over merged rows.
 matmul("matmul_batched_rows_const", 7, 19, 37, batch=[2, 3])
 matmul("matmul_batched_rows_dynamic", 9, 30, 20, constant=False, batch=[4])
-# Large enough to run on the thread pool (tessera-cpu-kernels parallel-work).
+# Large enough to run on the thread pool (convert-tk-to-cpu parallel-work).
 matmul("matmul_dynamic_parallel", 50, 300, 100, constant=False)
 conv("conv3x3_pad1_tails", 1, 5, 9, 11, 7, [3, 3], pads=[1, 1, 1, 1])
 conv("conv3x3_stride2_batch2", 2, 3, 20, 37, 13, [3, 3], strides=[2, 2], pads=[1, 1, 1, 1])
@@ -118,6 +118,36 @@ pool("avgpool3x3_exclude_pad", "AveragePool", 1, 5, 13, 21, [3, 3], pads=[1, 1, 
 pool("avgpool3x3_include_pad_stride3", "AveragePool", 1, 3, 20, 50, [3, 3], strides=[3, 3],
      pads=[1, 2, 1, 2], count_include_pad=1)
 pool("avgpool2x2_parallel", "AveragePool", 1, 64, 80, 80, [2, 2], strides=[2, 2])
+pool("avgpool9x9_big_window", "AveragePool", 1, 3, 12, 30, [9, 9], pads=[2, 2, 2, 2])
+pool("maxpool3x3_ceil_pads_dilation", "MaxPool", 1, 3, 16, 23, [3, 3], strides=[2, 2],
+     pads=[1, 0, 1, 0], dilations=[1, 2], ceil_mode=1)
+
+
+# Window kernels of other ranks: 1-D (one row per tile) and 3-D (the outer
+# spatial dimension looped per tile) pools and depthwise convolutions, and a
+# depthwise convolution with a channel multiplier (the general direct kernel).
+def window_nd(name, op, shape, kernel, filters=None, **attrs):
+    inits, names = [], ["x"]
+    if op == "Conv":
+        c = shape[1]
+        inits.append(numpy_helper.from_array(rand(filters, 1, *kernel) * 0.3, "w"))
+        names.append("w")
+        attrs["group"] = c
+    CASES.append((name, 18, [helper.make_node(op, names, ["y"], kernel_shape=kernel,
+                                              **attrs)],
+                  [("x", rand(*shape))], [("y", F)], inits))
+
+
+window_nd("maxpool1d_k3_s2_pads", "MaxPool", [2, 5, 41], [3], strides=[2], pads=[1, 1])
+window_nd("avgpool1d_k4_exclude_pad", "AveragePool", [1, 6, 30], [4], pads=[2, 1])
+window_nd("avgpool3d_2x3x3_pads", "AveragePool", [1, 4, 6, 9, 11], [2, 3, 3],
+          strides=[1, 2, 2], pads=[0, 1, 1, 1, 1, 1], count_include_pad=1)
+window_nd("maxpool3d_2x2x2", "MaxPool", [2, 3, 4, 8, 10], [2, 2, 2], strides=[2, 2, 2])
+window_nd("depthwise1d_k5_p2", "Conv", [2, 8, 37], [5], filters=8, pads=[2, 2])
+window_nd("depthwise3d_3x3x3", "Conv", [1, 4, 5, 7, 9], [3, 3, 3], filters=4,
+          pads=[1, 1, 1, 1, 1, 1])
+window_nd("depthwise3x3_multiplier2", "Conv", [1, 4, 12, 20], [3, 3], filters=8,
+          pads=[1, 1, 1, 1])
 
 # Fusion around the tiles: prologues (fills, bias broadcasts) and epilogues
 # (bias + activation, residual adds, per-channel scales).
@@ -342,6 +372,41 @@ conv_family("conv3d_3x3x3_p1", 1, 4, [5, 6, 7], 6, [3, 3, 3], pads=[1, 1, 1, 1, 
 conv_family("conv2d_groups4_s2_relu", 1, 16, [15, 17], 8, [3, 3], relu=True, group=4,
             strides=[2, 2], pads=[1, 1, 1, 1])
 conv_family("conv1d_dilation3_groups3", 1, 6, [40], 9, [3], group=3, dilations=[3])
+
+
+# tk.fusion: elementwise chains with reshapes, transposes and broadcasts
+# between them (one kernel after tk-form-fusions), as exporters spell
+# attention score scaling and head merges.
+def elementwise_reindex(name, spelling):
+    i64 = lambda values: numpy_helper.from_array(np.array(values, np.int64))
+    inits = []
+    if spelling == "reshape_transpose":
+        # sigmoid(x) -> [2, 4, 16] -> transpose -> + bias[4] -> * y
+        inits = [i64([2, 4, 16]), numpy_helper.from_array(rand(4), "bias")]
+        inits[0].name = "shape"
+        nodes = [helper.make_node("Sigmoid", ["x"], ["s"]),
+                 helper.make_node("Reshape", ["s", "shape"], ["r"]),
+                 helper.make_node("Transpose", ["r"], ["t"], perm=[0, 2, 1]),
+                 helper.make_node("Add", ["t", "bias"], ["a"]),
+                 helper.make_node("Mul", ["a", "y"], ["out"]),
+                 helper.make_node("Identity", ["out"], ["z"])]
+        inputs = [("x", rand(2, 64)), ("y", rand(2, 16, 4))]
+    else:
+        # (x * 0.125 + mask[1, 1, 8]) over [2, 3, 8], heads merged back to
+        # [2, 24] by a Transpose and a Reshape, then Tanh.
+        inits = [i64([2, 24]), numpy_helper.from_array(np.float32(0.125).reshape(()), "scale")]
+        inits[0].name = "shape"
+        nodes = [helper.make_node("Mul", ["x", "scale"], ["m"]),
+                 helper.make_node("Add", ["m", "mask"], ["a"]),
+                 helper.make_node("Transpose", ["a"], ["t"], perm=[0, 2, 1]),
+                 helper.make_node("Reshape", ["t", "shape"], ["r"]),
+                 helper.make_node("Tanh", ["r"], ["z"])]
+        inputs = [("x", rand(2, 3, 8)), ("mask", rand(1, 1, 8))]
+    CASES.append((name, 18, nodes, inputs, [("z", F)], inits))
+
+
+elementwise_reindex("fusion_reshape_transpose_bias", "reshape_transpose")
+elementwise_reindex("fusion_scale_mask_merge_heads", "merge_heads")
 
 
 def rms_norm(name, shape, spelling, weight=True):

@@ -19,6 +19,7 @@
 #include <chrono>
 #include <cmath>
 #include <cstdio>
+#include <cstdlib>
 #include <cstring>
 #include <dlfcn.h>
 #include <map>
@@ -251,8 +252,11 @@ int main(int argc, char **argv) {
     const tessera_tensor_desc_t &desc = model->outputs[i];
     outputs[i].dtype = desc.dtype;
     outputs[i].dims.assign(desc.dims, desc.dims + desc.rank);
-    outputs[i].data.resize(tessera_desc_num_elements(&desc) *
-                           tessera_dtype_size(desc.dtype));
+    // All bits set (NaN for floats): a kernel that reads an output before
+    // writing it shows up as a wrong answer, never by luck as a zero.
+    outputs[i].data.assign(tessera_desc_num_elements(&desc) *
+                               tessera_dtype_size(desc.dtype),
+                           0xFF);
     outputTensors.push_back({desc.dtype, desc.rank, outputs[i].dims.data(),
                              outputs[i].data.data()});
   }
@@ -261,6 +265,17 @@ int main(int argc, char **argv) {
   tessera_session_options_t sessionOptions;
   tessera_session_options_init(&sessionOptions);
   sessionOptions.num_threads = options.threads;
+  // The workspace starts poisoned too (a fresh allocation is often zero
+  // pages, which would hide a read of an unwritten buffer).
+  sessionOptions.allocator.alloc = [](void *, size_t size,
+                                      size_t alignment) -> void * {
+    void *ptr = nullptr;
+    if (posix_memalign(&ptr, std::max(alignment, sizeof(void *)),
+                       std::max<size_t>(size, 1)) != 0)
+      return nullptr;
+    std::memset(ptr, 0xFF, std::max<size_t>(size, 1));
+    return ptr;
+  };
   tessera_status_t status =
       tessera_session_create(model, &sessionOptions, &session);
   if (status != TESSERA_OK)

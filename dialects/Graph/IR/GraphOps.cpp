@@ -379,3 +379,51 @@ LogicalResult LogSoftmaxOp::verify() {
 
 #define GET_OP_CLASSES
 #include "dialects/Graph/IR/GraphOps.cpp.inc"
+
+/// Taps along one dimension that count for each output index: inside the
+/// input, or (count_include_pad) inside the padded extent, never past the
+/// end pad.
+static SmallVector<int64_t> windowCounts(int64_t inputSize, int64_t outputSize,
+                                         int64_t kernel, int64_t stride,
+                                         int64_t dilation, int64_t padBegin,
+                                         int64_t padEnd, bool includePad) {
+  SmallVector<int64_t> counts;
+  int64_t lo = includePad ? -padBegin : 0;
+  int64_t hi = includePad ? inputSize + padEnd : inputSize;
+  for (int64_t o = 0; o < outputSize; ++o) {
+    int64_t count = 0;
+    for (int64_t k = 0; k < kernel; ++k) {
+      int64_t position = o * stride + k * dilation - padBegin;
+      count += position >= lo && position < hi;
+    }
+    counts.push_back(count);
+  }
+  return counts;
+}
+
+SmallVector<int64_t> tessera::tg::AvgPoolOp::getDivisors() {
+  auto inputType = cast<RankedTensorType>(getInput().getType());
+  auto resultType = cast<RankedTensorType>(getType());
+  int64_t spatial = resultType.getRank() - 2;
+  ArrayRef<int64_t> shape = resultType.getShape().drop_front(2);
+  SmallVector<SmallVector<int64_t>> perDim;
+  for (int64_t i = 0; i < spatial; ++i)
+    perDim.push_back(windowCounts(
+        inputType.getDimSize(i + 2), resultType.getDimSize(i + 2),
+        getKernelShape()[i], getStrides()[i], getDilations()[i], getPads()[i],
+        getPads()[i + spatial], getCountIncludePad()));
+  int64_t total = 1;
+  for (int64_t s : shape)
+    total *= s;
+  SmallVector<int64_t> divisors;
+  divisors.reserve(total);
+  for (int64_t flat = 0; flat < total; ++flat) {
+    int64_t rest = flat, count = 1;
+    for (int64_t i = spatial - 1; i >= 0; --i) {
+      count *= perDim[i][rest % shape[i]];
+      rest /= shape[i];
+    }
+    divisors.push_back(std::max<int64_t>(count, 1));
+  }
+  return divisors;
+}

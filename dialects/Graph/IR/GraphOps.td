@@ -178,6 +178,13 @@ def TG_AvgPoolOp : TG_PoolOp<"avg_pool", TG_FloatTensor,
     // %y : tensor<1x8x2x2xf32>
     ```
   }];
+  let extraClassDeclaration = [{
+    static ::llvm::LogicalResult
+    inferResultTypes(::tessera::tg::InferContext &context, Adaptor adaptor);
+    /// The divisor of every output position: how many taps of its window
+    /// count (row-major over the spatial output dimensions, at least 1).
+    ::llvm::SmallVector<int64_t> getDivisors();
+  }];
 }
 
 class TG_GlobalPoolOp<string mnemonic, string onnxName, string combiner>

@@ -63,6 +63,8 @@ void tessera::tk::registerBufferizableOpInterfaceExternalModels(
   registry.addExtension(+[](MLIRContext *context, TKDialect *) {
     MatmulOp::attachInterface<KernelOpInterface<MatmulOp>>(*context);
     ConvOp::attachInterface<KernelOpInterface<ConvOp>>(*context);
+    PoolOp::attachInterface<KernelOpInterface<PoolOp>>(*context);
+    FusionOp::attachInterface<KernelOpInterface<FusionOp>>(*context);
     ReduceOp::attachInterface<KernelOpInterface<ReduceOp>>(*context);
   });
 }

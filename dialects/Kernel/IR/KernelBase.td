@@ -96,4 +96,9 @@ def TK_RowKind : I32EnumAttr<"RowKind", "what a row kernel computes", [
   let cppNamespace = "::tessera::tk";
 }
 
+def TK_PoolKind : I32EnumAttr<"PoolKind", "how a window kernel combines", [
+      I32EnumAttrCase<"max", 0>, I32EnumAttrCase<"sum", 1>]> {
+  let cppNamespace = "::tessera::tk";
+}
+
 #endif // TESSERA_DIALECT_KERNEL_BASE

@@ -297,6 +297,42 @@ LogicalResult MatmulOp::verifyRegions() {
                         getEpilogueInputs(), getInit());
 }
 
+/// Epilogue maps (tk.conv, tk.pool): one per epilogue input, over the
+/// output's dims, each result a dim or 0 (for a dim of size 1).
+static LogicalResult verifyEpilogueMaps(Operation *op, ArrayAttr mapsAttr,
+                                        ValueRange inputs, ShapedType outType) {
+  int64_t rank = outType.getRank();
+  ArrayRef<Attribute> maps = mapsAttr.getValue();
+  if (maps.size() != inputs.size())
+    return op->emitOpError("expects one epilogue map per epilogue input (")
+           << inputs.size() << "), got " << maps.size();
+  for (auto [index, attr, input] : llvm::enumerate(maps, inputs)) {
+    AffineMap map = cast<AffineMapAttr>(attr).getValue();
+    auto type = cast<ShapedType>(input.getType());
+    if (map.getNumDims() != rank || map.getNumSymbols() ||
+        map.getNumResults() != type.getRank())
+      return op->emitOpError("epilogue map ")
+             << index << " must map the " << rank
+             << " output dims to the input's " << type.getRank() << " dims";
+    for (auto [r, expr] : llvm::enumerate(map.getResults())) {
+      if (auto dim = dyn_cast<AffineDimExpr>(expr)) {
+        if (type.getDimSize(r) != outType.getDimSize(dim.getPosition()))
+          return op->emitOpError("epilogue input ")
+                 << index << " dim " << r << " has size " << type.getDimSize(r)
+                 << ", the output dim it reads "
+                 << outType.getDimSize(dim.getPosition());
+        continue;
+      }
+      auto constant = dyn_cast<AffineConstantExpr>(expr);
+      if (!constant || constant.getValue() != 0 || type.getDimSize(r) != 1)
+        return op->emitOpError("epilogue map ")
+               << index << " result " << str(expr)
+               << " must be an output dim, or 0 for a dim of size 1";
+    }
+  }
+  return success();
+}
+
 //===----------------------------------------------------------------------===//
 // ConvOp
 //===----------------------------------------------------------------------===//
@@ -377,35 +413,9 @@ LogicalResult ConvOp::verify() {
                << " and pads";
     }
   }
-  // Epilogue maps: over the output's dims, projections (dims or 0).
-  ArrayRef<Attribute> maps = getEpilogueMaps().getValue();
-  if (maps.size() != getEpilogueInputs().size())
-    return emitOpError("expects one epilogue map per epilogue input (")
-           << getEpilogueInputs().size() << "), got " << maps.size();
-  for (auto [index, attr, input] :
-       llvm::enumerate(maps, getEpilogueInputs())) {
-    AffineMap map = cast<AffineMapAttr>(attr).getValue();
-    auto type = cast<ShapedType>(input.getType());
-    if (map.getNumDims() != rank || map.getNumSymbols() ||
-        map.getNumResults() != type.getRank())
-      return emitOpError("epilogue map ")
-             << index << " must map the " << rank
-             << " output dims to the input's " << type.getRank() << " dims";
-    for (auto [r, expr] : llvm::enumerate(map.getResults())) {
-      if (auto dim = dyn_cast<AffineDimExpr>(expr)) {
-        if (type.getDimSize(r) != outType.getDimSize(dim.getPosition()))
-          return emitOpError("epilogue input ")
-                 << index << " dim " << r << " has size " << type.getDimSize(r)
-                 << ", the output dim it reads " << outType.getDimSize(dim.getPosition());
-        continue;
-      }
-      auto constant = dyn_cast<AffineConstantExpr>(expr);
-      if (!constant || constant.getValue() != 0 || type.getDimSize(r) != 1)
-        return emitOpError("epilogue map ")
-               << index << " result " << str(expr)
-               << " must be an output dim, or 0 for a dim of size 1";
-    }
-  }
+  if (failed(verifyEpilogueMaps(op, getEpilogueMaps(), getEpilogueInputs(),
+                                outType)))
+    return failure();
   Type elementType = inputType.getElementType();
   if (filterType.getElementType() != elementType || !elementType.isF32())
     return emitOpError("expects f32 input and filter (the only type the "
@@ -417,6 +427,155 @@ LogicalResult ConvOp::verifyRegions() {
   return verifyEpilogue(getOperation(), getEpilogue().front(),
                         getElementTypeOrSelf(getInput().getType()),
                         getEpilogueInputs(), getInit());
+}
+
+//===----------------------------------------------------------------------===//
+// PoolOp
+//===----------------------------------------------------------------------===//
+
+void PoolOp::getEffects(
+    SmallVectorImpl<SideEffects::EffectInstance<MemoryEffects::Effect>>
+        &effects) {
+  kernelEffects(getOperation(), getInitMutable(), effects);
+}
+
+LogicalResult PoolOp::verify() {
+  Operation *op = getOperation();
+  if (failed(verifyKernelOperands(op, getInit())))
+    return failure();
+  auto inputType = cast<ShapedType>(getInput().getType());
+  auto outType = cast<ShapedType>(getInit().getType());
+  int64_t rank = inputType.getRank(), spatial = rank - 2;
+  if (spatial < 1)
+    return emitOpError("expects at least one spatial dimension, got input ")
+           << inputType;
+  if (outType.getRank() != rank)
+    return emitOpError("expects input and init of one rank, got ")
+           << inputType << ", " << outType;
+  ArrayRef<int64_t> window = getWindow(), strides = getStrides(),
+                    dilations = getDilations(), pads = getPads();
+  if (static_cast<int64_t>(window.size()) != spatial ||
+      static_cast<int64_t>(strides.size()) != spatial ||
+      static_cast<int64_t>(dilations.size()) != spatial ||
+      static_cast<int64_t>(pads.size()) != 2 * spatial)
+    return emitOpError("expects ")
+           << spatial << " window sizes, strides and dilations and "
+           << 2 * spatial << " pads";
+  auto positive = [](int64_t v) { return v >= 1; };
+  if (!llvm::all_of(window, positive) || !llvm::all_of(strides, positive) ||
+      !llvm::all_of(dilations, positive) ||
+      llvm::any_of(pads, [](int64_t v) { return v < 0; }))
+    return emitOpError("expects positive window sizes, strides and dilations "
+                       "and non-negative pads");
+  if (outType.getDimSize(0) != inputType.getDimSize(0) ||
+      outType.getDimSize(1) != inputType.getDimSize(1))
+    return emitOpError("input and output differ in batch or channels");
+  for (int64_t i = 0; i < spatial; ++i) {
+    int64_t in = inputType.getDimSize(i + 2), out = outType.getDimSize(i + 2);
+    int64_t extent = dilations[i] * (window[i] - 1) + 1;
+    if (in < 1 || out < 1)
+      return emitOpError("expects non-empty spatial dimensions");
+    int64_t padded = in + pads[i] + pads[i + spatial];
+    // Floor mode gives the smallest output, ceil mode at most one more; no
+    // window may start in the end padding.
+    int64_t floor = padded < extent ? 0 : (padded - extent) / strides[i] + 1;
+    if (out < floor || out > floor + 1 ||
+        (out - 1) * strides[i] >= in + pads[i])
+      return emitOpError("spatial dimension ")
+             << i << ": output size " << out << " does not match input " << in
+             << ", window " << extent << ", stride " << strides[i]
+             << " and pads";
+  }
+  if (failed(verifyEpilogueMaps(op, getEpilogueMaps(), getEpilogueInputs(),
+                                outType)))
+    return failure();
+  if (!inputType.getElementType().isF32() ||
+      !outType.getElementType().isF32())
+    return emitOpError("expects f32 input and output (the only type the "
+                       "window kernels are generated for)");
+  return success();
+}
+
+LogicalResult PoolOp::verifyRegions() {
+  return verifyEpilogue(getOperation(), getEpilogue().front(),
+                        getElementTypeOrSelf(getInput().getType()),
+                        getEpilogueInputs(), getInit());
+}
+
+//===----------------------------------------------------------------------===//
+// FusionOp
+//===----------------------------------------------------------------------===//
+
+void FusionOp::getEffects(
+    SmallVectorImpl<SideEffects::EffectInstance<MemoryEffects::Effect>>
+        &effects) {
+  kernelEffects(getOperation(), getInitMutable(), effects);
+}
+
+LogicalResult FusionOp::verify() {
+  Operation *op = getOperation();
+  if (failed(verifyKernelOperands(op, getInit())))
+    return failure();
+  auto outType = cast<ShapedType>(getInit().getType());
+  int64_t rank = outType.getRank();
+  SmallVector<AffineMap> maps = getIndexingMapsArray();
+  if (maps.size() != getInputs().size() + 1)
+    return emitOpError("expects one map per input and one for init (")
+           << getInputs().size() + 1 << "), got " << maps.size();
+  for (auto [index, map] : llvm::enumerate(maps)) {
+    Value operand = index < getInputs().size() ? getInputs()[index] : getInit();
+    auto type = cast<ShapedType>(operand.getType());
+    if (map.getNumDims() != rank || map.getNumSymbols() ||
+        map.getNumResults() != type.getRank())
+      return emitOpError("map ")
+             << index << " must map the " << rank << " output dims to the "
+             << type.getRank() << " dims of its operand";
+    for (auto [r, expr] : llvm::enumerate(map.getResults())) {
+      FailureOr<SmallVector<LinearTerm>> terms = linearTerms(expr);
+      if (failed(terms))
+        return emitOpError("map ")
+               << index << " result " << str(expr)
+               << " is not 0 or a sum of distinct dims with positive "
+                  "coefficients";
+      int64_t last = 0;
+      for (const LinearTerm &term : *terms)
+        last += term.coefficient * (outType.getDimSize(term.dim) - 1);
+      if (last >= type.getDimSize(r))
+        return emitOpError("map ")
+               << index << " result " << str(expr) << " reaches index "
+               << last << " of a dim of size " << type.getDimSize(r);
+    }
+  }
+  if (!maps.back().isIdentity())
+    return emitOpError("the init map must be the identity");
+  return success();
+}
+
+LogicalResult FusionOp::verifyRegions() {
+  Block &body = getBody().front();
+  if (body.getNumArguments() != getInputs().size())
+    return emitOpError("body expects one argument per input (")
+           << getInputs().size() << "), got " << body.getNumArguments();
+  for (auto [argument, input] : llvm::zip(body.getArguments(), getInputs()))
+    if (argument.getType() != getElementTypeOrSelf(input.getType()))
+      return emitOpError("body argument type ")
+             << argument.getType() << " differs from its input's element type "
+             << getElementTypeOrSelf(input.getType());
+  auto yield = dyn_cast<YieldOp>(body.getTerminator());
+  if (!yield)
+    return emitOpError("body must end with tk.yield");
+  Type outType = getElementTypeOrSelf(getInit().getType());
+  if (yield.getValue().getType() != outType)
+    return emitOpError("body yields ")
+           << yield.getValue().getType() << ", the output holds " << outType;
+  for (Operation &nested : body.without_terminator())
+    if (nested.getNumRegions() || !isMemoryEffectFree(&nested) ||
+        llvm::any_of(nested.getResultTypes(),
+                     [](Type type) { return !type.isIntOrIndexOrFloat(); }))
+      return emitOpError("body ops must be scalar, side-effect free and have "
+                         "no regions, found ")
+             << nested.getName();
+  return success();
 }
 
 //===----------------------------------------------------------------------===//

@@ -176,6 +176,128 @@ def TK_ConvOp : TK_Op<"conv", [
   }];
 }
 
+def TK_PoolOp : TK_Op<"pool", [
+    DestinationStyleOpInterface,
+    DeclareOpInterfaceMethods<MemoryEffectsOpInterface>,
+    SingleBlock]> {
+  let summary = "A window kernel: N-d max or sum pooling, strided, dilated, padded, with an epilogue";
+  let description = [{
+    `tk.pool` is one pooling kernel over `N x C x D1 x ... x Dk` inputs
+    (k >= 1 spatial dimensions): for every output element
+    `out[n, c, o]`, the window of taps `t` (`window` per dimension) reads
+    `in[n, c, o*s + t*d - pad_low]`, and `kind` combines the taps that fall
+    inside the input: `max` takes their maximum, `sum` adds them. Taps in
+    the padding never count (they neither win a maximum nor add), so an
+    average pool is a `sum` whose epilogue divides by the number of taps
+    that count (a constant, or an epilogue input holding it per position).
+
+    `strides` (s), `dilations` (d) have one entry per spatial dimension,
+    `pads` the k low pads then the k high pads; an output position's window
+    must start before the end of the padded input (ceil-mode outputs are
+    allowed, never a window lying wholly in the end padding). The epilogue
+    region runs on the combined value and one element of each epilogue
+    input, read through `epilogue_maps` (over the output dimensions
+    `(n, c, o1, ..., ok)`, each result a dimension or 0), and yields what
+    is stored.
+
+    Example (a 2x2 average pool that does not count the padding):
+
+    ```mlir
+    %y = tk.pool sum ins(%x : tensor<1x8x5x5xf32>)
+        epilogue_ins(%count : tensor<3x3xf32>) outs(%init : tensor<1x8x3x3xf32>)
+        window = [2, 2] strides = [2, 2] dilations = [1, 1] pads = [1, 1, 0, 0]
+        epilogue_maps = [affine_map<(n, c, h, w) -> (h, w)>] epilogue {
+    ^bb0(%sum: f32, %n: f32):
+      %mean = arith.divf %sum, %n : f32
+      tk.yield %mean : f32
+    } -> tensor<1x8x3x3xf32>
+    ```
+  }];
+  let arguments = (ins TK_Shaped:$input,
+                       Variadic<TK_Shaped>:$epilogue_inputs, TK_Shaped:$init,
+                       TK_PoolKind:$kind, DenseI64ArrayAttr:$window,
+                       DenseI64ArrayAttr:$strides, DenseI64ArrayAttr:$dilations,
+                       DenseI64ArrayAttr:$pads,
+                       AffineMapArrayAttr:$epilogue_maps);
+  let results = (outs Variadic<AnyRankedTensor>:$result);
+  let regions = (region SizedRegion<1>:$epilogue);
+  let assemblyFormat = [{
+    $kind `ins` `(` $input `:` type($input) `)`
+    (`epilogue_ins` `(` $epilogue_inputs^ `:` type($epilogue_inputs) `)`)?
+    `outs` `(` $init `:` type($init) `)`
+    `window` `=` $window `strides` `=` $strides `dilations` `=` $dilations
+    `pads` `=` $pads `epilogue_maps` `=` $epilogue_maps
+    attr-dict-with-keyword
+    `epilogue` $epilogue (`->` type($result)^)?
+  }];
+  let hasVerifier = 1;
+  let hasRegionVerifier = 1;
+  let extraClassDeclaration = [{
+    int64_t getNumSpatialDims() {
+      return ::llvm::cast<::mlir::ShapedType>(getInput().getType()).getRank() - 2;
+    }
+    bool hasPureTensorSemantics() { return getNumResults() == 1; }
+    ::mlir::MutableOperandRange getDpsInitsMutable() { return getInitMutable(); }
+  }];
+}
+
+def TK_FusionOp : TK_Op<"fusion", [
+    DestinationStyleOpInterface,
+    DeclareOpInterfaceMethods<MemoryEffectsOpInterface>,
+    IsolatedFromAbove, SingleBlock]> {
+  let summary = "An elementwise kernel: broadcasts, reindexing and scalar work in one pass";
+  let description = [{
+    `tk.fusion` is one elementwise kernel: for every element of `init`
+    (its iteration space is the output's index space), the body runs on
+    one element of each input and yields the element stored. Each input is
+    read through a linear map over the output's dimensions (`indexing_maps`:
+    one per input, then the identity for `init`), each result 0 or a sum of
+    distinct dimensions with positive coefficients, so broadcasts (a
+    missing dimension), transposes (a permuted map) and reshapes (`h * 64
+    + d`) of the inputs are part of the kernel, not copies before it. The
+    body is isolated: scalar, side-effect-free ops without regions; values
+    from outside come in as inputs (or are constants inside it).
+
+    Formed by `tk-form-fusions` from the elementwise `linalg.generic`s left
+    after elementwise fusion, with the transposes, expanding reshapes and
+    broadcasts that produce their inputs folded into the maps, and an
+    elementwise producer that only it reads merged into its body.
+
+    Example (a bias add whose bias is read per column, after a transpose):
+
+    ```mlir
+    %y = tk.fusion ins(%x, %b : tensor<64x4xf32>, tensor<64xf32>)
+        outs(%init : tensor<4x64xf32>)
+        maps = [affine_map<(i, j) -> (j, i)>, affine_map<(i, j) -> (j)>,
+                affine_map<(i, j) -> (i, j)>] body {
+    ^bb0(%a: f32, %c: f32):
+      %s = arith.addf %a, %c : f32
+      tk.yield %s : f32
+    } -> tensor<4x64xf32>
+    ```
+  }];
+  let arguments = (ins Variadic<TK_Shaped>:$inputs, TK_Shaped:$init,
+                       AffineMapArrayAttr:$indexing_maps);
+  let results = (outs Variadic<AnyRankedTensor>:$result);
+  let regions = (region SizedRegion<1>:$body);
+  let assemblyFormat = [{
+    (`ins` `(` $inputs^ `:` type($inputs) `)`)?
+    `outs` `(` $init `:` type($init) `)`
+    `maps` `=` $indexing_maps
+    attr-dict-with-keyword
+    `body` $body (`->` type($result)^)?
+  }];
+  let hasVerifier = 1;
+  let hasRegionVerifier = 1;
+  let extraClassDeclaration = [{
+    ::llvm::SmallVector<::mlir::AffineMap> getIndexingMapsArray() {
+      return ::llvm::to_vector(getIndexingMaps().getAsValueRange<::mlir::AffineMapAttr>());
+    }
+    bool hasPureTensorSemantics() { return getNumResults() == 1; }
+    ::mlir::MutableOperandRange getDpsInitsMutable() { return getInitMutable(); }
+  }];
+}
+
 def TK_ReduceOp : TK_Op<"reduce", [
     DestinationStyleOpInterface,
     DeclareOpInterfaceMethods<MemoryEffectsOpInterface>]> {
@@ -221,11 +343,11 @@ def TK_ReduceOp : TK_Op<"reduce", [
 }
 
 def TK_YieldOp : TK_Op<"yield", [Pure, Terminator, ReturnLike,
-                                 ParentOneOf<["MatmulOp", "ConvOp"]>]> {
-  let summary = "The value a kernel's epilogue stores";
+                                 ParentOneOf<["MatmulOp", "ConvOp", "PoolOp", "FusionOp"]>]> {
+  let summary = "The value a kernel's epilogue or body stores";
   let description = [{
-    Ends an epilogue region with the one scalar the kernel stores for the
-    current output element.
+    Ends an epilogue region (or a tk.fusion body) with the one scalar the
+    kernel stores for the current output element.
 
     Example: `tk.yield %x : f32`
   }];

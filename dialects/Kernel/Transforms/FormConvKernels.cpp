@@ -1,12 +1,12 @@
-//===- FormConvKernels.cpp - tk.conv from tg convolutions -----------------===//
+//===- FormConvKernels.cpp - tk.conv and tk.pool from tg windows ----------===//
 //
-// Kernel formation for the convolution family: tg.conv_transpose becomes a
-// tk.conv in its transposed mode (no zero-stuffed input), and the direct
-// convolutions the linalg named ops do not cover (1-D, 3-D and higher,
-// grouped but not depthwise) a direct tk.conv; a bias becomes an epilogue
-// input, and the elementwise op after the kernel moves into its epilogue.
-// 2-D dense and depthwise convolutions keep their register-tiled linalg
-// path (tessera-cpu-kernels) until it moves onto tk.conv.
+// Kernel formation for the window families: tg.conv becomes a direct
+// tk.conv (any spatial rank, dense, grouped or depthwise), tg.conv_transpose
+// a tk.conv in its transposed mode (no zero-stuffed input); a bias becomes
+// an epilogue input. tg.max_pool becomes a max tk.pool, tg.avg_pool a sum
+// tk.pool whose epilogue divides by the taps that count (a constant, or an
+// epilogue input of divisors when padding makes them vary). The
+// elementwise op after either kernel then moves into its epilogue.
 //
 //===----------------------------------------------------------------------===//
 
@@ -76,25 +76,117 @@ struct DirectConvToKernel : OpRewritePattern<tg::ConvOp> {
                                 PatternRewriter &rewriter) const override {
     if (!isF32(op.getResult()))
       return rewriter.notifyMatchFailure(op, "not f32");
-    auto weightType = cast<RankedTensorType>(op.getWeight().getType());
-    int64_t groups = op.getGroup();
-    bool depthwise = groups > 1 && weightType.getDimSize(0) == groups &&
-                     weightType.getDimSize(1) == 1;
-    if (weightType.getRank() == 4 && (groups == 1 || depthwise))
-      return rewriter.notifyMatchFailure(
-          op, "2-D dense and depthwise convolutions take the named-op path");
     rewriter.replaceOp(op, buildConv(rewriter, op, /*transposed=*/false));
     return success();
   }
 };
 
-/// The elementwise generic after a tk.conv, over the output's own index
-/// space (identity maps for the result and its output), moves into the
-/// epilogue; its other inputs become epilogue inputs with their maps.
-struct FoldConvEpilogue : OpRewritePattern<ConvOp> {
+/// A tk.pool of `kind` for `op`, its epilogue yielding what `finish`
+/// makes of the combined value.
+template <typename OpTy>
+PoolOp buildPool(PatternRewriter &rewriter, OpTy op, PoolKind kind,
+                 ValueRange epilogueInputs, ArrayRef<Attribute> maps,
+                 function_ref<Value(OpBuilder &, Location, Block *)> finish) {
+  Location loc = op.getLoc();
+  auto resultType = cast<RankedTensorType>(op.getType());
+  auto pool = PoolOp::create(
+      rewriter, loc, TypeRange{resultType}, op.getInput(), epilogueInputs,
+      emptyLike(rewriter, loc, op.getResult()), kind, op.getKernelShape(),
+      op.getStrides(), op.getDilations(), op.getPads(),
+      rewriter.getArrayAttr(maps));
+  Type f32 = rewriter.getF32Type();
+  Block *body = rewriter.createBlock(&pool.getEpilogue());
+  body->addArgument(f32, loc);
+  for (size_t i = 0; i < epilogueInputs.size(); ++i)
+    body->addArgument(f32, loc);
+  YieldOp::create(rewriter, loc, finish(rewriter, loc, body));
+  return pool;
+}
+
+struct MaxPoolToKernel : OpRewritePattern<tg::MaxPoolOp> {
   using OpRewritePattern::OpRewritePattern;
 
-  LogicalResult matchAndRewrite(ConvOp op,
+  LogicalResult matchAndRewrite(tg::MaxPoolOp op,
+                                PatternRewriter &rewriter) const override {
+    if (!isF32(op.getResult()))
+      return rewriter.notifyMatchFailure(op, "not f32");
+    rewriter.replaceOp(
+        op, buildPool(rewriter, op, PoolKind::max, {}, {},
+                      [](OpBuilder &, Location, Block *body) -> Value {
+                        return body->getArgument(0);
+                      }));
+    return success();
+  }
+};
+
+struct AvgPoolToKernel : OpRewritePattern<tg::AvgPoolOp> {
+  using OpRewritePattern::OpRewritePattern;
+
+  LogicalResult matchAndRewrite(tg::AvgPoolOp op,
+                                PatternRewriter &rewriter) const override {
+    if (!isF32(op.getResult()))
+      return rewriter.notifyMatchFailure(op, "not f32");
+    SmallVector<int64_t> divisors = op.getDivisors();
+    bool uniform = llvm::all_equal(divisors);
+    SmallVector<Value> inputs;
+    SmallVector<Attribute> maps;
+    auto resultType = cast<RankedTensorType>(op.getType());
+    int64_t rank = resultType.getRank();
+    if (!uniform) {
+      // Divisors over the spatial output positions.
+      SmallVector<float> values(divisors.begin(), divisors.end());
+      auto type = RankedTensorType::get(resultType.getShape().drop_front(2),
+                                        rewriter.getF32Type());
+      inputs.push_back(arith::ConstantOp::create(
+          rewriter, op.getLoc(),
+          DenseElementsAttr::get(type, ArrayRef<float>(values))));
+      SmallVector<AffineExpr> spatial;
+      for (int64_t d = 2; d < rank; ++d)
+        spatial.push_back(rewriter.getAffineDimExpr(d));
+      maps.push_back(AffineMapAttr::get(
+          AffineMap::get(rank, 0, spatial, rewriter.getContext())));
+    }
+    float divisor = divisors.empty() ? 1.0f : divisors.front();
+    rewriter.replaceOp(
+        op, buildPool(rewriter, op, PoolKind::sum, inputs, maps,
+                      [&](OpBuilder &b, Location loc, Block *body) -> Value {
+                        Value by =
+                            uniform ? Value(arith::ConstantOp::create(
+                                          b, loc, b.getF32FloatAttr(divisor)))
+                                    : Value(body->getArgument(1));
+                        return arith::DivFOp::create(b, loc,
+                                                     body->getArgument(0), by);
+                      }));
+    return success();
+  }
+};
+
+/// The same window kernel as `op` with other epilogue inputs and maps,
+/// writing `init` (the epilogue region left empty).
+ConvOp rebuild(PatternRewriter &rewriter, ConvOp op, ValueRange inputs,
+               ArrayAttr maps, Value init) {
+  return ConvOp::create(rewriter, op.getLoc(), TypeRange{init.getType()},
+                        op.getInput(), op.getFilter(), inputs, init,
+                        op.getStrides(), op.getDilations(), op.getPads(),
+                        op.getGroups(), maps, op.getTransposed());
+}
+PoolOp rebuild(PatternRewriter &rewriter, PoolOp op, ValueRange inputs,
+               ArrayAttr maps, Value init) {
+  return PoolOp::create(rewriter, op.getLoc(), TypeRange{init.getType()},
+                        op.getInput(), inputs, init, op.getKind(),
+                        op.getWindow(), op.getStrides(), op.getDilations(),
+                        op.getPads(), maps);
+}
+
+/// The elementwise generic after a tk.conv or tk.pool, over the output's
+/// own index space (identity maps for the result and its output), moves
+/// into the epilogue; its other inputs become epilogue inputs with their
+/// maps.
+template <typename OpTy>
+struct FoldWindowEpilogue : OpRewritePattern<OpTy> {
+  using OpRewritePattern<OpTy>::OpRewritePattern;
+
+  LogicalResult matchAndRewrite(OpTy op,
                                 PatternRewriter &rewriter) const override {
     std::string why;
     FailureOr<EpilogueConsumer> consumer = matchEpilogueConsumer(op, why);
@@ -130,11 +222,8 @@ struct FoldConvEpilogue : OpRewritePattern<ConvOp> {
       maps.push_back(AffineMapAttr::get(map));
     }
     rewriter.setInsertionPoint(generic);
-    auto fused = ConvOp::create(
-        rewriter, op.getLoc(), TypeRange{init.getType()}, op.getInput(),
-        op.getFilter(), epilogueInputs, init, op.getStrides(),
-        op.getDilations(), op.getPads(), op.getGroups(),
-        rewriter.getArrayAttr(maps), op.getTransposed());
+    OpTy fused =
+        rebuild(rewriter, op, epilogueInputs, rewriter.getArrayAttr(maps), init);
     rewriter.inlineRegionBefore(op.getEpilogue(), fused.getEpilogue(),
                                 fused.getEpilogue().end());
     appendEpilogue(rewriter, fused.getEpilogue().front(), generic, result,
@@ -148,6 +237,7 @@ struct FoldConvEpilogue : OpRewritePattern<ConvOp> {
 } // namespace
 
 void tessera::tk::populateConvFormationPatterns(RewritePatternSet &patterns) {
-  patterns.add<ConvTransposeToKernel, DirectConvToKernel, FoldConvEpilogue>(
-      patterns.getContext());
+  patterns.add<ConvTransposeToKernel, DirectConvToKernel, MaxPoolToKernel,
+               AvgPoolToKernel, FoldWindowEpilogue<ConvOp>,
+               FoldWindowEpilogue<PoolOp>>(patterns.getContext());
 }

@@ -35,6 +35,10 @@ void populateKernelFormationPatterns(mlir::RewritePatternSet &patterns);
 /// the epilogue.
 void populateConvFormationPatterns(mlir::RewritePatternSet &patterns);
 
+/// tk-form-fusions (FormFusionKernels.cpp): elementwise linalg.generics
+/// become tk.fusion, with the reindexing around them folded in.
+void populateFusionFormationPatterns(mlir::RewritePatternSet &patterns);
+
 /// The row family's part (FormRowKernels.cpp): tg softmax, log-softmax and
 /// layer norm become tk.reduce.
 void populateRowFormationPatterns(mlir::RewritePatternSet &patterns);

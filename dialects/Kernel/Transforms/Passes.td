@@ -49,6 +49,30 @@ def FormKernels : Pass<"tk-form-kernels", "::mlir::func::FuncOp"> {
                            "::mlir::tensor::TensorDialect"];
 }
 
+def FormFusions : Pass<"tk-form-fusions", "::mlir::func::FuncOp"> {
+  let summary = "Form tk.fusion elementwise kernels from the linalg left after elementwise fusion";
+  let description = [{
+    Runs in the kernel phase after `linalg-fuse-elementwise-ops`. Every
+    elementwise `linalg.generic` on static tensors (all loops parallel, one
+    output it does not read, an output map that is a permutation, a body
+    without loop indices, effects or regions) becomes a `tk.fusion`, its
+    input maps re-expressed over the output's dimensions. Then, repeatedly:
+    - an input produced by a `linalg.transpose`, a `linalg.broadcast` or a
+      `tensor.expand_shape` is replaced by that op's source, the map
+      composed (a permutation, dropped dimensions, `h * 64 + d`), when the
+      map stays linear;
+    - an input produced by another `tk.fusion` whose result nothing else
+      reads, and which the consumer reads element for element (an
+      injective map), merges into the consumer: the producer's body runs
+      inside the consumer's, its inputs read through composed maps.
+
+    Collapsing reshapes (whose inverse is a division) and slices stay
+    separate ops.
+  }];
+  let dependentDialects = ["::tessera::tk::TKDialect",
+                           "::mlir::tensor::TensorDialect"];
+}
+
 def ConfigureKernels : Pass<"tk-configure-kernels", "::mlir::ModuleOp"> {
   let summary = "Choose how the CPU runs every tk kernel";
   let description = [{

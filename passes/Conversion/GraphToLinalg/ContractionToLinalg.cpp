@@ -5,11 +5,11 @@
 // spatial rank, with groups, strides and dilations, are one linalg.generic
 // over the padded input viewed as N x G x C/G x ...; transposed convolutions
 // are convolutions over the stride-dilated input with the flipped kernel.
-// The 2-D dense and depthwise f32 cases are linalg.conv_2d_nchw_fchw and
-// linalg.depthwise_conv_2d_nchw_chw, 2-D f32 pooling linalg.pooling_nchw_max
-// or _sum. Pooling is a windowed
-// reduction; average pooling divides by a divisor
-// computed here from the static shapes.
+// The 2-D dense and depthwise cases are linalg.conv_2d_nchw_fchw and
+// linalg.depthwise_conv_2d_nchw_chw. Pooling is a windowed reduction;
+// average pooling divides by tg.avg_pool's divisors. (f32 convolutions and
+// pools become tk kernels before this lowering; these are the paths of the
+// other element types.)
 //
 //===----------------------------------------------------------------------===//
 
@@ -225,9 +225,9 @@ struct ConvLowering : OpConversionPattern<tg::ConvOp> {
     Value padded = padConstant(rewriter, loc, adaptor.getInput(),
                                spatialPads(op.getPads(), false),
                                spatialPads(op.getPads(), true), zero);
-    // The common 2-D cases as named ops, which the CPU kernel generator
-    // (tessera-cpu-kernels) recognises: dense, and depthwise (one filter
-    // per channel).
+    // The common 2-D cases as named ops: dense, and depthwise (one filter
+    // per channel). (With kernel formation, f32 convolutions are tk.conv
+    // before this lowering; these are -O0's and other tools' path.)
     auto weightType = cast<RankedTensorType>(adaptor.getWeight().getType());
     bool depthwise = groups > 1 && weightType.getDimSize(0) == groups &&
                      weightType.getDimSize(1) == 1;
@@ -368,31 +368,15 @@ Value padForPool(OpBuilder &b, Location loc, PoolOp op, Value input,
   return padConstant(b, loc, input, low, high, padValue);
 }
 
-/// Reduces each window of `padded` (N x C x P...) into `init` (N x C x O...).
-/// 2-D f32 windows are the named linalg.pooling_nchw_max / _sum (`isMax`
-/// says which `combine` is), which the CPU kernel generator recognises.
+/// Reduces each window of `padded` (N x C x P...) into `init` (N x C x O...)
+/// with `combine`. (f32 pools become tk.pool kernels before this lowering;
+/// this is the path of the other element types.)
 template <typename PoolOp>
 Value poolWindows(
-    OpBuilder &b, Location loc, PoolOp op, Value padded, Value init, bool isMax,
+    OpBuilder &b, Location loc, PoolOp op, Value padded, Value init,
     function_ref<Value(OpBuilder &, Location, Value, Value)> combine) {
   auto initType = cast<RankedTensorType>(init.getType());
   int64_t spatial = initType.getRank() - 2;
-  if (spatial == 2 && initType.getElementType().isF32()) {
-    Value window = tensor::EmptyOp::create(b, loc, op.getKernelShape(),
-                                           initType.getElementType());
-    auto strides = b.getI64TensorAttr(op.getStrides());
-    auto dilations = b.getI64TensorAttr(op.getDilations());
-    SmallVector<Value> inputs{padded, window};
-    if (isMax)
-      return linalg::PoolingNchwMaxOp::create(b, loc, TypeRange{initType},
-                                              inputs, ValueRange{init}, strides,
-                                              dilations)
-          .getResult(0);
-    return linalg::PoolingNchwSumOp::create(b, loc, TypeRange{initType}, inputs,
-                                            ValueRange{init}, strides,
-                                            dilations)
-        .getResult(0);
-  }
   int64_t loops = 2 + 2 * spatial;
   MLIRContext *context = b.getContext();
   SmallVector<AffineExpr> inputExprs{b.getAffineDimExpr(0),
@@ -439,34 +423,13 @@ struct MaxPoolLowering : OpConversionPattern<tg::MaxPoolOp> {
         padForPool(rewriter, loc, op, adaptor.getInput(), resultType, lowest);
     Value init = filledTensor(rewriter, loc, resultType, lowest);
     rewriter.replaceOp(
-        op, poolWindows(rewriter, loc, op, padded, init, /*isMax=*/true,
+        op, poolWindows(rewriter, loc, op, padded, init,
                         [&](OpBuilder &b, Location l, Value acc, Value x) {
                           return maximum(b, l, kind, acc, x);
                         }));
     return success();
   }
 };
-
-/// Number of window positions along one dimension that count for each
-/// output index: inside the input, or (count_include_pad) inside the padded
-/// extent, never past the end pad.
-SmallVector<int64_t> windowCounts(int64_t inputSize, int64_t outputSize,
-                                  int64_t kernel, int64_t stride,
-                                  int64_t dilation, int64_t padBegin,
-                                  int64_t padEnd, bool includePad) {
-  SmallVector<int64_t> counts;
-  int64_t lo = includePad ? -padBegin : 0;
-  int64_t hi = includePad ? inputSize + padEnd : inputSize;
-  for (int64_t o = 0; o < outputSize; ++o) {
-    int64_t count = 0;
-    for (int64_t k = 0; k < kernel; ++k) {
-      int64_t position = o * stride + k * dilation - padBegin;
-      count += position >= lo && position < hi;
-    }
-    counts.push_back(count);
-  }
-  return counts;
-}
 
 struct AvgPoolLowering : OpConversionPattern<tg::AvgPoolOp> {
   using OpConversionPattern::OpConversionPattern;
@@ -478,39 +441,22 @@ struct AvgPoolLowering : OpConversionPattern<tg::AvgPoolOp> {
     RankedTensorType resultType =
         convertedType(*getTypeConverter(), op.getType());
     Type elementType = resultType.getElementType();
-    auto inputType = cast<RankedTensorType>(adaptor.getInput().getType());
     Value zero = scalarConstant(rewriter, loc, elementType, 0);
     Value padded =
         padForPool(rewriter, loc, op, adaptor.getInput(), resultType, zero);
     Value sums = poolWindows(rewriter, loc, op, padded,
                              filledTensor(rewriter, loc, resultType, zero),
-                             /*isMax=*/false,
                              [&](OpBuilder &b, Location l, Value acc, Value x) {
                                return arith::AddFOp::create(b, l, acc, x);
                              });
 
     // Divisors over the spatial output shape, as a constant.
-    int64_t spatial = resultType.getRank() - 2;
     SmallVector<int64_t> spatialShape(resultType.getShape().drop_front(2));
-    SmallVector<SmallVector<int64_t>> perDim;
-    for (int64_t i = 0; i < spatial; ++i)
-      perDim.push_back(windowCounts(
-          inputType.getDimSize(i + 2), resultType.getDimSize(i + 2),
-          op.getKernelShape()[i], op.getStrides()[i], op.getDilations()[i],
-          op.getPads()[i], op.getPads()[i + spatial], op.getCountIncludePad()));
-    int64_t total = 1;
-    for (int64_t s : spatialShape)
-      total *= s;
     SmallVector<APFloat> divisors;
     const llvm::fltSemantics &semantics =
         cast<FloatType>(elementType).getFloatSemantics();
-    for (int64_t flat = 0; flat < total; ++flat) {
-      int64_t rest = flat, count = 1;
-      for (int64_t i = spatial - 1; i >= 0; --i) {
-        count *= perDim[i][rest % spatialShape[i]];
-        rest /= spatialShape[i];
-      }
-      APFloat value(static_cast<double>(std::max<int64_t>(count, 1)));
+    for (int64_t count : op.getDivisors()) {
+      APFloat value(static_cast<double>(count));
       bool losesInfo;
       value.convert(semantics, APFloat::rmNearestTiesToEven, &losesInfo);
       divisors.push_back(value);

@@ -374,3 +374,143 @@ func.func @reduce_rms_params(%x: tensor<2x3xf32>, %g: tensor<3xf32>, %y: tensor<
   %0 = tk.reduce ins(%x : tensor<2x3xf32>) params(%g, %g : tensor<3xf32>, tensor<3xf32>) outs(%y : tensor<2x3xf32>) kind = rms_norm axis = 1 -> tensor<2x3xf32>
   return %0 : tensor<2x3xf32>
 }
+
+// -----
+
+func.func @pool_attrs(%x: tensor<1x2x8x8xf32>, %y: tensor<1x2x4x4xf32>) -> tensor<1x2x4x4xf32> {
+  // expected-error @+1 {{expects 2 window sizes, strides and dilations and 4 pads}}
+  %0 = tk.pool max ins(%x : tensor<1x2x8x8xf32>) outs(%y : tensor<1x2x4x4xf32>)
+      window = [2] strides = [2, 2] dilations = [1, 1] pads = [0, 0, 0, 0] epilogue_maps = [] epilogue {
+  ^bb0(%m: f32):
+    tk.yield %m : f32
+  } -> tensor<1x2x4x4xf32>
+  return %0 : tensor<1x2x4x4xf32>
+}
+
+// -----
+
+func.func @pool_window(%x: tensor<1x2x8x8xf32>, %y: tensor<1x2x4x4xf32>) -> tensor<1x2x4x4xf32> {
+  // expected-error @+1 {{expects positive window sizes, strides and dilations and non-negative pads}}
+  %0 = tk.pool max ins(%x : tensor<1x2x8x8xf32>) outs(%y : tensor<1x2x4x4xf32>)
+      window = [0, 2] strides = [2, 2] dilations = [1, 1] pads = [0, 0, 0, 0] epilogue_maps = [] epilogue {
+  ^bb0(%m: f32):
+    tk.yield %m : f32
+  } -> tensor<1x2x4x4xf32>
+  return %0 : tensor<1x2x4x4xf32>
+}
+
+// -----
+
+func.func @pool_channels(%x: tensor<1x2x8x8xf32>, %y: tensor<1x3x4x4xf32>) -> tensor<1x3x4x4xf32> {
+  // expected-error @+1 {{input and output differ in batch or channels}}
+  %0 = tk.pool max ins(%x : tensor<1x2x8x8xf32>) outs(%y : tensor<1x3x4x4xf32>)
+      window = [2, 2] strides = [2, 2] dilations = [1, 1] pads = [0, 0, 0, 0] epilogue_maps = [] epilogue {
+  ^bb0(%m: f32):
+    tk.yield %m : f32
+  } -> tensor<1x3x4x4xf32>
+  return %0 : tensor<1x3x4x4xf32>
+}
+
+// -----
+
+func.func @pool_output(%x: tensor<1x2x8x8xf32>, %y: tensor<1x2x6x4xf32>) -> tensor<1x2x6x4xf32> {
+  // expected-error @+1 {{spatial dimension 0: output size 6 does not match input 8, window 2, stride 2 and pads}}
+  %0 = tk.pool max ins(%x : tensor<1x2x8x8xf32>) outs(%y : tensor<1x2x6x4xf32>)
+      window = [2, 2] strides = [2, 2] dilations = [1, 1] pads = [0, 0, 0, 0] epilogue_maps = [] epilogue {
+  ^bb0(%m: f32):
+    tk.yield %m : f32
+  } -> tensor<1x2x6x4xf32>
+  return %0 : tensor<1x2x6x4xf32>
+}
+
+// -----
+
+func.func @pool_map(%x: tensor<1x2x8x8xf32>, %c: tensor<4x5xf32>, %y: tensor<1x2x4x4xf32>) -> tensor<1x2x4x4xf32> {
+  // expected-error @+1 {{epilogue input 0 dim 1 has size 5, the output dim it reads 4}}
+  %0 = tk.pool sum ins(%x : tensor<1x2x8x8xf32>) epilogue_ins(%c : tensor<4x5xf32>) outs(%y : tensor<1x2x4x4xf32>)
+      window = [2, 2] strides = [2, 2] dilations = [1, 1] pads = [0, 0, 0, 0]
+      epilogue_maps = [affine_map<(n, c, h, w) -> (h, w)>] epilogue {
+  ^bb0(%s: f32, %n: f32):
+    %m = arith.divf %s, %n : f32
+    tk.yield %m : f32
+  } -> tensor<1x2x4x4xf32>
+  return %0 : tensor<1x2x4x4xf32>
+}
+
+// -----
+
+func.func @pool_f64(%x: tensor<1x2x8x8xf64>, %y: tensor<1x2x4x4xf64>) -> tensor<1x2x4x4xf64> {
+  // expected-error @+1 {{expects f32 input and output (the only type the window kernels are generated for)}}
+  %0 = tk.pool max ins(%x : tensor<1x2x8x8xf64>) outs(%y : tensor<1x2x4x4xf64>)
+      window = [2, 2] strides = [2, 2] dilations = [1, 1] pads = [0, 0, 0, 0] epilogue_maps = [] epilogue {
+  ^bb0(%m: f64):
+    tk.yield %m : f64
+  } -> tensor<1x2x4x4xf64>
+  return %0 : tensor<1x2x4x4xf64>
+}
+
+// -----
+
+func.func @fusion_maps(%x: memref<4xf32>, %y: memref<4xf32>) {
+  // expected-error @+1 {{expects one map per input and one for init (2), got 1}}
+  tk.fusion ins(%x : memref<4xf32>) outs(%y : memref<4xf32>) maps = [affine_map<(i) -> (i)>] body {
+  ^bb0(%a: f32):
+    tk.yield %a : f32
+  }
+  return
+}
+
+// -----
+
+func.func @fusion_nonlinear(%x: memref<4xf32>, %y: memref<4xf32>) {
+  // expected-error @+1 {{map 0 result d0 floordiv 2 is not 0 or a sum of distinct dims with positive coefficients}}
+  tk.fusion ins(%x : memref<4xf32>) outs(%y : memref<4xf32>) maps = [affine_map<(i) -> (i floordiv 2)>, affine_map<(i) -> (i)>] body {
+  ^bb0(%a: f32):
+    tk.yield %a : f32
+  }
+  return
+}
+
+// -----
+
+func.func @fusion_bounds(%x: memref<8xf32>, %y: memref<4x4xf32>) {
+  // expected-error @+1 {{map 0 result d0 * 2 + d1 reaches index 9 of a dim of size 8}}
+  tk.fusion ins(%x : memref<8xf32>) outs(%y : memref<4x4xf32>) maps = [affine_map<(i, j) -> (i * 2 + j)>, affine_map<(i, j) -> (i, j)>] body {
+  ^bb0(%a: f32):
+    tk.yield %a : f32
+  }
+  return
+}
+
+// -----
+
+func.func @fusion_init(%x: memref<4x4xf32>, %y: memref<4x4xf32>) {
+  // expected-error @+1 {{the init map must be the identity}}
+  tk.fusion ins(%x : memref<4x4xf32>) outs(%y : memref<4x4xf32>) maps = [affine_map<(i, j) -> (i, j)>, affine_map<(i, j) -> (j, i)>] body {
+  ^bb0(%a: f32):
+    tk.yield %a : f32
+  }
+  return
+}
+
+// -----
+
+func.func @fusion_args(%x: memref<4xf32>, %y: memref<4xf32>) {
+  // expected-error @+1 {{body expects one argument per input (1), got 0}}
+  tk.fusion ins(%x : memref<4xf32>) outs(%y : memref<4xf32>) maps = [affine_map<(i) -> (i)>, affine_map<(i) -> (i)>] body {
+    %c = arith.constant 1.0 : f32
+    tk.yield %c : f32
+  }
+  return
+}
+
+// -----
+
+func.func @fusion_yield(%x: memref<4xf32>, %y: memref<4xi32>) {
+  // expected-error @+1 {{body yields 'f32', the output holds 'i32'}}
+  tk.fusion ins(%x : memref<4xf32>) outs(%y : memref<4xi32>) maps = [affine_map<(i) -> (i)>, affine_map<(i) -> (i)>] body {
+  ^bb0(%a: f32):
+    tk.yield %a : f32
+  }
+  return
+}

@@ -66,6 +66,45 @@ func.func @conv_direct_memrefs(%x: memref<2x6x40xf32>, %w: memref<9x2x3xf32>, %y
   return
 }
 
+// CHECK-LABEL: func.func @pools
+// CHECK: tk.pool max ins(%{{.+}} : tensor<1x8x9x9xf32>) outs(%{{.+}} : tensor<1x8x5x5xf32>) window = [3, 3] strides = [2, 2] dilations = [1, 1] pads = [1, 1, 1, 1] epilogue_maps = [] epilogue {
+// CHECK: tk.pool sum ins(%{{.+}} : memref<1x8x5x5xf32>) epilogue_ins(%{{.+}} : memref<3x3xf32>) outs(%{{.+}} : memref<1x8x3x3xf32>) window = [2, 2] strides = [2, 2] dilations = [1, 1] pads = [1, 1, 0, 0] epilogue_maps = [#{{.+}}] epilogue {
+// CHECK: arith.divf
+func.func @pools(%x: tensor<1x8x9x9xf32>, %init: tensor<1x8x5x5xf32>, %a: memref<1x8x5x5xf32>,
+                 %count: memref<3x3xf32>, %y: memref<1x8x3x3xf32>) -> tensor<1x8x5x5xf32> {
+  %0 = tk.pool max ins(%x : tensor<1x8x9x9xf32>) outs(%init : tensor<1x8x5x5xf32>)
+      window = [3, 3] strides = [2, 2] dilations = [1, 1] pads = [1, 1, 1, 1]
+      epilogue_maps = [] epilogue {
+  ^bb0(%m: f32):
+    tk.yield %m : f32
+  } -> tensor<1x8x5x5xf32>
+  tk.pool sum ins(%a : memref<1x8x5x5xf32>) epilogue_ins(%count : memref<3x3xf32>)
+      outs(%y : memref<1x8x3x3xf32>) window = [2, 2] strides = [2, 2] dilations = [1, 1]
+      pads = [1, 1, 0, 0] epilogue_maps = [affine_map<(n, c, h, w) -> (h, w)>] epilogue {
+  ^bb0(%s: f32, %n: f32):
+    %mean = arith.divf %s, %n : f32
+    tk.yield %mean : f32
+  }
+  return %0 : tensor<1x8x5x5xf32>
+}
+
+// CHECK-LABEL: func.func @fusions
+// CHECK: tk.fusion ins(%{{.+}}, %{{.+}} : tensor<64x4xf32>, tensor<256xf32>) outs(%{{.+}} : tensor<4x64xf32>) maps = [#{{.+}}, #{{.+}}, #{{.+}}] body {
+// CHECK: tk.fusion outs(%{{.+}} : memref<8xi32>) maps = [#{{.+}}] body {
+func.func @fusions(%x: tensor<64x4xf32>, %b: tensor<256xf32>, %init: tensor<4x64xf32>, %y: memref<8xi32>) -> tensor<4x64xf32> {
+  %0 = tk.fusion ins(%x, %b : tensor<64x4xf32>, tensor<256xf32>) outs(%init : tensor<4x64xf32>)
+      maps = [affine_map<(i, j) -> (j, i)>, affine_map<(i, j) -> (i * 64 + j)>, affine_map<(i, j) -> (i, j)>] body {
+  ^bb0(%a: f32, %c: f32):
+    %s = arith.addf %a, %c : f32
+    tk.yield %s : f32
+  } -> tensor<4x64xf32>
+  tk.fusion outs(%y : memref<8xi32>) maps = [affine_map<(i) -> (i)>] body {
+    %seven = arith.constant 7 : i32
+    tk.yield %seven : i32
+  }
+  return %0 : tensor<4x64xf32>
+}
+
 // CHECK-LABEL: func.func @rows
 // CHECK: tk.reduce ins(%{{.+}} : tensor<1x4x128x128xf32>) outs(%{{.+}} : tensor<1x4x128x128xf32>) kind = softmax axis = 3 -> tensor<1x4x128x128xf32>
 // CHECK: tk.reduce ins(%{{.+}} : tensor<1x128x256xf32>) params(%{{.+}}, %{{.+}} : tensor<256xf32>, tensor<256xf32>) outs(%{{.+}} : tensor<1x128x256xf32>) kind = layer_norm axis = 2 -> tensor<1x128x256xf32>

@@ -216,17 +216,52 @@ func.func @conv_transpose(%x: tensor<1x24x20x21xf32>, %w: tensor<24x16x2x2xf32>,
 
 // -----
 
-// A 1-D convolution (no named op covers it) is a direct tk.conv; a 2-D
-// dense one keeps the named-op path.
+// Every f32 convolution is a direct tk.conv: 1-D, 2-D dense with pads and a
+// bias, depthwise (groups = channels), 3-D.
 // CHECK-LABEL: func.func @convs
 // CHECK: tk.conv ins(%arg0, %arg1 : tensor<1x1x1600xf32>, tensor<12x1x64xf32>) outs(%{{.+}} : tensor<1x12x97xf32>) strides = [16] dilations = [1] pads = [0, 0] groups = 1 epilogue_maps = [] epilogue {
-// CHECK: tg.conv %arg2, %arg3
-func.func @convs(%x: tensor<1x1x1600xf32>, %w: tensor<12x1x64xf32>, %x2: tensor<1x3x8x8xf32>, %w2: tensor<4x3x3x3xf32>) -> (tensor<1x12x97xf32>, tensor<1x4x6x6xf32>) {
+// CHECK: tk.conv ins(%arg2, %arg3 : tensor<1x3x8x8xf32>, tensor<4x3x3x3xf32>) epilogue_ins(%arg4 : tensor<4xf32>) outs(%{{.+}} : tensor<1x4x8x8xf32>) strides = [1, 1] dilations = [1, 1] pads = [1, 1, 1, 1] groups = 1 epilogue_maps = [#[[BIAS:.+]]] epilogue {
+// CHECK: tk.conv ins(%arg5, %arg6 : tensor<1x6x8x8xf32>, tensor<6x1x3x3xf32>) outs(%{{.+}} : tensor<1x6x4x4xf32>) strides = [2, 2] dilations = [1, 1] pads = [1, 1, 0, 0] groups = 6 epilogue_maps = [] epilogue {
+// CHECK: tk.conv ins(%arg7, %arg8 : tensor<1x2x4x6x6xf32>, tensor<3x2x3x3x3xf32>) outs(%{{.+}} : tensor<1x3x2x4x4xf32>) strides = [1, 1, 1] dilations = [1, 1, 1] pads = [0, 0, 0, 0, 0, 0] groups = 1 epilogue_maps = [] epilogue {
+// CHECK-NOT: tg.conv
+func.func @convs(%x: tensor<1x1x1600xf32>, %w: tensor<12x1x64xf32>, %x2: tensor<1x3x8x8xf32>, %w2: tensor<4x3x3x3xf32>, %b2: tensor<4xf32>,
+                 %x3: tensor<1x6x8x8xf32>, %w3: tensor<6x1x3x3xf32>, %x4: tensor<1x2x4x6x6xf32>, %w4: tensor<3x2x3x3x3xf32>)
+    -> (tensor<1x12x97xf32>, tensor<1x4x8x8xf32>, tensor<1x6x4x4xf32>, tensor<1x3x2x4x4xf32>) {
   %0 = tg.conv %x, %w strides = [16] pads = [0, 0] dilations = [1] group = 1
          : tensor<1x1x1600xf32>, tensor<12x1x64xf32>
-  %1 = tg.conv %x2, %w2 strides = [1, 1] pads = [0, 0, 0, 0] dilations = [1, 1] group = 1
-         : tensor<1x3x8x8xf32>, tensor<4x3x3x3xf32>
-  return %0, %1 : tensor<1x12x97xf32>, tensor<1x4x6x6xf32>
+  %1 = tg.conv %x2, %w2, %b2 strides = [1, 1] pads = [1, 1, 1, 1] dilations = [1, 1] group = 1
+         : tensor<1x3x8x8xf32>, tensor<4x3x3x3xf32>, tensor<4xf32>
+  %2 = tg.conv %x3, %w3 strides = [2, 2] pads = [1, 1, 0, 0] dilations = [1, 1] group = 6
+         : tensor<1x6x8x8xf32>, tensor<6x1x3x3xf32>
+  %3 = tg.conv %x4, %w4 strides = [1, 1, 1] pads = [0, 0, 0, 0, 0, 0] dilations = [1, 1, 1] group = 1
+         : tensor<1x2x4x6x6xf32>, tensor<3x2x3x3x3xf32>
+  return %0, %1, %2, %3 : tensor<1x12x97xf32>, tensor<1x4x8x8xf32>, tensor<1x6x4x4xf32>, tensor<1x3x2x4x4xf32>
+}
+
+// -----
+
+// Max pooling is a max tk.pool; average pooling a sum tk.pool dividing by a
+// constant when every window counts the same taps, by an epilogue input of
+// divisors when the padding is not counted. Integer pools stay tg.
+// CHECK-LABEL: func.func @pools
+// CHECK: %[[COUNTS:.+]] = arith.constant dense<{{\[\[}}1.000000e+00, 2.000000e+00{{.*}}> : tensor<5x5xf32>
+// CHECK: %[[FOUR:.+]] = arith.constant 4.000000e+00 : f32
+// CHECK: tk.pool max ins(%arg0 : tensor<1x4x9x9xf32>) outs(%{{.+}} : tensor<1x4x5x5xf32>) window = [3, 3] strides = [2, 2] dilations = [1, 1] pads = [1, 1, 1, 1] epilogue_maps = [] epilogue {
+// CHECK-NEXT: ^bb0(%[[M:.+]]: f32):
+// CHECK-NEXT: tk.yield %[[M]] : f32
+// CHECK: tk.pool sum ins(%arg0 : tensor<1x4x9x9xf32>) outs(%{{.+}} : tensor<1x4x4x4xf32>) window = [2, 2] strides = [2, 2] dilations = [1, 1] pads = [0, 0, 0, 0] epilogue_maps = [] epilogue {
+// CHECK: arith.divf %{{.+}}, %[[FOUR]] : f32
+// CHECK: tk.pool sum ins(%arg0 : tensor<1x4x9x9xf32>) epilogue_ins(%[[COUNTS]] : tensor<5x5xf32>) {{.*}} window = [2, 2] strides = [2, 2] dilations = [1, 1] pads = [1, 1, 1, 1] epilogue_maps = [#{{.+}}] epilogue {
+// CHECK-NEXT: ^bb0(%[[S:.+]]: f32, %[[N:.+]]: f32):
+// CHECK-NEXT: %[[MEAN:.+]] = arith.divf %[[S]], %[[N]] : f32
+// CHECK: tg.max_pool %arg1
+func.func @pools(%x: tensor<1x4x9x9xf32>, %i: tensor<1x4x9x9xi8>)
+    -> (tensor<1x4x5x5xf32>, tensor<1x4x4x4xf32>, tensor<1x4x5x5xf32>, tensor<1x4x5x5xi8>) {
+  %0 = tg.max_pool %x kernel = [3, 3] strides = [2, 2] pads = [1, 1, 1, 1] dilations = [1, 1] : tensor<1x4x9x9xf32>
+  %1 = tg.avg_pool %x kernel = [2, 2] strides = [2, 2] pads = [0, 0, 0, 0] dilations = [1, 1] : tensor<1x4x9x9xf32>
+  %2 = tg.avg_pool %x kernel = [2, 2] strides = [2, 2] pads = [1, 1, 1, 1] dilations = [1, 1] : tensor<1x4x9x9xf32>
+  %3 = tg.max_pool %i kernel = [3, 3] strides = [2, 2] pads = [1, 1, 1, 1] dilations = [1, 1] : tensor<1x4x9x9xi8>
+  return %0, %1, %2, %3 : tensor<1x4x5x5xf32>, tensor<1x4x4x4xf32>, tensor<1x4x5x5xf32>, tensor<1x4x5x5xi8>
 }
 
 // -----

@@ -1,23 +1,24 @@
-//===- CPUKernels.cpp - register-tiled vector kernels for contractions ----===//
+//===- CPUKernels.cpp - what the CPU kernel lowerings share ---------------===//
 //
 // The CPU code generation of kernels, on bufferized functions: tk.matmul
-// (MatmulKernel.cpp), f32 `linalg.conv_2d_nchw_fchw` (ConvKernel.cpp),
-// depthwise convolutions and pooling (DepthwiseKernel.cpp) become loop
-// nests around one register-tiled microkernel: an MR x NR tile of the
+// (MatmulKernel.cpp), tk.conv (ConvKernel.cpp for dense 2-D, WindowKernel.cpp
+// for depthwise, ConvFamilyKernel.cpp for the rest), tk.pool
+// (WindowKernel.cpp) and tk.reduce (RowKernel.cpp) become loop nests
+// around vector kernels; the contractions around one register-tiled
+// microkernel: an MR x NR tile of the
 // output lives in MR x (NR / lanes) vector accumulators while the reduction
 // runs, each step broadcasting MR scalars of the left operand and loading
 // NR/lanes vectors of the right one (BLIS's outer-product form). Shapes that
 // do not divide are handled by smaller row tiles and masked column vectors,
-// never by reading or writing outside a buffer. The fusion around the
-// convolution tiles is in TileFusion.cpp; the pass itself, the
-// microkernel and parallel ranges are here.
+// never by reading or writing outside a buffer. The microkernel, strided
+// views, epilogues, padded copies and parallel ranges are here; the pass in
+// KernelToCPU.cpp.
 //
 //===----------------------------------------------------------------------===//
 
-#include "passes/Transforms/CPUKernels.h"
+#include "passes/Conversion/KernelToCPU/CPUKernels.h"
 #include "dialects/Kernel/IR/KernelDialect.h"
 #include "dialects/Kernel/IR/KernelOps.h"
-#include "passes/Transforms/Passes.h"
 
 #include "mlir/Dialect/Affine/IR/AffineOps.h"
 #include "mlir/Dialect/Math/IR/Math.h"
@@ -30,14 +31,10 @@
 #include "mlir/IR/BuiltinAttributes.h"
 #include "mlir/IR/SymbolTable.h"
 #include "mlir/Interfaces/ViewLikeInterface.h"
+#include "mlir/Transforms/RegionUtils.h"
 
 #include <algorithm>
 #include <functional>
-
-namespace tessera {
-#define GEN_PASS_DEF_CPUKERNELS
-#include "passes/Transforms/Passes.h.inc"
-} // namespace tessera
 
 using namespace mlir;
 
@@ -46,17 +43,6 @@ namespace tessera::kernels {
 int64_t balancedRows(int64_t rows, int64_t mr) {
   int64_t tiles = (rows + mr - 1) / mr;
   return (rows + tiles - 1) / tiles;
-}
-
-bool hasUnitInnerStride(Value value) {
-  auto type = dyn_cast<MemRefType>(value.getType());
-  if (!type || !type.hasStaticShape() || !type.getElementType().isF32())
-    return false;
-  SmallVector<int64_t> strides;
-  int64_t offset;
-  if (failed(type.getStridesAndOffset(strides, offset)))
-    return false;
-  return strides.empty() || strides.back() == 1;
 }
 
 DenseElementsAttr constantData(Value value) {
@@ -142,6 +128,93 @@ Value applyEpilogue(Emitter &e, Block &body, ArrayRef<Value> arguments,
     }
   }
   return vectorOf(cast<tk::YieldOp>(body.getTerminator()).getValue());
+}
+
+FailureOr<KernelEpilogue>
+KernelEpilogue::get(OpBuilder &b, Location loc, Region &region,
+                    ValueRange inputs, ArrayAttr maps,
+                    ArrayRef<int64_t> outShape) {
+  KernelEpilogue epilogue;
+  epilogue.body = &region.front();
+  for (auto [value, attr] : llvm::zip(inputs, maps)) {
+    AffineMap map = cast<AffineMapAttr>(attr).getValue();
+    FailureOr<Access> access = describe(value, map, outShape);
+    if (failed(access))
+      access = describe(contiguous(b, loc, value, /*copyIn=*/true), map,
+                        outShape);
+    if (failed(access))
+      return failure();
+    epilogue.accesses.push_back(*access);
+    epilogue.views.push_back(flatView(b, loc, *access));
+  }
+  llvm::SetVector<Value> above;
+  getUsedValuesDefinedAbove(region, above);
+  epilogue.above.assign(above.begin(), above.end());
+  return epilogue;
+}
+
+void KernelEpilogue::appendUses(SmallVectorImpl<Value> &uses) {
+  start = uses.size();
+  llvm::append_range(uses, views);
+  llvm::append_range(uses, above);
+}
+
+bool KernelEpilogue::isTrivial() const {
+  auto yield = cast<tk::YieldOp>(body->getTerminator());
+  return yield.getValue() == body->getArgument(0);
+}
+
+Value KernelEpilogue::apply(Emitter &e, ValueRange captured, Value acc,
+                            ArrayRef<Value> index, int64_t laneStep,
+                            int64_t valid) const {
+  if (isTrivial())
+    return acc;
+  ValueRange flats = captured.slice(start, views.size());
+  IRMapping mapping;
+  for (auto [value, mapped] :
+       llvm::zip(above, captured.drop_front(start + views.size())))
+    mapping.map(value, mapped);
+  SmallVector<Value> arguments{acc};
+  int64_t last = index.size() - 1;
+  for (auto [flat, access] : llvm::zip(flats, accesses)) {
+    Value at = e.index(access.offset);
+    for (auto [d, position] : llvm::enumerate(index))
+      at = e.add(at, e.mul(position, access.stride[d]));
+    arguments.push_back(
+        loadAlong(e, flat, at, laneStep * access.stride[last], valid));
+  }
+  return applyEpilogue(e, *body, arguments, mapping);
+}
+
+Value paddedCopy(OpBuilder &b, Location loc, Value input,
+                 ArrayRef<int64_t> low, ArrayRef<int64_t> high, float value) {
+  auto type = cast<MemRefType>(input.getType());
+  int64_t rank = type.getRank();
+  SmallVector<int64_t> shape(type.getShape());
+  for (int64_t d = 0; d < rank; ++d)
+    shape[d] += low[d] + high[d];
+  Value buffer =
+      memref::AllocOp::create(b, loc, MemRefType::get(shape, b.getF32Type()));
+  Value fill = arith::ConstantOp::create(b, loc, b.getF32FloatAttr(value));
+  linalg::FillOp::create(b, loc, fill, buffer);
+  Value interior = memref::SubViewOp::create(
+      b, loc, buffer, low, type.getShape(), SmallVector<int64_t>(rank, 1));
+  memref::CopyOp::create(b, loc, input, interior);
+  return buffer;
+}
+
+SmallVector<Value>
+reduceLoop(Emitter &e, int64_t count,
+           function_ref<SmallVector<Value>(Value, ValueRange)> body,
+           ValueRange init) {
+  if (count == 1)
+    return body(e.index(0), init);
+  auto loop = scf::ForOp::create(
+      e.b, e.loc, e.index(0), e.index(count), e.index(1), init,
+      [&](OpBuilder &, Location, Value iv, ValueRange acc) {
+        scf::YieldOp::create(e.b, e.loc, body(iv, acc));
+      });
+  return SmallVector<Value>(loop.getResults());
 }
 
 
@@ -449,94 +522,5 @@ bool isContiguousF32(Value value) {
          type.getElementType().isF32();
 }
 
-int64_t attrAt(DenseIntElementsAttr attr, int64_t i) {
-  return (*(attr.getValues<int64_t>().begin() + i));
-}
-
-struct CPUKernelsPass : tessera::impl::CPUKernelsBase<CPUKernelsPass> {
-  using CPUKernelsBase::CPUKernelsBase;
-
-  void runOnOperation() override {
-    if (vectorBits < 128 || vectorBits % 128 || registers < 8) {
-      getOperation().emitError()
-          << "tessera-cpu-kernels: vector-bits must be a multiple of 128 and "
-             "registers at least 8";
-      return signalPassFailure();
-    }
-    for (auto function : getOperation().getOps<func::FuncOp>())
-      if (!function.isExternal()) {
-        splitPadFills(function);
-      }
-    SymbolTable symbols(getOperation());
-    KernelContext context{symbols, registerTileFor(vectorBits, registers),
-                          parallel, parallelWork, parallelElements};
-    SmallVector<Operation *> ops;
-    int64_t tiled = 0;
-    WalkResult tensors = getOperation().walk([&](Operation *op) {
-      if (!isa<tk::MatmulOp, tk::ConvOp, tk::ReduceOp>(op) ||
-          op->getNumResults() == 0)
-        return WalkResult::advance();
-      op->emitOpError("must be bufferized before the CPU lowering");
-      return WalkResult::interrupt();
-    });
-    if (tensors.wasInterrupted())
-      return signalPassFailure();
-    getOperation().walk([&](Operation *op) {
-      if (isa<tk::MatmulOp, tk::ConvOp, tk::ReduceOp, linalg::Conv2DNchwFchwOp,
-              linalg::DepthwiseConv2DNchwChwOp, linalg::PoolingNchwMaxOp,
-              linalg::PoolingNchwSumOp>(op))
-        ops.push_back(op);
-    });
-    for (Operation *op : ops) {
-      bool done = false;
-      if (auto depthwise = dyn_cast<linalg::DepthwiseConv2DNchwChwOp>(op))
-        windowsTiled += done = succeeded(lowerDepthwise(context, depthwise));
-      else if (auto maxPool = dyn_cast<linalg::PoolingNchwMaxOp>(op))
-        windowsTiled += done = succeeded(lowerPooling(context, maxPool));
-      else if (auto sumPool = dyn_cast<linalg::PoolingNchwSumOp>(op))
-        windowsTiled += done = succeeded(lowerPooling(context, sumPool));
-      else if (auto conv = dyn_cast<linalg::Conv2DNchwFchwOp>(op))
-        windowsTiled += done = succeeded(lowerConv(context, conv));
-      else if (auto row = dyn_cast<tk::ReduceOp>(op)) {
-        if (failed(lowerRow(context, row)))
-          return signalPassFailure();
-        ++rowsVectorized;
-        // Not register-tiled: a row kernel is bandwidth bound.
-      } else if (auto conv = dyn_cast<tk::ConvOp>(op)) {
-        if (failed(lowerConv(context, conv)))
-          return signalPassFailure();
-        windowsTiled += done = true;
-      } else if (auto matmul = dyn_cast<tk::MatmulOp>(op)) {
-        done = succeeded(lowerMatmul(context, matmul));
-        ++(done ? matmulsTiled : matmulsAsLoops);
-      }
-      tiled += done;
-    }
-    // What stays a generic: split large ones across the thread pool.
-    SmallVector<linalg::GenericOp> generics;
-    for (auto function : getOperation().getOps<func::FuncOp>())
-      if (!function->hasAttr(tk::TKDialect::getTaskAttrName()) &&
-          !function.isExternal())
-        for (auto generic : function.getOps<linalg::GenericOp>())
-          generics.push_back(generic);
-    for (linalg::GenericOp generic : generics)
-      (void)parallelizeGeneric(context, generic);
-    // For tessera-compile --stats.
-    auto count = [&](int64_t value) {
-      return IntegerAttr::get(IntegerType::get(&getContext(), 64), value);
-    };
-    getOperation()->setAttr(tk::TKDialect::getTiledKernelCountAttrName(),
-                            count(tiled));
-  }
-
-  Statistic matmulsTiled{this, "matmuls-tiled",
-                         "tk.matmul kernels register-tiled"};
-  Statistic matmulsAsLoops{this, "matmuls-as-loops",
-                           "tk.matmul kernels lowered to plain loops"};
-  Statistic windowsTiled{this, "windows-tiled",
-                         "convolutions and pools register-tiled"};
-  Statistic rowsVectorized{this, "row-kernels",
-                           "tk.reduce row kernels vectorized"};
-};
 
 } // namespace tessera::kernels

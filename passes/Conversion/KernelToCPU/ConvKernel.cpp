@@ -1,16 +1,18 @@
-//===- ConvKernel.cpp - register-tiled direct 2-D convolution -------------===//
+//===- ConvKernel.cpp - register-tiled dense 2-D convolution --------------===//
 //
-// linalg.conv_2d_nchw_fchw (f32, static shapes) as direct convolution: the
-// output tile is MR output channels x NR pixels of one output row, the
+// A dense direct 2-D tk.conv (one group) as a packed direct convolution:
+// the output tile is MR output channels x NR pixels of one output row, the
 // filters packed [F/MR][C*KH*KW][MR] (at compile time when they are
 // constants, into a workspace buffer before the kernel otherwise), input
-// rows read in place (loadStrided). A 1x1 stride-1 convolution treats the
-// whole image as one row. The shared prologue/epilogue fusion applies
-// (TileFusion.cpp).
+// rows read in place (loadStrided) from the input, or from a zero-padded
+// copy of it when the convolution pads. A 1x1 stride-1 unpadded
+// convolution treats the whole image as one row. The epilogue runs on the
+// accumulators before the one store.
 //
 //===----------------------------------------------------------------------===//
 
-#include "passes/Transforms/CPUKernels.h"
+#include "dialects/Kernel/IR/KernelOps.h"
+#include "passes/Conversion/KernelToCPU/CPUKernels.h"
 
 #include "mlir/Dialect/MemRef/IR/MemRef.h"
 
@@ -18,22 +20,16 @@ using namespace mlir;
 
 namespace tessera::kernels {
 
-LogicalResult lowerConv(KernelContext &context, linalg::Conv2DNchwFchwOp op) {
-  if (!op.hasPureBufferSemantics())
+LogicalResult lowerPackedConv(KernelContext &context, tk::ConvOp op) {
+  Value input = op.getInput(), weight = op.getFilter(), init = op.getInit();
+  auto inputType = cast<MemRefType>(input.getType());
+  auto outputType = cast<MemRefType>(init.getType());
+  if (op.getTransposed() || op.getGroups() != 1 || inputType.getRank() != 4)
     return failure();
-  Value input = op.getDpsInputs()[0], weight = op.getDpsInputs()[1],
-        output = op.getDpsInits()[0];
-  auto inputType = dyn_cast<MemRefType>(input.getType());
-  auto outputType = dyn_cast<MemRefType>(output.getType());
   // Constant filters are packed now; others (graph inputs) at run time.
   DenseElementsAttr weights = constantData(weight);
-  if ((!weights &&
-       (!isContiguousF32(weight) || !isa<func::FuncOp>(op->getParentOp()))) ||
-      !inputType || !outputType || !inputType.hasStaticShape() ||
-      !outputType.hasStaticShape() || !inputType.getLayout().isIdentity() ||
-      !outputType.getLayout().isIdentity() ||
-      !inputType.getElementType().isF32() ||
-      !outputType.getElementType().isF32())
+  if (!weights &&
+      (!isContiguousF32(weight) || !isa<func::FuncOp>(op->getParentOp())))
     return failure();
   auto weightType = cast<MemRefType>(weight.getType());
   int64_t batch = inputType.getDimSize(0), channels = inputType.getDimSize(1),
@@ -42,18 +38,36 @@ LogicalResult lowerConv(KernelContext &context, linalg::Conv2DNchwFchwOp op) {
           outHeight = outputType.getDimSize(2),
           outWidth = outputType.getDimSize(3);
   int64_t kh = weightType.getDimSize(2), kw = weightType.getDimSize(3);
-  int64_t sh = attrAt(op.getStrides(), 0), sw = attrAt(op.getStrides(), 1);
-  int64_t dh = attrAt(op.getDilations(), 0), dw = attrAt(op.getDilations(), 1);
-  if (batch == 0 || filters == 0 || outHeight == 0 || outWidth == 0 ||
-      channels == 0)
+  int64_t sh = op.getStrides()[0], sw = op.getStrides()[1];
+  int64_t dh = op.getDilations()[0], dw = op.getDilations()[1];
+  ArrayRef<int64_t> pads = op.getPads();
+  bool padded = llvm::any_of(pads, [](int64_t p) { return p > 0; });
+  OpBuilder before(op);
+  Location loc = op.getLoc();
+  FailureOr<KernelEpilogue> epilogue =
+      KernelEpilogue::get(before, loc, op.getEpilogue(), op.getEpilogueInputs(),
+                          op.getEpilogueMaps(), outputType.getShape());
+  if (failed(epilogue))
     return failure();
-  // A 1x1 stride-1 convolution over the whole (unpadded) image: one row.
-  bool flat = kh == 1 && kw == 1 && sh == 1 && sw == 1 && height == outHeight &&
-              width == outWidth;
+  // A 1x1 stride-1 convolution over the whole (unpadded) image: one row,
+  // when every epilogue input reads rows and columns as one dimension too.
+  bool flat = kh == 1 && kw == 1 && sh == 1 && sw == 1 && !padded;
+  for (size_t i = 0; i < epilogue->size(); ++i)
+    flat &= epilogue->stride(i, 2) == outWidth * epilogue->stride(i, 3);
   if (flat) {
     width = outWidth = height * width;
     height = outHeight = 1;
   }
+  // The input, zero-padded; the output, contiguous.
+  if (padded) {
+    input = paddedCopy(before, loc, input, {0, 0, pads[0], pads[1]},
+                       {0, 0, pads[2], pads[3]}, 0.0f);
+    height += pads[0] + pads[2];
+    width += pads[1] + pads[3];
+  } else {
+    input = contiguous(before, loc, input, /*copyIn=*/true);
+  }
+  Value output = contiguous(before, loc, init, /*copyIn=*/false);
 
   const TileShape &shape = context.shape;
   int64_t mr = balancedRows(filters, shape.mr);
@@ -95,10 +109,6 @@ LogicalResult lowerConv(KernelContext &context, linalg::Conv2DNchwFchwOp op) {
     });
   }
   // Views [N][C][H*W] of input and output.
-  // Fused ops see the output's loop dims (n, f, h, w), lanes along (h, w)
-  // merged.
-  TileFusion fusion =
-      analyzeFusion(op, output, {input, weight}, /*vectorDims=*/{2, 3});
   OpBuilder b(op);
   SmallVector<ReassociationIndices> merge{{0}, {1}, {2, 3}};
   SmallVector<Value> buffers{
@@ -106,18 +116,13 @@ LogicalResult lowerConv(KernelContext &context, linalg::Conv2DNchwFchwOp op) {
       memref::CollapseShapeOp::create(b, op.getLoc(), output, merge)};
   if (packedFilters)
     buffers.push_back(packedFilters);
-  size_t fusionStart = buffers.size();
-  llvm::append_range(buffers, fusion.uses());
+  epilogue->appendUses(buffers);
 
   int64_t nr = shape.nr;
   int64_t widthPanels = (outWidth + nr - 1) / nr;
   auto body = [&](Emitter &e, Value begin, Value end, ValueRange captured) {
     OpBuilder &b = e.b;
     Value in = captured[0], out = captured[1];
-    FusedTile fused(e, fusion, captured.drop_front(fusionStart), {2, 3});
-    Value target = fused.target ? Value(memref::CollapseShapeOp::create(
-                                      b, e.loc, fused.target, merge))
-                                : Value();
     Value packed =
         packedName ? getGlobal(e, packedName, packedShape) : captured[2];
     auto tile = [&](Value n, Value oh, Value ow0, Value filterTile,
@@ -140,27 +145,21 @@ LogicalResult lowerConv(KernelContext &context, linalg::Conv2DNchwFchwOp op) {
         return loadStrided(e, in, {n, ch, position}, sw,
                            validLanes(shape, columns, v));
       };
-      access.loadOutput = [&](int64_t i, int64_t v) {
-        return e.load(out, {n, e.add(f0, i), e.add(outBase, v * shape.lanes)},
-                      validLanes(shape, columns, v));
-      };
+      // The accumulators start at zero: the output is only written.
+      access.loadOutput = [&](int64_t, int64_t) { return e.zeros(); };
       access.storeOutput = [&](Value x, int64_t i, int64_t v) {
         e.store(x, out, {n, e.add(f0, i), e.add(outBase, v * shape.lanes)},
                 validLanes(shape, columns, v));
       };
-      auto dims = [&](int64_t i) {
-        return SmallVector<Value>{n, e.add(f0, i), Value(), Value()};
-      };
-      if (fusion.producer)
-        access.initOutput = [&](int64_t i, int64_t v) {
-          return fused.init(dims(i), e.add(outBase, v * shape.lanes),
-                            validLanes(shape, columns, v));
-        };
-      if (fusion.consumer)
+      if (!epilogue->isTrivial())
         access.finishOutput = [&](Value x, int64_t i, int64_t v) {
           Value lane0 = e.add(outBase, v * shape.lanes);
           int64_t valid = validLanes(shape, columns, v);
-          e.store(fused.finish(x, dims(i), lane0, valid), target,
+          // Output position (n, f, oh, ow) of lane 0; in the one-row form
+          // (oh, ow) is (0, position along the merged row).
+          SmallVector<Value> index{n, e.add(f0, i), flat ? e.index(0) : oh,
+                                   flat ? lane0 : e.add(ow0, v * shape.lanes)};
+          e.store(epilogue->apply(e, captured, x, index, 1, valid), out,
                   {n, e.add(f0, i), lane0}, valid);
         };
       emitMicrokernel(e, access, rows, vectorsFor(shape, columns), e.index(0),
@@ -191,8 +190,9 @@ LogicalResult lowerConv(KernelContext &context, linalg::Conv2DNchwFchwOp op) {
   int64_t work = batch * filters * outHeight * outWidth * reduction;
   emitRange(context, op, items, runsInParallel(context, work, items), buffers,
             body);
+  if (output != init)
+    memref::CopyOp::create(b, loc, output, init);
   op.erase();
-  fusion.erase();
   return success();
 }
 

@@ -21,7 +21,7 @@
 //===----------------------------------------------------------------------===//
 
 #include "dialects/Kernel/IR/KernelOps.h"
-#include "passes/Transforms/CPUKernels.h"
+#include "passes/Conversion/KernelToCPU/CPUKernels.h"
 
 #include "mlir/Dialect/Affine/IR/AffineOps.h"
 #include "mlir/Dialect/MemRef/IR/MemRef.h"

@@ -11,7 +11,7 @@
 //===----------------------------------------------------------------------===//
 
 #include "dialects/Kernel/IR/KernelOps.h"
-#include "passes/Transforms/CPUKernels.h"
+#include "passes/Conversion/KernelToCPU/CPUKernels.h"
 
 #include "mlir/Dialect/Math/IR/Math.h"
 #include "mlir/Dialect/MemRef/IR/MemRef.h"

@@ -1,13 +1,14 @@
-//===- CPUKernels.h - shared by the tessera-cpu-kernels lowerings -*- C++ -*-//
+//===- CPUKernels.h - shared by the convert-tk-to-cpu lowerings --*- C++ -*-===//
 //
-// Internal to passes/Transforms: the register tile of a target, a small IR
-// emitter for loops and vectors, and parallel ranges (a loop body outlined
-// into a task function that the runtime's thread pool runs).
+// Internal to passes/Conversion/KernelToCPU: the register tile of a target,
+// a small IR emitter for loops and vectors, epilogues on vectors, and
+// parallel ranges (a loop body outlined into a task function that the
+// runtime's thread pool runs).
 //
 //===----------------------------------------------------------------------===//
 
-#ifndef TESSERA_TRANSFORMS_CPUKERNELS_H
-#define TESSERA_TRANSFORMS_CPUKERNELS_H
+#ifndef TESSERA_CONVERSION_KERNELTOCPU_CPUKERNELS_H
+#define TESSERA_CONVERSION_KERNELTOCPU_CPUKERNELS_H
 
 #include "tessera/Support/RegisterTile.h"
 
@@ -25,6 +26,8 @@
 namespace tessera::tk {
 class MatmulOp;
 class ConvOp;
+class PoolOp;
+class FusionOp;
 class ReduceOp;
 } // namespace tessera::tk
 
@@ -183,67 +186,6 @@ using RangeBody =
 void emitRange(KernelContext &context, Operation *anchor, int64_t n,
                bool parallel, ValueRange uses, RangeBody body);
 
-/// How a fused op reads one operand over the output's loop dims: a scalar
-/// broadcast to all lanes, or a vector along the trailing (vector) dims.
-struct OperandAccess {
-  AffineMap map;
-  bool vector = false;
-};
-
-/// What a register-tiled kernel fuses (passes/Transforms/TileFusion.cpp):
-/// the op initialising its output (a fill or a broadcast: the accumulators
-/// start from it) and the elementwise generic that alone reads the output
-/// (applied to the accumulators before the store, into its own output).
-struct TileFusion {
-  Operation *producer = nullptr;
-  Value initScalar, initSource;
-  OperandAccess initAccess;
-  linalg::GenericOp consumer;
-  Value target;
-  int64_t outputInput = -1;
-  SmallVector<OperandAccess> accesses; // per consumer input
-  SmallVector<Value> above;            // what its body uses from above
-
-  /// The outer values a kernel body needs for this fusion, in the order
-  /// FusedTile takes them.
-  SmallVector<Value> uses() const;
-  /// Erases the fused ops (after the kernel is emitted).
-  void erase();
-};
-
-/// The fusion of the kernel `kernel` writing `output`, whose lanes run
-/// along the output's loop dims `vectorDims` (trailing). `inputs` are the
-/// kernel's operands, which the epilogue must not write.
-TileFusion analyzeFusion(Operation *kernel, Value output, ValueRange inputs,
-                         ArrayRef<int64_t> vectorDims);
-
-/// A fusion inside a kernel body: `uses` are TileFusion::uses() as seen
-/// there. Positions are the output's loop indices `dims` (the vector dims'
-/// entries unused) and `lane0`, the index of lane 0 along the merged vector
-/// dims.
-class FusedTile {
-public:
-  FusedTile(Emitter &e, const TileFusion &fusion, ValueRange uses,
-            ArrayRef<int64_t> vectorDims);
-  /// The accumulator's initial value, or null to load the output.
-  Value init(ArrayRef<Value> dims, Value lane0, int64_t valid);
-  /// The value to store for accumulator `acc`.
-  Value finish(Value acc, ArrayRef<Value> dims, Value lane0, int64_t valid);
-  /// Where finished values go (the consumer's output), or null.
-  Value target;
-
-private:
-  Value view(Value buffer, const OperandAccess &access);
-  Value read(Value buffer, const OperandAccess &access, ArrayRef<Value> dims,
-             Value lane0, int64_t valid);
-  Emitter &e;
-  const TileFusion &fusion;
-  SmallVector<int64_t> vectorDims;
-  Value initScalar, initSource;
-  SmallVector<Value> inputs;
-  IRMapping above;
-};
-
 /// Number of vectors a tile of `columns` columns needs, and the valid lanes
 /// of vector `v`.
 int64_t vectorsFor(const TileShape &shape, int64_t columns);
@@ -270,8 +212,6 @@ Value loadStrided(Emitter &e, Value buffer, SmallVector<Value> indices,
 /// Whether `value` is a statically shaped, contiguous f32 memref.
 bool isContiguousF32(Value value);
 
-/// Element `i` of a strides or dilations attribute.
-int64_t attrAt(DenseIntElementsAttr attr, int64_t i);
 
 /// How a kernel reads one operand: an element stride per loop of the
 /// kernel, and the offset, from the start of its buffer.
@@ -313,21 +253,72 @@ void storeAlong(Emitter &e, Value value, Value flat, Value at, int64_t step,
 Value applyEpilogue(Emitter &e, Block &body, ArrayRef<Value> arguments,
                     const IRMapping &above);
 
+/// The epilogue of a tk kernel on buffers (tk.conv, tk.pool): its inputs
+/// addressed over the output's index space through flat views, and the
+/// values its body uses from above. Made before the kernel, then bound to
+/// what the kernel body captured.
+class KernelEpilogue {
+public:
+  /// Fails when an input cannot be addressed (a dynamic layout is copied
+  /// first, so this is rare).
+  static FailureOr<KernelEpilogue> get(OpBuilder &b, Location loc,
+                                       Region &region, ValueRange inputs,
+                                       ArrayAttr maps,
+                                       ArrayRef<int64_t> outShape);
+  /// Appends what a kernel body must capture; remembers where it starts.
+  void appendUses(SmallVectorImpl<Value> &uses);
+  /// Whether the epilogue only yields the accumulator.
+  bool isTrivial() const;
+  /// The element stride of input `i` along output dim `d`.
+  int64_t stride(size_t i, int64_t d) const { return accesses[i].stride[d]; }
+  size_t size() const { return accesses.size(); }
+
+  /// In a kernel body whose captured values are `captured` (as passed to
+  /// emitRange): the value to store for accumulator `acc`, whose lane 0
+  /// is at output `index` and whose lanes lie `laneStep` positions apart
+  /// along the output's last dim; the first `valid` lanes count.
+  Value apply(Emitter &e, ValueRange captured, Value acc,
+              ArrayRef<Value> index, int64_t laneStep, int64_t valid) const;
+
+private:
+  Block *body = nullptr;
+  SmallVector<Access> accesses;
+  SmallVector<Value> views, above;
+  size_t start = 0;
+};
+
+/// A new buffer holding `input` (static, f32) with `low` and `high`
+/// elements of `value` around it per dimension: a fill, then a copy into
+/// the interior (which splitPadFills turns into border fills and a
+/// parallel copy).
+Value paddedCopy(OpBuilder &b, Location loc, Value input,
+                 ArrayRef<int64_t> low, ArrayRef<int64_t> high, float value);
+
+/// acc = body(iv, acc) for iv in [0, count) (scf.for with the accumulators
+/// as iteration values, inline when count is 1).
+SmallVector<Value>
+reduceLoop(Emitter &e, int64_t count,
+           function_ref<SmallVector<Value>(Value, ValueRange)> body,
+           ValueRange init);
+
 /// Lowerings; each erases the op on success and leaves it alone otherwise.
 /// tk.matmul (MatmulKernel.cpp): the register-tiled kernel when it applies
 /// (success), plain loops otherwise (failure); the op is gone either way.
 LogicalResult lowerMatmul(KernelContext &context, tk::MatmulOp op);
-/// tk.conv, direct and transposed (ConvFamilyKernel.cpp): a direct
-/// vector kernel over output channels x output positions.
+/// tk.conv: the packed 2-D kernel (ConvKernel.cpp) for dense 2-D direct
+/// convolutions, the window kernel (WindowKernel.cpp) for depthwise ones,
+/// the general direct vector kernel over output channels x output
+/// positions (ConvFamilyKernel.cpp) for the rest and transposed ones.
 LogicalResult lowerConv(KernelContext &context, tk::ConvOp op);
+LogicalResult lowerPackedConv(KernelContext &context, tk::ConvOp op);
+LogicalResult lowerDepthwise(KernelContext &context, tk::ConvOp op);
+/// tk.pool (WindowKernel.cpp): the window kernel.
+LogicalResult lowerPool(KernelContext &context, tk::PoolOp op);
+/// tk.fusion (FusionKernel.cpp): one linalg.generic loop nest.
+LogicalResult lowerFusion(tk::FusionOp op);
 /// tk.reduce (RowKernel.cpp): softmax, log-softmax and layer norm as
 /// vectorized row kernels.
 LogicalResult lowerRow(KernelContext &context, tk::ReduceOp op);
-LogicalResult lowerConv(KernelContext &context, linalg::Conv2DNchwFchwOp op);
-LogicalResult lowerDepthwise(KernelContext &context,
-                             linalg::DepthwiseConv2DNchwChwOp op);
-LogicalResult lowerPooling(KernelContext &context, linalg::PoolingNchwMaxOp op);
-LogicalResult lowerPooling(KernelContext &context, linalg::PoolingNchwSumOp op);
 /// Padded buffers of the function (fill, then the source copied into the
 /// interior): fills only the border, copies with a generic. Returns how
 /// many (PadBorders.cpp).
@@ -337,4 +328,4 @@ LogicalResult parallelizeGeneric(KernelContext &context, linalg::GenericOp op);
 
 } // namespace tessera::kernels
 
-#endif // TESSERA_TRANSFORMS_CPUKERNELS_H
+#endif // TESSERA_CONVERSION_KERNELTOCPU_CPUKERNELS_H

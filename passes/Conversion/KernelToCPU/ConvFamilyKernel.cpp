@@ -21,10 +21,9 @@
 //===----------------------------------------------------------------------===//
 
 #include "dialects/Kernel/IR/KernelOps.h"
-#include "passes/Transforms/CPUKernels.h"
+#include "passes/Conversion/KernelToCPU/CPUKernels.h"
 
 #include "mlir/Dialect/MemRef/IR/MemRef.h"
-#include "mlir/Transforms/RegionUtils.h"
 
 #include <numeric>
 
@@ -98,22 +97,6 @@ DimPlan planDim(int64_t in, int64_t k, int64_t out, int64_t stride,
   return plan;
 }
 
-/// for (iv = lo; iv < hi; ++iv) acc = body(iv, acc), inline when it runs
-/// once.
-SmallVector<Value>
-reduce(Emitter &e, int64_t count,
-       function_ref<SmallVector<Value>(Value, ValueRange)> body,
-       ValueRange init) {
-  if (count == 1)
-    return body(e.index(0), init);
-  auto loop = scf::ForOp::create(
-      e.b, e.loc, e.index(0), e.index(count), e.index(1), init,
-      [&](OpBuilder &, Location, Value iv, ValueRange acc) {
-        scf::YieldOp::create(e.b, e.loc, body(iv, acc));
-      });
-  return SmallVector<Value>(loop.getResults());
-}
-
 /// A memref usable through a flat view: `value` itself when its layout is
 /// static, otherwise a contiguous copy (made before `anchor`).
 FailureOr<Access> accessOf(OpBuilder &b, Location loc, Value value,
@@ -127,8 +110,8 @@ FailureOr<Access> accessOf(OpBuilder &b, Location loc, Value value,
 
 } // namespace
 
-LogicalResult tessera::kernels::lowerConv(KernelContext &context,
-                                          tk::ConvOp op) {
+/// The general direct vector kernel.
+static LogicalResult lowerGeneralConv(KernelContext &context, tk::ConvOp op) {
   OpBuilder b(op);
   Location loc = op.getLoc();
   auto inType = cast<MemRefType>(op.getInput().getType());
@@ -154,21 +137,12 @@ LogicalResult tessera::kernels::lowerConv(KernelContext &context,
     return plan.padLow > 0 || plan.padHigh > 0;
   });
   if (padded) {
-    SmallVector<int64_t> shape(inType.getShape()), offsets(rank, 0);
+    SmallVector<int64_t> low(rank, 0), high(rank, 0);
     for (int64_t i = 0; i < spatial; ++i) {
-      shape[i + 2] += std::max<int64_t>(plans[i].padLow, 0) +
-                      std::max<int64_t>(plans[i].padHigh, 0);
-      offsets[i + 2] = std::max<int64_t>(plans[i].padLow, 0);
+      low[i + 2] = std::max<int64_t>(plans[i].padLow, 0);
+      high[i + 2] = std::max<int64_t>(plans[i].padHigh, 0);
     }
-    Value buffer = memref::AllocOp::create(
-        b, loc, MemRefType::get(shape, b.getF32Type()));
-    Value zero = arith::ConstantOp::create(b, loc, b.getF32FloatAttr(0));
-    linalg::FillOp::create(b, loc, zero, buffer);
-    Value interior = memref::SubViewOp::create(
-        b, loc, buffer, offsets, inType.getShape(),
-        SmallVector<int64_t>(rank, 1));
-    memref::CopyOp::create(b, loc, input, interior);
-    input = buffer;
+    input = paddedCopy(b, loc, input, low, high, 0.0f);
   }
   auto identity = [&](MemRefType type) {
     return AffineMap::getMultiDimIdentityMap(type.getRank(), b.getContext());
@@ -179,16 +153,11 @@ LogicalResult tessera::kernels::lowerConv(KernelContext &context,
   Value init = op.getInit();
   FailureOr<Access> out = accessOf(b, loc, init, identity(outType),
                                    outType.getShape(), false);
-  SmallVector<Access> epilogueAccesses;
-  for (auto [value, attr] :
-       llvm::zip(op.getEpilogueInputs(), op.getEpilogueMaps())) {
-    FailureOr<Access> access =
-        accessOf(b, loc, value, cast<AffineMapAttr>(attr).getValue(),
-                 outType.getShape(), true);
-    if (failed(access))
-      return op.emitOpError("cannot address epilogue input ") << value;
-    epilogueAccesses.push_back(*access);
-  }
+  FailureOr<KernelEpilogue> epilogue =
+      KernelEpilogue::get(b, loc, op.getEpilogue(), op.getEpilogueInputs(),
+                          op.getEpilogueMaps(), outType.getShape());
+  if (failed(epilogue))
+    return op.emitOpError("cannot address its epilogue inputs");
   if (failed(in) || failed(out))
     return op.emitOpError("cannot address its input or output");
   // Where input positions start: past the copy's low pads.
@@ -205,24 +174,12 @@ LogicalResult tessera::kernels::lowerConv(KernelContext &context,
 
   SmallVector<Value> uses{flatView(b, loc, *in), flatView(b, loc, *out),
                           op.getFilter()};
-  size_t inputsStart = uses.size();
-  for (const Access &access : epilogueAccesses)
-    uses.push_back(flatView(b, loc, access));
-  size_t aboveStart = uses.size();
-  llvm::SetVector<Value> aboveValues;
-  getUsedValuesDefinedAbove(op.getEpilogue(), aboveValues);
-  llvm::append_range(uses, aboveValues);
-  Block &epilogue = op.getEpilogue().front();
+  epilogue->appendUses(uses);
   int64_t inner = spatial - 1;
 
   auto body = [&](Emitter &e, Value begin, Value end, ValueRange captured) {
     OpBuilder &b = e.b;
     Value inFlat = captured[0], outFlat = captured[1], filter = captured[2];
-    ValueRange inputs = captured.slice(inputsStart, epilogueAccesses.size());
-    IRMapping above;
-    for (auto [value, mapped] :
-         llvm::zip(aboveValues, captured.drop_front(aboveStart)))
-      above.map(value, mapped);
 
     // One tile: `rows` output channels from `f0` of group `g`, image `n`.
     auto tile = [&](Value n, Value g, Value f0, int64_t rows) {
@@ -256,7 +213,7 @@ LogicalResult tessera::kernels::lowerConv(KernelContext &context,
             auto valid = [&](int64_t v) { return validLanes(shape, width, v); };
             SmallVector<Value> acc(rows * used, e.zeros());
             if (reaches)
-              acc = reduce(
+              acc = reduceLoop(
                   e, cg,
                   [&](Value c, ValueRange sums) {
                     Value inChannel = e.add(e.mul(g, cg), c);
@@ -264,7 +221,7 @@ LogicalResult tessera::kernels::lowerConv(KernelContext &context,
                     std::function<SmallVector<Value>(int64_t, ValueRange)>
                         taps = [&](int64_t d, ValueRange sums) {
                           if (d < spatial)
-                            return reduce(
+                            return reduceLoop(
                                 e, phase[d]->taps.count,
                                 [&](Value j, ValueRange sums) {
                                   tapIndex[d] = j;
@@ -324,24 +281,16 @@ LogicalResult tessera::kernels::lowerConv(KernelContext &context,
               for (int64_t i = 0; i < spatial; ++i)
                 outIndex.push_back(
                     e.add(e.mul(q[i], plans[i].outStep), phase[i]->r));
-              auto address = [&](const Access &access) {
-                Value at = e.index(access.offset);
-                for (auto [i, index] : llvm::enumerate(outIndex))
-                  at = e.add(at, e.mul(index, access.stride[i]));
-                return at;
-              };
               int64_t outStep = plans[inner].outStep;
               for (int64_t v = 0; v < used; ++v) {
-                int64_t shift = v * lanes * outStep;
-                SmallVector<Value> arguments{acc[row * used + v]};
-                for (auto [flat, access] : llvm::zip(inputs, epilogueAccesses))
-                  arguments.push_back(loadAlong(
-                      e, flat,
-                      e.add(address(access), shift * access.stride[rank - 1]),
-                      outStep * access.stride[rank - 1], valid(v)));
-                Value value = applyEpilogue(e, epilogue, arguments, above);
-                storeAlong(e, value, outFlat,
-                           e.add(address(*out), shift * out->stride[rank - 1]),
+                SmallVector<Value> index(outIndex);
+                index.back() = e.add(index.back(), v * lanes * outStep);
+                Value value = epilogue->apply(e, captured, acc[row * used + v],
+                                              index, outStep, valid(v));
+                Value at = e.index(out->offset);
+                for (auto [d, position] : llvm::enumerate(index))
+                  at = e.add(at, e.mul(position, out->stride[d]));
+                storeAlong(e, value, outFlat, at,
                            outStep * out->stride[rank - 1], valid(v));
               }
             }
@@ -388,4 +337,12 @@ LogicalResult tessera::kernels::lowerConv(KernelContext &context,
   }
   op.erase();
   return success();
+}
+
+LogicalResult tessera::kernels::lowerConv(KernelContext &context,
+                                          tk::ConvOp op) {
+  if (succeeded(lowerPackedConv(context, op)) ||
+      succeeded(lowerDepthwise(context, op)))
+    return success();
+  return lowerGeneralConv(context, op);
 }

@@ -1,10 +1,10 @@
-// RUN: tessera-opt %s --split-input-file --tessera-cpu-kernels="vector-bits=256 registers=16" | FileCheck %s
-// RUN: not tessera-opt %s --split-input-file --tessera-cpu-kernels="vector-bits=100" 2>&1 | FileCheck %s --check-prefix=BADOPT
-// BADOPT: tessera-cpu-kernels: vector-bits must be a multiple of 128 and registers at least 8
-// RUN: not tessera-opt %S/Inputs/cpu-kernels-tensors.mlir --tessera-cpu-kernels 2>&1 | FileCheck %s --check-prefix=TENSORS
+// RUN: tessera-opt %s --split-input-file --convert-tk-to-cpu="vector-bits=256 registers=16" | FileCheck %s
+// RUN: not tessera-opt %s --split-input-file --convert-tk-to-cpu="vector-bits=100" 2>&1 | FileCheck %s --check-prefix=BADOPT
+// BADOPT: convert-tk-to-cpu: vector-bits must be a multiple of 128 and registers at least 8
+// RUN: not tessera-opt %S/Inputs/tensors.mlir --convert-tk-to-cpu 2>&1 | FileCheck %s --check-prefix=TENSORS
 // TENSORS: error: 'tk.matmul' op must be bufferized before the CPU lowering
-// RUN: tessera-opt %s --split-input-file --tessera-cpu-kernels="vector-bits=256 registers=16 parallel-work=1 parallel-elements=1" | FileCheck %s --check-prefix=PAR
-// RUN: tessera-opt %s --split-input-file --tessera-cpu-kernels="vector-bits=256 registers=16 parallel=false parallel-work=1 parallel-elements=1" | FileCheck %s --check-prefix=SERIAL
+// RUN: tessera-opt %s --split-input-file --convert-tk-to-cpu="vector-bits=256 registers=16 parallel-work=1 parallel-elements=1" | FileCheck %s --check-prefix=PAR
+// RUN: tessera-opt %s --split-input-file --convert-tk-to-cpu="vector-bits=256 registers=16 parallel=false parallel-work=1 parallel-elements=1" | FileCheck %s --check-prefix=SERIAL
 
 // SERIAL-NOT: __tessera_dispatch
 
@@ -106,12 +106,15 @@ func.func @matmul_dynamic(%a: memref<6x5xf32>, %b: memref<5x20xf32>, %c: memref<
 // CHECK: vector.maskedload {{.*}} : memref<1x2x81xf32>, vector<16xi1>, vector<16xf32> into vector<16xf32>
 // CHECK: vector.shuffle {{.*}} [0, 2, 4, 6, 8, 10, 12, 14] : vector<16xf32>, vector<16xf32>
 // CHECK: vector.fma
-// CHECK-NOT: linalg.conv_2d_nchw_fchw
+// CHECK-NOT: tk.conv
 memref.global "private" constant @filter : memref<5x2x3x3xf32> = dense<0.5>
 func.func @conv_stride2(%x: memref<1x2x9x9xf32>, %y: memref<1x5x4x4xf32>) {
   %w = memref.get_global @filter : memref<5x2x3x3xf32>
-  linalg.conv_2d_nchw_fchw {dilations = dense<1> : tensor<2xi64>, strides = dense<2> : tensor<2xi64>}
-    ins(%x, %w : memref<1x2x9x9xf32>, memref<5x2x3x3xf32>) outs(%y : memref<1x5x4x4xf32>)
+  tk.conv ins(%x, %w : memref<1x2x9x9xf32>, memref<5x2x3x3xf32>) outs(%y : memref<1x5x4x4xf32>)
+      strides = [2, 2] dilations = [1, 1] pads = [0, 0, 0, 0] groups = 1 epilogue_maps = [] epilogue {
+  ^bb0(%acc: f32):
+    tk.yield %acc : f32
+  }
   return
 }
 
@@ -139,10 +142,13 @@ func.func @left_alone(%a: memref<4x4xf64>, %b: memref<4x4xf64>, %c: memref<4x4xf
 // CHECK: memref.store {{.*}}, %[[PACKED]]
 // CHECK: memref.load %[[PACKED]]
 // CHECK: vector.fma
-// CHECK-NOT: linalg.conv_2d_nchw_fchw
+// CHECK-NOT: tk.conv
 func.func @runtime_filters(%x: memref<1x2x5x5xf32>, %w: memref<3x2x3x3xf32>, %y: memref<1x3x3x3xf32>) {
-  linalg.conv_2d_nchw_fchw {dilations = dense<1> : tensor<2xi64>, strides = dense<1> : tensor<2xi64>}
-    ins(%x, %w : memref<1x2x5x5xf32>, memref<3x2x3x3xf32>) outs(%y : memref<1x3x3x3xf32>)
+  tk.conv ins(%x, %w : memref<1x2x5x5xf32>, memref<3x2x3x3xf32>) outs(%y : memref<1x3x3x3xf32>)
+      strides = [1, 1] dilations = [1, 1] pads = [0, 0, 0, 0] groups = 1 epilogue_maps = [] epilogue {
+  ^bb0(%acc: f32):
+    tk.yield %acc : f32
+  }
   return
 }
 
@@ -208,48 +214,48 @@ func.func @matmul_fused(%a: memref<4x5xf32>, %bias: memref<16xf32>, %out: memref
 
 // -----
 
-// A convolution writing in place: its bias broadcast (per output channel:
-// a scalar load and a broadcast) starts the accumulators, and the in-place
-// generic after it (a residual add, read along the merged output rows) runs
-// before the store. A reader after that sees the final values.
+// A padded 3x3 convolution with its epilogue (bias per output channel, a
+// residual read along the output rows, Relu): the input goes through a
+// zero-padded copy (border fills only, the interior copied by a generic),
+// the epilogue runs on the accumulators before the one store.
 // CHECK-LABEL: func.func @conv_fused
-// CHECK: memref.collapse_shape %arg2 {{\[\[}}0], [1], [2, 3]]
-// CHECK: memref.load %arg1
-// CHECK: vector.broadcast
+// CHECK: %[[PAD:.+]] = memref.alloc() : memref<1x1x10x10xf32>
+// CHECK: linalg.fill {{.*}} outs(%{{.+}} : memref<1x1x1x10xf32, strided
+// CHECK: linalg.generic {{.*}} ins(%arg0 : memref<1x1x8x8xf32>)
+// CHECK: memref.collapse_shape %[[PAD]] {{\[\[}}0], [1], [2, 3]]
 // CHECK: scf.for
 // CHECK: vector.fma
+// CHECK: memref.load %{{.+}}[%{{.+}}] : memref<2xf32>
+// CHECK: vector.broadcast
 // CHECK: arith.addf {{.*}} : vector<8xf32>
+// CHECK: vector.{{(maskedload|load)}} %{{.+}}[%{{.+}}]{{.*}} : memref<128xf32>
+// CHECK: arith.addf {{.*}} : vector<8xf32>
+// CHECK: arith.maximumf {{.*}} : vector<8xf32>
 // CHECK: vector.store
-// CHECK-NOT: linalg.generic
-// CHECK: memref.copy %arg3
-#chan = affine_map<(n, f, h, w) -> (f)>
-#id4 = affine_map<(n, f, h, w) -> (n, f, h, w)>
+// CHECK-NOT: tk.conv
 memref.global "private" constant @filter3 : memref<2x1x3x3xf32> = dense<0.5>
-func.func @conv_fused(%x: memref<1x1x10x10xf32>, %bias: memref<2xf32>, %res: memref<1x2x8x8xf32>, %y: memref<1x2x8x8xf32>, %copy: memref<1x2x8x8xf32>) {
+func.func @conv_fused(%x: memref<1x1x8x8xf32>, %bias: memref<2xf32>, %res: memref<1x2x8x8xf32>, %y: memref<1x2x8x8xf32>) {
   %w = memref.get_global @filter3 : memref<2x1x3x3xf32>
-  linalg.generic {indexing_maps = [#chan, #id4], iterator_types = ["parallel", "parallel", "parallel", "parallel"]}
-      ins(%bias : memref<2xf32>) outs(%y : memref<1x2x8x8xf32>) {
-  ^bb0(%b: f32, %o: f32):
-    linalg.yield %b : f32
+  %zero = arith.constant 0.0 : f32
+  tk.conv ins(%x, %w : memref<1x1x8x8xf32>, memref<2x1x3x3xf32>)
+      epilogue_ins(%bias, %res : memref<2xf32>, memref<1x2x8x8xf32>) outs(%y : memref<1x2x8x8xf32>)
+      strides = [1, 1] dilations = [1, 1] pads = [1, 1, 1, 1] groups = 1
+      epilogue_maps = [affine_map<(n, f, h, w) -> (f)>, affine_map<(n, f, h, w) -> (n, f, h, w)>] epilogue {
+  ^bb0(%acc: f32, %b: f32, %r: f32):
+    %s = arith.addf %acc, %b : f32
+    %t = arith.addf %s, %r : f32
+    %u = arith.maximumf %t, %zero : f32
+    tk.yield %u : f32
   }
-  linalg.conv_2d_nchw_fchw {dilations = dense<1> : tensor<2xi64>, strides = dense<1> : tensor<2xi64>}
-    ins(%x, %w : memref<1x1x10x10xf32>, memref<2x1x3x3xf32>) outs(%y : memref<1x2x8x8xf32>)
-  linalg.generic {indexing_maps = [#id4, #id4, #id4], iterator_types = ["parallel", "parallel", "parallel", "parallel"]}
-      ins(%y, %res : memref<1x2x8x8xf32>, memref<1x2x8x8xf32>) outs(%y : memref<1x2x8x8xf32>) {
-  ^bb0(%a: f32, %r: f32, %o: f32):
-    %s = arith.addf %a, %r : f32
-    linalg.yield %s : f32
-  }
-  memref.copy %y, %copy : memref<1x2x8x8xf32> to memref<1x2x8x8xf32>
   return
 }
 
 // -----
 
-// Depthwise, stride 2: tiles of one channel x 4 output rows x 16 columns
-// (2 rows here); every tap unrolled, its weight broadcast once; the input
-// read as 16-wide contiguous loads (masked past the span's end) keeping
-// every second lane.
+// Depthwise (groups = channels, one filter each), stride 2: tiles of one
+// channel x 4 output rows x 16 columns (2 rows here); every tap unrolled,
+// its weight broadcast once; the input read as 16-wide contiguous loads
+// (masked past the span's end) keeping every second lane.
 // CHECK-LABEL: func.func @depthwise_stride2
 // CHECK: memref.load %arg1
 // CHECK: vector.broadcast {{.*}} : f32 to vector<8xf32>
@@ -257,10 +263,13 @@ func.func @conv_fused(%x: memref<1x1x10x10xf32>, %bias: memref<2xf32>, %res: mem
 // CHECK: vector.shuffle {{.*}} [0, 2, 4, 6, 8, 10, 12, 14] : vector<16xf32>, vector<16xf32>
 // CHECK: vector.fma
 // CHECK: vector.maskedstore %arg2
-// CHECK-NOT: linalg.depthwise_conv_2d_nchw_chw
-func.func @depthwise_stride2(%x: memref<1x3x5x9xf32>, %w: memref<3x3x3xf32>, %y: memref<1x3x2x4xf32>) {
-  linalg.depthwise_conv_2d_nchw_chw {dilations = dense<1> : tensor<2xi64>, strides = dense<2> : tensor<2xi64>}
-    ins(%x, %w : memref<1x3x5x9xf32>, memref<3x3x3xf32>) outs(%y : memref<1x3x2x4xf32>)
+// CHECK-NOT: tk.conv
+func.func @depthwise_stride2(%x: memref<1x3x5x9xf32>, %w: memref<3x1x3x3xf32>, %y: memref<1x3x2x4xf32>) {
+  tk.conv ins(%x, %w : memref<1x3x5x9xf32>, memref<3x1x3x3xf32>) outs(%y : memref<1x3x2x4xf32>)
+      strides = [2, 2] dilations = [1, 1] pads = [0, 0, 0, 0] groups = 3 epilogue_maps = [] epilogue {
+  ^bb0(%acc: f32):
+    tk.yield %acc : f32
+  }
   return
 }
 
@@ -376,18 +385,65 @@ func.func @loops_f64(%a: memref<3x2xf64>, %b: memref<3x4xf64>, %c: memref<2x4xf6
 
 // -----
 
-// Max pooling through the window kernel: the -inf fill becomes the
-// accumulators' start, each tap a vector maximum.
+// Max pooling through the window kernel, padded: the input goes through a
+// copy padded with -inf, the accumulators start at -inf, each tap is a
+// vector maximum.
 // CHECK-LABEL: func.func @max_pool
 // CHECK: %[[LOW:.+]] = arith.constant 0xFF800000 : f32
-// CHECK: vector.broadcast %[[LOW]] : f32 to vector<8xf32>
+// CHECK: linalg.fill ins(%[[LOW]] : f32)
+// CHECK: arith.constant dense<0xFF800000> : vector<8xf32>
 // CHECK: arith.maximumf {{.*}} : vector<8xf32>
-// CHECK-NOT: linalg.pooling_nchw_max
-func.func @max_pool(%x: memref<1x2x6x10xf32>, %window: memref<3x3xf32>, %y: memref<1x2x4x8xf32>) {
-  %low = arith.constant 0xFF800000 : f32
-  linalg.fill ins(%low : f32) outs(%y : memref<1x2x4x8xf32>)
-  linalg.pooling_nchw_max {dilations = dense<1> : tensor<2xi64>, strides = dense<1> : tensor<2xi64>}
-    ins(%x, %window : memref<1x2x6x10xf32>, memref<3x3xf32>) outs(%y : memref<1x2x4x8xf32>)
+// CHECK-NOT: tk.pool
+func.func @max_pool(%x: memref<1x2x6x10xf32>, %y: memref<1x2x6x10xf32>) {
+  tk.pool max ins(%x : memref<1x2x6x10xf32>) outs(%y : memref<1x2x6x10xf32>)
+      window = [3, 3] strides = [1, 1] dilations = [1, 1] pads = [1, 1, 1, 1] epilogue_maps = [] epilogue {
+  ^bb0(%m: f32):
+    tk.yield %m : f32
+  }
+  return
+}
+
+// -----
+
+// An average pool whose divisors vary (padding not counted): a sum window
+// kernel, the epilogue dividing by the divisors read along the output
+// rows; a 3-D pool loops its outer spatial dimension per tile; a window of
+// more than 64 taps loops over its rows.
+// CHECK-LABEL: func.func @avg_pool
+// CHECK: arith.addf {{.*}} : vector<8xf32>
+// CHECK: vector.maskedload %{{.+}} : memref<9xf32>
+// CHECK: arith.divf {{.*}} : vector<8xf32>
+// CHECK-LABEL: func.func @pool3d
+// CHECK: arith.maximumf {{.*}} : vector<8xf32>
+// CHECK-NOT: tk.pool
+// CHECK-LABEL: func.func @big_window
+// CHECK: scf.for {{.*}} iter_args
+// CHECK: arith.addf {{.*}} : vector<8xf32>
+// CHECK-NOT: tk.pool
+func.func @avg_pool(%x: memref<1x2x5x5xf32>, %n: memref<3x3xf32>, %y: memref<1x2x3x3xf32>) {
+  tk.pool sum ins(%x : memref<1x2x5x5xf32>) epilogue_ins(%n : memref<3x3xf32>) outs(%y : memref<1x2x3x3xf32>)
+      window = [2, 2] strides = [2, 2] dilations = [1, 1] pads = [1, 1, 0, 0]
+      epilogue_maps = [affine_map<(n, c, h, w) -> (h, w)>] epilogue {
+  ^bb0(%s: f32, %d: f32):
+    %m = arith.divf %s, %d : f32
+    tk.yield %m : f32
+  }
+  return
+}
+func.func @pool3d(%x: memref<1x2x4x6x6xf32>, %y: memref<1x2x2x3x3xf32>) {
+  tk.pool max ins(%x : memref<1x2x4x6x6xf32>) outs(%y : memref<1x2x2x3x3xf32>)
+      window = [2, 2, 2] strides = [2, 2, 2] dilations = [1, 1, 1] pads = [0, 0, 0, 0, 0, 0] epilogue_maps = [] epilogue {
+  ^bb0(%m: f32):
+    tk.yield %m : f32
+  }
+  return
+}
+func.func @big_window(%x: memref<1x2x10x10xf32>, %y: memref<1x2x1x1xf32>) {
+  tk.pool sum ins(%x : memref<1x2x10x10xf32>) outs(%y : memref<1x2x1x1xf32>)
+      window = [10, 10] strides = [1, 1] dilations = [1, 1] pads = [0, 0, 0, 0] epilogue_maps = [] epilogue {
+  ^bb0(%m: f32):
+    tk.yield %m : f32
+  }
   return
 }
 
@@ -410,7 +466,7 @@ func.func @max_pool(%x: memref<1x2x6x10xf32>, %window: memref<3x3xf32>, %y: memr
 // CHECK: vector.scatter
 // CHECK: vector.scatter
 // CHECK-NOT: tk.conv
-// RUN: tessera-opt %s --split-input-file --tessera-cpu-kernels="vector-bits=256 registers=16" | sed -n '/func.func @conv_transpose_s2/,/^}/p' | grep -c "scf.for .* iter_args" | FileCheck %s --check-prefix=PHASES
+// RUN: tessera-opt %s --split-input-file --convert-tk-to-cpu="vector-bits=256 registers=16" | sed -n '/func.func @conv_transpose_s2/,/^}/p' | grep -c "scf.for .* iter_args" | FileCheck %s --check-prefix=PHASES
 // PHASES: 4
 func.func @conv_transpose_s2(%x: memref<1x3x4x5xf32>, %w: memref<3x2x2x2xf32>, %b: memref<2xf32>, %y: memref<1x2x8x10xf32>) {
   tk.conv ins(%x, %w : memref<1x3x4x5xf32>, memref<3x2x2x2xf32>) epilogue_ins(%b : memref<2xf32>) outs(%y : memref<1x2x8x10xf32>)
@@ -430,8 +486,9 @@ func.func @conv_transpose_s2(%x: memref<1x3x4x5xf32>, %w: memref<3x2x2x2xf32>, %
 // lane); outputs are contiguous.
 // CHECK-LABEL: func.func @conv1d_stride3
 // CHECK: %[[PAD:.+]] = memref.alloc() : memref<1x2x21xf32>
-// CHECK: linalg.fill {{.*}} outs(%[[PAD]]
-// CHECK: memref.copy %arg0
+// CHECK: %[[LEFT:.+]] = memref.subview %[[PAD]][0, 0, 0] [1, 2, 1]
+// CHECK: linalg.fill {{.*}} outs(%[[LEFT]]
+// CHECK: linalg.generic {{.*}} ins(%arg0
 // CHECK: vector.maskedload {{.*}} : memref<42xf32>, vector<24xi1>, vector<24xf32>
 // CHECK: vector.shuffle
 // CHECK: vector.fma
@@ -514,6 +571,24 @@ func.func @other_width(%a: memref<4x8xf32>, %b: memref<8x32xf32>, %c: memref<4x3
       attributes {config = #tk.cpu_tile<lanes = 16, mr = 12, nr = 32, kc = 256, mc = 252, parallel = false>} epilogue {
   ^bb0(%acc: f32):
     tk.yield %acc : f32
+  }
+  return
+}
+
+// -----
+
+// A tk.fusion is one linalg.generic on the same buffers, maps and body.
+// CHECK-LABEL: func.func @fusion
+// CHECK: linalg.generic {indexing_maps = [#{{.+}}, #{{.+}}, #{{.+}}], iterator_types = ["parallel", "parallel"]} ins(%arg0, %arg1 : memref<64x4xf32>, memref<256xf32>) outs(%arg2 : memref<4x64xf32>)
+// CHECK: arith.addf
+// CHECK: linalg.yield
+// CHECK-NOT: tk.fusion
+func.func @fusion(%x: memref<64x4xf32>, %b: memref<256xf32>, %y: memref<4x64xf32>) {
+  tk.fusion ins(%x, %b : memref<64x4xf32>, memref<256xf32>) outs(%y : memref<4x64xf32>)
+      maps = [affine_map<(i, j) -> (j, i)>, affine_map<(i, j) -> (i * 64 + j)>, affine_map<(i, j) -> (i, j)>] body {
+  ^bb0(%a: f32, %c: f32):
+    %s = arith.addf %a, %c : f32
+    tk.yield %s : f32
   }
   return
 }
