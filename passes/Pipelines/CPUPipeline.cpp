@@ -90,7 +90,8 @@ LogicalResult tessera::buildCPUPhase(OpPassManager &pm, Phase phase,
     tk::ConfigureKernelsOptions configure;
     configure.vectorBits = options.vectorBits;
     configure.registers = options.vectorRegisters;
-    pm.addPass(tk::createConfigureKernelsPass(configure, options.costModel));
+    pm.addPass(tk::createConfigureKernelsPass(configure, options.costModel,
+                                              options.windowCostModel));
     return success();
   }
   case Phase::Codegen: {

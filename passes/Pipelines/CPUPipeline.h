@@ -33,6 +33,8 @@ struct CPUPipelineOptions {
   /// Chooses each tk kernel's configuration (tk-configure-kernels); empty:
   /// tk::defaultCPUTile.
   tk::KernelCostModel costModel;
+  /// The same for every tk.conv and tk.pool; empty: tk::defaultCPUWindow.
+  tk::WindowCostModel windowCostModel;
   /// Passes added before and after phases.
   PipelineHooks hooks;
 };

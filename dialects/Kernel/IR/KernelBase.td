@@ -90,6 +90,43 @@ def TK_CPUTileAttr : TK_Attr<"CPUTile", "cpu_tile"> {
   let genVerifyDecl = 1;
 }
 
+def TK_WindowKernel : I32EnumAttr<"WindowKernel",
+    "which CPU kernel runs a tk.conv or tk.pool", [
+      I32EnumAttrCase<"packed", 0>, I32EnumAttrCase<"window", 1>,
+      I32EnumAttrCase<"direct", 2>]> {
+  let cppNamespace = "::tessera::tk";
+}
+
+def TK_CPUWindowAttr : TK_Attr<"CPUWindow", "cpu_window"> {
+  let summary = "How the CPU runs a tk.conv or tk.pool: which kernel, its register tile, threads";
+  let description = [{
+    The CPU configuration of a convolution or pooling kernel:
+
+    - `packed`: a dense 2-D direct convolution with its filters packed
+      `[F/mr][C*KH*KW][mr]`; the tile is `mr` output channels x `nr`
+      pixels of one output row;
+    - `window`: one channel at a time (a depthwise convolution, a pool);
+      the tile is `mr` output rows x `nr` columns;
+    - `direct`: any convolution (grouped, N-d, transposed); the tile is
+      `mr` output channels x `nr` positions along the innermost spatial
+      dimension.
+
+    `nr` is a multiple of `lanes` (f32 lanes of a vector register); with
+    `parallel` the kernel's items (image x rows x column panels, or image x
+    group x channel tiles) are split across the runtime's thread pool.
+
+    Example: `#tk.cpu_window<kernel = window, lanes = 16, mr = 4, nr = 32,
+    parallel = true>`
+  }];
+  let parameters = (ins "WindowKernel":$kernel, "int64_t":$lanes,
+                        "int64_t":$mr, "int64_t":$nr, "bool":$parallel);
+  let assemblyFormat = [{
+    `<` `kernel` `=` $kernel `,` `lanes` `=` $lanes `,` `mr` `=` $mr `,`
+    `nr` `=` $nr `,` `parallel` `=` $parallel `>`
+  }];
+  let genVerifyDecl = 1;
+}
+
 def TK_RowKind : I32EnumAttr<"RowKind", "what a row kernel computes", [
       I32EnumAttrCase<"softmax", 0>, I32EnumAttrCase<"log_softmax", 1>,
       I32EnumAttrCase<"layer_norm", 2>, I32EnumAttrCase<"rms_norm", 3>]> {

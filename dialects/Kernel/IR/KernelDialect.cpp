@@ -80,6 +80,18 @@ LogicalResult TKDialect::verifyOperationAttribute(Operation *op,
 }
 
 LogicalResult
+CPUWindowAttr::verify(function_ref<InFlightDiagnostic()> emitError,
+                      WindowKernel kernel, int64_t lanes, int64_t mr,
+                      int64_t nr, bool parallel) {
+  if (lanes < 1 || mr < 1 || nr < 1)
+    return emitError() << "every tile size must be positive";
+  if (nr % lanes)
+    return emitError() << "nr (" << nr << ") must be a multiple of lanes ("
+                       << lanes << ")";
+  return success();
+}
+
+LogicalResult
 CPUTileAttr::verify(function_ref<InFlightDiagnostic()> emitError,
                     int64_t lanes, int64_t mr, int64_t nr, int64_t kc,
                     int64_t mc, bool parallel) {

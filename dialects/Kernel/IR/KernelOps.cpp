@@ -420,7 +420,29 @@ LogicalResult ConvOp::verify() {
   if (filterType.getElementType() != elementType || !elementType.isF32())
     return emitOpError("expects f32 input and filter (the only type the "
                        "convolution kernels are generated for)");
+  if (CPUWindowAttr config = getConfigAttr()) {
+    if (config.getKernel() == WindowKernel::packed && !isDense2D())
+      return emitOpError("the packed kernel runs dense 2-D direct "
+                         "convolutions only");
+    if (config.getKernel() == WindowKernel::window && !isDepthwise())
+      return emitOpError("the window kernel runs depthwise convolutions "
+                         "only (one filter per channel)");
+  }
   return success();
+}
+
+bool ConvOp::isDense2D() {
+  return !getTransposed() && getGroups() == 1 && getNumSpatialDims() == 2;
+}
+
+bool ConvOp::isDepthwise() {
+  auto inputType = cast<ShapedType>(getInput().getType());
+  auto filterType = cast<ShapedType>(getFilter().getType());
+  auto outType = cast<ShapedType>(getInit().getType());
+  int64_t groups = getGroups();
+  return !getTransposed() && groups > 1 &&
+         inputType.getDimSize(1) == groups && outType.getDimSize(1) == groups &&
+         filterType.getDimSize(1) == 1;
 }
 
 LogicalResult ConvOp::verifyRegions() {
@@ -493,6 +515,10 @@ LogicalResult PoolOp::verify() {
       !outType.getElementType().isF32())
     return emitOpError("expects f32 input and output (the only type the "
                        "window kernels are generated for)");
+  if (CPUWindowAttr config = getConfigAttr())
+    if (config.getKernel() != WindowKernel::window)
+      return emitOpError("pools run on the window kernel, not ")
+             << stringifyWindowKernel(config.getKernel());
   return success();
 }
 

@@ -132,6 +132,8 @@ def TK_ConvOp : TK_Op<"conv", [
     and one element of each epilogue input, read through `epilogue_maps`
     (one map per epilogue input over the output's dimensions `(n, f, o1,
     ..., ok)`, each result a dimension or 0), and yields what is stored.
+    `config` (`#tk.cpu_window`, set by `tk-configure-kernels`) says which
+    CPU kernel runs it and with which tile.
 
     Example (the 2x2 stride-2 upsampling of a segmentation head, with its
     bias):
@@ -153,7 +155,8 @@ def TK_ConvOp : TK_Op<"conv", [
                        DenseI64ArrayAttr:$strides, DenseI64ArrayAttr:$dilations,
                        DenseI64ArrayAttr:$pads, I64Attr:$groups,
                        AffineMapArrayAttr:$epilogue_maps,
-                       UnitAttr:$transposed);
+                       UnitAttr:$transposed,
+                       OptionalAttr<TK_CPUWindowAttr>:$config);
   let results = (outs Variadic<AnyRankedTensor>:$result);
   let regions = (region SizedRegion<1>:$epilogue);
   let assemblyFormat = [{
@@ -171,6 +174,11 @@ def TK_ConvOp : TK_Op<"conv", [
     int64_t getNumSpatialDims() {
       return ::llvm::cast<::mlir::ShapedType>(getInput().getType()).getRank() - 2;
     }
+    /// A direct 2-D convolution of one group (the `packed` kernel's).
+    bool isDense2D();
+    /// A direct convolution with one filter per channel (groups = input =
+    /// output channels), any spatial rank (the `window` kernel's).
+    bool isDepthwise();
     bool hasPureTensorSemantics() { return getNumResults() == 1; }
     ::mlir::MutableOperandRange getDpsInitsMutable() { return getInitMutable(); }
   }];
@@ -198,7 +206,8 @@ def TK_PoolOp : TK_Op<"pool", [
     region runs on the combined value and one element of each epilogue
     input, read through `epilogue_maps` (over the output dimensions
     `(n, c, o1, ..., ok)`, each result a dimension or 0), and yields what
-    is stored.
+    is stored. `config` (`#tk.cpu_window`, the `window` kernel) is its CPU
+    tile, set by `tk-configure-kernels`.
 
     Example (a 2x2 average pool that does not count the padding):
 
@@ -218,7 +227,8 @@ def TK_PoolOp : TK_Op<"pool", [
                        TK_PoolKind:$kind, DenseI64ArrayAttr:$window,
                        DenseI64ArrayAttr:$strides, DenseI64ArrayAttr:$dilations,
                        DenseI64ArrayAttr:$pads,
-                       AffineMapArrayAttr:$epilogue_maps);
+                       AffineMapArrayAttr:$epilogue_maps,
+                       OptionalAttr<TK_CPUWindowAttr>:$config);
   let results = (outs Variadic<AnyRankedTensor>:$result);
   let regions = (region SizedRegion<1>:$epilogue);
   let assemblyFormat = [{

@@ -42,7 +42,8 @@ ConvOp buildConv(PatternRewriter &rewriter, OpTy op, bool transposed) {
   auto conv = ConvOp::create(
       rewriter, loc, TypeRange{resultType}, op.getInput(), op.getWeight(),
       epilogueInputs, init, op.getStrides(), op.getDilations(), op.getPads(),
-      op.getGroup(), rewriter.getArrayAttr(maps), transposed);
+      op.getGroup(), rewriter.getArrayAttr(maps), transposed,
+      /*config=*/CPUWindowAttr());
   Type f32 = rewriter.getF32Type();
   Block *body = rewriter.createBlock(&conv.getEpilogue());
   Value value = body->addArgument(f32, loc);
@@ -93,7 +94,7 @@ PoolOp buildPool(PatternRewriter &rewriter, OpTy op, PoolKind kind,
       rewriter, loc, TypeRange{resultType}, op.getInput(), epilogueInputs,
       emptyLike(rewriter, loc, op.getResult()), kind, op.getKernelShape(),
       op.getStrides(), op.getDilations(), op.getPads(),
-      rewriter.getArrayAttr(maps));
+      rewriter.getArrayAttr(maps), /*config=*/CPUWindowAttr());
   Type f32 = rewriter.getF32Type();
   Block *body = rewriter.createBlock(&pool.getEpilogue());
   body->addArgument(f32, loc);
@@ -168,14 +169,15 @@ ConvOp rebuild(PatternRewriter &rewriter, ConvOp op, ValueRange inputs,
   return ConvOp::create(rewriter, op.getLoc(), TypeRange{init.getType()},
                         op.getInput(), op.getFilter(), inputs, init,
                         op.getStrides(), op.getDilations(), op.getPads(),
-                        op.getGroups(), maps, op.getTransposed());
+                        op.getGroups(), maps, op.getTransposed(),
+                        op.getConfigAttr());
 }
 PoolOp rebuild(PatternRewriter &rewriter, PoolOp op, ValueRange inputs,
                ArrayAttr maps, Value init) {
   return PoolOp::create(rewriter, op.getLoc(), TypeRange{init.getType()},
                         op.getInput(), inputs, init, op.getKind(),
                         op.getWindow(), op.getStrides(), op.getDilations(),
-                        op.getPads(), maps);
+                        op.getPads(), maps, op.getConfigAttr());
 }
 
 /// The elementwise generic after a tk.conv or tk.pool, over the output's

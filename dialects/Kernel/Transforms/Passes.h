@@ -20,6 +20,7 @@ namespace tessera::tk {
 class TKDialect;
 class MatmulOp;
 class CPUTileAttr;
+class CPUWindowAttr;
 
 #define GEN_PASS_DECL
 #include "dialects/Kernel/Transforms/Passes.h.inc"
@@ -56,6 +57,20 @@ struct CPUTarget {
 using KernelCostModel =
     std::function<CPUTileAttr(MatmulOp kernel, const CPUTarget &target)>;
 
+/// Chooses the configuration of one tk.conv or tk.pool (`kernel`); a null
+/// attribute leaves the choice to the default model.
+using WindowCostModel = std::function<CPUWindowAttr(
+    mlir::Operation *kernel, const CPUTarget &target)>;
+
+/// Tessera's own model for windows: the packed kernel for dense 2-D
+/// convolutions (MR output channels, balanced over the filters, x 2
+/// vectors), the window kernel for depthwise convolutions and pools (4
+/// output rows x 2 vectors), the direct kernel for the rest (MR output
+/// channels of a group x 2 vectors); the thread pool from `parallelWork`
+/// multiply-adds.
+CPUWindowAttr defaultCPUWindow(mlir::Operation *kernel,
+                               const CPUTarget &target);
+
 /// Tessera's own model: the largest register tile the vector unit holds
 /// (MR x 2 vectors of accumulators), KC 256, an MC block of about 256 KiB of
 /// the left operand, and the thread pool from `parallelWork`
@@ -65,7 +80,8 @@ CPUTileAttr defaultCPUTile(MatmulOp kernel, const CPUTarget &target);
 /// tk-configure-kernels with a cost model of the caller's.
 std::unique_ptr<mlir::Pass>
 createConfigureKernelsPass(const ConfigureKernelsOptions &options,
-                           KernelCostModel model);
+                           KernelCostModel model,
+                           WindowCostModel windowModel = {});
 
 #define GEN_PASS_REGISTRATION
 #include "dialects/Kernel/Transforms/Passes.h.inc"

@@ -76,17 +76,20 @@ def FormFusions : Pass<"tk-form-fusions", "::mlir::func::FuncOp"> {
 def ConfigureKernels : Pass<"tk-configure-kernels", "::mlir::ModuleOp"> {
   let summary = "Choose how the CPU runs every tk kernel";
   let description = [{
-    Sets the `config` attribute (`#tk.cpu_tile`) of every `tk.matmul`
-    that has none: the register tile for the target's vector unit
-    (`vector-bits`, `registers`), the reduction and row blocking, and
-    whether the kernel runs on the runtime's thread pool (at least
-    `parallel-work` multiply-adds and two column panels). A kernel that
-    already has a configuration keeps it.
+    Sets the `config` attribute of every kernel that has none. A
+    `tk.matmul` gets a `#tk.cpu_tile`: the register tile for the target's
+    vector unit (`vector-bits`, `registers`), the reduction and row
+    blocking, and whether the kernel runs on the runtime's thread pool (at
+    least `parallel-work` multiply-adds and two column panels). A `tk.conv`
+    or `tk.pool` gets a `#tk.cpu_window`: which CPU kernel runs it
+    (`packed` for dense 2-D convolutions, `window` for depthwise ones and
+    pools, `direct` for the rest), its register tile and the thread pool
+    choice. A kernel that already has a configuration keeps it.
 
-    The choice is a cost-model callback (`tessera::tk::KernelCostModel`,
-    see Passes.h): targets and plugins pass their own to
-    `createConfigureKernelsPass`; the default is
-    `tessera::tk::defaultCPUTile`.
+    The choices are cost-model callbacks (`tessera::tk::KernelCostModel`
+    and `tessera::tk::WindowCostModel`, see Passes.h): targets and plugins
+    pass their own to `createConfigureKernelsPass`; the defaults are
+    `tessera::tk::defaultCPUTile` and `tessera::tk::defaultCPUWindow`.
   }];
   let options = [
     Option<"vectorBits", "vector-bits", "int64_t", "256",

@@ -516,6 +516,17 @@ Value loadStrided(Emitter &e, Value buffer, SmallVector<Value> indices,
                                   e.zeros());
 }
 
+KernelContext withWindowConfig(const KernelContext &context,
+                               const tk::CPUWindowAttr &config) {
+  KernelContext configured = context;
+  configured.shape.lanes = config.getLanes();
+  configured.shape.mr = config.getMr();
+  configured.shape.nr = config.getNr();
+  configured.parallel = context.parallel && config.getParallel();
+  configured.parallelWork = 0;
+  return configured;
+}
+
 bool isContiguousF32(Value value) {
   auto type = dyn_cast<MemRefType>(value.getType());
   return type && type.hasStaticShape() && type.getLayout().isIdentity() &&

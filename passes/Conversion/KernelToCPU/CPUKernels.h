@@ -28,6 +28,7 @@ class MatmulOp;
 class ConvOp;
 class PoolOp;
 class FusionOp;
+class CPUWindowAttr;
 class ReduceOp;
 } // namespace tessera::tk
 
@@ -119,6 +120,11 @@ struct KernelContext {
   int64_t parallelWork; // multiply-adds from which a kernel runs in parallel
   int64_t parallelElements; // loop iterations from which a generic does
 };
+
+/// `context` for a kernel configured by `config`: its register tile
+/// (lanes, mr, nr) and whether it may run on the thread pool.
+KernelContext withWindowConfig(const KernelContext &context,
+                               const tk::CPUWindowAttr &config);
 
 /// How one microkernel reads its operands and its output tile.
 struct TileAccess {

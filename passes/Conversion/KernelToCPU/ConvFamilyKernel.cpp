@@ -341,8 +341,20 @@ static LogicalResult lowerGeneralConv(KernelContext &context, tk::ConvOp op) {
 
 LogicalResult tessera::kernels::lowerConv(KernelContext &context,
                                           tk::ConvOp op) {
-  if (succeeded(lowerPackedConv(context, op)) ||
-      succeeded(lowerDepthwise(context, op)))
-    return success();
-  return lowerGeneralConv(context, op);
+  tk::CPUWindowAttr config = op.getConfigAttr();
+  if (!config)
+    return op.emitOpError("has no configuration (tk-configure-kernels)");
+  KernelContext tiled = withWindowConfig(context, config);
+  switch (config.getKernel()) {
+  case tk::WindowKernel::packed:
+    // Filters neither constant nor a contiguous buffer: the direct kernel.
+    if (succeeded(lowerPackedConv(tiled, op)))
+      return success();
+    break;
+  case tk::WindowKernel::window:
+    return lowerDepthwise(tiled, op);
+  case tk::WindowKernel::direct:
+    break;
+  }
+  return lowerGeneralConv(tiled, op);
 }

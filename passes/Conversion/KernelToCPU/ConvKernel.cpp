@@ -24,7 +24,7 @@ LogicalResult lowerPackedConv(KernelContext &context, tk::ConvOp op) {
   Value input = op.getInput(), weight = op.getFilter(), init = op.getInit();
   auto inputType = cast<MemRefType>(input.getType());
   auto outputType = cast<MemRefType>(init.getType());
-  if (op.getTransposed() || op.getGroups() != 1 || inputType.getRank() != 4)
+  if (!op.isDense2D())
     return failure();
   // Constant filters are packed now; others (graph inputs) at run time.
   DenseElementsAttr weights = constantData(weight);

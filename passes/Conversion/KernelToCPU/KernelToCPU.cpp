@@ -11,6 +11,7 @@
 #include "dialects/Kernel/IR/KernelDialect.h"
 #include "dialects/Kernel/IR/KernelOps.h"
 #include "passes/Conversion/KernelToCPU/CPUKernels.h"
+#include "dialects/Kernel/Transforms/Passes.h"
 #include "passes/Conversion/Passes.h"
 
 #include "mlir/Dialect/Affine/IR/AffineOps.h"
@@ -42,6 +43,8 @@ struct ConvertKernelToCPUPass
     SymbolTable symbols(getOperation());
     KernelContext context{symbols, registerTileFor(vectorBits, registers),
                           parallel, parallelWork, parallelElements};
+    // Convolutions and pools without a configuration get the default one.
+    tk::CPUTarget target{vectorBits, registers, parallel, parallelWork};
     SmallVector<Operation *> ops;
     int64_t tiled = 0;
     WalkResult tensors = getOperation().walk([&](Operation *op) {
@@ -65,10 +68,14 @@ struct ConvertKernelToCPUPass
         ++rowsVectorized;
         // Not register-tiled: a row kernel is bandwidth bound.
       } else if (auto conv = dyn_cast<tk::ConvOp>(op)) {
+        if (!conv.getConfigAttr())
+          conv.setConfigAttr(tk::defaultCPUWindow(conv, target));
         if (failed(lowerConv(context, conv)))
           return signalPassFailure();
         windowsTiled += done = true;
       } else if (auto pool = dyn_cast<tk::PoolOp>(op)) {
+        if (!pool.getConfigAttr())
+          pool.setConfigAttr(tk::defaultCPUWindow(pool, target));
         if (failed(lowerPool(context, pool)))
           return signalPassFailure();
         windowsTiled += done = true;

@@ -98,9 +98,8 @@ LogicalResult lowerWindow(KernelContext &context, Operation *op,
   int64_t outRows = hasRows ? outShape[rank - 2] : 1;
   int64_t outColumns = outShape[rank - 1];
   int64_t outer = spatial - (hasRows ? 2 : 1);
-  // Output rows per tile: with two vectors per row, 4 rows keep 8
-  // accumulators and leave registers for the input vectors.
-  int64_t rowTile = std::min<int64_t>(4, outRows);
+  // Output rows per tile: the configuration's mr.
+  int64_t rowTile = std::min<int64_t>(shape.mr, outRows);
   int64_t rowBlocks = (outRows + rowTile - 1) / rowTile;
   int64_t widthPanels = (outColumns + nr - 1) / nr;
   int64_t taps = 1;
@@ -270,13 +269,9 @@ LogicalResult lowerWindow(KernelContext &context, Operation *op,
 
 LogicalResult tessera::kernels::lowerDepthwise(KernelContext &context,
                                                tk::ConvOp op) {
-  auto inType = cast<MemRefType>(op.getInput().getType());
+  if (!op.isDepthwise())
+    return op.emitOpError("is not depthwise: the window kernel cannot run it");
   auto filterType = cast<MemRefType>(op.getFilter().getType());
-  auto outType = cast<MemRefType>(op.getInit().getType());
-  int64_t groups = op.getGroups();
-  if (op.getTransposed() || groups == 1 || inType.getDimSize(1) != groups ||
-      outType.getDimSize(1) != groups || filterType.getDimSize(1) != 1)
-    return failure();
   ArrayRef<int64_t> window = filterType.getShape().drop_front(2);
   Window w{Combine::WeightedSum, op.getInput(),  op.getFilter(),
            op.getInit(),         window,         op.getStrides(),
@@ -287,6 +282,10 @@ LogicalResult tessera::kernels::lowerDepthwise(KernelContext &context,
 
 LogicalResult tessera::kernels::lowerPool(KernelContext &context,
                                           tk::PoolOp op) {
+  tk::CPUWindowAttr config = op.getConfigAttr();
+  if (!config)
+    return op.emitOpError("has no configuration (tk-configure-kernels)");
+  KernelContext tiled = withWindowConfig(context, config);
   Window w{op.getKind() == tk::PoolKind::max ? Combine::Max : Combine::Sum,
            op.getInput(),
            Value(),
@@ -298,5 +297,5 @@ LogicalResult tessera::kernels::lowerPool(KernelContext &context,
            &op.getEpilogue(),
            op.getEpilogueInputs(),
            op.getEpilogueMaps()};
-  return lowerWindow(context, op, w);
+  return lowerWindow(tiled, op, w);
 }

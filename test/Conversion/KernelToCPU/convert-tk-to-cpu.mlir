@@ -592,3 +592,36 @@ func.func @fusion(%x: memref<64x4xf32>, %b: memref<256xf32>, %y: memref<4x64xf32
   }
   return
 }
+
+// -----
+
+// The configuration decides: a dense 2-D convolution configured for the
+// direct kernel runs it (no packed filters, filter values loaded from the
+// filter itself), with its tile (2 channels, 4-lane vectors); a pool
+// configured with 2 output rows per tile has 2 x 1 accumulators (one tap:
+// two maximums in all).
+// CHECK-LABEL: func.func @configured
+// CHECK-NOT: __tessera_packed_filter
+// CHECK: memref.load %{{.+}}[%{{.+}}, %{{.+}}, %{{.+}}, %{{.+}}] : memref<4x2x3x3xf32>
+// CHECK: vector.fma {{.*}} : vector<4xf32>
+// CHECK: arith.maximumf {{.*}} : vector<8xf32>
+// CHECK: arith.maximumf {{.*}} : vector<8xf32>
+// CHECK-NOT: arith.maximumf
+// CHECK: vector.store
+memref.global "private" constant @filter9 : memref<4x2x3x3xf32> = dense<0.5>
+func.func @configured(%x: memref<1x2x8x8xf32>, %y: memref<1x4x6x6xf32>, %p: memref<1x2x2x8xf32>, %q: memref<1x2x2x8xf32>) {
+  %w = memref.get_global @filter9 : memref<4x2x3x3xf32>
+  tk.conv ins(%x, %w : memref<1x2x8x8xf32>, memref<4x2x3x3xf32>) outs(%y : memref<1x4x6x6xf32>)
+      strides = [1, 1] dilations = [1, 1] pads = [0, 0, 0, 0] groups = 1 epilogue_maps = []
+      attributes {config = #tk.cpu_window<kernel = direct, lanes = 4, mr = 2, nr = 8, parallel = false>} epilogue {
+  ^bb0(%acc: f32):
+    tk.yield %acc : f32
+  }
+  tk.pool max ins(%p : memref<1x2x2x8xf32>) outs(%q : memref<1x2x2x8xf32>)
+      window = [1, 1] strides = [1, 1] dilations = [1, 1] pads = [0, 0, 0, 0] epilogue_maps = []
+      attributes {config = #tk.cpu_window<kernel = window, lanes = 8, mr = 2, nr = 8, parallel = false>} epilogue {
+  ^bb0(%m: f32):
+    tk.yield %m : f32
+  }
+  return
+}

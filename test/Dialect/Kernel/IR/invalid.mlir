@@ -514,3 +514,55 @@ func.func @fusion_yield(%x: memref<4xf32>, %y: memref<4xi32>) {
   }
   return
 }
+
+// -----
+
+func.func @window_config_nr(%x: memref<1x2x8xf32>, %w: memref<3x2x3xf32>, %y: memref<1x3x6xf32>) {
+  // expected-error @+3 {{nr (12) must be a multiple of lanes (8)}}
+  tk.conv ins(%x, %w : memref<1x2x8xf32>, memref<3x2x3xf32>) outs(%y : memref<1x3x6xf32>)
+      strides = [1] dilations = [1] pads = [0, 0] groups = 1 epilogue_maps = []
+      attributes {config = #tk.cpu_window<kernel = direct, lanes = 8, mr = 3, nr = 12, parallel = false>} epilogue {
+  ^bb0(%acc: f32):
+    tk.yield %acc : f32
+  }
+  return
+}
+
+// -----
+
+func.func @window_config_packed(%x: memref<1x2x8xf32>, %w: memref<3x2x3xf32>, %y: memref<1x3x6xf32>) {
+  // expected-error @+1 {{the packed kernel runs dense 2-D direct convolutions only}}
+  tk.conv ins(%x, %w : memref<1x2x8xf32>, memref<3x2x3xf32>) outs(%y : memref<1x3x6xf32>)
+      strides = [1] dilations = [1] pads = [0, 0] groups = 1 epilogue_maps = []
+      attributes {config = #tk.cpu_window<kernel = packed, lanes = 8, mr = 3, nr = 16, parallel = false>} epilogue {
+  ^bb0(%acc: f32):
+    tk.yield %acc : f32
+  }
+  return
+}
+
+// -----
+
+func.func @window_config_window(%x: memref<1x2x8xf32>, %w: memref<3x2x3xf32>, %y: memref<1x3x6xf32>) {
+  // expected-error @+1 {{the window kernel runs depthwise convolutions only (one filter per channel)}}
+  tk.conv ins(%x, %w : memref<1x2x8xf32>, memref<3x2x3xf32>) outs(%y : memref<1x3x6xf32>)
+      strides = [1] dilations = [1] pads = [0, 0] groups = 1 epilogue_maps = []
+      attributes {config = #tk.cpu_window<kernel = window, lanes = 8, mr = 3, nr = 16, parallel = false>} epilogue {
+  ^bb0(%acc: f32):
+    tk.yield %acc : f32
+  }
+  return
+}
+
+// -----
+
+func.func @window_config_pool(%x: memref<1x2x8x8xf32>, %y: memref<1x2x4x4xf32>) {
+  // expected-error @+1 {{pools run on the window kernel, not direct}}
+  tk.pool max ins(%x : memref<1x2x8x8xf32>) outs(%y : memref<1x2x4x4xf32>)
+      window = [2, 2] strides = [2, 2] dilations = [1, 1] pads = [0, 0, 0, 0] epilogue_maps = []
+      attributes {config = #tk.cpu_window<kernel = direct, lanes = 8, mr = 4, nr = 16, parallel = false>} epilogue {
+  ^bb0(%m: f32):
+    tk.yield %m : f32
+  }
+  return
+}

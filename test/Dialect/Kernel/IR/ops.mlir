@@ -67,14 +67,16 @@ func.func @conv_direct_memrefs(%x: memref<2x6x40xf32>, %w: memref<9x2x3xf32>, %y
 }
 
 // CHECK-LABEL: func.func @pools
-// CHECK: tk.pool max ins(%{{.+}} : tensor<1x8x9x9xf32>) outs(%{{.+}} : tensor<1x8x5x5xf32>) window = [3, 3] strides = [2, 2] dilations = [1, 1] pads = [1, 1, 1, 1] epilogue_maps = [] epilogue {
+// CHECK: tk.pool max ins(%{{.+}} : tensor<1x8x9x9xf32>) outs(%{{.+}} : tensor<1x8x5x5xf32>) window = [3, 3] strides = [2, 2] dilations = [1, 1] pads = [1, 1, 1, 1] epilogue_maps = []
+// CHECK-SAME: config = #tk.cpu_window<kernel = window, lanes = 8, mr = 4, nr = 16, parallel = true>
 // CHECK: tk.pool sum ins(%{{.+}} : memref<1x8x5x5xf32>) epilogue_ins(%{{.+}} : memref<3x3xf32>) outs(%{{.+}} : memref<1x8x3x3xf32>) window = [2, 2] strides = [2, 2] dilations = [1, 1] pads = [1, 1, 0, 0] epilogue_maps = [#{{.+}}] epilogue {
 // CHECK: arith.divf
 func.func @pools(%x: tensor<1x8x9x9xf32>, %init: tensor<1x8x5x5xf32>, %a: memref<1x8x5x5xf32>,
                  %count: memref<3x3xf32>, %y: memref<1x8x3x3xf32>) -> tensor<1x8x5x5xf32> {
   %0 = tk.pool max ins(%x : tensor<1x8x9x9xf32>) outs(%init : tensor<1x8x5x5xf32>)
       window = [3, 3] strides = [2, 2] dilations = [1, 1] pads = [1, 1, 1, 1]
-      epilogue_maps = [] epilogue {
+      epilogue_maps = []
+      attributes {config = #tk.cpu_window<kernel = window, lanes = 8, mr = 4, nr = 16, parallel = true>} epilogue {
   ^bb0(%m: f32):
     tk.yield %m : f32
   } -> tensor<1x8x5x5xf32>

@@ -43,3 +43,64 @@ func.func @small(%a: tensor<4x8xf32>, %b: tensor<8x16xf32>, %c: tensor<4x16xf32>
   } -> tensor<4x16xf32>
   return %0, %1 : tensor<4x16xf32>, tensor<4x16xf32>
 }
+
+// -----
+
+// Convolutions and pools get a #tk.cpu_window: the packed kernel for a
+// dense 2-D convolution (10 filters: tiles of 5 rows on AVX2, one of 10 on
+// AVX-512), the window kernel for a depthwise convolution and a pool (4
+// output rows), the direct kernel for a grouped 1-D one (its 3 filters per
+// group); 64 x 56 x 56 x 9 x 64 multiply-adds are enough for the thread
+// pool, the others are not. A configuration already there is kept.
+// AVX2-LABEL: func.func @windows
+// AVX2: tk.conv {{.*}}config = #tk.cpu_window<kernel = packed, lanes = 8, mr = 5, nr = 16, parallel = false>
+// AVX2: tk.conv {{.*}}config = #tk.cpu_window<kernel = window, lanes = 8, mr = 4, nr = 16, parallel = false>
+// AVX2: tk.conv {{.*}}config = #tk.cpu_window<kernel = direct, lanes = 8, mr = 3, nr = 16, parallel = false>
+// AVX2: tk.pool {{.*}}config = #tk.cpu_window<kernel = window, lanes = 8, mr = 4, nr = 16, parallel = false>
+// AVX2: tk.conv {{.*}}config = #tk.cpu_window<kernel = packed, lanes = 8, mr = 6, nr = 16, parallel = true>
+// AVX2: tk.conv {{.*}}config = #tk.cpu_window<kernel = direct, lanes = 4, mr = 2, nr = 8, parallel = false>
+// AVX512-LABEL: func.func @windows
+// AVX512: tk.conv {{.*}}config = #tk.cpu_window<kernel = packed, lanes = 16, mr = 10, nr = 32, parallel = false>
+// AVX512: tk.conv {{.*}}config = #tk.cpu_window<kernel = window, lanes = 16, mr = 4, nr = 32, parallel = false>
+// NEON-LABEL: func.func @windows
+// NEON: tk.conv {{.*}}config = #tk.cpu_window<kernel = packed, lanes = 4, mr = 10, nr = 8, parallel = false>
+// NEON: tk.conv {{.*}}config = #tk.cpu_window<kernel = packed, lanes = 4, mr = 11, nr = 8, parallel = false>
+func.func @windows(%x: tensor<1x3x8x8xf32>, %w: tensor<10x3x3x3xf32>, %o: tensor<1x10x6x6xf32>,
+                   %dw: tensor<3x1x3x3xf32>, %od: tensor<1x3x6x6xf32>,
+                   %x1: tensor<1x6x20xf32>, %w1: tensor<6x3x3xf32>, %o1: tensor<1x6x18xf32>,
+                   %op: tensor<1x3x4x4xf32>,
+                   %xb: tensor<1x64x58x58xf32>, %wb: tensor<64x64x3x3xf32>, %ob: tensor<1x64x56x56xf32>)
+    -> (tensor<1x10x6x6xf32>, tensor<1x3x6x6xf32>, tensor<1x6x18xf32>, tensor<1x3x4x4xf32>, tensor<1x64x56x56xf32>, tensor<1x10x6x6xf32>) {
+  %0 = tk.conv ins(%x, %w : tensor<1x3x8x8xf32>, tensor<10x3x3x3xf32>) outs(%o : tensor<1x10x6x6xf32>)
+      strides = [1, 1] dilations = [1, 1] pads = [0, 0, 0, 0] groups = 1 epilogue_maps = [] epilogue {
+  ^bb0(%acc: f32):
+    tk.yield %acc : f32
+  } -> tensor<1x10x6x6xf32>
+  %1 = tk.conv ins(%x, %dw : tensor<1x3x8x8xf32>, tensor<3x1x3x3xf32>) outs(%od : tensor<1x3x6x6xf32>)
+      strides = [1, 1] dilations = [1, 1] pads = [0, 0, 0, 0] groups = 3 epilogue_maps = [] epilogue {
+  ^bb0(%acc: f32):
+    tk.yield %acc : f32
+  } -> tensor<1x3x6x6xf32>
+  %2 = tk.conv ins(%x1, %w1 : tensor<1x6x20xf32>, tensor<6x3x3xf32>) outs(%o1 : tensor<1x6x18xf32>)
+      strides = [1] dilations = [1] pads = [0, 0] groups = 2 epilogue_maps = [] epilogue {
+  ^bb0(%acc: f32):
+    tk.yield %acc : f32
+  } -> tensor<1x6x18xf32>
+  %3 = tk.pool max ins(%x : tensor<1x3x8x8xf32>) outs(%op : tensor<1x3x4x4xf32>)
+      window = [2, 2] strides = [2, 2] dilations = [1, 1] pads = [0, 0, 0, 0] epilogue_maps = [] epilogue {
+  ^bb0(%m: f32):
+    tk.yield %m : f32
+  } -> tensor<1x3x4x4xf32>
+  %4 = tk.conv ins(%xb, %wb : tensor<1x64x58x58xf32>, tensor<64x64x3x3xf32>) outs(%ob : tensor<1x64x56x56xf32>)
+      strides = [1, 1] dilations = [1, 1] pads = [0, 0, 0, 0] groups = 1 epilogue_maps = [] epilogue {
+  ^bb0(%acc: f32):
+    tk.yield %acc : f32
+  } -> tensor<1x64x56x56xf32>
+  %5 = tk.conv ins(%x, %w : tensor<1x3x8x8xf32>, tensor<10x3x3x3xf32>) outs(%o : tensor<1x10x6x6xf32>)
+      strides = [1, 1] dilations = [1, 1] pads = [0, 0, 0, 0] groups = 1 epilogue_maps = []
+      attributes {config = #tk.cpu_window<kernel = direct, lanes = 4, mr = 2, nr = 8, parallel = false>} epilogue {
+  ^bb0(%acc: f32):
+    tk.yield %acc : f32
+  } -> tensor<1x10x6x6xf32>
+  return %0, %1, %2, %3, %4, %5 : tensor<1x10x6x6xf32>, tensor<1x3x6x6xf32>, tensor<1x6x18xf32>, tensor<1x3x4x4xf32>, tensor<1x64x56x56xf32>, tensor<1x10x6x6xf32>
+}

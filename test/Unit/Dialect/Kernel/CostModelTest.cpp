@@ -1,7 +1,7 @@
 //===- CostModelTest.cpp - tk-configure-kernels with a caller's model -----===//
 //
 // A target or plugin replaces the kernel configuration through a
-// KernelCostModel callback: its choice lands on the kernels it answers
+// KernelCostModel (or, for convolutions and pools, WindowCostModel) callback: its choice lands on the kernels it answers
 // for, the default model configures the ones it leaves (null), and a
 // kernel that already has a configuration keeps it.
 //
@@ -14,6 +14,7 @@
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/IR/BuiltinOps.h"
+#include "mlir/IR/Verifier.h"
 #include "mlir/Parser/Parser.h"
 #include "mlir/Pass/PassManager.h"
 
@@ -82,6 +83,59 @@ TEST(KernelCostModel, OverridesDefaultsAndKeepsExisting) {
   EXPECT_EQ(configs[1].getNr(), 32);
   EXPECT_FALSE(configs[1].getParallel());
   EXPECT_EQ(configs[2].getKc(), 8);
+}
+
+const char *kWindows = R"mlir(
+func.func @g(%x: tensor<1x3x8x8xf32>, %w: tensor<10x3x3x3xf32>, %o: tensor<1x10x6x6xf32>,
+             %p: tensor<1x3x4x4xf32>) -> (tensor<1x10x6x6xf32>, tensor<1x3x4x4xf32>) {
+  %0 = tk.conv ins(%x, %w : tensor<1x3x8x8xf32>, tensor<10x3x3x3xf32>) outs(%o : tensor<1x10x6x6xf32>)
+      strides = [1, 1] dilations = [1, 1] pads = [0, 0, 0, 0] groups = 1 epilogue_maps = [] epilogue {
+  ^bb0(%acc: f32):
+    tk.yield %acc : f32
+  } -> tensor<1x10x6x6xf32>
+  %1 = tk.pool max ins(%x : tensor<1x3x8x8xf32>) outs(%p : tensor<1x3x4x4xf32>)
+      window = [2, 2] strides = [2, 2] dilations = [1, 1] pads = [0, 0, 0, 0] epilogue_maps = [] epilogue {
+  ^bb0(%m: f32):
+    tk.yield %m : f32
+  } -> tensor<1x3x4x4xf32>
+  return %0, %1 : tensor<1x10x6x6xf32>, tensor<1x3x4x4xf32>
+}
+)mlir";
+
+TEST(WindowCostModel, ChoosesTheKernelOfConvolutions) {
+  DialectRegistry registry;
+  registry.insert<TKDialect, func::FuncDialect, arith::ArithDialect>();
+  MLIRContext context(registry);
+  OwningOpRef<ModuleOp> module =
+      parseSourceString<ModuleOp>(kWindows, &context);
+  ASSERT_TRUE(module);
+  // Dense convolutions on the direct kernel; pools left to the default.
+  WindowCostModel model = [](Operation *kernel, const CPUTarget &) {
+    auto conv = dyn_cast<ConvOp>(kernel);
+    if (!conv || !conv.isDense2D())
+      return CPUWindowAttr();
+    return CPUWindowAttr::get(kernel->getContext(), WindowKernel::direct, 8,
+                              2, 16, false);
+  };
+  ConfigureKernelsOptions options;
+  PassManager pm = PassManager::on<ModuleOp>(&context);
+  pm.addPass(createConfigureKernelsPass(options, {}, model));
+  ASSERT_TRUE(succeeded(pm.run(*module)));
+  SmallVector<CPUWindowAttr> configs;
+  module->walk([&](Operation *op) {
+    if (auto conv = dyn_cast<ConvOp>(op))
+      configs.push_back(conv.getConfigAttr());
+    if (auto pool = dyn_cast<PoolOp>(op))
+      configs.push_back(pool.getConfigAttr());
+  });
+  ASSERT_EQ(configs.size(), 2u);
+  EXPECT_EQ(configs[0].getKernel(), WindowKernel::direct);
+  EXPECT_EQ(configs[0].getMr(), 2);
+  // The default for a pool: the window kernel, 4 rows of 2 AVX2 vectors.
+  EXPECT_EQ(configs[1].getKernel(), WindowKernel::window);
+  EXPECT_EQ(configs[1].getMr(), 4);
+  EXPECT_EQ(configs[1].getNr(), 16);
+  ASSERT_TRUE(succeeded(verify(*module)));
 }
 
 } // namespace
