@@ -405,6 +405,21 @@ def elementwise_reindex(name, spelling):
     CASES.append((name, 18, nodes, inputs, [("z", F)], inits))
 
 
+# A batched MatMul over Expanded operands (an exporter broadcasting a
+# weight and a shared query over the batch explicitly): the Expands fold into
+# the kernel's maps.
+def matmul_expand(name):
+    shape_a = numpy_helper.from_array(np.array([4, 8, 32], np.int64), "shape_a")
+    shape_w = numpy_helper.from_array(np.array([4, 32, 16], np.int64), "shape_w")
+    w = numpy_helper.from_array(rand(32, 16) * 0.2, "w")
+    nodes = [helper.make_node("Expand", ["a", "shape_a"], ["ae"]),
+             helper.make_node("Expand", ["w", "shape_w"], ["we"]),
+             helper.make_node("MatMul", ["ae", "we"], ["y"])]
+    CASES.append((name, 18, nodes, [("a", rand(1, 8, 32))], [("y", F)],
+                  [shape_a, shape_w, w]))
+
+
+matmul_expand("matmul_expanded_operands")
 elementwise_reindex("fusion_reshape_transpose_bias", "reshape_transpose")
 elementwise_reindex("fusion_scale_mask_merge_heads", "merge_heads")
 

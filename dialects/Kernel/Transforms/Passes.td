@@ -28,8 +28,9 @@ def FormKernels : Pass<"tk-form-kernels", "::mlir::func::FuncOp"> {
     `linalg.generic` whose body multiplies and adds, as batched and
     broadcasting MatMul, Gemm and Einsum lower) with one reduction
     dimension becomes a `tk.matmul`. Around it, and repeatedly:
-    - a transpose producing `lhs`, `rhs` or an epilogue input folds into
-      that operand's map;
+    - a transpose or broadcast producing `lhs`, `rhs` or an epilogue input
+      (`linalg.transpose`, `linalg.broadcast`, a copy `linalg.generic`
+      with a projected-permutation map) folds into that operand's map;
     - a non-zero initial value becomes an epilogue input added to the
       accumulator;
     - when the kernel's result has a single user that is an elementwise

@@ -115,6 +115,45 @@ func.func @gemm_transb(%arg0: tensor<8x32xf32>, %arg1: tensor<16x32xf32>, %arg2:
 
 // -----
 
+// A batched MatMul whose weight is Expanded over the batch (a copy generic
+// with a broadcast map, as tg.expand lowers) and whose activations come
+// through a linalg.broadcast: both fold, the kernel reads the weight once
+// for every batch (its map has no batch dim) and the [8, 32] activations.
+// CHECK-DAG: #[[BA:.+]] = affine_map<(d0, d1, d2, d3) -> (d1, d3)>
+// CHECK-DAG: #[[BW:.+]] = affine_map<(d0, d1, d2, d3) -> (d3, d2)>
+// CHECK-LABEL: func.func @broadcast_inputs
+// CHECK-NOT: linalg.broadcast
+// CHECK-NOT: linalg.generic
+// CHECK: tk.matmul ins(%arg0, %arg1 : tensor<8x32xf32>, tensor<32x16xf32>) outs({{.*}} : tensor<4x8x16xf32>) maps = [#[[BA]], #[[BW]], #{{.+}}] epilogue {
+#bw_in = affine_map<(b, k, n) -> (k, n)>
+#bw_out = affine_map<(b, k, n) -> (b, k, n)>
+#bm_a = affine_map<(b, m, n, k) -> (b, m, k)>
+#bm_b = affine_map<(b, m, n, k) -> (b, k, n)>
+#bm_c = affine_map<(b, m, n, k) -> (b, m, n)>
+func.func @broadcast_inputs(%a: tensor<8x32xf32>, %w: tensor<32x16xf32>) -> tensor<4x8x16xf32> {
+  %zero = arith.constant 0.000000e+00 : f32
+  %ai = tensor.empty() : tensor<4x8x32xf32>
+  %ab = linalg.broadcast ins(%a : tensor<8x32xf32>) outs(%ai : tensor<4x8x32xf32>) dimensions = [0]
+  %wi = tensor.empty() : tensor<4x32x16xf32>
+  %wb = linalg.generic {indexing_maps = [#bw_in, #bw_out], iterator_types = ["parallel", "parallel", "parallel"]}
+      ins(%w : tensor<32x16xf32>) outs(%wi : tensor<4x32x16xf32>) {
+  ^bb0(%x: f32, %o: f32):
+    linalg.yield %x : f32
+  } -> tensor<4x32x16xf32>
+  %ci = tensor.empty() : tensor<4x8x16xf32>
+  %c = linalg.fill ins(%zero : f32) outs(%ci : tensor<4x8x16xf32>) -> tensor<4x8x16xf32>
+  %r = linalg.generic {indexing_maps = [#bm_a, #bm_b, #bm_c], iterator_types = ["parallel", "parallel", "parallel", "reduction"]}
+      ins(%ab, %wb : tensor<4x8x32xf32>, tensor<4x32x16xf32>) outs(%c : tensor<4x8x16xf32>) {
+  ^bb0(%x: f32, %y: f32, %acc: f32):
+    %p = arith.mulf %x, %y : f32
+    %s = arith.addf %acc, %p : f32
+    linalg.yield %s : f32
+  } -> tensor<4x8x16xf32>
+  return %r : tensor<4x8x16xf32>
+}
+
+// -----
+
 // Q x K^T plus an additive mask broadcast over heads and rows.
 // CHECK-DAG: #[[SK:.+]] = affine_map<(d0, d1, d2, d3, d4) -> (d0, d1, d3, d4)>
 // CHECK-DAG: #[[SM:.+]] = affine_map<(d0, d1, d2, d3, d4) -> (d0, 0, 0, d3)>
