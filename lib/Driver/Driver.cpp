@@ -268,6 +268,9 @@ bool Compilation::run(std::string &error) {
                              "of a supported element type");
     signature.outputs.push_back(tensor);
   }
+  if (signature.outputs.empty())
+    return fail(error, options.inputPath +
+                           ": the model has no outputs (nothing to compute)");
   std::string kernel = signature.name + "_kernel";
   function.setName(kernel);
   flattenEmptyBoundaries(function);

@@ -16,6 +16,7 @@
 #include <pybind11/stl.h>
 
 #include <dlfcn.h>
+#include <mutex>
 
 namespace py = pybind11;
 using namespace tessera;
@@ -79,7 +80,8 @@ std::vector<int64_t> ints(const std::optional<std::vector<int64_t>> &v) {
   return v ? *v : std::vector<int64_t>{};
 }
 
-/// A compiled model: the shared library, its descriptor and one session.
+/// A compiled model: the shared library, its descriptor and one session
+/// (runs from several threads are serialized on it).
 class CompiledModule {
 public:
   CompiledModule(std::string directory, std::string name, int threads)
@@ -177,13 +179,20 @@ public:
                     outputArrays.back().mutable_data()};
     }
     tessera_status_t status;
+    std::string error;
     {
+      // The session's workspace serves one run at a time: calls from
+      // several Python threads take turns (the GIL is released first, so a
+      // waiting thread never holds it).
       py::gil_scoped_release release;
+      std::lock_guard<std::mutex> lock(running);
       status = tessera_session_run(session, inputs.data(), inputs.size(),
                                    outputs.data(), outputs.size());
+      if (status != TESSERA_OK)
+        error = tessera_session_last_error(session);
     }
     if (status != TESSERA_OK)
-      throw Error(tessera_session_last_error(session));
+      throw Error(error);
     if (outputArrays.size() == 1)
       return outputArrays.front();
     for (py::array &a : outputArrays)
@@ -212,6 +221,7 @@ private:
   void *handle = nullptr;
   const tessera_model_t *model = nullptr;
   tessera_session_t *session = nullptr;
+  std::mutex running;
 };
 
 } // namespace

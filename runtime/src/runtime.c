@@ -59,6 +59,8 @@ static tessera_status_t fail(tessera_session_t *session,
   return status;
 }
 
+static int valid_model(const tessera_model_t *model);
+
 tessera_status_t
 tessera_session_create(const tessera_model_t *model,
                        const tessera_session_options_t *options,
@@ -73,6 +75,8 @@ tessera_session_create(const tessera_model_t *model,
     return TESSERA_INVALID_ARGUMENT;
   if (model->abi_version != TESSERA_ABI_VERSION)
     return TESSERA_INCOMPATIBLE;
+  if (!valid_model(model))
+    return TESSERA_INVALID_ARGUMENT;
   if (!options) {
     tessera_session_options_init(&defaults);
     options = &defaults;
@@ -124,7 +128,7 @@ static tessera_status_t check_tensor(tessera_session_t *session,
                                      const tessera_tensor_desc_t *desc,
                                      const tessera_tensor_t *tensor) {
   int32_t d;
-  if (!tensor->data && tessera_desc_num_elements(desc) > 0)
+  if (!tensor->data && tessera_desc_num_elements(desc) != 0)
     return fail(session, TESSERA_INVALID_ARGUMENT, "%s %d ('%s') has no data",
                 kind, index, desc->name);
   if (tensor->dtype != desc->dtype)
@@ -274,7 +278,42 @@ size_t tessera_dtype_size(int32_t dtype) {
 int64_t tessera_desc_num_elements(const tessera_tensor_desc_t *desc) {
   int64_t n = 1;
   int32_t d;
-  for (d = 0; d < desc->rank; ++d)
-    n *= desc->dims[d];
+  if (!desc || desc->rank < 0 || (desc->rank > 0 && !desc->dims))
+    return -1;
+  for (d = 0; d < desc->rank; ++d) {
+    int64_t size = desc->dims[d];
+    if (size < 0 || (size > 0 && n > INT64_MAX / size))
+      return -1;
+    n *= size;
+  }
   return n;
+}
+
+/* Whether `desc` describes a tensor the runtime can hold: a name, a known
+ * dtype, a rank in [0, 64], dims whose byte size is at most 2^48. */
+static int valid_desc(const tessera_tensor_desc_t *desc) {
+  int64_t n;
+  size_t size;
+  if (!desc->name || desc->rank > 64)
+    return 0;
+  n = tessera_desc_num_elements(desc);
+  size = tessera_dtype_size(desc->dtype);
+  return n >= 0 && size > 0 &&
+         (uint64_t)n <= TESSERA_MAX_TENSOR_BYTES / (uint64_t)size;
+}
+
+static int valid_model(const tessera_model_t *model) {
+  int32_t i;
+  if (!model->entry || model->num_inputs < 0 || model->num_outputs < 0 ||
+      (model->num_inputs > 0 && !model->inputs) ||
+      (model->num_outputs > 0 && !model->outputs) ||
+      model->workspace_size > TESSERA_MAX_TENSOR_BYTES)
+    return 0;
+  for (i = 0; i < model->num_inputs; ++i)
+    if (!valid_desc(&model->inputs[i]))
+      return 0;
+  for (i = 0; i < model->num_outputs; ++i)
+    if (!valid_desc(&model->outputs[i]))
+      return 0;
+  return 1;
 }

@@ -93,6 +93,43 @@ class Mlp(unittest.TestCase):
         np.testing.assert_array_equal(rowmax, np.array([5, 7], np.float32))
 
 
+class SharedModule(unittest.TestCase):
+    def test_one_module_from_many_threads(self):
+        # Every call gets its own inputs; calls from 8 Python threads on one
+        # compiled module share its session (and workspace, which holds the
+        # hidden layer), so they must take turns: every one of the 8 x 30
+        # results is checked. Each run takes about a millisecond, so
+        # unserialized runs overlap and overwrite each other's hidden layer.
+        import threading
+        w1, w2 = rand(512, 1024, scale=0.05), rand(1024, 64, scale=0.05)
+        g = tessera.Graph("shared")
+        x = g.input("x", (64, 512))
+        h = g.relu(g.matmul(x, g.constant(w1)))
+        g.output(g.sigmoid(g.matmul(h, g.constant(w2))), "y")
+        module = tessera.compile(g)
+        wrong, errors = [], []
+
+        def work(seed):
+            rng = np.random.default_rng(seed)
+            try:
+                for _ in range(30):
+                    data = rng.standard_normal((64, 512)).astype(np.float32)
+                    got = module(data)
+                    want = 1 / (1 + np.exp(-(np.maximum(data @ w1, 0) @ w2)))
+                    if not np.allclose(got, want, rtol=1e-4, atol=1e-5):
+                        wrong.append(seed)
+            except Exception as error:  # reported below, not swallowed
+                errors.append(repr(error))
+
+        threads = [threading.Thread(target=work, args=(seed,)) for seed in range(8)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+        self.assertEqual(errors, [])
+        self.assertEqual(wrong, [])
+
+
 class Cnn(unittest.TestCase):
     def test_small_cnn_matches_numpy(self):
         w1, b1 = rand(8, 3, 3, 3, scale=0.3), rand(8)

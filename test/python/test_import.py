@@ -46,7 +46,7 @@ class ImportDefaultModel(unittest.TestCase):
         self.assertEqual([os.path.basename(p) for p in saved],
                          ["default_cnn.o", "default_cnn.so", "default_cnn.h"])
         with open(saved[2]) as header:
-            self.assertIn("default_cnn_run(tessera_session_t *session", header.read())
+            self.assertIn("default_cnn_run(tessera_session_t *tessera_session", header.read())
 
     def test_symbolic_dims_need_shapes(self):
         with self.assertRaises(tessera.Error) as caught:

@@ -6,10 +6,10 @@
 
 #include <onnx/onnx_pb.h>
 
+#include <charconv>
 #include <cmath>
 #include <cstring>
 #include <fstream>
-#include <sstream>
 
 namespace tessera::run {
 
@@ -18,6 +18,21 @@ int64_t HostTensor::numElements() const {
   for (int64_t d : dims)
     n *= d;
   return n;
+}
+
+bool checkedBytes(const std::vector<int64_t> &dims, int32_t dtype,
+                  uint64_t &bytes) {
+  uint64_t count = 1;
+  for (int64_t d : dims) {
+    if (d < 0 || (d != 0 && count > kMaxTensorBytes / static_cast<uint64_t>(d)))
+      return false;
+    count *= static_cast<uint64_t>(d);
+  }
+  uint64_t size = tessera_dtype_size(dtype);
+  if (!size || count > kMaxTensorBytes / size)
+    return false;
+  bytes = count * size;
+  return true;
 }
 
 namespace {
@@ -37,71 +52,215 @@ bool endsWith(const std::string &text, const std::string &suffix) {
          text.compare(text.size() - suffix.size(), suffix.size(), suffix) == 0;
 }
 
-/// The quoted value after 'key': in a numpy header dict.
-std::string headerValue(const std::string &header, const std::string &key) {
-  size_t at = header.find("'" + key + "'");
-  if (at == std::string::npos)
-    return "";
-  size_t colon = header.find(':', at);
-  size_t start = header.find_first_not_of(' ', colon + 1);
-  if (header[start] == '(') {
-    size_t end = header.find(')', start);
-    return header.substr(start, end - start + 1);
-  }
-  if (header[start] == '\'') {
-    size_t end = header.find('\'', start + 1);
-    return header.substr(start + 1, end - start - 1);
-  }
-  size_t end = header.find_first_of(",}", start);
-  return header.substr(start, end - start);
-}
+/// A strict reader of a .npy header dict: `{'descr': '<f4',
+/// 'fortran_order': False, 'shape': (2, 3), }` (keys in any order, each
+/// once); false with `error` set on anything else.
+class NpyHeader {
+public:
+  explicit NpyHeader(const std::string &text) : text(text) {}
 
+  bool parse(std::string &error) {
+    skip();
+    if (!take('{'))
+      return fail(error, "does not start with '{'");
+    bool haveDescr = false, haveOrder = false, haveShape = false;
+    while (true) {
+      skip();
+      if (take('}'))
+        break;
+      std::string key;
+      if (!quoted(key))
+        return fail(error, "expects a quoted key");
+      skip();
+      if (!take(':'))
+        return fail(error, "expects ':' after '" + key + "'");
+      skip();
+      if (key == "descr" && !haveDescr) {
+        haveDescr = quoted(descr);
+        if (!haveDescr)
+          return fail(error, "'descr' is not a string");
+      } else if (key == "fortran_order" && !haveOrder) {
+        if (word("False"))
+          fortran = false;
+        else if (word("True"))
+          fortran = true;
+        else
+          return fail(error, "'fortran_order' is not True or False");
+        haveOrder = true;
+      } else if (key == "shape" && !haveShape) {
+        if (!tuple(error))
+          return false;
+        haveShape = true;
+      } else {
+        return fail(error, "has an unknown or repeated key '" + key + "'");
+      }
+      skip();
+      if (take(','))
+        continue;
+      skip();
+      if (take('}'))
+        break;
+      return fail(error, "expects ',' or '}' after '" + key + "'");
+    }
+    if (!haveDescr || !haveOrder || !haveShape)
+      return fail(error, "lacks 'descr', 'fortran_order' or 'shape'");
+    skip();
+    if (at != text.size())
+      return fail(error, "has text after its closing '}'");
+    return true;
+  }
+
+  std::string descr;
+  bool fortran = false;
+  std::vector<int64_t> shape;
+
+private:
+  bool fail(std::string &error, const std::string &why) {
+    error = "header " + why;
+    return false;
+  }
+  void skip() {
+    while (at < text.size() &&
+           (text[at] == ' ' || text[at] == '\n' || text[at] == '\t'))
+      ++at;
+  }
+  bool take(char c) {
+    if (at < text.size() && text[at] == c) {
+      ++at;
+      return true;
+    }
+    return false;
+  }
+  bool word(const char *w) {
+    size_t n = std::strlen(w);
+    if (text.compare(at, n, w) != 0)
+      return false;
+    at += n;
+    return true;
+  }
+  bool quoted(std::string &out) {
+    char quote = at < text.size() ? text[at] : 0;
+    if (quote != '\'' && quote != '"')
+      return false;
+    size_t end = text.find(quote, at + 1);
+    if (end == std::string::npos || end - at > 64)
+      return false;
+    out = text.substr(at + 1, end - at - 1);
+    at = end + 1;
+    return true;
+  }
+  bool tuple(std::string &error) {
+    if (!take('('))
+      return fail(error, "'shape' is not a tuple");
+    while (true) {
+      skip();
+      if (take(')'))
+        return true;
+      size_t start = at;
+      while (at < text.size() && text[at] >= '0' && text[at] <= '9')
+        ++at;
+      int64_t value = 0;
+      auto [end, code] =
+          std::from_chars(text.data() + start, text.data() + at, value);
+      if (start == at || code != std::errc() || end != text.data() + at ||
+          shape.size() >= 64)
+        return fail(error, "'shape' holds something other than up to 64 "
+                           "non-negative integers");
+      shape.push_back(value);
+      skip();
+      if (take(','))
+        continue;
+      skip();
+      if (take(')'))
+        return true;
+      return fail(error, "'shape' expects ',' or ')'");
+    }
+  }
+
+  const std::string &text;
+  size_t at = 0;
+};
+
+/// Reads a .npy file: every field checked before anything is allocated (the
+/// header at most 1 MiB and inside the file, the data exactly what the
+/// shape and dtype say, at most kMaxTensorBytes).
 bool readNpy(const std::string &path, HostTensor &tensor, std::string &error) {
-  std::ifstream in(path, std::ios::binary);
-  char magic[8];
-  if (!in.read(magic, 8) || std::memcmp(magic, "\x93NUMPY", 6) != 0) {
+  std::ifstream in(path, std::ios::binary | std::ios::ate);
+  if (!in) {
+    error = path + ": cannot open";
+    return false;
+  }
+  uint64_t fileSize = static_cast<uint64_t>(in.tellg());
+  in.seekg(0);
+  unsigned char preamble[12];
+  if (fileSize < 10 || !in.read(reinterpret_cast<char *>(preamble), 10) ||
+      std::memcmp(preamble, "\x93NUMPY", 6) != 0) {
     error = path + ": not a .npy file";
     return false;
   }
-  uint32_t headerLength = 0;
-  if (magic[6] == 1) {
-    unsigned char bytes[2];
-    in.read(reinterpret_cast<char *>(bytes), 2);
-    headerLength = bytes[0] | (bytes[1] << 8);
-  } else {
-    unsigned char bytes[4];
-    in.read(reinterpret_cast<char *>(bytes), 4);
-    headerLength =
-        bytes[0] | (bytes[1] << 8) | (bytes[2] << 16) | (bytes[3] << 24);
+  int version = preamble[6];
+  if (version < 1 || version > 3 || preamble[7] != 0) {
+    error = path + ": unsupported .npy version " + std::to_string(version) +
+            "." + std::to_string(preamble[7]);
+    return false;
+  }
+  uint64_t headerLength = preamble[8] | (preamble[9] << 8);
+  uint64_t offset = 10;
+  if (version > 1) {
+    if (fileSize < 12 || !in.read(reinterpret_cast<char *>(preamble + 10), 2)) {
+      error = path + ": truncated .npy header";
+      return false;
+    }
+    headerLength |= (static_cast<uint64_t>(preamble[10]) << 16) |
+                    (static_cast<uint64_t>(preamble[11]) << 24);
+    offset = 12;
+  }
+  if (headerLength > (1u << 20) || headerLength > fileSize - offset) {
+    error = path + ": .npy header length " + std::to_string(headerLength) +
+            " exceeds " +
+            (headerLength > (1u << 20) ? std::string("1 MiB")
+                                       : "the file (" +
+                                             std::to_string(fileSize) +
+                                             " bytes)");
+    return false;
   }
   std::string header(headerLength, '\0');
   if (!in.read(header.data(), headerLength)) {
     error = path + ": truncated .npy header";
     return false;
   }
-  std::string descr = headerValue(header, "descr");
-  if (headerValue(header, "fortran_order") == "True") {
+  NpyHeader parsed(header);
+  std::string why;
+  if (!parsed.parse(why)) {
+    error = path + ": malformed .npy " + why;
+    return false;
+  }
+  if (parsed.fortran) {
     error = path + ": Fortran-ordered arrays are not supported";
     return false;
   }
   tensor.dtype = 0;
   for (const NpyType &type : kNpyTypes)
-    if (descr == type.descr)
+    if (parsed.descr == type.descr)
       tensor.dtype = type.dtype;
   if (!tensor.dtype) {
-    error = path + ": unsupported .npy dtype '" + descr + "'";
+    error = path + ": unsupported .npy dtype '" + parsed.descr + "'";
     return false;
   }
-  std::string shape = headerValue(header, "shape");
-  tensor.dims.clear();
-  std::stringstream dims(shape.substr(1, shape.size() - 2));
-  std::string item;
-  while (std::getline(dims, item, ','))
-    if (item.find_first_not_of(' ') != std::string::npos)
-      tensor.dims.push_back(std::stoll(item));
-  size_t bytes = tensor.numElements() * tessera_dtype_size(tensor.dtype);
+  tensor.dims = parsed.shape;
+  uint64_t bytes = 0;
+  if (!checkedBytes(tensor.dims, tensor.dtype, bytes)) {
+    error = path + ": the .npy shape holds more than 2^48 bytes";
+    return false;
+  }
+  uint64_t available = fileSize - offset - headerLength;
+  if (available != bytes) {
+    error = path + ": the .npy shape needs " + std::to_string(bytes) +
+            " data bytes, the file holds " + std::to_string(available);
+    return false;
+  }
   tensor.data.resize(bytes);
-  if (!in.read(tensor.data.data(), bytes)) {
+  if (!in.read(tensor.data.data(), static_cast<std::streamsize>(bytes))) {
     error = path + ": truncated .npy data";
     return false;
   }
@@ -131,7 +290,12 @@ bool readPb(const std::string &path, HostTensor &tensor, std::string &error) {
     return false;
   }
   tensor.dims.assign(proto.dims().begin(), proto.dims().end());
-  int64_t count = tensor.numElements();
+  uint64_t bytes = 0;
+  if (!checkedBytes(tensor.dims, tensor.dtype, bytes)) {
+    error = path + ": negative dims, or more than 2^48 bytes";
+    return false;
+  }
+  int64_t count = static_cast<int64_t>(bytes / size);
   if (proto.has_raw_data()) {
     tensor.data.assign(proto.raw_data().begin(), proto.raw_data().end());
   } else {

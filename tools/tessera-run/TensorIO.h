@@ -18,7 +18,16 @@ struct HostTensor {
   int64_t numElements() const;
 };
 
-/// Reads a .npy or an ONNX TensorProto .pb file; false with `error` set.
+/// The largest tensor tessera-run reads: 2^48 bytes.
+constexpr uint64_t kMaxTensorBytes = uint64_t(1) << 48;
+
+/// The bytes of a tensor of `dims` and `dtype`, overflow-checked: false for
+/// negative dims, an unknown dtype or more than kMaxTensorBytes.
+bool checkedBytes(const std::vector<int64_t> &dims, int32_t dtype,
+                  uint64_t &bytes);
+
+/// Reads a .npy or an ONNX TensorProto .pb file; false with `error` set
+/// (never an exception, never an allocation before the sizes are checked).
 bool readTensor(const std::string &path, HostTensor &tensor,
                 std::string &error);
 

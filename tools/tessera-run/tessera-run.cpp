@@ -22,6 +22,8 @@
 #include <cstdlib>
 #include <cstring>
 #include <dlfcn.h>
+#include <elf.h>
+#include <fstream>
 #include <map>
 #include <string>
 #include <sys/stat.h>
@@ -41,15 +43,15 @@ struct Options {
   int iterations = 0, warmup = 3, threads = 0; // 0: one per CPU
 };
 
+const char *kUsage =
+    "usage: tessera-run MODEL.so --input NAME=FILE ... [--test-data DIR]\n"
+    "         [--output-dir DIR] [--expected FILE ...] [--rtol R] [--atol A]\n"
+    "         [--iterations N] [--warmup W] [--threads T]\n";
+
+/// A bad command line: one line (the usage is `--help`'s).
 int usage(const char *message) {
-  std::fprintf(
-      stderr,
-      "tessera-run: error: %s\n"
-      "usage: tessera-run MODEL.so --input NAME=FILE ... [--test-data DIR]\n"
-      "         [--output-dir DIR] [--expected FILE ...] [--rtol R] [--atol "
-      "A]\n"
-      "         [--iterations N] [--warmup W] [--threads T]\n",
-      message);
+  std::fprintf(stderr, "tessera-run: error: %s (see tessera-run --help)\n",
+               message);
   return 1;
 }
 
@@ -134,7 +136,71 @@ long residentKb() {
 
 } // namespace
 
+/// Whether `path` is a whole ELF shared object of this machine: dlopen maps
+/// a truncated file and faults (SIGBUS) on the missing pages, so every
+/// header table and loaded segment must lie inside the file.
+static bool validLibrary(const std::string &path, std::string &why) {
+  std::ifstream in(path, std::ios::binary | std::ios::ate);
+  if (!in) {
+    why = "no such file";
+    return false;
+  }
+  uint64_t size = static_cast<uint64_t>(in.tellg());
+  in.seekg(0);
+  Elf64_Ehdr header;
+  if (size < sizeof(header) ||
+      !in.read(reinterpret_cast<char *>(&header), sizeof(header)) ||
+      std::memcmp(header.e_ident, ELFMAG, SELFMAG) != 0 ||
+      header.e_ident[EI_CLASS] != ELFCLASS64) {
+    why = "not a 64-bit ELF file";
+    return false;
+  }
+#if defined(__x86_64__)
+  const uint16_t machine = EM_X86_64;
+#elif defined(__aarch64__)
+  const uint16_t machine = EM_AARCH64;
+#else
+  const uint16_t machine = header.e_machine;
+#endif
+  if (header.e_type != ET_DYN || header.e_machine != machine) {
+    why = "not a shared library for this machine";
+    return false;
+  }
+  auto inside = [&](uint64_t offset, uint64_t count, uint64_t entry) {
+    return offset <= size && (entry == 0 || count <= (size - offset) / entry);
+  };
+  if (header.e_phentsize != sizeof(Elf64_Phdr) ||
+      !inside(header.e_phoff, header.e_phnum, sizeof(Elf64_Phdr)) ||
+      (header.e_shoff &&
+       !inside(header.e_shoff, header.e_shnum, header.e_shentsize))) {
+    why = "truncated (its header tables lie past the end of the file)";
+    return false;
+  }
+  in.seekg(static_cast<std::streamoff>(header.e_phoff));
+  for (int i = 0; i < header.e_phnum; ++i) {
+    Elf64_Phdr segment;
+    if (!in.read(reinterpret_cast<char *>(&segment), sizeof(segment)) ||
+        (segment.p_type == PT_LOAD && !inside(segment.p_offset, 1,
+                                              segment.p_filesz))) {
+      why = "truncated (a loaded segment lies past the end of the file)";
+      return false;
+    }
+  }
+  return true;
+}
+
+static int run(int argc, char **argv);
+
 int main(int argc, char **argv) {
+  // Every error is one line and exit 1, even one nothing below expects.
+  try {
+    return run(argc, argv);
+  } catch (const std::exception &error) {
+    return fail(std::string("internal error: ") + error.what());
+  }
+}
+
+static int run(int argc, char **argv) {
   Options options;
   for (int i = 1; i < argc; ++i) {
     std::string arg = argv[i];
@@ -143,6 +209,10 @@ int main(int argc, char **argv) {
     };
     const char *value = nullptr;
     double number;
+    if (arg == "--help" || arg == "-h") {
+      std::fputs(kUsage, stdout);
+      return 0;
+    }
     if (arg == "--input") {
       if (!(value = next()))
         return usage("--input needs NAME=FILE");
@@ -164,12 +234,14 @@ int main(int argc, char **argv) {
         return usage("--expected needs a file");
       options.expected.push_back(value);
     } else if (arg == "--rtol" || arg == "--atol") {
-      if (!(value = next()) || !parseNumber(value, number) || number < 0)
-        return usage((arg + " needs a non-negative number").c_str());
+      if (!(value = next()) || !parseNumber(value, number) ||
+          !std::isfinite(number) || number < 0)
+        return usage((arg + " needs a finite non-negative number").c_str());
       (arg == "--rtol" ? options.rtol : options.atol) = number;
     } else if (arg == "--iterations" || arg == "--warmup" ||
                arg == "--threads") {
-      if (!(value = next()) || !parseNumber(value, number) || number < 0 ||
+      if (!(value = next()) || !parseNumber(value, number) ||
+          !std::isfinite(number) || number < 0 || number > 1e6 ||
           number != std::floor(number))
         return usage((arg + " needs a non-negative integer").c_str());
       int n = static_cast<int>(number);
@@ -193,6 +265,9 @@ int main(int argc, char **argv) {
   // Resident memory before the model is loaded: --iterations reports how
   // much loading and running it added.
   long baselineKb = residentKb();
+  std::string invalid;
+  if (!validLibrary(libraryPath, invalid))
+    return fail("cannot load " + options.library + ": " + invalid);
   void *handle = dlopen(libraryPath.c_str(), RTLD_NOW | RTLD_LOCAL);
   if (!handle)
     return fail("cannot load " + options.library + ": " + dlerror());

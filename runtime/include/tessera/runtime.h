@@ -138,8 +138,14 @@ TESSERA_API const char *tessera_status_string(tessera_status_t status);
 TESSERA_API const char *tessera_dtype_name(int32_t dtype);
 /* Bytes per element; 0 for an unknown dtype. */
 TESSERA_API size_t tessera_dtype_size(int32_t dtype);
-/* Number of elements of a tensor description. */
+/* Number of elements of a tensor description; -1 when it has a negative
+ * rank or dimension, no dims, or more than INT64_MAX elements. */
 TESSERA_API int64_t tessera_desc_num_elements(const tessera_tensor_desc_t *desc);
+
+/* The largest tensor (and workspace) a model may describe: 2^48 bytes.
+ * tessera_session_create refuses a model that describes more, or whose
+ * descriptions are otherwise unusable (TESSERA_INVALID_ARGUMENT). */
+#define TESSERA_MAX_TENSOR_BYTES ((uint64_t)1 << 48)
 
 #ifdef __cplusplus
 } /* extern "C" */

@@ -101,7 +101,7 @@ TEST(Builder, CompilesToMemory) {
                                   "\x7f"
                                   "ELF"),
             0);
-  EXPECT_NE(result.header.find("tiny_run(tessera_session_t *session"),
+  EXPECT_NE(result.header.find("tiny_run(tessera_session_t *tessera_session"),
             std::string::npos)
       << result.header;
 }

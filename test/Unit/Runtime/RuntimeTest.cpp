@@ -148,6 +148,53 @@ TEST(RuntimeSession, RejectsBadArguments) {
   tessera_session_release(nullptr); // a no-op
 }
 
+// Descriptors a corrupted or hostile model library could carry: overflowing
+// or negative dims, no dims, an unknown dtype, a workspace past 2^48 bytes,
+// no entry. Counting their elements never overflows, and no session is made
+// for them.
+TEST(RuntimeSession, RejectsUnusableDescriptors) {
+  const int64_t huge[] = {int64_t(1) << 40, int64_t(1) << 40};
+  const int64_t negative[] = {2, -3};
+  const int64_t big[] = {int64_t(1) << 30, int64_t(1) << 20};
+  tessera_tensor_desc_t desc = {"x", TESSERA_F32, 2, huge};
+  EXPECT_EQ(tessera_desc_num_elements(&desc), -1);
+  desc.dims = negative;
+  EXPECT_EQ(tessera_desc_num_elements(&desc), -1);
+  desc.dims = nullptr;
+  EXPECT_EQ(tessera_desc_num_elements(&desc), -1);
+  desc.rank = 0;
+  EXPECT_EQ(tessera_desc_num_elements(&desc), 1);
+
+  auto rejected = [](const tessera_model_t &model) {
+    tessera_session_t *session = nullptr;
+    tessera_status_t status = tessera_session_create(&model, nullptr, &session);
+    tessera_session_release(session);
+    return status == TESSERA_INVALID_ARGUMENT && session == nullptr;
+  };
+  tessera_tensor_desc_t inputs[2] = {kInputs[0], kInputs[1]};
+  tessera_model_t model = kModel;
+  model.inputs = inputs;
+  inputs[1].dims = negative;
+  EXPECT_TRUE(rejected(model));
+  inputs[1].dims = big; // 2^50 f32 elements: past 2^48 bytes
+  EXPECT_TRUE(rejected(model));
+  inputs[1] = kInputs[1];
+  inputs[1].dtype = 99;
+  EXPECT_TRUE(rejected(model));
+  inputs[1] = kInputs[1];
+  inputs[1].rank = 65;
+  EXPECT_TRUE(rejected(model));
+  inputs[1] = kInputs[1];
+  model.workspace_size = (uint64_t(1) << 48) + 1;
+  EXPECT_TRUE(rejected(model));
+  model = kModel;
+  model.entry = nullptr;
+  EXPECT_TRUE(rejected(model));
+  model = kModel;
+  model.num_outputs = -1;
+  EXPECT_TRUE(rejected(model));
+}
+
 // A model whose entry runs a parallel loop through the context the session
 // passes after the workspace, as generated code does: every index of [0, n)
 // must be visited exactly once, by whichever thread.
