@@ -11,6 +11,7 @@
 #include "lib/Import/ONNX/Checker.h"
 
 #include <onnx/checker.h>
+#include <onnx/defs/schema.h>
 
 #include <sstream>
 
@@ -27,6 +28,110 @@ std::string tessera::onnx_import::checkModel(const onnx::ModelProto &model,
     while (words >> word)
       line += (line.empty() ? "" : " ") + word;
     return line.empty() ? "the ONNX checker rejects the model" : line;
+  }
+  return "";
+}
+
+namespace {
+
+const char *typeName(int type) {
+  switch (type) {
+  case onnx::AttributeProto::FLOAT:
+    return "a float";
+  case onnx::AttributeProto::INT:
+    return "an int";
+  case onnx::AttributeProto::STRING:
+    return "a string";
+  case onnx::AttributeProto::TENSOR:
+    return "a tensor";
+  case onnx::AttributeProto::GRAPH:
+    return "a graph";
+  case onnx::AttributeProto::FLOATS:
+    return "floats";
+  case onnx::AttributeProto::INTS:
+    return "ints";
+  case onnx::AttributeProto::STRINGS:
+    return "strings";
+  case onnx::AttributeProto::TENSORS:
+    return "tensors";
+  case onnx::AttributeProto::GRAPHS:
+    return "graphs";
+  default:
+    return "of no known type";
+  }
+}
+
+/// The type the populated fields of `attr` say it is, or UNDEFINED when
+/// they say several things.
+int populatedType(const onnx::AttributeProto &attr) {
+  int found = onnx::AttributeProto::UNDEFINED, count = 0;
+  auto note = [&](bool present, int type) {
+    if (present) {
+      found = type;
+      ++count;
+    }
+  };
+  note(attr.has_f(), onnx::AttributeProto::FLOAT);
+  note(attr.has_i(), onnx::AttributeProto::INT);
+  note(attr.has_s(), onnx::AttributeProto::STRING);
+  note(attr.has_t(), onnx::AttributeProto::TENSOR);
+  note(attr.has_g(), onnx::AttributeProto::GRAPH);
+  note(attr.floats_size() > 0, onnx::AttributeProto::FLOATS);
+  note(attr.ints_size() > 0, onnx::AttributeProto::INTS);
+  note(attr.strings_size() > 0, onnx::AttributeProto::STRINGS);
+  note(attr.tensors_size() > 0, onnx::AttributeProto::TENSORS);
+  note(attr.graphs_size() > 0, onnx::AttributeProto::GRAPHS);
+  return count == 1 ? found : onnx::AttributeProto::UNDEFINED;
+}
+
+bool isList(int type) {
+  return type == onnx::AttributeProto::FLOATS ||
+         type == onnx::AttributeProto::INTS ||
+         type == onnx::AttributeProto::STRINGS ||
+         type == onnx::AttributeProto::TENSORS ||
+         type == onnx::AttributeProto::GRAPHS;
+}
+
+} // namespace
+
+std::string tessera::onnx_import::checkAttributes(const onnx::NodeProto &node,
+                                                  int64_t opset) {
+  std::vector<std::string> seen;
+  for (const onnx::AttributeProto &attr : node.attribute()) {
+    for (const std::string &name : seen)
+      if (name == attr.name())
+        return "attribute '" + attr.name() + "' is given twice";
+    seen.push_back(attr.name());
+  }
+  if (!node.domain().empty() && node.domain() != "ai.onnx")
+    return "";
+  const onnx::OpSchema *schema = onnx::OpSchemaRegistry::Schema(
+      node.op_type(), static_cast<int>(std::min<int64_t>(opset, 17)), "");
+  if (!schema)
+    return "";
+  const auto &known = schema->attributes();
+  for (const onnx::AttributeProto &attr : node.attribute()) {
+    auto it = known.find(attr.name());
+    if (it == known.end())
+      continue;
+    int expected = static_cast<int>(it->second.type);
+    int declared = attr.type();
+    int populated = populatedType(attr);
+    // An empty list has no populated field: its declared type decides.
+    bool emptyList = populated == onnx::AttributeProto::UNDEFINED &&
+                     isList(declared) && declared == expected;
+    if (emptyList)
+      continue;
+    int actual = declared != onnx::AttributeProto::UNDEFINED ? declared
+                                                              : populated;
+    if (actual != expected || (populated != onnx::AttributeProto::UNDEFINED &&
+                               populated != expected))
+      return "attribute '" + attr.name() + "' must be " + typeName(expected) +
+             ", got " +
+             typeName(populated != onnx::AttributeProto::UNDEFINED &&
+                              populated != expected
+                          ? populated
+                          : actual);
   }
   return "";
 }

@@ -16,6 +16,15 @@ namespace tessera::onnx_import {
 /// passes or is too new to check.
 std::string checkModel(const onnx::ModelProto &model, int64_t opset);
 
+/// Where the checker does not run (opsets past 17): the attributes of a
+/// default-domain node against its schema (the newest the library knows at
+/// or below `opset`): each attribute of a known name must have the schema's
+/// type, and the field its type names must be the one that is set (floats
+/// where ints are expected would otherwise read as the default). Attributes
+/// the schema does not know (added in later opsets) are left to the
+/// converter. Returns "" or the problem in one line.
+std::string checkAttributes(const onnx::NodeProto &node, int64_t opset);
+
 } // namespace tessera::onnx_import
 
 #endif // TESSERA_IMPORT_ONNX_CHECKER_H

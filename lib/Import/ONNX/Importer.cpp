@@ -403,6 +403,10 @@ private:
     return failure();
   }
   LogicalResult importGraph(const onnx::GraphProto &graph);
+  /// A graph output's declared element type and fixed dims must be what
+  /// the graph computes.
+  LogicalResult checkDeclaredOutput(const onnx::ValueInfoProto &output,
+                                    Type computed);
   LogicalResult importNode(const onnx::NodeProto &node, int index);
 
   MLIRContext &context;
@@ -528,6 +532,10 @@ LogicalResult ModelImporter::importGraph(const onnx::GraphProto &graph) {
     argumentTypes.push_back(RankedTensorType::get(shape, type));
     argumentNames.push_back(input.name());
   }
+  for (auto [i, name] : llvm::enumerate(argumentNames))
+    if (llvm::is_contained(ArrayRef<std::string>(argumentNames).take_front(i),
+                           name))
+      return fail("input '" + name + "' is declared twice");
   for (const auto &[name, shape] : options.inputShapes)
     if (!llvm::is_contained(argumentNames, name))
       return fail("--input-shape names '" + name +
@@ -554,7 +562,10 @@ LogicalResult ModelImporter::importGraph(const onnx::GraphProto &graph) {
                         builder.getStringAttr(name));
   }
 
+  llvm::StringSet<> seenInitializers;
   for (const onnx::TensorProto &tensor : graph.initializer()) {
+    if (!seenInitializers.insert(tensor.name()).second)
+      return fail("initializer '" + tensor.name() + "' is given twice");
     std::string message;
     FailureOr<DenseElementsAttr> attr = tensorToAttr(&context, tensor, message);
     if (failed(attr))
@@ -591,6 +602,8 @@ LogicalResult ModelImporter::importGraph(const onnx::GraphProto &graph) {
     if (it == values.end())
       return fail("graph output '" + output.name() +
                   "' is not produced by any node");
+    if (failed(checkDeclaredOutput(output, it->second.getType())))
+      return failure();
     results.push_back(it->second);
     resultTypes.push_back(it->second.getType());
     resultNames.push_back(builder.getStringAttr(output.name()));
@@ -600,6 +613,51 @@ LogicalResult ModelImporter::importGraph(const onnx::GraphProto &graph) {
   for (auto [index, name] : llvm::enumerate(resultNames))
     function.setResultAttr(index, "tessera.name", name);
   return success();
+}
+
+LogicalResult
+ModelImporter::checkDeclaredOutput(const onnx::ValueInfoProto &output,
+                                   Type computed) {
+  if (!output.has_type() || !output.type().has_tensor_type())
+    return success();
+  const onnx::TypeProto::Tensor &declared = output.type().tensor_type();
+  auto tensor = dyn_cast<RankedTensorType>(computed);
+  if (!tensor)
+    return success();
+  auto show = [](Type element, ArrayRef<int64_t> dims) {
+    std::string text;
+    llvm::raw_string_ostream os(text);
+    os << element << "[";
+    for (auto [i, d] : llvm::enumerate(dims))
+      os << (i ? "x" : "") << (ShapedType::isDynamic(d) ? std::string("?")
+                                                       : std::to_string(d));
+    os << "]";
+    return text;
+  };
+  Type element = declared.elem_type()
+                     ? elementType(&context, declared.elem_type())
+                     : tensor.getElementType();
+  SmallVector<int64_t> dims;
+  bool contradicts = element != tensor.getElementType();
+  if (declared.has_shape()) {
+    contradicts |= declared.shape().dim_size() != tensor.getRank();
+    for (auto [i, dim] : llvm::enumerate(declared.shape().dim())) {
+      dims.push_back(dim.has_dim_value() ? dim.dim_value()
+                                         : ShapedType::kDynamic);
+      contradicts |= dim.has_dim_value() && i < tensor.getShape().size() &&
+                     dim.dim_value() != tensor.getDimSize(i);
+    }
+  } else {
+    dims.assign(tensor.getShape().begin(), tensor.getShape().end());
+  }
+  if (!contradicts)
+    return success();
+  return fail("graph output '" + output.name() + "' is declared " +
+              (element ? show(element, dims)
+                       : "of element type " +
+                             std::to_string(declared.elem_type())) +
+              " but the graph computes " +
+              show(tensor.getElementType(), tensor.getShape()));
 }
 
 LogicalResult ModelImporter::importNode(const onnx::NodeProto &node,
@@ -612,6 +670,13 @@ LogicalResult ModelImporter::importNode(const onnx::NodeProto &node,
                       domain + ", opset " + std::to_string(opset) + "): ";
   if (domain != "ai.onnx")
     return fail(where + "domain '" + domain + "' is not supported");
+  std::string badAttribute = checkAttributes(node, opset);
+  if (!badAttribute.empty())
+    return fail(where + badAttribute);
+  for (int i = 0; i < node.output_size(); ++i)
+    if (!node.output(i).empty() && values.count(node.output(i)))
+      return fail(where + "output '" + node.output(i) +
+                  "' is already defined (every value has one producer)");
 
   SmallVector<Value> inputs;
   for (const std::string &input : node.input()) {
@@ -660,5 +725,11 @@ OwningOpRef<ModuleOp> tessera::importOnnxFile(MLIRContext &context,
                                               const std::string &path,
                                               const OnnxImportOptions &options,
                                               std::string &error) {
-  return ModelImporter(context, path, options).run(error);
+  OwningOpRef<ModuleOp> module = ModelImporter(context, path, options).run(error);
+  // Messages echo names from the model: control characters (newlines,
+  // terminal escapes) become '?', so an error stays one harmless line.
+  for (char &c : error)
+    if (static_cast<unsigned char>(c) < 0x20 || c == 0x7f)
+      c = '?';
+  return module;
 }

@@ -186,3 +186,30 @@ save("parallel_cnn", [
                   numpy_helper.from_array((_rng.standard_normal((40, 48)) * 0.2)
                                           .astype(np.float32), "w3")])
 np.save(os.path.join(out, "x_parallel.npy"), _rng.standard_normal((1, 16, 40, 40)).astype(np.float32))
+
+# Malformed in ways ONNX's checker would catch, at an opset (18+) where it
+# does not run: a Conv's strides given as floats (read as ints they would
+# silently be the default), an attribute given twice, a value with two
+# producers, an input declared twice, outputs declared with another shape or
+# element type than the graph computes, and a node whose name holds a
+# newline and a terminal escape.
+conv_w = numpy_helper.from_array(np.ones((1, 1, 3, 3), np.float32), "w")
+float_strides = helper.make_node("Conv", ["x", "w"], ["y"], name="conv", kernel_shape=[3, 3])
+float_strides.attribute.append(helper.make_attribute("strides", [2.0, 2.0]))
+save("float_strides", [float_strides], [info("x", [1, 1, 7, 7])], [info("y", [1, 1, 3, 3])],
+     opset=18, initializers=[conv_w])
+twice = helper.make_node("LeakyRelu", ["x"], ["y"], name="leaky", alpha=0.1)
+twice.attribute.append(helper.make_attribute("alpha", 0.2))
+save("attribute_twice", [twice], [info("x", [2, 4])], [info("y", [2, 4])], opset=18)
+save("two_producers", [helper.make_node("Relu", ["x"], ["t"], name="first"),
+                       helper.make_node("Neg", ["x"], ["t"], name="second"),
+                       helper.make_node("Abs", ["t"], ["y"], name="abs")],
+     [info("x", [2, 4])], [info("y", [2, 4])], opset=18)
+save("input_twice", [helper.make_node("Add", ["x", "x"], ["y"], name="add")],
+     [info("x", [2, 4]), info("x", [2, 4])], [info("y", [2, 4])], opset=18)
+save("wrong_output_shape", [helper.make_node("Relu", ["x"], ["y"], name="relu")],
+     [info("x", [2, 4])], [info("y", [4, 2])], opset=18)
+save("wrong_output_type", [helper.make_node("Relu", ["x"], ["y"], name="relu")],
+     [info("x", [2, 4])], [info("y", [2, 4], TensorProto.INT64)], opset=18)
+save("hostile_name", [helper.make_node("Foo", ["x"], ["y"], name="evil\n\x1b[31mred")],
+     [info("x", [2, 4])], [info("y", [2, 4])], opset=18)
