@@ -150,6 +150,14 @@ Tensor Graph::input(const std::string &name, const Shape &shape, DType dtype) {
                  formatShape(shape));
       return Tensor();
     }
+  Type element = mlirType(impl->context.get(), dtype);
+  if (!fitsTensorLimit(shape, element.isIntOrFloat()
+                                  ? element.getIntOrFloatBitWidth()
+                                  : 64)) {
+    impl->fail("input '" + name + "' " + formatShape(shape) +
+               " would hold more than 2^48 bytes");
+    return Tensor();
+  }
   Block &body = impl->function.getBody().front();
   if (llvm::is_contained(impl->inputNames, name)) {
     impl->fail("input '" + name + "' is defined twice");

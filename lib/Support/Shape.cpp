@@ -39,6 +39,18 @@ static std::string checkConvOperands(const Shape &input, const Shape &weight,
 
 std::string formatShape(const Shape &shape) { return formatList(shape); }
 
+bool fitsTensorLimit(const Shape &shape, uint64_t elementBits) {
+  uint64_t bytes = std::max<uint64_t>((elementBits + 7) / 8, 1);
+  for (int64_t d : shape) {
+    if (d < 0)
+      continue; // dynamic
+    if (d != 0 && bytes > kMaxTensorBytes / static_cast<uint64_t>(d))
+      return false;
+    bytes *= static_cast<uint64_t>(d);
+  }
+  return bytes <= kMaxTensorBytes;
+}
+
 int64_t numElements(const Shape &shape) {
   int64_t n = 1;
   for (int64_t d : shape)

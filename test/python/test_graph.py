@@ -198,6 +198,8 @@ class Errors(unittest.TestCase):
         self.assertRaisesMessage(tessera.Error, "contraction dimensions differ", g.matmul, x, x)
         self.assertRaisesMessage(tessera.Error, "axis 5 is out of range", g.softmax, x, 5)
         self.assertRaisesMessage(tessera.Error, "input 'x' is defined twice", g.input, "x", (1,))
+        self.assertRaisesMessage(tessera.Error, "would hold more than 2^48 bytes", g.input,
+                                 "huge", (1 << 31, 1 << 31))
         self.assertRaisesMessage(tessera.Error, "unsupported dtype 'complex64'", g.input, "z", (1,),
                                  np.complex64)
         self.assertRaisesMessage(tessera.Error, "cannot infer the -1", g.reshape, x, [4, -1])

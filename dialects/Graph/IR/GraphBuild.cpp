@@ -2,6 +2,8 @@
 
 #include "dialects/Graph/IR/GraphBuild.h"
 
+#include "tessera/Support/Shape.h"
+
 #include "mlir/IR/Verifier.h"
 
 using namespace mlir;
@@ -9,6 +11,23 @@ using namespace mlir;
 FailureOr<SmallVector<Value>> tessera::tg::finishGraphOp(OpBuilder &builder,
                                                          OperationState &state,
                                                          ArrayRef<Type> types) {
+  // Sizes are checked before anything computes with them (a fold would
+  // materialize the tensor).
+  for (auto [i, type] : llvm::enumerate(types)) {
+    auto tensor = dyn_cast<RankedTensorType>(type);
+    if (!tensor || !tensor.getElementType().isIntOrIndexOrFloat())
+      continue;
+    unsigned bits = tensor.getElementType().isIndex()
+                        ? 64
+                        : tensor.getElementType().getIntOrFloatBitWidth();
+    if (!fitsTensorLimit(
+            Shape(tensor.getShape().begin(), tensor.getShape().end()), bits)) {
+      emitError(state.location)
+          << "'" << state.name << "' result " << i << " (" << type
+          << ") would hold more than 2^48 bytes";
+      return failure();
+    }
+  }
   state.addTypes(types);
   Operation *op = builder.create(state);
   if (failed(mlir::verify(op))) {

@@ -48,6 +48,15 @@ std::string formatShape(const Shape &shape);
 /// Number of elements of a static shape.
 int64_t numElements(const Shape &shape);
 
+/// The largest tensor Tessera compiles: 2^48 bytes (the runtime's
+/// TESSERA_MAX_TENSOR_BYTES).
+constexpr uint64_t kMaxTensorBytes = uint64_t(1) << 48;
+
+/// Whether a tensor of `shape` (static: dynamic dims are skipped) and
+/// elements of `elementBits` bits holds at most kMaxTensorBytes, computed
+/// without overflow.
+bool fitsTensorLimit(const Shape &shape, uint64_t elementBits);
+
 /// Multidirectional (numpy) broadcasting of two shapes.
 ShapeOr broadcastShapes(const Shape &lhs, const Shape &rhs);
 

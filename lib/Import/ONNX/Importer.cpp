@@ -10,6 +10,7 @@
 //===----------------------------------------------------------------------===//
 
 #include "lib/Import/ONNX/Checker.h"
+#include "tessera/Support/Shape.h"
 #include "lib/Import/ONNX/NodeContext.h"
 #include "tessera/Import/ONNX.h"
 
@@ -529,6 +530,12 @@ LogicalResult ModelImporter::importGraph(const onnx::GraphProto &graph) {
         shape.push_back(dim.dim_value());
       }
     }
+    Shape dims(shape.begin(), shape.end());
+    if (!fitsTensorLimit(dims, type.isIntOrFloat()
+                                   ? type.getIntOrFloatBitWidth()
+                                   : 64))
+      return fail("input '" + input.name() + "' " + formatShape(dims) +
+                  " would hold more than 2^48 bytes");
     argumentTypes.push_back(RankedTensorType::get(shape, type));
     argumentNames.push_back(input.name());
   }

@@ -10,6 +10,26 @@ using namespace tessera::onnx_import;
 
 namespace {
 
+/// Constant indices must lie in [-size, size) of the dimension they index
+/// (`sizeOf(position)`): an error at compile time, not a read out of bounds
+/// at run time.
+LogicalResult checkConstantIndices(NodeContext &ctx, Value indices,
+                                   function_ref<int64_t(size_t)> sizeOf) {
+  std::optional<SmallVector<int64_t>> values = ctx.constantInts(indices);
+  if (!values)
+    return success();
+  for (auto [position, index] : llvm::enumerate(*values)) {
+    int64_t size = sizeOf(position);
+    if (size < 0)
+      continue;
+    if (index < -size || index >= size)
+      return ctx.error("constant index " + Twine(index) + " (element " +
+                       Twine(position) + " of the indices) is out of range " +
+                       "for a dimension of size " + Twine(size));
+  }
+  return success();
+}
+
 /// Gather and GatherElements: data, indices and a normalized axis.
 template <typename OpTy> LogicalResult convertAxisGather(NodeContext &ctx) {
   auto data = ctx.required(0), indices = ctx.required(1);
@@ -17,6 +37,11 @@ template <typename OpTy> LogicalResult convertAxisGather(NodeContext &ctx) {
     return failure();
   auto axis = ctx.normalizeAxis(ctx.getInt("axis", 0), ctx.rankOf(*data));
   if (failed(axis))
+    return failure();
+  int64_t size = ctx.typeOf(*data).getDimSize(*axis);
+  if (failed(checkConstantIndices(ctx, *indices, [&](size_t) {
+        return ShapedType::isDynamic(size) ? -1 : size;
+      })))
     return failure();
   return ctx.setOutput(ctx.build<OpTy>(
       {*data, *indices},
@@ -26,6 +51,19 @@ template <typename OpTy> LogicalResult convertAxisGather(NodeContext &ctx) {
 LogicalResult convertGatherND(NodeContext &ctx) {
   auto data = ctx.required(0), indices = ctx.required(1);
   if (failed(data) || failed(indices))
+    return failure();
+  // The last dim of the indices addresses data dims batch_dims, ...
+  RankedTensorType indexType = ctx.typeOf(*indices);
+  int64_t depth = indexType.getRank() ? indexType.getShape().back() : 0;
+  int64_t batchDims = ctx.getInt("batch_dims", 0);
+  RankedTensorType dataType = ctx.typeOf(*data);
+  if (!ShapedType::isDynamic(depth) && depth > 0 &&
+      failed(checkConstantIndices(ctx, *indices, [&](size_t position) {
+        int64_t dim = batchDims + static_cast<int64_t>(position) % depth;
+        return dim < dataType.getRank() && !dataType.isDynamicDim(dim)
+                   ? dataType.getDimSize(dim)
+                   : -1;
+      })))
     return failure();
   return ctx.setOutput(ctx.build<tg::GatherNDOp>(
       {*data, *indices},

@@ -213,3 +213,27 @@ save("wrong_output_type", [helper.make_node("Relu", ["x"], ["y"], name="relu")],
      [info("x", [2, 4])], [info("y", [2, 4], TensorProto.INT64)], opset=18)
 save("hostile_name", [helper.make_node("Foo", ["x"], ["y"], name="evil\n\x1b[31mred")],
      [info("x", [2, 4])], [info("y", [2, 4])], opset=18)
+
+# Constant gather indices out of range: rejected when compiled, where a run
+# would read outside the data. -1 is in range (from the end).
+save("gather_oob", [helper.make_node("Gather", ["x", "idx"], ["y"], name="gather", axis=1)],
+     [info("x", [2, 4])], [info("y", [2, 3])], opset=13,
+     initializers=[numpy_helper.from_array(np.array([0, -1, 4], np.int64), "idx")])
+save("gathernd_oob", [helper.make_node("GatherND", ["x", "idx"], ["y"], name="gnd")],
+     [info("x", [2, 4])], [info("y", [2])], opset=13,
+     initializers=[numpy_helper.from_array(np.array([[1, 3], [2, 0]], np.int64), "idx")])
+save("gather_negative", [helper.make_node("Gather", ["x", "idx"], ["y"], name="gather", axis=1)],
+     [info("x", [2, 4])], [info("y", [2, 2])], opset=13,
+     initializers=[numpy_helper.from_array(np.array([-4, -1], np.int64), "idx")])
+
+# Sizes past 2^48 bytes: an input, the output of an Expand (whose shape is a
+# constant), and a Conv over a 2^62-wide input; each refused before any
+# pass computes with it.
+save("huge_input", [helper.make_node("Relu", ["x"], ["y"], name="relu")],
+     [info("x", [1 << 31, 1 << 31])], [info("y", [1 << 31, 1 << 31])], opset=13)
+save("huge_expand", [helper.make_node("Expand", ["x", "shape"], ["y"], name="expand")],
+     [info("x", [1, 4])], [info("y", None)], opset=18,
+     initializers=[numpy_helper.from_array(np.array([1 << 46, 4], np.int64), "shape")])
+save("huge_conv", [helper.make_node("Conv", ["x", "w"], ["y"], name="conv", kernel_shape=[3])],
+     [info("x", [1, 1, 1 << 62])], [info("y", None)], opset=18,
+     initializers=[numpy_helper.from_array(np.ones((1, 1, 3), np.float32), "w")])
