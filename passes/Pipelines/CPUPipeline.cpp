@@ -83,7 +83,7 @@ LogicalResult tessera::buildCPUPhase(OpPassManager &pm, Phase phase,
     if (failed(addText(pm,
                        "func.func(tk-form-kernels),convert-tg-to-linalg,"
                        "canonicalize,func.func(tk-form-kernels),canonicalize,"
-                       "linalg-fuse-elementwise-ops,canonicalize,cse,"
+                       "func.func(tessera-fuse-elementwise),canonicalize,cse,"
                        "func.func(tk-form-fusions),canonicalize,cse",
                        error)))
       return failure();

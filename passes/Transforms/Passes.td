@@ -69,4 +69,24 @@ def DistinctResults : Pass<"tessera-distinct-results", "::mlir::func::FuncOp"> {
                            "::mlir::tensor::TensorDialect"];
 }
 
+def FuseElementwise : Pass<"tessera-fuse-elementwise", "::mlir::func::FuncOp"> {
+  let summary = "linalg elementwise fusion, each fused body at most max-body-ops ops";
+  let description = [{
+    linalg's elementwise fusion on tensors (a producer `linalg.generic`
+    with one use fused into its consumer, reshapes folded by expansion,
+    constants folded, the same canonicalizations as
+    `linalg-fuse-elementwise-ops`), fusing only while the fused body has at
+    most `max-body-ops` operations. Fusion clones both bodies, so an
+    unbounded chain of n ops costs O(n^2) time; bounded it is linear, and a
+    body of that many ops per element is compute bound already.
+  }];
+  let options = [
+    Option<"maxBodyOps", "max-body-ops", "int64_t", "128",
+           "Operations a fused body may hold">
+  ];
+  let dependentDialects = ["::mlir::affine::AffineDialect",
+                           "::mlir::linalg::LinalgDialect",
+                           "::mlir::tensor::TensorDialect"];
+}
+
 #endif // TESSERA_TRANSFORMS_PASSES

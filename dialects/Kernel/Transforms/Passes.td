@@ -53,7 +53,7 @@ def FormKernels : Pass<"tk-form-kernels", "::mlir::func::FuncOp"> {
 def FormFusions : Pass<"tk-form-fusions", "::mlir::func::FuncOp"> {
   let summary = "Form tk.fusion elementwise kernels from the linalg left after elementwise fusion";
   let description = [{
-    Runs in the kernel phase after `linalg-fuse-elementwise-ops`. Every
+    Runs in the kernel phase after elementwise fusion. Every
     elementwise `linalg.generic` on static tensors (all loops parallel, one
     output it does not read, an output map that is a permutation, a body
     without loop indices, effects or regions) becomes a `tk.fusion`, its
