@@ -53,9 +53,14 @@ void tessera_session_options_init(tessera_session_options_t *out_options) {
 static tessera_status_t fail(tessera_session_t *session,
                              tessera_status_t status, const char *format, ...) {
   va_list args;
+  char *p;
   va_start(args, format);
   vsnprintf(session->error, sizeof(session->error), format, args);
   va_end(args);
+  /* Names come from the model: no control characters in the one line. */
+  for (p = session->error; *p; ++p)
+    if ((unsigned char)*p < 0x20 || *p == 0x7f)
+      *p = '?';
   return status;
 }
 

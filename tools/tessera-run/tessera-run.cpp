@@ -62,7 +62,12 @@ bool parseNumber(const char *text, double &value) {
 }
 
 int fail(const std::string &message) {
-  std::fprintf(stderr, "tessera-run: error: %s\n", message.c_str());
+  // Names come from the model and the command line: one clean line.
+  std::string line = message;
+  for (char &c : line)
+    if (static_cast<unsigned char>(c) < 0x20 || c == 0x7f)
+      c = '?';
+  std::fprintf(stderr, "tessera-run: error: %s\n", line.c_str());
   return 1;
 }
 

@@ -38,10 +38,11 @@ tessera::createCPUTargetMachine(const CPUTargetOptions &options,
     error = "unknown target '" + triple.str() + "': " + lookupError;
     return nullptr;
   }
-  if (triple.getArch() != Triple::x86_64 &&
-      triple.getArch() != Triple::aarch64) {
+  if ((triple.getArch() != Triple::x86_64 &&
+       triple.getArch() != Triple::aarch64) ||
+      !triple.isOSBinFormatELF()) {
     error = "target '" + triple.str() +
-            "' is not supported (x86-64 and AArch64 are)";
+            "' is not supported (x86-64 and AArch64 with ELF objects are)";
     return nullptr;
   }
   std::string cpu = options.cpu, features;
@@ -60,8 +61,10 @@ tessera::createCPUTargetMachine(const CPUTargetOptions &options,
   } else if (cpu.empty()) {
     cpu = triple.getArch() == Triple::x86_64 ? "x86-64" : "generic";
   } else {
+    // Asked with the default CPU: an unknown name would make LLVM print a
+    // warning of its own before this error.
     std::unique_ptr<MCSubtargetInfo> info(
-        target->createMCSubtargetInfo(triple, cpu, ""));
+        target->createMCSubtargetInfo(triple, "", ""));
     if (!info || !info->isCPUStringValid(cpu)) {
       error = "unknown CPU '" + cpu + "' for " + triple.str();
       return nullptr;
