@@ -121,6 +121,12 @@ pool("avgpool2x2_parallel", "AveragePool", 1, 64, 80, 80, [2, 2], strides=[2, 2]
 pool("avgpool9x9_big_window", "AveragePool", 1, 3, 12, 30, [9, 9], pads=[2, 2, 2, 2])
 pool("maxpool3x3_ceil_pads_dilation", "MaxPool", 1, 3, 16, 23, [3, 3], strides=[2, 2],
      pads=[1, 0, 1, 0], dilations=[1, 2], ceil_mode=1)
+# Ceil-mode average pools: the last window hangs past the input (and the end
+# pad), its divisor counts only what it covers, with and without the pads.
+pool("avgpool3x3_ceil_exclude_pad", "AveragePool", 2, 3, 10, 17, [3, 3], strides=[2, 2],
+     pads=[1, 1, 0, 0], ceil_mode=1)
+pool("avgpool2x2_ceil_include_pad", "AveragePool", 1, 4, 9, 13, [2, 2], strides=[2, 2],
+     pads=[0, 1, 1, 0], ceil_mode=1, count_include_pad=1)
 
 
 # Window kernels of other ranks: 1-D (one row per tile) and 3-D (the outer
