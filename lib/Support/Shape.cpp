@@ -1,6 +1,7 @@
 //===- Shape.cpp - Shape arithmetic with ONNX semantics -------------------===//
 
 #include "tessera/Support/Shape.h"
+#include "tessera/runtime.h"
 
 #include <algorithm>
 #include <sstream>
@@ -38,6 +39,9 @@ static std::string checkConvOperands(const Shape &input, const Shape &weight,
 }
 
 std::string formatShape(const Shape &shape) { return formatList(shape); }
+
+static_assert(kMaxTensorBytes == TESSERA_MAX_TENSOR_BYTES,
+              "the compiler's tensor limit is the runtime's");
 
 bool fitsTensorLimit(const Shape &shape, uint64_t elementBits) {
   uint64_t bytes = std::max<uint64_t>((elementBits + 7) / 8, 1);

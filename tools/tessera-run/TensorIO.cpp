@@ -24,12 +24,12 @@ bool checkedBytes(const std::vector<int64_t> &dims, int32_t dtype,
                   uint64_t &bytes) {
   uint64_t count = 1;
   for (int64_t d : dims) {
-    if (d < 0 || (d != 0 && count > kMaxTensorBytes / static_cast<uint64_t>(d)))
+    if (d < 0 || (d != 0 && count > TESSERA_MAX_TENSOR_BYTES / static_cast<uint64_t>(d)))
       return false;
     count *= static_cast<uint64_t>(d);
   }
   uint64_t size = tessera_dtype_size(dtype);
-  if (!size || count > kMaxTensorBytes / size)
+  if (!size || count > TESSERA_MAX_TENSOR_BYTES / size)
     return false;
   bytes = count * size;
   return true;
@@ -183,7 +183,7 @@ private:
 
 /// Reads a .npy file: every field checked before anything is allocated (the
 /// header at most 1 MiB and inside the file, the data exactly what the
-/// shape and dtype say, at most kMaxTensorBytes).
+/// shape and dtype say, at most TESSERA_MAX_TENSOR_BYTES).
 bool readNpy(const std::string &path, HostTensor &tensor, std::string &error) {
   std::ifstream in(path, std::ios::binary | std::ios::ate);
   if (!in) {

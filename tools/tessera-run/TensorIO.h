@@ -18,11 +18,9 @@ struct HostTensor {
   int64_t numElements() const;
 };
 
-/// The largest tensor tessera-run reads: 2^48 bytes.
-constexpr uint64_t kMaxTensorBytes = uint64_t(1) << 48;
-
 /// The bytes of a tensor of `dims` and `dtype`, overflow-checked: false for
-/// negative dims, an unknown dtype or more than kMaxTensorBytes.
+/// negative dims, an unknown dtype or more than the runtime's
+/// TESSERA_MAX_TENSOR_BYTES.
 bool checkedBytes(const std::vector<int64_t> &dims, int32_t dtype,
                   uint64_t &bytes);
 

@@ -174,27 +174,20 @@ struct GenericToFusion : OpRewritePattern<linalg::GenericOp> {
   }
 };
 
-/// The map reading the source of `input`'s producer (a transpose, an
-/// expanding reshape or a broadcast) for the fusion's map `map` of `input`;
+/// The map reading the source of `input`'s producer (a transpose or
+/// broadcast, see reindexOf, or an expanding reshape) for the fusion's map
+/// `map` of `input`;
 /// failure when there is no such producer or the map would not be linear.
 FailureOr<std::pair<Value, AffineMap>> foldProducer(Value input,
                                                     AffineMap map) {
   ArrayRef<AffineExpr> results = map.getResults();
   SmallVector<AffineExpr> folded;
   Value source;
-  if (auto transpose = input.getDefiningOp<linalg::TransposeOp>()) {
-    // Result dim i is source dim permutation[i].
-    ArrayRef<int64_t> permutation = transpose.getPermutation();
-    folded.resize(permutation.size());
-    for (auto [i, p] : llvm::enumerate(permutation))
-      folded[p] = results[i];
-    source = transpose.getInput();
-  } else if (auto broadcast = input.getDefiningOp<linalg::BroadcastOp>()) {
-    ArrayRef<int64_t> added = broadcast.getDimensions();
-    for (auto [i, expr] : llvm::enumerate(results))
-      if (!llvm::is_contained(added, static_cast<int64_t>(i)))
-        folded.push_back(expr);
-    source = broadcast.getInput();
+  if (FailureOr<Reindex> reindex = reindexOf(input); succeeded(reindex)) {
+    for (int64_t dim : reindex->second)
+      folded.push_back(dim < 0 ? getAffineConstantExpr(0, map.getContext())
+                               : results[dim]);
+    source = reindex->first;
   } else if (auto expand = input.getDefiningOp<tensor::ExpandShapeOp>()) {
     auto type = expand.getResultType();
     for (const ReassociationIndices &group :

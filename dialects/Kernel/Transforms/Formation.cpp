@@ -78,3 +78,50 @@ void tessera::tk::appendEpilogue(RewriterBase &rewriter, Block &body,
   rewriter.modifyOpInPlace(yield,
                            [&] { yield.getValueMutable().assign(finished); });
 }
+
+FailureOr<Reindex> tessera::tk::reindexOf(Value operand) {
+  SmallVector<int64_t> dimOf;
+  if (auto transpose = operand.getDefiningOp<linalg::TransposeOp>()) {
+    // transposed[j] = input[perm[j]]: the input's dim perm[j] is read as
+    // the transposed operand's dim j.
+    ArrayRef<int64_t> perm = transpose.getPermutation();
+    dimOf.assign(perm.size(), -1);
+    for (auto [j, p] : llvm::enumerate(perm))
+      dimOf[p] = j;
+    return Reindex(transpose.getInput(), dimOf);
+  }
+  if (auto broadcast = operand.getDefiningOp<linalg::BroadcastOp>()) {
+    int64_t rank = cast<RankedTensorType>(operand.getType()).getRank();
+    for (int64_t j = 0; j < rank; ++j)
+      if (!llvm::is_contained(broadcast.getDimensions(), j))
+        dimOf.push_back(j);
+    return Reindex(broadcast.getInput(), dimOf);
+  }
+  auto generic = operand.getDefiningOp<linalg::GenericOp>();
+  if (!generic || !generic.hasPureTensorSemantics() ||
+      generic.getNumDpsInputs() != 1 || generic.getNumDpsInits() != 1 ||
+      generic.getNumParallelLoops() != generic.getNumLoops() ||
+      !generic.getIndexingMapsArray().back().isIdentity())
+    return failure();
+  Block &body = *generic.getBody();
+  auto yield = cast<linalg::YieldOp>(body.getTerminator());
+  if (body.getOperations().size() != 1 ||
+      yield.getValues()[0] != body.getArgument(0))
+    return failure();
+  Value source = generic.getDpsInputs()[0];
+  auto sourceType = dyn_cast<RankedTensorType>(source.getType());
+  if (!sourceType || !sourceType.hasStaticShape())
+    return failure();
+  AffineMap map = generic.getIndexingMapsArray().front();
+  for (auto [r, expr] : llvm::enumerate(map.getResults())) {
+    if (auto dim = dyn_cast<AffineDimExpr>(expr)) {
+      dimOf.push_back(dim.getPosition());
+      continue;
+    }
+    auto constant = dyn_cast<AffineConstantExpr>(expr);
+    if (!constant || constant.getValue() != 0 || sourceType.getDimSize(r) != 1)
+      return failure();
+    dimOf.push_back(-1);
+  }
+  return Reindex(source, dimOf);
+}

@@ -1,9 +1,10 @@
 //===- Formation.h - what the kernel formation patterns share ----*- C++ -*-===//
 //
-// Internal to dialects/Kernel/Transforms: a kernel's fresh destination, and
-// what every epilogue fold shares (tk.matmul and tk.conv): finding the
+// Internal to dialects/Kernel/Transforms: a kernel's fresh destination,
+// what every epilogue fold shares (tk.matmul, tk.conv, tk.pool): finding the
 // elementwise linalg.generic that alone reads a kernel's result, and
-// appending its body to the kernel's epilogue.
+// appending its body to the kernel's epilogue; and the reindexing ops
+// (transposes, broadcasts) that fold into operand maps.
 //
 //===----------------------------------------------------------------------===//
 
@@ -42,6 +43,17 @@ matchEpilogueConsumer(mlir::Operation *kernel, std::string &why);
 void appendEpilogue(mlir::RewriterBase &rewriter, mlir::Block &body,
                     mlir::linalg::GenericOp generic, mlir::Value result,
                     llvm::ArrayRef<int64_t> argumentOf);
+
+/// A tensor read through a reindexing: its source, and for each source dim
+/// the dim of the reindexed tensor it is read as (-1: index 0, a unit dim).
+using Reindex = std::pair<mlir::Value, llvm::SmallVector<int64_t>>;
+
+/// When `operand` is a pure reindexing of another tensor — a
+/// linalg.transpose, a linalg.broadcast, or a copy linalg.generic whose
+/// input map is a projected permutation with zeros (how Expand, broadcasts
+/// and transposes of other spellings lower) — that tensor and the dims it
+/// is read at; failure otherwise.
+mlir::FailureOr<Reindex> reindexOf(mlir::Value operand);
 
 } // namespace tessera::tk
 

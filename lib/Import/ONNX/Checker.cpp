@@ -122,16 +122,13 @@ std::string tessera::onnx_import::checkAttributes(const onnx::NodeProto &node,
                      isList(declared) && declared == expected;
     if (emptyList)
       continue;
-    int actual = declared != onnx::AttributeProto::UNDEFINED ? declared
-                                                              : populated;
-    if (actual != expected || (populated != onnx::AttributeProto::UNDEFINED &&
-                               populated != expected))
+    // What the attribute holds: its populated field, else its declared type.
+    int actual = populated != onnx::AttributeProto::UNDEFINED ? populated
+                                                               : declared;
+    if (actual != expected || (declared != onnx::AttributeProto::UNDEFINED &&
+                               declared != expected))
       return "attribute '" + attr.name() + "' must be " + typeName(expected) +
-             ", got " +
-             typeName(populated != onnx::AttributeProto::UNDEFINED &&
-                              populated != expected
-                          ? populated
-                          : actual);
+             ", got " + typeName(actual != expected ? actual : declared);
   }
   return "";
 }

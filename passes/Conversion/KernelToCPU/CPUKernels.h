@@ -311,10 +311,11 @@ reduceLoop(Emitter &e, int64_t count,
 /// tk.matmul (MatmulKernel.cpp): the register-tiled kernel when it applies
 /// (success), plain loops otherwise (failure); the op is gone either way.
 LogicalResult lowerMatmul(KernelContext &context, tk::MatmulOp op);
-/// tk.conv: the packed 2-D kernel (ConvKernel.cpp) for dense 2-D direct
-/// convolutions, the window kernel (WindowKernel.cpp) for depthwise ones,
-/// the general direct vector kernel over output channels x output
-/// positions (ConvFamilyKernel.cpp) for the rest and transposed ones.
+/// tk.conv, as its #tk.cpu_window says (the pass gives every tk.conv and
+/// tk.pool one first): the packed 2-D kernel (ConvKernel.cpp), the window
+/// kernel (WindowKernel.cpp) for depthwise ones, or the general direct
+/// vector kernel over output channels x output positions
+/// (ConvFamilyKernel.cpp).
 LogicalResult lowerConv(KernelContext &context, tk::ConvOp op);
 LogicalResult lowerPackedConv(KernelContext &context, tk::ConvOp op);
 LogicalResult lowerDepthwise(KernelContext &context, tk::ConvOp op);

@@ -341,11 +341,8 @@ static LogicalResult lowerGeneralConv(KernelContext &context, tk::ConvOp op) {
 
 LogicalResult tessera::kernels::lowerConv(KernelContext &context,
                                           tk::ConvOp op) {
-  tk::CPUWindowAttr config = op.getConfigAttr();
-  if (!config)
-    return op.emitOpError("has no configuration (tk-configure-kernels)");
-  KernelContext tiled = withWindowConfig(context, config);
-  switch (config.getKernel()) {
+  KernelContext tiled = withWindowConfig(context, op.getConfigAttr());
+  switch (op.getConfigAttr().getKernel()) {
   case tk::WindowKernel::packed:
     // Filters neither constant nor a contiguous buffer: the direct kernel.
     if (succeeded(lowerPackedConv(tiled, op)))

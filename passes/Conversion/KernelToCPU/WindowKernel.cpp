@@ -282,10 +282,7 @@ LogicalResult tessera::kernels::lowerDepthwise(KernelContext &context,
 
 LogicalResult tessera::kernels::lowerPool(KernelContext &context,
                                           tk::PoolOp op) {
-  tk::CPUWindowAttr config = op.getConfigAttr();
-  if (!config)
-    return op.emitOpError("has no configuration (tk-configure-kernels)");
-  KernelContext tiled = withWindowConfig(context, config);
+  KernelContext tiled = withWindowConfig(context, op.getConfigAttr());
   Window w{op.getKind() == tk::PoolKind::max ? Combine::Max : Combine::Sum,
            op.getInput(),
            Value(),

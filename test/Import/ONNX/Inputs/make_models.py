@@ -207,6 +207,10 @@ save("two_producers", [helper.make_node("Relu", ["x"], ["t"], name="first"),
      [info("x", [2, 4])], [info("y", [2, 4])], opset=18)
 save("input_twice", [helper.make_node("Add", ["x", "x"], ["y"], name="add")],
      [info("x", [2, 4]), info("x", [2, 4])], [info("y", [2, 4])], opset=18)
+save("initializer_twice", [helper.make_node("Add", ["x", "c"], ["y"], name="add")],
+     [info("x", [2, 4])], [info("y", [2, 4])], opset=18,
+     initializers=[numpy_helper.from_array(np.ones((2, 4), np.float32), "c"),
+                   numpy_helper.from_array(np.zeros((2, 4), np.float32), "c")])
 save("wrong_output_shape", [helper.make_node("Relu", ["x"], ["y"], name="relu")],
      [info("x", [2, 4])], [info("y", [4, 2])], opset=18)
 save("wrong_output_type", [helper.make_node("Relu", ["x"], ["y"], name="relu")],
