@@ -24,6 +24,7 @@ import make_opset_cases as base
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..",
                                 "examples", "models"))
+import mobile  # noqa: E402 (examples/models/mobile.py)
 import transformer  # noqa: E402 (examples/models/transformer.py)
 
 RNG = np.random.default_rng(6)
@@ -219,6 +220,17 @@ for name, layers, seq, hidden, heads, ffn, gelu in [
         ("encoder_1layer_parallel", 1, 64, 128, 4, 256, "erf")]:
     nodes, inputs, outputs, inits, opset = transformer.encoder(RNG, layers, seq, hidden,
                                                                heads, ffn, gelu=gelu)
+    CASES.append((name, opset, nodes, inputs, outputs, inits))
+
+
+# The window family in whole models (examples/models/mobile.py): a mobile
+# backbone (dense, pointwise and depthwise convolutions with HardSwish,
+# Clip and squeeze-excitation around them, residual adds, ceil-mode pools,
+# a Gemm head) at two sizes, and a 1-D audio front end.
+for name, make in [("mobile_backbone_99", lambda: mobile.backbone(RNG, 99, 8)),
+                   ("mobile_backbone_64_c12", lambda: mobile.backbone(RNG, 64, 12)),
+                   ("audio_frontend_8000", lambda: mobile.audio(RNG, 8000))]:
+    nodes, inputs, outputs, inits, opset = make()
     CASES.append((name, opset, nodes, inputs, outputs, inits))
 
 
