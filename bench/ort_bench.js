@@ -2,7 +2,8 @@
 //
 // Times ONNX Runtime (npm onnxruntime-node, CPU execution provider) on one
 // model with seeded random inputs, the peer side of bench/run.py. DIMS is
-// like 1x3x48x192; TYPE is float32 (default) or int64. Prints one line:
+// like 1x3x48x192; TYPE is float32 (default), int64 (zeros) or int64/HIGH
+// (uniform in [0, HIGH), for indices). Prints one line:
 //   latency_ms min=... median=... iterations=N threads=T rss_growth_kb=K
 // K: how much the resident memory grew from before the session was created
 // to after the timed runs.
@@ -31,10 +32,14 @@ async function main() {
     const [dimsText, type = 'float32'] = rest.split(':');
     const dims = dimsText.split('x').map(Number);
     const count = dims.reduce((a, b) => a * b, 1);
-    const data = type === 'int64'
-        ? BigInt64Array.from({length: count}, () => 0n)
+    const [element, highText] = type.split('/');
+    const high = Number(highText || 0);
+    const data = element === 'int64'
+        ? BigInt64Array.from(
+              {length: count},
+              () => BigInt(high > 0 ? Math.floor((next() + 0.5) * high) : 0))
         : Float32Array.from({length: count}, next);
-    feeds[name] = new ort.Tensor(type, data, dims);
+    feeds[name] = new ort.Tensor(element, data, dims);
   }
   const baselineKb = process.memoryUsage().rss / 1024;
   const session = await ort.InferenceSession.create(model, {

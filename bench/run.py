@@ -183,6 +183,24 @@ def make_conv1d(path):
     return {"x": [1, 1, 16000]}
 
 
+def make_embedding(path):
+    """A BERT-base token embedding: 8 sequences of 512 tokens from a
+    30522 x 768 table; the run-time index checks' cost shows here."""
+    rng = np.random.default_rng(11)
+    model([helper.make_node("Gather", ["table", "ids"], ["y"], axis=0)],
+          [helper.make_tensor_value_info("ids", TensorProto.INT64, [8, 512])],
+          [tensor("y", [8, 512, 768])], [weights(rng, "table", [30522, 768], 0.02)], path)
+    return {"ids": IndexInput([8, 512], 30522)}
+
+
+class IndexInput(list):
+    """An int64 input's shape, its values uniform in [0, high)."""
+
+    def __init__(self, shape, high):
+        super().__init__(shape)
+        self.high = high
+
+
 def make_demo(path):
     directory = os.path.dirname(path)
     subprocess.run([sys.executable, os.path.join(ROOT, "examples", "models",
@@ -222,6 +240,7 @@ CASES = [
     ("convtranspose-2x2-s2-24-160", make_conv_transpose, None),
     ("conv1d-512-s160-64", make_conv1d, None),
     ("eltwise-chain-256-56", make_eltwise, None),
+    ("embedding-gather-30522x768", make_embedding, None),
     ("paddleocr-cls", make_cls, None),
     ("demo-cnn", make_demo, None),
 ]
@@ -303,7 +322,10 @@ def main():
         tessera_inputs = []
         for input_name, shape in shapes.items():
             npy = os.path.join(directory, input_name + ".npy")
-            np.save(npy, (rng.standard_normal(shape) * 0.5).astype(np.float32))
+            if isinstance(shape, IndexInput):
+                np.save(npy, rng.integers(0, shape.high, size=shape, dtype=np.int64))
+            else:
+                np.save(npy, (rng.standard_normal(shape) * 0.5).astype(np.float32))
             tessera_inputs += ["--input", f"{input_name}={npy}"]
         prefix = os.path.join(directory, "out", "model")
         shape_args = []
@@ -322,7 +344,9 @@ def main():
                 peer_name = "ORT"
                 peer = ["node", os.path.join(ROOT, "bench", "ort_bench.js"), onnx_path, str(t),
                         str(args.iterations), "3"] + [
-                            f"{k}={'x'.join(map(str, v))}" for k, v in shapes.items()]
+                            f"{k}={'x'.join(map(str, v))}"
+                            + (f":int64/{v.high}" if isinstance(v, IndexInput) else "")
+                            for k, v in shapes.items()]
             ours = [run_tool, prefix + ".so", *tessera_inputs, "--iterations",
                     str(args.iterations), "--warmup", "3", "--threads", str(t)]
             baseline = [os.path.join(args.baseline_build_dir, "bin", "tessera-run"),

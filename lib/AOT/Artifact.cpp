@@ -17,7 +17,7 @@
 using namespace llvm;
 
 /// TESSERA_ABI_VERSION of runtime/include/tessera/runtime.h.
-static constexpr unsigned kABIVersion = 2;
+static constexpr unsigned kABIVersion = 3;
 
 std::string tessera::cIdentifier(const std::string &text) {
   std::string id;
@@ -160,9 +160,15 @@ bool tessera::addModelDescriptor(Module &module,
   Type *ptr = PointerType::get(context, 0);
   Type *i32 = Type::getInt32Ty(context), *i64 = Type::getInt64Ty(context);
 
-  // void <name>_entry(void **buffers): unpack, note the caller's parallel
-  // context for the kernel's parallel loops, call the kernel.
-  auto *entryType = FunctionType::get(Type::getVoidTy(context), {ptr}, false);
+  // int32_t <name>_entry(void **buffers): unpack, note the caller's parallel
+  // context for the kernel's parallel loops, call the kernel, return its
+  // status word.
+  if (signature.statusOffset &&
+      *signature.statusOffset + 4 > signature.workspaceSize) {
+    error = "internal: the status word lies outside the workspace";
+    return false;
+  }
+  auto *entryType = FunctionType::get(i32, {ptr}, false);
   Function *entry = Function::Create(entryType, GlobalValue::InternalLinkage,
                                      name + "_entry", module);
   IRBuilder<> b(BasicBlock::Create(context, "entry", entry));
@@ -179,7 +185,14 @@ bool tessera::addModelDescriptor(Module &module,
                                         ptr, entry->getArg(0), buffers)),
                   parallel);
   b.CreateCall(kernelFn, args);
-  b.CreateRetVoid();
+  if (signature.statusOffset) {
+    Value *workspace = args[buffers - 1];
+    b.CreateRet(b.CreateLoad(
+        i32, b.CreateConstInBoundsGEP1_64(b.getInt8Ty(), workspace,
+                                          *signature.statusOffset)));
+  } else {
+    b.CreateRet(ConstantInt::get(i32, 0));
+  }
 
   auto privateConstant = [&](Constant *init, const std::string &symbol) {
     return new GlobalVariable(module, init->getType(), /*isConstant=*/true,
@@ -207,8 +220,20 @@ bool tessera::addModelDescriptor(Module &module,
         ConstantArray::get(ArrayType::get(descType, descs.size()), descs),
         name + "_" + kind + "s");
   };
-  auto *modelType =
-      StructType::get(context, {i32, i32, ptr, i32, i32, ptr, ptr, i64, ptr});
+  SmallVector<Constant *> checkMessages;
+  for (auto [index, message] : llvm::enumerate(signature.checks))
+    checkMessages.push_back(
+        privateConstant(ConstantDataArray::getString(context, message),
+                        name + "_check" + std::to_string(index)));
+  Constant *checks =
+      checkMessages.empty()
+          ? ConstantPointerNull::get(cast<PointerType>(ptr))
+          : static_cast<Constant *>(privateConstant(
+                ConstantArray::get(ArrayType::get(ptr, checkMessages.size()),
+                                   checkMessages),
+                name + "_checks"));
+  auto *modelType = StructType::get(
+      context, {i32, i32, ptr, i32, i32, ptr, ptr, i64, ptr, i32, ptr});
   Constant *modelName = privateConstant(
       ConstantDataArray::getString(context, name), name + "_name");
   Constant *model = ConstantStruct::get(
@@ -217,7 +242,8 @@ bool tessera::addModelDescriptor(Module &module,
                   ConstantInt::get(i32, signature.outputs.size()),
                   describe(signature.inputs, "input"),
                   describe(signature.outputs, "output"),
-                  ConstantInt::get(i64, signature.workspaceSize), entry});
+                  ConstantInt::get(i64, signature.workspaceSize), entry,
+                  ConstantInt::get(i32, signature.checks.size()), checks});
   auto *global =
       new GlobalVariable(module, modelType, /*isConstant=*/true,
                          GlobalValue::ExternalLinkage, model, name + "_model");

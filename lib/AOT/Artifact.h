@@ -12,6 +12,7 @@
 #define TESSERA_AOT_ARTIFACT_H
 
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -32,6 +33,10 @@ struct ModelSignature {
   std::string name;
   std::vector<TensorSignature> inputs, outputs;
   uint64_t workspaceSize = 0;
+  /// Run-time checks: the message of check k at k - 1, and where the
+  /// kernel's status word lies in the workspace (none without checks).
+  std::vector<std::string> checks;
+  std::optional<uint64_t> statusOffset;
 };
 
 /// A parallel kernel's dispatch: the declaration `dispatch(int64_t n,
@@ -43,7 +48,8 @@ struct ParallelDispatch {
   std::string task;
 };
 
-/// Adds `<name>_entry(void **buffers)` calling `kernel`, the descriptor
+/// Adds `int32_t <name>_entry(void **buffers)` calling `kernel` and
+/// returning its status word (0 without checks), the descriptor
 /// `<name>_model` and the weak alias `tessera_default_model` (for tools that
 /// load a model library without knowing its name). The kernel becomes
 /// internal.

@@ -324,6 +324,13 @@ bool Compilation::run(std::string &error) {
   if (!workspace)
     return fail(error, "internal: the lowered kernel has no workspace size");
   signature.workspaceSize = workspace.getInt();
+  if (auto checks = llvmFunction->getAttrOfType<ArrayAttr>(
+          tessera::tk::TKDialect::getChecksAttrName()))
+    for (Attribute check : checks)
+      signature.checks.push_back(cast<StringAttr>(check).str());
+  if (auto offset = llvmFunction->getAttrOfType<IntegerAttr>(
+          tessera::tk::TKDialect::getStatusOffsetAttrName()))
+    signature.statusOffset = offset.getInt();
   if (options.stats) {
     auto count = [&](StringRef name) {
       auto attr = (*module)->getAttrOfType<IntegerAttr>(name);

@@ -39,8 +39,10 @@ def ConvertGraphToLinalg : Pass<"convert-tg-to-linalg"> {
     "::mlir::arith::ArithDialect",
     "::mlir::linalg::LinalgDialect",
     "::mlir::math::MathDialect",
+    "::mlir::memref::MemRefDialect",
     "::mlir::scf::SCFDialect",
     "::mlir::tensor::TensorDialect",
+    "::tessera::tk::TKDialect",
   ];
 }
 

@@ -16,7 +16,9 @@ def PlanMemory : Pass<"tessera-plan-memory", "::mlir::func::FuncOp"> {
     any view of it, measured at the top level of the function body. The
     workspace size is recorded as the function attribute
     `tk.workspace_size` (bytes), so that a runtime allocates it once and
-    a run does no allocation at all.
+    a run does no allocation at all. The model's status word (the
+    allocation marked `tk.status`, which failed run-time checks write) lives
+    for the whole function, and its offset becomes `tk.status_offset`.
 
     Allocations of dynamic shape, or inside loops and regions, are reported
     as errors: everything Tessera compiles has static shapes.

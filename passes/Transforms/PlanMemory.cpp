@@ -84,6 +84,11 @@ struct PlanMemoryPass : tessera::impl::PlanMemoryBase<PlanMemoryPass> {
       buffer.size = (bytes + kAlignment - 1) / kAlignment * kAlignment;
       buffer.begin = indices.lookup(alloc);
       buffer.end = std::max(buffer.begin, lastUse(alloc, body, indices));
+      // The status word is read by the entry point after the last op.
+      if (alloc->hasAttr(tessera::tk::TKDialect::getStatusAttrName())) {
+        buffer.begin = 0;
+        buffer.end = static_cast<int64_t>(indices.size());
+      }
       buffers.push_back(buffer);
       return WalkResult::advance();
     });
@@ -126,6 +131,9 @@ struct PlanMemoryPass : tessera::impl::PlanMemoryBase<PlanMemoryPass> {
       return signalPassFailure();
     Value workspace = function.getArgument(index);
     for (Buffer &buffer : buffers) {
+      if (buffer.alloc->hasAttr(tessera::tk::TKDialect::getStatusAttrName()))
+        function->setAttr(tessera::tk::TKDialect::getStatusOffsetAttrName(),
+                          builder.getI64IntegerAttr(buffer.offset));
       builder.setInsertionPoint(buffer.alloc);
       Location loc = buffer.alloc.getLoc();
       Value offset =

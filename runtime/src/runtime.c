@@ -161,7 +161,7 @@ tessera_status_t tessera_session_run(tessera_session_t *session,
                                      tessera_tensor_t *outputs,
                                      size_t num_outputs) {
   const tessera_model_t *model;
-  int32_t i;
+  int32_t i, code;
   tessera_status_t status;
   if (!session)
     return TESSERA_INVALID_ARGUMENT;
@@ -191,7 +191,12 @@ tessera_status_t tessera_session_run(tessera_session_t *session,
   session->buffers[model->num_inputs + model->num_outputs] = session->workspace;
   session->buffers[model->num_inputs + model->num_outputs + 1] =
       &session->parallel;
-  model->entry(session->buffers);
+  code = model->entry(session->buffers);
+  if (code != 0)
+    return fail(session, TESSERA_CHECK_FAILED, "model '%s': %s", model->name,
+                code > 0 && code <= model->num_checks && model->checks[code - 1]
+                    ? model->checks[code - 1]
+                    : "a run-time check failed");
   return TESSERA_OK;
 }
 
@@ -217,6 +222,8 @@ const char *tessera_status_string(tessera_status_t status) {
     return "out of memory";
   case TESSERA_SHAPE_MISMATCH:
     return "shape mismatch";
+  case TESSERA_CHECK_FAILED:
+    return "run-time check failed";
   case TESSERA_DTYPE_MISMATCH:
     return "dtype mismatch";
   case TESSERA_INCOMPATIBLE:
@@ -312,7 +319,8 @@ static int valid_model(const tessera_model_t *model) {
   if (!model->entry || model->num_inputs < 0 || model->num_outputs < 0 ||
       (model->num_inputs > 0 && !model->inputs) ||
       (model->num_outputs > 0 && !model->outputs) ||
-      model->workspace_size > TESSERA_MAX_TENSOR_BYTES)
+      model->workspace_size > TESSERA_MAX_TENSOR_BYTES ||
+      model->num_checks < 0 || (model->num_checks > 0 && !model->checks))
     return 0;
   for (i = 0; i < model->num_inputs; ++i)
     if (!valid_desc(&model->inputs[i]))

@@ -63,3 +63,23 @@ func.func @dynamic(%n: index) {
   %a = memref.alloc(%n) : memref<?xf32>
   return
 }
+
+// -----
+
+// The status word lives for the whole function (the entry point reads it
+// after the last op), so a temporary made after its last use in the body
+// does not take its bytes; its offset is recorded.
+// CHECK-LABEL: func.func @status_word
+// CHECK-SAME: %[[WS:[a-z0-9]+]]: memref<128xi8>) attributes {tk.status_offset = 0 : i64, tk.workspace_size = 128 : i64}
+// CHECK: memref.view %[[WS]][%{{.+}}][] : memref<128xi8> to memref<i32>
+// CHECK: %[[C64:.+]] = arith.constant 64 : index
+// CHECK: memref.view %[[WS]][%[[C64]]][] : memref<128xi8> to memref<16xf32>
+func.func @status_word(%in: memref<16xf32>, %out: memref<16xf32>) {
+  %status = memref.alloc() {tk.status} : memref<i32>
+  %c0 = arith.constant 0 : i32
+  memref.store %c0, %status[] : memref<i32>
+  %a = memref.alloc() : memref<16xf32>
+  memref.copy %in, %a : memref<16xf32> to memref<16xf32>
+  memref.copy %a, %out : memref<16xf32> to memref<16xf32>
+  return
+}

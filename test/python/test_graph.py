@@ -227,6 +227,20 @@ class Errors(unittest.TestCase):
         self.assertRaisesMessage(TypeError, "given twice", m, np.ones((2, 3), np.float32),
                                  x=np.ones((2, 3), np.float32))
 
+    def test_index_out_of_range_raises(self):
+        g = tessera.Graph("lookup")
+        table = g.input("table", (5, 2))
+        ids = g.input("ids", (3,), "int64")
+        g.output(g.gather(table, ids, axis=0), "rows")
+        m = tessera.compile(g)
+        t = np.arange(10, dtype=np.float32).reshape(5, 2)
+        np.testing.assert_array_equal(m(t, np.array([4, -5, 2], np.int64)), t[[4, 0, 2]])
+        for bad in (5, -6, 1 << 40):
+            self.assertRaisesMessage(tessera.Error, "index out of range", m, t,
+                                     np.array([0, bad, 1], np.int64))
+        # The module stays usable after a failed run.
+        np.testing.assert_array_equal(m(t, np.array([1, 1, 3], np.int64)), t[[1, 1, 3]])
+
     def test_import_errors_raise(self):
         self.assertRaisesMessage(tessera.Error, "cannot open file", tessera.import_onnx,
                                  "/nonexistent/model.onnx")

@@ -144,6 +144,18 @@ LogicalResult SliceOp::inferResultTypes(InferContext &context,
   return context.addResult(sizes, getElementTypeOrSelf(adaptor.getInput()));
 }
 
+/// Indices can address no position of an empty dimension: when there is
+/// any index at all, every one would be out of range at run time.
+static LogicalResult checkAddressable(InferContext &context, const Shape &data,
+                                      int64_t dim, ArrayRef<int64_t> indices) {
+  bool anyIndex = llvm::all_of(indices, [](int64_t d) { return d != 0; });
+  if (anyIndex && dim < static_cast<int64_t>(data.size()) && data[dim] == 0)
+    return context.error("indices address dimension " + Twine(dim) +
+                         " of data " + formatShape(data) +
+                         ", which is empty: every index is out of range");
+  return success();
+}
+
 LogicalResult GatherOp::inferResultTypes(InferContext &context,
                                          Adaptor adaptor) {
   FailureOr<Shape> data = context.shapeOf(adaptor.getData(), "data");
@@ -151,7 +163,8 @@ LogicalResult GatherOp::inferResultTypes(InferContext &context,
   if (failed(data) || failed(indices))
     return failure();
   int64_t axis = adaptor.getAxis();
-  if (failed(context.checkAxis(axis, data->size())))
+  if (failed(context.checkAxis(axis, data->size())) ||
+      failed(checkAddressable(context, *data, axis, *indices)))
     return failure();
   Shape result(data->begin(), data->begin() + axis);
   result.insert(result.end(), indices->begin(), indices->end());
@@ -167,7 +180,8 @@ static LogicalResult checkElementIndices(InferContext &context,
   if (data.size() != indices.size())
     return context.error("indices " + formatShape(indices) +
                          " must have the rank of data " + formatShape(data));
-  if (failed(context.checkAxis(axis, data.size())))
+  if (failed(context.checkAxis(axis, data.size())) ||
+      failed(checkAddressable(context, data, axis, indices)))
     return failure();
   for (size_t d = 0; d < data.size(); ++d)
     if (static_cast<int64_t>(d) != axis && indices[d] > data[d])
@@ -408,6 +422,10 @@ LogicalResult GatherNDOp::inferResultTypes(InferContext &context,
       return context.error("batch dimension " + Twine(d) + " differs: data " +
                            formatShape(*data) + ", indices " +
                            formatShape(*indices));
+  for (int64_t j = 0; j < k; ++j)
+    if (failed(checkAddressable(context, *data, batch + j,
+                                ArrayRef<int64_t>(*indices).drop_back())))
+      return failure();
   Shape result(indices->begin(), indices->end() - 1);
   result.insert(result.end(), data->begin() + batch + k, data->end());
   return context.addResult(result, getElementTypeOrSelf(adaptor.getData()));
@@ -458,6 +476,10 @@ LogicalResult ScatterNDOp::inferResultTypes(InferContext &context,
     return context.error("indices " + formatShape(*indices) + " address " +
                          Twine(k) + " dimensions of data " +
                          formatShape(*data));
+  for (int64_t j = 0; j < k; ++j)
+    if (failed(checkAddressable(context, *data, j,
+                                ArrayRef<int64_t>(*indices).drop_back())))
+      return failure();
   Shape expected(indices->begin(), indices->end() - 1);
   expected.insert(expected.end(), data->begin() + k, data->end());
   if (*updates != expected)

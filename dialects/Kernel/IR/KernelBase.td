@@ -48,6 +48,21 @@ def TK_Dialect : Dialect {
     static constexpr ::llvm::StringLiteral getWorkspaceSizeAttrName() {
       return ::llvm::StringLiteral("tk.workspace_size");
     }
+    /// Run-time checks (docs/runtime.md, "Run-time errors"): `tk.status`
+    /// (unit) marks the `memref.alloc` of the model function's status word
+    /// (memref<i32>, 0 when every check passed, otherwise the code k of a
+    /// failed check); `tk.checks` on the function holds one message per
+    /// check, check k's at k - 1; `tk.status_offset` (i64) is where
+    /// `tessera-plan-memory` put the status word in the workspace.
+    static constexpr ::llvm::StringLiteral getStatusAttrName() {
+      return ::llvm::StringLiteral("tk.status");
+    }
+    static constexpr ::llvm::StringLiteral getChecksAttrName() {
+      return ::llvm::StringLiteral("tk.checks");
+    }
+    static constexpr ::llvm::StringLiteral getStatusOffsetAttrName() {
+      return ::llvm::StringLiteral("tk.status_offset");
+    }
     /// Module counts for `tessera-compile --stats` (i64, >= 0): kernels of
     /// the generated code, those register-tiled, those on the thread pool.
     static constexpr ::llvm::StringLiteral getKernelCountAttrName() {

@@ -69,6 +69,31 @@ LogicalResult TKDialect::verifyOperationAttribute(Operation *op,
       return op->emitError() << "'" << name << "' belongs on a function";
     return count();
   }
+  if (name == getStatusOffsetAttrName()) {
+    if (!isa<FunctionOpInterface>(op))
+      return op->emitError() << "'" << name << "' belongs on a function";
+    return count();
+  }
+  if (name == getStatusAttrName()) {
+    auto type = op->getNumResults() == 1
+                    ? dyn_cast<MemRefType>(op->getResult(0).getType())
+                    : MemRefType();
+    if (!isa<UnitAttr>(value) || !type || type.getRank() != 0 ||
+        !type.getElementType().isInteger(32) ||
+        !isa<FunctionOpInterface>(op->getParentOp()))
+      return op->emitError() << "'" << name
+                             << "' (unit) marks the allocation of a memref<i32> "
+                                "at a function's top level";
+    return success();
+  }
+  if (name == getChecksAttrName()) {
+    auto messages = dyn_cast<ArrayAttr>(value);
+    if (!isa<FunctionOpInterface>(op) || !messages ||
+        !llvm::all_of(messages, llvm::IsaPred<StringAttr>))
+      return op->emitError() << "'" << name
+                             << "' is an array of strings on a function";
+    return success();
+  }
   if (name == getKernelCountAttrName() ||
       name == getTiledKernelCountAttrName() ||
       name == getParallelKernelCountAttrName()) {

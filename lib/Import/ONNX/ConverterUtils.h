@@ -163,6 +163,13 @@ inline mlir::LogicalResult convertCompare(NodeContext &ctx,
     return mlir::failure();                                                    \
   mlir::Value var = *var##OrFailure;
 
+/// Constant indices must lie in [-size, size) of the dimension they index
+/// (`sizeOf(position)`, negative when unknown): an error at compile time,
+/// not a run-time check that always fails.
+mlir::LogicalResult
+checkConstantIndices(NodeContext &ctx, mlir::Value indices,
+                     llvm::function_ref<int64_t(size_t)> sizeOf);
+
 /// A scalar (rank-0) constant of `elementType` holding `value`.
 mlir::Value scalarOf(NodeContext &ctx, mlir::Type elementType, double value);
 

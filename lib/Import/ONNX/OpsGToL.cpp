@@ -8,13 +8,8 @@ using namespace mlir;
 using namespace tessera;
 using namespace tessera::onnx_import;
 
-namespace {
-
-/// Constant indices must lie in [-size, size) of the dimension they index
-/// (`sizeOf(position)`): an error at compile time, not a read out of bounds
-/// at run time.
-LogicalResult checkConstantIndices(NodeContext &ctx, Value indices,
-                                   function_ref<int64_t(size_t)> sizeOf) {
+LogicalResult tessera::onnx_import::checkConstantIndices(
+    NodeContext &ctx, Value indices, function_ref<int64_t(size_t)> sizeOf) {
   std::optional<SmallVector<int64_t>> values = ctx.constantInts(indices);
   if (!values)
     return success();
@@ -29,6 +24,8 @@ LogicalResult checkConstantIndices(NodeContext &ctx, Value indices,
   }
   return success();
 }
+
+namespace {
 
 /// Gather and GatherElements: data, indices and a normalized axis.
 template <typename OpTy> LogicalResult convertAxisGather(NodeContext &ctx) {

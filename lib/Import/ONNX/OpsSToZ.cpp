@@ -97,14 +97,29 @@ template <bool Elements> LogicalResult convertScatter(NodeContext &ctx) {
   SmallVector<NamedAttribute> attrs{ctx.named(
       "reduction",
       tg::ScatterReductionAttr::get(ctx.builder.getContext(), *reduction))};
+  RankedTensorType dataType = ctx.typeOf(*data);
+  auto sizeOfDim = [&](int64_t dim) -> int64_t {
+    return dim < dataType.getRank() && !dataType.isDynamicDim(dim)
+               ? dataType.getDimSize(dim)
+               : -1;
+  };
   if constexpr (Elements) {
     auto axis = ctx.normalizeAxis(ctx.getInt("axis", 0), ctx.rankOf(*data));
-    if (failed(axis))
+    if (failed(axis) ||
+        failed(checkConstantIndices(ctx, *indices,
+                                    [&](size_t) { return sizeOfDim(*axis); })))
       return failure();
     attrs.push_back(ctx.named("axis", ctx.builder.getI64IntegerAttr(*axis)));
     return ctx.setOutput(
         ctx.build<tg::ScatterElementsOp>({*data, *indices, *updates}, attrs));
   } else {
+    RankedTensorType indexType = ctx.typeOf(*indices);
+    int64_t depth = indexType.getRank() ? indexType.getShape().back() : 0;
+    if (!ShapedType::isDynamic(depth) && depth > 0 &&
+        failed(checkConstantIndices(ctx, *indices, [&](size_t position) {
+          return sizeOfDim(static_cast<int64_t>(position) % depth);
+        })))
+      return failure();
     return ctx.setOutput(
         ctx.build<tg::ScatterNDOp>({*data, *indices, *updates}, attrs));
   }

@@ -10,6 +10,7 @@
 #include "dialects/Graph/IR/GraphOps.h"
 #include "passes/Conversion/GraphToLinalg/LoweringUtils.h"
 #include "passes/Conversion/GraphToLinalg/Patterns.h"
+#include "passes/Conversion/GraphToLinalg/RuntimeChecks.h"
 
 #include "mlir/IR/TypeUtilities.h"
 
@@ -148,12 +149,14 @@ struct GatherLowering : OpConversionPattern<tg::GatherOp> {
     AffineMap indicesMap =
         AffineMap::get(type.getRank(), 0, indexExprs, rewriter.getContext());
     int64_t extent = dataType.getDimSize(axis);
+    RuntimeCheck check = addIndexCheck(rewriter, op, axis, extent);
     rewriter.replaceOp(
         op, gatherGeneric(rewriter, loc, type, adaptor.getData(),
                           ValueRange{adaptor.getIndices()}, {indicesMap},
                           [&](OpBuilder &b, Location l, ValueRange args,
                               ArrayRef<Value> result) {
-                            Value index = indexFrom(b, l, args[0], extent);
+                            Value index =
+                                checkedIndex(b, l, args[0], extent, check);
                             SmallVector<Value> indices(result.begin(),
                                                        result.begin() + axis);
                             indices.push_back(index);
@@ -175,13 +178,15 @@ struct GatherElementsLowering : OpConversionPattern<tg::GatherElementsOp> {
     RankedTensorType type = convertedType(*getTypeConverter(), op.getType());
     auto dataType = cast<RankedTensorType>(adaptor.getData().getType());
     int64_t axis = op.getAxis(), extent = dataType.getDimSize(axis);
+    RuntimeCheck check = addIndexCheck(rewriter, op, axis, extent);
     rewriter.replaceOp(
         op, gatherGeneric(rewriter, loc, type, adaptor.getData(),
                           ValueRange{adaptor.getIndices()},
                           {rewriter.getMultiDimIdentityMap(type.getRank())},
                           [&](OpBuilder &b, Location l, ValueRange args,
                               ArrayRef<Value> result) {
-                            Value index = indexFrom(b, l, args[0], extent);
+                            Value index =
+                                checkedIndex(b, l, args[0], extent, check);
                             SmallVector<Value> indices(result);
                             indices[axis] = index;
                             return indices;

@@ -1,12 +1,14 @@
 //===- GraphToLinalg.cpp - the convert-tg-to-linalg pass ------------------===//
 
 #include "dialects/Graph/IR/GraphDialect.h"
+#include "dialects/Kernel/IR/KernelDialect.h"
 #include "passes/Conversion/GraphToLinalg/LoweringUtils.h"
 #include "passes/Conversion/GraphToLinalg/Patterns.h"
 #include "passes/Conversion/Passes.h"
 
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/Dialect/Func/Transforms/FuncConversions.h"
+#include "mlir/Dialect/MemRef/IR/MemRef.h"
 #include "mlir/Dialect/SCF/IR/SCF.h"
 #include "mlir/Transforms/DialectConversion.h"
 
@@ -56,8 +58,8 @@ struct ConvertGraphToLinalgPass
     ConversionTarget target(*context);
     target.addIllegalDialect<tessera::tg::TGDialect>();
     target.addLegalDialect<arith::ArithDialect, linalg::LinalgDialect,
-                           math::MathDialect, scf::SCFDialect,
-                           tensor::TensorDialect>();
+                           math::MathDialect, memref::MemRefDialect,
+                           scf::SCFDialect, tensor::TensorDialect>();
     // Functions, calls and returns are legal once their types are.
     target.addDynamicallyLegalOp<func::FuncOp>([&](func::FuncOp op) {
       return converter.isSignatureLegal(op.getFunctionType()) &&

@@ -15,6 +15,7 @@
 #include "dialects/Graph/IR/GraphOps.h"
 #include "passes/Conversion/GraphToLinalg/LoweringUtils.h"
 #include "passes/Conversion/GraphToLinalg/Patterns.h"
+#include "passes/Conversion/GraphToLinalg/RuntimeChecks.h"
 
 #include "mlir/Dialect/SCF/IR/SCF.h"
 
@@ -32,6 +33,15 @@ Value readIndex(OpBuilder &b, Location loc, Value indices,
                    extent);
 }
 
+/// readIndex, checked: a value outside [-extent, extent) reports `check`.
+Value readCheckedIndex(OpBuilder &b, Location loc, Value indices,
+                       ArrayRef<Value> position, int64_t extent,
+                       const RuntimeCheck &check) {
+  return checkedIndex(b, loc,
+                      tensor::ExtractOp::create(b, loc, indices, position),
+                      extent, check);
+}
+
 struct GatherNDLowering : OpConversionPattern<tg::GatherNDOp> {
   using OpConversionPattern::OpConversionPattern;
 
@@ -44,6 +54,10 @@ struct GatherNDLowering : OpConversionPattern<tg::GatherNDOp> {
     int64_t batch = op.getBatchDims(), q = indicesType.getRank(),
             k = indicesType.getDimSize(q - 1);
     Value indices = adaptor.getIndices();
+    SmallVector<RuntimeCheck> checks;
+    for (int64_t j = 0; j < k; ++j)
+      checks.push_back(addIndexCheck(rewriter, op, batch + j,
+                                     dataType.getDimSize(batch + j)));
     rewriter.replaceOp(
         op,
         gatherGeneric(
@@ -55,8 +69,9 @@ struct GatherNDLowering : OpConversionPattern<tg::GatherNDOp> {
               position.push_back(Value());
               for (int64_t j = 0; j < k; ++j) {
                 position.back() = indexConstant(b, l, j);
-                source.push_back(readIndex(b, l, indices, position,
-                                           dataType.getDimSize(batch + j)));
+                source.push_back(readCheckedIndex(
+                    b, l, indices, position, dataType.getDimSize(batch + j),
+                    checks[j]));
               }
               llvm::append_range(source, result.drop_front(q - 1));
               return source;
@@ -87,7 +102,7 @@ Value combine(OpBuilder &b, Location loc, tg::ScatterReduction reduction,
 /// coordinates `target` computes from the update's position.
 Value scatter(
     OpBuilder &b, Location loc, Value data, Value updates,
-    tg::ScatterReduction reduction, Kind kind,
+    tg::ScatterReduction reduction, Kind kind, const RuntimeCheck &check,
     function_ref<SmallVector<Value>(OpBuilder &, Location, ArrayRef<Value>)>
         target) {
   auto dataType = cast<RankedTensorType>(data.getType());
@@ -108,8 +123,8 @@ Value scatter(
         SmallVector<Value> position(ivs);
         Value update = tensor::ExtractOp::create(nb, l, updates, position);
         SmallVector<Value> at = target(nb, l, position);
-        // An index outside the data (undefined in ONNX) skips its update
-        // instead of writing out of bounds.
+        // An index outside the data (an error in ONNX) skips its update
+        // and reports `check`.
         Value inside = arith::ConstantOp::create(nb, l, nb.getBoolAttr(true));
         for (auto [d, coordinate] : llvm::enumerate(at))
           inside = arith::AndIOp::create(
@@ -130,6 +145,9 @@ Value scatter(
                                        tb, tl, value, iterArgs[0], at)});
             },
             [&](OpBuilder &eb, Location el) {
+              reportIf(eb, el,
+                       arith::ConstantOp::create(eb, el, eb.getBoolAttr(true)),
+                       check);
               scf::YieldOp::create(eb, el, ValueRange{iterArgs[0]});
             });
         return {guarded.getResult(0)};
@@ -146,10 +164,11 @@ struct ScatterElementsLowering : OpConversionPattern<tg::ScatterElementsOp> {
     auto dataType = cast<RankedTensorType>(adaptor.getData().getType());
     int64_t axis = op.getAxis(), extent = dataType.getDimSize(axis);
     Value indices = adaptor.getIndices();
+    RuntimeCheck check = addIndexCheck(rewriter, op, axis, extent);
     rewriter.replaceOp(
         op,
         scatter(rewriter, op.getLoc(), adaptor.getData(), adaptor.getUpdates(),
-                op.getReduction(), kindOf(op.getType().getElementType()),
+                op.getReduction(), kindOf(op.getType().getElementType()), check,
                 [&](OpBuilder &b, Location l, ArrayRef<Value> position) {
                   SmallVector<Value> at(position);
                   at[axis] = readIndex(b, l, indices, position, extent);
@@ -169,10 +188,15 @@ struct ScatterNDLowering : OpConversionPattern<tg::ScatterNDOp> {
     auto indicesType = cast<RankedTensorType>(adaptor.getIndices().getType());
     int64_t q = indicesType.getRank(), k = indicesType.getDimSize(q - 1);
     Value indices = adaptor.getIndices();
+    RuntimeCheck check = addRuntimeCheck(
+        rewriter, op,
+        "index out of range: a row of 'indices' addresses a position outside "
+        "the first " +
+            Twine(k) + " dimensions of 'data'");
     rewriter.replaceOp(
         op,
         scatter(rewriter, op.getLoc(), adaptor.getData(), adaptor.getUpdates(),
-                op.getReduction(), kindOf(op.getType().getElementType()),
+                op.getReduction(), kindOf(op.getType().getElementType()), check,
                 [&](OpBuilder &b, Location l, ArrayRef<Value> position) {
                   // position = indices.shape[:-1] + data.shape[k:]
                   SmallVector<Value> at;

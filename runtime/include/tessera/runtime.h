@@ -27,7 +27,7 @@ extern "C" {
 #endif
 
 /* Version of the model descriptor layout emitted by the compiler. */
-#define TESSERA_ABI_VERSION 2u
+#define TESSERA_ABI_VERSION 3u
 
 typedef enum tessera_status_t {
   TESSERA_OK = 0,
@@ -35,7 +35,10 @@ typedef enum tessera_status_t {
   TESSERA_OUT_OF_MEMORY = 2,
   TESSERA_SHAPE_MISMATCH = 3,   /* a tensor's rank or dims differ */
   TESSERA_DTYPE_MISMATCH = 4,   /* a tensor's element type differs */
-  TESSERA_INCOMPATIBLE = 5      /* model built for another ABI version */
+  TESSERA_INCOMPATIBLE = 5,     /* model built for another ABI version */
+  TESSERA_CHECK_FAILED = 6      /* the data failed a run-time check of the
+                                   model (an index out of range): outputs
+                                   are unspecified */
 } tessera_status_t;
 
 /* Element types, numbered as ONNX's TensorProto.DataType. */
@@ -65,8 +68,12 @@ typedef struct tessera_model_t {
   const tessera_tensor_desc_t *outputs;
   uint64_t workspace_size; /* bytes of scratch memory one run needs */
   /* buffers: inputs, then outputs, then the workspace (64-byte aligned),
-   * then a `tessera_parallel_t *` (NULL runs every loop on the caller). */
-  void (*entry)(void **buffers);
+   * then a `tessera_parallel_t *` (NULL runs every loop on the caller).
+   * Returns 0, or k in [1, num_checks] when run-time check k failed (an
+   * index out of range; checks[k - 1] says which node and what). */
+  int32_t (*entry)(void **buffers);
+  int32_t num_checks;
+  const char *const *checks;
 } tessera_model_t;
 
 /* How generated code runs its parallel loops: parallel_for(pool, task, args,

@@ -61,9 +61,21 @@ func.func @avg_pool(%x: tensor<1x1x4x4xf32>) -> tensor<1x1x2x2xf32> {
 
 // -----
 
+// Run-time indices are checked: the function gets a status word, zeroed at
+// entry, that an index outside [-10, 10) sets to the check's code (1, the
+// first message of tk.checks); the read then takes position 0.
 // CHECK-LABEL: func.func @gather
+// CHECK-SAME: tk.checks = ["tg.gather: index out of range: an element of 'indices' lies outside [-10, 10), the positions of dimension 0 of 'data'"]
+// CHECK: %[[STATUS:.+]] = memref.alloc() {tk.status} : memref<i32>
+// CHECK: memref.store %{{.+}}, %[[STATUS]][] : memref<i32>
+// CHECK: linalg.generic
 // CHECK: arith.cmpi slt
-// CHECK: tensor.extract %{{.+}}[%{{.+}}, %{{.+}}] : tensor<10x4xf32>
+// CHECK: %[[OUTSIDE:.+]] = arith.cmpi uge
+// CHECK: scf.if %[[OUTSIDE]] {
+// CHECK: %[[CODE:.+]] = arith.constant 1 : i32
+// CHECK: memref.atomic_rmw assign %[[CODE]], %[[STATUS]][] : (i32, memref<i32>) -> i32
+// CHECK: %[[AT:.+]] = arith.select %[[OUTSIDE]], %{{.+}}, %{{.+}} : index
+// CHECK: tensor.extract %{{.+}}[%[[AT]], %{{.+}}] : tensor<10x4xf32>
 func.func @gather(%t: tensor<10x4xf32>, %i: tensor<3xi64>) -> tensor<3x4xf32> {
   %0 = tg.gather %t, %i axis = 0 : tensor<10x4xf32>, tensor<3xi64>
   return %0 : tensor<3x4xf32>

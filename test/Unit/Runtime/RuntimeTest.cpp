@@ -22,7 +22,7 @@ const tessera_tensor_desc_t kInputs[] = {{"a", TESSERA_F32, 2, kDims},
                                          {"b", TESSERA_F32, 2, kDims}};
 const tessera_tensor_desc_t kOutputs[] = {{"sum", TESSERA_F32, 2, kDims}};
 
-void addEntry(void **buffers) {
+int32_t addEntry(void **buffers) {
   auto *a = static_cast<float *>(buffers[0]);
   auto *b = static_cast<float *>(buffers[1]);
   auto *out = static_cast<float *>(buffers[2]);
@@ -31,6 +31,7 @@ void addEntry(void **buffers) {
     workspace[i] = a[i] + b[i]; // the workspace is usable scratch memory
     out[i] = workspace[i];
   }
+  return 0;
 }
 
 const tessera_model_t kModel = {TESSERA_ABI_VERSION, 0, "add", 2, 1, kInputs,
@@ -193,6 +194,54 @@ TEST(RuntimeSession, RejectsUnusableDescriptors) {
   model = kModel;
   model.num_outputs = -1;
   EXPECT_TRUE(rejected(model));
+  model = kModel;
+  model.num_checks = -1;
+  EXPECT_TRUE(rejected(model));
+  model.num_checks = 1; // and no messages
+  EXPECT_TRUE(rejected(model));
+}
+
+// An entry reporting a failed run-time check: the run fails with
+// TESSERA_CHECK_FAILED and the check's message (or a generic one for a code
+// the table does not have).
+int32_t gCheckCode = 0;
+int32_t checkingEntry(void **) { return gCheckCode; }
+const char *const kChecks[] = {"node 'g' (tg.gather): first",
+                               "node 'g' (tg.gather): second"};
+
+TEST(RuntimeChecks, FailedCheckIsAnErrorWithItsMessage) {
+  tessera_model_t model = kModel;
+  model.entry = checkingEntry;
+  model.num_checks = 2;
+  model.checks = kChecks;
+  tessera_session_t *session = nullptr;
+  ASSERT_EQ(tessera_session_create(&model, nullptr, &session), TESSERA_OK);
+  float a[6] = {}, b[6] = {}, out[6] = {};
+  tessera_tensor_t inputs[] = {{TESSERA_F32, 2, kDims, a},
+                               {TESSERA_F32, 2, kDims, b}};
+  tessera_tensor_t outputs[] = {{TESSERA_F32, 2, kDims, out}};
+  gCheckCode = 0;
+  EXPECT_EQ(tessera_session_run(session, inputs, 2, outputs, 1), TESSERA_OK);
+  EXPECT_STREQ(tessera_session_last_error(session), "");
+  gCheckCode = 2;
+  EXPECT_EQ(tessera_session_run(session, inputs, 2, outputs, 1),
+            TESSERA_CHECK_FAILED);
+  EXPECT_STREQ(tessera_session_last_error(session),
+               "model 'add': node 'g' (tg.gather): second");
+  gCheckCode = 3;
+  EXPECT_EQ(tessera_session_run(session, inputs, 2, outputs, 1),
+            TESSERA_CHECK_FAILED);
+  EXPECT_STREQ(tessera_session_last_error(session),
+               "model 'add': a run-time check failed");
+  gCheckCode = -1;
+  EXPECT_EQ(tessera_session_run(session, inputs, 2, outputs, 1),
+            TESSERA_CHECK_FAILED);
+  EXPECT_STREQ(tessera_status_string(TESSERA_CHECK_FAILED),
+               "run-time check failed");
+  gCheckCode = 0; // a failure leaves nothing behind for the next run
+  EXPECT_EQ(tessera_session_run(session, inputs, 2, outputs, 1), TESSERA_OK);
+  EXPECT_STREQ(tessera_session_last_error(session), "");
+  tessera_session_release(session);
 }
 
 // A model whose entry runs a parallel loop through the context the session
@@ -207,9 +256,10 @@ void countTask(void *args, int64_t begin, int64_t end) {
     __atomic_fetch_add(&visits[i], 1, __ATOMIC_RELAXED);
 }
 
-void parallelEntry(void **buffers) {
+int32_t parallelEntry(void **buffers) {
   auto *parallel = static_cast<tessera_parallel_t *>(buffers[4]);
   parallel->parallel_for(parallel->pool, countTask, gVisits, gLoopSize);
+  return 0;
 }
 
 const tessera_model_t kParallelModel = {

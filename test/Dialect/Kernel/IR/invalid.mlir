@@ -219,6 +219,28 @@ func.func @model() attributes {tk.workspace_size = -1} {
 
 // -----
 
+// expected-error @+1 {{'tk.checks' is an array of strings on a function}}
+func.func @model() attributes {tk.checks = ["ok", 3]} {
+  return
+}
+
+// -----
+
+func.func @model() {
+  // expected-error @+1 {{'tk.status' (unit) marks the allocation of a memref<i32> at a function's top level}}
+  %s = memref.alloc() {tk.status} : memref<2xi32>
+  return
+}
+
+// -----
+
+// expected-error @+1 {{'tk.status_offset' must be a non-negative i64, got -64 : i64}}
+func.func @model() attributes {tk.status_offset = -64} {
+  return
+}
+
+// -----
+
 // expected-error @+1 {{'tk.kernel_count' belongs on a module}}
 func.func @model() attributes {tk.kernel_count = 1} {
   return

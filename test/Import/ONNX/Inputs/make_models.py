@@ -226,6 +226,15 @@ save("gather_oob", [helper.make_node("Gather", ["x", "idx"], ["y"], name="gather
 save("gathernd_oob", [helper.make_node("GatherND", ["x", "idx"], ["y"], name="gnd")],
      [info("x", [2, 4])], [info("y", [2])], opset=13,
      initializers=[numpy_helper.from_array(np.array([[1, 3], [2, 0]], np.int64), "idx")])
+save("scatter_oob", [helper.make_node("ScatterElements", ["x", "idx", "u"], ["y"], name="sc", axis=1)],
+     [info("x", [2, 4]), info("u", [2, 1])], [info("y", [2, 4])], opset=16,
+     initializers=[numpy_helper.from_array(np.array([[1], [-5]], np.int64), "idx")])
+save("scatternd_oob", [helper.make_node("ScatterND", ["x", "idx", "u"], ["y"], name="snd")],
+     [info("x", [3, 4]), info("u", [2, 4])], [info("y", [3, 4])], opset=16,
+     initializers=[numpy_helper.from_array(np.array([[2], [3]], np.int64), "idx")])
+# Run-time indices into an empty dimension: every one would be out of range.
+save("gather_empty_axis", [helper.make_node("Gather", ["x", "idx"], ["y"], name="ge", axis=1)],
+     [info("x", [2, 0]), info("idx", [3], TensorProto.INT64)], [info("y", [2, 3])], opset=13)
 save("gather_negative", [helper.make_node("Gather", ["x", "idx"], ["y"], name="gather", axis=1)],
      [info("x", [2, 4])], [info("y", [2, 2])], opset=13,
      initializers=[numpy_helper.from_array(np.array([-4, -1], np.int64), "idx")])
