@@ -8,6 +8,7 @@ set -euo pipefail
 PACKAGES=(
   cmake ninja-build ccache             # build
   clang-22 lld-22                      # default compiler and linker
+  libclang-rt-22-dev                   # sanitizers and libFuzzer (scripts/test.sh, fuzz/)
   llvm-22-dev llvm-22-tools            # LLVM headers, lit, FileCheck, not
   libmlir-22-dev mlir-22-tools         # MLIR headers, libMLIR.so, mlir-tblgen
   libgtest-dev                         # test/Unit

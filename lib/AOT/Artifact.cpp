@@ -64,9 +64,9 @@ const char *tessera::cElementType(int32_t dtype) {
 /// it packs the task's captured values into a frame on the stack and hands
 /// a trampoline to the caller's `tessera_parallel_t` (read from a
 /// thread-local the entry sets), or runs the whole range itself when there
-/// is none. Returns that thread-local, or null when the module has no
-/// parallel loop.
-static FailureOr<GlobalVariable *>
+/// is none. Returns the function that sets that thread-local, or null when
+/// the module has no parallel loop.
+static FailureOr<Function *>
 defineParallelDispatch(Module &module, const std::string &name,
                        ArrayRef<tessera::ParallelDispatch> declared,
                        std::string &error) {
@@ -91,6 +91,31 @@ defineParallelDispatch(Module &module, const std::string &name,
       module, ptr, /*isConstant=*/false, GlobalValue::InternalLinkage,
       ConstantPointerNull::get(cast<PointerType>(ptr)), name + "_parallel",
       nullptr, GlobalValue::GeneralDynamicTLSModel);
+  // The thread-local is read and written only inside two small functions
+  // that are never inlined: LLVM's x86-64 __tls_get_addr call is modeled as
+  // preserving xmm16-31 and the mask registers, which the C library's
+  // slow path (the first access in a thread: malloc, an AVX-512 memset) and
+  // sanitizer runtimes do not; around an ordinary call nothing is assumed
+  // preserved.
+  auto accessor = [&](const std::string &suffix, Type *result,
+                      ArrayRef<Type *> params) {
+    Function *f = Function::Create(FunctionType::get(result, params, false),
+                                   GlobalValue::InternalLinkage,
+                                   name + "_parallel_" + suffix, module);
+    f->addFnAttr(Attribute::NoInline);
+    return f;
+  };
+  Function *getParallel = accessor("get", ptr, {});
+  {
+    IRBuilder<> g(BasicBlock::Create(context, "entry", getParallel));
+    g.CreateRet(g.CreateLoad(ptr, parallel));
+  }
+  Function *setParallel = accessor("set", voidType, {ptr});
+  {
+    IRBuilder<> g(BasicBlock::Create(context, "entry", setParallel));
+    g.CreateStore(setParallel->getArg(0), parallel);
+    g.CreateRetVoid();
+  }
   // tessera_parallel_t: { parallel_for, pool }.
   auto *parallelType = StructType::get(context, {ptr, ptr});
   for (auto [dispatch, task] : dispatches) {
@@ -120,7 +145,7 @@ defineParallelDispatch(Module &module, const std::string &name,
       d.CreateStore(dispatch->getArg(i + 1),
                     d.CreateStructGEP(frameType, frame, i));
     Value *n = dispatch->getArg(0);
-    Value *context_ = d.CreateLoad(ptr, parallel);
+    Value *context_ = d.CreateCall(getParallel, {});
     BasicBlock *serial = BasicBlock::Create(context, "serial", dispatch);
     BasicBlock *check = BasicBlock::Create(context, "check", dispatch);
     BasicBlock *pool = BasicBlock::Create(context, "pool", dispatch);
@@ -139,7 +164,7 @@ defineParallelDispatch(Module &module, const std::string &name,
     d.CreateCall(trampoline, {frame, ConstantInt::get(i64, 0), n});
     d.CreateRetVoid();
   }
-  return parallel;
+  return setParallel;
 }
 
 bool tessera::addModelDescriptor(Module &module,
@@ -176,14 +201,14 @@ bool tessera::addModelDescriptor(Module &module,
   for (size_t i = 0; i < buffers; ++i)
     args.push_back(b.CreateLoad(
         ptr, b.CreateConstInBoundsGEP1_64(ptr, entry->getArg(0), i)));
-  FailureOr<GlobalVariable *> defined =
+  FailureOr<Function *> defined =
       defineParallelDispatch(module, name, dispatches, error);
   if (failed(defined))
     return false;
-  if (GlobalVariable *parallel = *defined)
-    b.CreateStore(b.CreateLoad(ptr, b.CreateConstInBoundsGEP1_64(
-                                        ptr, entry->getArg(0), buffers)),
-                  parallel);
+  if (Function *setParallel = *defined)
+    b.CreateCall(setParallel, {b.CreateLoad(ptr, b.CreateConstInBoundsGEP1_64(
+                                                    ptr, entry->getArg(0),
+                                                    buffers))});
   b.CreateCall(kernelFn, args);
   if (signature.statusOffset) {
     Value *workspace = args[buffers - 1];

@@ -95,7 +95,8 @@ LogicalResult tessera::buildCPUPhase(OpPassManager &pm, Phase phase,
     return success();
   }
   case Phase::Codegen: {
-    std::string text = "func.func(tessera-distinct-results)"
+    std::string text = "func.func(tessera-distinct-results,"
+                       "tessera-distinct-constants)"
                        ",one-shot-bufferize{bufferize-function-boundaries "
                        "function-boundary-type-conversion=identity-layout-map}"
                        ",buffer-results-to-out-params{hoist-static-allocs "
@@ -111,7 +112,10 @@ LogicalResult tessera::buildCPUPhase(OpPassManager &pm, Phase phase,
     // Strided copies (pads, slices) become loops, not calls into a runtime
     // helper; temporaries move into the workspace.
     text += ",func.func(tessera-expand-strided-copies,tessera-plan-memory)"
-            ",tessera-count-kernels,convert-linalg-to-loops";
+            ",tessera-count-kernels,convert-linalg-to-loops"
+            // Large models: one function per loop nest, so that the LLVM
+            // lowering and optimizer scale linearly.
+            ",tessera-outline-loops";
     return addText(pm, text, error);
   }
   case Phase::LLVM:

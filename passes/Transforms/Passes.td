@@ -28,6 +28,29 @@ def PlanMemory : Pass<"tessera-plan-memory", "::mlir::func::FuncOp"> {
                            "::tessera::tk::TKDialect"];
 }
 
+def OutlineLoops : Pass<"tessera-outline-loops", "::mlir::ModuleOp"> {
+  let summary = "Give each top-level loop nest of a large model function its own function";
+  let description = [{
+    Runs at the end of the codegen phase, on loops over buffers. In a model
+    function with at least `min-loops` top-level loop nests (`scf.for`,
+    `scf.parallel`, `scf.if`, no results), each nest moves into a private
+    function of its own, called in its place and never inlined: the values
+    it uses from above become arguments (buffers of static shape and
+    strides, scalars), constants are cloned in. The lowering to LLVM
+    (control-flow conversion splits a block per loop, which moves every op
+    after it) and LLVM's optimizer then work on many small functions,
+    linearly in the number of kernels, instead of one function whose cost
+    grows with its square. A nest that uses anything else stays where it
+    is. Smaller functions are left whole.
+  }];
+  let options = [
+    Option<"minLoops", "min-loops", "int64_t", "64",
+           "Top-level loop nests a function needs before they are outlined">
+  ];
+  let dependentDialects = ["::mlir::func::FuncDialect",
+                           "::mlir::LLVM::LLVMDialect"];
+}
+
 def CountKernels : Pass<"tessera-count-kernels", "::mlir::ModuleOp"> {
   let summary = "Record how many kernels the model's functions run";
   let description = [{
@@ -69,6 +92,22 @@ def DistinctResults : Pass<"tessera-distinct-results", "::mlir::func::FuncOp"> {
   }];
   let dependentDialects = ["::mlir::linalg::LinalgDialect",
                            "::mlir::tensor::TensorDialect"];
+}
+
+def DistinctConstants : Pass<"tessera-distinct-constants", "::mlir::func::FuncOp"> {
+  let summary = "One tensor constant per use, before bufferization";
+  let description = [{
+    Runs right before One-Shot Bufferize, whose analysis costs grow with the
+    square of the number of uses of one tensor value: a constant that more
+    than `max-uses` ops read (a scalar that every layer broadcasts, cse'd
+    into one) gets a copy of itself next to each use. The copies share
+    their attribute, so bufferization gives them one global; nothing is
+    computed or stored twice.
+  }];
+  let options = [
+    Option<"maxUses", "max-uses", "int64_t", "8",
+           "Uses a tensor constant may have before it is copied per use">
+  ];
 }
 
 def FuseElementwise : Pass<"tessera-fuse-elementwise", "::mlir::func::FuncOp"> {

@@ -366,12 +366,19 @@ double halfToDouble(uint16_t bits, bool brain) {
 
 bool readTensor(const std::string &path, HostTensor &tensor,
                 std::string &error) {
+  bool ok = false;
   if (endsWith(path, ".npy"))
-    return readNpy(path, tensor, error);
-  if (endsWith(path, ".pb"))
-    return readPb(path, tensor, error);
-  error = path + ": unknown tensor file type (use .npy or .pb)";
-  return false;
+    ok = readNpy(path, tensor, error);
+  else if (endsWith(path, ".pb"))
+    ok = readPb(path, tensor, error);
+  else
+    error = path + ": unknown tensor file type (use .npy or .pb)";
+  // Messages quote the file's header: control characters (newlines,
+  // terminal escapes) become '?', so an error stays one harmless line.
+  for (char &c : error)
+    if (static_cast<unsigned char>(c) < 0x20 || c == 0x7f)
+      c = '?';
+  return ok;
 }
 
 bool writeNpy(const std::string &path, const HostTensor &tensor,

@@ -61,7 +61,10 @@ bool isInjective(AffineMap map, RankedTensorType type,
   SmallVector<int64_t> coefficient(map.getNumDims(), 0);
   int64_t stride = 1;
   for (int64_t r = static_cast<int64_t>(map.getNumResults()) - 1; r >= 0; --r) {
-    for (const LinearTerm &term : *linearTerms(map.getResult(r)))
+    FailureOr<SmallVector<LinearTerm>> terms = linearTerms(map.getResult(r));
+    if (failed(terms))
+      return false;
+    for (const LinearTerm &term : *terms)
       coefficient[term.dim] += term.coefficient * stride;
     stride *= type.getDimSize(r);
   }
@@ -248,12 +251,17 @@ struct FoldFusionInput : OpRewritePattern<FusionOp> {
 /// consumer, its inputs read through their maps composed with the
 /// consumer's map of the producer's result.
 struct MergeFusionProducer : OpRewritePattern<FusionOp> {
-  using OpRewritePattern::OpRewritePattern;
+  MergeFusionProducer(MLIRContext *context, int64_t maxBodyOps)
+      : OpRewritePattern(context), maxBodyOps(maxBodyOps) {}
 
   LogicalResult matchAndRewrite(FusionOp op,
                                 PatternRewriter &rewriter) const override {
     if (!op.hasPureTensorSemantics())
       return rewriter.notifyMatchFailure(op, "not on tensors");
+    auto bodySize = [](FusionOp fusion) {
+      return static_cast<int64_t>(
+          fusion.getBody().front().getOperations().size());
+    };
     SmallVector<AffineMap> maps = op.getIndexingMapsArray();
     ArrayRef<int64_t> sizes =
         cast<RankedTensorType>(op.getInit().getType()).getShape();
@@ -261,6 +269,7 @@ struct MergeFusionProducer : OpRewritePattern<FusionOp> {
       size_t index = position;
       auto producer = input.getDefiningOp<FusionOp>();
       if (!producer || !input.hasOneUse() ||
+          bodySize(producer) + bodySize(op) > maxBodyOps ||
           !isInjective(maps[index], cast<RankedTensorType>(input.getType()),
                        sizes))
         continue;
@@ -309,14 +318,19 @@ struct MergeFusionProducer : OpRewritePattern<FusionOp> {
       return success();
     }
     return rewriter.notifyMatchFailure(
-        op, "no input is a tk.fusion read only here, element for element");
+        op, "no input is a tk.fusion read only here, element for element, "
+            "whose body fits with this one's in max-body-ops");
   }
+
+  int64_t maxBodyOps;
 };
 
 struct FormFusionsPass : tk::impl::FormFusionsBase<FormFusionsPass> {
+  using FormFusionsBase::FormFusionsBase;
+
   void runOnOperation() override {
     RewritePatternSet patterns(&getContext());
-    populateFusionFormationPatterns(patterns);
+    populateFusionFormationPatterns(patterns, maxBodyOps);
     if (failed(applyPatternsGreedily(getOperation(), std::move(patterns))))
       signalPassFailure();
   }
@@ -324,7 +338,8 @@ struct FormFusionsPass : tk::impl::FormFusionsBase<FormFusionsPass> {
 
 } // namespace
 
-void tessera::tk::populateFusionFormationPatterns(RewritePatternSet &patterns) {
-  patterns.add<GenericToFusion, FoldFusionInput, MergeFusionProducer>(
-      patterns.getContext());
+void tessera::tk::populateFusionFormationPatterns(RewritePatternSet &patterns,
+                                                  int64_t maxBodyOps) {
+  patterns.add<GenericToFusion, FoldFusionInput>(patterns.getContext());
+  patterns.add<MergeFusionProducer>(patterns.getContext(), maxBodyOps);
 }

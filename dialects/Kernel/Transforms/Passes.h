@@ -37,8 +37,10 @@ void populateKernelFormationPatterns(mlir::RewritePatternSet &patterns);
 void populateConvFormationPatterns(mlir::RewritePatternSet &patterns);
 
 /// tk-form-fusions (FormFusionKernels.cpp): elementwise linalg.generics
-/// become tk.fusion, with the reindexing around them folded in.
-void populateFusionFormationPatterns(mlir::RewritePatternSet &patterns);
+/// become tk.fusion, with the reindexing around them folded in; fusions
+/// merge while the merged body has at most `maxBodyOps` operations.
+void populateFusionFormationPatterns(mlir::RewritePatternSet &patterns,
+                                     int64_t maxBodyOps = 128);
 
 /// The row family's part (FormRowKernels.cpp): tg softmax, log-softmax and
 /// layer norm become tk.reduce.

@@ -65,11 +65,18 @@ def FormFusions : Pass<"tk-form-fusions", "::mlir::func::FuncOp"> {
     - an input produced by another `tk.fusion` whose result nothing else
       reads, and which the consumer reads element for element (an
       injective map), merges into the consumer: the producer's body runs
-      inside the consumer's, its inputs read through composed maps.
+      inside the consumer's, its inputs read through composed maps — while
+      the merged body holds at most `max-body-ops` operations (merging
+      clones both bodies: unbounded, a chain of n kernels costs O(n^2) here
+      and one n-op loop body in LLVM).
 
     Collapsing reshapes (whose inverse is a division) and slices stay
     separate ops.
   }];
+  let options = [
+    Option<"maxBodyOps", "max-body-ops", "int64_t", "128",
+           "Operations a merged kernel body may hold">
+  ];
   let dependentDialects = ["::tessera::tk::TKDialect",
                            "::mlir::tensor::TensorDialect"];
 }

@@ -291,9 +291,20 @@ FailureOr<DenseElementsAttr> tessera::onnx_import::tensorToAttr(
     return failure();
   }
   SmallVector<int64_t> shape(tensor.dims().begin(), tensor.dims().end());
+  unsigned width = type.getIntOrFloatBitWidth();
+  if (llvm::any_of(shape, [](int64_t d) { return d < 0; })) {
+    error = "tensor " + name + "has a negative dimension in " +
+            formatShape(Shape(shape.begin(), shape.end()));
+    return failure();
+  }
+  // Checked before anything multiplies the dims.
+  if (!fitsTensorLimit(Shape(shape.begin(), shape.end()), width)) {
+    error = "tensor " + name + formatShape(Shape(shape.begin(), shape.end())) +
+            " would hold more than 2^48 bytes";
+    return failure();
+  }
   auto tensorType = RankedTensorType::get(shape, type);
   int64_t count = tensorType.getNumElements();
-  unsigned width = type.getIntOrFloatBitWidth();
   auto sizeError = [&](int64_t got) {
     error = "tensor " + name + "holds " + std::to_string(got) +
             " values for shape with " + std::to_string(count) + " elements";
@@ -303,8 +314,12 @@ FailureOr<DenseElementsAttr> tessera::onnx_import::tensorToAttr(
   if (tensor.has_raw_data()) {
     const std::string &raw = tensor.raw_data();
     int64_t bytes = width == 1 ? 1 : width / 8;
-    if (static_cast<int64_t>(raw.size()) != count * bytes)
-      return sizeError(raw.size() / bytes);
+    if (static_cast<int64_t>(raw.size()) != count * bytes) {
+      error = "tensor " + name + "holds " + std::to_string(raw.size()) +
+              " bytes of raw data for shape with " + std::to_string(count) +
+              " elements of " + std::to_string(bytes) + " bytes";
+      return failure();
+    }
     if (width == 1) {
       SmallVector<bool> values(raw.begin(), raw.end());
       return DenseElementsAttr::get(tensorType, ArrayRef<bool>(values));
@@ -531,6 +546,11 @@ LogicalResult ModelImporter::importGraph(const onnx::GraphProto &graph) {
       }
     }
     Shape dims(shape.begin(), shape.end());
+    // Some exporters write -1 for an unknown dimension.
+    if (llvm::any_of(dims, [](int64_t d) { return d < 0; }))
+      return fail("input '" + input.name() + "' " + formatShape(dims) +
+                  " has a negative (unknown) dimension; pass --input-shape " +
+                  input.name() + "=DIMxDIM...");
     if (!fitsTensorLimit(dims, type.isIntOrFloat()
                                    ? type.getIntOrFloatBitWidth()
                                    : 64))

@@ -75,9 +75,15 @@ FailureOr<Access> describe(Value buffer, AffineMap map,
   access.buffer = buffer;
   access.offset = offset;
   access.stride.assign(map.getNumDims(), 0);
-  for (auto [r, expr] : llvm::enumerate(map.getResults()))
-    for (const tk::LinearTerm &term : *tk::linearTerms(expr))
+  for (auto [r, expr] : llvm::enumerate(map.getResults())) {
+    // Held here: a range-for over `*linearTerms(...)` would iterate a
+    // destroyed temporary.
+    FailureOr<SmallVector<tk::LinearTerm>> terms = tk::linearTerms(expr);
+    if (failed(terms))
+      return failure();
+    for (const tk::LinearTerm &term : *terms)
       access.stride[term.dim] += term.coefficient * strides[r];
+  }
   access.span = offset + 1;
   for (auto [d, size] : llvm::enumerate(sizes))
     access.span += (size - 1) * access.stride[d];

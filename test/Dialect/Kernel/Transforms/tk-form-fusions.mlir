@@ -1,4 +1,5 @@
 // RUN: tessera-opt %s --split-input-file --tk-form-fusions --canonicalize | FileCheck %s
+// RUN: tessera-opt %s --split-input-file --tk-form-fusions=max-body-ops=3 --canonicalize | FileCheck %s --check-prefix=BOUND
 
 // An elementwise generic whose output map is a permutation: the input maps
 // are re-expressed over the output's dims; the constant from above is
@@ -71,6 +72,13 @@ func.func @reindexed_inputs(%a: tensor<2x16x4xf32>, %b: tensor<16xf32>, %c: tens
 // CHECK-NEXT: tk.yield %[[S]] : f32
 // CHECK-NOT: tk.fusion
 // CHECK-NOT: tensor.expand_shape
+// With max-body-ops=3 the bodies (two ops each, the yields counted) do not
+// merge: two kernels.
+// BOUND-LABEL: func.func @merged_across_reshape
+// BOUND: tk.fusion
+// BOUND: arith.mulf
+// BOUND: tk.fusion
+// BOUND: arith.addf
 func.func @merged_across_reshape(%x: tensor<32xf32>, %y: tensor<4x8xf32>) -> tensor<4x8xf32> {
   %two = arith.constant 2.0 : f32
   %i0 = tensor.empty() : tensor<32xf32>

@@ -250,3 +250,41 @@ save("huge_expand", [helper.make_node("Expand", ["x", "shape"], ["y"], name="exp
 save("huge_conv", [helper.make_node("Conv", ["x", "w"], ["y"], name="conv", kernel_shape=[3])],
      [info("x", [1, 1, 1 << 62])], [info("y", None)], opset=18,
      initializers=[numpy_helper.from_array(np.ones((1, 1, 3), np.float32), "w")])
+
+
+# Initializers that lie about their data: fewer bytes than the dims need, a
+# typed field of the wrong length, dims that are negative or overflow int64
+# when multiplied, data stored in an external file, an unknown data type.
+def initializer_model(name, tensor):
+    save(name, [helper.make_node("Add", ["x", "w"], ["y"], name="add")],
+         [info("x", [2])], [info("y", [2])], opset=18, initializers=[tensor])
+
+
+short = TensorProto(name="w", data_type=TensorProto.FLOAT, dims=[2])
+short.raw_data = b"\0" * 5
+initializer_model("init_short_raw", short)
+typed = TensorProto(name="w", data_type=TensorProto.FLOAT, dims=[2])
+typed.float_data.extend([1.0, 2.0, 3.0])
+initializer_model("init_typed_length", typed)
+negative = TensorProto(name="w", data_type=TensorProto.FLOAT, dims=[-2])
+initializer_model("init_negative_dim", negative)
+overflow = TensorProto(name="w", data_type=TensorProto.FLOAT, dims=[1 << 62, 1 << 62, 4])
+overflow.raw_data = b"\0" * 8
+initializer_model("init_overflow_dims", overflow)
+external = TensorProto(name="w", data_type=TensorProto.FLOAT, dims=[2])
+external.data_location = TensorProto.EXTERNAL
+entry = external.external_data.add()
+entry.key, entry.value = "location", "weights.bin"
+initializer_model("init_external", external)
+unknown = TensorProto(name="w", data_type=99, dims=[2])
+unknown.raw_data = b"\0" * 8
+initializer_model("init_unknown_type", unknown)
+
+# A cycle (opset 18, where ONNX's checker does not run): each node reads the
+# other's output.
+save("cycle", [helper.make_node("Relu", ["b"], ["a"], name="first"),
+               helper.make_node("Neg", ["a"], ["b"], name="second")],
+     [info("x", [2])], [info("b", [2])], opset=18)
+# A graph input with a negative dimension.
+save("negative_input_dim", [helper.make_node("Relu", ["x"], ["y"], name="relu")],
+     [info("x", [2, -3])], [info("y", [2, 3])], opset=18)

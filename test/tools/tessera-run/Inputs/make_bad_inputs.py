@@ -32,6 +32,10 @@ npy("short_data", good, data=b"\0" * 12)
 # An unknown key, a repeated one, a missing one.
 npy("unknown_key", "{'descr': '<f4', 'fortran_order': False, 'shape': (2, 4), 'x': 1}",
     data=b"\0" * 32)
+# A key holding a newline and a terminal escape (found by fuzzing): the
+# message quotes it, so it must stay one line.
+npy("newline_key", "{'descr': '<f4', 'fortran_order': False, 'sh\n\x1b[31mape': (2, 4), }",
+    data=b"\0" * 32)
 npy("missing_key", "{'descr': '<f4', 'shape': (2, 4), }", data=b"\0" * 32)
 # Only the magic.
 with open(f"{out}/magic_only.npy", "wb") as f:
