@@ -86,6 +86,57 @@ static void flattenEmptyBoundaries(func::FuncOp function) {
                                      entry.getArgumentTypes(), results));
 }
 
+/// The first tensor of `module` larger than `limit` bytes, described for a
+/// message ("" when none): the node (or graph input) and its type.
+static std::string findTensorOver(ModuleOp module, uint64_t limit) {
+  auto bytesOf = [](Type type) -> uint64_t {
+    auto tensor = dyn_cast<RankedTensorType>(type);
+    if (!tensor || !tensor.hasStaticShape() ||
+        !tensor.getElementType().isIntOrFloat())
+      return 0;
+    // Every shape passed the 2^48-byte checks of the importer and the
+    // verifiers: no overflow here.
+    uint64_t bits = tensor.getElementType().getIntOrFloatBitWidth();
+    return static_cast<uint64_t>(tensor.getNumElements()) *
+           std::max<uint64_t>(1, (bits + 7) / 8);
+  };
+  auto describe = [](Type type, uint64_t bytes) {
+    std::string text;
+    llvm::raw_string_ostream os(text);
+    os << type << " holds " << bytes << " bytes";
+    return text;
+  };
+  std::string found;
+  module.walk([&](Operation *op) {
+    if (auto function = dyn_cast<func::FuncOp>(op)) {
+      for (BlockArgument argument : function.getArguments())
+        if (uint64_t bytes = bytesOf(argument.getType()); bytes > limit) {
+          auto name = function.getArgAttrOfType<StringAttr>(
+              argument.getArgNumber(), "tessera.name");
+          found = "input '" + (name ? name.str() : std::string("?")) + "' " +
+                  describe(argument.getType(), bytes);
+          return WalkResult::interrupt();
+        }
+      return WalkResult::advance();
+    }
+    for (Value result : op->getResults())
+      if (uint64_t bytes = bytesOf(result.getType()); bytes > limit) {
+        std::string node;
+        if (auto named = dyn_cast<NameLoc>(op->getLoc()))
+          node = "node '" + named.getName().str() + "' ";
+        found = node + "(" + op->getName().getStringRef().str() + "): " +
+                describe(result.getType(), bytes);
+        return WalkResult::interrupt();
+      }
+    return WalkResult::advance();
+  });
+  // Names come from the model.
+  for (char &c : found)
+    if (static_cast<unsigned char>(c) < 0x20 || c == 0x7f)
+      c = '?';
+  return found;
+}
+
 namespace {
 
 /// ONNX data type number of an element type, 0 if none.
@@ -204,6 +255,13 @@ bool Compilation::run(std::string &error) {
       return false;
   }
   time("import", start);
+  if (options.maxTensorBytes < (uint64_t(1) << 48)) {
+    std::string over = findTensorOver(*module, options.maxTensorBytes);
+    if (!over.empty())
+      return fail(error, options.inputPath + ": " + over +
+                             ", more than --max-tensor-bytes " +
+                             std::to_string(options.maxTensorBytes));
+  }
   // Ops that compute (constants and shape-only views do not).
   int64_t graphOps = 0;
   module->walk([&](Operation *op) {
@@ -324,6 +382,11 @@ bool Compilation::run(std::string &error) {
   if (!workspace)
     return fail(error, "internal: the lowered kernel has no workspace size");
   signature.workspaceSize = workspace.getInt();
+  if (signature.workspaceSize > options.maxTensorBytes)
+    return fail(error, options.inputPath + ": the workspace needs " +
+                           std::to_string(signature.workspaceSize) +
+                           " bytes, more than --max-tensor-bytes " +
+                           std::to_string(options.maxTensorBytes));
   if (auto checks = llvmFunction->getAttrOfType<ArrayAttr>(
           tessera::tk::TKDialect::getChecksAttrName()))
     for (Attribute check : checks)

@@ -3,6 +3,7 @@
 //   tessera-compile model.onnx -o out/model [--input-shape x=1x3x48x192]
 //       [--target aarch64-linux-gnu] [--mcpu native|NAME] [--emit STAGE]
 //       [-O0..-O3] [--timing] [--stats] [--name SYMBOL]
+//       [--max-tensor-bytes N]
 //
 //===----------------------------------------------------------------------===//
 
@@ -51,6 +52,11 @@ static cl::opt<bool> timing("timing",
 static cl::opt<std::string>
     name("name", cl::desc("C symbol prefix (default: output name)"),
          cl::cat(category));
+static cl::opt<uint64_t> maxTensorBytes(
+    "max-tensor-bytes",
+    cl::desc("Refuse a model with a tensor (or a workspace) larger than this "
+             "many bytes (default and largest: 2^48)"),
+    cl::init(uint64_t(1) << 48), cl::cat(category));
 
 int main(int argc, char **argv) {
   InitLLVM init(argc, argv);
@@ -82,6 +88,11 @@ int main(int argc, char **argv) {
     return 1;
   }
   options.optLevel = optLevel - '0';
+  if (maxTensorBytes == 0 || maxTensorBytes > (uint64_t(1) << 48)) {
+    errs() << "tessera-compile: error: --max-tensor-bytes must be in [1, 2^48]\n";
+    return 1;
+  }
+  options.maxTensorBytes = maxTensorBytes;
   if (!tessera::parseEmitStage(emit, options.emit)) {
     errs() << "tessera-compile: error: unknown --emit=" << emit
            << " (tg, tk, linalg, codegen, llvm, asm, obj, lib)\n";

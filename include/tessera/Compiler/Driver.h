@@ -13,6 +13,7 @@
 #include "tessera/Compiler/Pipeline.h"
 #include "tessera/Import/ONNX.h"
 
+#include <cstdint>
 #include <string>
 
 namespace llvm {
@@ -54,6 +55,10 @@ struct CompileOptions {
   bool stats = false;
   /// C symbol prefix; defaults to the output file name.
   std::string name;
+  /// The largest tensor (graph input, output or intermediate) and workspace
+  /// the model may have, in bytes; at most (and by default) 2^48, what the
+  /// runtime accepts.
+  uint64_t maxTensorBytes = uint64_t(1) << 48;
   /// Passes added before and after the pipeline's phases (each runs once).
   PipelineHooks hooks;
 };

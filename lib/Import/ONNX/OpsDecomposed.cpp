@@ -15,6 +15,7 @@
 #include "tessera/Support/Shape.h"
 
 #include <cmath>
+#include <numeric>
 
 using namespace mlir;
 using namespace tessera;
@@ -357,6 +358,19 @@ LogicalResult convertSize(NodeContext &ctx) {
       DenseElementsAttr::get(type, ctx.typeOf(x).getNumElements()))});
 }
 
+/// Constants built at import hold at most this many elements: an output
+/// the importer would otherwise materialize (a Range, the index vectors of
+/// a mask) past it is an error, never gigabytes of memory.
+constexpr int64_t kMaxImportConstantElements = int64_t(1) << 24;
+
+LogicalResult checkConstantSize(NodeContext &ctx, int64_t elements,
+                                const Twine &what) {
+  if (elements <= kMaxImportConstantElements)
+    return success();
+  return ctx.error(what + " would be a constant of " + Twine(elements) +
+                   " elements, more than the importer builds (2^24)");
+}
+
 LogicalResult convertRange(NodeContext &ctx) {
   auto start = ctx.requireConstantScalar(0, "start");
   auto limit = ctx.requireConstantScalar(1, "limit");
@@ -365,8 +379,13 @@ LogicalResult convertRange(NodeContext &ctx) {
     return failure();
   if (*delta == 0)
     return ctx.error("delta is zero");
-  int64_t count = std::max<int64_t>(
-      0, static_cast<int64_t>(std::ceil((*limit - *start) / *delta)));
+  double steps = std::ceil((*limit - *start) / *delta);
+  if (!std::isfinite(steps))
+    return ctx.error("start, limit and delta give no finite element count");
+  if (steps > static_cast<double>(kMaxImportConstantElements))
+    return ctx.error("the output would be a constant of more than 2^24 "
+                     "elements, more than the importer builds");
+  int64_t count = std::max<int64_t>(0, static_cast<int64_t>(steps));
   Type t = elementOf(ctx, ctx.input(0));
   auto type = RankedTensorType::get({count}, t);
   SmallVector<Attribute> values;
@@ -378,6 +397,23 @@ LogicalResult convertRange(NodeContext &ctx) {
                                t, static_cast<int64_t>(v))));
   }
   return ctx.setOutputs({ctx.constant(DenseElementsAttr::get(type, values))});
+}
+
+/// column - row over the last two dimensions, rows x cols, computed at run
+/// time from two index vectors (constants of rows and cols elements, not
+/// rows * cols): the diagonals of EyeLike and Trilu.
+FailureOr<Value> diagonalIndex(NodeContext &ctx, int64_t rows, int64_t cols) {
+  if (failed(checkConstantSize(ctx, rows, "the row index")) ||
+      failed(checkConstantSize(ctx, cols, "the column index")))
+    return failure();
+  Type i64 = ctx.builder.getI64Type();
+  auto iota = [&](int64_t n, ArrayRef<int64_t> shape) {
+    SmallVector<int64_t> values(n);
+    std::iota(values.begin(), values.end(), int64_t(0));
+    return ctx.constant(DenseElementsAttr::get(
+        RankedTensorType::get(shape, i64), ArrayRef<int64_t>(values)));
+  };
+  return ctx.build<tg::SubOp>({iota(cols, {1, cols}), iota(rows, {rows, 1})});
 }
 
 LogicalResult convertEyeLike(NodeContext &ctx) {
@@ -392,21 +428,14 @@ LogicalResult convertEyeLike(NodeContext &ctx) {
       return ctx.error("unsupported dtype");
   }
   int64_t k = ctx.getInt("k", 0);
-  SmallVector<Attribute> values;
-  for (int64_t i = 0; i < type.getDimSize(0); ++i)
-    for (int64_t j = 0; j < type.getDimSize(1); ++j) {
-      double v = j - i == k ? 1.0 : 0.0;
-      values.push_back(
-          isa<FloatType>(t) ? Attribute(ctx.builder.getFloatAttr(t, v))
-          : t.isInteger(1)  ? Attribute(ctx.builder.getBoolAttr(v != 0))
-                            : Attribute(ctx.builder.getIntegerAttr(
-                                  t, static_cast<int64_t>(v))));
-    }
-  return ctx.setOutputs(
-      {ctx.constant(DenseElementsAttr::get(type.clone(t), values))});
+  TRY(diagonal, diagonalIndex(ctx, type.getDimSize(0), type.getDimSize(1)));
+  TRY(on, compareOp(ctx, tg::ComparePredicate::eq, diagonal,
+                    scalarOf(ctx, ctx.builder.getI64Type(), k)));
+  return ctx.setOutput(ctx.buildTyped<tg::CastOp>(type.clone(t), {on}));
 }
 
-/// Upper (or lower) triangle of the last two dimensions: a constant mask.
+/// Upper (or lower) triangle of the last two dimensions: a mask computed at
+/// run time.
 LogicalResult convertTrilu(NodeContext &ctx) {
   TRY(x, ctx.required(0));
   RankedTensorType type = ctx.typeOf(x);
@@ -417,20 +446,18 @@ LogicalResult convertTrilu(NodeContext &ctx) {
     auto given = ctx.requireConstantScalar(1, "k");
     if (failed(given))
       return failure();
+    if (!std::isfinite(*given) || std::abs(*given) > 9.0e18)
+      return ctx.error("k is out of range");
     k = static_cast<int64_t>(*given);
   }
   bool upper = ctx.getInt("upper", 1);
-  int64_t rows = type.getDimSize(type.getRank() - 2),
-          cols = type.getDimSize(type.getRank() - 1);
-  SmallVector<bool> mask;
-  for (int64_t i = 0; i < rows; ++i)
-    for (int64_t j = 0; j < cols; ++j)
-      mask.push_back(upper ? j - i >= k : j - i <= k);
-  Value maskValue = ctx.constant(DenseElementsAttr::get(
-      RankedTensorType::get({rows, cols}, ctx.builder.getI1Type()),
-      ArrayRef<bool>(mask)));
+  TRY(diagonal, diagonalIndex(ctx, type.getDimSize(type.getRank() - 2),
+                              type.getDimSize(type.getRank() - 1)));
+  TRY(mask, compareOp(ctx, upper ? tg::ComparePredicate::ge
+                                 : tg::ComparePredicate::le,
+                      diagonal, scalarOf(ctx, ctx.builder.getI64Type(), k)));
   return ctx.setOutput(
-      whereOp(ctx, maskValue, x, scalarOf(ctx, type.getElementType(), 0)));
+      whereOp(ctx, mask, x, scalarOf(ctx, type.getElementType(), 0)));
 }
 
 LogicalResult convertOneHot(NodeContext &ctx) {

@@ -80,6 +80,9 @@ LogicalResult convertRecurrent(NodeContext &ctx, Cell cell) {
         peepholes = cell == Cell::LSTM ? ctx.input(7) : Value();
   int64_t gates = cell == Cell::RNN ? 1 : cell == Cell::GRU ? 3 : 4;
   int64_t hidden = ctx.getInt("hidden_size", 0);
+  // Bounded before anything multiplies it.
+  if (hidden < 0 || hidden > (int64_t(1) << 30))
+    return ctx.error("hidden_size " + Twine(hidden) + " is out of range");
   std::string direction = ctx.getString("direction", "forward");
   int64_t dirs = direction == "bidirectional" ? 2 : 1;
   if (direction != "forward" && direction != "reverse" && dirs != 2)
