@@ -170,6 +170,11 @@ mlir::LogicalResult
 checkConstantIndices(NodeContext &ctx, mlir::Value indices,
                      llvm::function_ref<int64_t(size_t)> sizeOf);
 
+/// `value` (a float the model gave) as an integer constant's value:
+/// truncated, NaN as 0, saturated at the int64 range (never an undefined
+/// conversion).
+int64_t saturatingInt(double value);
+
 /// A scalar (rank-0) constant of `elementType` holding `value`.
 mlir::Value scalarOf(NodeContext &ctx, mlir::Type elementType, double value);
 

@@ -22,6 +22,7 @@
 #include "llvm/ADT/StringExtras.h"
 #include "llvm/ADT/StringSet.h"
 
+#include <cmath>
 #include <fstream>
 
 using namespace mlir;
@@ -105,6 +106,15 @@ FailureOr<double> NodeContext::requireConstantScalar(size_t i, StringRef what) {
   if (values->size() != 1)
     return error(what + " must hold one value, got " + Twine(values->size()));
   return values->front();
+}
+
+FailureOr<int64_t> NodeContext::requireConstantInt(size_t i, StringRef what) {
+  FailureOr<double> value = requireConstantScalar(i, what);
+  if (failed(value))
+    return failure();
+  if (!std::isfinite(*value) || std::abs(*value) > 4.6116860184273879e18)
+    return error(what + " " + std::to_string(*value) + " is out of range");
+  return static_cast<int64_t>(*value);
 }
 
 const onnx::AttributeProto *NodeContext::attribute(StringRef name) const {

@@ -62,6 +62,10 @@ public:
   requireConstantInts(size_t i, llvm::StringRef what);
   /// The single value of a constant scalar input i; an error naming `what`.
   mlir::FailureOr<double> requireConstantScalar(size_t i, llvm::StringRef what);
+  /// requireConstantScalar for a count, an index or an axis: an error also
+  /// when the value is not finite or past +-2^62 (so that it converts, and
+  /// small arithmetic on it cannot overflow).
+  mlir::FailureOr<int64_t> requireConstantInt(size_t i, llvm::StringRef what);
   /// The error for a non-constant input i named `what`.
   mlir::LogicalResult notConstant(size_t i, llvm::StringRef what);
 

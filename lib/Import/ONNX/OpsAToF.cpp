@@ -429,7 +429,7 @@ LogicalResult convertClip(NodeContext &ctx) {
     Attribute attr = isa<FloatType>(elementType)
                          ? Attribute(b.getFloatAttr(elementType, *value))
                          : Attribute(b.getIntegerAttr(
-                               elementType, static_cast<int64_t>(*value)));
+                               elementType, saturatingInt(*value)));
     attrs.push_back(ctx.named(name, attr));
     return success();
   };

@@ -15,6 +15,7 @@
 #include "tessera/Support/Shape.h"
 
 #include <cmath>
+#include <limits>
 #include <numeric>
 
 using namespace mlir;
@@ -31,7 +32,17 @@ Value tessera::onnx_import::scalarOf(NodeContext &ctx, Type elementType,
   if (elementType.isInteger(1))
     return ctx.constant(DenseElementsAttr::get(type, value != 0));
   return ctx.constant(DenseElementsAttr::get(
-      type, b.getIntegerAttr(elementType, static_cast<int64_t>(value))));
+      type, b.getIntegerAttr(elementType, saturatingInt(value))));
+}
+
+int64_t tessera::onnx_import::saturatingInt(double value) {
+  if (std::isnan(value))
+    return 0;
+  if (value >= 9.2233720368547758e18)
+    return std::numeric_limits<int64_t>::max();
+  if (value <= -9.2233720368547758e18)
+    return std::numeric_limits<int64_t>::min();
+  return static_cast<int64_t>(value);
 }
 
 FailureOr<Value> tessera::onnx_import::compareOp(NodeContext &ctx,
@@ -443,12 +454,10 @@ LogicalResult convertTrilu(NodeContext &ctx) {
     return ctx.error("input must have rank >= 2");
   int64_t k = 0;
   if (ctx.input(1)) {
-    auto given = ctx.requireConstantScalar(1, "k");
+    auto given = ctx.requireConstantInt(1, "k");
     if (failed(given))
       return failure();
-    if (!std::isfinite(*given) || std::abs(*given) > 9.0e18)
-      return ctx.error("k is out of range");
-    k = static_cast<int64_t>(*given);
+    k = *given;
   }
   bool upper = ctx.getInt("upper", 1);
   TRY(diagonal, diagonalIndex(ctx, type.getDimSize(type.getRank() - 2),
@@ -462,11 +471,11 @@ LogicalResult convertTrilu(NodeContext &ctx) {
 
 LogicalResult convertOneHot(NodeContext &ctx) {
   TRY(indices, ctx.required(0));
-  auto depth = ctx.requireConstantScalar(1, "depth");
+  auto depth = ctx.requireConstantInt(1, "depth");
   if (failed(depth))
     return failure();
   TRY(values, ctx.required(2));
-  int64_t d = static_cast<int64_t>(*depth);
+  int64_t d = *depth;
   int64_t rank = ctx.rankOf(indices) + 1;
   auto axis = ctx.normalizeAxis(ctx.getInt("axis", -1), rank);
   if (failed(axis))
@@ -572,12 +581,12 @@ LogicalResult convertSpaceToDepth(NodeContext &ctx) {
 /// CumSum as a product with a constant triangular matrix along the axis.
 LogicalResult convertCumSum(NodeContext &ctx) {
   TRY(x, ctx.required(0));
-  auto axisValue = ctx.requireConstantScalar(1, "axis");
+  auto axisValue = ctx.requireConstantInt(1, "axis");
   if (failed(axisValue))
     return failure();
   RankedTensorType type = ctx.typeOf(x);
   int64_t rank = type.getRank();
-  auto axis = ctx.normalizeAxis(static_cast<int64_t>(*axisValue), rank);
+  auto axis = ctx.normalizeAxis(*axisValue, rank);
   if (failed(axis))
     return failure();
   bool exclusive = ctx.getInt("exclusive", 0),

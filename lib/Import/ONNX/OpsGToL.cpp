@@ -227,10 +227,10 @@ LogicalResult convertLeakyRelu(NodeContext &ctx) {
 /// known, as sum_k a_k cos(2 pi k n / N) with N = size (periodic) or size - 1.
 LogicalResult tessera::onnx_import::convertWindow(NodeContext &ctx,
                                                   WindowKind kind) {
-  auto size = ctx.requireConstantScalar(0, "size");
+  auto size = ctx.requireConstantInt(0, "size");
   if (failed(size))
     return failure();
-  int64_t n = static_cast<int64_t>(*size);
+  int64_t n = *size;
   if (n < 1)
     return ctx.error("size must be positive, got " + Twine(n));
   Type elementType = onnx_import::elementType(ctx.builder.getContext(),

@@ -95,7 +95,7 @@ LogicalResult convertPad(NodeContext &ctx) {
     Attribute attr = isa<FloatType>(elementType)
                          ? Attribute(b.getFloatAttr(elementType, *value))
                          : Attribute(b.getIntegerAttr(
-                               elementType, static_cast<int64_t>(*value)));
+                               elementType, saturatingInt(*value)));
     attrs.push_back(ctx.named("value", attr));
   }
   return ctx.setOutput(ctx.build<tg::PadOp>({*x}, attrs));
@@ -170,9 +170,12 @@ LogicalResult convertResize(NodeContext &ctx) {
       if (!(scale > 0))
         return ctx.error("scales must be positive");
       float single = static_cast<float>(scale);
+      double size = std::floor(type.getDimSize(axis) * double(single));
+      if (!std::isfinite(size) || size > 4.6e18)
+        return ctx.error("scale " + std::to_string(scale) +
+                         " gives no usable output size");
       scales[axis] = single;
-      shape[axis] = static_cast<int64_t>(
-          std::floor(type.getDimSize(axis) * double(single)));
+      shape[axis] = static_cast<int64_t>(size);
     }
   } else if (givenSizes && !givenSizes->empty()) {
     if (givenSizes->size() != axes.size())
@@ -193,8 +196,11 @@ LogicalResult convertResize(NodeContext &ctx) {
       }
       for (int64_t axis : axes) {
         scales[axis] = static_cast<float>(scale);
-        shape[axis] =
-            static_cast<int64_t>(std::round(scale * type.getDimSize(axis)));
+        double size = std::round(scale * type.getDimSize(axis));
+        if (!std::isfinite(size) || size < 0 || size > 4.6e18)
+          return ctx.error("the sizes and the input shape give no usable "
+                           "output size");
+        shape[axis] = static_cast<int64_t>(size);
       }
     } else {
       return ctx.error("unknown keep_aspect_ratio_policy '" + policy + "'");

@@ -135,10 +135,10 @@ LogicalResult convertTopK(NodeContext &ctx) {
   if (ctx.opset < 10) {
     k = ctx.getInt("k", -1);
   } else {
-    auto given = ctx.requireConstantScalar(1, "K");
+    auto given = ctx.requireConstantInt(1, "K");
     if (failed(given))
       return failure();
-    k = static_cast<int64_t>(*given);
+    k = *given;
   }
   auto axis = ctx.normalizeAxis(ctx.getInt("axis", -1), ctx.rankOf(*x));
   if (failed(axis))
