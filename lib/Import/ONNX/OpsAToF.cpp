@@ -259,6 +259,13 @@ FailureOr<Value> maxPoolIndices(NodeContext &ctx, Value x,
     outArea *= out[d];
     taps *= window.kernel[d];
   }
+  // The tables hold a position per window tap: bounded, and counted
+  // without overflow, before anything is built.
+  int64_t entries = 0;
+  if (__builtin_mul_overflow(outArea, taps, &entries) ||
+      entries > (int64_t(1) << 24))
+    return ctx.error("the Indices output needs a table of more than 2^24 "
+                     "window positions, more than the importer builds");
   SmallVector<int64_t> table, position;
   SmallVector<bool> padding;
   bool anyPadding = false;
