@@ -12,6 +12,7 @@
 #include "mlir/IR/BuiltinOps.h"
 #include "mlir/IR/IRMapping.h"
 #include "mlir/IR/SymbolTable.h"
+#include "mlir/Interfaces/SideEffectInterfaces.h"
 #include "mlir/Transforms/RegionUtils.h"
 
 namespace tessera {
@@ -45,6 +46,35 @@ bool isPassable(Value value) {
   return type.isIntOrIndexOrFloat();
 }
 
+/// Whether `op` can run anywhere among the nests of one group: no memory
+/// effects, no regions (views, casts, constants).
+bool isMovable(Operation &op) {
+  return op.getNumRegions() == 0 && isMemoryEffectFree(&op) &&
+         !op.hasTrait<OpTrait::IsTerminator>();
+}
+
+/// The values `nest` uses from outside, split into those cloned into an
+/// outlined function and its arguments; false when one can be neither.
+bool captures(Operation *nest, llvm::SetVector<Value> &cloned,
+              llvm::SetVector<Value> &arguments) {
+  llvm::SetVector<Value> used;
+  for (Value operand : nest->getOperands())
+    used.insert(operand);
+  getUsedValuesDefinedAbove(nest->getRegions(), used);
+  llvm::SetVector<Value> nestCloned, nestArguments;
+  for (Value value : used) {
+    if (isCloned(value))
+      nestCloned.insert(value);
+    else if (isPassable(value))
+      nestArguments.insert(value);
+    else
+      return false;
+  }
+  cloned.insert(nestCloned.begin(), nestCloned.end());
+  arguments.insert(nestArguments.begin(), nestArguments.end());
+  return true;
+}
+
 struct OutlineLoopsPass
     : tessera::impl::OutlineLoopsBase<OutlineLoopsPass> {
   using OutlineLoopsBase::OutlineLoopsBase;
@@ -57,36 +87,54 @@ struct OutlineLoopsPass
           function->hasAttr(tessera::tk::TKDialect::getTaskAttrName()))
         continue;
       Block &body = function.getBody().front();
-      SmallVector<Operation *> nests;
-      for (Operation &op : body)
-        if (isLoopNest(op))
-          nests.push_back(&op);
-      if (static_cast<int64_t>(nests.size()) < minLoops)
+      int64_t count = llvm::count_if(body, isLoopNest);
+      if (count < minLoops)
         continue;
-      for (Operation *nest : nests)
-        outline(function, nest, symbols);
+      // Groups: up to max-group-loops nests with only movable ops between
+      // them; each group becomes one function, called after its last op.
+      SmallVector<Operation *> group;
+      llvm::SetVector<Value> cloned, arguments;
+      Operation *last = nullptr;
+      auto flush = [&] {
+        if (!group.empty())
+          outline(function, group, cloned, arguments, last, symbols);
+        group.clear();
+        cloned.clear();
+        arguments.clear();
+      };
+      for (Operation &op : llvm::make_early_inc_range(body)) {
+        if (isLoopNest(op)) {
+          llvm::SetVector<Value> opCloned, opArguments;
+          if (!captures(&op, opCloned, opArguments)) {
+            flush(); // this nest stays inline
+            continue;
+          }
+          group.push_back(&op);
+          cloned.insert(opCloned.begin(), opCloned.end());
+          arguments.insert(opArguments.begin(), opArguments.end());
+          last = &op;
+          if (static_cast<int64_t>(group.size()) >= maxGroupLoops)
+            flush();
+        } else if (isMovable(op)) {
+          if (!group.empty())
+            last = &op;
+        } else {
+          flush();
+        }
+      }
+      flush();
     }
   }
 
-  void outline(func::FuncOp function, Operation *nest, SymbolTable &symbols) {
-    llvm::SetVector<Value> used;
-    for (Value operand : nest->getOperands())
-      used.insert(operand);
-    getUsedValuesDefinedAbove(nest->getRegions(), used);
-    SmallVector<Value> arguments, cloned;
-    for (Value value : used) {
-      if (isCloned(value))
-        cloned.push_back(value);
-      else if (isPassable(value))
-        arguments.push_back(value);
-      else
-        return; // stays inline
-    }
+  void outline(func::FuncOp function, ArrayRef<Operation *> nests,
+               const llvm::SetVector<Value> &cloned,
+               const llvm::SetVector<Value> &arguments, Operation *last,
+               SymbolTable &symbols) {
     OpBuilder b(function);
-    Location loc = nest->getLoc();
+    Location loc = nests.front()->getLoc();
     auto callee = func::FuncOp::create(
         b, loc, (function.getName() + "_loop").str(),
-        b.getFunctionType(ValueRange(arguments).getTypes(), {}));
+        b.getFunctionType(ValueRange(arguments.getArrayRef()).getTypes(), {}));
     callee.setPrivate();
     // Internal to the model's object, and never inlined: the point is
     // separate functions, which LLVM must not merge back.
@@ -101,11 +149,15 @@ struct OutlineLoopsPass
     OpBuilder inner = OpBuilder::atBlockEnd(entry);
     for (Value value : cloned)
       inner.clone(*value.getDefiningOp(), mapping);
-    inner.clone(*nest, mapping);
+    for (Operation *nest : nests)
+      inner.clone(*nest, mapping);
     func::ReturnOp::create(inner, loc);
-    b.setInsertionPoint(nest);
-    func::CallOp::create(b, loc, callee, arguments);
-    nest->erase();
+    // After the group's last op: every argument is defined by then, and the
+    // movable ops the nests moved past have no effects.
+    b.setInsertionPointAfter(last);
+    func::CallOp::create(b, loc, callee, arguments.getArrayRef());
+    for (Operation *nest : nests)
+      nest->erase();
   }
 };
 

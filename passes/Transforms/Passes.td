@@ -29,14 +29,16 @@ def PlanMemory : Pass<"tessera-plan-memory", "::mlir::func::FuncOp"> {
 }
 
 def OutlineLoops : Pass<"tessera-outline-loops", "::mlir::ModuleOp"> {
-  let summary = "Give each top-level loop nest of a large model function its own function";
+  let summary = "Move the top-level loop nests of a large model function into functions of their own";
   let description = [{
     Runs at the end of the codegen phase, on loops over buffers. In a model
     function with at least `min-loops` top-level loop nests (`scf.for`,
-    `scf.parallel`, `scf.if`, no results), each nest moves into a private
-    function of its own, called in its place and never inlined: the values
-    it uses from above become arguments (buffers of static shape and
-    strides, scalars), constants are cloned in. The lowering to LLVM
+    `scf.parallel`, `scf.if`, no results), runs of up to `max-group-loops`
+    consecutive nests (with only effect-free ops, such as views and
+    constants, between them) move into a private function each, called
+    after the run and never inlined: the values they use from above become
+    arguments (buffers of static shape and strides, scalars), constants are
+    cloned in. The lowering to LLVM
     (control-flow conversion splits a block per loop, which moves every op
     after it) and LLVM's optimizer then work on many small functions,
     linearly in the number of kernels, instead of one function whose cost
@@ -45,7 +47,9 @@ def OutlineLoops : Pass<"tessera-outline-loops", "::mlir::ModuleOp"> {
   }];
   let options = [
     Option<"minLoops", "min-loops", "int64_t", "64",
-           "Top-level loop nests a function needs before they are outlined">
+           "Top-level loop nests a function needs before they are outlined">,
+    Option<"maxGroupLoops", "max-group-loops", "int64_t", "32",
+           "Loop nests one outlined function may hold">
   ];
   let dependentDialects = ["::mlir::func::FuncDialect",
                            "::mlir::LLVM::LLVMDialect"];

@@ -669,6 +669,8 @@ LogicalResult convertHardmax(NodeContext &ctx) {
           {input}, {ctx.named("axis", ctx.builder.getI64IntegerAttr(axis)),
                     ctx.named("keepdims", ctx.builder.getUnitAttr())}));
   int64_t n = inputType.getDimSize(axis);
+  if (failed(checkConstantSize(ctx, n, "the position vector")))
+    return failure();
   SmallVector<int64_t> rangeShape(inputType.getRank(), 1);
   rangeShape[axis] = n;
   Value range = ctx.constant(DenseElementsAttr::get(
