@@ -8,7 +8,7 @@ memory, so that growth in N shows at a glance.
 
 The bound this benchmark tracks: every phase and the peak memory grow
 linearly in N; on this project's 2-core machine a 20,000-node chain
-compiles in about 5 s at -O2 and 33 s at -O0 (docs/performance.md).
+compiles in about 6 s at -O2 and 24 s at -O0 (docs/performance.md).
 """
 
 import argparse
