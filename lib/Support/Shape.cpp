@@ -137,6 +137,14 @@ std::string checkWindowParams(const WindowParams &p, size_t spatialRank) {
     return "dilations must be >= 1, got " + formatList(p.dilations);
   if (!allAtLeast(p.pads, 0))
     return "pads must be >= 0, got " + formatList(p.pads);
+  // Bounded so that the window arithmetic ((kernel - 1) * dilation + 1,
+  // plus dims of at most 2^48) cannot overflow int64.
+  constexpr int64_t kMaxWindowParam = int64_t(1) << 31;
+  for (const auto *list : {&p.kernel, &p.strides, &p.dilations, &p.pads})
+    for (int64_t v : *list)
+      if (v > kMaxWindowParam)
+        return "window parameter " + std::to_string(v) +
+               " is out of range (at most 2^31)";
   return "";
 }
 
@@ -223,16 +231,27 @@ ShapeOr convTransposeShape(const Shape &input, const Shape &weight,
   if (!allAtLeast(outputPadding, 0))
     return ShapeOr::error("output_padding must be >= 0, got " +
                           formatList(outputPadding));
-  Shape result{input[0], weight[1] * group};
+  // In 128 bits: strides up to 2^31 times dims up to 2^48.
+  constexpr __int128 kMaxDim = __int128(1) << 48;
+  __int128 channels = __int128(weight[1]) * group;
+  if (channels > kMaxDim)
+    return ShapeOr::error("output channels overflow");
+  Shape result{input[0], static_cast<int64_t>(channels)};
   for (size_t i = 0; i < k; ++i) {
-    int64_t o = strides[i] * (input[i + 2] - 1) + outputPadding[i] +
-                (params.kernel[i] - 1) * dilations[i] + 1 - pads[i] -
-                pads[i + k];
+    if (outputPadding[i] > (int64_t(1) << 31))
+      return ShapeOr::error("output_padding " + formatList(outputPadding) +
+                            " is out of range");
+    __int128 o = __int128(strides[i]) * (input[i + 2] - 1) + outputPadding[i] +
+                 __int128(params.kernel[i] - 1) * dilations[i] + 1 - pads[i] -
+                 pads[i + k];
     if (o < 1)
       return ShapeOr::error("pads " + formatList(pads) +
                             " leave no output along spatial dimension " +
                             std::to_string(i));
-    result.push_back(o);
+    if (o > kMaxDim)
+      return ShapeOr::error("the output along spatial dimension " +
+                            std::to_string(i) + " exceeds 2^48");
+    result.push_back(static_cast<int64_t>(o));
   }
   return result;
 }

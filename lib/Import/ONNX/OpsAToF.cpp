@@ -261,11 +261,13 @@ FailureOr<Value> maxPoolIndices(NodeContext &ctx, Value x,
   }
   // The tables hold a position per window tap: bounded, and counted
   // without overflow, before anything is built.
-  int64_t entries = 0;
+  int64_t entries = 0, planes = 0;
   if (__builtin_mul_overflow(outArea, taps, &entries) ||
-      entries > (int64_t(1) << 24))
+      entries > (int64_t(1) << 24) || __builtin_mul_overflow(n, c, &planes) ||
+      planes > (int64_t(1) << 24))
     return ctx.error("the Indices output needs a table of more than 2^24 "
-                     "window positions, more than the importer builds");
+                     "window positions or planes, more than the importer "
+                     "builds");
   SmallVector<int64_t> table, position;
   SmallVector<bool> padding;
   bool anyPadding = false;
@@ -320,16 +322,16 @@ FailureOr<Value> maxPoolIndices(NodeContext &ctx, Value x,
           {candidates}, {ctx.named("axis", ctx.builder.getI64IntegerAttr(3)),
                          ctx.named("keepdims", ctx.builder.getUnitAttr())}));
   // The chosen tap's position, then the (n, c) plane's offset.
-  SmallVector<int64_t> planes;
-  for (int64_t i = 0; i < n * c; ++i)
-    planes.push_back(i * area);
+  SmallVector<int64_t> offsets;
+  for (int64_t i = 0; i < planes; ++i)
+    offsets.push_back(i * area);
   TRY(positions, ctx.build<tg::AddOp>(
                      {tableOf(position, {1, 1, outArea, taps}),
-                      tableOf(SmallVector<int64_t>(n * c, 0), {n, c, 1, 1})}));
+                      tableOf(SmallVector<int64_t>(planes, 0), {n, c, 1, 1})}));
   TRY(chosen, ctx.build<tg::GatherElementsOp>(
                   {positions, best},
                   {ctx.named("axis", ctx.builder.getI64IntegerAttr(3))}));
-  TRY(offset, ctx.build<tg::AddOp>({chosen, tableOf(planes, {n, c, 1, 1})}));
+  TRY(offset, ctx.build<tg::AddOp>({chosen, tableOf(offsets, {n, c, 1, 1})}));
   return ctx.buildTyped<tg::ReshapeOp>(RankedTensorType::get(pooledShape, i64),
                                        {offset});
 }
