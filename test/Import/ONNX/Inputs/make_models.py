@@ -288,3 +288,8 @@ save("cycle", [helper.make_node("Relu", ["b"], ["a"], name="first"),
 # A graph input with a negative dimension.
 save("negative_input_dim", [helper.make_node("Relu", ["x"], ["y"], name="relu")],
      [info("x", [2, -3])], [info("y", [2, 3])], opset=18)
+# A count from a constant input that is not finite (requireConstantInt).
+save("onehot_inf_depth", [helper.make_node("OneHot", ["i", "d", "v"], ["y"], name="oh")],
+     [info("i", [3], TensorProto.INT64)], [info("y", [3, 4])], opset=13,
+     initializers=[numpy_helper.from_array(np.array(np.inf, np.float32), "d"),
+                   numpy_helper.from_array(np.array([0, 1], np.float32), "v")])
