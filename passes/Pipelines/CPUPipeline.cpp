@@ -120,6 +120,7 @@ LogicalResult tessera::buildCPUPhase(OpPassManager &pm, Phase phase,
   }
   case Phase::LLVM:
     return addText(pm,
+                   "tessera-approximate-math,"
                    "expand-strided-metadata,lower-affine,convert-scf-to-cf"
                    ",convert-vector-to-llvm"
                    ",convert-math-to-funcs,convert-math-to-llvm,"

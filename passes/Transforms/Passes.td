@@ -5,6 +5,25 @@
 
 include "mlir/Pass/PassBase.td"
 
+def ApproximateMath : Pass<"tessera-approximate-math"> {
+  let summary = "Replace f32 transcendental math ops by vectorizable polynomial approximations";
+  let description = [{
+    Runs before the lowering to LLVM, on loops and vectors. Every f32 (and,
+    through f32, f16/bf16) `math.exp`, `expm1`, `log`, `log1p`, `log2`,
+    `tanh`, `erf` and `erfc` becomes upstream's polynomial approximation
+    (log and log2 first scale a subnormal input into the normal range);
+    `powf` with a constant exponent becomes multiplications or square
+    roots, any other `powf` `exp(y * log|x|)` with C's sign and special
+    cases. On vectors a libm call would be scalarized, one per lane; these
+    are the functions of hot loops (activations, softmax, normalization).
+    The trigonometric and hyperbolic functions keep libm, whose results are
+    right over the whole range; f64 ops are kept.
+  }];
+  let dependentDialects = ["::mlir::arith::ArithDialect",
+                           "::mlir::math::MathDialect",
+                           "::mlir::vector::VectorDialect"];
+}
+
 def PlanMemory : Pass<"tessera-plan-memory", "::mlir::func::FuncOp"> {
   let summary = "Place every temporary buffer in one workspace argument";
   let description = [{

@@ -181,7 +181,10 @@ case("qlinearconv_per_channel", 18,
      [("x", RNG.integers(0, 256, (1, 3, 6, 6)).astype(np.uint8))], [("y", U8)],
      [numpy_helper.from_array(np.array(0.02, np.float32), "xs"),
       numpy_helper.from_array(np.array(120, np.uint8), "xz"),
-      numpy_helper.from_array(RNG.integers(-100, 100, (4, 3, 3, 3)).astype(np.int8), "w"),
+      # |w| <= 64: ONNX Runtime's AVX2 kernel (vpmaddubsw) saturates the
+      # int16 sum of two u8 x s8 products beyond that, and the oracle must be
+      # exact on every x86 (Tessera's int8 arithmetic is).
+      numpy_helper.from_array(RNG.integers(-64, 65, (4, 3, 3, 3)).astype(np.int8), "w"),
       numpy_helper.from_array(np.array([0.01, 0.02, 0.005, 0.03], np.float32), "ws"),
       numpy_helper.from_array(np.zeros(4, np.int8), "wz"),
       numpy_helper.from_array(np.array(0.5, np.float32), "ys"),
