@@ -62,7 +62,7 @@ def ConvertKernelToCPU : Pass<"convert-tk-to-cpu", "::mlir::ModuleOp"> {
     does not take (non-f32, dynamic strides, outputs not contiguous along
     the columns) becomes plain loops from the maps.
 
-    Every `tk.conv` becomes a vector kernel. A dense 2-D direct one
+    Every `tk.conv` becomes a vector kernel. A dense 1-D or 2-D direct one
     (ConvKernel.cpp) is a packed direct convolution: MR output channels x
     NR pixels of one output row in vector accumulators, the filters packed
     `[F/MR][C*KH*KW][MR]` (at compile time when they are constants, at run

@@ -390,6 +390,23 @@ conv_family("conv3d_3x3x3_p1", 1, 4, [5, 6, 7], 6, [3, 3, 3], pads=[1, 1, 1, 1, 
 conv_family("conv2d_groups4_s2_relu", 1, 16, [15, 17], 8, [3, 3], relu=True, group=4,
             strides=[2, 2], pads=[1, 1, 1, 1])
 conv_family("conv1d_dilation3_groups3", 1, 6, [40], 9, [3], group=3, dilations=[3])
+# Dense 1-D convolutions run on the packed kernel as one row; strided ones
+# whose kernel is close to a multiple of the stride become stride-1 ones
+# over a space-to-depth view (SpaceToDepthConv.cpp): exact multiples, a
+# kernel padded with zero taps (512 = 3.2 x 160), an input cropped or
+# zero-extended to what the stride-1 form reads, pads, a rewrite of the
+# width only (the height stride stays).
+conv_family("conv1d_k3_d2_p2_parallel", 1, 64, [300], 64, [3], relu=True, dilations=[2],
+            pads=[2, 2])
+conv_family("conv1d_k512_s160_stft_crop", 1, 1, [4100], 30, [512], bias=False,
+            strides=[160])
+conv_family("conv1d_k20_s8_p6_relu", 2, 3, [101], 10, [20], relu=True, strides=[8],
+            pads=[6, 6])
+conv_family("conv2d_patch8_s8", 1, 3, [32, 40], 16, [8, 8], strides=[8, 8])
+conv_family("conv2d_k4_s2_p1_residual", 1, 5, [17, 19], 6, [4, 4], residual=True,
+            strides=[2, 2], pads=[1, 1, 1, 1])
+conv_family("conv2d_k3x4_s1x4_p1", 1, 4, [9, 26], 7, [3, 4], strides=[1, 4],
+            pads=[1, 0, 1, 0])
 
 
 # tk.fusion: elementwise chains with reshapes, transposes and broadcasts

@@ -117,7 +117,7 @@ def TK_CPUWindowAttr : TK_Attr<"CPUWindow", "cpu_window"> {
   let description = [{
     The CPU configuration of a convolution or pooling kernel:
 
-    - `packed`: a dense 2-D direct convolution with its filters packed
+    - `packed`: a dense 1-D or 2-D direct convolution with its filters packed
       `[F/mr][C*KH*KW][mr]`; the tile is `mr` output channels x `nr`
       pixels of one output row;
     - `window`: one channel at a time (a depthwise convolution, a pool);

@@ -421,8 +421,8 @@ LogicalResult ConvOp::verify() {
     return emitOpError("expects f32 input and filter (the only type the "
                        "convolution kernels are generated for)");
   if (CPUWindowAttr config = getConfigAttr()) {
-    if (config.getKernel() == WindowKernel::packed && !isDense2D())
-      return emitOpError("the packed kernel runs dense 2-D direct "
+    if (config.getKernel() == WindowKernel::packed && !isDense1DOr2D())
+      return emitOpError("the packed kernel runs dense 1-D or 2-D direct "
                          "convolutions only");
     if (config.getKernel() == WindowKernel::window && !isDepthwise())
       return emitOpError("the window kernel runs depthwise convolutions "
@@ -431,8 +431,9 @@ LogicalResult ConvOp::verify() {
   return success();
 }
 
-bool ConvOp::isDense2D() {
-  return !getTransposed() && getGroups() == 1 && getNumSpatialDims() == 2;
+bool ConvOp::isDense1DOr2D() {
+  return !getTransposed() && getGroups() == 1 &&
+         (getNumSpatialDims() == 1 || getNumSpatialDims() == 2);
 }
 
 bool ConvOp::isDepthwise() {

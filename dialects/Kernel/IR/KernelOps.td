@@ -174,8 +174,9 @@ def TK_ConvOp : TK_Op<"conv", [
     int64_t getNumSpatialDims() {
       return ::llvm::cast<::mlir::ShapedType>(getInput().getType()).getRank() - 2;
     }
-    /// A direct 2-D convolution of one group (the `packed` kernel's).
-    bool isDense2D();
+    /// A direct 1-D or 2-D convolution of one group (the `packed`
+    /// kernel's; a 1-D one runs as one row).
+    bool isDense1DOr2D();
     /// A direct convolution with one filter per channel (groups = input =
     /// output channels), any spatial rank (the `window` kernel's).
     bool isDepthwise();

@@ -55,7 +55,7 @@ CPUWindowAttr tessera::tk::defaultCPUWindow(Operation *kernel,
     int64_t filters = outType.getDimSize(1) / groups;
     channels = cast<ShapedType>(conv.getInput().getType()).getDimSize(1) /
                groups;
-    if (conv.isDense2D()) {
+    if (conv.isDense1DOr2D()) {
       choice = WindowKernel::packed;
       // As many channels per tile as the registers hold, spread evenly.
       int64_t tiles = (filters + tile.mr - 1) / tile.mr;

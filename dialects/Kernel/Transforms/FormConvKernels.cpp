@@ -242,4 +242,5 @@ void tessera::tk::populateConvFormationPatterns(RewritePatternSet &patterns) {
   patterns.add<ConvTransposeToKernel, DirectConvToKernel, MaxPoolToKernel,
                AvgPoolToKernel, FoldWindowEpilogue<ConvOp>,
                FoldWindowEpilogue<PoolOp>>(patterns.getContext());
+  populateSpaceToDepthConvPatterns(patterns);
 }

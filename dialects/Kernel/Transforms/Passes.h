@@ -36,6 +36,12 @@ void populateKernelFormationPatterns(mlir::RewritePatternSet &patterns);
 /// the epilogue.
 void populateConvFormationPatterns(mlir::RewritePatternSet &patterns);
 
+/// SpaceToDepthConv.cpp, part of the conv formation patterns: a dense
+/// convolution strided along its innermost dimension, with a kernel close
+/// to a multiple of the stride, becomes a stride-1 convolution over a
+/// space-to-depth view of its input (s times the channels).
+void populateSpaceToDepthConvPatterns(mlir::RewritePatternSet &patterns);
+
 /// tk-form-fusions (FormFusionKernels.cpp): elementwise linalg.generics
 /// become tk.fusion, with the reindexing around them folded in; fusions
 /// merge while the merged body has at most `maxBodyOps` operations.
@@ -64,7 +70,7 @@ using KernelCostModel =
 using WindowCostModel = std::function<CPUWindowAttr(
     mlir::Operation *kernel, const CPUTarget &target)>;
 
-/// Tessera's own model for windows: the packed kernel for dense 2-D
+/// Tessera's own model for windows: the packed kernel for dense 1-D or 2-D
 /// convolutions (MR output channels, balanced over the filters, x 2
 /// vectors), the window kernel for depthwise convolutions and pools (4
 /// output rows x 2 vectors), the direct kernel for the rest (MR output

@@ -90,7 +90,7 @@ def ConfigureKernels : Pass<"tk-configure-kernels", "::mlir::ModuleOp"> {
     blocking, and whether the kernel runs on the runtime's thread pool (at
     least `parallel-work` multiply-adds and two column panels). A `tk.conv`
     or `tk.pool` gets a `#tk.cpu_window`: which CPU kernel runs it
-    (`packed` for dense 2-D convolutions, `window` for depthwise ones and
+    (`packed` for dense 1-D or 2-D convolutions, `window` for depthwise ones and
     pools, `direct` for the rest), its register tile and the thread pool
     choice. A kernel that already has a configuration keeps it.
 

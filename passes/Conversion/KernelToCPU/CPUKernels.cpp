@@ -1,7 +1,7 @@
 //===- CPUKernels.cpp - what the CPU kernel lowerings share ---------------===//
 //
 // The CPU code generation of kernels, on bufferized functions: tk.matmul
-// (MatmulKernel.cpp), tk.conv (ConvKernel.cpp for dense 2-D, WindowKernel.cpp
+// (MatmulKernel.cpp), tk.conv (ConvKernel.cpp for dense 1-D or 2-D, WindowKernel.cpp
 // for depthwise, ConvFamilyKernel.cpp for the rest), tk.pool
 // (WindowKernel.cpp) and tk.reduce (RowKernel.cpp) become loop nests
 // around vector kernels; the contractions around one register-tiled

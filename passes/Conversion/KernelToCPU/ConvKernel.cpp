@@ -1,4 +1,4 @@
-//===- ConvKernel.cpp - register-tiled dense 2-D convolution --------------===//
+//===- ConvKernel.cpp - register-tiled dense 1-D or 2-D convolution --------------===//
 //
 // A dense direct 2-D tk.conv (one group) as a packed direct convolution:
 // the output tile is MR output channels x NR pixels of one output row, the
@@ -6,7 +6,8 @@
 // constants, into a workspace buffer before the kernel otherwise), input
 // rows read in place (loadStrided) from the input, or from a zero-padded
 // copy of it when the convolution pads. A 1x1 stride-1 unpadded
-// convolution treats the whole image as one row. The epilogue runs on the
+// convolution treats the whole image as one row; a 1-D convolution is one
+// row of height 1. The epilogue runs on the
 // accumulators before the one store.
 //
 //===----------------------------------------------------------------------===//
@@ -24,7 +25,7 @@ LogicalResult lowerPackedConv(KernelContext &context, tk::ConvOp op) {
   Value input = op.getInput(), weight = op.getFilter(), init = op.getInit();
   auto inputType = cast<MemRefType>(input.getType());
   auto outputType = cast<MemRefType>(init.getType());
-  if (!op.isDense2D())
+  if (!op.isDense1DOr2D())
     return failure();
   // Constant filters are packed now; others (graph inputs) at run time.
   DenseElementsAttr weights = constantData(weight);
@@ -32,15 +33,28 @@ LogicalResult lowerPackedConv(KernelContext &context, tk::ConvOp op) {
       (!isContiguousF32(weight) || !isa<func::FuncOp>(op->getParentOp())))
     return failure();
   auto weightType = cast<MemRefType>(weight.getType());
+  // A 1-D convolution is a 2-D one of height 1: its buffers keep their
+  // rank ([N][C][W] is already the row form), its sizes read as 2-D.
+  bool oneD = op.getNumSpatialDims() == 1;
+  auto spatialSize = [&](ShapedType type, int64_t d) {
+    return oneD ? (d == 0 ? 1 : type.getDimSize(2)) : type.getDimSize(2 + d);
+  };
+  auto perDim = [&](ArrayRef<int64_t> values, int64_t d, int64_t unit) {
+    return oneD ? (d == 0 ? unit : values[0]) : values[d];
+  };
   int64_t batch = inputType.getDimSize(0), channels = inputType.getDimSize(1),
-          height = inputType.getDimSize(2), width = inputType.getDimSize(3);
+          height = spatialSize(inputType, 0), width = spatialSize(inputType, 1);
   int64_t filters = outputType.getDimSize(1),
-          outHeight = outputType.getDimSize(2),
-          outWidth = outputType.getDimSize(3);
-  int64_t kh = weightType.getDimSize(2), kw = weightType.getDimSize(3);
-  int64_t sh = op.getStrides()[0], sw = op.getStrides()[1];
-  int64_t dh = op.getDilations()[0], dw = op.getDilations()[1];
-  ArrayRef<int64_t> pads = op.getPads();
+          outHeight = spatialSize(outputType, 0),
+          outWidth = spatialSize(outputType, 1);
+  int64_t kh = spatialSize(weightType, 0), kw = spatialSize(weightType, 1);
+  int64_t sh = perDim(op.getStrides(), 0, 1), sw = perDim(op.getStrides(), 1, 1);
+  int64_t dh = perDim(op.getDilations(), 0, 1),
+          dw = perDim(op.getDilations(), 1, 1);
+  // Pads as [top, left, bottom, right].
+  SmallVector<int64_t> pads(op.getPads());
+  if (oneD)
+    pads = {0, pads[0], 0, pads[1]};
   bool padded = llvm::any_of(pads, [](int64_t p) { return p > 0; });
   OpBuilder before(op);
   Location loc = op.getLoc();
@@ -51,7 +65,7 @@ LogicalResult lowerPackedConv(KernelContext &context, tk::ConvOp op) {
     return failure();
   // A 1x1 stride-1 convolution over the whole (unpadded) image: one row,
   // when every epilogue input reads rows and columns as one dimension too.
-  bool flat = kh == 1 && kw == 1 && sh == 1 && sw == 1 && !padded;
+  bool flat = !oneD && kh == 1 && kw == 1 && sh == 1 && sw == 1 && !padded;
   for (size_t i = 0; i < epilogue->size(); ++i)
     flat &= epilogue->stride(i, 2) == outWidth * epilogue->stride(i, 3);
   if (flat) {
@@ -60,8 +74,13 @@ LogicalResult lowerPackedConv(KernelContext &context, tk::ConvOp op) {
   }
   // The input, zero-padded; the output, contiguous.
   if (padded) {
-    input = paddedCopy(before, loc, input, {0, 0, pads[0], pads[1]},
-                       {0, 0, pads[2], pads[3]}, 0.0f);
+    SmallVector<int64_t> low{0, 0, pads[0], pads[1]},
+        high{0, 0, pads[2], pads[3]};
+    if (oneD) {
+      low = {0, 0, pads[1]};
+      high = {0, 0, pads[3]};
+    }
+    input = paddedCopy(before, loc, input, low, high, 0.0f);
     height += pads[0] + pads[2];
     width += pads[1] + pads[3];
   } else {
@@ -84,8 +103,11 @@ LogicalResult lowerPackedConv(KernelContext &context, tk::ConvOp op) {
     Emitter e(b, op.getLoc(), context.shape);
     packedFilters = memref::AllocOp::create(
         b, e.loc, MemRefType::get(packedShape, b.getF32Type()));
-    Value flatWeight = memref::CollapseShapeOp::create(
-        b, e.loc, weight, SmallVector<ReassociationIndices>{{0}, {1, 2, 3}});
+    SmallVector<ReassociationIndices> rows{{0}, {1, 2, 3}};
+    if (oneD)
+      rows = {{0}, {1, 2}};
+    Value flatWeight =
+        memref::CollapseShapeOp::create(b, e.loc, weight, rows);
     // packed[f / MR][r][f % MR] = W[f][r]; the rows past F are zeros.
     e.loop(0, filters, 1, [&](Value f) {
       Value tile = arith::DivUIOp::create(b, e.loc, f, e.index(mr));
@@ -111,9 +133,12 @@ LogicalResult lowerPackedConv(KernelContext &context, tk::ConvOp op) {
   // Views [N][C][H*W] of input and output.
   OpBuilder b(op);
   SmallVector<ReassociationIndices> merge{{0}, {1}, {2, 3}};
-  SmallVector<Value> buffers{
-      memref::CollapseShapeOp::create(b, op.getLoc(), input, merge),
-      memref::CollapseShapeOp::create(b, op.getLoc(), output, merge)};
+  auto rowView = [&](Value buffer) -> Value {
+    return oneD ? buffer
+                : Value(memref::CollapseShapeOp::create(b, op.getLoc(), buffer,
+                                                        merge));
+  };
+  SmallVector<Value> buffers{rowView(input), rowView(output)};
   if (packedFilters)
     buffers.push_back(packedFilters);
   epilogue->appendUses(buffers);
@@ -159,6 +184,8 @@ LogicalResult lowerPackedConv(KernelContext &context, tk::ConvOp op) {
           // (oh, ow) is (0, position along the merged row).
           SmallVector<Value> index{n, e.add(f0, i), flat ? e.index(0) : oh,
                                    flat ? lane0 : e.add(ow0, v * shape.lanes)};
+          if (oneD)
+            index = {n, e.add(f0, i), e.add(ow0, v * shape.lanes)};
           e.store(epilogue->apply(e, captured, x, index, 1, valid), out,
                   {n, e.add(f0, i), lane0}, valid);
         };

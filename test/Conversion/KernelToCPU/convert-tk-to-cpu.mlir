@@ -481,16 +481,20 @@ func.func @conv_transpose_s2(%x: memref<1x3x4x5xf32>, %w: memref<3x2x2x2xf32>, %
 
 // -----
 
-// A direct 1-D convolution with stride 3 and pads: the input goes through a
-// zero-padded copy, read every 3rd element (a wide load kept every 3rd
-// lane); outputs are contiguous.
+// A dense 1-D convolution with stride 3 and pads runs on the packed kernel
+// as one row of height 1: the input goes through a zero-padded copy, read
+// every 3rd element (a wide load kept every 3rd lane), the filters (a
+// function argument) packed into [F/MR][C*K][MR] before the kernel and
+// broadcast per filter; outputs are contiguous.
 // CHECK-LABEL: func.func @conv1d_stride3
-// CHECK: %[[PAD:.+]] = memref.alloc() : memref<1x2x21xf32>
+// CHECK: %[[PAD:.+]] = memref.alloc() : memref<1x2x22xf32>
 // CHECK: %[[LEFT:.+]] = memref.subview %[[PAD]][0, 0, 0] [1, 2, 1]
 // CHECK: linalg.fill {{.*}} outs(%[[LEFT]]
 // CHECK: linalg.generic {{.*}} ins(%arg0
-// CHECK: vector.maskedload {{.*}} : memref<42xf32>, vector<24xi1>, vector<24xf32>
-// CHECK: vector.shuffle
+// CHECK: %[[PACKED:.+]] = memref.alloc() : memref<1x6x4xf32>
+// CHECK: vector.maskedload %[[PAD]]{{.*}} : memref<1x2x22xf32>, vector<24xi1>, vector<24xf32>
+// CHECK: vector.shuffle {{.*}} [0, 3, 6, 9, 12, 15, 18, 21]
+// CHECK: vector.broadcast
 // CHECK: vector.fma
 // CHECK: vector.maskedstore
 // CHECK-NOT: tk.conv

@@ -552,10 +552,10 @@ func.func @window_config_nr(%x: memref<1x2x8xf32>, %w: memref<3x2x3xf32>, %y: me
 
 // -----
 
-func.func @window_config_packed(%x: memref<1x2x8xf32>, %w: memref<3x2x3xf32>, %y: memref<1x3x6xf32>) {
-  // expected-error @+1 {{the packed kernel runs dense 2-D direct convolutions only}}
-  tk.conv ins(%x, %w : memref<1x2x8xf32>, memref<3x2x3xf32>) outs(%y : memref<1x3x6xf32>)
-      strides = [1] dilations = [1] pads = [0, 0] groups = 1 epilogue_maps = []
+func.func @window_config_packed(%x: memref<1x2x4x4x4xf32>, %w: memref<3x2x3x3x3xf32>, %y: memref<1x3x2x2x2xf32>) {
+  // expected-error @+1 {{the packed kernel runs dense 1-D or 2-D direct convolutions only}}
+  tk.conv ins(%x, %w : memref<1x2x4x4x4xf32>, memref<3x2x3x3x3xf32>) outs(%y : memref<1x3x2x2x2xf32>)
+      strides = [1, 1, 1] dilations = [1, 1, 1] pads = [0, 0, 0, 0, 0, 0] groups = 1 epilogue_maps = []
       attributes {config = #tk.cpu_window<kernel = packed, lanes = 8, mr = 3, nr = 16, parallel = false>} epilogue {
   ^bb0(%acc: f32):
     tk.yield %acc : f32

@@ -279,6 +279,38 @@ func.func @convs(%x: tensor<1x1x1600xf32>, %w: tensor<12x1x64xf32>, %x2: tensor<
 
 // -----
 
+// A dense convolution strided along its innermost dimension, with a constant
+// filter of a multiple of the stride, runs stride 1 over a space-to-depth
+// view: w'[r][q] = w[q*2 + r], the input regrouped [1, 1, 4, 2] -> [1, 2, 4];
+// the padded 1-D one zero-extends its input to what the stride-1 form reads
+// (5 outputs + 2 taps - 1 = 6 positions of 2: 1 + 10 + 1). A 3x3 stride-2
+// filter would add 78% zero taps: it stays as it is.
+// CHECK-LABEL: func.func @space_to_depth
+// CHECK-DAG: %[[W:.*]] = arith.constant dense<{{\[\[\[}}1.000000e+00, 3.000000e+00], [2.000000e+00, 4.000000e+00]]]> : tensor<1x2x2xf32>
+// CHECK: %[[R:.*]] = tg.reshape %arg0 : tensor<1x1x8xf32> -> tensor<1x1x4x2xf32>
+// CHECK: %[[T:.*]] = tg.transpose %[[R]] perm = [0, 1, 3, 2]
+// CHECK: %[[V:.*]] = tg.reshape %[[T]] : tensor<1x1x2x4xf32> -> tensor<1x2x4xf32>
+// CHECK: tk.conv ins(%[[V]], %[[W]] : tensor<1x2x4xf32>, tensor<1x2x2xf32>)
+// CHECK-SAME: strides = [1] dilations = [1] pads = [0, 0]
+// CHECK: tg.pad %arg1 mode = constant pads = [0, 0, 1, 0, 0, 1]
+// CHECK: tk.conv ins(%{{.*}} : tensor<1x2x6xf32>, tensor<1x2x2xf32>)
+// CHECK: tk.conv ins(%arg2, %{{.*}} : tensor<1x1x9x9xf32>, tensor<1x1x3x3xf32>)
+// CHECK-SAME: strides = [2, 2]
+func.func @space_to_depth(%x: tensor<1x1x8xf32>, %y: tensor<1x1x10xf32>, %z: tensor<1x1x9x9xf32>)
+    -> (tensor<1x1x3xf32>, tensor<1x1x5xf32>, tensor<1x1x4x4xf32>) {
+  %w = arith.constant dense<[[[1.0, 2.0, 3.0, 4.0]]]> : tensor<1x1x4xf32>
+  %w3 = arith.constant dense<1.0> : tensor<1x1x3x3xf32>
+  %0 = tg.conv %x, %w strides = [2] pads = [0, 0] dilations = [1] group = 1
+         : tensor<1x1x8xf32>, tensor<1x1x4xf32>
+  %1 = tg.conv %y, %w strides = [2] pads = [1, 1] dilations = [1] group = 1
+         : tensor<1x1x10xf32>, tensor<1x1x4xf32>
+  %2 = tg.conv %z, %w3 strides = [2, 2] pads = [0, 0, 0, 0] dilations = [1, 1] group = 1
+         : tensor<1x1x9x9xf32>, tensor<1x1x3x3xf32>
+  return %0, %1, %2 : tensor<1x1x3xf32>, tensor<1x1x5xf32>, tensor<1x1x4x4xf32>
+}
+
+// -----
+
 // Max pooling is a max tk.pool; average pooling a sum tk.pool dividing by a
 // constant when every window counts the same taps, by an epilogue input of
 // divisors when the padding is not counted. Integer pools stay tg.

@@ -112,7 +112,7 @@ TEST(WindowCostModel, ChoosesTheKernelOfConvolutions) {
   // Dense convolutions on the direct kernel; pools left to the default.
   WindowCostModel model = [](Operation *kernel, const CPUTarget &) {
     auto conv = dyn_cast<ConvOp>(kernel);
-    if (!conv || !conv.isDense2D())
+    if (!conv || !conv.isDense1DOr2D())
       return CPUWindowAttr();
     return CPUWindowAttr::get(kernel->getContext(), WindowKernel::direct, 8,
                               2, 16, false);
