@@ -66,7 +66,7 @@ LogicalResult lowerPackedConv(KernelContext &context, tk::ConvOp op) {
   // A 1x1 stride-1 convolution over the whole (unpadded) image: one row,
   // when every epilogue input reads rows and columns as one dimension too.
   bool flat = !oneD && kh == 1 && kw == 1 && sh == 1 && sw == 1 && !padded;
-  for (size_t i = 0; i < epilogue->size(); ++i)
+  for (size_t i = 0; flat && i < epilogue->size(); ++i)
     flat &= epilogue->stride(i, 2) == outWidth * epilogue->stride(i, 3);
   if (flat) {
     width = outWidth = height * width;
