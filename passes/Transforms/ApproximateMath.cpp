@@ -98,22 +98,21 @@ struct GeneralPowF : OpRewritePattern<math::PowFOp> {
     Value large = arith::XOrIOp::create(
         rewriter, loc, small,
         constantLike(rewriter, loc, small.getType(), rewriter.getBoolAttr(true)));
-    Value isInt = arith::OrIOp::create(
-        rewriter, loc, large, cmpf(arith::CmpFPredicate::OEQ, back, clamped));
+    Value exact = cmpf(arith::CmpFPredicate::OEQ, back, clamped);
+    Value isInt = arith::OrIOp::create(rewriter, loc, large, exact);
     Value oddBit = arith::AndIOp::create(rewriter, loc, asInt,
                                          splatInt(rewriter, loc, intType, 1));
     Value isOdd = arith::AndIOp::create(
         rewriter, loc, small,
         arith::CmpIOp::create(rewriter, loc, arith::CmpIPredicate::ne, oddBit,
                               splatInt(rewriter, loc, intType, 0)));
-    isOdd = arith::AndIOp::create(rewriter, loc, isOdd,
-                                  cmpf(arith::CmpFPredicate::OEQ, back, clamped));
+    isOdd = arith::AndIOp::create(rewriter, loc, isOdd, exact);
 
     Value negative = cmpf(arith::CmpFPredicate::OLT, x, zero);
-    Value signed_ = select(isOdd, arith::NegFOp::create(rewriter, loc, magnitude),
+    Value withSign = select(isOdd, arith::NegFOp::create(rewriter, loc, magnitude),
                            magnitude);
     Value nan = splat(rewriter, loc, type, std::numeric_limits<float>::quiet_NaN());
-    Value forNegative = select(isInt, signed_, nan);
+    Value forNegative = select(isInt, withSign, nan);
     Value result = select(negative, forNegative, magnitude);
     // A signed zero base: pow(-0, odd) keeps the sign (the magnitude is 0
     // or inf).
