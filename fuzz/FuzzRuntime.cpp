@@ -54,6 +54,15 @@ int32_t touchingEntry(void **buffers) {
       std::memset(buffers[i + o], 0xA5, bytes);
   if (m.workspace_size)
     std::memset(buffers[m.num_inputs + m.num_outputs], 0x5A, m.workspace_size);
+  // A profiled model brackets each kernel (indices out of range included:
+  // the profiler ignores them).
+  if (m.num_kernels > 0)
+    if (auto *profiler = static_cast<tessera_profiler_t *>(
+            buffers[m.num_inputs + m.num_outputs + 2]))
+      for (int32_t k = -1; k <= m.num_kernels; ++k) {
+        profiler->begin(profiler->user_data, k);
+        profiler->end(profiler->user_data, k);
+      }
   return gCode;
 }
 
@@ -127,6 +136,10 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
   model.entry = in.ConsumeIntegralInRange(0, 31) ? touchingEntry : nullptr;
   model.num_checks = in.ConsumeIntegralInRange<int32_t>(-1, 2);
   model.checks = in.ConsumeIntegralInRange(0, 7) ? kChecks : nullptr;
+  static const tessera_kernel_desc_t kKernels[] = {
+      {"a", "tk.matmul", 10, 20}, {"b\"\n", "tk.fusion", 0, 8}};
+  model.num_kernels = in.ConsumeIntegralInRange<int32_t>(-1, 2);
+  model.kernels = in.ConsumeIntegralInRange(0, 7) ? kKernels : nullptr;
   gModel = &model;
 
   tessera_session_options_t options;
@@ -183,6 +196,13 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     tessera::fuzz::requireOneLine(message);
   else if (gCode != 0)
     tessera::fuzz::finding("a failed check was reported as success");
+  const tessera_kernel_profile_t *profiles = nullptr;
+  int32_t count = 0;
+  if ((tessera_session_profile(session, &profiles, &count) == TESSERA_OK) !=
+      (model.num_kernels > 0))
+    tessera::fuzz::finding("profile() disagrees with the model's kernels");
+  if (tessera_session_write_trace(session, "/dev/null") != TESSERA_OK)
+    tessera::fuzz::requireOneLine(tessera_session_last_error(session));
   tessera_session_release(session);
   return 0;
 }

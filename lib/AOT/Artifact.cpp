@@ -17,7 +17,7 @@
 using namespace llvm;
 
 /// TESSERA_ABI_VERSION of runtime/include/tessera/runtime.h.
-static constexpr unsigned kABIVersion = 3;
+static constexpr unsigned kABIVersion = 4;
 
 std::string tessera::cIdentifier(const std::string &text) {
   std::string id;
@@ -60,6 +60,89 @@ const char *tessera::cElementType(int32_t dtype) {
   return "void";
 }
 
+namespace {
+/// A thread-local pointer the entry sets for the kernel's helpers to read.
+/// It is read and written only inside two small functions that are never
+/// inlined: LLVM's x86-64 __tls_get_addr call is modeled as preserving
+/// xmm16-31 and the mask registers, which the C library's slow path (the
+/// first access in a thread: malloc, an AVX-512 memset) and sanitizer
+/// runtimes do not; around an ordinary call nothing is assumed preserved.
+struct ThreadLocalPointer {
+  Function *get;
+  Function *set;
+};
+} // namespace
+
+static ThreadLocalPointer defineThreadLocal(Module &module,
+                                            const std::string &name) {
+  LLVMContext &context = module.getContext();
+  Type *ptr = PointerType::get(context, 0);
+  Type *voidType = Type::getVoidTy(context);
+  auto *variable = new GlobalVariable(
+      module, ptr, /*isConstant=*/false, GlobalValue::InternalLinkage,
+      ConstantPointerNull::get(cast<PointerType>(ptr)), name, nullptr,
+      GlobalValue::GeneralDynamicTLSModel);
+  auto accessor = [&](const std::string &suffix, Type *result,
+                      ArrayRef<Type *> params) {
+    Function *f = Function::Create(FunctionType::get(result, params, false),
+                                   GlobalValue::InternalLinkage,
+                                   name + "_" + suffix, module);
+    f->addFnAttr(Attribute::NoInline);
+    return f;
+  };
+  ThreadLocalPointer local{accessor("get", ptr, {}),
+                           accessor("set", voidType, {ptr})};
+  IRBuilder<> g(BasicBlock::Create(context, "entry", local.get));
+  g.CreateRet(g.CreateLoad(ptr, variable));
+  IRBuilder<> s(BasicBlock::Create(context, "entry", local.set));
+  s.CreateStore(local.set->getArg(0), variable);
+  s.CreateRetVoid();
+  return local;
+}
+
+/// Defines the profiler hooks a profiled kernel calls around each kernel,
+/// `void hook(int32_t kernel)`: they call the begin or end function of the
+/// caller's `tessera_profiler_t` (read from a thread-local the entry sets),
+/// or nothing when there is none. Returns the function that sets that
+/// thread-local.
+static FailureOr<Function *>
+defineProfilerHooks(Module &module, const tessera::ModelSignature &signature,
+                    std::string &error) {
+  LLVMContext &context = module.getContext();
+  Type *ptr = PointerType::get(context, 0), *i32 = Type::getInt32Ty(context);
+  Type *voidType = Type::getVoidTy(context);
+  ThreadLocalPointer profiler =
+      defineThreadLocal(module, signature.name + "_profiler");
+  // tessera_profiler_t: { begin, end, user_data }.
+  auto *profilerType = StructType::get(context, {ptr, ptr, ptr});
+  for (auto [symbol, field] : {std::pair{&signature.profileBegin, 0u},
+                               std::pair{&signature.profileEnd, 1u}}) {
+    Function *hook = module.getFunction(*symbol);
+    if (!hook || !hook->isDeclaration() || hook->arg_size() != 1 ||
+        !hook->getArg(0)->getType()->isIntegerTy(32)) {
+      error = "internal: the profiler hook '" + *symbol + "' is not declared";
+      return failure();
+    }
+    hook->setLinkage(GlobalValue::InternalLinkage);
+    IRBuilder<> b(BasicBlock::Create(context, "entry", hook));
+    BasicBlock *call = BasicBlock::Create(context, "call", hook);
+    BasicBlock *done = BasicBlock::Create(context, "done", hook);
+    Value *current = b.CreateCall(profiler.get, {});
+    b.CreateCondBr(b.CreateIsNull(current), done, call);
+    b.SetInsertPoint(call);
+    Value *function =
+        b.CreateLoad(ptr, b.CreateStructGEP(profilerType, current, field));
+    Value *user =
+        b.CreateLoad(ptr, b.CreateStructGEP(profilerType, current, 2));
+    b.CreateCall(FunctionType::get(voidType, {ptr, i32}, false), function,
+                 {user, hook->getArg(0)});
+    b.CreateBr(done);
+    b.SetInsertPoint(done);
+    b.CreateRetVoid();
+  }
+  return profiler.set;
+}
+
 /// Defines every dispatch the kernel generator declared:
 /// it packs the task's captured values into a frame on the stack and hands
 /// a trampoline to the caller's `tessera_parallel_t` (read from a
@@ -87,35 +170,8 @@ defineParallelDispatch(Module &module, const std::string &name,
   LLVMContext &context = module.getContext();
   Type *ptr = PointerType::get(context, 0), *i64 = Type::getInt64Ty(context);
   Type *voidType = Type::getVoidTy(context);
-  auto *parallel = new GlobalVariable(
-      module, ptr, /*isConstant=*/false, GlobalValue::InternalLinkage,
-      ConstantPointerNull::get(cast<PointerType>(ptr)), name + "_parallel",
-      nullptr, GlobalValue::GeneralDynamicTLSModel);
-  // The thread-local is read and written only inside two small functions
-  // that are never inlined: LLVM's x86-64 __tls_get_addr call is modeled as
-  // preserving xmm16-31 and the mask registers, which the C library's
-  // slow path (the first access in a thread: malloc, an AVX-512 memset) and
-  // sanitizer runtimes do not; around an ordinary call nothing is assumed
-  // preserved.
-  auto accessor = [&](const std::string &suffix, Type *result,
-                      ArrayRef<Type *> params) {
-    Function *f = Function::Create(FunctionType::get(result, params, false),
-                                   GlobalValue::InternalLinkage,
-                                   name + "_parallel_" + suffix, module);
-    f->addFnAttr(Attribute::NoInline);
-    return f;
-  };
-  Function *getParallel = accessor("get", ptr, {});
-  {
-    IRBuilder<> g(BasicBlock::Create(context, "entry", getParallel));
-    g.CreateRet(g.CreateLoad(ptr, parallel));
-  }
-  Function *setParallel = accessor("set", voidType, {ptr});
-  {
-    IRBuilder<> g(BasicBlock::Create(context, "entry", setParallel));
-    g.CreateStore(setParallel->getArg(0), parallel);
-    g.CreateRetVoid();
-  }
+  ThreadLocalPointer parallel = defineThreadLocal(module, name + "_parallel");
+  Function *getParallel = parallel.get, *setParallel = parallel.set;
   // tessera_parallel_t: { parallel_for, pool }.
   auto *parallelType = StructType::get(context, {ptr, ptr});
   for (auto [dispatch, task] : dispatches) {
@@ -209,6 +265,15 @@ bool tessera::addModelDescriptor(Module &module,
     b.CreateCall(setParallel, {b.CreateLoad(ptr, b.CreateConstInBoundsGEP1_64(
                                                     ptr, entry->getArg(0),
                                                     buffers))});
+  if (!signature.kernels.empty()) {
+    FailureOr<Function *> setProfiler =
+        defineProfilerHooks(module, signature, error);
+    if (failed(setProfiler))
+      return false;
+    b.CreateCall(*setProfiler,
+                 {b.CreateLoad(ptr, b.CreateConstInBoundsGEP1_64(
+                                        ptr, entry->getArg(0), buffers + 1))});
+  }
   b.CreateCall(kernelFn, args);
   if (signature.statusOffset) {
     Value *workspace = args[buffers - 1];
@@ -257,8 +322,30 @@ bool tessera::addModelDescriptor(Module &module,
                 ConstantArray::get(ArrayType::get(ptr, checkMessages.size()),
                                    checkMessages),
                 name + "_checks"));
-  auto *modelType = StructType::get(
-      context, {i32, i32, ptr, i32, i32, ptr, ptr, i64, ptr, i32, ptr});
+  // tessera_kernel_desc_t: { name, kind, flops, bytes }.
+  auto *kernelType = StructType::get(context, {ptr, ptr, i64, i64});
+  SmallVector<Constant *> kernelDescs;
+  for (auto [index, kernel] : llvm::enumerate(signature.kernels)) {
+    std::string prefix = name + "_kernel" + std::to_string(index);
+    kernelDescs.push_back(ConstantStruct::get(
+        kernelType,
+        {privateConstant(ConstantDataArray::getString(context, kernel.name),
+                         prefix + "_name"),
+         privateConstant(ConstantDataArray::getString(context, kernel.kind),
+                         prefix + "_kind"),
+         ConstantInt::get(i64, kernel.flops),
+         ConstantInt::get(i64, kernel.bytes)}));
+  }
+  Constant *kernels =
+      kernelDescs.empty()
+          ? ConstantPointerNull::get(cast<PointerType>(ptr))
+          : static_cast<Constant *>(privateConstant(
+                ConstantArray::get(ArrayType::get(kernelType,
+                                                  kernelDescs.size()),
+                                   kernelDescs),
+                name + "_kernels"));
+  auto *modelType = StructType::get(context, {i32, i32, ptr, i32, i32, ptr, ptr,
+                                              i64, ptr, i32, ptr, i32, ptr});
   Constant *modelName = privateConstant(
       ConstantDataArray::getString(context, name), name + "_name");
   Constant *model = ConstantStruct::get(
@@ -268,7 +355,8 @@ bool tessera::addModelDescriptor(Module &module,
                   describe(signature.inputs, "input"),
                   describe(signature.outputs, "output"),
                   ConstantInt::get(i64, signature.workspaceSize), entry,
-                  ConstantInt::get(i32, signature.checks.size()), checks});
+                  ConstantInt::get(i32, signature.checks.size()), checks,
+                  ConstantInt::get(i32, signature.kernels.size()), kernels});
   auto *global =
       new GlobalVariable(module, modelType, /*isConstant=*/true,
                          GlobalValue::ExternalLinkage, model, name + "_model");

@@ -28,6 +28,12 @@ struct TensorSignature {
   std::vector<int64_t> dims;
 };
 
+/// One timed kernel (tessera_kernel_desc_t).
+struct KernelDescription {
+  std::string name, kind;
+  uint64_t flops = 0, bytes = 0;
+};
+
 struct ModelSignature {
   /// C identifier prefix of every symbol (`<name>_model`, `<name>_run`).
   std::string name;
@@ -37,6 +43,11 @@ struct ModelSignature {
   /// kernel's status word lies in the workspace (none without checks).
   std::vector<std::string> checks;
   std::optional<uint64_t> statusOffset;
+  /// A profiled model (--profile): its kernels, and the declarations of the
+  /// hooks `void hook(int32_t kernel)` it calls around each, which the
+  /// artifact defines.
+  std::vector<KernelDescription> kernels;
+  std::string profileBegin, profileEnd;
 };
 
 /// A parallel kernel's dispatch: the declaration `dispatch(int64_t n,

@@ -337,6 +337,7 @@ bool Compilation::run(std::string &error) {
   tessera::CPUPipelineOptions pipeline;
   pipeline.optLevel = options.optLevel;
   pipeline.hooks = options.hooks;
+  pipeline.profile = options.profile;
   {
     tessera::CPUTargetOptions target;
     target.triple = options.triple;
@@ -408,15 +409,29 @@ bool Compilation::run(std::string &error) {
         << " on the thread pool); workspace " << signature.workspaceSize
         << " bytes\n";
   }
-  // The tk contract ends here: dispatches go to the artifact writer, the
-  // attributes do not go into LLVM IR.
+  // The tk contract ends here: dispatches and profiler hooks go to the
+  // artifact writer, the attributes do not go into LLVM IR.
   std::vector<tessera::ParallelDispatch> dispatches;
   StringRef taskName = tessera::tk::TKDialect::getTaskAttrName();
+  StringRef hookName = tessera::tk::TKDialect::getProfileHookAttrName();
   module->walk([&](LLVM::LLVMFuncOp function) {
     if (auto task = function->getAttrOfType<FlatSymbolRefAttr>(taskName))
       dispatches.push_back(
           {function.getName().str(), task.getValue().str()});
+    if (auto hook = function->getAttrOfType<StringAttr>(hookName))
+      (hook.getValue() == "begin" ? signature.profileBegin
+                                  : signature.profileEnd) =
+          function.getName().str();
   });
+  if (auto kernels = (*module)->getAttrOfType<ArrayAttr>(
+          tessera::tk::TKDialect::getProfileKernelsAttrName()))
+    for (auto kernel : kernels.getAsRange<DictionaryAttr>())
+      signature.kernels.push_back(
+          {kernel.getAs<StringAttr>("name").str(),
+           kernel.getAs<StringAttr>("kind").str(),
+           static_cast<uint64_t>(kernel.getAs<IntegerAttr>("flops").getInt()),
+           static_cast<uint64_t>(
+               kernel.getAs<IntegerAttr>("bytes").getInt())});
   auto strip = [](Operation *op) {
     for (NamedAttribute attribute : llvm::to_vector(op->getDiscardableAttrs()))
       if (attribute.getName().getValue().starts_with("tk."))

@@ -104,6 +104,8 @@ LogicalResult tessera::buildCPUPhase(OpPassManager &pm, Phase phase,
                        ",canonicalize";
     // Without kernel formation (-O0) no tk op is left for the CPU kernels
     // to lower, and the convolutions stay loops.
+    if (optimize && options.profile)
+      text += ",func.func(tessera-tag-kernels)";
     if (optimize)
       text += ",convert-tk-to-cpu{vector-bits=" +
               std::to_string(options.vectorBits) +
@@ -112,7 +114,10 @@ LogicalResult tessera::buildCPUPhase(OpPassManager &pm, Phase phase,
     // Strided copies (pads, slices) become loops, not calls into a runtime
     // helper; temporaries move into the workspace.
     text += ",func.func(tessera-expand-strided-copies,tessera-plan-memory)"
-            ",tessera-count-kernels,convert-linalg-to-loops"
+            ",tessera-count-kernels";
+    if (options.profile)
+      text += ",tessera-profile-kernels";
+    text += ",convert-linalg-to-loops"
             // Large models: one function per loop nest, so that the LLVM
             // lowering and optimizer scale linearly.
             ",tessera-outline-loops";

@@ -35,6 +35,9 @@ struct CPUPipelineOptions {
   tk::KernelCostModel costModel;
   /// The same for every tk.conv and tk.pool; empty: tk::defaultCPUWindow.
   tk::WindowCostModel windowCostModel;
+  /// Time every kernel (tessera-tag-kernels, tessera-profile-kernels): the
+  /// artifact calls the runtime's profiler around each.
+  bool profile = false;
   /// Passes added before and after phases.
   PipelineHooks hooks;
 };

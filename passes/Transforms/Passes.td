@@ -89,6 +89,40 @@ def CountKernels : Pass<"tessera-count-kernels", "::mlir::ModuleOp"> {
   let dependentDialects = ["::tessera::tk::TKDialect"];
 }
 
+def TagKernels : Pass<"tessera-tag-kernels", "::mlir::func::FuncOp"> {
+  let summary = "Mark every tk kernel's location with what it is and its FLOP count";
+  let description = [{
+    Runs on buffers, before the tk kernels are lowered, when the model is
+    compiled with `--profile`. Every tk op's location becomes a fused
+    location over it whose metadata is a `tk.kernel_info` dictionary:
+    `kind` (the op's name), `flops` (arithmetic operations per run: 2 per
+    multiply-add of a `tk.matmul` or `tk.conv`, 0 for the memory-bound
+    kernels) and `id` (its place in the function, so that two kernels of
+    one kind and size stay apart). Every op a lowering makes from the kernel
+    inherits the location, so `tessera-profile-kernels` finds it on the
+    loops that kernel became.
+  }];
+}
+
+def ProfileKernels : Pass<"tessera-profile-kernels", "::mlir::ModuleOp"> {
+  let summary = "Time every kernel: calls of the profiler hooks around each";
+  let description = [{
+    Runs where `tessera-count-kernels` does (buffers, kernels generated,
+    linalg not yet loops) and sees the same kernels. Around each it calls
+    the declarations `tk.profile_hook = "begin"` and `"end"` with the
+    kernel's index; the artifact defines them to call the session's
+    profiler (runtime.h, `tessera_profiler_t`). The module attribute
+    `tk.profile_kernels` describes every kernel, by index: `name` (the ONNX
+    nodes whose ops it holds, from their locations), `kind` (its tk op, from
+    `tessera-tag-kernels`, or the op it is), `flops`, and `bytes` (the
+    buffers it reads and writes, each counted once). Only a profiled
+    compilation runs it: an ordinary artifact holds no timing code.
+  }];
+  let dependentDialects = ["::mlir::arith::ArithDialect",
+                           "::mlir::func::FuncDialect",
+                           "::tessera::tk::TKDialect"];
+}
+
 def ExpandStridedCopies : Pass<"tessera-expand-strided-copies",
                                 "::mlir::func::FuncOp"> {
   let summary = "Turn strided memref.copy into linalg.copy";

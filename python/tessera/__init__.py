@@ -48,6 +48,21 @@ class Module:
         """How many threads a call uses, the caller's included."""
         return self._compiled.threads
 
+    def profile(self):
+        """Per-kernel times of a module compiled with profile=True, one dict per
+        kernel in the order they run: kernel, name (its ONNX nodes), kind,
+        flops and bytes (0 when not counted), calls, total/min/max_seconds
+        since the module was made or reset_profile() was called."""
+        return self._compiled.profile()
+
+    def reset_profile(self):
+        """Forgets the times measured so far (call it after a warm-up)."""
+        self._compiled.reset_profile()
+
+    def write_trace(self, path):
+        """Writes the kernels of the last runs as Chrome trace JSON (Perfetto)."""
+        self._compiled.write_trace(path)
+
     def save(self, directory):
         """Writes NAME.o, NAME.so and NAME.h, as tessera-compile does."""
         os.makedirs(directory, exist_ok=True)
@@ -62,12 +77,14 @@ class Module:
             self._workdir.cleanup()
 
 
-def compile(graph, target="x86_64", mcpu="native", opt_level=3, name=None, threads=0):
+def compile(graph, target="x86_64", mcpu="native", opt_level=3, name=None, threads=0,
+            profile=False):
     """Compiles a Graph (built or imported) for the host CPU.
 
     target: "x86_64" (the host) or a triple; mcpu: "native", "generic" or a
     CPU name; opt_level: 0 to 3; threads: how many threads a call uses (0:
-    one per CPU; 1: the caller only). Returns a Module.
+    one per CPU; 1: the caller only); profile: time every kernel
+    (Module.profile(), Module.write_trace()). Returns a Module.
     """
     if not isinstance(graph, Graph):
         raise TypeError("compile() takes a tessera.Graph (use import_onnx for ONNX files)")
@@ -79,5 +96,6 @@ def compile(graph, target="x86_64", mcpu="native", opt_level=3, name=None, threa
     symbol = name or "".join(c if c.isalnum() else "_" for c in graph.name) or "model"
     if symbol[0].isdigit():
         symbol = "_" + symbol
-    compiled = _compile(graph, workdir.name, symbol, "", mcpu, opt_level, threads)
+    compiled = _compile(graph, workdir.name, symbol, "", mcpu, opt_level, threads,
+                        bool(profile))
     return Module(compiled, workdir)

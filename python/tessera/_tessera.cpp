@@ -104,6 +104,42 @@ public:
   }
   int threads() const { return tessera_session_num_threads(session); }
 
+  /// One dict per kernel of a model compiled with profile=True, in the
+  /// order they run: what the compiler says of it and what the session
+  /// measured since creation or the last reset.
+  py::list profile() {
+    std::lock_guard<std::mutex> lock(running);
+    const tessera_kernel_profile_t *profiles = nullptr;
+    int32_t count = 0;
+    if (tessera_session_profile(session, &profiles, &count) != TESSERA_OK)
+      throw Error("the model was compiled without profile=True");
+    py::list list;
+    for (int32_t k = 0; k < count; ++k) {
+      const tessera_kernel_desc_t &desc = model->kernels[k];
+      py::dict kernel;
+      kernel["kernel"] = k;
+      kernel["name"] = desc.name;
+      kernel["kind"] = desc.kind;
+      kernel["flops"] = desc.flops;
+      kernel["bytes"] = desc.bytes;
+      kernel["calls"] = profiles[k].calls;
+      kernel["total_seconds"] = profiles[k].total_seconds;
+      kernel["min_seconds"] = profiles[k].min_seconds;
+      kernel["max_seconds"] = profiles[k].max_seconds;
+      list.append(kernel);
+    }
+    return list;
+  }
+  void resetProfile() {
+    std::lock_guard<std::mutex> lock(running);
+    tessera_session_profile_reset(session);
+  }
+  void writeTrace(const std::string &path) {
+    std::lock_guard<std::mutex> lock(running);
+    if (tessera_session_write_trace(session, path.c_str()) != TESSERA_OK)
+      throw Error(tessera_session_last_error(session));
+  }
+
   ~CompiledModule() {
     tessera_session_release(session);
     if (handle)
@@ -668,12 +704,16 @@ PYBIND11_MODULE(_tessera, m) {
           "outputs", [](const CompiledModule &c) { return c.describe(false); })
       .def_property_readonly(
           "threads", [](const CompiledModule &c) { return c.threads(); })
+      .def("profile", &CompiledModule::profile)
+      .def("reset_profile", &CompiledModule::resetProfile)
+      .def("write_trace", &CompiledModule::writeTrace)
       .def_readonly("directory", &CompiledModule::directory)
       .def_readonly("name", &CompiledModule::name);
 
   m.def("_compile", [](const G &g, const std::string &directory,
                        const std::string &name, const std::string &target,
-                       const std::string &mcpu, int optLevel, int threads) {
+                       const std::string &mcpu, int optLevel, int threads,
+                       bool profile) {
     if (optLevel < 0 || optLevel > 3)
       throw Error("opt_level must be 0 to 3, got " + std::to_string(optLevel));
     if (threads < 0)
@@ -686,6 +726,7 @@ PYBIND11_MODULE(_tessera, m) {
     options.cpu = mcpu == "generic" ? "" : mcpu;
     options.optLevel = optLevel;
     options.emit = EmitStage::Library;
+    options.profile = profile;
     CompileResult result;
     {
       py::gil_scoped_release release;

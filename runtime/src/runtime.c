@@ -6,6 +6,7 @@
 #endif
 
 #include "tessera/runtime.h"
+#include "profile.h"
 #include "thread_pool.h"
 
 #include <stdarg.h>
@@ -17,10 +18,11 @@ struct tessera_session_t {
   const tessera_model_t *model;
   tessera_allocator_t allocator;
   void *workspace;
-  void **buffers; /* inputs, outputs, workspace, parallel */
+  void **buffers; /* inputs, outputs, workspace, parallel, profiler */
   tessera_thread_pool_t *pool;
   int32_t num_threads;
   tessera_parallel_t parallel;
+  tessera_profile_t *profile; /* NULL unless compiled with --profile */
   char error[256];
 };
 
@@ -96,7 +98,7 @@ tessera_session_create(const tessera_model_t *model,
   memset(session, 0, sizeof(*session));
   session->model = model;
   session->allocator = options->allocator;
-  buffers = (size_t)model->num_inputs + (size_t)model->num_outputs + 2;
+  buffers = (size_t)model->num_inputs + (size_t)model->num_outputs + 3;
   session->buffers = (void **)session->allocator.alloc(
       session->allocator.user_data, buffers * sizeof(void *), 16);
   session->workspace = session->allocator.alloc(
@@ -106,7 +108,10 @@ tessera_session_create(const tessera_model_t *model,
                              : tessera_thread_pool_default_size();
   session->pool =
       tessera_thread_pool_create(session->num_threads, session->allocator);
-  if (!session->buffers || !session->workspace || !session->pool) {
+  if (model->num_kernels > 0)
+    session->profile = tessera_profile_create(model, session->allocator);
+  if (!session->buffers || !session->workspace || !session->pool ||
+      (model->num_kernels > 0 && !session->profile)) {
     tessera_session_release(session);
     return TESSERA_OUT_OF_MEMORY;
   }
@@ -121,6 +126,7 @@ void tessera_session_release(tessera_session_t *session) {
     return;
   tessera_allocator_t allocator = session->allocator;
   tessera_thread_pool_release(session->pool);
+  tessera_profile_release(session->profile, allocator);
   if (session->workspace)
     allocator.free(allocator.user_data, session->workspace);
   if (session->buffers)
@@ -191,7 +197,13 @@ tessera_status_t tessera_session_run(tessera_session_t *session,
   session->buffers[model->num_inputs + model->num_outputs] = session->workspace;
   session->buffers[model->num_inputs + model->num_outputs + 1] =
       &session->parallel;
+  session->buffers[model->num_inputs + model->num_outputs + 2] =
+      session->profile ? tessera_profile_profiler(session->profile) : NULL;
+  if (session->profile)
+    tessera_profile_run_begin(session->profile);
   code = model->entry(session->buffers);
+  if (session->profile)
+    tessera_profile_run_end(session->profile);
   if (code != 0)
     return fail(session, TESSERA_CHECK_FAILED, "model '%s': %s", model->name,
                 code > 0 && code <= model->num_checks && model->checks[code - 1]
@@ -210,6 +222,47 @@ const tessera_model_t *tessera_session_model(const tessera_session_t *session) {
 
 int32_t tessera_session_num_threads(const tessera_session_t *session) {
   return session ? session->num_threads : 0;
+}
+
+tessera_status_t
+tessera_session_profile(const tessera_session_t *session,
+                        const tessera_kernel_profile_t **out_profiles,
+                        int32_t *out_count) {
+  if (!out_profiles || !out_count)
+    return TESSERA_INVALID_ARGUMENT;
+  *out_profiles = NULL;
+  *out_count = 0;
+  if (!session || !session->profile)
+    return TESSERA_INVALID_ARGUMENT;
+  *out_profiles = tessera_profile_kernels(session->profile);
+  *out_count = session->model->num_kernels;
+  return TESSERA_OK;
+}
+
+void tessera_session_profile_reset(tessera_session_t *session) {
+  if (session && session->profile)
+    tessera_profile_reset(session->profile);
+}
+
+tessera_status_t tessera_session_write_trace(tessera_session_t *session,
+                                             const char *path) {
+  FILE *file;
+  int written;
+  if (!session)
+    return TESSERA_INVALID_ARGUMENT;
+  if (!session->profile)
+    return fail(session, TESSERA_INVALID_ARGUMENT,
+                "model '%s' was compiled without --profile: no trace",
+                session->model->name);
+  if (!path)
+    return fail(session, TESSERA_INVALID_ARGUMENT, "no trace file name");
+  file = fopen(path, "w");
+  if (!file)
+    return fail(session, TESSERA_INVALID_ARGUMENT, "cannot write %s", path);
+  written = tessera_profile_write_trace(session->profile, file);
+  if (fclose(file) != 0 || written != 0)
+    return fail(session, TESSERA_INVALID_ARGUMENT, "cannot write %s", path);
+  return TESSERA_OK;
 }
 
 const char *tessera_status_string(tessera_status_t status) {
@@ -320,7 +373,8 @@ static int valid_model(const tessera_model_t *model) {
       (model->num_inputs > 0 && !model->inputs) ||
       (model->num_outputs > 0 && !model->outputs) ||
       model->workspace_size > TESSERA_MAX_TENSOR_BYTES ||
-      model->num_checks < 0 || (model->num_checks > 0 && !model->checks))
+      model->num_checks < 0 || (model->num_checks > 0 && !model->checks) ||
+      model->num_kernels < 0 || (model->num_kernels > 0 && !model->kernels))
     return 0;
   for (i = 0; i < model->num_inputs; ++i)
     if (!valid_desc(&model->inputs[i]))

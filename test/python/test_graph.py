@@ -55,6 +55,31 @@ class Mlp(unittest.TestCase):
         np.testing.assert_allclose(got, want, rtol=1e-4, atol=1e-6)
         np.testing.assert_allclose(module(x=data), got, rtol=0, atol=0)
 
+    def test_profile_names_kernels_after_their_nodes(self):
+        w1, b1 = rand(64, 128, scale=0.1), rand(128)
+        g = tessera.Graph("mlp")
+        x = g.input("x", (32, 64))
+        g.output(g.relu(g.add(g.matmul(x, g.constant(w1)), g.constant(b1))), "y")
+        module = tessera.compile(g, threads=1, profile=True)
+        data = rand(32, 64)
+        np.testing.assert_allclose(module(data), np.maximum(data @ w1 + b1, 0), rtol=1e-4, atol=1e-5)
+        module.reset_profile()
+        for _ in range(3):
+            module(data)
+        kernels = module.profile()
+        self.assertTrue(kernels)
+        self.assertTrue(all(k["calls"] == 3 for k in kernels), kernels)
+        self.assertTrue(all(k["min_seconds"] <= k["max_seconds"] for k in kernels), kernels)
+        matmuls = [k for k in kernels if k["kind"] == "tk.matmul"]
+        self.assertEqual(len(matmuls), 1, kernels)
+        self.assertEqual(matmuls[0]["flops"], 2 * 32 * 64 * 128)
+        self.assertIn("matmul", matmuls[0]["name"])
+        with tempfile.TemporaryDirectory() as d:
+            module.write_trace(os.path.join(d, "t.json"))
+            self.assertTrue(os.path.getsize(os.path.join(d, "t.json")) > 0)
+        with self.assertRaises(tessera.Error):
+            tessera.compile(g, threads=1).profile()
+
     def test_threads_give_the_same_result(self):
         # Large enough for the thread pool: the kernels split across threads.
         w, b = rand(256, 512, scale=0.1), rand(512)

@@ -2,7 +2,7 @@
 //
 //   tessera-compile model.onnx -o out/model [--input-shape x=1x3x48x192]
 //       [--target aarch64-linux-gnu] [--mcpu native|NAME] [--emit STAGE]
-//       [-O0..-O3] [--timing] [--stats] [--name SYMBOL]
+//       [-O0..-O3] [--timing] [--stats] [--profile] [--name SYMBOL]
 //       [--max-tensor-bytes N]
 //
 //===----------------------------------------------------------------------===//
@@ -49,6 +49,11 @@ static cl::opt<char> optLevel("O",
 static cl::opt<bool> timing("timing",
                             cl::desc("Print the wall time of each stage"),
                             cl::cat(category));
+static cl::opt<bool>
+    profile("profile",
+            cl::desc("Time every kernel at run time (tessera-run --profile); "
+                     "without it the artifact holds no timing code"),
+            cl::cat(category));
 static cl::opt<std::string>
     name("name", cl::desc("C symbol prefix (default: output name)"),
          cl::cat(category));
@@ -81,6 +86,7 @@ int main(int argc, char **argv) {
     options.cpu = "";
   options.timing = timing;
   options.stats = stats;
+  options.profile = profile;
   options.name = name;
   if (optLevel < '0' || optLevel > '3') {
     errs() << "tessera-compile: error: -O" << optLevel.getValue()

@@ -3,14 +3,18 @@
 //   tessera-run model.so --input NAME=FILE ... [--test-data DIR]
 //       [--output-dir DIR] [--expected FILE ...] [--rtol R --atol A]
 //       [--iterations N --warmup W --threads T]
+//       [--profile [--profile-top N] [--profile-trace FILE.json]]
 //
 // Loads a library made by tessera-compile, feeds .npy or ONNX TensorProto .pb
 // inputs, writes outputs as DIR/0.npy, DIR/1.npy … in model order, compares
 // with expected outputs and, with --iterations, measures latency. --threads
-// sets the session's thread count (default: one per CPU).
+// sets the session's thread count (default: one per CPU). --profile (a
+// model compiled with --profile) prints the kernels that took the most
+// time over the timed runs and writes them as a Chrome trace.
 //
 //===----------------------------------------------------------------------===//
 
+#include "tools/tessera-run/Profile.h"
 #include "tools/tessera-run/TensorIO.h"
 
 #include "tessera/runtime.h"
@@ -41,12 +45,23 @@ struct Options {
   std::vector<std::string> expected;
   double rtol = 1e-3, atol = 1e-4;
   int iterations = 0, warmup = 3, threads = 0; // 0: one per CPU
+  bool profile = false;
+  int profileTop = 20;
+  std::string profileTrace;
 };
 
 const char *kUsage =
     "usage: tessera-run MODEL.so --input NAME=FILE ... [--test-data DIR]\n"
     "         [--output-dir DIR] [--expected FILE ...] [--rtol R] [--atol A]\n"
-    "         [--iterations N] [--warmup W] [--threads T]\n";
+    "         [--iterations N] [--warmup W] [--threads T]\n"
+    "         [--profile [--profile-top N] [--profile-trace FILE.json]]\n"
+    "\n"
+    "  --profile        time every kernel of a model compiled with\n"
+    "                   tessera-compile --profile over the timed runs\n"
+    "                   (--iterations, 10 by default) and print the top N\n"
+    "                   (--profile-top, 20) with their ONNX nodes\n"
+    "  --profile-trace  also write those runs as Chrome trace JSON\n"
+    "                   (open in Perfetto or chrome://tracing)\n";
 
 /// A bad command line: one line (the usage is `--help`'s).
 int usage(const char *message) {
@@ -243,16 +258,24 @@ static int run(int argc, char **argv) {
           !std::isfinite(number) || number < 0)
         return usage((arg + " needs a finite non-negative number").c_str());
       (arg == "--rtol" ? options.rtol : options.atol) = number;
+    } else if (arg == "--profile") {
+      options.profile = true;
+    } else if (arg == "--profile-trace") {
+      if (!(value = next()))
+        return usage("--profile-trace needs a file");
+      options.profileTrace = value;
+      options.profile = true;
     } else if (arg == "--iterations" || arg == "--warmup" ||
-               arg == "--threads") {
+               arg == "--threads" || arg == "--profile-top") {
       if (!(value = next()) || !parseNumber(value, number) ||
           !std::isfinite(number) || number < 0 || number > 1e6 ||
           number != std::floor(number))
         return usage((arg + " needs a non-negative integer").c_str());
       int n = static_cast<int>(number);
-      (arg == "--iterations" ? options.iterations
-       : arg == "--warmup"   ? options.warmup
-                             : options.threads) = n;
+      (arg == "--iterations"  ? options.iterations
+       : arg == "--warmup"    ? options.warmup
+       : arg == "--threads"   ? options.threads
+                              : options.profileTop) = n;
     } else if (!arg.empty() && arg[0] == '-') {
       return usage(("unknown option " + arg).c_str());
     } else if (options.library.empty()) {
@@ -281,6 +304,16 @@ static int run(int argc, char **argv) {
   if (!model)
     return fail(options.library + " is not a Tessera model library "
                                   "(no tessera_default_model symbol)");
+  if (model->abi_version != TESSERA_ABI_VERSION)
+    return fail(options.library + " was built for runtime ABI " +
+                std::to_string(model->abi_version) + ", this tessera-run has " +
+                std::to_string(TESSERA_ABI_VERSION) + "; recompile the model");
+  if (options.profile && model->num_kernels <= 0)
+    return fail(options.library +
+                " was compiled without --profile: recompile it with "
+                "tessera-compile --profile to time its kernels");
+  if (options.profile && options.iterations == 0)
+    options.iterations = 10;
 
   // Inputs in model order.
   std::vector<HostTensor> inputs(model->num_inputs);
@@ -401,6 +434,7 @@ static int run(int argc, char **argv) {
   if (options.iterations > 0) {
     for (int i = 0; i < options.warmup; ++i)
       run();
+    tessera_session_profile_reset(session);
     std::vector<double> times;
     for (int i = 0; i < options.iterations; ++i) {
       auto start = std::chrono::steady_clock::now();
@@ -423,6 +457,21 @@ static int run(int argc, char **argv) {
         sorted.front(), median, mean, options.iterations,
         static_cast<int>(tessera_session_num_threads(session)),
         residentKb() - baselineKb);
+    if (options.profile) {
+      const tessera_kernel_profile_t *profiles = nullptr;
+      int32_t count = 0;
+      if (tessera_session_profile(session, &profiles, &count) == TESSERA_OK)
+        printProfile(stdout, *model, profiles, count, options.iterations,
+                     options.profileTop, mean);
+      if (!options.profileTrace.empty()) {
+        if (tessera_session_write_trace(session, options.profileTrace.c_str()) !=
+            TESSERA_OK)
+          rc = fail(tessera_session_last_error(session));
+        else
+          std::printf("profile: trace written to %s\n",
+                      options.profileTrace.c_str());
+      }
+    }
   }
   tessera_session_release(session);
   return rc;

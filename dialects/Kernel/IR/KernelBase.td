@@ -74,6 +74,23 @@ def TK_Dialect : Dialect {
     static constexpr ::llvm::StringLiteral getParallelKernelCountAttrName() {
       return ::llvm::StringLiteral("tk.parallel_kernel_count");
     }
+    /// Profiling (`tessera-compile --profile`, docs/profiling.md):
+    /// `tk.profile_hook` ("begin" or "end") marks the declaration of the
+    /// function a profiled model calls with a kernel's index (i32) before
+    /// and after it; `tk.profile_kernels` on the module describes those
+    /// kernels in order, each a dictionary {name, kind (strings), flops,
+    /// bytes (i64 >= 0)}. `tk.kernel_info`, a dictionary {kind, flops, id}, is
+    /// the metadata of the fused location `tessera-tag-kernels` gives a tk
+    /// op, which every op its lowering makes inherits.
+    static constexpr ::llvm::StringLiteral getProfileHookAttrName() {
+      return ::llvm::StringLiteral("tk.profile_hook");
+    }
+    static constexpr ::llvm::StringLiteral getProfileKernelsAttrName() {
+      return ::llvm::StringLiteral("tk.profile_kernels");
+    }
+    static constexpr ::llvm::StringLiteral getKernelInfoName() {
+      return ::llvm::StringLiteral("tk.kernel_info");
+    }
   }];
 }
 

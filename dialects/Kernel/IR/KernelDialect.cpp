@@ -101,6 +101,36 @@ LogicalResult TKDialect::verifyOperationAttribute(Operation *op,
       return op->emitError() << "'" << name << "' belongs on a module";
     return count();
   }
+  if (name == getProfileHookAttrName()) {
+    auto hook = dyn_cast<StringAttr>(value);
+    auto function = dyn_cast<FunctionOpInterface>(op);
+    if (!hook || (hook.getValue() != "begin" && hook.getValue() != "end") ||
+        !function || !function.isExternal())
+      return op->emitError() << "'" << name
+                             << "' is \"begin\" or \"end\" on a function "
+                                "declaration";
+    return success();
+  }
+  if (name == getProfileKernelsAttrName()) {
+    auto kernels = dyn_cast<ArrayAttr>(value);
+    auto valid = [](Attribute kernel) {
+      auto dict = dyn_cast<DictionaryAttr>(kernel);
+      if (!dict || !dict.getAs<StringAttr>("name") ||
+          !dict.getAs<StringAttr>("kind"))
+        return false;
+      for (StringRef count : {"flops", "bytes"}) {
+        auto integer = dict.getAs<IntegerAttr>(count);
+        if (!integer || integer.getValue().isNegative())
+          return false;
+      }
+      return true;
+    };
+    if (!isa<ModuleOp>(op) || !kernels || !llvm::all_of(kernels, valid))
+      return op->emitError()
+             << "'" << name
+             << "' is an array of {name, kind, flops, bytes} on a module";
+    return success();
+  }
   return op->emitError() << "unknown tk attribute '" << name << "'";
 }
 

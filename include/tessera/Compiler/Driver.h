@@ -53,6 +53,9 @@ struct CompileOptions {
   /// Print how many ops the graph has and how many kernels remain after
   /// fusion and kernel generation, and the workspace size.
   bool stats = false;
+  /// Time every kernel at run time (docs/profiling.md); without it the
+  /// artifact holds no timing code.
+  bool profile = false;
   /// C symbol prefix; defaults to the output file name.
   std::string name;
   /// The largest tensor (graph input, output or intermediate) and workspace

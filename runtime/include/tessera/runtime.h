@@ -27,7 +27,7 @@ extern "C" {
 #endif
 
 /* Version of the model descriptor layout emitted by the compiler. */
-#define TESSERA_ABI_VERSION 3u
+#define TESSERA_ABI_VERSION 4u
 
 typedef enum tessera_status_t {
   TESSERA_OK = 0,
@@ -57,6 +57,16 @@ typedef struct tessera_tensor_desc_t {
   const int64_t *dims;
 } tessera_tensor_desc_t;
 
+/* One kernel of a model compiled with `tessera-compile --profile`. */
+typedef struct tessera_kernel_desc_t {
+  const char *name; /* the ONNX nodes it computes, ", "-separated */
+  const char *kind; /* the op it was generated from: "tk.matmul", "tk.conv",
+                       "tk.fusion", "linalg.generic", "memref.copy", ... */
+  uint64_t flops;   /* arithmetic operations per run; 0 when not counted */
+  uint64_t bytes;   /* bytes of the buffers it reads and writes, each
+                       counted once: the traffic it cannot avoid */
+} tessera_kernel_desc_t;
+
 /* A compiled model, as emitted into the object file (`<name>_model`). */
 typedef struct tessera_model_t {
   uint32_t abi_version;
@@ -70,11 +80,26 @@ typedef struct tessera_model_t {
   /* buffers: inputs, then outputs, then the workspace (64-byte aligned),
    * then a `tessera_parallel_t *` (NULL runs every loop on the caller).
    * Returns 0, or k in [1, num_checks] when run-time check k failed (an
-   * index out of range; checks[k - 1] says which node and what). */
+   * index out of range; checks[k - 1] says which node and what). A
+   * profiled model (num_kernels > 0) takes one more buffer after the
+   * parallel context: a `tessera_profiler_t *` (NULL: nothing is timed). */
   int32_t (*entry)(void **buffers);
   int32_t num_checks;
   const char *const *checks;
+  /* The kernels a model compiled with --profile times, in the order they
+   * run; 0 and NULL otherwise (such a model has no timing code at all). */
+  int32_t num_kernels;
+  const tessera_kernel_desc_t *kernels;
 } tessera_model_t;
+
+/* What a profiled model calls around kernel k (an index into
+ * model->kernels), on the thread that called `entry`. A session passes its
+ * own; an application calling `entry` directly may pass one. */
+typedef struct tessera_profiler_t {
+  void (*begin)(void *user_data, int32_t kernel);
+  void (*end)(void *user_data, int32_t kernel);
+  void *user_data;
+} tessera_profiler_t;
 
 /* How generated code runs its parallel loops: parallel_for(pool, task, args,
  * n) must call task(args, begin, end) over disjoint ranges covering [0, n)
@@ -140,6 +165,35 @@ tessera_session_model(const tessera_session_t *session);
 
 /* Threads the session's runs use, the caller's included. */
 TESSERA_API int32_t tessera_session_num_threads(const tessera_session_t *session);
+
+/* Profiling. A session of a model compiled with --profile times every
+ * kernel of every run (a monotonic clock read before and after each); the
+ * times add up from the session's creation or the last reset. */
+typedef struct tessera_kernel_profile_t {
+  int64_t calls;
+  double total_seconds;
+  double min_seconds;
+  double max_seconds;
+} tessera_kernel_profile_t;
+
+/* Sets `*out_profiles` to model->num_kernels entries (entry k for
+ * model->kernels[k]), valid until the next run, reset or release, and
+ * `*out_count` to their number. TESSERA_INVALID_ARGUMENT for a model
+ * compiled without --profile. */
+TESSERA_API tessera_status_t
+tessera_session_profile(const tessera_session_t *session,
+                        const tessera_kernel_profile_t **out_profiles,
+                        int32_t *out_count);
+
+/* Forgets the times and the trace measured so far (after a warm-up). */
+TESSERA_API void tessera_session_profile_reset(tessera_session_t *session);
+
+/* Writes the session's trace as Chrome trace-event JSON (Perfetto,
+ * chrome://tracing): one event per run and per kernel of the last runs it
+ * kept (the most recent TESSERA_PROFILE_TRACE_EVENTS events). */
+TESSERA_API tessera_status_t
+tessera_session_write_trace(tessera_session_t *session, const char *path);
+#define TESSERA_PROFILE_TRACE_EVENTS 65536
 
 TESSERA_API const char *tessera_status_string(tessera_status_t status);
 TESSERA_API const char *tessera_dtype_name(int32_t dtype);

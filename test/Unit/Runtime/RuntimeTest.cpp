@@ -11,8 +11,11 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <cstdio>
 #include <cstdlib>
+#include <fstream>
 #include <iterator>
+#include <sstream>
 #include <string>
 
 namespace {
@@ -317,6 +320,111 @@ TEST(RuntimeDtypes, SizesAndNames) {
   EXPECT_STREQ(tessera_dtype_name(TESSERA_U8), "u8");
   EXPECT_STREQ(tessera_status_string(TESSERA_SHAPE_MISMATCH), "shape mismatch");
   EXPECT_EQ(tessera_desc_num_elements(&kInputs[0]), 6);
+}
+
+// A profiled model (what tessera-compile --profile emits): two kernels,
+// each between the profiler's begin and end; the profiler is the buffer
+// after the parallel context.
+const tessera_kernel_desc_t kKernels[] = {
+    {"node \"a\"\n", "tk.matmul", 1000, 64}, {"b", "tk.fusion", 0, 32}};
+
+int32_t profiledEntry(void **buffers) {
+  auto *profiler = static_cast<tessera_profiler_t *>(buffers[5]);
+  for (int32_t k = 0; k < 2; ++k) {
+    if (profiler)
+      profiler->begin(profiler->user_data, k);
+    addEntry(buffers);
+    if (profiler)
+      profiler->end(profiler->user_data, k);
+  }
+  return 0;
+}
+
+const tessera_model_t kProfiledModel = {
+    TESSERA_ABI_VERSION, 0, "profiled", 2, 1, kInputs, kOutputs,
+    6 * sizeof(float), profiledEntry, 0, nullptr, 2, kKernels};
+
+std::string readFile(const std::string &path) {
+  std::ifstream in(path);
+  std::stringstream text;
+  text << in.rdbuf();
+  return text.str();
+}
+
+size_t occurrences(const std::string &text, const std::string &what) {
+  size_t count = 0;
+  for (size_t at = text.find(what); at != std::string::npos;
+       at = text.find(what, at + 1))
+    ++count;
+  return count;
+}
+
+TEST(RuntimeProfile, TimesEveryKernelOfEveryRun) {
+  float a[6] = {1, 2, 3, 4, 5, 6}, b[6] = {}, out[6] = {};
+  tessera_tensor_t inputs[] = {{TESSERA_F32, 2, kDims, a},
+                               {TESSERA_F32, 2, kDims, b}};
+  tessera_tensor_t outputs[] = {{TESSERA_F32, 2, kDims, out}};
+  tessera_session_t *session = nullptr;
+  ASSERT_EQ(tessera_session_create(&kProfiledModel, nullptr, &session),
+            TESSERA_OK);
+  for (int i = 0; i < 3; ++i)
+    ASSERT_EQ(tessera_session_run(session, inputs, 2, outputs, 1), TESSERA_OK);
+  EXPECT_EQ(out[5], 6.0f);
+  const tessera_kernel_profile_t *profiles = nullptr;
+  int32_t count = 0;
+  ASSERT_EQ(tessera_session_profile(session, &profiles, &count), TESSERA_OK);
+  ASSERT_EQ(count, 2);
+  for (int k = 0; k < 2; ++k) {
+    EXPECT_EQ(profiles[k].calls, 3);
+    EXPECT_GE(profiles[k].min_seconds, 0.0);
+    EXPECT_LE(profiles[k].min_seconds, profiles[k].max_seconds);
+    EXPECT_GE(profiles[k].total_seconds, 3 * profiles[k].min_seconds);
+    EXPECT_LE(profiles[k].total_seconds, 3 * profiles[k].max_seconds + 1e-12);
+  }
+
+  // After a reset only the runs that follow count, in the stats and the
+  // trace (one event per run and per kernel, names escaped for JSON).
+  tessera_session_profile_reset(session);
+  ASSERT_EQ(tessera_session_profile(session, &profiles, &count), TESSERA_OK);
+  EXPECT_EQ(profiles[0].calls, 0);
+  for (int i = 0; i < 2; ++i)
+    ASSERT_EQ(tessera_session_run(session, inputs, 2, outputs, 1), TESSERA_OK);
+  EXPECT_EQ(profiles[1].calls, 2);
+  std::string path = ::testing::TempDir() + "tessera_profile_trace.json";
+  ASSERT_EQ(tessera_session_write_trace(session, path.c_str()), TESSERA_OK)
+      << tessera_session_last_error(session);
+  std::string trace = readFile(path);
+  std::remove(path.c_str());
+  EXPECT_EQ(occurrences(trace, "\"ph\": \"X\""), 6u) << trace;
+  EXPECT_EQ(occurrences(trace, "\"name\": \"run\""), 2u) << trace;
+  EXPECT_EQ(occurrences(trace, "\"name\": \"node \\\"a\\\"\\u000a\""), 2u)
+      << trace;
+  EXPECT_EQ(occurrences(trace, "\"flops\": 1000"), 2u) << trace;
+  EXPECT_EQ(tessera_session_write_trace(session, "/nonexistent/dir/t.json"),
+            TESSERA_INVALID_ARGUMENT);
+  EXPECT_NE(std::string(tessera_session_last_error(session)).find("cannot write"),
+            std::string::npos);
+  tessera_session_release(session);
+}
+
+TEST(RuntimeProfile, RefusedForAModelCompiledWithoutProfiling) {
+  tessera_session_t *session = nullptr;
+  ASSERT_EQ(tessera_session_create(&kModel, nullptr, &session), TESSERA_OK);
+  const tessera_kernel_profile_t *profiles = nullptr;
+  int32_t count = 7;
+  EXPECT_EQ(tessera_session_profile(session, &profiles, &count),
+            TESSERA_INVALID_ARGUMENT);
+  EXPECT_EQ(count, 0);
+  EXPECT_EQ(tessera_session_write_trace(session, "unused.json"),
+            TESSERA_INVALID_ARGUMENT);
+  EXPECT_NE(std::string(tessera_session_last_error(session)).find("--profile"),
+            std::string::npos);
+  tessera_session_release(session);
+  // A descriptor that counts kernels but lists none is not a model.
+  tessera_model_t broken = kProfiledModel;
+  broken.kernels = nullptr;
+  EXPECT_EQ(tessera_session_create(&broken, nullptr, &session),
+            TESSERA_INVALID_ARGUMENT);
 }
 
 } // namespace

@@ -588,3 +588,27 @@ func.func @window_config_pool(%x: memref<1x2x8x8xf32>, %y: memref<1x2x4x4xf32>) 
   }
   return
 }
+
+// -----
+
+// expected-error @+1 {{'tk.profile_hook' is "begin" or "end" on a function declaration}}
+func.func private @hook(i32) attributes {tk.profile_hook = "middle"}
+
+// -----
+
+// expected-error @+1 {{'tk.profile_hook' is "begin" or "end" on a function declaration}}
+func.func @hook(%k: i32) attributes {tk.profile_hook = "begin"} {
+  return
+}
+
+// -----
+
+// expected-error @+1 {{'tk.profile_kernels' is an array of {name, kind, flops, bytes} on a module}}
+module attributes {tk.profile_kernels = [{name = "a", kind = "tk.matmul", flops = -1 : i64, bytes = 0 : i64}]} {
+}
+
+// -----
+
+// expected-error @+1 {{'tk.profile_kernels' is an array of {name, kind, flops, bytes} on a module}}
+module attributes {tk.profile_kernels = [{name = "a", flops = 1 : i64, bytes = 0 : i64}]} {
+}
