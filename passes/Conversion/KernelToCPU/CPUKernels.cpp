@@ -314,6 +314,8 @@ void emitMicrokernel(Emitter &e, const TileAccess &access, int64_t rows,
       b, e.loc, lo, hi, e.index(1), acc,
       [&](OpBuilder &, Location, Value k, ValueRange iterArgs) {
         SmallVector<Value> sums(iterArgs);
+        if (access.prefetch)
+          access.prefetch(k);
         for (int64_t s = 0; s < access.inner; ++s) {
           SmallVector<Value> columns;
           for (int64_t v = 0; v < vectors; ++v)

@@ -145,6 +145,9 @@ struct TileAccess {
   /// `finishLast` is null, or holds at run time).
   std::function<void(Value value, int64_t i, int64_t v)> finishOutput;
   Value finishLast;
+  /// Emitted in every reduction step (outer): prefetches of what a later
+  /// tile reads.
+  std::function<void(Value outer)> prefetch;
 };
 
 /// acc[i][v] = output (or the fused prologue); for outer in [lo, hi):

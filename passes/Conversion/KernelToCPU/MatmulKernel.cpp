@@ -241,38 +241,66 @@ LogicalResult tessera::kernels::lowerMatmul(KernelContext &context,
           Value target = memref::CollapseShapeOp::create(
               e.b, e.loc, captured[1],
               SmallVector<ReassociationIndices>{{0, 1, 2}});
-          Value spread = e.laneOffsets(mr);
+          // Element by element along K, the tile's rows unrolled: each
+          // step reads one element of every row and writes MR contiguous
+          // ones (a vector scatter per row, the other way round, costs
+          // several times more). Rows past M read as zero.
           e.loop(begin, end, 1, [&](Value t) {
             Value copy = arith::DivUIOp::create(e.b, e.loc, t, e.index(tiles));
             Value tile = arith::RemUIOp::create(e.b, e.loc, t, e.index(tiles));
             Value base = batchOffsetValue(e, lhs, copy);
-            for (int64_t i = 0; i < mr; ++i) {
-              Value row = e.add(e.mul(tile, mr), i);
-              Value inside = arith::CmpIOp::create(
-                  e.b, e.loc, arith::CmpIPredicate::slt, row, e.index(m));
-              Value rowStart = e.add(base, e.mul(row, lhs.stride[mDim]));
-              auto copyVector = [&](Value column, int64_t valid, bool zero) {
-                Value x = zero ? e.zeros()
-                               : e.load(source, {e.add(rowStart, column)},
-                                        valid);
-                Value at = e.add(e.mul(e.add(e.mul(t, k), column), mr), i);
-                vector::ScatterOp::create(e.b, e.loc, Type(), target,
-                                          ValueRange{at}, spread,
-                                          e.mask(valid), x);
-              };
-              auto ifOp =
-                  scf::IfOp::create(e.b, e.loc, inside, /*withElse=*/true);
-              for (bool zero : {false, true}) {
-                OpBuilder::InsertionGuard guard(e.b);
-                e.b.setInsertionPointToStart(zero ? ifOp.elseBlock()
-                                                  : ifOp.thenBlock());
-                e.loop(0, k - k % lanes, lanes, [&](Value column) {
-                  copyVector(column, lanes, zero);
-                });
-                if (k % lanes)
-                  copyVector(e.index(k - k % lanes), k % lanes, zero);
-              }
+            Value firstRow = e.mul(tile, mr);
+            SmallVector<Value> rowStarts;
+            for (int64_t i = 0; i < mr; ++i)
+              rowStarts.push_back(
+                  e.add(base, e.mul(e.add(firstRow, i), lhs.stride[mDim])));
+            Value zero = arith::ConstantOp::create(e.b, e.loc,
+                                                   e.b.getF32FloatAttr(0));
+            auto copyRows = [&](bool partial) {
+              e.loop(0, k, 1, [&](Value column) {
+                Value at = e.mul(e.add(e.mul(t, k), column), mr);
+                for (int64_t i = 0; i < mr; ++i) {
+                  Value x;
+                  if (!partial) {
+                    x = memref::LoadOp::create(
+                        e.b, e.loc, source,
+                        ValueRange{e.add(rowStarts[i], column)});
+                  } else {
+                    Value inside = arith::CmpIOp::create(
+                        e.b, e.loc, arith::CmpIPredicate::slt,
+                        e.add(firstRow, i), e.index(m));
+                    auto ifOp = scf::IfOp::create(
+                        e.b, e.loc, TypeRange{e.b.getF32Type()}, inside,
+                        /*withElse=*/true);
+                    OpBuilder::InsertionGuard guard(e.b);
+                    e.b.setInsertionPointToStart(ifOp.thenBlock());
+                    scf::YieldOp::create(
+                        e.b, e.loc,
+                        ValueRange{memref::LoadOp::create(
+                            e.b, e.loc, source,
+                            ValueRange{e.add(rowStarts[i], column)})});
+                    e.b.setInsertionPointToStart(ifOp.elseBlock());
+                    scf::YieldOp::create(e.b, e.loc, ValueRange{zero});
+                    x = ifOp.getResult(0);
+                  }
+                  memref::StoreOp::create(e.b, e.loc, x, target,
+                                          ValueRange{e.add(at, i)});
+                }
+              });
+            };
+            if (m % mr == 0) {
+              copyRows(/*partial=*/false);
+              return;
             }
+            Value full = arith::CmpIOp::create(
+                e.b, e.loc, arith::CmpIPredicate::sle, e.add(firstRow, mr),
+                e.index(m));
+            auto ifOp = scf::IfOp::create(e.b, e.loc, full, /*withElse=*/true);
+            OpBuilder::InsertionGuard guard(e.b);
+            e.b.setInsertionPointToStart(ifOp.thenBlock());
+            copyRows(/*partial=*/false);
+            e.b.setInsertionPointToStart(ifOp.elseBlock());
+            copyRows(/*partial=*/true);
           });
         });
   }
@@ -366,6 +394,19 @@ LogicalResult tessera::kernels::lowerMatmul(KernelContext &context,
         };
         access.vector = [&](Value r, int64_t, int64_t v) -> Value {
           return e.load(packed, {item, r, e.index(v * lanes)}, lanes);
+        };
+        // Every step along K also asks for the same row of the next panel
+        // (clamped to the last), into L2 (not L1, where this panel's rows
+        // are): a panel's first tile then finds its weights there instead
+        // of waiting on memory for each line.
+        Value nextItem =
+            e.min(e.add(item, 1), e.index(packedShape[0] - 1));
+        access.prefetch = [&, nextItem](Value r) {
+          for (int64_t line = 0; line < nr; line += 16)
+            memref::PrefetchOp::create(b, e.loc, packed,
+                                       ValueRange{nextItem, r, e.index(line)},
+                                       /*isWrite=*/false, /*localityHint=*/2,
+                                       /*isDataCache=*/true);
         };
         auto outAt = [&](int64_t i, int64_t v) {
           return e.add(e.add(outBase, e.mul(e.add(row, i), out.stride[mDim])),

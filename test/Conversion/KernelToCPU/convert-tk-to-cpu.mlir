@@ -10,23 +10,28 @@
 
 // Constant B: packed at compile time into 16-column panels (the second panel
 // zero-padded past column 20). 7 rows make row tiles of 4 and a 3-row tail;
-// A is first copied into row panels [2][3][4] (vector loads along K
-// scattered 4 apart, zeros past row 7). The 4-column tail panel needs one
-// masked vector.
+// A is first copied into row panels [2][3][4]: per step along K one element
+// of each of a tile's 4 rows, stored contiguously; the tile holding rows
+// past 7 stores zeros there. The 4-column tail panel needs one masked
+// vector.
 // CHECK: memref.global "private" constant @__tessera_packed_rhs : memref<2x3x16xf32> = dense<{{\[\[\[}}1.000000e+00, {{.*}}[1.000000e+00, 1.000000e+00, 1.000000e+00, 1.000000e+00, 0.000000e+00,
 // CHECK-LABEL: func.func @matmul_const
 // CHECK: %[[FA:.+]] = memref.reinterpret_cast %arg0 to offset: [0], sizes: [21], strides: [1]
 // CHECK: %[[PA:.+]] = memref.alloc() : memref<2x3x4xf32>
 // CHECK: %[[FLAT:.+]] = memref.collapse_shape %[[PA]] {{\[\[}}0, 1, 2]] : memref<2x3x4xf32> into memref<24xf32>
-// CHECK: arith.constant dense<[0, 4, 8, 12, 16, 20, 24, 28]> : vector<8xi32>
 // CHECK: scf.if
-// CHECK: vector.maskedload %[[FA]]
-// CHECK: vector.scatter %[[FLAT]]
+// CHECK: scf.for
+// CHECK-COUNT-4: memref.store {{.*}}, %[[FLAT]]
 // CHECK: } else {
-// CHECK: vector.scatter %[[FLAT]]
+// CHECK: scf.for
+// CHECK: arith.cmpi slt
+// CHECK: memref.load %[[FA]]
+// CHECK: memref.store {{.*}}, %[[FLAT]]
 // CHECK: %[[FC:.+]] = memref.reinterpret_cast %arg1 to offset: [0], sizes: [140], strides: [1]
 // CHECK: memref.get_global @__tessera_packed_rhs
-// CHECK: scf.for {{.*}} iter_args({{.*}}) -> (vector<8xf32>, vector<8xf32>, vector<8xf32>, vector<8xf32>, vector<8xf32>, vector<8xf32>, vector<8xf32>, vector<8xf32>)
+// Each step along K prefetches that row of the next panel into L2.
+// CHECK: scf.for %[[K:.+]] = {{.*}} iter_args({{.*}}) -> (vector<8xf32>, vector<8xf32>, vector<8xf32>, vector<8xf32>, vector<8xf32>, vector<8xf32>, vector<8xf32>, vector<8xf32>)
+// CHECK: memref.prefetch %{{.+}}[%{{.+}}, %[[K]], %{{.+}}], read, locality<2>, data : memref<2x3x16xf32>
 // CHECK: memref.load %[[PA]]
 // CHECK: vector.broadcast {{.*}} : f32 to vector<8xf32>
 // CHECK: vector.fma {{.*}} : vector<8xf32>
@@ -41,7 +46,7 @@
 // (the 2 column panels): each body moves into a task function over
 // [begin, end), called through its dispatch.
 // PAR: func.func private @matmul_const_task(%{{.+}}: index, %{{.+}}: index, %{{.+}}: memref<7x3xf32>, %{{.+}}: memref<2x3x4xf32>) attributes {tk.task}
-// PAR: vector.scatter
+// PAR: memref.store
 // PAR: func.func private @__tessera_dispatch_matmul_const_task(index, memref<7x3xf32>, memref<2x3x4xf32>) attributes {tk.task = @matmul_const_task}
 // PAR: func.func private @matmul_const_task_0(%[[BEGIN:.+]]: index, %[[END:.+]]: index, %[[A:.+]]: memref<2x3x4xf32>, %[[C:.+]]: memref<7x20xf32>) attributes {tk.task}
 // PAR: memref.get_global @__tessera_packed_rhs

@@ -38,7 +38,8 @@ int32_t addEntry(void **buffers) {
 }
 
 const tessera_model_t kModel = {TESSERA_ABI_VERSION, 0, "add", 2, 1, kInputs,
-                                kOutputs, 6 * sizeof(float), addEntry};
+                                kOutputs, 6 * sizeof(float), addEntry,
+                                0, nullptr, 0, nullptr};
 
 struct CountingAllocator {
   int allocations = 0, frees = 0;
@@ -267,7 +268,7 @@ int32_t parallelEntry(void **buffers) {
 
 const tessera_model_t kParallelModel = {
     TESSERA_ABI_VERSION, 0, "parallel", 2, 1, kInputs, kOutputs, 0,
-    parallelEntry};
+    parallelEntry, 0, nullptr, 0, nullptr};
 
 TEST(RuntimeThreads, EveryIndexOnceForAnyThreadCount) {
   float a[6] = {}, b[6] = {}, out[6] = {};
