@@ -362,10 +362,19 @@ StringAttr packedConstant(KernelContext &context, Operation *anchor,
   OpBuilder detached(anchor->getContext());
   auto memrefType = MemRefType::get(shape, detached.getF32Type());
   auto tensorType = RankedTensorType::get(shape, detached.getF32Type());
+  auto value = DenseElementsAttr::get(tensorType, data);
+  // Kernels packing the same constant the same way (the steps of an
+  // unrolled recurrence, one weight used by several layers) share one
+  // global: attributes are uniqued, so equal data is the same attribute.
+  for (auto existing :
+       context.symbols.getOp()->getRegion(0).getOps<memref::GlobalOp>())
+    if (existing.getConstant() && existing.getType() == memrefType &&
+        existing.getInitialValueAttr() == value &&
+        existing.getSymName().starts_with(base))
+      return existing.getSymNameAttr();
   auto global = memref::GlobalOp::create(
       detached, anchor->getLoc(), base, detached.getStringAttr("private"),
-      memrefType, DenseElementsAttr::get(tensorType, data), /*constant=*/true,
-      detached.getI64IntegerAttr(64));
+      memrefType, value, /*constant=*/true, detached.getI64IntegerAttr(64));
   return context.symbols.insert(
       global, Block::iterator(anchor->getParentOfType<func::FuncOp>()));
 }

@@ -168,8 +168,9 @@ DenseElementsAttr constantData(Value value);
 SmallVector<float> packPanels(DenseElementsAttr data, int64_t k, int64_t n,
                               int64_t width, bool transposed);
 
-/// A new private constant global holding `data`, inserted before the
-/// function of `anchor`; returns its name.
+/// A private constant global holding `data`, inserted before the function
+/// of `anchor` unless one named after `base` holds the same data already;
+/// returns its name.
 StringAttr packedConstant(KernelContext &context, Operation *anchor,
                           StringRef base, ArrayRef<int64_t> shape,
                           ArrayRef<float> data);

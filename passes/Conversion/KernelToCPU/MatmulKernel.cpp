@@ -395,19 +395,23 @@ LogicalResult tessera::kernels::lowerMatmul(KernelContext &context,
         access.vector = [&](Value r, int64_t, int64_t v) -> Value {
           return e.load(packed, {item, r, e.index(v * lanes)}, lanes);
         };
-        // Every step along K also asks for the same row of the next panel
-        // (clamped to the last), into L2 (not L1, where this panel's rows
-        // are): a panel's first tile then finds its weights there instead
-        // of waiting on memory for each line.
-        Value nextItem =
-            e.min(e.add(item, 1), e.index(packedShape[0] - 1));
-        access.prefetch = [&, nextItem](Value r) {
-          for (int64_t line = 0; line < nr; line += 16)
-            memref::PrefetchOp::create(b, e.loc, packed,
-                                       ValueRange{nextItem, r, e.index(line)},
-                                       /*isWrite=*/false, /*localityHint=*/2,
-                                       /*isDataCache=*/true);
-        };
+        // With several row tiles per panel, every step along K also asks
+        // for the same row of the next panel (clamped to the last), into
+        // L2 (not L1, where this panel's rows are): the panel's first tile
+        // then finds its weights there instead of waiting on memory for
+        // each line. With one tile the panels are read as one stream,
+        // which the hardware prefetches by itself.
+        if (tiles > 1) {
+          Value nextItem =
+              e.min(e.add(item, 1), e.index(packedShape[0] - 1));
+          access.prefetch = [&, nextItem](Value r) {
+            for (int64_t line = 0; line < nr; line += 16)
+              memref::PrefetchOp::create(
+                  b, e.loc, packed, ValueRange{nextItem, r, e.index(line)},
+                  /*isWrite=*/false, /*localityHint=*/2,
+                  /*isDataCache=*/true);
+          };
+        }
         auto outAt = [&](int64_t i, int64_t v) {
           return e.add(e.add(outBase, e.mul(e.add(row, i), out.stride[mDim])),
                        e.add(column, v * lanes));

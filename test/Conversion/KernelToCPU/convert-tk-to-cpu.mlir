@@ -77,6 +77,35 @@ func.func @matmul_const(%a: memref<7x3xf32>, %c: memref<7x20xf32>) {
 
 // -----
 
+// Two kernels reading one constant (the steps of an unrolled recurrence)
+// share its packed panels: one packed global, read by both.
+// CHECK: memref.global "private" constant @[[P:__tessera_packed_rhs[_0-9]*]] : memref<2x5x16xf32>
+// CHECK-NOT: memref<2x5x16xf32> = dense
+// CHECK-LABEL: func.func @shared_weights
+// CHECK: memref.get_global @[[P]] : memref<2x5x16xf32>
+// CHECK: memref.get_global @[[P]] : memref<2x5x16xf32>
+// CHECK-NOT: tk.matmul
+#sA = affine_map<(m, n, k) -> (m, k)>
+#sB = affine_map<(m, n, k) -> (k, n)>
+#sC = affine_map<(m, n, k) -> (m, n)>
+memref.global "private" constant @weights : memref<5x20xf32> = dense<0.5>
+func.func @shared_weights(%a: memref<7x5xf32>, %c: memref<7x20xf32>, %d: memref<7x20xf32>) {
+  %b = memref.get_global @weights : memref<5x20xf32>
+  tk.matmul ins(%a, %b : memref<7x5xf32>, memref<5x20xf32>) outs(%c : memref<7x20xf32>)
+      maps = [#sA, #sB, #sC] epilogue {
+  ^bb0(%acc: f32):
+    tk.yield %acc : f32
+  }
+  tk.matmul ins(%a, %b : memref<7x5xf32>, memref<5x20xf32>) outs(%d : memref<7x20xf32>)
+      maps = [#sA, #sB, #sC] epilogue {
+  ^bb0(%acc: f32):
+    tk.yield %acc : f32
+  }
+  return
+}
+
+// -----
+
 // Dynamic B: packed at run time into a buffer (memory planning places it in
 // the workspace); the last panel's columns come from masked loads.
 // CHECK-LABEL: func.func @matmul_dynamic
