@@ -105,16 +105,17 @@ DictionaryAttr kernelInfo(Location loc) {
                   : nullptr;
 }
 
-/// Bytes of a statically shaped memref, 0 for any other value.
+/// Bytes of a statically shaped memref of scalars, 0 for any other value.
 uint64_t bytesOf(Value value) {
   auto type = dyn_cast<MemRefType>(value.getType());
   if (!type || !type.hasStaticShape())
     return 0;
-  unsigned bits = type.getElementType().isIntOrIndexOrFloat()
-                      ? type.getElementType().getIntOrFloatBitWidth()
-                      : 0;
-  if (type.getElementType().isIndex())
-    bits = 64;
+  // Index buffers count as 64-bit; other element kinds (vectors,
+  // complex numbers) are not counted.
+  Type element = type.getElementType();
+  uint64_t bits = element.isIndex()          ? 64
+                  : element.isIntOrFloat() ? element.getIntOrFloatBitWidth()
+                                           : 0;
   return llvm::SaturatingMultiply(product(type.getShape()),
                                   uint64_t((bits + 7) / 8));
 }

@@ -7,7 +7,7 @@
 // lowered to two passes is credited in the last; the first is its
 // prologue), and the bytes of the buffers it touches, each once (a
 // collapse_shape of a buffer is that buffer; a packed constant its task
-// reads counts too).
+// reads counts too; an index buffer counts 8 bytes an element).
 
 // CHECK: module attributes {tk.profile_kernels = [
 // CHECK-SAME: {bytes = 64 : i64, flops = 0 : i64, kind = "linalg.fill", name = "zero_out"},
@@ -15,7 +15,8 @@
 // CHECK-SAME: {bytes = 128 : i64, flops = 0 : i64, kind = "tk.matmul prologue", name = "mm_node"},
 // CHECK-SAME: {bytes = 160 : i64, flops = 2048 : i64, kind = "tk.matmul", name = "mm_node, mm_bias"},
 // CHECK-SAME: {bytes = 48 : i64, flops = 0 : i64, kind = "func.call", name = "relu_node"},
-// CHECK-SAME: {bytes = 128 : i64, flops = 0 : i64, kind = "memref.copy", name = "(unnamed)"}]}
+// CHECK-SAME: {bytes = 128 : i64, flops = 0 : i64, kind = "memref.copy", name = "(unnamed)"},
+// CHECK-SAME: {bytes = 128 : i64, flops = 0 : i64, kind = "memref.copy", name = "indices"}]}
 // CHECK-DAG: func.func private @__tk_profile_begin(i32) attributes {tk.profile_hook = "begin"}
 // CHECK-DAG: func.func private @__tk_profile_end(i32) attributes {tk.profile_hook = "end"}
 
@@ -30,7 +31,8 @@ func.func private @model_task(%begin: index, %end: index, %x: memref<8xf32>) att
 }
 
 // CHECK-LABEL: func.func @model
-func.func @model(%x: memref<16xf32>, %y: memref<4x6xf32>, %z: memref<16xf32>, %w: memref<8xf32>) {
+func.func @model(%x: memref<16xf32>, %y: memref<4x6xf32>, %z: memref<16xf32>, %w: memref<8xf32>,
+                 %ia: memref<8xindex>, %ib: memref<8xindex>) {
   %zero = arith.constant 0.0 : f32
   %c0 = arith.constant 0 : index
   %c1 = arith.constant 1 : index
@@ -61,5 +63,6 @@ func.func @model(%x: memref<16xf32>, %y: memref<4x6xf32>, %z: memref<16xf32>, %w
   } loc(fused<#info>["mm_node"])
   call @__tessera_dispatch_model_task(%c8, %w) : (index, memref<8xf32>) -> () loc("relu_node")
   memref.copy %x, %z : memref<16xf32> to memref<16xf32>
+  memref.copy %ia, %ib : memref<8xindex> to memref<8xindex> loc("indices")
   return
 }
