@@ -1,6 +1,7 @@
 //===- Driver.cpp - compile a model into an artifact ----------------------===//
 
 #include "tessera/Compiler/Driver.h"
+#include "tessera/Support/OneLine.h"
 
 #include "dialects/Graph/IR/GraphDialect.h"
 #include "dialects/Graph/IR/GraphOps.h"
@@ -131,10 +132,7 @@ static std::string findTensorOver(ModuleOp module, uint64_t limit) {
     return WalkResult::advance();
   });
   // Names come from the model.
-  for (char &c : found)
-    if (static_cast<unsigned char>(c) < 0x20 || c == 0x7f)
-      c = '?';
-  return found;
+  return tessera::oneLine(found);
 }
 
 namespace {

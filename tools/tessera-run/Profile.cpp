@@ -1,6 +1,7 @@
 //===- Profile.cpp - tessera-run's kernel time table ----------------------===//
 
 #include "tools/tessera-run/Profile.h"
+#include "tessera/Support/OneLine.h"
 
 #include <algorithm>
 #include <numeric>
@@ -9,11 +10,7 @@
 
 /// Model text safe on one terminal line.
 static std::string printable(const char *text) {
-  std::string line = text ? text : "";
-  for (char &c : line)
-    if (static_cast<unsigned char>(c) < 0x20 || c == 0x7f)
-      c = '?';
-  return line;
+  return tessera::oneLine(text ? text : "");
 }
 
 void tessera::run::printProfile(std::FILE *out, const tessera_model_t &model,

@@ -1,6 +1,7 @@
 //===- TensorIO.cpp - tensors from .npy and ONNX .pb files ----------------===//
 
 #include "tools/tessera-run/TensorIO.h"
+#include "tessera/Support/OneLine.h"
 
 #include "tessera/runtime.h"
 
@@ -373,11 +374,8 @@ bool readTensor(const std::string &path, HostTensor &tensor,
     ok = readPb(path, tensor, error);
   else
     error = path + ": unknown tensor file type (use .npy or .pb)";
-  // Messages quote the file's header: control characters (newlines,
-  // terminal escapes) become '?', so an error stays one harmless line.
-  for (char &c : error)
-    if (static_cast<unsigned char>(c) < 0x20 || c == 0x7f)
-      c = '?';
+  // Messages quote the file's header.
+  tessera::makeOneLine(error);
   return ok;
 }
 

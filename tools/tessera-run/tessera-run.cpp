@@ -16,6 +16,7 @@
 
 #include "tools/tessera-run/Profile.h"
 #include "tools/tessera-run/TensorIO.h"
+#include "tessera/Support/OneLine.h"
 
 #include "tessera/runtime.h"
 
@@ -78,11 +79,8 @@ bool parseNumber(const char *text, double &value) {
 
 int fail(const std::string &message) {
   // Names come from the model and the command line: one clean line.
-  std::string line = message;
-  for (char &c : line)
-    if (static_cast<unsigned char>(c) < 0x20 || c == 0x7f)
-      c = '?';
-  std::fprintf(stderr, "tessera-run: error: %s\n", line.c_str());
+  std::fprintf(stderr, "tessera-run: error: %s\n",
+               tessera::oneLine(message).c_str());
   return 1;
 }
 

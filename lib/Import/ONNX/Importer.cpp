@@ -13,6 +13,7 @@
 #include "tessera/Support/Shape.h"
 #include "lib/Import/ONNX/NodeContext.h"
 #include "tessera/Import/ONNX.h"
+#include "tessera/Support/OneLine.h"
 
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/IR/BuiltinOps.h"
@@ -763,10 +764,7 @@ OwningOpRef<ModuleOp> tessera::importOnnxFile(MLIRContext &context,
                                               const OnnxImportOptions &options,
                                               std::string &error) {
   OwningOpRef<ModuleOp> module = ModelImporter(context, path, options).run(error);
-  // Messages echo names from the model: control characters (newlines,
-  // terminal escapes) become '?', so an error stays one harmless line.
-  for (char &c : error)
-    if (static_cast<unsigned char>(c) < 0x20 || c == 0x7f)
-      c = '?';
+  // Messages echo names from the model.
+  tessera::makeOneLine(error);
   return module;
 }

@@ -3,6 +3,7 @@
 #include "passes/Conversion/GraphToLinalg/RuntimeChecks.h"
 
 #include "dialects/Kernel/IR/KernelDialect.h"
+#include "tessera/Support/OneLine.h"
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/MemRef/IR/MemRef.h"
@@ -28,10 +29,7 @@ std::optional<StringRef> nodeName(Location loc) {
 
 /// `text` as one printable line: model-controlled names may hold anything.
 std::string printable(StringRef text) {
-  std::string line;
-  for (char c : text.take_front(200))
-    line += static_cast<unsigned char>(c) < 0x20 || c == 0x7f ? '?' : c;
-  return line;
+  return tessera::oneLine(text.take_front(200).str());
 }
 
 } // namespace
