@@ -84,7 +84,8 @@ LogicalResult tessera::buildCPUPhase(OpPassManager &pm, Phase phase,
                        "func.func(tk-form-kernels),convert-tg-to-linalg,"
                        "canonicalize,func.func(tk-form-kernels),canonicalize,"
                        "func.func(tessera-fuse-elementwise),canonicalize,cse,"
-                       "func.func(tk-form-fusions),canonicalize,cse",
+                       "func.func(tk-form-fusions),canonicalize,cse,"
+                       "func.func(tk-form-attention)",
                        error)))
       return failure();
     tk::ConfigureKernelsOptions configure;

@@ -52,6 +52,15 @@ uint64_t countFlops(Operation *op) {
   if (auto matmul = dyn_cast<tk::MatmulOp>(op))
     return llvm::SaturatingMultiply(uint64_t(2),
                                     product(matmul.getLoopSizes()));
+  if (auto attention = dyn_cast<tk::AttentionOp>(op)) {
+    // Q x K^T over d, then P x V over n (the softmax is not counted).
+    SmallVector<int64_t> sizes = attention.getLoopSizes();
+    uint64_t d = sizes[attention.getDDim()], e = sizes[attention.getEDim()];
+    sizes[attention.getDDim()] = sizes[attention.getEDim()] = 1;
+    return llvm::SaturatingMultiply(
+        uint64_t(2),
+        llvm::SaturatingMultiply(product(sizes), llvm::SaturatingAdd(d, e)));
+  }
   if (auto conv = dyn_cast<tk::ConvOp>(op)) {
     auto filter = cast<ShapedType>(conv.getFilter().getType());
     if (!filter.hasStaticShape())
@@ -75,7 +84,7 @@ struct TagKernelsPass : tessera::impl::TagKernelsBase<TagKernelsPass> {
     auto i64 = IntegerType::get(context, 64);
     int64_t id = 0;
     getOperation().walk([&](Operation *op) {
-      if (!isa<tk::MatmulOp, tk::ConvOp, tk::PoolOp, tk::FusionOp,
+      if (!isa<tk::MatmulOp, tk::AttentionOp, tk::ConvOp, tk::PoolOp, tk::FusionOp,
                tk::ReduceOp>(op))
         return;
       NamedAttribute entries[] = {

@@ -566,6 +566,83 @@ for i in range(24):
     matmul_family(i, FAMILY_RNG)
 
 
+def attention_family(index, rng, keys=None):
+    """One random member of the attention family as exporters spell it: q,
+    k, v as [B, H, S, D] inputs (or one shared key/value head, grouped-query
+    style), K^T by a Transpose, by MatMul on a pre-transposed key or by
+    Einsum; the 1/sqrt(d) scale a Mul or a Div, after the scores or on Q; an
+    additive padding mask, a causal mask or none; the context kept as
+    [B, H, S, E] or merged to [B, S, H*E]. Key counts reach past one block
+    of the fused kernel's score strip (online softmax)."""
+    b, h = int(rng.integers(1, 3)), int(rng.integers(1, 5))
+    sq = int(rng.choice([1, 5, 12, 13, 30, 64]))
+    sk = keys or int(rng.choice([1, 7, 16, 33, 100, 200]))
+    d, e = int(rng.choice([8, 16, 20, 64])), int(rng.choice([8, 16, 24, 40, 64]))
+    shared = rng.random() < 0.25
+    kh = 1 if shared else h
+    nodes, inits = [], []
+
+    def n(op, ins, out, **attrs):
+        nodes.append(helper.make_node(op, ins, [out], **attrs))
+        return out
+
+    inputs = [("q", rand(b, h, sq, d)), ("v", rand(b, kh, sk, e))]
+    spelling = rng.choice(["transpose", "pretransposed", "einsum"])
+    if shared and spelling == "einsum":
+        spelling = "transpose"
+    scale = np.array(1 / np.sqrt(d), np.float32)
+    on_q = rng.random() < 0.3
+    q = "q"
+    if on_q:
+        inits.append(numpy_helper.from_array(scale, "scale"))
+        q = n("Mul", ["q", "scale"], "qs")
+    if spelling == "pretransposed":
+        inputs.append(("k", rand(b, kh, d, sk)))
+        s = n("MatMul", [q, "k"], "s")
+    else:
+        inputs.append(("k", rand(b, kh, sk, d)))
+        if spelling == "einsum":
+            s = n("Einsum", [q, "k"], "s", equation="bhqd,bhkd->bhqk")
+        else:
+            s = n("MatMul", [q, n("Transpose", ["k"], "kt", perm=[0, 1, 3, 2])], "s")
+    if not on_q:
+        if rng.random() < 0.5:
+            inits.append(numpy_helper.from_array(scale, "scale"))
+            s = n("Mul", [s, "scale"], "ss")
+        else:
+            inits.append(numpy_helper.from_array(np.array(np.sqrt(d), np.float32), "root"))
+            s = n("Div", [s, "root"], "ss")
+    mask = rng.choice(["none", "padding", "causal"])
+    if mask == "padding":
+        m = np.zeros((b, 1, 1, sk), np.float32)
+        m[..., sk - sk // 3:] = -1e4
+        inputs.append(("mask", m))
+        s = n("Add", [s, "mask"], "sm")
+    elif mask == "causal":
+        c = np.triu(np.full((sq, sk), -1e9, np.float32), k=1 + sk - sq)
+        inits.append(numpy_helper.from_array(c.reshape(1, 1, sq, sk), "causal"))
+        s = n("Add", [s, "causal"], "sm")
+    p = n("Softmax", [s], "p", axis=-1)
+    if spelling == "einsum":
+        ctx = n("Einsum", [p, "v"], "ctx", equation="bhqk,bhkd->bhqd")
+    else:
+        ctx = n("MatMul", [p, "v"], "ctx")
+    if rng.random() < 0.5:
+        inits.append(numpy_helper.from_array(np.array([b, sq, h * e], np.int64), "merged"))
+        n("Reshape", [n("Transpose", [ctx], "ct", perm=[0, 2, 1, 3]), "merged"], "y")
+    else:
+        n("Identity", [ctx], "y")
+    CASES.append(("attention_family_%02d" % index, 18, nodes, inputs, [("y", F)], inits))
+
+
+ATTENTION_RNG = np.random.default_rng(11)
+for i in range(16):
+    attention_family(i, ATTENTION_RNG)
+# Past one block of keys at every tile shape: the online softmax.
+for i, keys in enumerate([1500, 3000]):
+    attention_family(16 + i, ATTENTION_RNG, keys=keys)
+
+
 if __name__ == "__main__":
     if len(sys.argv) != 3:
         sys.exit(__doc__)

@@ -62,6 +62,7 @@ void tessera::tk::registerBufferizableOpInterfaceExternalModels(
     DialectRegistry &registry) {
   registry.addExtension(+[](MLIRContext *context, TKDialect *) {
     MatmulOp::attachInterface<KernelOpInterface<MatmulOp>>(*context);
+    AttentionOp::attachInterface<KernelOpInterface<AttentionOp>>(*context);
     ConvOp::attachInterface<KernelOpInterface<ConvOp>>(*context);
     PoolOp::attachInterface<KernelOpInterface<PoolOp>>(*context);
     FusionOp::attachInterface<KernelOpInterface<FusionOp>>(*context);

@@ -89,10 +89,12 @@ static std::string str(AffineExpr expr) {
 // MatmulOp
 //===----------------------------------------------------------------------===//
 
-SmallVector<int64_t> MatmulOp::getLoopSizes() {
-  SmallVector<int64_t> sizes(getNumLoops(), ShapedType::kDynamic);
-  for (auto [operand, map] :
-       llvm::zip(getOperation()->getOperands(), getIndexingMapsArray())) {
+/// The extent of every loop of a kernel with linear operand maps: the size
+/// of the first operand dim some map result reads as exactly that loop.
+static SmallVector<int64_t> loopSizesOf(Operation *op,
+                                        ArrayRef<AffineMap> maps) {
+  SmallVector<int64_t> sizes(maps.front().getNumDims(), ShapedType::kDynamic);
+  for (auto [operand, map] : llvm::zip(op->getOperands(), maps)) {
     auto type = cast<ShapedType>(operand.getType());
     for (auto [position, expr] : llvm::enumerate(map.getResults()))
       if (auto dim = dyn_cast<AffineDimExpr>(expr))
@@ -100,6 +102,10 @@ SmallVector<int64_t> MatmulOp::getLoopSizes() {
           sizes[dim.getPosition()] = type.getDimSize(position);
   }
   return sizes;
+}
+
+SmallVector<int64_t> MatmulOp::getLoopSizes() {
+  return loopSizesOf(getOperation(), getIndexingMapsArray());
 }
 
 /// Reads of every memref operand but the init, a write of the init.
@@ -181,22 +187,105 @@ static LogicalResult verifyEpilogue(Operation *op, Block &body,
   return success();
 }
 
-LogicalResult MatmulOp::verify() {
-  SmallVector<AffineMap> maps = getIndexingMapsArray();
-  Operation *op = getOperation();
+/// The operands (verifyKernelOperands) and maps of a kernel over linear
+/// loops (tk.matmul, tk.attention): one map per operand with `loops` dims, every result 0 or a sum of distinct dims
+/// with positive coefficients, operand `index` reading no loop `reads`
+/// refuses; every loop read whole by some result and non-empty; every read
+/// in bounds; the init map (the last) a bijection from the loops it may
+/// read onto the output, each result a mixed-radix combination.
+static LogicalResult verifyLinearMaps(
+    Operation *op, ArrayRef<AffineMap> maps, int64_t minLoops,
+    StringRef loopNames, function_ref<std::string(int64_t)> role,
+    function_ref<bool(int64_t index, int64_t dim, int64_t loops)> reads) {
+  if (failed(verifyKernelOperands(op, op->getOperands().back())))
+    return failure();
   int64_t operands = op->getNumOperands();
   if (static_cast<int64_t>(maps.size()) != operands)
-    return emitOpError("expects one indexing map per operand (")
+    return op->emitOpError("expects one indexing map per operand (")
            << operands << "), got " << maps.size();
   int64_t loops = maps.front().getNumDims();
-  if (loops < 3)
-    return emitOpError("expects at least 3 loops (m, n, k), got ") << loops;
-
-  if (failed(verifyKernelOperands(op, getInit())))
-    return failure();
-
-  int64_t m = getMDim(), n = getNDim(), k = getKDim();
+  if (loops < minLoops)
+    return op->emitOpError("expects at least ")
+           << minLoops << " loops " << loopNames << ", got " << loops;
+  SmallVector<SmallVector<SmallVector<LinearTerm>>> terms;
+  for (auto [index, map] : llvm::enumerate(maps)) {
+    auto type = cast<ShapedType>(op->getOperand(index).getType());
+    if (map.getNumDims() != loops || map.getNumSymbols() != 0)
+      return op->emitOpError("map of ")
+             << role(index) << " must have " << loops << " dims and no symbols";
+    if (map.getNumResults() != type.getRank())
+      return op->emitOpError("map of ")
+             << role(index) << " has " << map.getNumResults()
+             << " results for an operand of rank " << type.getRank();
+    auto &operandTerms = terms.emplace_back();
+    for (AffineExpr expr : map.getResults()) {
+      FailureOr<SmallVector<LinearTerm>> linear = linearTerms(expr);
+      if (failed(linear))
+        return op->emitOpError("map of ")
+               << role(index) << " has result " << str(expr)
+               << ", which is not 0 or a sum of distinct dims with positive "
+                  "coefficients";
+      for (const LinearTerm &term : *linear)
+        if (!reads(index, term.dim, loops))
+          return op->emitOpError("map of ")
+                 << role(index) << " must not read loop d" << term.dim;
+      operandTerms.push_back(*linear);
+    }
+  }
+  // Every loop's extent, and every read in bounds.
+  SmallVector<int64_t> sizes = loopSizesOf(op, maps);
+  for (int64_t d = 0; d < loops; ++d) {
+    if (sizes[d] == ShapedType::kDynamic)
+      return op->emitOpError("loop d")
+             << d << " is not read whole by any operand (no map result is d"
+             << d << ")";
+    if (sizes[d] == 0)
+      return op->emitOpError("loop d") << d << " is empty";
+  }
+  for (auto [index, operandTerms] : llvm::enumerate(terms)) {
+    auto type = cast<ShapedType>(op->getOperand(index).getType());
+    for (auto [position, linear] : llvm::enumerate(operandTerms)) {
+      int64_t last = 0;
+      for (const LinearTerm &term : linear)
+        last += term.coefficient * (sizes[term.dim] - 1);
+      if (last >= type.getDimSize(position))
+        return op->emitOpError("map of ")
+               << role(index) << " reads index " << last << " of dim "
+               << position << ", whose size is " << type.getDimSize(position);
+    }
+  }
+  // The output map is a bijection: every loop it may read once, each
+  // result a mixed-radix number covering its dim exactly.
+  SmallVector<int64_t> seen(loops, 0);
   int64_t initIndex = operands - 1;
+  auto initType = cast<ShapedType>(op->getOperand(initIndex).getType());
+  for (auto [position, linear] : llvm::enumerate(terms.back())) {
+    int64_t coefficient = 1;
+    for (const LinearTerm &term : linear) {
+      ++seen[term.dim];
+      if (sizes[term.dim] == 1)
+        continue; // always index 0: its coefficient does not matter
+      if (term.coefficient != coefficient)
+        return op->emitOpError("init map result ")
+               << str(maps.back().getResult(position))
+               << " is not a mixed-radix combination of its loops";
+      coefficient *= sizes[term.dim];
+    }
+    if (coefficient != initType.getDimSize(position))
+      return op->emitOpError("init map result ")
+             << str(maps.back().getResult(position)) << " covers "
+             << coefficient << " indices of dim " << position
+             << ", whose size is " << initType.getDimSize(position);
+  }
+  for (int64_t d = 0; d < loops; ++d)
+    if (reads(initIndex, d, loops) &&
+        (seen[d] > 1 || (seen[d] == 0 && sizes[d] != 1)))
+      return op->emitOpError("init map must use loop d") << d << " exactly once";
+  return success();
+}
+
+LogicalResult MatmulOp::verify() {
+  int64_t initIndex = getOperation()->getNumOperands() - 1;
   auto role = [&](int64_t index) -> std::string {
     if (index == 0)
       return "lhs";
@@ -206,83 +295,13 @@ LogicalResult MatmulOp::verify() {
       return "init";
     return "epilogue input " + std::to_string(index - 2);
   };
-  // Linear results; which loops each operand may read.
-  SmallVector<SmallVector<SmallVector<LinearTerm>>> terms;
-  for (auto [index, map] : llvm::enumerate(maps)) {
-    auto type = cast<ShapedType>(op->getOperand(index).getType());
-    if (map.getNumDims() != loops || map.getNumSymbols() != 0)
-      return emitOpError("map of ")
-             << role(index) << " must have " << loops << " dims and no symbols";
-    if (map.getNumResults() != type.getRank())
-      return emitOpError("map of ") << role(index) << " has "
-                                    << map.getNumResults()
-                                    << " results for an operand of rank "
-                                    << type.getRank();
-    auto &operandTerms = terms.emplace_back();
-    for (AffineExpr expr : map.getResults()) {
-      FailureOr<SmallVector<LinearTerm>> linear = linearTerms(expr);
-      if (failed(linear))
-        return emitOpError("map of ")
-               << role(index) << " has result " << str(expr)
-               << ", which is not 0 or a sum of distinct dims with positive "
-                  "coefficients";
-      for (const LinearTerm &term : *linear) {
-        int64_t forbidden = index == 0 ? n : index == 1 ? m : k;
-        if (term.dim == forbidden)
-          return emitOpError("map of ")
-                 << role(index) << " must not read loop d" << forbidden;
-      }
-      operandTerms.push_back(*linear);
-    }
-  }
-  // Every loop's extent, and every read in bounds.
-  SmallVector<int64_t> sizes = getLoopSizes();
-  for (int64_t d = 0; d < loops; ++d) {
-    if (sizes[d] == ShapedType::kDynamic)
-      return emitOpError("loop d")
-             << d << " is not read whole by any operand (no map result is d"
-             << d << ")";
-    if (sizes[d] == 0)
-      return emitOpError("loop d") << d << " is empty";
-  }
-  for (auto [index, operandTerms] : llvm::enumerate(terms)) {
-    auto type = cast<ShapedType>(op->getOperand(index).getType());
-    for (auto [position, linear] : llvm::enumerate(operandTerms)) {
-      int64_t last = 0;
-      for (const LinearTerm &term : linear)
-        last += term.coefficient * (sizes[term.dim] - 1);
-      if (last >= type.getDimSize(position))
-        return emitOpError("map of ")
-               << role(index) << " reads index " << last << " of dim "
-               << position << ", whose size is " << type.getDimSize(position);
-    }
-  }
-  // The output map is a bijection: every non-reduction loop once, each
-  // result a mixed-radix number covering its dim exactly.
-  SmallVector<int64_t> seen(loops, 0);
-  auto initType = cast<ShapedType>(getInit().getType());
-  for (auto [position, linear] : llvm::enumerate(terms.back())) {
-    int64_t coefficient = 1;
-    for (const LinearTerm &term : linear) {
-      ++seen[term.dim];
-      if (sizes[term.dim] == 1)
-        continue; // always index 0: its coefficient does not matter
-      if (term.coefficient != coefficient)
-        return emitOpError("init map result ")
-               << str(maps.back().getResult(position))
-               << " is not a mixed-radix combination of its loops";
-      coefficient *= sizes[term.dim];
-    }
-    if (coefficient != initType.getDimSize(position))
-      return emitOpError("init map result ")
-             << str(maps.back().getResult(position)) << " covers " << coefficient
-             << " indices of dim " << position << ", whose size is "
-             << initType.getDimSize(position);
-  }
-  for (int64_t d = 0; d < k; ++d)
-    if (seen[d] > 1 || (seen[d] == 0 && sizes[d] != 1))
-      return emitOpError("init map must use loop d") << d << " exactly once";
-
+  // lhs (b, m, k), rhs (b, n, k), epilogue inputs and init (b, m, n).
+  auto reads = [&](int64_t index, int64_t dim, int64_t loops) {
+    return dim != (index == 0 ? loops - 2 : index == 1 ? loops - 3 : loops - 1);
+  };
+  if (failed(verifyLinearMaps(getOperation(), getIndexingMapsArray(), 3,
+                              "(m, n, k)", role, reads)))
+    return failure();
   Type elementType = getElementTypeOrSelf(getLhs().getType());
   if (getElementTypeOrSelf(getRhs().getType()) != elementType)
     return emitOpError("lhs and rhs element types differ");
@@ -295,6 +314,78 @@ LogicalResult MatmulOp::verifyRegions() {
   return verifyEpilogue(getOperation(), getEpilogue().front(),
                         getElementTypeOrSelf(getLhs().getType()),
                         getEpilogueInputs(), getInit());
+}
+
+//===----------------------------------------------------------------------===//
+// AttentionOp
+//===----------------------------------------------------------------------===//
+
+SmallVector<int64_t> AttentionOp::getLoopSizes() {
+  return loopSizesOf(getOperation(), getIndexingMapsArray());
+}
+
+void AttentionOp::getEffects(
+    SmallVectorImpl<SideEffects::EffectInstance<MemoryEffects::Effect>>
+        &effects) {
+  kernelEffects(getOperation(), getInitMutable(), effects);
+}
+
+bool AttentionOp::mayRead(int64_t index, int64_t operands, int64_t loops,
+                          int64_t dim) {
+  int64_t m = loops - 4, n = loops - 3, d = loops - 2, e = loops - 1;
+  if (dim < m)
+    return true;
+  switch (index) {
+  case 0:
+    return dim == m || dim == d;
+  case 1:
+    return dim == n || dim == d;
+  case 2:
+    return dim == n || dim == e;
+  default:
+    return index == operands - 1 ? dim == m || dim == e
+                                 : dim == m || dim == n;
+  }
+}
+
+LogicalResult AttentionOp::verify() {
+  Operation *op = getOperation();
+  int64_t operands = op->getNumOperands();
+  auto role = [&](int64_t index) -> std::string {
+    switch (index) {
+    case 0:
+      return "query";
+    case 1:
+      return "key";
+    case 2:
+      return "value";
+    default:
+      return index == operands - 1
+                 ? "init"
+                 : "score input " + std::to_string(index - 3);
+    }
+  };
+  auto reads = [&](int64_t index, int64_t dim, int64_t loops) {
+    return mayRead(index, operands, loops, dim);
+  };
+  if (failed(verifyLinearMaps(op, getIndexingMapsArray(), 4, "(m, n, d, e)",
+                              role, reads)))
+    return failure();
+  for (Value operand : op->getOperands())
+    if (!getElementTypeOrSelf(operand.getType()).isF32())
+      return emitOpError("expects f32 operands, got ") << operand.getType();
+  return success();
+}
+
+LogicalResult AttentionOp::verifyRegions() {
+  Block &body = getScore().front();
+  if (failed(verifyEpilogue(getOperation(), body,
+                            Float32Type::get(getContext()), getScoreInputs(),
+                            getInit())))
+    return failure();
+  if (!isElementwiseF32Body(body))
+    return emitOpError("score region must hold elementwise f32 ops");
+  return success();
 }
 
 /// Epilogue maps (tk.conv, tk.pool): one per epilogue input, over the

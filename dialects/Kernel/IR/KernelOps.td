@@ -106,6 +106,97 @@ def TK_MatmulOp : TK_Op<"matmul", [
 }
 
 
+def TK_AttentionOp : TK_Op<"attention", [
+    DestinationStyleOpInterface,
+    DeclareOpInterfaceMethods<MemoryEffectsOpInterface>,
+    SingleBlock]> {
+  let summary = "A fused attention kernel: scores, their epilogue, softmax over the keys, and the weighted sum of the values";
+  let description = [{
+    `tk.attention` is `softmax(score(Q x K^T)) x V` as one kernel, so that the
+    score matrix is never written whole: a target computes it a tile of
+    query rows and a block of keys at a time. Its iteration space is
+    `(b0, ..., bB-1, m, n, d, e)`: batch dimensions (batch, heads), the
+    query rows, the keys, the reduction of `Q x K^T` and the columns of the
+    values. `indexing_maps` holds one map per operand, over that space and
+    in operand order: `query` reads `(b, m, d)`, `key` `(b, n, d)`, `value`
+    `(b, n, e)`, every score input `(b, m, n)`, and `init` `(b, m, e)`. Map
+    results are linear as in `tk.matmul` (0, or sums of distinct dims with
+    positive coefficients), so a head split, a transposed key or a key
+    shared by several heads is a map, not a copy; the `init` map is a
+    bijection from `(b, m, e)` onto the output.
+
+    For every `(b, m)`: `s[n] = score(sum_d query * key, inputs...)`, the
+    region run on each score with one element of every score input (the
+    `1/sqrt(d)` scale, an additive or causal mask); `p = softmax_n(s)`;
+    `out[e] = sum_n p[n] * value[n][e]`. The score region holds elementwise
+    scalar ops and yields `f32`.
+
+    `tk-form-attention` forms it from a `tk.matmul` whose only user is a
+    softmax `tk.reduce` over its key dimension, whose only user is a
+    `tk.matmul` reducing over that dimension. `config` is a `#tk.cpu_tile`
+    on CPUs (its `mr` rows per tile).
+
+    Example (4 heads of 64, the context merged to `[1, 128, 256]`):
+
+    ```mlir
+    %o = tk.attention ins(%q, %k, %v : tensor<1x128x4x64xf32>,
+                          tensor<1x128x4x64xf32>, tensor<1x128x4x64xf32>)
+        score_ins(%mask : tensor<1x1x1x128xf32>)
+        outs(%init : tensor<1x128x256xf32>)
+        maps = [affine_map<(b, h, m, n, d, e) -> (b, m, h, d)>,
+                affine_map<(b, h, m, n, d, e) -> (b, n, h, d)>,
+                affine_map<(b, h, m, n, d, e) -> (b, n, h, e)>,
+                affine_map<(b, h, m, n, d, e) -> (b, 0, 0, n)>,
+                affine_map<(b, h, m, n, d, e) -> (b, m, h * 64 + e)>]
+        score {
+        ^bb0(%s: f32, %mask: f32):
+          %c = arith.constant 0.125 : f32
+          %x = arith.mulf %s, %c : f32
+          %y = arith.addf %x, %mask : f32
+          tk.yield %y : f32
+        } -> tensor<1x128x256xf32>
+    ```
+  }];
+  let arguments = (ins TK_Shaped:$query, TK_Shaped:$key, TK_Shaped:$value,
+                       Variadic<TK_Shaped>:$score_inputs, TK_Shaped:$init,
+                       AffineMapArrayAttr:$indexing_maps,
+                       OptionalAttr<TK_CPUTileAttr>:$config);
+  let results = (outs Variadic<AnyRankedTensor>:$result);
+  let regions = (region SizedRegion<1>:$score);
+  let assemblyFormat = [{
+    `ins` `(` $query `,` $key `,` $value `:` type($query) `,` type($key) `,`
+        type($value) `)`
+    (`score_ins` `(` $score_inputs^ `:` type($score_inputs) `)`)?
+    `outs` `(` $init `:` type($init) `)`
+    `maps` `=` $indexing_maps
+    attr-dict-with-keyword
+    `score` $score (`->` type($result)^)?
+  }];
+  let hasVerifier = 1;
+  let hasRegionVerifier = 1;
+  let extraClassDeclaration = [{
+    /// Batch dimensions, then m, n, d, e.
+    int64_t getNumLoops() { return getIndexingMapsArray().front().getNumDims(); }
+    int64_t getNumBatchDims() { return getNumLoops() - 4; }
+    int64_t getMDim() { return getNumLoops() - 4; }
+    int64_t getNDim() { return getNumLoops() - 3; }
+    int64_t getDDim() { return getNumLoops() - 2; }
+    int64_t getEDim() { return getNumLoops() - 1; }
+    /// The extent of every loop, from the operands' static shapes.
+    ::llvm::SmallVector<int64_t> getLoopSizes();
+    ::llvm::SmallVector<::mlir::AffineMap> getIndexingMapsArray() {
+      return ::llvm::to_vector(getIndexingMaps().getAsValueRange<::mlir::AffineMapAttr>());
+    }
+    /// Whether operand `index` of `operands` may read loop `dim` of
+    /// `loops`: query (b, m, d), key (b, n, d), value (b, n, e), score
+    /// inputs (b, m, n), init (b, m, e).
+    static bool mayRead(int64_t index, int64_t operands, int64_t loops,
+                        int64_t dim);
+    bool hasPureTensorSemantics() { return getNumResults() == 1; }
+    ::mlir::MutableOperandRange getDpsInitsMutable() { return getInitMutable(); }
+  }];
+}
+
 def TK_ConvOp : TK_Op<"conv", [
     DestinationStyleOpInterface,
     DeclareOpInterfaceMethods<MemoryEffectsOpInterface>,
@@ -354,7 +445,8 @@ def TK_ReduceOp : TK_Op<"reduce", [
 }
 
 def TK_YieldOp : TK_Op<"yield", [Pure, Terminator, ReturnLike,
-                                 ParentOneOf<["MatmulOp", "ConvOp", "PoolOp", "FusionOp"]>]> {
+                                 ParentOneOf<["MatmulOp", "AttentionOp", "ConvOp", "PoolOp",
+                                             "FusionOp"]>]> {
   let summary = "The value a kernel's epilogue or body stores";
   let description = [{
     Ends an epilogue region (or a tk.fusion body) with the one scalar the

@@ -32,6 +32,22 @@ CPUTileAttr tessera::tk::defaultCPUTile(MatmulOp kernel,
                           tile.kc, tile.mc, parallel);
 }
 
+CPUTileAttr tessera::tk::defaultCPUTile(AttentionOp kernel,
+                                        const CPUTarget &target) {
+  RegisterTile tile = registerTileFor(target.vectorBits, target.registers);
+  SmallVector<int64_t> sizes = kernel.getLoopSizes();
+  int64_t batch = 1;
+  for (int64_t d = 0; d < kernel.getNumBatchDims(); ++d)
+    batch *= sizes[d];
+  int64_t m = sizes[kernel.getMDim()], n = sizes[kernel.getNDim()];
+  int64_t work = batch * m * n *
+                 (sizes[kernel.getDDim()] + sizes[kernel.getEDim()]);
+  int64_t tiles = batch * ((m + tile.mr - 1) / tile.mr);
+  bool parallel = target.parallel && work >= target.parallelWork && tiles >= 2;
+  return CPUTileAttr::get(kernel.getContext(), tile.lanes, tile.mr, tile.nr,
+                          tile.kc, tile.mc, parallel);
+}
+
 CPUWindowAttr tessera::tk::defaultCPUWindow(Operation *kernel,
                                             const CPUTarget &target) {
   RegisterTile tile = registerTileFor(target.vectorBits, target.registers);
@@ -104,6 +120,12 @@ struct ConfigureKernelsPass
       if (!config)
         config = defaultCPUTile(kernel, target);
       kernel.setConfigAttr(config);
+      ++configured;
+    });
+    getOperation().walk([&](AttentionOp kernel) {
+      if (kernel.getConfigAttr())
+        return;
+      kernel.setConfigAttr(defaultCPUTile(kernel, target));
       ++configured;
     });
     auto configure = [&](auto kernel) {

@@ -90,6 +90,27 @@ FailureOr<Reindex> tessera::tk::reindexOf(Value operand) {
       dimOf[p] = j;
     return Reindex(transpose.getInput(), dimOf);
   }
+  if (auto collapse = operand.getDefiningOp<tensor::CollapseShapeOp>()) {
+    // A collapse that only merges unit dims into a dim (how Einsum drops
+    // a batch of 1): each group's one dim of extent > 1 (or its first) is
+    // read as the collapsed dim, the others at 0.
+    auto sourceType = collapse.getSrcType();
+    if (!sourceType.hasStaticShape())
+      return failure();
+    dimOf.assign(sourceType.getRank(), -1);
+    for (auto [g, group] : llvm::enumerate(collapse.getReassociationIndices())) {
+      int64_t chosen = group.front(), wide = 0;
+      for (int64_t d : group)
+        if (sourceType.getDimSize(d) != 1) {
+          chosen = d;
+          ++wide;
+        }
+      if (wide > 1)
+        return failure();
+      dimOf[chosen] = g;
+    }
+    return Reindex(collapse.getSrc(), dimOf);
+  }
   if (auto broadcast = operand.getDefiningOp<linalg::BroadcastOp>()) {
     int64_t rank = cast<RankedTensorType>(operand.getType()).getRank();
     for (int64_t j = 0; j < rank; ++j)

@@ -49,10 +49,11 @@ void appendEpilogue(mlir::RewriterBase &rewriter, mlir::Block &body,
 using Reindex = std::pair<mlir::Value, llvm::SmallVector<int64_t>>;
 
 /// When `operand` is a pure reindexing of another tensor — a
-/// linalg.transpose, a linalg.broadcast, or a copy linalg.generic whose
+/// linalg.transpose, a linalg.broadcast, a copy linalg.generic whose
 /// input map is a projected permutation with zeros (how Expand, broadcasts
-/// and transposes of other spellings lower) — that tensor and the dims it
-/// is read at; failure otherwise.
+/// and transposes of other spellings lower), or a tensor.collapse_shape
+/// that only merges unit dims (how Einsum drops a batch of 1) — that
+/// tensor and the dims it is read at; failure otherwise.
 mlir::FailureOr<Reindex> reindexOf(mlir::Value operand);
 
 } // namespace tessera::tk

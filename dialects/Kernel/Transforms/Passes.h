@@ -19,6 +19,7 @@ namespace tessera::tk {
 
 class TKDialect;
 class MatmulOp;
+class AttentionOp;
 class CPUTileAttr;
 class CPUWindowAttr;
 
@@ -52,6 +53,11 @@ void populateFusionFormationPatterns(mlir::RewritePatternSet &patterns,
 /// layer norm become tk.reduce.
 void populateRowFormationPatterns(mlir::RewritePatternSet &patterns);
 
+/// tk-form-attention (FormAttention.cpp): a scores tk.matmul, the softmax
+/// tk.reduce over its keys and the context tk.matmul reducing over them
+/// become one tk.attention.
+void populateAttentionFormationPatterns(mlir::RewritePatternSet &patterns);
+
 /// What a cost model knows of the target.
 struct CPUTarget {
   int64_t vectorBits = 256;
@@ -84,6 +90,10 @@ CPUWindowAttr defaultCPUWindow(mlir::Operation *kernel,
 /// the left operand, and the thread pool from `parallelWork`
 /// multiply-adds.
 CPUTileAttr defaultCPUTile(MatmulOp kernel, const CPUTarget &target);
+
+/// For tk.attention: the same register tile (MR query rows per tile), the
+/// thread pool from `parallelWork` multiply-adds over at least two tiles.
+CPUTileAttr defaultCPUTile(AttentionOp kernel, const CPUTarget &target);
 
 /// tk-configure-kernels with a cost model of the caller's.
 std::unique_ptr<mlir::Pass>

@@ -81,6 +81,25 @@ def FormFusions : Pass<"tk-form-fusions", "::mlir::func::FuncOp"> {
                            "::mlir::tensor::TensorDialect"];
 }
 
+def FormAttention : Pass<"tk-form-attention", "::mlir::func::FuncOp"> {
+  let summary = "Fuse scores, softmax and context kernels into tk.attention";
+  let description = [{
+    Runs in the kernel phase after the other formation passes, when every
+    attention head group is a scores `tk.matmul` (Q x K^T, its scale and
+    additive mask in the epilogue), a softmax `tk.reduce` over the scores'
+    columns, and a context `tk.matmul` whose lhs is the softmax and whose
+    reduction runs over the same dimension. When each result is read only
+    by the next kernel, the context has no epilogue, everything is f32, and
+    both matmuls index the probabilities by the same loops (the reshapes
+    and transposes between them already folded into their maps), the three
+    become one `tk.attention`: the scores' epilogue is its score region,
+    the maps are the matmuls' over one iteration space
+    `(b..., m, n, d, e)`. A target then never writes the score matrix
+    whole.
+  }];
+  let dependentDialects = ["::tessera::tk::TKDialect"];
+}
+
 def ConfigureKernels : Pass<"tk-configure-kernels", "::mlir::ModuleOp"> {
   let summary = "Choose how the CPU runs every tk kernel";
   let description = [{

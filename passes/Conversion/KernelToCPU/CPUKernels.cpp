@@ -90,6 +90,34 @@ FailureOr<Access> describe(Value buffer, AffineMap map,
   return access;
 }
 
+FailureOr<SmallVector<Access>> describeOperands(Operation *op,
+                                                ArrayRef<AffineMap> maps,
+                                                ArrayRef<int64_t> sizes) {
+  SmallVector<Access> accesses;
+  for (auto [operand, map] : llvm::zip(op->getOperands(), maps)) {
+    FailureOr<Access> access = describe(operand, map, sizes);
+    if (failed(access) ||
+        !cast<MemRefType>(operand.getType()).getElementType().isF32())
+      return failure();
+    accesses.push_back(*access);
+  }
+  return accesses;
+}
+
+Value batchOffset(Emitter &e, const Access &access, ArrayRef<int64_t> batch,
+                  ArrayRef<int64_t> sizes, Value index) {
+  Value offset = e.index(access.offset);
+  for (int64_t d : llvm::reverse(batch)) {
+    if (access.stride[d]) {
+      Value digit =
+          arith::RemUIOp::create(e.b, e.loc, index, e.index(sizes[d]));
+      offset = e.add(offset, e.mul(digit, access.stride[d]));
+    }
+    index = arith::DivUIOp::create(e.b, e.loc, index, e.index(sizes[d]));
+  }
+  return offset;
+}
+
 Value rootOf(Value value) {
   while (Operation *def = value.getDefiningOp()) {
     auto view = dyn_cast<ViewLikeOpInterface>(def);

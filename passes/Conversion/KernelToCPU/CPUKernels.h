@@ -25,6 +25,7 @@
 
 namespace tessera::tk {
 class MatmulOp;
+class AttentionOp;
 class ConvOp;
 class PoolOp;
 class FusionOp;
@@ -237,6 +238,18 @@ struct Access {
 FailureOr<Access> describe(Value buffer, AffineMap map,
                            ArrayRef<int64_t> sizes);
 
+/// The access of every operand of `op` through its map (`describe`);
+/// failure when one is not a static strided f32 memref.
+FailureOr<SmallVector<Access>> describeOperands(Operation *op,
+                                                ArrayRef<AffineMap> maps,
+                                                ArrayRef<int64_t> sizes);
+
+/// The element offset of `access` at batch item `index`, a mixed-radix
+/// number over the loops `batch` (extents from `sizes`, the last fastest),
+/// its constant offset included.
+Value batchOffset(Emitter &e, const Access &access, ArrayRef<int64_t> batch,
+                  ArrayRef<int64_t> sizes, Value index);
+
 /// `value` as a buffer with the identity layout: itself when it has one,
 /// otherwise a new buffer (holding `value`'s contents when `copyIn`).
 Value contiguous(OpBuilder &b, Location loc, Value value, bool copyIn);
@@ -315,6 +328,11 @@ reduceLoop(Emitter &e, int64_t count,
 /// tk.matmul (MatmulKernel.cpp): the register-tiled kernel when it applies
 /// (success), plain loops otherwise (failure); the op is gone either way.
 LogicalResult lowerMatmul(KernelContext &context, tk::MatmulOp op);
+/// tk.attention (AttentionKernel.cpp): the fused kernel when it applies
+/// (success); otherwise split into its scores matmul, softmax and context
+/// matmul over a scores buffer, each lowered as above (failure); the op is
+/// gone either way.
+LogicalResult lowerAttention(KernelContext &context, tk::AttentionOp op);
 /// tk.conv, as its #tk.cpu_window says (the pass gives every tk.conv and
 /// tk.pool one first): the packed 2-D kernel (ConvKernel.cpp), the window
 /// kernel (WindowKernel.cpp) for depthwise ones, or the general direct

@@ -48,7 +48,7 @@ struct ConvertKernelToCPUPass
     SmallVector<Operation *> ops;
     int64_t tiled = 0;
     WalkResult tensors = getOperation().walk([&](Operation *op) {
-      if (!isa<tk::MatmulOp, tk::ConvOp, tk::PoolOp, tk::ReduceOp, tk::FusionOp>(op) ||
+      if (!isa<tk::MatmulOp, tk::AttentionOp, tk::ConvOp, tk::PoolOp, tk::ReduceOp, tk::FusionOp>(op) ||
           op->getNumResults() == 0)
         return WalkResult::advance();
       op->emitOpError("must be bufferized before the CPU lowering");
@@ -57,7 +57,7 @@ struct ConvertKernelToCPUPass
     if (tensors.wasInterrupted())
       return signalPassFailure();
     getOperation().walk([&](Operation *op) {
-      if (isa<tk::MatmulOp, tk::ConvOp, tk::PoolOp, tk::ReduceOp, tk::FusionOp>(op))
+      if (isa<tk::MatmulOp, tk::AttentionOp, tk::ConvOp, tk::PoolOp, tk::ReduceOp, tk::FusionOp>(op))
         ops.push_back(op);
     });
     for (Operation *op : ops) {
@@ -82,6 +82,9 @@ struct ConvertKernelToCPUPass
       } else if (auto fusion = dyn_cast<tk::FusionOp>(op)) {
         // A loop nest, not register-tiled: counted with the generics.
         (void)lowerFusion(fusion);
+      } else if (auto attention = dyn_cast<tk::AttentionOp>(op)) {
+        done = succeeded(lowerAttention(context, attention));
+        ++(done ? attentionsFused : attentionsSplit);
       } else if (auto matmul = dyn_cast<tk::MatmulOp>(op)) {
         done = succeeded(lowerMatmul(context, matmul));
         ++(done ? matmulsTiled : matmulsAsLoops);
@@ -114,6 +117,10 @@ struct ConvertKernelToCPUPass
                          "tk.matmul kernels register-tiled"};
   Statistic matmulsAsLoops{this, "matmuls-as-loops",
                            "tk.matmul kernels lowered to plain loops"};
+  Statistic attentionsFused{this, "attentions-fused",
+                            "tk.attention kernels lowered fused"};
+  Statistic attentionsSplit{this, "attentions-split",
+                            "tk.attention kernels split into their parts"};
   Statistic windowsTiled{this, "windows-tiled",
                          "convolutions and pools register-tiled"};
   Statistic rowsVectorized{this, "row-kernels",

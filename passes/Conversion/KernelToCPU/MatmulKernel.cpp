@@ -111,14 +111,11 @@ LogicalResult tessera::kernels::lowerMatmul(KernelContext &context,
   };
   SmallVector<int64_t> sizes = op.getLoopSizes();
   SmallVector<AffineMap> maps = op.getIndexingMapsArray();
-  SmallVector<Access> accesses;
-  for (auto [operand, map] : llvm::zip(op->getOperands(), maps)) {
-    FailureOr<Access> access = describe(operand, map, sizes);
-    if (failed(access) ||
-        !cast<MemRefType>(operand.getType()).getElementType().isF32())
-      return fallback("not a static strided f32 operand");
-    accesses.push_back(*access);
-  }
+  FailureOr<SmallVector<Access>> described =
+      describeOperands(op, maps, sizes);
+  if (failed(described))
+    return fallback("not a static strided f32 operand");
+  SmallVector<Access> &accesses = *described;
   Block &epilogue = op.getEpilogue().front();
   if (!tk::isElementwiseF32Body(epilogue))
     return fallback("epilogue is not elementwise on f32");
@@ -193,16 +190,7 @@ LogicalResult tessera::kernels::lowerMatmul(KernelContext &context,
     return offset;
   };
   auto batchOffsetValue = [&](Emitter &e, const Access &access, Value index) {
-    Value offset = e.index(access.offset);
-    for (int64_t d : llvm::reverse(batch)) {
-      if (access.stride[d]) {
-        Value digit = arith::RemUIOp::create(e.b, e.loc, index,
-                                             e.index(sizes[d]));
-        offset = e.add(offset, e.mul(digit, access.stride[d]));
-      }
-      index = arith::DivUIOp::create(e.b, e.loc, index, e.index(sizes[d]));
-    }
-    return offset;
+    return kernels::batchOffset(e, access, batch, sizes, index);
   };
 
   // The right operand's panels: [(batches or 1) * panels][K][NR].

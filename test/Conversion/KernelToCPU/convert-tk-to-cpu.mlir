@@ -663,3 +663,84 @@ func.func @configured(%x: memref<1x2x8x8xf32>, %y: memref<1x4x6x6xf32>, %p: memr
   }
   return
 }
+
+// -----
+
+// Fused attention: the keys packed into panels by gathers (a row of K
+// apart), then per tile of query rows a score strip on the task's stack,
+// register-tiled scores through the score region (the scale), the online
+// softmax (max, exp, sum per row) and P x V into the output, divided by
+// the sum in the last block. No score matrix is allocated.
+// CHECK-LABEL: func.func @attention
+// CHECK: memref.alloc() : memref<2x32x16xf32>
+// CHECK: vector.gather
+// CHECK: memref.alloca() {alignment = 64 : i64} : memref<4x16xf32>
+// CHECK: vector.fma
+// CHECK: arith.mulf {{.*}} : vector<8xf32>
+// CHECK: vector.reduction <maximumf>
+// CHECK: math.exp {{.*}} : vector<8xf32>
+// CHECK: vector.reduction <add>
+// CHECK: vector.fma
+// CHECK: arith.divf
+// CHECK-NOT: tk.attention
+// CHECK-NOT: memref.alloc() : memref<{{.*}}x12xf32>
+func.func @attention(%q: memref<4x2x32xf32>, %k: memref<12x2x32xf32>, %v: memref<12x2x24xf32>,
+                     %o: memref<4x48xf32>) {
+  tk.attention ins(%q, %k, %v : memref<4x2x32xf32>, memref<12x2x32xf32>, memref<12x2x24xf32>)
+      outs(%o : memref<4x48xf32>)
+      maps = [affine_map<(h, m, n, d, e) -> (m, h, d)>, affine_map<(h, m, n, d, e) -> (n, h, d)>,
+              affine_map<(h, m, n, d, e) -> (n, h, e)>, affine_map<(h, m, n, d, e) -> (m, h * 24 + e)>]
+      score {
+  ^bb0(%s: f32):
+    %c = arith.constant 0.176776695 : f32
+    %x = arith.mulf %s, %c : f32
+    tk.yield %x : f32
+  }
+  return
+}
+
+// -----
+
+// More keys than one strip holds (2720 at 6 rows of 8 lanes): blocks of
+// keys, each rescaling the earlier sum and output rows by exp(old max -
+// new max), a scalar exponential.
+// CHECK-LABEL: func.func @attention_blocks
+// CHECK: memref.alloca() {alignment = 64 : i64} : memref<6x2720xf32>
+// CHECK: math.exp {{.*}} : vector<8xf32>
+// CHECK: math.exp {{.*}} : f32
+// CHECK-NOT: tk.attention
+func.func @attention_blocks(%q: memref<6x8xf32>, %k: memref<3000x8xf32>, %v: memref<3000x8xf32>,
+                            %o: memref<6x8xf32>) {
+  tk.attention ins(%q, %k, %v : memref<6x8xf32>, memref<3000x8xf32>, memref<3000x8xf32>)
+      outs(%o : memref<6x8xf32>)
+      maps = [affine_map<(m, n, d, e) -> (m, d)>, affine_map<(m, n, d, e) -> (n, d)>,
+              affine_map<(m, n, d, e) -> (n, e)>, affine_map<(m, n, d, e) -> (m, e)>]
+      score {
+  ^bb0(%s: f32):
+    tk.yield %s : f32
+  }
+  return
+}
+
+// -----
+
+// An output not contiguous along the value columns: split into the scores
+// matmul (over a scores buffer), the softmax and the context matmul.
+// CHECK-LABEL: func.func @attention_split
+// CHECK: memref.alloc() : memref<2x4x12xf32>
+// CHECK: math.exp
+// CHECK-NOT: tk.attention
+// CHECK-NOT: tk.matmul
+// CHECK-NOT: tk.reduce
+func.func @attention_split(%q: memref<2x4x16xf32>, %k: memref<2x12x16xf32>, %v: memref<2x12x8xf32>,
+                           %o: memref<2x8x4xf32>) {
+  tk.attention ins(%q, %k, %v : memref<2x4x16xf32>, memref<2x12x16xf32>, memref<2x12x8xf32>)
+      outs(%o : memref<2x8x4xf32>)
+      maps = [affine_map<(h, m, n, d, e) -> (h, m, d)>, affine_map<(h, m, n, d, e) -> (h, n, d)>,
+              affine_map<(h, m, n, d, e) -> (h, n, e)>, affine_map<(h, m, n, d, e) -> (h, e, m)>]
+      score {
+  ^bb0(%s: f32):
+    tk.yield %s : f32
+  }
+  return
+}

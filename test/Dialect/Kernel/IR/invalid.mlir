@@ -612,3 +612,80 @@ module attributes {tk.profile_kernels = [{name = "a", kind = "tk.matmul", flops 
 // expected-error @+1 {{'tk.profile_kernels' is an array of {name, kind, flops, bytes} on a module}}
 module attributes {tk.profile_kernels = [{name = "a", flops = 1 : i64, bytes = 0 : i64}]} {
 }
+
+// -----
+
+func.func @attention_key_reads_m(%q: memref<8x16xf32>, %k: memref<8x16xf32>,
+                                 %v: memref<8x24xf32>, %o: memref<8x24xf32>) {
+  // expected-error @+1 {{map of key must not read loop d0}}
+  tk.attention ins(%q, %k, %v : memref<8x16xf32>, memref<8x16xf32>, memref<8x24xf32>)
+      outs(%o : memref<8x24xf32>)
+      maps = [affine_map<(m, n, d, e) -> (m, d)>, affine_map<(m, n, d, e) -> (m, d)>,
+              affine_map<(m, n, d, e) -> (n, e)>, affine_map<(m, n, d, e) -> (m, e)>] score {
+  ^bb0(%s: f32):
+    tk.yield %s : f32
+  }
+  return
+}
+
+// -----
+
+func.func @attention_too_few_loops(%q: memref<8x16xf32>, %k: memref<8x16xf32>,
+                                   %v: memref<8x24xf32>, %o: memref<8x24xf32>) {
+  // expected-error @+1 {{expects at least 4 loops (m, n, d, e), got 3}}
+  tk.attention ins(%q, %k, %v : memref<8x16xf32>, memref<8x16xf32>, memref<8x24xf32>)
+      outs(%o : memref<8x24xf32>)
+      maps = [affine_map<(m, n, d) -> (m, d)>, affine_map<(m, n, d) -> (n, d)>,
+              affine_map<(m, n, d) -> (n, d)>, affine_map<(m, n, d) -> (m, d)>] score {
+  ^bb0(%s: f32):
+    tk.yield %s : f32
+  }
+  return
+}
+
+// -----
+
+func.func @attention_output_reads_keys(%q: memref<8x16xf32>, %k: memref<10x16xf32>,
+                                       %v: memref<10x24xf32>, %o: memref<8x10xf32>) {
+  // expected-error @+1 {{map of init must not read loop d1}}
+  tk.attention ins(%q, %k, %v : memref<8x16xf32>, memref<10x16xf32>, memref<10x24xf32>)
+      outs(%o : memref<8x10xf32>)
+      maps = [affine_map<(m, n, d, e) -> (m, d)>, affine_map<(m, n, d, e) -> (n, d)>,
+              affine_map<(m, n, d, e) -> (n, e)>, affine_map<(m, n, d, e) -> (m, n)>] score {
+  ^bb0(%s: f32):
+    tk.yield %s : f32
+  }
+  return
+}
+
+// -----
+
+func.func @attention_f64(%q: memref<8x16xf64>, %k: memref<10x16xf64>,
+                         %v: memref<10x24xf64>, %o: memref<8x24xf64>) {
+  // expected-error @+1 {{expects f32 operands, got 'memref<8x16xf64>'}}
+  tk.attention ins(%q, %k, %v : memref<8x16xf64>, memref<10x16xf64>, memref<10x24xf64>)
+      outs(%o : memref<8x24xf64>)
+      maps = [affine_map<(m, n, d, e) -> (m, d)>, affine_map<(m, n, d, e) -> (n, d)>,
+              affine_map<(m, n, d, e) -> (n, e)>, affine_map<(m, n, d, e) -> (m, e)>] score {
+  ^bb0(%s: f64):
+    tk.yield %s : f64
+  }
+  return
+}
+
+// -----
+
+func.func @attention_score_region_loads(%q: memref<8x16xf32>, %k: memref<10x16xf32>,
+                                        %v: memref<10x24xf32>, %o: memref<8x24xf32>) {
+  // expected-error @+1 {{score region must hold elementwise f32 ops}}
+  tk.attention ins(%q, %k, %v : memref<8x16xf32>, memref<10x16xf32>, memref<10x24xf32>)
+      outs(%o : memref<8x24xf32>)
+      maps = [affine_map<(m, n, d, e) -> (m, d)>, affine_map<(m, n, d, e) -> (n, d)>,
+              affine_map<(m, n, d, e) -> (n, e)>, affine_map<(m, n, d, e) -> (m, e)>] score {
+  ^bb0(%s: f32):
+    %i = arith.fptosi %s : f32 to i32
+    %f = arith.sitofp %i : i32 to f32
+    tk.yield %f : f32
+  }
+  return
+}

@@ -118,3 +118,47 @@ func.func @rows(%s: tensor<1x4x128x128xf32>, %si: tensor<1x4x128x128xf32>, %x: t
       outs(%xi : tensor<1x128x256xf32>) kind = layer_norm axis = 2 {epsilon = 1.0e-5 : f32} -> tensor<1x128x256xf32>
   return %0, %1 : tensor<1x4x128x128xf32>, tensor<1x128x256xf32>
 }
+
+// CHECK-LABEL: func.func @attention_tensors
+// CHECK: %{{.+}} = tk.attention ins(%{{.+}}, %{{.+}}, %{{.+}} : tensor<1x128x4x64xf32>, tensor<1x128x4x64xf32>, tensor<1x128x4x64xf32>) score_ins(%{{.+}} : tensor<1x1x1x128xf32>) outs(%{{.+}} : tensor<1x128x256xf32>) maps = [#{{.+}}, #{{.+}}, #{{.+}}, #{{.+}}, #{{.+}}] score {
+// CHECK: ^bb0(%[[S:.+]]: f32, %[[M:.+]]: f32):
+// CHECK: arith.mulf %[[S]]
+// CHECK: tk.yield %{{.+}} : f32
+// CHECK: } -> tensor<1x128x256xf32>
+func.func @attention_tensors(%q: tensor<1x128x4x64xf32>, %k: tensor<1x128x4x64xf32>,
+                             %v: tensor<1x128x4x64xf32>, %mask: tensor<1x1x1x128xf32>,
+                             %init: tensor<1x128x256xf32>) -> tensor<1x128x256xf32> {
+  %0 = tk.attention ins(%q, %k, %v : tensor<1x128x4x64xf32>, tensor<1x128x4x64xf32>,
+                        tensor<1x128x4x64xf32>)
+      score_ins(%mask : tensor<1x1x1x128xf32>) outs(%init : tensor<1x128x256xf32>)
+      maps = [affine_map<(b, h, m, n, d, e) -> (b, m, h, d)>,
+              affine_map<(b, h, m, n, d, e) -> (b, n, h, d)>,
+              affine_map<(b, h, m, n, d, e) -> (b, n, h, e)>,
+              affine_map<(b, h, m, n, d, e) -> (b, 0, 0, n)>,
+              affine_map<(b, h, m, n, d, e) -> (b, m, h * 64 + e)>] score {
+  ^bb0(%s: f32, %m: f32):
+    %c = arith.constant 0.125 : f32
+    %x = arith.mulf %s, %c : f32
+    %y = arith.addf %x, %m : f32
+    tk.yield %y : f32
+  } -> tensor<1x128x256xf32>
+  return %0 : tensor<1x128x256xf32>
+}
+
+// CHECK-LABEL: func.func @attention_memrefs
+// CHECK: tk.attention ins(%{{.+}}, %{{.+}}, %{{.+}} : memref<2x8x16xf32>, memref<2x10x16xf32>, memref<2x10x24xf32>) outs(%{{.+}} : memref<2x8x24xf32>) maps = [#{{.+}}, #{{.+}}, #{{.+}}, #{{.+}}] attributes {config = #tk.cpu_tile<lanes = 8, mr = 6, nr = 16, kc = 256, mc = 240, parallel = false>} score {
+// CHECK-NOT: ->
+func.func @attention_memrefs(%q: memref<2x8x16xf32>, %k: memref<2x10x16xf32>,
+                             %v: memref<2x10x24xf32>, %o: memref<2x8x24xf32>) {
+  tk.attention ins(%q, %k, %v : memref<2x8x16xf32>, memref<2x10x16xf32>, memref<2x10x24xf32>)
+      outs(%o : memref<2x8x24xf32>)
+      maps = [affine_map<(h, m, n, d, e) -> (h, m, d)>,
+              affine_map<(h, m, n, d, e) -> (h, n, d)>,
+              affine_map<(h, m, n, d, e) -> (h, n, e)>,
+              affine_map<(h, m, n, d, e) -> (h, m, e)>]
+      attributes {config = #tk.cpu_tile<lanes = 8, mr = 6, nr = 16, kc = 256, mc = 240, parallel = false>} score {
+  ^bb0(%s: f32):
+    tk.yield %s : f32
+  }
+  return
+}

@@ -104,3 +104,28 @@ func.func @windows(%x: tensor<1x3x8x8xf32>, %w: tensor<10x3x3x3xf32>, %o: tensor
   } -> tensor<1x10x6x6xf32>
   return %0, %1, %2, %3, %4, %5 : tensor<1x10x6x6xf32>, tensor<1x3x6x6xf32>, tensor<1x6x18xf32>, tensor<1x3x4x4xf32>, tensor<1x64x56x56xf32>, tensor<1x10x6x6xf32>
 }
+
+// -----
+
+// Attention gets the matmul register tile (its MR query rows per tile);
+// 12 heads x 128 rows x 128 keys x (64 + 64) multiply-adds over 12 x 22
+// (AVX2, 6 rows) or 12 x 11 (AVX-512, 12 rows) row tiles run on the thread
+// pool unless parallelism is off.
+// AVX2-LABEL: func.func @attention
+// AVX2: tk.attention {{.*}} attributes {config = #tk.cpu_tile<lanes = 8, mr = 6, nr = 16, kc = 256, mc = 252, parallel = true>}
+// AVX512-LABEL: func.func @attention
+// AVX512: tk.attention {{.*}} attributes {config = #tk.cpu_tile<lanes = 16, mr = 12, nr = 32, kc = 256, mc = 252, parallel = true>}
+// NEON-LABEL: func.func @attention
+// NEON: parallel = false
+func.func @attention(%q: tensor<12x128x64xf32>, %k: tensor<12x128x64xf32>, %v: tensor<12x128x64xf32>,
+                     %init: tensor<12x128x64xf32>) -> tensor<12x128x64xf32> {
+  %0 = tk.attention ins(%q, %k, %v : tensor<12x128x64xf32>, tensor<12x128x64xf32>, tensor<12x128x64xf32>)
+      outs(%init : tensor<12x128x64xf32>)
+      maps = [affine_map<(h, m, n, d, e) -> (h, m, d)>, affine_map<(h, m, n, d, e) -> (h, n, d)>,
+              affine_map<(h, m, n, d, e) -> (h, n, e)>, affine_map<(h, m, n, d, e) -> (h, m, e)>]
+      score {
+  ^bb0(%s: f32):
+    tk.yield %s : f32
+  } -> tensor<12x128x64xf32>
+  return %0 : tensor<12x128x64xf32>
+}

@@ -1,17 +1,19 @@
 #!/usr/bin/python3
 """Checks a trace written by tessera-run --profile-trace.
 
-  check_trace.py TRACE.json RUNS CONTRACTIONS
+  check_trace.py TRACE.json RUNS MATMULS ATTENTIONS
 
 Every run is one "run" event holding its kernels' events, each kernel
 appearing once per run in the same order; the kernels that carry FLOPs are
-the model's CONTRACTIONS tk.matmul kernels, named after MatMul nodes; the
-FLOPs of a kernel never change between runs.
+the model's MATMULS tk.matmul kernels, named after MatMul nodes, and its
+ATTENTIONS tk.attention kernels, named after the scores and context
+MatMuls; the FLOPs of a kernel never change between runs.
 """
 import json
 import sys
 
-path, runs, contractions = sys.argv[1], int(sys.argv[2]), int(sys.argv[3])
+path, runs = sys.argv[1], int(sys.argv[2])
+matmuls, attentions = int(sys.argv[3]), int(sys.argv[4])
 with open(path) as f:
     trace = json.load(f)
 events = [e for e in trace["traceEvents"] if e["ph"] == "X"]
@@ -28,12 +30,18 @@ for r, run in enumerate(run_events):
     assert order == list(range(per_run)), order
     assert sum(k["dur"] for k in inside) <= run["dur"] + 1e-3
 counted = {k["args"]["kernel"]: k for k in kernels if k["args"]["flops"] > 0}
-assert len(counted) == contractions, sorted(counted)
+kinds = [k["cat"] for k in counted.values()]
+assert kinds.count("tk.matmul") == matmuls, kinds
+assert kinds.count("tk.attention") == attentions, kinds
+assert len(kinds) == matmuls + attentions, kinds
 for k in counted.values():
-    assert k["cat"] == "tk.matmul", k
-    assert ".mm" in k["name"] or "scores" in k["name"] or "context" in k["name"], k
+    if k["cat"] == "tk.matmul":
+        assert ".mm" in k["name"], k
+    else:
+        assert "scores" in k["name"] and "context" in k["name"], k
     assert k["args"]["bytes"] > 0, k
 for k in kernels:
     assert k["name"] and k["cat"], k
     assert k["args"]["flops"] == counted.get(k["args"]["kernel"], k)["args"]["flops"]
-print("trace: %d runs x %d kernels, %d contractions" % (runs, per_run, len(counted)))
+print("trace: %d runs x %d kernels, %d matmuls, %d attentions"
+      % (runs, per_run, matmuls, attentions))
