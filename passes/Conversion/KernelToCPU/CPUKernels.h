@@ -312,8 +312,7 @@ private:
 
 /// A new buffer holding `input` (static, f32) with `low` and `high`
 /// elements of `value` around it per dimension: a fill, then a copy into
-/// the interior (which splitPadFills turns into border fills and a
-/// parallel copy).
+/// the interior (which splitPadFills turns into one pass over its rows).
 Value paddedCopy(OpBuilder &b, Location loc, Value input,
                  ArrayRef<int64_t> low, ArrayRef<int64_t> high, float value);
 
@@ -349,9 +348,11 @@ LogicalResult lowerFusion(tk::FusionOp op);
 /// vectorized row kernels.
 LogicalResult lowerRow(KernelContext &context, tk::ReduceOp op);
 /// Padded buffers of the function (fill, then the source copied into the
-/// interior): fills only the border, copies with a generic. Returns how
-/// many (PadBorders.cpp).
-int64_t splitPadFills(func::FuncOp function);
+/// interior): one pass over their rows writing the border and the copied
+/// interior, on the thread pool when large (border fills and a generic copy
+/// when the source's rows are not contiguous). Returns how many
+/// (PadBorders.cpp).
+int64_t splitPadFills(KernelContext &context, func::FuncOp function);
 /// Splits one parallel dimension of a large generic across the thread pool.
 LogicalResult parallelizeGeneric(KernelContext &context, linalg::GenericOp op);
 

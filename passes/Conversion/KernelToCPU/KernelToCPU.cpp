@@ -91,11 +91,11 @@ struct ConvertKernelToCPUPass
       }
       tiled += done;
     }
-    // Padded copies (the kernels' and bufferized tensor.pads): fill the
-    // borders only, copy with a generic.
+    // Padded copies (the kernels' and bufferized tensor.pads): one pass
+    // over their rows.
     for (auto function : getOperation().getOps<func::FuncOp>())
       if (!function.isExternal())
-        splitPadFills(function);
+        splitPadFills(context, function);
     // What stays a generic: split large ones across the thread pool.
     SmallVector<linalg::GenericOp> generics;
     for (auto function : getOperation().getOps<func::FuncOp>())

@@ -250,12 +250,13 @@ func.func @matmul_fused(%a: memref<4x5xf32>, %bias: memref<16xf32>, %out: memref
 
 // A padded 3x3 convolution with its epilogue (bias per output channel, a
 // residual read along the output rows, Relu): the input goes through a
-// zero-padded copy (border fills only, the interior copied by a generic),
+// zero-padded copy (one pass over its rows: border, the input row, border),
 // the epilogue runs on the accumulators before the one store.
 // CHECK-LABEL: func.func @conv_fused
 // CHECK: %[[PAD:.+]] = memref.alloc() : memref<1x1x10x10xf32>
-// CHECK: linalg.fill {{.*}} outs(%{{.+}} : memref<1x1x1x10xf32, strided
-// CHECK: linalg.generic {{.*}} ins(%arg0 : memref<1x1x8x8xf32>)
+// CHECK: scf.if
+// CHECK: vector.load %arg0[{{.*}}] : memref<1x1x8x8xf32>, vector<8xf32>
+// CHECK: vector.store %{{.+}}, %[[PAD]]
 // CHECK: memref.collapse_shape %[[PAD]] {{\[\[}}0], [1], [2, 3]]
 // CHECK: scf.for
 // CHECK: vector.fma
@@ -309,23 +310,25 @@ func.func @depthwise_stride2(%x: memref<1x3x5x9xf32>, %w: memref<3x1x3x3xf32>, %
 
 // -----
 
-// A padded buffer: the fill of the whole buffer becomes fills of the border
-// slabs (rows above and below over the full width, then the columns on the
-// left over the interior rows; none on the right, where the interior ends),
-// and the copy into the interior a generic.
+// A padded buffer: the fill of the whole buffer and the copy into its
+// interior become one pass over the buffer's 12 rows: a row of the
+// interior is its left border (2 columns), the source row (5) and no right
+// border; a row above or below is the pad value (7 columns).
 // CHECK-LABEL: func.func @pad_borders
 // CHECK: %[[PAD:.+]] = arith.constant -1.000000e+00 : f32
 // CHECK: %[[BUF:.+]] = memref.alloc() : memref<1x2x6x7xf32>
 // CHECK-NOT: linalg.map
-// CHECK: %[[TOP:.+]] = memref.subview %[[BUF]][0, 0, 0, 0] [1, 2, 1, 7] [1, 1, 1, 1]
-// CHECK: linalg.fill ins(%[[PAD]] : f32) outs(%[[TOP]]
-// CHECK: %[[BOTTOM:.+]] = memref.subview %[[BUF]][0, 0, 5, 0] [1, 2, 1, 7] [1, 1, 1, 1]
-// CHECK: linalg.fill ins(%[[PAD]] : f32) outs(%[[BOTTOM]]
-// CHECK: %[[LEFT:.+]] = memref.subview %[[BUF]][0, 0, 1, 0] [1, 2, 4, 2] [1, 1, 1, 1]
-// CHECK: linalg.fill ins(%[[PAD]] : f32) outs(%[[LEFT]]
 // CHECK-NOT: linalg.fill
-// CHECK: %[[IN:.+]] = memref.subview %[[BUF]][0, 0, 1, 2] [1, 2, 4, 5] [1, 1, 1, 1]
-// CHECK: linalg.generic {{.*}} ins(%arg0 : memref<1x2x4x5xf32>) outs(%[[IN]]
+// CHECK: %[[SPLAT:.+]] = vector.broadcast %[[PAD]] : f32 to vector<8xf32>
+// CHECK: scf.for %{{.+}} = %c0 to %c12
+// CHECK: scf.if
+// CHECK: %[[LEFT:.+]] = arith.constant dense<[true, true, false, false, false, false, false, false]>
+// CHECK: vector.maskedstore %[[BUF]][{{.*}}], %[[LEFT]], %[[SPLAT]]
+// CHECK: %[[ROW:.+]] = vector.maskedload %arg0[{{.*}}], %{{.+}}, %{{.+}} : memref<1x2x4x5xf32>
+// CHECK: vector.maskedstore %[[BUF]][{{.*}}], %{{.+}}, %[[ROW]]
+// CHECK: } else {
+// CHECK: %[[WHOLE:.+]] = arith.constant dense<[true, true, true, true, true, true, true, false]>
+// CHECK: vector.maskedstore %[[BUF]][{{.*}}], %[[WHOLE]], %[[SPLAT]]
 // CHECK-NOT: memref.copy %arg0
 // CHECK: memref.copy %[[BUF]], %arg1
 func.func @pad_borders(%x: memref<1x2x4x5xf32>, %y: memref<1x2x6x7xf32>) {
@@ -337,6 +340,37 @@ func.func @pad_borders(%x: memref<1x2x4x5xf32>, %y: memref<1x2x6x7xf32>) {
     }
   %in = memref.subview %buf[0, 0, 1, 2] [1, 2, 4, 5] [1, 1, 1, 1] : memref<1x2x6x7xf32> to memref<1x2x4x5xf32, strided<[84, 42, 7, 1], offset: 9>>
   memref.copy %x, %in : memref<1x2x4x5xf32> to memref<1x2x4x5xf32, strided<[84, 42, 7, 1], offset: 9>>
+  memref.copy %buf, %y : memref<1x2x6x7xf32> to memref<1x2x6x7xf32>
+  return
+}
+
+// -----
+
+// A source whose rows are not contiguous (a transposed view): the fill
+// becomes fills of the border slabs (rows above and below over the full
+// width, then the columns on the left over the interior rows; none on the
+// right, where the interior ends), and the copy into the interior a
+// generic.
+// CHECK-LABEL: func.func @pad_borders_strided_source
+// CHECK: %[[PAD:.+]] = arith.constant -1.000000e+00 : f32
+// CHECK: %[[BUF:.+]] = memref.alloc() : memref<1x2x6x7xf32>
+// CHECK: %[[TOP:.+]] = memref.subview %[[BUF]][0, 0, 0, 0] [1, 2, 1, 7] [1, 1, 1, 1]
+// CHECK: linalg.fill ins(%[[PAD]] : f32) outs(%[[TOP]]
+// CHECK: %[[BOTTOM:.+]] = memref.subview %[[BUF]][0, 0, 5, 0] [1, 2, 1, 7] [1, 1, 1, 1]
+// CHECK: linalg.fill ins(%[[PAD]] : f32) outs(%[[BOTTOM]]
+// CHECK: %[[LEFT:.+]] = memref.subview %[[BUF]][0, 0, 1, 0] [1, 2, 4, 2] [1, 1, 1, 1]
+// CHECK: linalg.fill ins(%[[PAD]] : f32) outs(%[[LEFT]]
+// CHECK-NOT: linalg.fill
+// CHECK: %[[IN:.+]] = memref.subview %[[BUF]][0, 0, 1, 2] [1, 2, 4, 5] [1, 1, 1, 1]
+// CHECK: linalg.generic {{.*}} outs(%[[IN]]
+// CHECK: memref.copy %[[BUF]], %arg1
+func.func @pad_borders_strided_source(%x: memref<1x2x5x4xf32>, %y: memref<1x2x6x7xf32>) {
+  %pad = arith.constant -1.0 : f32
+  %buf = memref.alloc() : memref<1x2x6x7xf32>
+  linalg.fill ins(%pad : f32) outs(%buf : memref<1x2x6x7xf32>)
+  %t = memref.transpose %x (n, c, h, w) -> (n, c, w, h) : memref<1x2x5x4xf32> to memref<1x2x4x5xf32, strided<[40, 20, 1, 4]>>
+  %in = memref.subview %buf[0, 0, 1, 2] [1, 2, 4, 5] [1, 1, 1, 1] : memref<1x2x6x7xf32> to memref<1x2x4x5xf32, strided<[84, 42, 7, 1], offset: 9>>
+  memref.copy %t, %in : memref<1x2x4x5xf32, strided<[40, 20, 1, 4]>> to memref<1x2x4x5xf32, strided<[84, 42, 7, 1], offset: 9>>
   memref.copy %buf, %y : memref<1x2x6x7xf32> to memref<1x2x6x7xf32>
   return
 }
@@ -424,7 +458,7 @@ func.func @loops_f64(%a: memref<3x2xf64>, %b: memref<3x4xf64>, %c: memref<2x4xf6
 // vector maximum.
 // CHECK-LABEL: func.func @max_pool
 // CHECK: %[[LOW:.+]] = arith.constant 0xFF800000 : f32
-// CHECK: linalg.fill ins(%[[LOW]] : f32)
+// CHECK: vector.broadcast %[[LOW]] : f32 to vector<8xf32>
 // CHECK: arith.constant dense<0xFF800000> : vector<8xf32>
 // CHECK: arith.maximumf {{.*}} : vector<8xf32>
 // CHECK-NOT: tk.pool
@@ -522,9 +556,8 @@ func.func @conv_transpose_s2(%x: memref<1x3x4x5xf32>, %w: memref<3x2x2x2xf32>, %
 // broadcast per filter; outputs are contiguous.
 // CHECK-LABEL: func.func @conv1d_stride3
 // CHECK: %[[PAD:.+]] = memref.alloc() : memref<1x2x22xf32>
-// CHECK: %[[LEFT:.+]] = memref.subview %[[PAD]][0, 0, 0] [1, 2, 1]
-// CHECK: linalg.fill {{.*}} outs(%[[LEFT]]
-// CHECK: linalg.generic {{.*}} ins(%arg0
+// CHECK: vector.maskedload %arg0[{{.*}} : memref<1x2x20xf32>
+// CHECK: vector.maskedstore %[[PAD]]
 // CHECK: %[[PACKED:.+]] = memref.alloc() : memref<1x6x4xf32>
 // CHECK: vector.maskedload %[[PAD]]{{.*}} : memref<1x2x22xf32>, vector<24xi1>, vector<24xf32>
 // CHECK: vector.shuffle {{.*}} [0, 3, 6, 9, 12, 15, 18, 21]
