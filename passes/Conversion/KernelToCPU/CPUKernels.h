@@ -353,6 +353,10 @@ LogicalResult lowerRow(KernelContext &context, tk::ReduceOp op);
 /// when the source's rows are not contiguous). Returns how many
 /// (PadBorders.cpp).
 int64_t splitPadFills(KernelContext &context, func::FuncOp function);
+/// Lets a sum reduction (a generic whose body adds into its f32 output)
+/// be reassociated, so that LLVM vectorizes it with partial sums instead of
+/// one scalar chain; returns whether it changed the op.
+bool allowReassociation(linalg::GenericOp op);
 /// Splits one parallel dimension of a large generic across the thread pool.
 LogicalResult parallelizeGeneric(KernelContext &context, linalg::GenericOp op);
 

@@ -105,6 +105,11 @@ struct ConvertKernelToCPUPass
           generics.push_back(generic);
     for (linalg::GenericOp generic : generics)
       (void)parallelizeGeneric(context, generic);
+    // Sum reductions vectorize with partial sums (the order of a float
+    // sum changes, within the tolerance every reduction test states).
+    getOperation().walk([&](linalg::GenericOp generic) {
+      reductionsReassociated += allowReassociation(generic);
+    });
     // For tessera-compile --stats.
     auto count = [&](int64_t value) {
       return IntegerAttr::get(IntegerType::get(&getContext(), 64), value);
@@ -117,6 +122,9 @@ struct ConvertKernelToCPUPass
                          "tk.matmul kernels register-tiled"};
   Statistic matmulsAsLoops{this, "matmuls-as-loops",
                            "tk.matmul kernels lowered to plain loops"};
+  Statistic reductionsReassociated{
+      this, "reductions-reassociated",
+      "sum reductions left as generics allowed to reassociate"};
   Statistic attentionsFused{this, "attentions-fused",
                             "tk.attention kernels lowered fused"};
   Statistic attentionsSplit{this, "attentions-split",

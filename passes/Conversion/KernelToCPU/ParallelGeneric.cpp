@@ -91,3 +91,23 @@ LogicalResult tessera::kernels::parallelizeGeneric(KernelContext &context,
   op.erase();
   return success();
 }
+
+bool tessera::kernels::allowReassociation(linalg::GenericOp op) {
+  if (op.getNumReductionLoops() == 0)
+    return false;
+  Block &body = *op.getBody();
+  auto yield = cast<linalg::YieldOp>(body.getTerminator());
+  bool changed = false;
+  for (auto [i, value] : llvm::enumerate(yield.getValues())) {
+    auto add = value.getDefiningOp<arith::AddFOp>();
+    if (!add || !add.getType().isF32())
+      continue;
+    // The accumulator is the output's block argument.
+    Value acc = body.getArgument(op.getNumDpsInputs() + i);
+    if (add.getLhs() != acc && add.getRhs() != acc)
+      continue;
+    add.setFastmath(add.getFastmath() | arith::FastMathFlags::reassoc);
+    changed = true;
+  }
+  return changed;
+}

@@ -777,3 +777,38 @@ func.func @attention_split(%q: memref<2x4x16xf32>, %k: memref<2x12x16xf32>, %v: 
   }
   return
 }
+
+// -----
+
+// A sum reduction left as a generic (global average pooling's sum) may
+// reassociate, so that LLVM vectorizes it with partial sums; the
+// elementwise generic and a max reduction keep their flags.
+// CHECK-LABEL: func.func @reduction_reassociates
+// CHECK: arith.addf %{{.+}}, %{{.+}} fastmath<reassoc> : f32
+// CHECK: arith.maximumf %{{.+}}, %{{.+}} : f32
+// CHECK: arith.addf %{{.+}}, %{{.+}} : f32
+func.func @reduction_reassociates(%x: memref<8x100xf32>, %s: memref<8xf32>, %m: memref<8xf32>,
+                                  %y: memref<8x100xf32>) {
+  linalg.generic {indexing_maps = [affine_map<(c, i) -> (c, i)>, affine_map<(c, i) -> (c)>],
+                  iterator_types = ["parallel", "reduction"]}
+      ins(%x : memref<8x100xf32>) outs(%s : memref<8xf32>) {
+  ^bb0(%a: f32, %acc: f32):
+    %0 = arith.addf %a, %acc : f32
+    linalg.yield %0 : f32
+  }
+  linalg.generic {indexing_maps = [affine_map<(c, i) -> (c, i)>, affine_map<(c, i) -> (c)>],
+                  iterator_types = ["parallel", "reduction"]}
+      ins(%x : memref<8x100xf32>) outs(%m : memref<8xf32>) {
+  ^bb0(%a: f32, %acc: f32):
+    %0 = arith.maximumf %a, %acc : f32
+    linalg.yield %0 : f32
+  }
+  linalg.generic {indexing_maps = [affine_map<(c, i) -> (c, i)>, affine_map<(c, i) -> (c, i)>],
+                  iterator_types = ["parallel", "parallel"]}
+      ins(%x : memref<8x100xf32>) outs(%y : memref<8x100xf32>) {
+  ^bb0(%a: f32, %b: f32):
+    %0 = arith.addf %a, %a : f32
+    linalg.yield %0 : f32
+  }
+  return
+}
