@@ -15,7 +15,7 @@
 //
 // The score strip, running maxima, sums and rescale factors live on the
 // task's stack; the output is the accumulator between blocks. With one
-// block (N up to 1365 keys at MR = 12) this is exactly the unfused
+// block (N up to 1344 keys at MR = 12) this is exactly the unfused
 // softmax; with more it is the online softmax, never writing the score
 // matrix.
 //
@@ -32,6 +32,7 @@
 #include "mlir/Dialect/MemRef/IR/MemRef.h"
 #include "mlir/Transforms/RegionUtils.h"
 
+#include <cstdint>
 #include <limits>
 
 using namespace mlir;
@@ -142,6 +143,9 @@ LogicalResult tessera::kernels::lowerAttention(KernelContext &context,
     return fallback("values or output not contiguous along e");
   if (!isa<func::FuncOp>(op->getParentOp()))
     return fallback("the packed keys must be a top-level allocation");
+  // The key gathers' lane offsets are i32.
+  if (key.stride[nDim] * context.shape.lanes > INT32_MAX)
+    return fallback("keys too far apart for 32-bit gather offsets");
   for (const Access &input : llvm::concat<const Access>(
            ArrayRef<Access>(accesses).take_front(3), inputAccesses))
     if (rootOf(input.buffer) == rootOf(out.buffer))

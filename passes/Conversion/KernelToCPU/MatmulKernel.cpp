@@ -27,6 +27,8 @@
 #include "mlir/Dialect/MemRef/IR/MemRef.h"
 #include "mlir/Transforms/RegionUtils.h"
 
+#include <cstdint>
+
 using namespace mlir;
 using namespace tessera;
 using namespace tessera::kernels;
@@ -125,6 +127,9 @@ LogicalResult tessera::kernels::lowerMatmul(KernelContext &context,
       MutableArrayRef<Access>(accesses).slice(2, accesses.size() - 3);
   if (out.stride[nDim] != 1)
     return fallback("output not contiguous along the columns");
+  // A strided rhs is packed by gathers with i32 lane offsets.
+  if (rhs.stride[nDim] * context.shape.lanes > INT32_MAX)
+    return fallback("rhs columns too far apart for 32-bit gather offsets");
 
   // Batch loops that step the rows of lhs, the epilogue inputs and the
   // output by whole matrices (and not rhs) merge into the rows.
