@@ -81,6 +81,18 @@ conv("conv2x5_asymmetric_pads", 1, 3, 7, 50, 3, [2, 5], pads=[0, 1, 2, 0])
 conv("conv5x5_wide_rows", 1, 2, 6, 131, 30, [5, 5], pads=[2, 2, 2, 2])
 conv("conv3x3_stride2_batch2_parallel", 2, 3, 60, 61, 16, [3, 3], strides=[2, 2],
      pads=[1, 1, 1, 1])
+# Padded dense convolutions over images large enough for interior tiles (the
+# input read in place) and border tiles (a zero-padded copy of the tile's
+# footprint, every channel's rows), with batches, strides, dilations,
+# asymmetric pads, 1-D, and a footprint too large for the stack (a padded
+# copy of the whole input).
+conv("conv3x3_pad1_interior_and_borders_batch2", 2, 8, 40, 100, 16, [3, 3], relu=True,
+     pads=[1, 1, 1, 1])
+conv("conv5x5_s2_pad2_interior_and_borders", 1, 4, 50, 90, 12, [5, 5], strides=[2, 2],
+     pads=[2, 2, 2, 2])
+conv("conv3x3_d2_asymmetric_pads_interior", 1, 3, 30, 110, 5, [3, 3], dilations=[2, 2],
+     pads=[2, 0, 1, 3])
+conv("conv3x3_256ch_large_footprint", 1, 256, 12, 40, 8, [3, 3], pads=[1, 1, 1, 1])
 
 
 # Depthwise (one filter per channel): row and column tails, strides 1-4
@@ -155,6 +167,26 @@ window_nd("depthwise3d_3x3x3", "Conv", [1, 4, 5, 7, 9], [3, 3, 3], filters=4,
           pads=[1, 1, 1, 1, 1, 1])
 window_nd("depthwise3x3_multiplier2", "Conv", [1, 4, 12, 20], [3, 3], filters=8,
           pads=[1, 1, 1, 1])
+
+# Padded windows over images large enough to hold interior tiles (read in
+# place) as well as border tiles of every kind (first and last row blocks
+# and column panels, corners, row and column tails: run on a padded copy of
+# their footprint), pads wider than a stride, asymmetric and one-sided pads,
+# and a footprint too large for the stack (a padded copy of the whole input).
+depthwise("depthwise3x3_pad1_interior_and_borders", 1, 6, 70, 100, [3, 3],
+          relu=True, pads=[1, 1, 1, 1])
+depthwise("depthwise5x5_s2_pad2_interior_and_borders", 1, 4, 90, 133, [5, 5],
+          strides=[2, 2], pads=[2, 2, 2, 2])
+depthwise("depthwise7x7_pad3_asymmetric", 1, 3, 61, 150, [7, 7], pads=[3, 0, 1, 5])
+pool("maxpool3x3_s2_pad1_interior_and_borders", "MaxPool", 1, 3, 64, 150, [3, 3],
+     strides=[2, 2], pads=[1, 1, 1, 1])
+pool("avgpool5x5_exclude_pad_interior_and_borders", "AveragePool", 1, 2, 50, 120, [5, 5],
+     pads=[2, 2, 2, 2])
+window_nd("depthwise1d_k9_p4_long", "Conv", [1, 3, 300], [9], filters=3, pads=[4, 4])
+window_nd("avgpool3d_6x13x13_s2_large_footprint", "AveragePool", [1, 2, 8, 40, 80],
+          [6, 13, 13], strides=[1, 2, 2], pads=[2, 6, 6, 2, 6, 6])
+window_nd("maxpool3d_3x3x3_pads_interior", "MaxPool", [1, 2, 6, 30, 70], [3, 3, 3],
+          pads=[1, 1, 1, 1, 1, 1])
 
 # Fusion around the tiles: prologues (fills, bias broadcasts) and epilogues
 # (bias + activation, residual adds, per-channel scales).
@@ -386,6 +418,7 @@ conv_family("convtranspose2x2_s2_parallel", 1, 32, [40, 40], 32, [2, 2], transpo
             strides=[2, 2])
 conv_family("conv1d_k64_s16_audio_relu", 1, 1, [1600], 12, [64], relu=True, strides=[16])
 conv_family("conv1d_k5_p2_residual", 2, 9, [50], 9, [5], residual=True, pads=[2, 2])
+conv_family("conv1d_k5_p2_interior_and_borders", 2, 8, [500], 6, [5], pads=[2, 2])
 conv_family("conv3d_3x3x3_p1", 1, 4, [5, 6, 7], 6, [3, 3, 3], pads=[1, 1, 1, 1, 1, 1])
 conv_family("conv2d_groups4_s2_relu", 1, 16, [15, 17], 8, [3, 3], relu=True, group=4,
             strides=[2, 2], pads=[1, 1, 1, 1])

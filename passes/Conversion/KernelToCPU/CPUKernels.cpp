@@ -237,6 +237,82 @@ Value paddedCopy(OpBuilder &b, Location loc, Value input,
   return buffer;
 }
 
+void copyWindow(Emitter &e, Value source, ValueRange lead,
+                ArrayRef<Value> start, ArrayRef<int64_t> extent, Value scratch,
+                float pad) {
+  OpBuilder &b = e.b;
+  auto sourceType = cast<MemRefType>(source.getType());
+  int64_t k = extent.size(), leading = sourceType.getRank() - k;
+  ArrayRef<int64_t> sizes = sourceType.getShape().drop_front(leading);
+  int64_t lanes = e.shape.lanes;
+  int64_t rowStride = cast<MemRefType>(scratch.getType()).getShape().back();
+  Value padVector = arith::ConstantOp::create(
+      b, e.loc, DenseElementsAttr::get(e.vectorType, b.getF32FloatAttr(pad)));
+  auto compare = [&](arith::CmpIPredicate predicate, Value x, int64_t y) {
+    return arith::CmpIOp::create(b, e.loc, predicate, x, e.index(y));
+  };
+  auto clamp = [&](Value x, int64_t lo, int64_t hi) -> Value {
+    return arith::MaxSIOp::create(b, e.loc, e.min(x, e.index(hi)),
+                                  e.index(lo));
+  };
+  // Scratch and source indices of the current row, outer dims first.
+  SmallVector<Value> to, from(lead.begin(), lead.end());
+  std::function<void(int64_t, Value)> rows = [&](int64_t d, Value inside) {
+    if (d + 1 < k) {
+      e.loop(0, extent[d], 1, [&](Value j) {
+        Value position = e.add(start[d], j);
+        Value ok = arith::AndIOp::create(
+            b, e.loc, compare(arith::CmpIPredicate::sge, position, 0),
+            compare(arith::CmpIPredicate::slt, position, sizes[d]));
+        to.push_back(j);
+        from.push_back(position);
+        rows(d + 1, inside ? arith::AndIOp::create(b, e.loc, inside, ok)
+                           : Value(ok));
+        to.pop_back();
+        from.pop_back();
+      });
+      return;
+    }
+    // The row in the pad value, then the part inside the source over it.
+    for (int64_t v = 0; v < rowStride; v += lanes) {
+      SmallVector<Value> at(to);
+      at.push_back(e.index(v));
+      vector::StoreOp::create(b, e.loc, padVector, scratch, at);
+    }
+    auto copy = [&] {
+      int64_t width = sizes[d];
+      Value first = arith::MaxSIOp::create(b, e.loc, start[d], e.index(0));
+      Value last = e.min(e.add(start[d], extent[d]), e.index(width));
+      Value length = arith::SubIOp::create(b, e.loc, last, first);
+      Value offset = arith::SubIOp::create(b, e.loc, first, start[d]);
+      auto maskType = VectorType::get({lanes}, b.getI1Type());
+      for (int64_t v = 0; v * lanes < extent[d]; ++v) {
+        Value count = clamp(
+            arith::SubIOp::create(b, e.loc, length, e.index(v * lanes)), 0,
+            lanes);
+        Value mask = vector::CreateMaskOp::create(b, e.loc, maskType,
+                                                  ValueRange{count});
+        // Indices stay inside both buffers when no lane is left.
+        SmallVector<Value> in(from), at(to);
+        in.push_back(e.min(e.add(first, v * lanes), e.index(width - 1)));
+        at.push_back(e.min(e.add(offset, v * lanes), e.index(rowStride - 1)));
+        Value x = vector::MaskedLoadOp::create(b, e.loc, e.vectorType, source,
+                                               in, mask, padVector);
+        vector::MaskedStoreOp::create(b, e.loc, scratch, at, mask, x);
+      }
+    };
+    if (!inside) {
+      copy();
+      return;
+    }
+    auto ifOp = scf::IfOp::create(b, e.loc, inside, /*withElse=*/false);
+    OpBuilder::InsertionGuard guard(b);
+    b.setInsertionPointToStart(ifOp.thenBlock());
+    copy();
+  };
+  rows(0, Value());
+}
+
 SmallVector<Value>
 reduceLoop(Emitter &e, int64_t count,
            function_ref<SmallVector<Value>(Value, ValueRange)> body,

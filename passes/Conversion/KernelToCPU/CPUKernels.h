@@ -316,6 +316,21 @@ private:
 Value paddedCopy(OpBuilder &b, Location loc, Value input,
                  ArrayRef<int64_t> low, ArrayRef<int64_t> high, float value);
 
+/// The largest stack buffer a kernel tile's padded footprint may take
+/// (see copyWindow); larger footprints make a padded copy of the input.
+constexpr int64_t kFootprintBytes = 64 * 1024;
+
+/// Copies into `scratch` ([extent0]...[extent(k-2)][row stride], the row
+/// stride a multiple of the lanes) the window of `source` ([lead...][S0]...
+/// [S(k-1)], static) at `lead` that starts at the spatial positions `start`
+/// and spans `extent`; positions outside the source read `pad`. A window
+/// kernel runs the tiles whose taps reach outside their input on such a
+/// copy of their own footprint (in L1) instead of a padded copy of the
+/// whole input.
+void copyWindow(Emitter &e, Value source, ValueRange lead,
+                ArrayRef<Value> start, ArrayRef<int64_t> extent, Value scratch,
+                float pad);
+
 /// acc = body(iv, acc) for iv in [0, count) (scf.for with the accumulators
 /// as iteration values, inline when count is 1).
 SmallVector<Value>

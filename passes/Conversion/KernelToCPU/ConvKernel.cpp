@@ -4,8 +4,11 @@
 // the output tile is MR output channels x NR pixels of one output row, the
 // filters packed [F/MR][C*KH*KW][MR] (at compile time when they are
 // constants, into a workspace buffer before the kernel otherwise), input
-// rows read in place (loadStrided) from the input, or from a zero-padded
-// copy of it when the convolution pads. A 1x1 stride-1 unpadded
+// rows read in place (loadStrided) from the input. When the convolution
+// pads, a tile whose taps reach outside the input reads a zero-padded copy
+// of its footprint (every channel's rows, on the stack: copyWindow) and
+// the others the input in place; only a footprint too large for the stack
+// makes a zero-padded copy of the whole input. A 1x1 stride-1 unpadded
 // convolution treats the whole image as one row; a 1-D convolution is one
 // row of height 1. The epilogue runs on the
 // accumulators before the one store.
@@ -72,8 +75,21 @@ LogicalResult lowerPackedConv(KernelContext &context, tk::ConvOp op) {
     width = outWidth = height * width;
     height = outHeight = 1;
   }
-  // The input, zero-padded; the output, contiguous.
-  if (padded) {
+  // A tile's footprint: the input rows and columns its taps read, every
+  // channel's, padded to whole vectors.
+  const TileShape &shape = context.shape;
+  int64_t footRows = (kh - 1) * dh + 1;
+  int64_t footColumns = (shape.nr - 1) * sw + (kw - 1) * dw + 1;
+  footColumns = (footColumns + shape.lanes - 1) / shape.lanes * shape.lanes;
+  bool tilePadding =
+      padded && channels * footRows * footColumns * 4 <= kFootprintBytes;
+  int64_t inHeight = height, inWidth = width;
+  // Where the input's rows and columns start in padded coordinates.
+  int64_t shiftRow = tilePadding ? pads[0] : 0,
+          shiftColumn = tilePadding ? pads[1] : 0;
+  // The input, zero-padded unless tiles pad their footprint; the output,
+  // contiguous.
+  if (padded && !tilePadding) {
     SmallVector<int64_t> low{0, 0, pads[0], pads[1]},
         high{0, 0, pads[2], pads[3]};
     if (oneD) {
@@ -88,7 +104,6 @@ LogicalResult lowerPackedConv(KernelContext &context, tk::ConvOp op) {
   }
   Value output = contiguous(before, loc, init, /*copyIn=*/false);
 
-  const TileShape &shape = context.shape;
   int64_t mr = balancedRows(filters, shape.mr);
   int64_t reduction = channels * kh * kw;
   SmallVector<int64_t> packedShape{(filters + mr - 1) / mr, reduction, mr};
@@ -142,16 +157,42 @@ LogicalResult lowerPackedConv(KernelContext &context, tk::ConvOp op) {
   if (packedFilters)
     buffers.push_back(packedFilters);
   epilogue->appendUses(buffers);
+  // The input with its spatial dims apart, for the footprint copies.
+  size_t inputUse = buffers.size();
+  if (tilePadding)
+    buffers.push_back(input);
 
   int64_t nr = shape.nr;
   int64_t widthPanels = (outWidth + nr - 1) / nr;
+  // What a tile reads of one input row, and how far ahead the next tiles'
+  // rows are fetched (see access.prefetch). Only when one panel of every
+  // channel does not fit in L1 by a wide margin do the streams matter.
+  constexpr int64_t kPrefetchTiles = 2, kLineFloats = 16;
+  int64_t prefetchAhead = kPrefetchTiles * nr * sw;
+  int64_t rowSpan = (nr - 1) * sw + (kw - 1) * dw + 1;
+  int64_t prefetchSpan =
+      channels * kh * ((rowSpan + kLineFloats - 1) / kLineFloats) >= 32
+          ? rowSpan
+          : 0;
+  int64_t lastPosition = height * width - 1;
   auto body = [&](Emitter &e, Value begin, Value end, ValueRange captured) {
     OpBuilder &b = e.b;
     Value in = captured[0], out = captured[1];
     Value packed =
         packedName ? getGlobal(e, packedName, packedShape) : captured[2];
+    SmallVector<int64_t> footprint{channels, footRows, footColumns};
+    if (oneD)
+      footprint = {channels, footColumns};
+    Value scratch =
+        tilePadding
+            ? memref::AllocaOp::create(
+                  b, e.loc, MemRefType::get(footprint, b.getF32Type()),
+                  b.getI64IntegerAttr(64))
+            : Value();
+    // One tile, reading the input in place or (`fromScratch`) the copy of
+    // its footprint.
     auto tile = [&](Value n, Value oh, Value ow0, Value filterTile,
-                    int64_t rows, int64_t columns) {
+                    int64_t rows, int64_t columns, bool fromScratch) {
       Value f0 = e.mul(filterTile, mr);
       Value inRow = e.mul(oh, sh);
       Value inColumn = e.mul(ow0, sw);
@@ -165,11 +206,38 @@ LogicalResult lowerPackedConv(KernelContext &context, tk::ConvOp op) {
       };
       access.vector = [&](Value ch, int64_t s, int64_t v) -> Value {
         int64_t y = s / kw, x = s % kw;
-        Value position = e.add(e.mul(e.add(inRow, y * dh), width),
-                               e.add(inColumn, x * dw + v * shape.lanes * sw));
-        return loadStrided(e, in, {n, ch, position}, sw,
-                           validLanes(shape, columns, v));
+        int64_t column = x * dw + v * shape.lanes * sw;
+        int64_t valid = validLanes(shape, columns, v);
+        if (fromScratch) {
+          SmallVector<Value> at{ch, e.index(y * dh), e.index(column)};
+          if (oneD)
+            at = {ch, e.index(column)};
+          return loadStrided(e, scratch, at, sw, valid);
+        }
+        Value position =
+            e.add(e.mul(e.add(inRow, y * dh - shiftRow), width),
+                  e.add(inColumn, column - shiftColumn));
+        return loadStrided(e, in, {n, ch, position}, sw, valid);
       };
+      // Every channel's input rows are a stream of their own (C x KH of
+      // them, far more than the hardware prefetchers follow): each
+      // reduction step fetches the lines of its channel that the tile
+      // `kPrefetchTiles` columns on reads, clamped to the channel's plane.
+      if (prefetchSpan > 0 && !fromScratch)
+        access.prefetch = [&](Value ch) {
+          for (int64_t y = 0; y < kh; ++y) {
+            Value start =
+                e.add(e.mul(e.add(inRow, y * dh - shiftRow), width),
+                      e.add(inColumn, prefetchAhead - shiftColumn));
+            for (int64_t line = 0; line < prefetchSpan; line += kLineFloats)
+              memref::PrefetchOp::create(
+                  b, e.loc, in,
+                  ValueRange{n, ch,
+                             e.min(e.add(start, line), e.index(lastPosition))},
+                  /*isWrite=*/false, /*localityHint=*/3,
+                  /*isDataCache=*/true);
+          }
+        };
       // The accumulators start at zero: the output is only written.
       access.loadOutput = [&](int64_t, int64_t) { return e.zeros(); };
       access.storeOutput = [&](Value x, int64_t i, int64_t v) {
@@ -193,11 +261,53 @@ LogicalResult lowerPackedConv(KernelContext &context, tk::ConvOp op) {
                       e.index(channels));
     };
     int64_t fullTiles = filters / mr;
-    auto filterTiles = [&](Value n, Value oh, Value ow0, int64_t columns) {
-      e.loop(0, fullTiles, 1,
-             [&](Value t) { tile(n, oh, ow0, t, mr, columns); });
+    auto filterTilesFrom = [&](Value n, Value oh, Value ow0, int64_t columns,
+                               bool fromScratch) {
+      e.loop(0, fullTiles, 1, [&](Value t) {
+        tile(n, oh, ow0, t, mr, columns, fromScratch);
+      });
       if (filters % mr)
-        tile(n, oh, ow0, e.index(fullTiles), filters % mr, columns);
+        tile(n, oh, ow0, e.index(fullTiles), filters % mr, columns,
+             fromScratch);
+    };
+    auto filterTiles = [&](Value n, Value oh, Value ow0, int64_t columns) {
+      if (!tilePadding)
+        return filterTilesFrom(n, oh, ow0, columns, false);
+      // Whether every tap of the tile lies inside the input.
+      Value rowStart = e.mul(oh, sh), columnStart = e.mul(ow0, sw);
+      Value inside;
+      auto require = [&](arith::CmpIPredicate predicate, Value x, int64_t y) {
+        Value ok = arith::CmpIOp::create(b, e.loc, predicate, x, e.index(y));
+        inside = inside ? arith::AndIOp::create(b, e.loc, inside, ok) : ok;
+      };
+      if (pads[0] > 0)
+        require(arith::CmpIPredicate::sge, rowStart, pads[0]);
+      if (pads[2] > 0)
+        require(arith::CmpIPredicate::sle,
+                e.add(rowStart, (kh - 1) * dh), pads[0] + inHeight - 1);
+      if (pads[1] > 0)
+        require(arith::CmpIPredicate::sge, columnStart, pads[1]);
+      if (pads[3] > 0)
+        require(arith::CmpIPredicate::sle,
+                e.add(columnStart, (columns - 1) * sw + (kw - 1) * dw),
+                pads[1] + inWidth - 1);
+      auto ifOp = scf::IfOp::create(b, e.loc, inside, /*withElse=*/true);
+      OpBuilder::InsertionGuard guard(b);
+      b.setInsertionPointToStart(ifOp.thenBlock());
+      filterTilesFrom(n, oh, ow0, columns, false);
+      // At the border: the footprint, zero-padded, then the tiles over it.
+      b.setInsertionPointToStart(ifOp.elseBlock());
+      SmallVector<Value> start{
+          e.index(0), e.add(rowStart, -pads[0]), e.add(columnStart, -pads[1])};
+      SmallVector<int64_t> extent{channels, footRows,
+                                  (columns - 1) * sw + (kw - 1) * dw + 1};
+      if (oneD) {
+        start.erase(start.begin() + 1);
+        extent.erase(extent.begin() + 1);
+      }
+      copyWindow(e, captured[inputUse], ValueRange{n}, start, extent, scratch,
+                 0.0f);
+      filterTilesFrom(n, oh, ow0, columns, true);
     };
     // One item: (image, output row, panel of NR output columns).
     e.loop(begin, end, 1, [&](Value item) {

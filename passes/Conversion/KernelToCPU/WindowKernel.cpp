@@ -10,9 +10,13 @@
 // instead), each with its input vector (at stride 1 the input rows that
 // neighbouring output rows share are loaded once: after canonicalization
 // the loads are identical). Larger windows loop over all tap dimensions
-// but the last. Strided reads go through loadStrided; padding is a padded
-// copy of the input (zeros, or -inf for a maximum, which never wins). The
-// epilogue runs on the accumulators before the one store.
+// but the last. Strided reads go through loadStrided. Padding (zeros, or
+// -inf for a maximum, which never wins) costs only the tiles whose taps
+// reach outside the input: they run on a padded copy of their own
+// footprint in a stack buffer (copyWindow), every other tile reads the
+// input in place. Only a footprint too large for L1 makes a padded copy of
+// the whole input instead. The epilogue runs on the accumulators before
+// the one store.
 //
 //===----------------------------------------------------------------------===//
 
@@ -50,6 +54,13 @@ struct Tap {
   int64_t fixed = 0;
 };
 
+/// Where a tile reads its input: `buffer` at the indices `lead` followed,
+/// per spatial dim, by the position in the padded input minus `shift`.
+struct Source {
+  Value buffer;
+  SmallVector<Value> lead, shift;
+};
+
 /// The input position along a dimension of stride `stride` and dilation
 /// `dilation` for output position `o` and tap `tap`.
 Value inputPosition(Emitter &e, Value o, int64_t stride, Tap tap,
@@ -73,24 +84,6 @@ LogicalResult lowerWindow(KernelContext &context, Operation *op,
       before, loc, *w.epilogue, w.epilogueInputs, w.epilogueMaps, outShape);
   if (failed(epilogue))
     return op->emitOpError("cannot address its epilogue inputs");
-  // The input, padded where windows reach outside it.
-  SmallVector<int64_t> low(rank, 0), high(rank, 0);
-  bool padded = false;
-  for (int64_t d = 0; d < spatial; ++d) {
-    int64_t reach = (outShape[d + 2] - 1) * w.strides[d] +
-                    (w.window[d] - 1) * w.dilations[d] + 1;
-    low[d + 2] = w.pads[d];
-    high[d + 2] =
-        std::max<int64_t>(0, reach - w.pads[d] - inType.getDimSize(d + 2));
-    padded |= low[d + 2] > 0 || high[d + 2] > 0;
-  }
-  float padValue = w.combine == Combine::Max
-                       ? -std::numeric_limits<float>::infinity()
-                       : 0.0f;
-  Value input = padded ? paddedCopy(before, loc, w.input, low, high, padValue)
-                       : contiguous(before, loc, w.input, /*copyIn=*/true);
-  Value output = contiguous(before, loc, w.init, /*copyIn=*/false);
-
   const TileShape &shape = context.shape;
   int64_t nr = shape.nr, lanes = shape.lanes;
   // Rows and columns: the last two spatial dims (a 1-D window has one row).
@@ -100,6 +93,46 @@ LogicalResult lowerWindow(KernelContext &context, Operation *op,
   int64_t outer = spatial - (hasRows ? 2 : 1);
   // Output rows per tile: the configuration's mr.
   int64_t rowTile = std::min<int64_t>(shape.mr, outRows);
+  // The output positions per tile along each spatial dim (at most), and
+  // the input positions their windows span.
+  auto tileExtent = [&](int64_t d, int64_t rows, int64_t columns) {
+    return d == spatial - 1 ? columns : hasRows && d == spatial - 2 ? rows : 1;
+  };
+  auto span = [&](int64_t d, int64_t positions) {
+    return (positions - 1) * w.strides[d] + (w.window[d] - 1) * w.dilations[d] +
+           1;
+  };
+
+  // Where windows reach outside the input: the pads, per spatial dim.
+  SmallVector<int64_t> low(spatial), high(spatial), footprint(spatial);
+  bool padded = false;
+  for (int64_t d = 0; d < spatial; ++d) {
+    low[d] = w.pads[d];
+    high[d] = std::max<int64_t>(0, span(d, outShape[d + 2]) - w.pads[d] -
+                                       inType.getDimSize(d + 2));
+    padded |= low[d] > 0 || high[d] > 0;
+    footprint[d] = span(d, tileExtent(d, rowTile, std::min(nr, outColumns)));
+  }
+  footprint.back() = (footprint.back() + lanes - 1) / lanes * lanes;
+  int64_t footprintBytes = 4;
+  for (int64_t extent : footprint)
+    footprintBytes *= extent;
+  bool tilePadding = padded && footprintBytes <= kFootprintBytes;
+  float padValue = w.combine == Combine::Max
+                       ? -std::numeric_limits<float>::infinity()
+                       : 0.0f;
+  Value input = w.input;
+  if (padded && !tilePadding) {
+    SmallVector<int64_t> lowAll(rank, 0), highAll(rank, 0);
+    for (int64_t d = 0; d < spatial; ++d) {
+      lowAll[d + 2] = low[d];
+      highAll[d + 2] = high[d];
+    }
+    input = paddedCopy(before, loc, w.input, lowAll, highAll, padValue);
+  } else {
+    input = contiguous(before, loc, w.input, /*copyIn=*/true);
+  }
+  Value output = contiguous(before, loc, w.init, /*copyIn=*/false);
   int64_t rowBlocks = (outRows + rowTile - 1) / rowTile;
   int64_t widthPanels = (outColumns + nr - 1) / nr;
   int64_t taps = 1;
@@ -126,6 +159,12 @@ LogicalResult lowerWindow(KernelContext &context, Operation *op,
     auto remainder = [&](Value x, int64_t y) -> Value {
       return arith::RemUIOp::create(b, e.loc, x, e.index(y));
     };
+    Value scratch =
+        tilePadding
+            ? memref::AllocaOp::create(
+                  b, e.loc, MemRefType::get(footprint, b.getF32Type()),
+                  b.getI64IntegerAttr(64))
+            : Value();
     // One tile: `rows` output rows from `oh0`, `columns` columns from `ow0`,
     // at the outer output positions `outerAt` of channel `c`, image `n`.
     auto tile = [&](Value n, Value c, ArrayRef<Value> outerAt, Value oh0,
@@ -147,6 +186,12 @@ LogicalResult lowerWindow(KernelContext &context, Operation *op,
                         : e.zeros();
       SmallVector<Value> acc(rows * vectors, start);
       SmallVector<Tap> tap(spatial);
+      // The tile's first output position per spatial dim.
+      SmallVector<Value> first(outerAt);
+      if (hasRows)
+        first.push_back(oh0);
+      first.push_back(ow0);
+      const Source *source = nullptr;
       // Accumulates every tap into `sums`, tap dims from `d` on.
       std::function<SmallVector<Value>(int64_t, ValueRange)> taps =
           [&](int64_t d, ValueRange sums) -> SmallVector<Value> {
@@ -176,24 +221,24 @@ LogicalResult lowerWindow(KernelContext &context, Operation *op,
               b, e.loc, e.vectorType,
               memref::LoadOp::create(b, e.loc, filter, index));
         }
-        SmallVector<Value> prefix{n, c};
+        // The input index along dim `d` of output position `o`.
+        auto inputIndex = [&](int64_t d, Value o) -> Value {
+          Value position =
+              inputPosition(e, o, w.strides[d], tap[d], w.dilations[d]);
+          return arith::SubIOp::create(b, e.loc, position, source->shift[d]);
+        };
+        SmallVector<Value> prefix(source->lead);
         for (int64_t i = 0; i < outer; ++i)
-          prefix.push_back(inputPosition(e, outerAt[i], w.strides[i], tap[i],
-                                         w.dilations[i]));
+          prefix.push_back(inputIndex(i, outerAt[i]));
         int64_t last = spatial - 1;
         for (int64_t r = 0; r < rows; ++r) {
           SmallVector<Value> indices(prefix);
           if (hasRows)
-            indices.push_back(inputPosition(e, e.add(oh0, r),
-                                            w.strides[last - 1],
-                                            tap[last - 1],
-                                            w.dilations[last - 1]));
+            indices.push_back(inputIndex(last - 1, e.add(oh0, r)));
           for (int64_t v = 0; v < vectors; ++v) {
             SmallVector<Value> at(indices);
-            at.push_back(inputPosition(e, e.add(ow0, v * lanes),
-                                       w.strides[last], tap[last],
-                                       w.dilations[last]));
-            Value pixels = loadStrided(e, in, at, w.strides[last],
+            at.push_back(inputIndex(last, e.add(ow0, v * lanes)));
+            Value pixels = loadStrided(e, source->buffer, at, w.strides[last],
                                        validLanes(shape, columns, v));
             Value &sum = next[r * vectors + v];
             if (w.combine == Combine::WeightedSum)
@@ -206,7 +251,55 @@ LogicalResult lowerWindow(KernelContext &context, Operation *op,
         }
         return next;
       };
-      acc = taps(0, acc);
+      // The input in place, shifted by the pads it does not have.
+      Source direct{in, {n, c}, {}};
+      for (int64_t d = 0; d < spatial; ++d)
+        direct.shift.push_back(e.index(tilePadding ? low[d] : 0));
+      auto accumulate = [&](const Source &from) {
+        source = &from;
+        return taps(0, acc);
+      };
+      // Whether every window of the tile lies inside the input.
+      Value inside;
+      for (int64_t d = 0; tilePadding && d < spatial; ++d) {
+        Value begin = e.mul(first[d], w.strides[d]);
+        auto require = [&](arith::CmpIPredicate predicate, Value x,
+                           int64_t y) {
+          Value ok =
+              arith::CmpIOp::create(b, e.loc, predicate, x, e.index(y));
+          inside = inside ? arith::AndIOp::create(b, e.loc, inside, ok) : ok;
+        };
+        if (low[d] > 0)
+          require(arith::CmpIPredicate::sge, begin, low[d]);
+        if (high[d] > 0)
+          require(arith::CmpIPredicate::sle,
+                  e.add(begin, span(d, tileExtent(d, rows, columns)) - 1),
+                  low[d] + inType.getDimSize(d + 2) - 1);
+      }
+      if (!inside) {
+        acc = accumulate(direct);
+      } else {
+        // A tile at the border: its footprint, padded, on the stack.
+        auto ifOp = scf::IfOp::create(b, e.loc, TypeRange(ValueRange(acc)),
+                                      inside, /*withElse=*/true);
+        OpBuilder::InsertionGuard guard(b);
+        b.setInsertionPointToStart(ifOp.thenBlock());
+        scf::YieldOp::create(b, e.loc, accumulate(direct));
+        b.setInsertionPointToStart(ifOp.elseBlock());
+        Source padded{scratch, {}, {}};
+        SmallVector<Value> start;
+        SmallVector<int64_t> extent;
+        for (int64_t d = 0; d < spatial; ++d) {
+          padded.shift.push_back(e.mul(first[d], w.strides[d]));
+          start.push_back(
+              arith::SubIOp::create(b, e.loc, padded.shift[d],
+                                    e.index(low[d])));
+          extent.push_back(span(d, tileExtent(d, rows, columns)));
+        }
+        copyWindow(e, in, ValueRange{n, c}, start, extent, scratch, padValue);
+        scf::YieldOp::create(b, e.loc, accumulate(padded));
+        acc = SmallVector<Value>(ifOp.getResults());
+      }
       for (int64_t r = 0; r < rows; ++r)
         for (int64_t v = 0; v < vectors; ++v) {
           int64_t valid = validLanes(shape, columns, v);

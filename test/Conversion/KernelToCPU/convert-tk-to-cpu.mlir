@@ -249,16 +249,21 @@ func.func @matmul_fused(%a: memref<4x5xf32>, %bias: memref<16xf32>, %out: memref
 // -----
 
 // A padded 3x3 convolution with its epilogue (bias per output channel, a
-// residual read along the output rows, Relu): the input goes through a
-// zero-padded copy (one pass over its rows: border, the input row, border),
-// the epilogue runs on the accumulators before the one store.
+// residual read along the output rows, Relu), without a padded copy of the
+// input: a tile whose taps lie inside the input reads its rows in place; a
+// tile at the border (here every one: the image is smaller than a tile)
+// first copies its footprint (every channel's 3 rows) into a zero-filled
+// stack buffer through masked loads and stores, and reads that. The
+// epilogue runs on the accumulators before the one store.
 // CHECK-LABEL: func.func @conv_fused
-// CHECK: %[[PAD:.+]] = memref.alloc() : memref<1x1x10x10xf32>
+// CHECK-NOT: memref.alloc(
+// CHECK: %[[IN:.+]] = memref.collapse_shape %arg0 {{\[\[}}0], [1], [2, 3]]
+// CHECK: %[[FOOT:.+]] = memref.alloca() {alignment = 64 : i64} : memref<1x3x24xf32>
+// CHECK: arith.cmpi sge
+// CHECK: arith.cmpi sle
 // CHECK: scf.if
-// CHECK: vector.load %arg0[{{.*}}] : memref<1x1x8x8xf32>, vector<8xf32>
-// CHECK: vector.store %{{.+}}, %[[PAD]]
-// CHECK: memref.collapse_shape %[[PAD]] {{\[\[}}0], [1], [2, 3]]
 // CHECK: scf.for
+// CHECK: vector.load %[[IN]][{{.*}}] : memref<1x1x64xf32>, vector<8xf32>
 // CHECK: vector.fma
 // CHECK: memref.load %{{.+}}[%{{.+}}] : memref<2xf32>
 // CHECK: vector.broadcast
@@ -267,6 +272,16 @@ func.func @matmul_fused(%a: memref<4x5xf32>, %bias: memref<16xf32>, %out: memref
 // CHECK: arith.addf {{.*}} : vector<8xf32>
 // CHECK: arith.maximumf {{.*}} : vector<8xf32>
 // CHECK: vector.store
+// CHECK: } else {
+// CHECK: vector.store %{{.+}}, %[[FOOT]]
+// CHECK: vector.create_mask
+// CHECK: vector.maskedload %arg0[{{.*}} : memref<1x1x8x8xf32>
+// CHECK: vector.maskedstore %[[FOOT]]
+// CHECK: scf.for
+// CHECK: vector.load %[[FOOT]][{{.*}}] : memref<1x3x24xf32>, vector<8xf32>
+// CHECK: vector.fma
+// CHECK: arith.maximumf {{.*}} : vector<8xf32>
+// CHECK-NOT: memref.alloc(
 // CHECK-NOT: tk.conv
 memref.global "private" constant @filter3 : memref<2x1x3x3xf32> = dense<0.5>
 func.func @conv_fused(%x: memref<1x1x8x8xf32>, %bias: memref<2xf32>, %res: memref<1x2x8x8xf32>, %y: memref<1x2x8x8xf32>) {
@@ -453,14 +468,28 @@ func.func @loops_f64(%a: memref<3x2xf64>, %b: memref<3x4xf64>, %c: memref<2x4xf6
 
 // -----
 
-// Max pooling through the window kernel, padded: the input goes through a
-// copy padded with -inf, the accumulators start at -inf, each tap is a
-// vector maximum.
+// Max pooling through the window kernel, padded: no padded copy of the
+// input. A tile whose windows lie inside the input reads it in place; one
+// at the border (here every tile: the image is smaller than a tile) first
+// copies its footprint into a stack buffer filled with -inf, the input's
+// part of each row through masked loads and stores. The accumulators start
+// at -inf, each tap is a vector maximum.
 // CHECK-LABEL: func.func @max_pool
-// CHECK: %[[LOW:.+]] = arith.constant 0xFF800000 : f32
-// CHECK: vector.broadcast %[[LOW]] : f32 to vector<8xf32>
-// CHECK: arith.constant dense<0xFF800000> : vector<8xf32>
+// CHECK-NOT: memref.alloc(
+// CHECK: %[[FOOT:.+]] = memref.alloca() {alignment = 64 : i64} : memref<6x16xf32>
+// CHECK: arith.cmpi sge
+// CHECK: arith.cmpi sle
+// CHECK: scf.if %{{.+}} -> (vector<8xf32>, vector<8xf32>, vector<8xf32>, vector<8xf32>)
 // CHECK: arith.maximumf {{.*}} : vector<8xf32>
+// CHECK: } else {
+// CHECK: %[[PAD:.+]] = arith.constant dense<0xFF800000> : vector<8xf32>
+// CHECK: vector.store %[[PAD]], %[[FOOT]]
+// CHECK: vector.create_mask
+// CHECK: vector.maskedload %{{.+}}, %[[PAD]] : memref<1x2x6x10xf32>
+// CHECK: vector.maskedstore %[[FOOT]]
+// CHECK: vector.load %[[FOOT]]
+// CHECK: arith.maximumf {{.*}} : vector<8xf32>
+// CHECK-NOT: memref.alloc(
 // CHECK-NOT: tk.pool
 func.func @max_pool(%x: memref<1x2x6x10xf32>, %y: memref<1x2x6x10xf32>) {
   tk.pool max ins(%x : memref<1x2x6x10xf32>) outs(%y : memref<1x2x6x10xf32>)
@@ -550,20 +579,27 @@ func.func @conv_transpose_s2(%x: memref<1x3x4x5xf32>, %w: memref<3x2x2x2xf32>, %
 // -----
 
 // A dense 1-D convolution with stride 3 and pads runs on the packed kernel
-// as one row of height 1: the input goes through a zero-padded copy, read
-// every 3rd element (a wide load kept every 3rd lane), the filters (a
-// function argument) packed into [F/MR][C*K][MR] before the kernel and
-// broadcast per filter; outputs are contiguous.
+// as one row of height 1: the filters (a function argument) packed into
+// [F/MR][C*K][MR] before the kernel and broadcast per filter; the input read
+// every 3rd element (a wide load kept every 3rd lane), in place by tiles
+// inside it, from a zero-padded copy of the tile's footprint (both
+// channels) on the stack by tiles at the border; outputs are contiguous.
 // CHECK-LABEL: func.func @conv1d_stride3
-// CHECK: %[[PAD:.+]] = memref.alloc() : memref<1x2x22xf32>
-// CHECK: vector.maskedload %arg0[{{.*}} : memref<1x2x20xf32>
-// CHECK: vector.maskedstore %[[PAD]]
 // CHECK: %[[PACKED:.+]] = memref.alloc() : memref<1x6x4xf32>
-// CHECK: vector.maskedload %[[PAD]]{{.*}} : memref<1x2x22xf32>, vector<24xi1>, vector<24xf32>
+// CHECK: %[[FOOT:.+]] = memref.alloca() {alignment = 64 : i64} : memref<2x48xf32>
+// CHECK: scf.if
+// CHECK: vector.maskedload %arg0[{{.*}} : memref<1x2x20xf32>, vector<24xi1>, vector<24xf32>
 // CHECK: vector.shuffle {{.*}} [0, 3, 6, 9, 12, 15, 18, 21]
 // CHECK: vector.broadcast
 // CHECK: vector.fma
 // CHECK: vector.maskedstore
+// CHECK: } else {
+// CHECK: vector.maskedload %arg0[{{.*}} : memref<1x2x20xf32>, vector<8xi1>, vector<8xf32>
+// CHECK: vector.maskedstore %[[FOOT]]
+// CHECK: vector.maskedload %[[FOOT]]{{.*}} : memref<2x48xf32>, vector<24xi1>, vector<24xf32>
+// CHECK: vector.shuffle {{.*}} [0, 3, 6, 9, 12, 15, 18, 21]
+// CHECK: vector.fma
+// CHECK-NOT: memref.alloc(
 // CHECK-NOT: tk.conv
 func.func @conv1d_stride3(%x: memref<1x2x20xf32>, %w: memref<4x2x3xf32>, %y: memref<1x4x7xf32>) {
   tk.conv ins(%x, %w : memref<1x2x20xf32>, memref<4x2x3xf32>) outs(%y : memref<1x4x7xf32>)
