@@ -14,8 +14,8 @@
 // -inf for a maximum, which never wins) costs only the tiles whose taps
 // reach outside the input: they run on a padded copy of their own
 // footprint in a stack buffer (copyWindow), every other tile reads the
-// input in place. Only a footprint too large for L1 makes a padded copy of
-// the whole input instead. The epilogue runs on the accumulators before
+// input in place. Only a footprint over kFootprintBytes makes a padded
+// copy of the whole input instead. The epilogue runs on the accumulators before
 // the one store.
 //
 //===----------------------------------------------------------------------===//
@@ -121,7 +121,7 @@ LogicalResult lowerWindow(KernelContext &context, Operation *op,
   float padValue = w.combine == Combine::Max
                        ? -std::numeric_limits<float>::infinity()
                        : 0.0f;
-  Value input = w.input;
+  Value input;
   if (padded && !tilePadding) {
     SmallVector<int64_t> lowAll(rank, 0), highAll(rank, 0);
     for (int64_t d = 0; d < spatial; ++d) {
