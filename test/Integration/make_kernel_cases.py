@@ -676,6 +676,54 @@ for i, keys in enumerate([1500, 3000]):
     attention_family(16 + i, ATTENTION_RNG, keys=keys)
 
 
+# Convolution stacks spelled the way tf2onnx spells a Keras model: an NHWC
+# input transposed to NCHW, SAME_UPPER / SAME_LOWER auto-padding (pads of
+# one more element on one side for even kernels and strides 2), Relu6 as
+# Clip, depthwise and dense convolutions and pools at odd image sizes, so
+# that every kind of border tile (one-sided pads, row and column tails) and
+# interior tiles appear, then back to NHWC.
+def same_padding_family(index, rng):
+    h, w = int(rng.integers(40, 130)), int(rng.integers(40, 170))
+    c = int(rng.choice([3, 8]))
+    image = rand(1, h, w, c)
+    nodes, inits = [], []
+    inits += [numpy_helper.from_array(np.array(0, np.float32), "zero"),
+              numpy_helper.from_array(np.array(6, np.float32), "six")]
+    nodes.append(helper.make_node("Transpose", ["x"], ["t0"], perm=[0, 3, 1, 2]))
+    value = "t0"
+    for layer in range(int(rng.integers(3, 6))):
+        kind = rng.choice(["dense", "depthwise", "maxpool", "avgpool"])
+        k = int(rng.choice([1, 2, 3, 5])) if kind != "dense" else int(rng.choice([1, 3, 4]))
+        stride = int(rng.choice([1, 2])) if k > 1 else 1  # ORT: k >= s for SAME
+        pad = str(rng.choice(["SAME_UPPER", "SAME_LOWER"]))
+        out = "l%d" % layer
+        if kind in ("dense", "depthwise"):
+            f = int(rng.choice([8, 12, 16])) if kind == "dense" else c
+            group = c if kind == "depthwise" else 1
+            wname, bname = "w%d" % layer, "b%d" % layer
+            inits += [numpy_helper.from_array(rand(f, c // group, k, k) * 0.3, wname),
+                      numpy_helper.from_array(rand(f), bname)]
+            nodes.append(helper.make_node("Conv", [value, wname, bname], [out + "c"],
+                                          kernel_shape=[k, k], strides=[stride, stride],
+                                          auto_pad=pad, group=group))
+            nodes.append(helper.make_node("Clip", [out + "c", "zero", "six"], [out]))
+            c = f
+        else:
+            op = "MaxPool" if kind == "maxpool" else "AveragePool"
+            attrs = {} if kind == "maxpool" else {"count_include_pad": int(rng.integers(0, 2))}
+            nodes.append(helper.make_node(op, [value], [out], kernel_shape=[k, k],
+                                          strides=[stride, stride], auto_pad=pad, **attrs))
+        value = out
+    nodes.append(helper.make_node("Transpose", [value], ["y"], perm=[0, 2, 3, 1]))
+    CASES.append(("same_padding_family_%02d" % index, 18, nodes, [("x", image)],
+                  [("y", F)], inits))
+
+
+SAME_RNG = np.random.default_rng(13)
+for i in range(8):
+    same_padding_family(i, SAME_RNG)
+
+
 if __name__ == "__main__":
     if len(sys.argv) != 3:
         sys.exit(__doc__)
