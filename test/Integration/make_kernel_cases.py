@@ -719,6 +719,33 @@ def same_padding_family(index, rng):
                   [("y", F)], inits))
 
 
+# Resize where some dimensions land on integral source coordinates (their
+# taps collapse to one, or to a straight read): align_corners at scale 1 on
+# the batch and channels, asymmetric downsampling by 2, given as scales and
+# as sizes, linear and cubic.
+def resize(name, shape, mode, ctm, scales=None, sizes=None):
+    inits = []
+    names = ["x", ""]
+    if scales is not None:
+        inits.append(numpy_helper.from_array(np.array(scales, np.float32), "scales"))
+        names.append("scales")
+    else:
+        names += ["", "sizes"]
+        inits.append(numpy_helper.from_array(np.array(sizes, np.int64), "sizes"))
+    CASES.append((name, 18, [helper.make_node("Resize", names, ["y"], mode=mode,
+                                              coordinate_transformation_mode=ctm)],
+                  [("x", rand(*shape))], [("y", F)], inits))
+
+
+resize("resize_linear_align_corners_sizes", [2, 8, 30, 40], "linear", "align_corners",
+       sizes=[2, 8, 59, 79])
+resize("resize_cubic_align_corners_scales", [1, 5, 17, 23], "cubic", "align_corners",
+       scales=[1, 1, 2, 2])
+resize("resize_linear_asymmetric_half", [1, 6, 40, 64], "linear", "asymmetric",
+       scales=[1, 1, 0.5, 0.5])
+resize("resize_linear_half_pixel_x2", [1, 16, 20, 33], "linear", "half_pixel",
+       scales=[1, 1, 2, 2])
+
 SAME_RNG = np.random.default_rng(13)
 for i in range(8):
     same_padding_family(i, SAME_RNG)

@@ -30,6 +30,7 @@ namespace {
 struct DimTaps {
   int64_t taps = 1;
   bool identity = false;
+  bool oneTap = false; // one tap of weight 1 per output (no weights)
   SmallVector<int64_t> index; // outputSize * taps
   SmallVector<double> weight; // outputSize * taps
   SmallVector<bool> outside;  // outputSize
@@ -91,6 +92,47 @@ int64_t nearestIndex(tg::NearestMode mode, double x) {
     return static_cast<int64_t>(floorX + 1);
   }
   return static_cast<int64_t>(floorX);
+}
+
+/// `taps` with one tap per output when every output's weights are one-hot
+/// (a weight of 1, the rest 0: integral source coordinates, e.g. a
+/// dimension that align_corners or a scale of 1 leaves alone), and the
+/// identity when every output's one tap is the output index itself.
+DimTaps collapseOneHot(DimTaps taps, int64_t inSize) {
+  if (taps.anyOutside)
+    return taps;
+  int64_t outSize = taps.outside.size();
+  auto isIdentity = [&](ArrayRef<int64_t> index) {
+    bool identity = outSize == inSize;
+    for (int64_t o = 0; identity && o < outSize; ++o)
+      identity = index[o] == o;
+    return identity;
+  };
+  if (taps.taps == 1) {
+    taps.identity = isIdentity(taps.index);
+    return taps;
+  }
+  SmallVector<int64_t> index;
+  for (int64_t o = 0; o < outSize; ++o) {
+    int64_t hot = -1;
+    for (int64_t t = 0; t < taps.taps; ++t) {
+      double w = taps.weight[o * taps.taps + t];
+      if (w == 1.0 && hot < 0)
+        hot = taps.index[o * taps.taps + t];
+      else if (w != 0.0)
+        return taps;
+    }
+    if (hot < 0)
+      return taps;
+    index.push_back(hot);
+  }
+  DimTaps collapsed;
+  collapsed.outside = std::move(taps.outside);
+  collapsed.oneTap = true;
+  collapsed.index = index;
+  collapsed.weight.assign(outSize, 1.0);
+  collapsed.identity = isIdentity(index);
+  return collapsed;
 }
 
 DimTaps computeTaps(tg::ResizeOp op, int64_t dim, int64_t rank) {
@@ -187,7 +229,7 @@ DimTaps computeTaps(tg::ResizeOp op, int64_t dim, int64_t rank) {
       result.weight.push_back(weights[t]);
     }
   }
-  return result;
+  return collapseOneHot(std::move(result), inSize);
 }
 
 struct ResizeLowering : OpConversionPattern<tg::ResizeOp> {
@@ -214,7 +256,7 @@ struct ResizeLowering : OpConversionPattern<tg::ResizeOp> {
         indexTable = arith::ConstantOp::create(
             rewriter, loc,
             DenseElementsAttr::get(indexType, ArrayRef<int64_t>(taps.index)));
-        if (interpolate) {
+        if (interpolate && !taps.oneTap) {
           auto weightType =
               RankedTensorType::get({outSize, taps.taps}, elementType);
           SmallVector<Attribute> weights;
@@ -274,7 +316,7 @@ struct ResizeLowering : OpConversionPattern<tg::ResizeOp> {
               Value tapIndex = indexConstant(b, l, tap);
               at.push_back(tensor::ExtractOp::create(
                   b, l, indexTables[d], ValueRange{outIndex[d], tapIndex}));
-              if (interpolate) {
+              if (weightTables[d]) {
                 Value w = tensor::ExtractOp::create(
                     b, l, weightTables[d], ValueRange{outIndex[d], tapIndex});
                 weight = weight ? arith::MulFOp::create(b, l, weight, w) : w;

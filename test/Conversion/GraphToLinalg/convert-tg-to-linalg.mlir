@@ -117,6 +117,26 @@ func.func @resize_antialias(%x: tensor<1x1x1x8xf32>) -> tensor<1x1x1x4xf32> {
 
 // -----
 
+// Bilinear with align_corners: the channel dim (scale 1) maps every output
+// to itself and reads straight through; 4 -> 2 along the width lands on
+// integral source coordinates (0 and 3), one tap each without weights;
+// only the height (2 -> 3) keeps two weighted taps: 2 loads per output.
+// CHECK-LABEL: func.func @resize_align_corners_one_hot
+// CHECK-DAG: arith.constant dense<{{\[\[}}0], [3]]> : tensor<2x1xindex>
+// CHECK-DAG: arith.constant dense<{{\[\[}}0, 0], [0, 1], [0, 1]]> : tensor<3x2xindex>
+// CHECK-DAG: arith.constant dense<{{\[\[}}0.000000e+00, 1.000000e+00], [5.000000e-01, 5.000000e-01], [0.000000e+00, 1.000000e+00]]> : tensor<3x2xf32>
+// CHECK-NOT: tensor<2x2xf32>
+// CHECK: linalg.generic
+// CHECK-COUNT-2: tensor.extract %arg0
+// CHECK-NOT: tensor.extract %arg0
+// CHECK: linalg.yield
+func.func @resize_align_corners_one_hot(%x: tensor<1x3x2x4xf32>) -> tensor<1x3x3x2xf32> {
+  %0 = tg.resize %x mode = linear coordinate_mode = align_corners nearest_mode = round_prefer_floor scales = [1.0, 1.0, 1.5, 0.5] : tensor<1x3x2x4xf32> -> tensor<1x3x3x2xf32>
+  return %0 : tensor<1x3x3x2xf32>
+}
+
+// -----
+
 // The index replaces the coordinate along the axis; negative ones wrap.
 // CHECK-LABEL: func.func @gather_elements
 // CHECK: linalg.generic
