@@ -117,6 +117,24 @@ func.func @resize_antialias(%x: tensor<1x1x1x8xf32>) -> tensor<1x1x1x4xf32> {
 
 // -----
 
+// Bilinear 2x: one dimension at a time. The width grows, so its pass (the
+// one that gathers along rows) runs first, on the 3 input rows; the
+// height's pass then reads whole rows of that result: two taps each.
+// CHECK-LABEL: func.func @resize_bilinear_separable
+// CHECK: %[[W:.+]] = linalg.generic {{.*}} outs(%{{.+}} : tensor<1x2x3x8xf32>)
+// CHECK-COUNT-2: tensor.extract %arg0
+// CHECK: linalg.yield
+// CHECK: linalg.generic {{.*}} outs(%{{.+}} : tensor<1x2x6x8xf32>)
+// CHECK-COUNT-2: tensor.extract %[[W]]
+// CHECK-NOT: tensor.extract %arg0
+// CHECK: linalg.yield
+func.func @resize_bilinear_separable(%x: tensor<1x2x3x4xf32>) -> tensor<1x2x6x8xf32> {
+  %0 = tg.resize %x mode = linear coordinate_mode = half_pixel nearest_mode = round_prefer_floor scales = [1.0, 1.0, 2.0, 2.0] : tensor<1x2x3x4xf32> -> tensor<1x2x6x8xf32>
+  return %0 : tensor<1x2x6x8xf32>
+}
+
+// -----
+
 // Bilinear with align_corners: the channel dim (scale 1) maps every output
 // to itself and reads straight through; 4 -> 2 along the width lands on
 // integral source coordinates (0 and 3), one tap each without weights;
