@@ -1,9 +1,9 @@
 //===- OpsRecurrent.cpp - RNN, GRU and LSTM unrolled into tg ops ----------===//
 //
 // Sequence lengths are static, so the recurrences unroll at import: per
-// direction and time step one matmul of the input and one of the hidden
-// state (the weights transposed once), the gate nonlinearities, and the
-// state update; Y stacks the hidden states. Supported: every direction, both
+// direction one matmul of the input for all time steps, then per step one
+// matmul of the hidden state (the weights transposed once), the gate
+// nonlinearities, and the state update; Y stacks the hidden states. Supported: every direction, both
 // layouts, biases, initial states, peepholes, clip, and the activations
 // Sigmoid, Tanh and Relu. Not supported (clear errors): sequence_lens
 // shorter than the sequence, LSTM input_forget, other activations.
@@ -192,13 +192,16 @@ LogicalResult convertRecurrent(NodeContext &ctx, Cell cell) {
             ctx.builder.getFloatAttr(rec.t, 0)));
       }
     }
+    // The input's part of every gate, all steps at once: one
+    // [seq * batch, input] x [input, gates * hidden] matmul instead of a
+    // matrix-vector product per step; each step takes its rows.
+    TRY(xRows, rec.reshape(x, {seq * batch, rec.input}));
+    TRY(xwAll0, ctx.build<tg::MatMulOp>({xRows, wt}));
+    TRY(xwAll, rec.add(xwAll0, wb));
     SmallVector<Value> steps(seq);
     for (int64_t s = 0; s < seq; ++s) {
       int64_t step = reverse ? seq - 1 - s : s;
-      TRY(xs, rec.slice(x, {step, 0, 0}, {1, batch, rec.input}));
-      TRY(xt, rec.reshape(xs, {batch, rec.input}));
-      TRY(xw0, ctx.build<tg::MatMulOp>({xt, wt}));
-      TRY(xw, rec.add(xw0, wb));
+      TRY(xw, rec.slice(xwAll, {step * batch, 0}, {batch, gates * hidden}));
       if (cell == Cell::GRU) {
         // z and r from X W + H R; the candidate's recurrent part depends on
         // linear_before_reset.
