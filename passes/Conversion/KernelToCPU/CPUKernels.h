@@ -372,6 +372,11 @@ int64_t splitPadFills(KernelContext &context, func::FuncOp function);
 /// be reassociated, so that LLVM vectorizes it with partial sums instead of
 /// one scalar chain; returns whether it changed the op.
 bool allowReassociation(linalg::GenericOp op);
+/// A reduction generic on buffers with its longest run of consecutive
+/// reduction dims merged into one (when every operand reads them as
+/// consecutive, mergeable dims: a global pool over H x W becomes one loop
+/// of H * W, which LLVM vectorizes as one row); `op` itself otherwise.
+linalg::GenericOp collapseReductionDims(linalg::GenericOp op);
 /// Splits one parallel dimension of a large generic across the thread pool.
 LogicalResult parallelizeGeneric(KernelContext &context, linalg::GenericOp op);
 

@@ -104,7 +104,7 @@ struct ConvertKernelToCPUPass
         for (auto generic : function.getOps<linalg::GenericOp>())
           generics.push_back(generic);
     for (linalg::GenericOp generic : generics)
-      (void)parallelizeGeneric(context, generic);
+      (void)parallelizeGeneric(context, collapseReductionDims(generic));
     // Sum reductions vectorize with partial sums (the order of a float
     // sum changes, within the tolerance every reduction test states).
     getOperation().walk([&](linalg::GenericOp generic) {

@@ -13,6 +13,7 @@
 
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/Dialect/Linalg/Transforms/Transforms.h"
+#include "mlir/Dialect/MemRef/IR/MemRef.h"
 #include "mlir/IR/PatternMatch.h"
 #include "mlir/Transforms/RegionUtils.h"
 
@@ -90,6 +91,67 @@ LogicalResult tessera::kernels::parallelizeGeneric(KernelContext &context,
             });
   op.erase();
   return success();
+}
+
+linalg::GenericOp
+tessera::kernels::collapseReductionDims(linalg::GenericOp op) {
+  if (!op.hasPureBufferSemantics())
+    return op;
+  // The longest run of consecutive reduction dims.
+  SmallVector<utils::IteratorType> iterators = op.getIteratorTypesArray();
+  ReassociationIndices best, run;
+  for (int64_t d = 0; d <= static_cast<int64_t>(iterators.size()); ++d) {
+    if (d < static_cast<int64_t>(iterators.size()) &&
+        iterators[d] == utils::IteratorType::reduction) {
+      run.push_back(d);
+      continue;
+    }
+    if (run.size() > best.size())
+      best = run;
+    run.clear();
+  }
+  if (best.size() < 2)
+    return op;
+  // Every operand reads the run as consecutive dims of a buffer that can
+  // be viewed with them merged.
+  SmallVector<AffineMap> maps = op.getIndexingMapsArray();
+  if (!linalg::areDimSequencesPreserved(maps, best))
+    return op;
+  // Plain dims only (a window's `o + t` cannot merge; broadcasts through
+  // constant indices and ops without a parallel dim are left to LLVM too:
+  // upstream's collapsing does not handle them).
+  if (best.size() == iterators.size())
+    return op;
+  for (AffineMap map : maps)
+    for (AffineExpr expr : map.getResults())
+      if (!isa<AffineDimExpr>(expr))
+        return op;
+  for (OpOperand &operand : op->getOpOperands()) {
+    auto type = dyn_cast<MemRefType>(operand.get().getType());
+    if (!type)
+      continue;
+    AffineMap map = op.getMatchingIndexingMap(&operand);
+    SmallVector<ReassociationIndices> groups;
+    for (int64_t r = 0; r < map.getNumResults(); ++r) {
+      auto dim = dyn_cast<AffineDimExpr>(map.getResult(r));
+      bool continues = dim && !groups.empty() &&
+                       llvm::is_contained(best, dim.getPosition()) &&
+                       dim.getPosition() != best.front();
+      if (continues)
+        groups.back().push_back(r);
+      else
+        groups.push_back({r});
+    }
+    if (!memref::CollapseShapeOp::isGuaranteedCollapsible(type, groups))
+      return op;
+  }
+  IRRewriter rewriter(op);
+  FailureOr<linalg::CollapseResult> collapsed =
+      linalg::collapseOpIterationDims(op, {best}, rewriter);
+  if (failed(collapsed))
+    return op;
+  rewriter.replaceOp(op, collapsed->results);
+  return cast<linalg::GenericOp>(collapsed->collapsedOp.getOperation());
 }
 
 bool tessera::kernels::allowReassociation(linalg::GenericOp op) {

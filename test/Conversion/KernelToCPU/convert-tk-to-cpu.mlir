@@ -816,6 +816,41 @@ func.func @attention_split(%q: memref<2x4x16xf32>, %k: memref<2x12x16xf32>, %v: 
 
 // -----
 
+// A reduction over consecutive dims (a global pool over H x W) becomes one
+// reduction loop over a collapsed view, so LLVM vectorizes one long row
+// instead of many short ones; one whose reduced dims an operand reads in
+// another order keeps its dims.
+// CHECK-LABEL: func.func @reduce_rows
+// CHECK: %[[ROWS:.+]] = memref.collapse_shape %arg0 {{\[\[}}0], [1, 2]] : memref<4x6x8xf32> into memref<4x48xf32>
+// CHECK: linalg.generic {{.*}}iterator_types = ["parallel", "reduction"]{{.*}} ins(%[[ROWS]] : memref<4x48xf32>)
+// CHECK: arith.maximumf
+// CHECK-LABEL: func.func @reduce_not_merged
+// CHECK-NOT: memref.collapse_shape
+// CHECK: return
+func.func @reduce_rows(%x: memref<4x6x8xf32>, %y: memref<4xf32>) {
+  linalg.generic {indexing_maps = [affine_map<(d0, d1, d2) -> (d0, d1, d2)>, affine_map<(d0, d1, d2) -> (d0)>],
+                  iterator_types = ["parallel", "reduction", "reduction"]}
+      ins(%x : memref<4x6x8xf32>) outs(%y : memref<4xf32>) {
+  ^bb0(%in: f32, %out: f32):
+    %m = arith.maximumf %out, %in : f32
+    linalg.yield %m : f32
+  }
+  return
+}
+// Dims 1 and 2 reduced, but read transposed: not consecutive in the input.
+func.func @reduce_not_merged(%x: memref<4x8x6xf32>, %y: memref<4xf32>) {
+  linalg.generic {indexing_maps = [affine_map<(d0, d1, d2) -> (d0, d2, d1)>, affine_map<(d0, d1, d2) -> (d0)>],
+                  iterator_types = ["parallel", "reduction", "reduction"]}
+      ins(%x : memref<4x8x6xf32>) outs(%y : memref<4xf32>) {
+  ^bb0(%in: f32, %out: f32):
+    %m = arith.maximumf %out, %in : f32
+    linalg.yield %m : f32
+  }
+  return
+}
+
+// -----
+
 // A sum reduction left as a generic (global average pooling's sum) may
 // reassociate, so that LLVM vectorizes it with partial sums; the
 // elementwise generic and a max reduction keep their flags.
