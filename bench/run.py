@@ -2,7 +2,7 @@
 """Tessera's CPU benchmark suite, side by side with its peers.
 
   run.py [--build-dir DIR] [--rounds R] [--iterations N] [--threads 1,2]
-         [--cases NAME,...] [--table FILE]
+         [--cases NAME,...] [--table FILE] [--compile-arg ARG ...]
 
 For every case and thread count, the peer (ONNX Runtime from npm
 onnxruntime-node; OpenBLAS cblas_sgemm for the GEMM case) and Tessera run
@@ -295,6 +295,10 @@ def main():
     parser.add_argument("--threads", default="1,2")
     parser.add_argument("--cases", default="")
     parser.add_argument("--table", default="")
+    parser.add_argument("--compile-arg", action="append", default=[],
+                        help="passed to tessera-compile (repeatable), e.g. "
+                             "--compile-arg=--mcpu=haswell to time the AVX2 "
+                             "tiles on an AVX-512 machine")
     parser.add_argument("--baseline-build-dir", default="",
                         help="another Tessera build (say, of the previous commit) run in the "
                              "same alternation: the table gains its median and the ratio "
@@ -340,11 +344,13 @@ def main():
         shape_args = []
         for input_name, shape in shapes.items():
             shape_args += ["--input-shape", f"{input_name}={'x'.join(map(str, shape))}"]
-        subprocess.run([compile_tool, onnx_path, "-o", prefix, *shape_args], check=True)
+        subprocess.run([compile_tool, onnx_path, "-o", prefix, *shape_args,
+                        *args.compile_arg], check=True)
         baseline_prefix = prefix + "_baseline"
         if args.baseline_build_dir:
             subprocess.run([os.path.join(args.baseline_build_dir, "bin", "tessera-compile"),
-                            onnx_path, "-o", baseline_prefix, *shape_args], check=True)
+                            onnx_path, "-o", baseline_prefix, *shape_args, *args.compile_arg],
+                           check=True)
         for t in threads:
             if gemm:
                 peer_name = "OpenBLAS"
