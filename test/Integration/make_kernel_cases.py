@@ -746,6 +746,20 @@ resize("resize_linear_asymmetric_half", [1, 6, 40, 64], "linear", "asymmetric",
 resize("resize_linear_half_pixel_x2", [1, 16, 20, 33], "linear", "half_pixel",
        scales=[1, 1, 2, 2])
 
+# Softmax and LogSoftmax over an axis that is not the innermost (a
+# segmentation head's class axis): one row per lane over the inner
+# positions, ragged inner extents masked; inner extents below a vector
+# keep the gathered rows.
+def softmax_inner(name, op, shape, axis):
+    CASES.append((name, 18, [helper.make_node(op, ["x"], ["y"], axis=axis)],
+                  [("x", rand(*shape) * 4)], [("y", F)], ()))
+
+
+softmax_inner("softmax_channels_2x21x30x40", "Softmax", [2, 21, 30, 40], 1)
+softmax_inner("logsoftmax_channels_ragged_1x7x5x37", "LogSoftmax", [1, 7, 5, 37], 1)
+softmax_inner("softmax_axis0_19x50", "Softmax", [19, 50], 0)
+softmax_inner("softmax_inner_3_below_a_vector", "Softmax", [4, 9, 3], 1)
+
 SAME_RNG = np.random.default_rng(13)
 for i in range(8):
     same_padding_family(i, SAME_RNG)

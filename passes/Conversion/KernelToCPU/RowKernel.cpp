@@ -4,9 +4,11 @@
 // softmax kernels, the dimensions from `axis` on for layer norm) is
 // reduced and written back in a few vector passes over it: max, then
 // exp-and-sum, then scale (softmax); mean, variance, then normalise with
-// scale and bias (layer norm); mean square, then scale (RMS norm). Rows of
-// a softmax over an inner axis are read `inner` elements apart (gathers);
-// rows run on the thread pool when there are enough elements.
+// scale and bias (layer norm); mean square, then scale (RMS norm). A
+// softmax over an axis with at least a vector of elements after it runs
+// one row per lane instead (lowerColumns: contiguous loads, no gathers);
+// over an axis with fewer, rows are read `inner` elements apart (gathers).
+// Rows run on the thread pool when there are enough elements.
 //
 //===----------------------------------------------------------------------===//
 
@@ -30,6 +32,106 @@ Value flat(OpBuilder &b, Location loc, Value buffer) {
   access.buffer = buffer;
   access.span = type.getNumElements();
   return flatView(b, loc, access);
+}
+
+/// Softmax or log-softmax over an axis with at least a vector of elements
+/// after it: `lanes` neighbouring rows at a time, one per lane. Element j
+/// of those rows is one contiguous vector (inner positions side by side),
+/// so the three passes (max, exp-and-sum, scale) are vector loads and
+/// lane-wise operations, no gathers and no horizontal reductions. The
+/// range is (outer index, block of `lanes` inner positions); the last
+/// block of a ragged inner extent masks its lanes.
+LogicalResult lowerColumns(KernelContext &context, tk::ReduceOp op,
+                           Value input, Value output, ValueRange uses,
+                           int64_t outer, int64_t length, int64_t inner) {
+  Location loc = op.getLoc();
+  int64_t lanes = context.shape.lanes;
+  int64_t blocks = (inner + lanes - 1) / lanes, tail = inner % lanes;
+  bool softmax = op.getKind() == tk::RowKind::softmax;
+  auto body = [&](Emitter &e, Value begin, Value end, ValueRange captured) {
+    OpBuilder &b = e.b;
+    Value in = captured[0], out = captured[1];
+    auto splat = [&](float value) {
+      return arith::ConstantOp::create(
+          b, e.loc,
+          DenseElementsAttr::get(e.vectorType, b.getF32FloatAttr(value)));
+    };
+    // Passes over j in [0, length) carrying `init` (lane-wise).
+    auto pass = [&](Value init,
+                    function_ref<Value(Value j, Value acc)> fn) -> Value {
+      auto loop = scf::ForOp::create(
+          b, e.loc, e.index(0), e.index(length), e.index(1),
+          init ? ValueRange{init} : ValueRange{},
+          [&](OpBuilder &, Location, Value j, ValueRange acc) {
+            Value next = fn(j, init ? acc[0] : Value());
+            scf::YieldOp::create(b, e.loc,
+                                 next ? ValueRange{next} : ValueRange{});
+          });
+      return init ? loop.getResult(0) : Value();
+    };
+    auto columns = [&](Value base, int64_t valid) {
+      auto at = [&](Value j) { return e.add(base, e.mul(j, inner)); };
+      auto load = [&](Value from, Value j) {
+        return e.load(from, {at(j)}, valid);
+      };
+      Value max = pass(splat(-std::numeric_limits<float>::infinity()),
+                       [&](Value j, Value acc) -> Value {
+                         return arith::MaximumFOp::create(b, e.loc, acc,
+                                                          load(in, j));
+                       });
+      Value sum = pass(splat(0), [&](Value j, Value acc) -> Value {
+        Value x = math::ExpOp::create(
+            b, e.loc, arith::SubFOp::create(b, e.loc, load(in, j), max));
+        if (softmax) // the exponentials are kept for the last pass
+          e.store(x, out, {at(j)}, valid);
+        return arith::AddFOp::create(b, e.loc, acc, x);
+      });
+      if (softmax) {
+        Value inverse = arith::DivFOp::create(b, e.loc, splat(1), sum);
+        pass(Value(), [&](Value j, Value) -> Value {
+          e.store(arith::MulFOp::create(b, e.loc, load(out, j), inverse), out,
+                  {at(j)}, valid);
+          return Value();
+        });
+        return;
+      }
+      Value shift = arith::AddFOp::create(b, e.loc, max,
+                                          math::LogOp::create(b, e.loc, sum));
+      pass(Value(), [&](Value j, Value) -> Value {
+        e.store(arith::SubFOp::create(b, e.loc, load(in, j), shift), out,
+                {at(j)}, valid);
+        return Value();
+      });
+    };
+    e.loop(begin, end, 1, [&](Value group) {
+      Value block = arith::RemUIOp::create(b, e.loc, group, e.index(blocks));
+      Value o = arith::DivUIOp::create(b, e.loc, group, e.index(blocks));
+      Value base = e.add(e.mul(o, length * inner), e.mul(block, lanes));
+      if (!tail) {
+        columns(base, lanes);
+        return;
+      }
+      Value last = arith::CmpIOp::create(b, e.loc, arith::CmpIPredicate::eq,
+                                         block, e.index(blocks - 1));
+      auto ifOp = scf::IfOp::create(b, e.loc, last, /*withElse=*/true);
+      OpBuilder::InsertionGuard guard(b);
+      b.setInsertionPointToStart(ifOp.thenBlock());
+      columns(base, tail);
+      b.setInsertionPointToStart(ifOp.elseBlock());
+      columns(base, lanes);
+    });
+  };
+  int64_t groups = outer * blocks;
+  emitRange(context, op, groups,
+            context.parallel && groups >= 2 &&
+                outer * length * inner >= context.parallelElements,
+            uses, body);
+  if (output != op.getInit()) {
+    OpBuilder after(op);
+    memref::CopyOp::create(after, loc, output, op.getInit());
+  }
+  op.erase();
+  return success();
 }
 
 } // namespace
@@ -58,10 +160,15 @@ LogicalResult tessera::kernels::lowerRow(KernelContext &context,
   bool hasBias = op.getParameters().size() == 2;
   float epsilon = op.getEpsilon().convertToFloat();
 
+  int64_t lanes = context.shape.lanes;
+  if (!norm && inner >= lanes)
+    return lowerColumns(context, op, input, output, uses, outer, length,
+                        inner);
+
   auto body = [&](Emitter &e, Value begin, Value end, ValueRange captured) {
     OpBuilder &b = e.b;
     Value in = captured[0], out = captured[1];
-    int64_t lanes = e.shape.lanes, full = length - length % lanes;
+    int64_t full = length - length % lanes;
     int64_t tail = length % lanes;
     auto scalar = [&](float value) {
       return arith::ConstantOp::create(b, e.loc, b.getF32FloatAttr(value));

@@ -632,6 +632,32 @@ func.func @softmax_rows(%x: memref<6x13xf32>, %y: memref<6x13xf32>) {
 
 // -----
 
+// Softmax over an axis with 12 elements after it (a class axis): 8 rows at
+// a time, one per lane; element j of those rows is one contiguous vector,
+// so the max, exp-and-sum and scale passes are lane-wise (no gathers, no
+// horizontal reductions); the ragged last block of 4 masks its lanes.
+// CHECK-LABEL: func.func @softmax_columns
+// CHECK-NOT: vector.gather
+// CHECK-NOT: vector.reduction
+// CHECK: scf.if
+// CHECK: scf.for {{.*}} iter_args(%{{.+}} = %{{.+}}) -> (vector<8xf32>)
+// CHECK: vector.maskedload %{{.+}} : memref<120xf32>, vector<8xi1>, vector<8xf32>
+// CHECK: arith.maximumf {{.*}} : vector<8xf32>
+// CHECK: math.exp {{.*}} : vector<8xf32>
+// CHECK: arith.divf {{.*}} : vector<8xf32>
+// CHECK: } else {
+// CHECK: vector.load %{{.+}} : memref<120xf32>, vector<8xf32>
+// CHECK: arith.maximumf {{.*}} : vector<8xf32>
+// CHECK: arith.mulf {{.*}} : vector<8xf32>
+// CHECK: vector.store
+// CHECK-NOT: tk.reduce
+func.func @softmax_columns(%x: memref<2x5x12xf32>, %y: memref<2x5x12xf32>) {
+  tk.reduce ins(%x : memref<2x5x12xf32>) outs(%y : memref<2x5x12xf32>) kind = softmax axis = 1
+  return
+}
+
+// -----
+
 // Layer norm: mean and variance passes, then (x - mean) * rstd * scale +
 // bias with scale and bias loaded along the row.
 // CHECK-LABEL: func.func @layer_norm_rows
