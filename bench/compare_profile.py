@@ -14,7 +14,9 @@ kernel is matched with the ORT nodes whose names (less the suffixes ORT's
 graph rewrites add: `_nchwc`, `_token_<n>`, `/<fusion>`) are among the ONNX
 nodes it came from; kernels' prologues (packing, padded copies) and ORT's
 own nodes (layout reorders) have no counterpart. Rows are sorted by how
-much longer Tessera takes. Profiled times are not the bench's: both
+much longer Tessera takes. Nodes must be named, as exporters name them:
+for an unnamed node Tessera makes up `<Op>_<index>` and ONNX Runtime names
+it otherwise, so nothing matches. Profiled times are not the bench's: both
 profilers cost a little per kernel; compare ratios, not absolutes.
 """
 import argparse
