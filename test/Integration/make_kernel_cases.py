@@ -419,6 +419,15 @@ conv_family("convtranspose2x2_s2_parallel", 1, 32, [40, 40], 32, [2, 2], transpo
 conv_family("conv1d_k64_s16_audio_relu", 1, 1, [1600], 12, [64], relu=True, strides=[16])
 conv_family("conv1d_k5_p2_residual", 2, 9, [50], 9, [5], residual=True, pads=[2, 2])
 conv_family("conv1d_k5_p2_interior_and_borders", 2, 8, [500], 6, [5], pads=[2, 2])
+# One output channel (a segmentation head's last layer): fewer items than
+# the thread pool wants, so the range also splits the output rows into
+# blocks (the last one ragged), 2-D and 3-D, transposed and direct.
+conv_family("convtranspose2x2_s2_one_channel_row_blocks", 1, 16, [45, 37], 1, [2, 2],
+            transposed=True, relu=True, strides=[2, 2])
+conv_family("convtranspose3x3_s2_p1_one_channel_odd", 1, 5, [23, 19], 1, [3, 3],
+            transposed=True, strides=[2, 2], pads=[1, 1, 1, 1])
+conv_family("conv3d_one_channel_row_blocks", 1, 3, [9, 13, 11], 1, [3, 3, 3],
+            pads=[1, 1, 1, 1, 1, 1])
 conv_family("conv3d_3x3x3_p1", 1, 4, [5, 6, 7], 6, [3, 3, 3], pads=[1, 1, 1, 1, 1, 1])
 conv_family("conv2d_groups4_s2_relu", 1, 16, [15, 17], 8, [3, 3], relu=True, group=4,
             strides=[2, 2], pads=[1, 1, 1, 1])

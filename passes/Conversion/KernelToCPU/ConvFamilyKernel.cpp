@@ -171,6 +171,20 @@ static LogicalResult lowerGeneralConv(KernelContext &context, tk::ConvOp op) {
   int64_t fullTiles = fg / mr, tail = fg % mr;
   int64_t tiles = fullTiles + (tail ? 1 : 0);
   int64_t items = batch * groups * tiles;
+  // Too few (image, group, channel tile) items for the thread pool (a
+  // convolution to one or two output channels): the range also splits the
+  // outermost spatial dim of the outputs into blocks.
+  constexpr int64_t kMinItems = 16;
+  int64_t outerPositions = 0;
+  for (const Phase &p : plans[0].phases)
+    outerPositions = std::max(outerPositions, p.positions);
+  int64_t blockPositions = outerPositions, outerBlocks = 1;
+  if (spatial >= 2 && items < kMinItems && outerPositions > 1) {
+    int64_t wanted = std::min(outerPositions, (kMinItems + items - 1) / items);
+    blockPositions = (outerPositions + wanted - 1) / wanted;
+    outerBlocks = (outerPositions + blockPositions - 1) / blockPositions;
+  }
+  items *= outerBlocks;
 
   SmallVector<Value> uses{flatView(b, loc, *in), flatView(b, loc, *out),
                           op.getFilter()};
@@ -182,6 +196,7 @@ static LogicalResult lowerGeneralConv(KernelContext &context, tk::ConvOp op) {
     Value inFlat = captured[0], outFlat = captured[1], filter = captured[2];
 
     // One tile: `rows` output channels from `f0` of group `g`, image `n`.
+    Value block; // of the outermost output positions, when split
     auto tile = [&](Value n, Value g, Value f0, int64_t rows) {
       SmallVector<const Phase *> phase(spatial);
       std::function<void(int64_t)> phases = [&](int64_t d) {
@@ -200,7 +215,12 @@ static LogicalResult lowerGeneralConv(KernelContext &context, tk::ConvOp op) {
         SmallVector<Value> q(spatial);
         std::function<void(int64_t)> positions = [&](int64_t d) {
           if (d < inner) {
-            e.loop(0, phase[d]->positions, 1, [&](Value iv) {
+            Value lo = e.index(0), hi = e.index(phase[d]->positions);
+            if (d == 0 && block) {
+              lo = e.mul(block, blockPositions);
+              hi = e.min(e.add(lo, blockPositions), hi);
+            }
+            e.loop(lo, hi, 1, [&](Value iv) {
               q[d] = iv;
               positions(d + 1);
             });
@@ -306,6 +326,10 @@ static LogicalResult lowerGeneralConv(KernelContext &context, tk::ConvOp op) {
     };
 
     e.loop(begin, end, 1, [&](Value item) {
+      if (outerBlocks > 1) {
+        block = arith::RemUIOp::create(b, e.loc, item, e.index(outerBlocks));
+        item = arith::DivUIOp::create(b, e.loc, item, e.index(outerBlocks));
+      }
       Value t = arith::RemUIOp::create(b, e.loc, item, e.index(tiles));
       Value rest = arith::DivUIOp::create(b, e.loc, item, e.index(tiles));
       Value g = arith::RemUIOp::create(b, e.loc, rest, e.index(groups));

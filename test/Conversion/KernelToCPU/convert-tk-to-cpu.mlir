@@ -565,6 +565,12 @@ func.func @big_window(%x: memref<1x2x10x10xf32>, %y: memref<1x2x1x1xf32>) {
 // CHECK-NOT: tk.conv
 // RUN: tessera-opt %s --split-input-file --convert-tk-to-cpu="vector-bits=256 registers=16" | sed -n '/func.func @conv_transpose_s2/,/^}/p' | grep -c "scf.for .* iter_args" | FileCheck %s --check-prefix=PHASES
 // PHASES: 4
+// Two output channels are one (image, group, channel tile) item, too few
+// for the thread pool: the range also splits the 4 output positions of
+// each phase along the height into blocks (one each), 4 items.
+// PAR-LABEL: func.func private @conv_transpose_s2_task
+// PAR: arith.remui %{{.+}}, %c4 : index
+// PAR: call @__tessera_dispatch_conv_transpose_s2_task(%c4,
 func.func @conv_transpose_s2(%x: memref<1x3x4x5xf32>, %w: memref<3x2x2x2xf32>, %b: memref<2xf32>, %y: memref<1x2x8x10xf32>) {
   tk.conv ins(%x, %w : memref<1x3x4x5xf32>, memref<3x2x2x2xf32>) epilogue_ins(%b : memref<2xf32>) outs(%y : memref<1x2x8x10xf32>)
       strides = [2, 2] dilations = [1, 1] pads = [0, 0, 0, 0] groups = 1
