@@ -260,7 +260,6 @@ LogicalResult tessera::kernels::lowerAttention(KernelContext &context,
     for (auto [value, mapped] :
          llvm::zip(aboveValues, captured.drop_front(aboveStart)))
       above.map(value, mapped);
-    auto f32 = b.getF32Type();
     auto scalar = [&](float x) {
       return arith::ConstantOp::create(b, e.loc, b.getF32FloatAttr(x));
     };
@@ -268,12 +267,9 @@ LogicalResult tessera::kernels::lowerAttention(KernelContext &context,
       return vector::BroadcastOp::create(b, e.loc, e.vectorType, x);
     };
     // Per task: the score strip and the per-row running state.
-    auto stack = [&](ArrayRef<int64_t> dims) {
-      return memref::AllocaOp::create(b, e.loc, MemRefType::get(dims, f32),
-                                      b.getI64IntegerAttr(64));
-    };
-    Value strip = stack({mr, stripKeys});
-    Value rowMax = stack({mr}), rowSum = stack({mr}), rowScale = stack({mr});
+    Value strip = stackBuffer(e, {mr, stripKeys});
+    Value rowMax = stackBuffer(e, {mr}), rowSum = stackBuffer(e, {mr}),
+          rowScale = stackBuffer(e, {mr});
 
     auto tileOf = [&](Value batchIndex, Value row0, int64_t rows) {
       auto baseOf = [&](const Access &access) {
@@ -482,18 +478,8 @@ LogicalResult tessera::kernels::lowerAttention(KernelContext &context,
           arith::DivUIOp::create(b, e.loc, item, e.index(tiles));
       Value tile = arith::RemUIOp::create(b, e.loc, item, e.index(tiles));
       Value row0 = e.mul(tile, mr);
-      if (m % mr == 0) {
-        tileOf(batchIndex, row0, mr);
-        return;
-      }
-      Value whole = arith::CmpIOp::create(b, e.loc, arith::CmpIPredicate::ne,
-                                          tile, e.index(tiles - 1));
-      auto ifOp = scf::IfOp::create(b, e.loc, whole, /*withElse=*/true);
-      OpBuilder::InsertionGuard guard(b);
-      b.setInsertionPointToStart(ifOp.thenBlock());
-      tileOf(batchIndex, row0, mr);
-      b.setInsertionPointToStart(ifOp.elseBlock());
-      tileOf(batchIndex, row0, m % mr);
+      forTileSize(e, tile, tiles, mr, m % mr,
+                  [&](int64_t rows) { tileOf(batchIndex, row0, rows); });
     });
   };
   int64_t items = batches * tiles;

@@ -237,6 +237,28 @@ Value paddedCopy(OpBuilder &b, Location loc, Value input,
   return buffer;
 }
 
+Value stackBuffer(Emitter &e, ArrayRef<int64_t> shape) {
+  return memref::AllocaOp::create(
+      e.b, e.loc, MemRefType::get(shape, e.b.getF32Type()),
+      e.b.getI64IntegerAttr(64));
+}
+
+void forTileSize(Emitter &e, Value tile, int64_t count, int64_t full,
+                 int64_t tail, function_ref<void(int64_t)> body) {
+  if (!tail) {
+    body(full);
+    return;
+  }
+  Value last = arith::CmpIOp::create(e.b, e.loc, arith::CmpIPredicate::eq,
+                                     tile, e.index(count - 1));
+  auto ifOp = scf::IfOp::create(e.b, e.loc, last, /*withElse=*/true);
+  OpBuilder::InsertionGuard guard(e.b);
+  e.b.setInsertionPointToStart(ifOp.thenBlock());
+  body(tail);
+  e.b.setInsertionPointToStart(ifOp.elseBlock());
+  body(full);
+}
+
 void copyWindow(Emitter &e, Value source, ValueRange lead,
                 ArrayRef<Value> start, ArrayRef<int64_t> extent, Value scratch,
                 float pad) {

@@ -316,6 +316,16 @@ private:
 Value paddedCopy(OpBuilder &b, Location loc, Value input,
                  ArrayRef<int64_t> low, ArrayRef<int64_t> high, float value);
 
+/// A 64-byte aligned f32 buffer of `shape` on the stack of the task that
+/// runs the kernel body (scratch per task: footprints, score strips).
+Value stackBuffer(Emitter &e, ArrayRef<int64_t> shape);
+
+/// Tile `tile` of `count`: body(full) for all but the last, body(tail)
+/// for the last when `tail` is not 0 — each size emitted once, chosen at
+/// run time.
+void forTileSize(Emitter &e, Value tile, int64_t count, int64_t full,
+                 int64_t tail, function_ref<void(int64_t)> body);
+
 /// The largest stack buffer a kernel tile's padded footprint may take
 /// (see copyWindow); larger footprints make a padded copy of the input.
 constexpr int64_t kFootprintBytes = 64 * 1024;

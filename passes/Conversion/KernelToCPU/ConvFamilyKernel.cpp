@@ -335,18 +335,8 @@ static LogicalResult lowerGeneralConv(KernelContext &context, tk::ConvOp op) {
       Value g = arith::RemUIOp::create(b, e.loc, rest, e.index(groups));
       Value n = arith::DivUIOp::create(b, e.loc, rest, e.index(groups));
       Value f0 = e.mul(t, mr);
-      if (!tail) {
-        tile(n, g, f0, mr);
-        return;
-      }
-      Value full = arith::CmpIOp::create(b, e.loc, arith::CmpIPredicate::slt,
-                                         t, e.index(fullTiles));
-      auto ifOp = scf::IfOp::create(b, e.loc, full, /*withElse=*/true);
-      OpBuilder::InsertionGuard guard(b);
-      b.setInsertionPointToStart(ifOp.thenBlock());
-      tile(n, g, f0, mr);
-      b.setInsertionPointToStart(ifOp.elseBlock());
-      tile(n, g, f0, tail);
+      forTileSize(e, t, tiles, mr, tail,
+                  [&](int64_t rows) { tile(n, g, f0, rows); });
     });
   };
   int64_t work = outType.getNumElements() * cg;

@@ -79,8 +79,9 @@ LogicalResult lowerPackedConv(KernelContext &context, tk::ConvOp op) {
   // channel's, padded to whole vectors.
   const TileShape &shape = context.shape;
   int64_t footRows = (kh - 1) * dh + 1;
-  int64_t footColumns = (shape.nr - 1) * sw + (kw - 1) * dw + 1;
-  footColumns = (footColumns + shape.lanes - 1) / shape.lanes * shape.lanes;
+  int64_t rowSpan = (shape.nr - 1) * sw + (kw - 1) * dw + 1;
+  int64_t footColumns =
+      (rowSpan + shape.lanes - 1) / shape.lanes * shape.lanes;
   bool tilePadding =
       padded && channels * footRows * footColumns * 4 <= kFootprintBytes;
   int64_t inHeight = height, inWidth = width;
@@ -169,7 +170,6 @@ LogicalResult lowerPackedConv(KernelContext &context, tk::ConvOp op) {
   // channel does not fit in L1 by a wide margin do the streams matter.
   constexpr int64_t kPrefetchTiles = 2, kLineFloats = 16;
   int64_t prefetchAhead = kPrefetchTiles * nr * sw;
-  int64_t rowSpan = (nr - 1) * sw + (kw - 1) * dw + 1;
   int64_t prefetchSpan =
       channels * kh * ((rowSpan + kLineFloats - 1) / kLineFloats) >= 32
           ? rowSpan
@@ -183,12 +183,7 @@ LogicalResult lowerPackedConv(KernelContext &context, tk::ConvOp op) {
     SmallVector<int64_t> footprint{channels, footRows, footColumns};
     if (oneD)
       footprint = {channels, footColumns};
-    Value scratch =
-        tilePadding
-            ? memref::AllocaOp::create(
-                  b, e.loc, MemRefType::get(footprint, b.getF32Type()),
-                  b.getI64IntegerAttr(64))
-            : Value();
+    Value scratch = tilePadding ? stackBuffer(e, footprint) : Value();
     // One tile, reading the input in place or (`fromScratch`) the copy of
     // its footprint.
     auto tile = [&](Value n, Value oh, Value ow0, Value filterTile,

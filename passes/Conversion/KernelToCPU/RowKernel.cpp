@@ -34,6 +34,24 @@ Value flat(OpBuilder &b, Location loc, Value buffer) {
   return flatView(b, loc, access);
 }
 
+/// Emits `body` over [0, items) (on the thread pool when there are two or
+/// more and `elements` reach the threshold), copies `output` back into the
+/// op's init when it is a copy, and erases the op.
+LogicalResult emitRows(KernelContext &context, tk::ReduceOp op, int64_t items,
+                       int64_t elements, ValueRange uses, RangeBody body,
+                       Value output) {
+  emitRange(context, op, items,
+            context.parallel && items >= 2 &&
+                elements >= context.parallelElements,
+            uses, body);
+  if (output != op.getInit()) {
+    OpBuilder after(op);
+    memref::CopyOp::create(after, op.getLoc(), output, op.getInit());
+  }
+  op.erase();
+  return success();
+}
+
 /// Softmax or log-softmax over an axis with at least a vector of elements
 /// after it: `lanes` neighbouring rows at a time, one per lane. Element j
 /// of those rows is one contiguous vector (inner positions side by side),
@@ -42,9 +60,8 @@ Value flat(OpBuilder &b, Location loc, Value buffer) {
 /// range is (outer index, block of `lanes` inner positions); the last
 /// block of a ragged inner extent masks its lanes.
 LogicalResult lowerColumns(KernelContext &context, tk::ReduceOp op,
-                           Value input, Value output, ValueRange uses,
+                           Value output, ValueRange uses,
                            int64_t outer, int64_t length, int64_t inner) {
-  Location loc = op.getLoc();
   int64_t lanes = context.shape.lanes;
   int64_t blocks = (inner + lanes - 1) / lanes, tail = inner % lanes;
   bool softmax = op.getKind() == tk::RowKind::softmax;
@@ -107,31 +124,12 @@ LogicalResult lowerColumns(KernelContext &context, tk::ReduceOp op,
       Value block = arith::RemUIOp::create(b, e.loc, group, e.index(blocks));
       Value o = arith::DivUIOp::create(b, e.loc, group, e.index(blocks));
       Value base = e.add(e.mul(o, length * inner), e.mul(block, lanes));
-      if (!tail) {
-        columns(base, lanes);
-        return;
-      }
-      Value last = arith::CmpIOp::create(b, e.loc, arith::CmpIPredicate::eq,
-                                         block, e.index(blocks - 1));
-      auto ifOp = scf::IfOp::create(b, e.loc, last, /*withElse=*/true);
-      OpBuilder::InsertionGuard guard(b);
-      b.setInsertionPointToStart(ifOp.thenBlock());
-      columns(base, tail);
-      b.setInsertionPointToStart(ifOp.elseBlock());
-      columns(base, lanes);
+      forTileSize(e, block, blocks, lanes, tail,
+                  [&](int64_t valid) { columns(base, valid); });
     });
   };
-  int64_t groups = outer * blocks;
-  emitRange(context, op, groups,
-            context.parallel && groups >= 2 &&
-                outer * length * inner >= context.parallelElements,
-            uses, body);
-  if (output != op.getInit()) {
-    OpBuilder after(op);
-    memref::CopyOp::create(after, loc, output, op.getInit());
-  }
-  op.erase();
-  return success();
+  return emitRows(context, op, outer * blocks, outer * length * inner, uses,
+                  body, output);
 }
 
 } // namespace
@@ -162,7 +160,7 @@ LogicalResult tessera::kernels::lowerRow(KernelContext &context,
 
   int64_t lanes = context.shape.lanes;
   if (!norm && inner >= lanes)
-    return lowerColumns(context, op, input, output, uses, outer, length,
+    return lowerColumns(context, op, output, uses, outer, length,
                         inner);
 
   auto body = [&](Emitter &e, Value begin, Value end, ValueRange captured) {
@@ -313,14 +311,5 @@ LogicalResult tessera::kernels::lowerRow(KernelContext &context,
       });
     });
   };
-  emitRange(context, op, rows,
-            context.parallel && rows >= 2 &&
-                rows * length >= context.parallelElements,
-            uses, body);
-  if (output != op.getInit()) {
-    OpBuilder after(op);
-    memref::CopyOp::create(after, loc, output, op.getInit());
-  }
-  op.erase();
-  return success();
+  return emitRows(context, op, rows, rows * length, uses, body, output);
 }

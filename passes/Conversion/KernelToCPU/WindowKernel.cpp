@@ -159,12 +159,7 @@ LogicalResult lowerWindow(KernelContext &context, Operation *op,
     auto remainder = [&](Value x, int64_t y) -> Value {
       return arith::RemUIOp::create(b, e.loc, x, e.index(y));
     };
-    Value scratch =
-        tilePadding
-            ? memref::AllocaOp::create(
-                  b, e.loc, MemRefType::get(footprint, b.getF32Type()),
-                  b.getI64IntegerAttr(64))
-            : Value();
+    Value scratch = tilePadding ? stackBuffer(e, footprint) : Value();
     // One tile: `rows` output rows from `oh0`, `columns` columns from `ow0`,
     // at the outer output positions `outerAt` of channel `c`, image `n`.
     auto tile = [&](Value n, Value c, ArrayRef<Value> outerAt, Value oh0,
@@ -330,19 +325,8 @@ LogicalResult lowerWindow(KernelContext &context, Operation *op,
                     tile(n, c, outerAt, oh0, e.mul(p, nr), rows, columns);
                   });
       };
-      int64_t tailRows = outRows % rowTile;
-      if (!tailRows) {
-        columnsOf(rowTile);
-        return;
-      }
-      Value isTail = arith::CmpIOp::create(b, e.loc, arith::CmpIPredicate::eq,
-                                           block, e.index(rowBlocks - 1));
-      auto ifOp = scf::IfOp::create(b, e.loc, isTail, /*withElse=*/true);
-      OpBuilder::InsertionGuard guard(b);
-      b.setInsertionPointToStart(ifOp.thenBlock());
-      columnsOf(tailRows);
-      b.setInsertionPointToStart(ifOp.elseBlock());
-      columnsOf(rowTile);
+      forTileSize(e, block, rowBlocks, rowTile, outRows % rowTile,
+                  columnsOf);
     });
   };
   int64_t outerPositions = 1;
