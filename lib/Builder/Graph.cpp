@@ -3,7 +3,9 @@
 #include "tessera/Builder/Graph.h"
 
 #include "lib/Builder/GraphImpl.h"
+#include "lib/Plugin/Extensions.h"
 #include "tessera/Import/ONNX.h"
+#include "mlir/IR/DialectRegistry.h"
 
 #include "mlir/Bytecode/BytecodeWriter.h"
 #include "llvm/Support/Path.h"
@@ -114,6 +116,12 @@ Graph Graph::importOnnx(
   auto impl = std::make_unique<Impl>(llvm::sys::path::stem(path).str());
   OnnxImportOptions options;
   options.inputShapes = inputShapes;
+  // The loaded plugins' converters and the dialects they create.
+  plugin::Extensions extensions = plugin::loadedExtensions();
+  options.converters = extensions.converters;
+  mlir::DialectRegistry registry;
+  extensions.addDialects(registry);
+  impl->context->appendDialectRegistry(registry);
   std::string message;
   impl->module = importOnnxFile(*impl->context, path, options, message);
   impl->finished = true;

@@ -7,9 +7,11 @@
 #include "dialects/Graph/IR/GraphOps.h"
 #include "dialects/Kernel/IR/KernelDialect.h"
 #include "lib/AOT/Artifact.h"
+#include "lib/Plugin/Extensions.h"
 #include "lib/Target/CPU/CPUTarget.h"
 #include "passes/Pipelines/CPUPipeline.h"
 #include "tessera/Builder/Graph.h"
+#include "tessera/Plugin/Loader.h"
 
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/Dialect/LLVMIR/LLVMDialect.h"
@@ -213,7 +215,12 @@ bool Compilation::runPhase(ModuleOp module, tessera::Phase phase,
 }
 
 bool Compilation::run(std::string &error) {
+  for (const std::string &plugin : options.plugins)
+    if (!tessera::loadPlugin(plugin, error))
+      return false;
+  tessera::plugin::Extensions extensions = tessera::plugin::loadedExtensions();
   DialectRegistry registry;
+  extensions.addDialects(registry);
   registerAllDialects(registry);
   registerAllExtensions(registry);
   registry.insert<tessera::tg::TGDialect, tessera::tk::TKDialect>();
@@ -248,6 +255,10 @@ bool Compilation::run(std::string &error) {
       return fail(error, options.inputPath + ": cannot parse: " + diagnostic);
   } else {
     tessera::OnnxImportOptions import = options.import;
+    import.converters = extensions.converters;
+    import.converters.insert(import.converters.end(),
+                             options.import.converters.begin(),
+                             options.import.converters.end());
     module = tessera::importOnnxFile(context, options.inputPath, import, error);
     if (!module)
       return false;
@@ -334,7 +345,12 @@ bool Compilation::run(std::string &error) {
   // The phases, each run once; --emit prints between them.
   tessera::CPUPipelineOptions pipeline;
   pipeline.optLevel = options.optLevel;
-  pipeline.hooks = options.hooks;
+  // The plugins' hooks, then the caller's; the plugins' cost models in
+  // front of Tessera's.
+  pipeline.hooks = extensions.hooks;
+  pipeline.hooks.append(options.hooks);
+  pipeline.costModel = extensions.kernelCostModel({});
+  pipeline.windowCostModel = extensions.windowCostModel({});
   pipeline.profile = options.profile;
   {
     tessera::CPUTargetOptions target;

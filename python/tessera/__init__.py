@@ -16,9 +16,10 @@ import os
 import shutil
 import tempfile
 
-from ._tessera import CompiledModule, Error, Graph, Tensor, _compile, import_onnx
+from ._tessera import (CompiledModule, Error, Graph, Tensor, _compile, import_onnx,
+                       load_plugin)
 
-__all__ = ["Graph", "Tensor", "Error", "Module", "compile", "import_onnx"]
+__all__ = ["Graph", "Tensor", "Error", "Module", "compile", "import_onnx", "load_plugin"]
 
 _TARGETS = {"x86_64": "x86_64-linux-gnu", "aarch64": "aarch64-linux-gnu"}
 

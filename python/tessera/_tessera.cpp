@@ -9,6 +9,7 @@
 
 #include "tessera/Builder/Graph.h"
 #include "tessera/Compiler/Driver.h"
+#include "tessera/Plugin/Loader.h"
 #include "tessera/runtime.h"
 
 #include <pybind11/numpy.h>
@@ -680,6 +681,20 @@ PYBIND11_MODULE(_tessera, m) {
                 return result;
               },
               py::arg("x"), py::arg("axis"), py::arg("sizes"));
+
+  m.def(
+      "load_plugin",
+      [](const std::string &path) {
+        std::string error;
+        if (!tessera::loadPlugin(path, error))
+          throw Error(error);
+      },
+      py::arg("path"),
+      "Loads a compiler plugin (a shared library built against "
+      "tessera/Plugin/Plugin.h) into this process: its converters, passes "
+      "and cost models extend every later import_onnx and compile. Loading "
+      "the same file again does nothing; a plugin of another API version "
+      "raises tessera.Error.");
 
   m.def(
       "import_onnx",

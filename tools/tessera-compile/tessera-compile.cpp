@@ -3,7 +3,7 @@
 //   tessera-compile model.onnx -o out/model [--input-shape x=1x3x48x192]
 //       [--target aarch64-linux-gnu] [--mcpu native|NAME] [--emit STAGE]
 //       [-O0..-O3] [--timing] [--stats] [--profile] [--name SYMBOL]
-//       [--max-tensor-bytes N]
+//       [--max-tensor-bytes N] [--plugin LIB.so ...]
 //
 //===----------------------------------------------------------------------===//
 
@@ -63,6 +63,13 @@ static cl::opt<uint64_t> maxTensorBytes(
              "many bytes (default and largest: 2^48)"),
     cl::init(uint64_t(1) << 48), cl::cat(category));
 
+static cl::list<std::string>
+    plugins("plugin",
+            cl::desc("Load a compiler plugin (tessera/Plugin/Plugin.h) whose "
+                     "passes, converters and cost models extend this "
+                     "compilation (repeatable)"),
+            cl::value_desc("lib.so"), cl::cat(category));
+
 int main(int argc, char **argv) {
   InitLLVM init(argc, argv);
   // LLVM's own -stats (pass statistics) gives its name to Tessera's.
@@ -99,6 +106,7 @@ int main(int argc, char **argv) {
     return 1;
   }
   options.maxTensorBytes = maxTensorBytes;
+  options.plugins.assign(plugins.begin(), plugins.end());
   if (!tessera::parseEmitStage(emit, options.emit)) {
     errs() << "tessera-compile: error: unknown --emit=" << emit
            << " (tg, tk, linalg, codegen, llvm, asm, obj, lib)\n";

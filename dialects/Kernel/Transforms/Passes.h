@@ -3,6 +3,7 @@
 #ifndef TESSERA_DIALECT_KERNEL_TRANSFORMS_PASSES_H
 #define TESSERA_DIALECT_KERNEL_TRANSFORMS_PASSES_H
 
+#include "dialects/Kernel/Transforms/CostModel.h"
 #include "mlir/Pass/Pass.h"
 
 #include <functional>
@@ -57,24 +58,6 @@ void populateRowFormationPatterns(mlir::RewritePatternSet &patterns);
 /// tk.reduce over its keys and the context tk.matmul reducing over them
 /// become one tk.attention.
 void populateAttentionFormationPatterns(mlir::RewritePatternSet &patterns);
-
-/// What a cost model knows of the target.
-struct CPUTarget {
-  int64_t vectorBits = 256;
-  int64_t registers = 16;
-  bool parallel = true;
-  int64_t parallelWork = 262144;
-};
-
-/// Chooses the configuration of one kernel. Returning a null attribute
-/// leaves the choice to the default model.
-using KernelCostModel =
-    std::function<CPUTileAttr(MatmulOp kernel, const CPUTarget &target)>;
-
-/// Chooses the configuration of one tk.conv or tk.pool (`kernel`); a null
-/// attribute leaves the choice to the default model.
-using WindowCostModel = std::function<CPUWindowAttr(
-    mlir::Operation *kernel, const CPUTarget &target)>;
 
 /// Tessera's own model for windows: the packed kernel for dense 1-D or 2-D
 /// convolutions (MR output channels, balanced over the filters, x 2

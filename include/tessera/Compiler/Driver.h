@@ -15,6 +15,7 @@
 
 #include <cstdint>
 #include <string>
+#include <vector>
 
 namespace llvm {
 class raw_ostream;
@@ -64,6 +65,10 @@ struct CompileOptions {
   uint64_t maxTensorBytes = uint64_t(1) << 48;
   /// Passes added before and after the pipeline's phases (each runs once).
   PipelineHooks hooks;
+  /// Plugins (tessera/Plugin/Plugin.h) to load before compiling; each is
+  /// loaded once per process, and every plugin loaded before extends this
+  /// compilation too.
+  std::vector<std::string> plugins;
 };
 
 /// Compiles per `options`; text stages and timings go to `out`. On failure

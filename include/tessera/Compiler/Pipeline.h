@@ -38,6 +38,11 @@ const char *phaseName(Phase phase);
 /// Where, relative to a phase, a hook adds its passes.
 enum class HookPoint { Before, After };
 
+/// The pipelines a hook applies to: the graph and kernel phases are shared,
+/// codegen and llvm are per target. (The CUDA pipeline is issue 12's; hooks
+/// for it are kept and fire once it exists.)
+enum class PipelineTarget { Any, CPU, CUDA };
+
 /// Adds passes to the (module-anchored) pass manager of one phase.
 using PassHook = std::function<void(mlir::OpPassManager &)>;
 
@@ -45,14 +50,22 @@ using PassHook = std::function<void(mlir::OpPassManager &)>;
 /// runs exactly once per compilation, at its point.
 class PipelineHooks {
 public:
-  void add(Phase phase, HookPoint point, PassHook hook) {
-    hooks.push_back({phase, point, std::move(hook)});
+  void add(Phase phase, HookPoint point, PassHook hook,
+           PipelineTarget target = PipelineTarget::Any) {
+    hooks.push_back({phase, point, target, std::move(hook)});
   }
-  /// Adds the passes of every hook at (phase, point) to `pm`.
-  void apply(Phase phase, HookPoint point, mlir::OpPassManager &pm) const {
+  /// Adds the passes of every hook at (phase, point) of `target`'s pipeline
+  /// to `pm`.
+  void apply(Phase phase, HookPoint point, mlir::OpPassManager &pm,
+             PipelineTarget target = PipelineTarget::CPU) const {
     for (const Entry &entry : hooks)
-      if (entry.phase == phase && entry.point == point)
+      if (entry.phase == phase && entry.point == point &&
+          (entry.target == PipelineTarget::Any || entry.target == target))
         entry.hook(pm);
+  }
+  /// Appends `other`'s hooks after this one's.
+  void append(const PipelineHooks &other) {
+    hooks.insert(hooks.end(), other.hooks.begin(), other.hooks.end());
   }
   bool empty() const { return hooks.empty(); }
 
@@ -60,6 +73,7 @@ private:
   struct Entry {
     Phase phase;
     HookPoint point;
+    PipelineTarget target;
     PassHook hook;
   };
   std::vector<Entry> hooks;

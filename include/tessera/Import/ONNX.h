@@ -4,7 +4,11 @@
 #ifndef TESSERA_IMPORT_ONNX_H
 #define TESSERA_IMPORT_ONNX_H
 
+#include "llvm/Support/LogicalResult.h"
+
 #include <cstdint>
+#include <functional>
+#include <limits>
 #include <map>
 #include <string>
 #include <vector>
@@ -17,6 +21,22 @@ template <typename OpTy> class OwningOpRef;
 
 namespace tessera {
 
+class OnnxNode;
+
+/// Converts one ONNX node into tg (or tk) ops (tessera/Import/OnnxConverter.h
+/// describes the node); on failure the node's error() says why.
+using OnnxConverter = std::function<llvm::LogicalResult(OnnxNode &node)>;
+
+/// A converter for one op of one domain over a range of that domain's
+/// opset versions (both ends included).
+struct OnnxConverterEntry {
+  std::string domain;
+  std::string opType;
+  int64_t sinceVersion = 1;
+  int64_t untilVersion = std::numeric_limits<int64_t>::max();
+  OnnxConverter convert;
+};
+
 struct OnnxImportOptions {
   /// Shapes for graph inputs, overriding (and required for) symbolic dims.
   std::map<std::string, std::vector<int64_t>> inputShapes;
@@ -24,6 +44,9 @@ struct OnnxImportOptions {
   std::map<std::string, std::string> frozenInputs;
   /// Name of the function the graph becomes.
   std::string functionName = "main";
+  /// Converters consulted before the built-in ones (plugins'): the last one
+  /// added that matches a node's domain, op and opset converts it.
+  std::vector<OnnxConverterEntry> converters;
 };
 
 /// Imports the ONNX model at `path` as a module with one function of `tg`

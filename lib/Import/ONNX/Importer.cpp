@@ -208,46 +208,6 @@ LogicalResult NodeContext::error(const Twine &text) {
   return failure();
 }
 
-//===----------------------------------------------------------------------===//
-// Registry
-//===----------------------------------------------------------------------===//
-
-void ConverterRegistry::add(StringRef opType, int64_t sinceVersion,
-                            Converter converter) {
-  auto &versions = table[opType];
-  versions.emplace_back(sinceVersion, std::move(converter));
-  llvm::sort(versions,
-             [](const auto &a, const auto &b) { return a.first < b.first; });
-}
-
-const Converter *ConverterRegistry::lookup(StringRef opType,
-                                           int64_t opset) const {
-  auto it = table.find(opType);
-  if (it == table.end())
-    return nullptr;
-  const Converter *found = nullptr;
-  for (const auto &[since, converter] : it->second)
-    if (since <= opset)
-      found = &converter;
-  return found;
-}
-
-static const ConverterRegistry &registry() {
-  static const ConverterRegistry instance = [] {
-    ConverterRegistry r;
-    registerOpsAToF(r);
-    registerOpsGToL(r);
-    registerOpsMToR(r);
-    registerOpsSToZ(r);
-    registerDecomposedOps(r);
-    registerNormalizationOps(r);
-    registerQuantizationOps(r);
-    registerRecurrentOps(r);
-    registerLossOps(r);
-    return r;
-  }();
-  return instance;
-}
 
 //===----------------------------------------------------------------------===//
 // Tensors
@@ -441,6 +401,8 @@ private:
   const OnnxImportOptions &options;
   OpBuilder builder;
   int64_t opset = 0;
+  /// The version of every domain the model imports ("ai.onnx" for "").
+  llvm::StringMap<int64_t> opsets;
   llvm::StringMap<Value> values;
   std::string error;
   std::string diagnostic;
@@ -466,9 +428,12 @@ OwningOpRef<ModuleOp> ModelImporter::run(std::string &errorOut) {
                       "truncated or not ONNX)";
     return nullptr;
   }
-  for (const onnx::OperatorSetIdProto &set : model.opset_import())
-    if (set.domain().empty() || set.domain() == "ai.onnx")
+  for (const onnx::OperatorSetIdProto &set : model.opset_import()) {
+    std::string domain = set.domain().empty() ? "ai.onnx" : set.domain();
+    opsets[domain] = set.version();
+    if (domain == "ai.onnx")
       opset = set.version();
+  }
   if (opset == 0) {
     errorOut = path + ": the model imports no version of the default ONNX "
                       "domain (ai.onnx)";
@@ -704,11 +669,14 @@ LogicalResult ModelImporter::importNode(const onnx::NodeProto &node,
                          ? node.op_type() + "_" + std::to_string(index)
                          : node.name();
   std::string domain = node.domain().empty() ? "ai.onnx" : node.domain();
+  auto version = opsets.find(domain);
+  int64_t nodeOpset = version == opsets.end() ? 0 : version->second;
   std::string where = "node '" + name + "' (" + node.op_type() + ", domain " +
-                      domain + ", opset " + std::to_string(opset) + "): ";
-  if (domain != "ai.onnx")
-    return fail(where + "domain '" + domain + "' is not supported");
-  std::string badAttribute = checkAttributes(node, opset);
+                      domain + ", opset " + std::to_string(nodeOpset) + "): ";
+  if (version == opsets.end())
+    return fail(where + "the model imports no version of domain '" + domain +
+                "'");
+  std::string badAttribute = checkAttributes(node, nodeOpset);
   if (!badAttribute.empty())
     return fail(where + badAttribute);
   for (int i = 0; i < node.output_size(); ++i)
@@ -729,17 +697,36 @@ LogicalResult ModelImporter::importNode(const onnx::NodeProto &node,
     inputs.push_back(it->second);
   }
 
-  const Converter *converter = registry().lookup(node.op_type(), opset);
-  if (!converter)
-    return fail(where + (registry().knows(node.op_type())
-                             ? "this version of the op is not supported"
-                             : "unsupported op"));
+  // A plugin's converter first (the latest registered), then Tessera's.
+  const OnnxConverterEntry *custom = nullptr;
+  for (const OnnxConverterEntry &entry : llvm::reverse(options.converters))
+    if (entry.domain == domain && entry.opType == node.op_type() &&
+        entry.sinceVersion <= nodeOpset && nodeOpset <= entry.untilVersion) {
+      custom = &entry;
+      break;
+    }
+  const Converter *converter =
+      custom ? nullptr
+             : builtinConverters().lookup(domain, node.op_type(), nodeOpset);
+  if (!custom && !converter) {
+    bool known = builtinConverters().knows(domain, node.op_type());
+    for (const OnnxConverterEntry &entry : options.converters)
+      known |= entry.domain == domain && entry.opType == node.op_type();
+    return fail(where + (known ? "this version of the op is not supported"
+                         : domain == "ai.onnx" || domain == "com.microsoft"
+                             ? "unsupported op"
+                             : "unsupported op (no converter for domain '" +
+                                   domain + "'; a plugin can add one)"));
+  }
 
   Location loc = NameLoc::get(builder.getStringAttr(name),
                               FileLineColLoc::get(&context, path, 0, 0));
-  NodeContext context(builder, loc, node, opset, inputs);
+  NodeContext context(builder, loc, node, nodeOpset, inputs);
   diagnostic.clear();
-  if (failed((*converter)(context))) {
+  LogicalResult converted =
+      custom ? convertWithPlugin(custom->convert, context, domain, name)
+             : (*converter)(context);
+  if (failed(converted)) {
     std::string message = context.errorMessage();
     if (message.empty())
       message = diagnostic.empty() ? "conversion failed" : diagnostic;

@@ -13,6 +13,7 @@
 #define TESSERA_IMPORT_ONNX_NODECONTEXT_H
 
 #include "dialects/Graph/IR/GraphBuild.h"
+#include "tessera/Import/ONNX.h"
 
 #include "mlir/IR/Builders.h"
 #include "llvm/ADT/StringMap.h"
@@ -21,6 +22,7 @@
 
 #include <functional>
 #include <optional>
+#include <tuple>
 
 namespace tessera::onnx_import {
 
@@ -150,17 +152,38 @@ private:
 /// Converts one node; called with the node's context.
 using Converter = std::function<mlir::LogicalResult(NodeContext &)>;
 
-/// Converters keyed by op type, each with the opset version it applies from.
+/// Converters keyed by domain and op type, each with the version of its
+/// domain it applies from.
 class ConverterRegistry {
 public:
-  void add(llvm::StringRef opType, int64_t sinceVersion, Converter converter);
-  /// The converter for `opType` at `opset`, or null.
-  const Converter *lookup(llvm::StringRef opType, int64_t opset) const;
-  bool knows(llvm::StringRef opType) const { return table.count(opType); }
+  /// A converter of the default domain (ai.onnx).
+  void add(llvm::StringRef opType, int64_t sinceVersion, Converter converter) {
+    add("ai.onnx", opType, sinceVersion, std::move(converter));
+  }
+  void add(llvm::StringRef domain, llvm::StringRef opType,
+           int64_t sinceVersion, Converter converter);
+  /// The converter for `opType` of `domain` at version `opset`, or null.
+  const Converter *lookup(llvm::StringRef domain, llvm::StringRef opType,
+                          int64_t opset) const;
+  bool knows(llvm::StringRef domain, llvm::StringRef opType) const;
+  /// Every (domain, op type, since version), for documentation.
+  std::vector<std::tuple<std::string, std::string, int64_t>> entries() const;
 
 private:
-  llvm::StringMap<std::vector<std::pair<int64_t, Converter>>> table;
+  llvm::StringMap<
+      llvm::StringMap<std::vector<std::pair<int64_t, Converter>>>>
+      table;
 };
+
+/// Tessera's converters (Registry.cpp).
+const ConverterRegistry &builtinConverters();
+
+/// Runs a plugin's converter on `context`'s node through the public
+/// OnnxNode interface.
+mlir::LogicalResult convertWithPlugin(const OnnxConverter &convert,
+                                      NodeContext &context,
+                                      llvm::StringRef domain,
+                                      llvm::StringRef name);
 
 void registerOpsAToF(ConverterRegistry &registry);
 void registerOpsGToL(ConverterRegistry &registry);
@@ -171,6 +194,8 @@ void registerNormalizationOps(ConverterRegistry &registry);
 void registerQuantizationOps(ConverterRegistry &registry);
 void registerRecurrentOps(ConverterRegistry &registry);
 void registerLossOps(ConverterRegistry &registry);
+/// ONNX Runtime's contrib operators (domain com.microsoft).
+void registerContribOps(ConverterRegistry &registry);
 
 /// TensorProto to an elements attribute (one copy of the data).
 mlir::FailureOr<mlir::DenseElementsAttr>
