@@ -67,15 +67,34 @@ def make_model(directory):
     y = swish(swish(x.astype(np.float64), 1.7) / 4.0).astype(np.float32)
     np.save(os.path.join(directory, "x.npy"), x)
     np.save(os.path.join(directory, "y.npy"), y)
+
+    # A Swish of an integer tensor, which the converter refuses.
+    bad = helper.make_graph(
+        [helper.make_node("Swish", ["x"], ["y"], domain="com.example",
+                          name="swish_int")], "swish_int",
+        [helper.make_tensor_value_info("x", TensorProto.INT32, [4])],
+        [helper.make_tensor_value_info("y", TensorProto.INT32, [4])])
+    bad_model = helper.make_model(bad, opset_imports=[
+        helper.make_opsetid("", 17), helper.make_opsetid("com.example", 1)])
+    bad_model.ir_version = 8
+    onnx.save(bad_model, os.path.join(directory, "swish_int.onnx"))
     return path
 
 
 def main():
     parser = argparse.ArgumentParser()
-    parser.add_argument("--tessera-build", required=True)
+    parser.add_argument("--tessera-build")
+    parser.add_argument("--make-model-only", action="store_true",
+                        help="only write the models and data into --work")
     parser.add_argument("--work", required=True)
     parser.add_argument("--cxx", default="")
     args = parser.parse_args()
+    if args.make_model_only:
+        os.makedirs(args.work, exist_ok=True)
+        make_model(args.work)
+        return
+    if not args.tessera_build:
+        parser.error("--tessera-build is required")
     build = os.path.abspath(args.tessera_build)
     work = os.path.abspath(args.work)
     shutil.rmtree(work, ignore_errors=True)

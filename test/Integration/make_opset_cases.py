@@ -278,7 +278,11 @@ def write(out, node_path, cases_to_write=None, group="opset"):
                                            v.shape) for n, v in inputs],
             [helper.make_tensor_value_info(n, t, None) for n, t in outputs],
             list(initializers))
-        model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", opset)])
+        # opset: the default domain's version, or {domain: version}.
+        opsets = opset if isinstance(opset, dict) else {"": opset}
+        opset = opsets[""]
+        model = helper.make_model(graph, opset_imports=[
+            helper.make_opsetid(domain, version) for domain, version in opsets.items()])
         model.ir_version = 8 if opset <= 17 else 9 if opset <= 19 else 10
         onnx.save(model, os.path.join(directory, "model.onnx"))
         specs = []

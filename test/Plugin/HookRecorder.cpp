@@ -4,7 +4,7 @@
 // "hook-recorder: <before|after> <phase>" and the Tessera dialects it sees
 // to stderr; its kernel cost model gives every tk.matmul a tile of its own
 // (mc = 40, kc = 72, serial) so that a test sees the override; it
-// registers one named pass (hook-recorder-mark) for tessera-opt.
+// registers one named pass (test-plugin-mark) for tessera-opt.
 //
 //===----------------------------------------------------------------------===//
 
@@ -42,10 +42,10 @@ struct RecordPass : PassWrapper<RecordPass, OperationPass<ModuleOp>> {
   std::string where;
 };
 
-/// tessera-opt --hook-recorder-mark: marks the module.
+/// tessera-opt --test-plugin-mark: marks the module.
 struct MarkPass : PassWrapper<MarkPass, OperationPass<ModuleOp>> {
   MLIR_DEFINE_EXPLICIT_INTERNAL_INLINE_TYPE_ID(MarkPass)
-  StringRef getArgument() const override { return "hook-recorder-mark"; }
+  StringRef getArgument() const override { return "test-plugin-mark"; }
   StringRef getDescription() const override {
     return "Marks the module (the hook-recorder test plugin)";
   }

@@ -14,11 +14,51 @@
 #include <onnx/defs/schema.h>
 
 #include <sstream>
+#include <vector>
 
-std::string tessera::onnx_import::checkModel(const onnx::ModelProto &model,
+std::string tessera::onnx_import::checkModel(onnx::ModelProto &model,
                                              int64_t opset) {
   if (opset > 17 || model.ir_version() > 8)
     return "";
+  // ONNX Runtime registers contrib schemas in the default domain
+  // (LayerNormalization before opset 17, SimplifiedLayerNormalization) that
+  // this checker does not know and would reject; such a model is left to
+  // Tessera's own checks (attributes, producers, declared outputs).
+  for (const onnx::NodeProto &node : model.graph().node())
+    if ((node.domain().empty() || node.domain() == "ai.onnx") &&
+        (node.op_type() == "LayerNormalization" ||
+         node.op_type() == "SimplifiedLayerNormalization") &&
+        !onnx::OpSchemaRegistry::Schema(node.op_type(),
+                                        static_cast<int>(opset), ""))
+      return "";
+  // ONNX 1.12's checker requires a shape on every tensor value info; a
+  // graph input or output declared without one (unknown rank, which ONNX
+  // Runtime accepts and Tessera's inference fills) gets an empty one for
+  // the check only. The model is patched in place, not copied: it may hold
+  // gigabytes of weights.
+  std::vector<onnx::TypeProto_Tensor *> patched;
+  auto patch = [&](onnx::ValueInfoProto &info) {
+    if (info.has_type() && info.type().has_tensor_type() &&
+        !info.type().tensor_type().has_shape()) {
+      onnx::TypeProto_Tensor *tensor = info.mutable_type()->mutable_tensor_type();
+      tensor->mutable_shape();
+      patched.push_back(tensor);
+    }
+  };
+  onnx::GraphProto *graph = model.mutable_graph();
+  for (onnx::ValueInfoProto &info : *graph->mutable_input())
+    patch(info);
+  for (onnx::ValueInfoProto &info : *graph->mutable_output())
+    patch(info);
+  for (onnx::ValueInfoProto &info : *graph->mutable_value_info())
+    patch(info);
+  struct Restore {
+    std::vector<onnx::TypeProto_Tensor *> &tensors;
+    ~Restore() {
+      for (onnx::TypeProto_Tensor *tensor : tensors)
+        tensor->clear_shape();
+    }
+  } restore{patched};
   try {
     onnx::checker::check_model(model);
   } catch (const std::exception &e) {

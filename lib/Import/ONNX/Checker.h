@@ -13,8 +13,9 @@ namespace tessera::onnx_import {
 
 /// Runs onnx::checker::check_model when the library knows the model's opset
 /// and IR version; returns its first message line, or "" when the model
-/// passes or is too new to check.
-std::string checkModel(const onnx::ModelProto &model, int64_t opset);
+/// passes or is too new to check. Tensor value infos without a shape get an
+/// empty one for the check and lose it again after (hence not const).
+std::string checkModel(onnx::ModelProto &model, int64_t opset);
 
 /// Where the checker does not run (opsets past 17): the attributes of a
 /// default-domain node against its schema (the newest the library knows at

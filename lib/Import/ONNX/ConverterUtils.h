@@ -202,6 +202,43 @@ mlir::LogicalResult convertWindow(NodeContext &ctx, WindowKind kind);
 /// MaxPool (average = false) and AveragePool.
 mlir::LogicalResult convertPoolOp(NodeContext &ctx, bool average);
 
+//===--- Quantization (OpsQuantization.cpp) ------------------------------===//
+
+/// `v` with its elements cast to `elementType` (itself when they are).
+mlir::FailureOr<mlir::Value> castTo(NodeContext &ctx, mlir::Value v,
+                                    mlir::Type elementType);
+/// float(x - zeroPoint) in `t` (zero point absent: x).
+mlir::FailureOr<mlir::Value> centered(NodeContext &ctx, mlir::Value x,
+                                      mlir::Value zeroPoint, mlir::Type t);
+/// saturate(round-half-even(y) + zeroPoint) in `quantType`.
+mlir::FailureOr<mlir::Value> requantize(NodeContext &ctx, mlir::Value y,
+                                        mlir::Value zeroPoint,
+                                        mlir::Type quantType);
+/// The zero point's element type, uint8 when it is absent.
+mlir::Type quantTypeOf(NodeContext &ctx, mlir::Value zeroPoint);
+/// QuantizeLinear and DequantizeLinear (per tensor or along `axis`).
+mlir::LogicalResult convertQuantizeLinear(NodeContext &ctx);
+mlir::LogicalResult convertDequantizeLinear(NodeContext &ctx);
+
+//===--- Shapes (OpsContrib.cpp) -----------------------------------------===//
+
+/// `x` reshaped to `shape` (itself when it has it).
+mlir::FailureOr<mlir::Value> reshapeTo(NodeContext &ctx, mlir::Value x,
+                                       llvm::ArrayRef<int64_t> shape);
+/// `x` transposed by `perm` (itself for the identity).
+mlir::FailureOr<mlir::Value> transposeBy(NodeContext &ctx, mlir::Value x,
+                                         llvm::ArrayRef<int64_t> perm);
+/// `size` elements of `x` along `axis` from `offset` (itself when whole).
+mlir::FailureOr<mlir::Value> sliceAxis(NodeContext &ctx, mlir::Value x,
+                                       int64_t axis, int64_t offset,
+                                       int64_t size);
+
+//===--- Layer normalization (OpsGToL.cpp) -------------------------------===//
+
+/// LayerNormalization (opset 17, and the contrib form ONNX Runtime accepts
+/// from opset 1).
+mlir::LogicalResult convertLayerNorm(NodeContext &ctx);
+
 } // namespace tessera::onnx_import
 
 #endif // TESSERA_IMPORT_ONNX_CONVERTERUTILS_H

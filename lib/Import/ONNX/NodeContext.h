@@ -196,6 +196,8 @@ void registerRecurrentOps(ConverterRegistry &registry);
 void registerLossOps(ConverterRegistry &registry);
 /// ONNX Runtime's contrib operators (domain com.microsoft).
 void registerContribOps(ConverterRegistry &registry);
+/// Attention, MultiHeadAttention, RotaryEmbedding (OpsContribAttention.cpp).
+void registerContribAttentionOps(ConverterRegistry &registry);
 
 /// TensorProto to an elements attribute (one copy of the data).
 mlir::FailureOr<mlir::DenseElementsAttr>

@@ -196,7 +196,9 @@ LogicalResult convertLayerNormWithStatistics(NodeContext &ctx, Value x,
   return ctx.setOutputs({result, *mean, *inverse});
 }
 
-LogicalResult convertLayerNorm(NodeContext &ctx) {
+} // namespace
+
+LogicalResult onnx_import::convertLayerNorm(NodeContext &ctx) {
   auto x = ctx.required(0), scale = ctx.required(1);
   if (failed(x) || failed(scale))
     return failure();
@@ -214,6 +216,8 @@ LogicalResult convertLayerNorm(NodeContext &ctx) {
                  ctx.named("epsilon", b.getF32FloatAttr(
                                           ctx.getFloat("epsilon", 1e-5f)))}));
 }
+
+namespace {
 
 LogicalResult convertLeakyRelu(NodeContext &ctx) {
   return convertUnary<tg::LeakyReluOp>(
@@ -280,7 +284,10 @@ void tessera::onnx_import::registerOpsGToL(ConverterRegistry &r) {
   r.add("HardSigmoid", 1, convertHardSigmoid);
   r.add("HardSwish", 14, unary<tg::HardSwishOp>);
   r.add("Identity", 1, convertIdentity);
-  r.add("LayerNormalization", 17, convertLayerNorm);
+  // ONNX Runtime accepts LayerNormalization before opset 17 (its contrib
+  // schema, registered in the default domain from version 1), as exporters
+  // of that time wrote it.
+  r.add("LayerNormalization", 1, convertLayerNorm);
   r.add("LeakyRelu", 1, convertLeakyRelu);
   r.add("Less", 7, [](NodeContext &ctx) {
     return convertCompare(ctx, tg::ComparePredicate::lt);

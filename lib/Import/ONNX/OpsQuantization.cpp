@@ -15,13 +15,14 @@ using namespace mlir;
 using namespace tessera;
 using namespace tessera::onnx_import;
 
-namespace {
-
-FailureOr<Value> castTo(NodeContext &ctx, Value v, Type elementType) {
+FailureOr<Value> onnx_import::castTo(NodeContext &ctx, Value v,
+                                     Type elementType) {
   if (ctx.typeOf(v).getElementType() == elementType)
     return v;
   return ctx.buildTyped<tg::CastOp>(ctx.typeOf(v).clone(elementType), {v});
 }
+
+namespace {
 
 /// A scale or zero point shaped to broadcast against a rank-`rank` tensor:
 /// scalars (and one-element tensors) as they are, a 1-D tensor of n > 1
@@ -61,8 +62,10 @@ FailureOr<std::pair<Value, Value>> scaleAndZero(NodeContext &ctx, Value x,
   return std::make_pair(s, z);
 }
 
-/// float(x - zeroPoint) in `t` (zero point absent: x).
-FailureOr<Value> centered(NodeContext &ctx, Value x, Value zeroPoint, Type t) {
+} // namespace
+
+FailureOr<Value> onnx_import::centered(NodeContext &ctx, Value x,
+                                       Value zeroPoint, Type t) {
   TRY(xf, castTo(ctx, x, t));
   if (!zeroPoint)
     return xf;
@@ -70,10 +73,8 @@ FailureOr<Value> centered(NodeContext &ctx, Value x, Value zeroPoint, Type t) {
   return ctx.build<tg::SubOp>({xf, zf});
 }
 
-/// saturate(round(y) + zeroPoint) in the zero point's integer type (uint8
-/// when absent).
-FailureOr<Value> requantize(NodeContext &ctx, Value y, Value zeroPoint,
-                            Type quantType) {
+FailureOr<Value> onnx_import::requantize(NodeContext &ctx, Value y,
+                                         Value zeroPoint, Type quantType) {
   Type t = ctx.typeOf(y).getElementType();
   TRY(r, ctx.build<tg::RoundOp>({y}));
   Value shifted = r;
@@ -92,11 +93,13 @@ FailureOr<Value> requantize(NodeContext &ctx, Value y, Value zeroPoint,
   return castTo(ctx, clamped, quantType);
 }
 
-Type quantTypeOf(NodeContext &ctx, Value zeroPoint) {
+Type onnx_import::quantTypeOf(NodeContext &ctx, Value zeroPoint) {
   if (zeroPoint)
     return ctx.typeOf(zeroPoint).getElementType();
   return IntegerType::get(ctx.builder.getContext(), 8, IntegerType::Unsigned);
 }
+
+namespace {
 
 /// QuantizeLinear: y = saturate(round(x / scale) + zero_point);
 /// DequantizeLinear: y = (x - zero_point) * scale.
@@ -236,6 +239,14 @@ LogicalResult convertQLinearConv(NodeContext &ctx) {
 }
 
 } // namespace
+
+LogicalResult onnx_import::convertQuantizeLinear(NodeContext &ctx) {
+  return convertLinearQuantization<true>(ctx);
+}
+
+LogicalResult onnx_import::convertDequantizeLinear(NodeContext &ctx) {
+  return convertLinearQuantization<false>(ctx);
+}
 
 void tessera::onnx_import::registerQuantizationOps(ConverterRegistry &r) {
   r.add("ConvInteger", 10, convertConvInteger);
