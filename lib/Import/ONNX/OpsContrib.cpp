@@ -294,6 +294,65 @@ LogicalResult convertSimplifiedLayerNorm(NodeContext &ctx) {
   return ctx.setOutputs({n->y, n->inverse});
 }
 
+/// EmbedLayerNormalization (ONNX Runtime's fused BERT embedding): layer norm
+/// of word[input_ids] + position[position_ids or 0..S-1] (+
+/// segment[segment_ids]); outputs the normalized [B, S, H], mask_index (the
+/// number of set mask entries per batch row, int32; zeros without a mask)
+/// and the sum before normalizing.
+LogicalResult convertEmbedLayerNorm(NodeContext &ctx) {
+  TRY(ids, ctx.required(0));
+  TRY(word, ctx.required(2));
+  TRY(position, ctx.required(3));
+  TRY(gamma, ctx.required(5));
+  TRY(beta, ctx.required(6));
+  RankedTensorType idType = ctx.typeOf(ids);
+  if (idType.getRank() != 2 || ctx.rankOf(word) != 2 ||
+      ctx.rankOf(position) != 2)
+    return ctx.error("expects input_ids [batch, sequence] and embedding "
+                     "tables [rows, hidden]");
+  int64_t batch = idType.getDimSize(0), sequence = idType.getDimSize(1);
+  if (ctx.typeOf(position).getDimSize(0) < sequence && !ctx.input(8))
+    return ctx.error("the position table has fewer rows than the sequence");
+  OpBuilder &b = ctx.builder;
+  auto gather = [&](Value table, Value indices) {
+    return ctx.build<tg::GatherOp>(
+        {table, indices}, {ctx.named("axis", b.getI64IntegerAttr(0))});
+  };
+  TRY(words, gather(word, ids));
+  Value positions = ctx.input(8);
+  if (!positions) {
+    SmallVector<int64_t> iota = llvm::to_vector(llvm::seq<int64_t>(0, sequence));
+    positions = ctx.constant(DenseElementsAttr::get(
+        RankedTensorType::get({1, sequence}, b.getI64Type()),
+        ArrayRef<int64_t>(iota)));
+  }
+  TRY(placed, gather(position, positions));
+  TRY(sum, ctx.build<tg::AddOp>({words, placed}));
+  Value total = sum;
+  if (Value segments = ctx.input(1)) {
+    Value table = ctx.input(4);
+    if (!table)
+      return ctx.error("segment_ids without a segment_embedding table");
+    TRY(seg, gather(table, segments));
+    TRY(all, ctx.build<tg::AddOp>({total, seg}));
+    total = all;
+  }
+  TRY(y, layerNormLast(ctx, total, gamma, beta,
+                       ctx.getFloat("epsilon", 1e-12f)));
+  Type i32 = b.getI32Type();
+  Value maskIndex;
+  if (Value mask = ctx.input(7)) {
+    TRY(count, ctx.build<tg::ReduceSumOp>(
+                   {mask}, {ctx.named("axes", ctx.i64s({1}))}));
+    TRY(asI32, castTo(ctx, count, i32));
+    maskIndex = asI32;
+  } else {
+    maskIndex = ctx.constant(DenseElementsAttr::get(
+        RankedTensorType::get({batch}, i32), APInt(32, 0)));
+  }
+  return ctx.setOutputs({y, maskIndex, total});
+}
+
 //===--- Quantized elementwise, concat and pooling -----------------------===//
 
 /// The inputs of a QLinear op at `index`: (x, scale, zero point or null).
@@ -448,6 +507,7 @@ void onnx_import::registerContribOps(ConverterRegistry &r) {
   r.add(kMicrosoft, "SimplifiedLayerNormalization", 1,
         convertSimplifiedLayerNorm);
   r.add("SimplifiedLayerNormalization", 1, convertSimplifiedLayerNorm);
+  r.add(kMicrosoft, "EmbedLayerNormalization", 1, convertEmbedLayerNorm);
   r.add(kMicrosoft, "FusedConv", 1, convertFusedConv);
   r.add(kMicrosoft, "FusedMatMul", 1, convertFusedMatMul);
   r.add(kMicrosoft, "QLinearAdd", 1, convertQLinearBinary<false>);
