@@ -172,6 +172,43 @@ def encoder(layers, seq, hidden, heads, ffn, seed):
     return make
 
 
+def encoder_ort_optimized(seq, hidden, heads, ffn, seed):
+    """A BERT-style encoder layer as ONNX Runtime's transformer optimizer
+    writes it: packed Attention, SkipLayerNormalization with bias, FastGelu
+    with bias (com.microsoft contrib ops)."""
+    def make(path):
+        g = Graph(seed)
+        x = g.input("x", [1, seq, hidden])
+
+        def ms(op, inputs, **attrs):
+            name = g.name(op.lower())
+            g.nodes.append(helper.make_node(op, inputs, [name], name=name,
+                                            domain="com.microsoft", **attrs))
+            return name
+
+        ctx = ms("Attention", [x, g.weight(hidden, 3 * hidden, fan_in=hidden),
+                               g.weight(3 * hidden, scale=0.02)], num_heads=heads)
+        proj = g.op("MatMul", [ctx, g.weight(hidden, hidden, fan_in=hidden)])
+        ln1 = ms("SkipLayerNormalization", [proj, x, g.weight(hidden, scale=0.2),
+                                            g.weight(hidden, scale=0.02),
+                                            g.weight(hidden, scale=0.02)])
+        up = ms("FastGelu", [g.op("MatMul", [ln1, g.weight(hidden, ffn, fan_in=hidden)]),
+                             g.weight(ffn, scale=0.02)])
+        down = g.op("MatMul", [up, g.weight(ffn, hidden, fan_in=ffn)])
+        y = ms("SkipLayerNormalization", [down, ln1, g.weight(hidden, scale=0.2),
+                                          g.weight(hidden, scale=0.02),
+                                          g.weight(hidden, scale=0.02)])
+        graph = helper.make_graph(g.nodes, "bench", g.inputs,
+                                  [helper.make_tensor_value_info(y, F, [1, seq, hidden])],
+                                  g.inits)
+        model = helper.make_model(graph, opset_imports=[
+            helper.make_opsetid("", 17), helper.make_opsetid("com.microsoft", 1)])
+        model.ir_version = 8
+        onnx.save(model, path)
+        return {"x": [1, seq, hidden]}
+    return make
+
+
 def vit(path):
     """ViT-B/16 front: 16x16 stride-16 patch embedding on 224x224, class
     token, position embedding, one pre-norm encoder layer with Tanh-GELU."""
@@ -352,6 +389,7 @@ CASES = [
     ("bert-base-layer-s128", encoder(1, 128, 768, 12, 3072, 11)),
     ("bert-base-layer-s384", encoder(1, 384, 768, 12, 3072, 12)),
     ("encoder-4x256-s128", encoder(4, 128, 256, 4, 1024, 13)),
+    ("bert-base-layer-s128-ort-optimized", encoder_ort_optimized(128, 768, 12, 3072, 14)),
     ("vit-b16-224-1layer", vit),
     ("llm-block-1024-decode", llm_block(1, 127)),
     ("llm-block-1024-prefill128", llm_block(128, 0)),

@@ -84,10 +84,12 @@ public:
   /// plugin may also replace Tessera's converter of a standard op.
   virtual void addOnnxConverter(OnnxConverterEntry entry) = 0;
 
-  /// Cost models asked first for every tk.matmul / tk.attention, and every
-  /// tk.conv / tk.pool: a null attribute defers to the model registered
-  /// before, and finally to Tessera's (tk::defaultCPUTile,
-  /// tk::defaultCPUWindow).
+  /// Cost models asked first for every tk.matmul (tk.attention keeps the
+  /// default tile), and every tk.conv / tk.pool: a null attribute defers to
+  /// the model registered before, and finally to Tessera's
+  /// (tk::defaultCPUTile, tk::defaultCPUWindow). The attribute's verifier
+  /// (positive sizes, nr a multiple of lanes, mc of mr) holds for what a
+  /// model returns: build it with getChecked.
   virtual void addKernelCostModel(tk::KernelCostModel model) = 0;
   virtual void addWindowCostModel(tk::WindowCostModel model) = 0;
 
