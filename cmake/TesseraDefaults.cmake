@@ -1,7 +1,8 @@
 # Tool defaults picked before project(): clang-22 and ccache when present.
 # Anything given on the command line (or in the environment) wins.
 
-if(NOT DEFINED CMAKE_CXX_COMPILER AND NOT DEFINED ENV{CXX})
+if(NOT DEFINED CMAKE_CXX_COMPILER AND NOT DEFINED ENV{CXX}
+   AND NOT DEFINED CMAKE_TOOLCHAIN_FILE)
   find_program(TESSERA_CLANGXX NAMES clang++-22)
   find_program(TESSERA_CLANG NAMES clang-22)
   if(TESSERA_CLANGXX AND TESSERA_CLANG)

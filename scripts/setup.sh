@@ -19,6 +19,7 @@ PACKAGES=(
   python3-dev pybind11-dev python3-pybind11  # python/ (the tessera module)
   gcc-aarch64-linux-gnu libc6-dev-arm64-cross qemu-user  # AArch64 artifacts, run under qemu
   libopenblas-dev                      # bench/: the GEMM peer
+  pkgconf python3-venv python3-pip     # test/Install: pkg-config, pip install . in a venv
 )
 
 die() { echo "setup: error: $*" >&2; exit 1; }

@@ -6,7 +6,9 @@
 # tests) in ${SANITIZE_BUILD_DIR:-build-sanitize} and runs the suite there
 # too, less the model-shaped families (label "models": compiling BERT-base
 # or a ViT layer under the sanitizers takes minutes; the same compiler code
-# runs sanitized on every other model). SANITIZE=0 skips that second half.
+# runs sanitized on every other model) and the installed package (label
+# "install": a package is a release build whose consumers are not
+# instrumented). SANITIZE=0 skips that second half.
 set -euo pipefail
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 BUILD_DIR=${BUILD_DIR:-$ROOT/build}
@@ -24,5 +26,5 @@ if [[ ${SANITIZE:-1} != 0 ]]; then
   ASAN_OPTIONS=${ASAN_OPTIONS:-abort_on_error=1} \
   UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1} \
     ctest --test-dir "$SANITIZE_DIR" --output-on-failure --parallel "$(nproc)" \
-      --label-exclude models
+      --label-exclude 'models|install'
 fi

@@ -1,8 +1,9 @@
 /*===- main.c - embedding a Tessera model in a plain C program -------------===*
  *
- * Build: tessera-compile default_cnn.onnx -o default_cnn \
+ * Build: with CMake, tessera_add_model (CMakeLists.txt here); by hand,
+ *        tessera-compile default_cnn.onnx -o default_cnn \
  *            --input-shape image=1x3x32x32
- *        cc main.c default_cnn.o -ltessera_runtime -lm
+ *        cc main.c default_cnn.o $(pkg-config --cflags --libs tessera-runtime) -lm
  * Run:   ./embed input.bin [expected.bin]
  *
  * Reads a raw float32 image, runs the model through the C runtime and prints

@@ -1,11 +1,13 @@
 #!/usr/bin/env python3
 """Builds the example plugin out of Tessera's tree and checks what it adds.
 
-Run by the test suite (ctest examples/plugin):
-  check.py --tessera-build BUILD --work DIR [--cxx COMPILER]
+Run by the test suite (ctest examples/plugin, and install/package against
+an installed Tessera):
+  check.py (--tessera-build BUILD | --tessera-prefix PREFIX) --work DIR [--cxx COMPILER]
 
 1. configures and builds examples/plugin as a project of its own, with only
-   find_package(Tessera) pointing at BUILD/lib/cmake/tessera;
+   find_package(Tessera) pointing at BUILD/lib/cmake/tessera (the build
+   tree's package) or at PREFIX (an installed one), and the tools from there;
 2. writes a model holding com.example.Swish (twice, with and without beta)
    and a division by a constant, its input and numpy's output;
 3. compiles it with tessera-compile --plugin, runs it with tessera-run and
@@ -84,6 +86,7 @@ def make_model(directory):
 def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--tessera-build")
+    parser.add_argument("--tessera-prefix")
     parser.add_argument("--make-model-only", action="store_true",
                         help="only write the models and data into --work")
     parser.add_argument("--work", required=True)
@@ -93,19 +96,24 @@ def main():
         os.makedirs(args.work, exist_ok=True)
         make_model(args.work)
         return
-    if not args.tessera_build:
-        parser.error("--tessera-build is required")
-    build = os.path.abspath(args.tessera_build)
+    if bool(args.tessera_build) == bool(args.tessera_prefix):
+        parser.error("give one of --tessera-build and --tessera-prefix")
+    if args.tessera_build:
+        build = os.path.abspath(args.tessera_build)
+        package = "-DTessera_DIR=" + os.path.join(build, "lib", "cmake", "tessera")
+        bin_dir = os.path.join(build, "bin")
+    else:
+        prefix = os.path.abspath(args.tessera_prefix)
+        package = "-DCMAKE_PREFIX_PATH=" + prefix
+        bin_dir = os.path.join(prefix, "bin")
     work = os.path.abspath(args.work)
     shutil.rmtree(work, ignore_errors=True)
     os.makedirs(work)
-    bin_dir = os.path.join(build, "bin")
 
-    # 1. Out of the tree, against the build tree's package only.
+    # 1. Out of the tree, against the package only.
     plugin_build = os.path.join(work, "build")
     configure = ["cmake", "-S", HERE, "-B", plugin_build, "-G", "Ninja",
-                 "-DCMAKE_BUILD_TYPE=Release",
-                 "-DTessera_DIR=" + os.path.join(build, "lib", "cmake", "tessera")]
+                 "-DCMAKE_BUILD_TYPE=Release", package]
     if args.cxx:
         configure.append("-DCMAKE_CXX_COMPILER=" + args.cxx)
     if shutil.which("ccache"):

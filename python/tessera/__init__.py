@@ -18,6 +18,7 @@ import tempfile
 
 from ._tessera import (CompiledModule, Error, Graph, Tensor, _compile, import_onnx,
                        load_plugin)
+from ._version import __version__, llvm_version
 
 __all__ = ["Graph", "Tensor", "Error", "Module", "compile", "import_onnx", "load_plugin"]
 
