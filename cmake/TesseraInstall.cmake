@@ -1,5 +1,7 @@
 # What `cmake --install <build> [--prefix P]` puts under P:
-#   bin/       tessera-compile, tessera-opt, tessera-run
+#   bin/       tessera-compile, tessera-opt, tessera-run, tessera-verify,
+#              tessera-inspect
+#   share/tessera/ort_oracle.js (tessera-verify's ONNX Runtime driver)
 #   lib/       libtessera_runtime.a and .so, libTesseraCompiler.so,
 #              cmake/tessera/ (find_package(Tessera)), pkgconfig/tessera-runtime.pc,
 #              python3.X/site-packages/tessera (the Python package)
@@ -36,13 +38,18 @@ else()
   set(TESSERA_PACKAGE_HAS_COMPILER TRUE)
   # The tools find libTesseraCompiler.so next to them and libMLIR.so where
   # they were linked against it.
-  set_target_properties(tessera-compile tessera-opt tessera-run PROPERTIES
+  set_target_properties(tessera-compile tessera-opt tessera-run tessera-verify
+    tessera-inspect
+    PROPERTIES
     INSTALL_RPATH "$ORIGIN/../${CMAKE_INSTALL_LIBDIR}"
     INSTALL_RPATH_USE_LINK_PATH TRUE)
   set_target_properties(TesseraCompiler tessera_runtime_shared PROPERTIES
     INSTALL_RPATH "$ORIGIN" INSTALL_RPATH_USE_LINK_PATH TRUE)
-  install(TARGETS tessera-compile tessera-opt tessera-run
+  install(TARGETS tessera-compile tessera-opt tessera-run tessera-verify
+          tessera-inspect
           RUNTIME DESTINATION ${CMAKE_INSTALL_BINDIR})
+  install(FILES ${PROJECT_SOURCE_DIR}/tools/tessera-verify/ort_oracle.js
+          DESTINATION ${CMAKE_INSTALL_DATADIR}/tessera)
   install(TARGETS TesseraCompiler
           LIBRARY DESTINATION ${CMAKE_INSTALL_LIBDIR})
 

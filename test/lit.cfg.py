@@ -17,7 +17,9 @@ config.excludes = ["Unit", "Inputs", "CMakeLists.txt", "lit.cfg.py",
 llvm_config.use_default_substitutions()
 llvm_config.with_environment("PATH", config.llvm_tools_dir, append_path=True)
 llvm_config.add_tool_substitutions(
-    ["tessera-opt", "tessera-compile", "tessera-run"], [config.tessera_tools_dir])
+    ["tessera-opt", "tessera-compile", "tessera-run", "tessera-verify",
+     "tessera-inspect"],
+    [config.tessera_tools_dir])
 # Test models are written by scripts that need Debian's python3 (python3-onnx).
 config.substitutions.append(("%python", "/usr/bin/python3"))
 config.substitutions.append(

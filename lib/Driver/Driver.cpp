@@ -5,11 +5,13 @@
 
 #include "dialects/Graph/IR/GraphDialect.h"
 #include "dialects/Graph/IR/GraphOps.h"
+#include "dialects/Graph/Transforms/Passes.h"
 #include "dialects/Kernel/IR/KernelDialect.h"
 #include "lib/AOT/Artifact.h"
 #include "lib/Plugin/Extensions.h"
 #include "lib/Target/CPU/CPUTarget.h"
 #include "passes/Pipelines/CPUPipeline.h"
+#include "passes/Transforms/Passes.h"
 #include "tessera/Builder/Graph.h"
 #include "tessera/Plugin/Loader.h"
 
@@ -27,12 +29,14 @@
 #include "llvm/IR/LLVMContext.h"
 #include "llvm/IR/Module.h"
 #include "llvm/Support/FileSystem.h"
+#include "llvm/Support/MathExtras.h"
 #include "llvm/Support/Path.h"
 #include "llvm/Support/SourceMgr.h"
 #include "llvm/Support/raw_ostream.h"
 #include "llvm/Target/TargetMachine.h"
 
 #include <chrono>
+#include <optional>
 #include <fstream>
 
 using namespace mlir;
@@ -170,10 +174,13 @@ int32_t dtypeOf(Type type) {
 class Compilation {
 public:
   Compilation(const tessera::CompileOptions &options, llvm::raw_ostream &out,
-              std::string *memoryObject = nullptr,
+              llvm::raw_ostream &log, std::string *memoryObject = nullptr,
               std::string *memoryHeader = nullptr)
-      : options(options), out(out), memoryObject(memoryObject),
+      : options(options), out(out), log(log), memoryObject(memoryObject),
         memoryHeader(memoryHeader) {}
+
+  /// Stops after the kernel phase and fills `cost` instead of emitting.
+  void measureInto(tessera::ModelCost &cost) { this->cost = &cost; }
 
   bool run(std::string &error);
 
@@ -184,19 +191,62 @@ private:
       return;
     double ms =
         std::chrono::duration<double, std::milli>(Clock::now() - start).count();
-    out << llvm::format("timing: %-12s %9.2f ms\n", stage, ms);
+    log << llvm::format("timing: %-12s %9.2f ms\n", stage, ms);
   }
   bool fail(std::string &error, const std::string &message) {
     error = message;
     return false;
+  }
+  /// The --stats line: graph ops, and what the phases run so far know
+  /// (kernels once they are counted, the workspace once it is planned: -1
+  /// before).
+  void printStats(ModuleOp module, int64_t graphOps, int64_t workspace) {
+    auto count = [&](StringRef name) -> std::optional<int64_t> {
+      auto attr = module->getAttrOfType<IntegerAttr>(name);
+      return attr ? std::optional<int64_t>(attr.getInt()) : std::nullopt;
+    };
+    log << "stats: " << graphOps << " graph ops";
+    if (auto kernels = count(tessera::tk::TKDialect::getKernelCountAttrName()))
+      log << " -> " << *kernels << " kernels ("
+          << count(tessera::tk::TKDialect::getTiledKernelCountAttrName())
+                 .value_or(0)
+          << " register-tiled, "
+          << count(tessera::tk::TKDialect::getParallelKernelCountAttrName())
+                 .value_or(0)
+          << " on the thread pool)";
+    if (workspace >= 0)
+      log << "; workspace " << workspace << " bytes";
+    log << "\n";
+  }
+  /// Fills `cost` from the tk kernels of `module`.
+  void measure(ModuleOp module, int64_t graphOps) {
+    cost->graphOps = graphOps;
+    module.walk([&](Operation *op) {
+      uint64_t flops = tessera::countKernelFlops(op);
+      if (flops == 0)
+        return;
+      cost->flops = llvm::SaturatingAdd(cost->flops, flops);
+      std::string nodes;
+      op->getLoc()->walk([&](Location part) {
+        if (auto named = dyn_cast<NameLoc>(part))
+          if (!StringRef(nodes).contains(named.getName().getValue()))
+            nodes += (nodes.empty() ? "" : ", ") + named.getName().str();
+        return WalkResult::advance();
+      });
+      cost->kernels.push_back(
+          {op->getName().getStringRef().str(), nodes, flops});
+    });
   }
   /// Runs one phase of the CPU pipeline (with its hooks) on `module`.
   bool runPhase(ModuleOp module, tessera::Phase phase,
                 const tessera::CPUPipelineOptions &pipeline, std::string &error);
 
   const tessera::CompileOptions &options;
-  llvm::raw_ostream &out;
+  /// Emitted text (IR, assembly) goes to `out`; timings and statistics to
+  /// `log`, never into the text.
+  llvm::raw_ostream &out, &log;
   std::string *memoryObject, *memoryHeader;
+  tessera::ModelCost *cost = nullptr;
   MLIRContext context{MLIRContext::Threading::DISABLED};
   std::string diagnostic;
 };
@@ -243,6 +293,11 @@ bool Compilation::run(std::string &error) {
   auto start = Clock::now();
   OwningOpRef<ModuleOp> module;
   StringRef extension = llvm::sys::path::extension(options.inputPath);
+  bool fromOnnx = options.inputBuffer.empty() && extension != ".mlir";
+  if (options.import.debugOutputs && !fromOnnx)
+    return fail(error, options.inputPath +
+                           ": --debug-outputs needs an ONNX model (each "
+                           "output is named after its ONNX value)");
   if (!options.inputBuffer.empty()) {
     ParserConfig config(&context);
     module = parseSourceString<ModuleOp>(options.inputBuffer, config,
@@ -349,6 +404,14 @@ bool Compilation::run(std::string &error) {
   // front of Tessera's.
   pipeline.hooks = extensions.hooks;
   pipeline.hooks.append(options.hooks);
+  if (!options.debugPerturbNode.empty()) {
+    tessera::tg::PerturbNodeOptions perturb;
+    perturb.node = options.debugPerturbNode;
+    pipeline.hooks.add(tessera::Phase::Graph, tessera::HookPoint::Before,
+                       [perturb](OpPassManager &pm) {
+                         pm.addPass(tessera::tg::createPerturbNode(perturb));
+                       });
+  }
   pipeline.costModel = extensions.kernelCostModel({});
   pipeline.windowCostModel = extensions.windowCostModel({});
   pipeline.profile = options.profile;
@@ -381,9 +444,21 @@ bool Compilation::run(std::string &error) {
     time(phase == tessera::Phase::LLVM ? "llvm-dialect"
                                        : tessera::phaseName(phase),
          start);
+    if (cost && phase == tessera::Phase::Kernel) {
+      measure(*module, graphOps);
+      return true;
+    }
     if (emitsAfter(phase)) {
-      module->print(out);
+      OpPrintingFlags flags;
+      // Every op names its ONNX node (loc aliases, still parseable);
+      // weights are elided unless asked for.
+      flags.enableDebugInfo(/*enable=*/true, /*prettyForm=*/false);
+      if (!options.printWeights)
+        flags.elideLargeElementsAttrs(16).elideLargeResourceString(64);
+      module->print(out, flags);
       out << "\n";
+      if (options.stats)
+        printStats(*module, graphOps, -1);
       return true;
     }
   }
@@ -409,20 +484,8 @@ bool Compilation::run(std::string &error) {
   if (auto offset = llvmFunction->getAttrOfType<IntegerAttr>(
           tessera::tk::TKDialect::getStatusOffsetAttrName()))
     signature.statusOffset = offset.getInt();
-  if (options.stats) {
-    auto count = [&](StringRef name) {
-      auto attr = (*module)->getAttrOfType<IntegerAttr>(name);
-      return attr ? attr.getInt() : 0;
-    };
-    out << "stats: " << graphOps << " graph ops -> "
-        << count(tessera::tk::TKDialect::getKernelCountAttrName())
-        << " kernels ("
-        << count(tessera::tk::TKDialect::getTiledKernelCountAttrName())
-        << " register-tiled, "
-        << count(tessera::tk::TKDialect::getParallelKernelCountAttrName())
-        << " on the thread pool); workspace " << signature.workspaceSize
-        << " bytes\n";
-  }
+  if (options.stats)
+    printStats(*module, graphOps, signature.workspaceSize);
   // The tk contract ends here: dispatches and profiler hooks go to the
   // artifact writer, the attributes do not go into LLVM IR.
   std::vector<tessera::ParallelDispatch> dispatches;
@@ -532,13 +595,23 @@ bool Compilation::run(std::string &error) {
 
 bool tessera::compileModel(const CompileOptions &options,
                            llvm::raw_ostream &out, std::string &error) {
-  return Compilation(options, out).run(error);
+  return Compilation(options, out, llvm::errs()).run(error);
+}
+
+bool tessera::estimateCost(const CompileOptions &options, ModelCost &cost,
+                           std::string &error) {
+  cost = ModelCost();
+  std::string text;
+  llvm::raw_string_ostream out(text), log(text);
+  Compilation compilation(options, out, log);
+  compilation.measureInto(cost);
+  return compilation.run(error);
 }
 
 tessera::CompileResult tessera::compile(const CompileOptions &options) {
   CompileResult result;
-  llvm::raw_string_ostream text(result.text);
-  if (!Compilation(options, text, &result.object, &result.header)
+  llvm::raw_string_ostream text(result.text), log(result.log);
+  if (!Compilation(options, text, log, &result.object, &result.header)
            .run(result.error) &&
       result.error.empty())
     result.error = "compilation failed";

@@ -46,9 +46,9 @@ uint64_t product(ArrayRef<int64_t> sizes) {
   return total;
 }
 
-/// Arithmetic operations of one run of a tk kernel: 2 per multiply-add of a
-/// contraction or convolution; 0 for the memory-bound ones.
-uint64_t countFlops(Operation *op) {
+} // namespace
+
+uint64_t tessera::countKernelFlops(Operation *op) {
   if (auto matmul = dyn_cast<tk::MatmulOp>(op))
     return llvm::SaturatingMultiply(uint64_t(2),
                                     product(matmul.getLoopSizes()));
@@ -78,6 +78,8 @@ uint64_t countFlops(Operation *op) {
   return 0;
 }
 
+namespace {
+
 struct TagKernelsPass : tessera::impl::TagKernelsBase<TagKernelsPass> {
   void runOnOperation() override {
     MLIRContext *context = &getContext();
@@ -90,7 +92,7 @@ struct TagKernelsPass : tessera::impl::TagKernelsBase<TagKernelsPass> {
       NamedAttribute entries[] = {
           {StringAttr::get(context, "flops"),
            IntegerAttr::get(i64, static_cast<int64_t>(std::min<uint64_t>(
-                                     countFlops(op), INT64_MAX)))},
+                                     tessera::countKernelFlops(op), INT64_MAX)))},
           {StringAttr::get(context, "id"), IntegerAttr::get(i64, id++)},
           {StringAttr::get(context, "kind"),
            StringAttr::get(context, op->getName().getStringRef())}};

@@ -10,17 +10,22 @@ Graph mirrors the C++ builder (one method per op, snake_case); every call
 checks its arguments and raises tessera.Error at the call. import_onnx reads
 an ONNX model; compile returns a callable module that takes numpy arrays
 (positionally or by input name), checks their dtypes and shapes, and returns
-one array per output (a single array for a single output).
+one array per output (a single array for a single output); compile also
+takes the path of an ONNX model. load reads back an artifact that
+Module.save() or tessera-compile wrote. Tensors take Python operators
+(x + 1, x @ w, -x).
 """
 import os
 import shutil
+import sys
 import tempfile
 
-from ._tessera import (CompiledModule, Error, Graph, Tensor, _compile, import_onnx,
+from ._tessera import (CompiledModule, Error, Graph, Tensor, _compile, _load, import_onnx,
                        load_plugin)
 from ._version import __version__, llvm_version
 
-__all__ = ["Graph", "Tensor", "Error", "Module", "compile", "import_onnx", "load_plugin"]
+__all__ = ["Graph", "Tensor", "Error", "Module", "compile", "load", "import_onnx",
+           "load_plugin"]
 
 _TARGETS = {"x86_64": "x86_64-linux-gnu", "aarch64": "aarch64-linux-gnu"}
 
@@ -33,6 +38,9 @@ class Module:
         self._workdir = workdir
 
     def __call__(self, *args, **kwargs):
+        """Runs the model on numpy arrays, positionally or by input name
+        (module(x) or module(x=x)); dtypes and shapes are checked. Returns one
+        array per output, a single array for a single output."""
         return self._compiled(*args, **kwargs)
 
     @property
@@ -69,9 +77,14 @@ class Module:
         """Writes NAME.o, NAME.so and NAME.h, as tessera-compile does."""
         os.makedirs(directory, exist_ok=True)
         name = self._compiled.name
+        written = []
         for suffix in (".o", ".so", ".h"):
-            shutil.copy(os.path.join(self._compiled.directory, name + suffix), directory)
-        return [os.path.join(directory, name + s) for s in (".o", ".so", ".h")]
+            source = os.path.join(self._compiled.directory, name + suffix)
+            # A loaded artifact may be the .so alone.
+            if suffix == ".so" or os.path.exists(source):
+                shutil.copy(source, directory)
+                written.append(os.path.join(directory, name + suffix))
+        return written
 
     def __del__(self):
         self._compiled = None
@@ -79,25 +92,53 @@ class Module:
             self._workdir.cleanup()
 
 
-def compile(graph, target="x86_64", mcpu="native", opt_level=3, name=None, threads=0,
-            profile=False):
-    """Compiles a Graph (built or imported) for the host CPU.
+def compile(model, target="x86_64", mcpu="native", opt_level=2, name=None, threads=0,
+            profile=False, input_shapes=None, verbose=False):
+    """Compiles a model for this machine and returns a callable Module.
 
+    model: a Graph (built or imported), or the path of an ONNX model
+    (input_shapes then maps input names to shapes, as
+    tessera-compile --input-shape does; required for symbolic dims).
     target: "x86_64" (the host) or a triple; mcpu: "native", "generic" or a
-    CPU name; opt_level: 0 to 3; threads: how many threads a call uses (0:
-    one per CPU; 1: the caller only); profile: time every kernel
-    (Module.profile(), Module.write_trace()). Returns a Module.
+    CPU name; opt_level: 0 to 3 (default 2, as tessera-compile); name: the C
+    symbol prefix (default: from the graph's name); threads: how many threads
+    a call uses (0: one per CPU; 1: the caller only); profile: time every
+    kernel (Module.profile(), Module.write_trace()); verbose: print each
+    stage's wall time to stderr.
     """
-    if not isinstance(graph, Graph):
-        raise TypeError("compile() takes a tessera.Graph (use import_onnx for ONNX files)")
+    if isinstance(model, (str, os.PathLike)):
+        model = import_onnx(os.fspath(model), input_shapes)
+    elif input_shapes is not None:
+        raise TypeError("input_shapes applies to an ONNX path; a Graph has its "
+                        "shapes (import_onnx(path, input_shapes) fixes them)")
+    if not isinstance(model, Graph):
+        raise TypeError("compile() takes a tessera.Graph or the path of an ONNX model, "
+                        "not %s" % type(model).__name__)
     triple = _TARGETS.get(target, target)
     if triple != "x86_64-linux-gnu" and not triple.startswith("x86_64"):
         raise Error("compile() runs models on this machine; cross-compile with "
                     "tessera-compile --target instead")
     workdir = tempfile.TemporaryDirectory(prefix="tessera-")
-    symbol = name or "".join(c if c.isalnum() else "_" for c in graph.name) or "model"
+    symbol = name or "".join(c if c.isalnum() else "_" for c in model.name) or "model"
     if symbol[0].isdigit():
         symbol = "_" + symbol
-    compiled = _compile(graph, workdir.name, symbol, "", mcpu, opt_level, threads,
-                        bool(profile))
+    compiled, log = _compile(model, workdir.name, symbol, "", mcpu, opt_level, threads,
+                             bool(profile), bool(verbose))
+    if verbose and log:
+        sys.stderr.write(log)
     return Module(compiled, workdir)
+
+
+def load(path, threads=0):
+    """Loads an artifact that Module.save() or tessera-compile wrote: the path
+    of its NAME.so (or of NAME.o/NAME.h beside it, or NAME without a suffix).
+    threads as for compile(). Returns a Module."""
+    path = os.fspath(path)
+    base, suffix = os.path.splitext(path)
+    if suffix not in (".so", ".o", ".h"):
+        base = path
+    directory, name = os.path.split(os.path.abspath(base))
+    if not os.path.exists(os.path.join(directory, name + ".so")):
+        raise Error("%s.so: no such model library (Module.save() and "
+                    "tessera-compile write NAME.so)" % os.path.join(directory, name))
+    return Module(_load(directory, name, threads), None)

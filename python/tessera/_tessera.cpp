@@ -11,6 +11,7 @@
 #include "tessera/Compiler/Driver.h"
 #include "tessera/Plugin/Loader.h"
 #include "tessera/runtime.h"
+#include "tools/tessera-run/ModelLibrary.h"
 
 #include <pybind11/numpy.h>
 #include <pybind11/pybind11.h>
@@ -77,6 +78,39 @@ PyTensor wrap(const std::shared_ptr<PyGraph> &g, Tensor t) {
   return PyTensor{g, t};
 }
 
+/// A binary op's operand: a Tensor of graph `g`, or a Python or numpy
+/// value made a constant of `dtype`.
+Tensor operand(const std::shared_ptr<PyGraph> &g, const py::object &value,
+               DType dtype) {
+  if (py::isinstance<PyTensor>(value))
+    return arg(g, value.cast<const PyTensor &>());
+  py::module_ numpy = py::module_::import("numpy");
+  py::array data;
+  try {
+    data = numpy.attr("ascontiguousarray")(
+        value, numpy.attr("dtype")(dtypeName(dtype)));
+  } catch (const py::error_already_set &) {
+    throw py::type_error(
+        "an operand must be a tessera.Tensor or a number, "
+        "got " +
+        std::string(py::str(py::type::of(value).attr("__name__"))));
+  }
+  Shape shape(data.shape(), data.shape() + data.ndim());
+  return g->graph.constant(data.data(), shape, dtype);
+}
+
+/// `method(a, b)` where at least one of a and b is a Tensor of `g`.
+PyTensor binary(const std::shared_ptr<PyGraph> &g,
+                Tensor (Graph::*method)(Tensor, Tensor), const py::object &a,
+                const py::object &b) {
+  const py::object &tensor = py::isinstance<PyTensor>(a) ? a : b;
+  if (!py::isinstance<PyTensor>(tensor))
+    throw py::type_error("at least one operand must be a tessera.Tensor");
+  DType dtype = g->graph.dtype(tensor.cast<const PyTensor &>().tensor);
+  Tensor lhs = operand(g, a, dtype), rhs = operand(g, b, dtype);
+  return wrap(g, (g->graph.*method)(lhs, rhs));
+}
+
 std::vector<int64_t> ints(const std::optional<std::vector<int64_t>> &v) {
   return v ? *v : std::vector<int64_t>{};
 }
@@ -85,16 +119,26 @@ std::vector<int64_t> ints(const std::optional<std::vector<int64_t>> &v) {
 /// (runs from several threads are serialized on it).
 class CompiledModule {
 public:
+  /// The library DIRECTORY/NAME.so.
   CompiledModule(std::string directory, std::string name, int threads)
       : directory(std::move(directory)), name(std::move(name)) {
     std::string library = this->directory + "/" + this->name + ".so";
+    std::string why;
+    if (!tessera::run::isWholeLibrary(library, why))
+      throw Error("cannot load " + library + ": " + why);
     handle = dlopen(library.c_str(), RTLD_NOW | RTLD_LOCAL);
     if (!handle)
-      throw Error(std::string("cannot load the compiled model: ") + dlerror());
+      throw Error("cannot load " + library + ": " + dlerror());
     model = static_cast<const tessera_model_t *>(
         dlsym(handle, "tessera_default_model"));
     if (!model)
-      throw Error("the compiled library has no model descriptor");
+      throw Error(library + " is not a Tessera model library (no "
+                            "tessera_default_model symbol)");
+    if (model->abi_version != TESSERA_ABI_VERSION)
+      throw Error(library + " was built for runtime ABI " +
+                  std::to_string(model->abi_version) + ", this tessera has " +
+                  std::to_string(TESSERA_ABI_VERSION) +
+                  "; recompile the model");
     tessera_session_options_t options;
     tessera_session_options_init(&options);
     options.num_threads = threads;
@@ -275,20 +319,28 @@ PYBIND11_MODULE(_tessera, m) {
     }
   });
 
-  py::class_<PyTensor>(m, "Tensor")
-      .def_property_readonly("shape",
-                             [](const PyTensor &t) {
-                               Shape s = t.graph->graph.shape(t.tensor);
-                               py::tuple shape(s.size());
-                               for (size_t i = 0; i < s.size(); ++i)
-                                 shape[i] = s[i];
-                               return shape;
-                             })
-      .def_property_readonly("dtype",
-                             [](const PyTensor &t) {
-                               return std::string(
-                                   dtypeName(t.graph->graph.dtype(t.tensor)));
-                             })
+  auto tensor = py::class_<PyTensor>(
+      m, "Tensor",
+      "A value of a Graph: an input, a constant or an op's result. Supports "
+      "+ - * / ** @ and unary -, with Tensors of the same graph or Python and "
+      "numpy scalars.");
+  tensor
+      .def_property_readonly(
+          "shape",
+          [](const PyTensor &t) {
+            Shape s = t.graph->graph.shape(t.tensor);
+            py::tuple shape(s.size());
+            for (size_t i = 0; i < s.size(); ++i)
+              shape[i] = s[i];
+            return shape;
+          },
+          "The static shape, a tuple of ints.")
+      .def_property_readonly(
+          "dtype",
+          [](const PyTensor &t) {
+            return std::string(dtypeName(t.graph->graph.dtype(t.tensor)));
+          },
+          "The element type's numpy name ('float32', ...).")
       .def("__repr__", [](const PyTensor &t) {
         Shape s = t.graph->graph.shape(t.tensor);
         return "<tessera.Tensor " + formatShape(s) + " " +
@@ -302,14 +354,18 @@ PYBIND11_MODULE(_tessera, m) {
              return std::make_shared<PyGraph>(Graph(name));
            }),
            py::arg("name") = "graph")
-      .def_property_readonly("name", [](const G &g) { return g->graph.name(); })
+      .def_property_readonly(
+          "name", [](const G &g) { return g->graph.name(); },
+          "The graph's name (the compiled model's symbol prefix by default).")
       .def(
           "input",
           [](const G &g, const std::string &name,
              const std::vector<int64_t> &shape, const py::object &dtype) {
             return wrap(g, g->graph.input(name, shape, dtypeFromPython(dtype)));
           },
-          py::arg("name"), py::arg("shape"), py::arg("dtype") = "float32")
+          py::arg("name"), py::arg("shape"), py::arg("dtype") = "float32",
+          "input(name, shape, dtype='float32') -> Tensor: a graph input of a "
+          "static shape.")
       .def(
           "constant",
           [](const G &g, const py::array &value) {
@@ -318,7 +374,9 @@ PYBIND11_MODULE(_tessera, m) {
             return wrap(g, g->graph.constant(data.data(), shape,
                                              dtypeFromPython(data.dtype())));
           },
-          py::arg("value"))
+          py::arg("value"),
+          "constant(value) -> Tensor: a constant from a numpy array (or "
+          "anything numpy.asarray takes), of its dtype.")
       .def(
           "output",
           [](const G &g, const PyTensor &value,
@@ -329,358 +387,445 @@ PYBIND11_MODULE(_tessera, m) {
             g->check();
             g->outputNames.push_back(n);
           },
-          py::arg("value"), py::arg("name") = py::none())
-      .def("to_mlir", [](const G &g) {
-        std::string text = g->graph.toMLIR();
-        g->check();
-        return text;
-      });
+          py::arg("value"), py::arg("name") = py::none(),
+          "output(value, name=None): marks a Tensor as the graph's next output "
+          "(named outputN when no name is given).")
+      .def(
+          "to_mlir",
+          [](const G &g) {
+            std::string text = g->graph.toMLIR();
+            g->check();
+            return text;
+          },
+          "to_mlir() -> str: the graph as tg MLIR text.");
 
-#define BINARY(py_name, method)                                                \
-  graph.def(py_name, [](const G &g, const PyTensor &a, const PyTensor &b) {    \
-    return wrap(g, g->graph.method(arg(g, a), arg(g, b)));                     \
-  });
-  BINARY("add", add)
-  BINARY("sub", sub)
-  BINARY("mul", mul)
-  BINARY("div", div) BINARY("pow", pow) BINARY("max", max) BINARY(
-      "min", min) BINARY("matmul", matmul) BINARY("equal", equal)
-      BINARY("less", less) BINARY("less_or_equal", lessOrEqual) BINARY(
-          "greater", greater) BINARY("greater_or_equal", greaterOrEqual)
-#undef BINARY
-#define UNARY(py_name, method)                                                 \
-  graph.def(py_name, [](const G &g, const PyTensor &x) {                       \
-    return wrap(g, g->graph.method(arg(g, x)));                                \
-  });
-          UNARY("relu", relu) UNARY("sigmoid", sigmoid) UNARY("tanh", tanh)
-              UNARY("exp", exp) UNARY("log", log) UNARY("sqrt", sqrt) UNARY(
-                  "abs", abs) UNARY("neg", neg) UNARY("erf", erf) UNARY("floor",
-                                                                        floor)
-                  UNARY("ceil", ceil) UNARY("reciprocal", reciprocal) UNARY(
-                      "hard_swish",
-                      hardSwish) UNARY("global_max_pool",
-                                       globalMaxPool) UNARY("global_avg_pool",
-                                                            globalAvgPool)
-#undef UNARY
+  // Elementwise ops with numpy broadcasting; either operand may be a Python
+  // or numpy scalar (or array), made a constant of the other's dtype.
+  struct BinaryOp {
+    const char *name;
+    Tensor (Graph::*method)(Tensor, Tensor);
+    const char *onnx;
+  };
+  static const BinaryOp binaryOps[] = {
+      {"add", &Graph::add, "Add"},
+      {"sub", &Graph::sub, "Sub"},
+      {"mul", &Graph::mul, "Mul"},
+      {"div", &Graph::div, "Div"},
+      {"pow", &Graph::pow, "Pow"},
+      {"max", &Graph::max, "Max"},
+      {"min", &Graph::min, "Min"},
+      {"matmul", &Graph::matmul, "MatMul"},
+      {"equal", &Graph::equal, "Equal"},
+      {"less", &Graph::less, "Less"},
+      {"less_or_equal", &Graph::lessOrEqual, "LessOrEqual"},
+      {"greater", &Graph::greater, "Greater"},
+      {"greater_or_equal", &Graph::greaterOrEqual, "GreaterOrEqual"},
+  };
+  for (const BinaryOp &op : binaryOps) {
+    auto method = op.method;
+    std::string doc = std::string(op.name) + "(a, b) -> Tensor: ONNX " +
+                      op.onnx +
+                      (std::string(op.name) == "matmul"
+                           ? " (numpy matmul semantics, batched)."
+                           : ", elementwise with numpy broadcasting.") +
+                      " Either operand may be a Python or numpy scalar, made "
+                      "a constant of the other's dtype.";
+    graph.def(
+        op.name,
+        [method](const G &g, const py::object &a, const py::object &b) {
+          return binary(g, method, a, b);
+        },
+        py::arg("a"), py::arg("b"), doc.c_str());
+  }
+  // Tensor operators: x + y, 2 * x, x @ w, -x, x ** 2 ...
+  struct Operator {
+    const char *name;
+    Tensor (Graph::*method)(Tensor, Tensor);
+    bool reflected;
+  };
+  static const Operator operators[] = {
+      {"__add__", &Graph::add, false},
+      {"__radd__", &Graph::add, true},
+      {"__sub__", &Graph::sub, false},
+      {"__rsub__", &Graph::sub, true},
+      {"__mul__", &Graph::mul, false},
+      {"__rmul__", &Graph::mul, true},
+      {"__truediv__", &Graph::div, false},
+      {"__rtruediv__", &Graph::div, true},
+      {"__pow__", &Graph::pow, false},
+      {"__rpow__", &Graph::pow, true},
+      {"__matmul__", &Graph::matmul, false},
+      {"__rmatmul__", &Graph::matmul, true},
+  };
+  for (const Operator &op : operators) {
+    auto method = op.method;
+    bool reflected = op.reflected;
+    tensor.def(
+        op.name,
+        [method, reflected](const py::object &self, const py::object &other) {
+          const PyTensor &t = self.cast<const PyTensor &>();
+          return reflected ? binary(t.graph, method, other, self)
+                           : binary(t.graph, method, self, other);
+        },
+        py::arg("other"));
+  }
+  tensor.def(
+      "__neg__",
+      [](const PyTensor &t) {
+        return wrap(t.graph, t.graph->graph.neg(t.tensor));
+      },
+      "-x: ONNX Neg.");
 
-                      graph
-                          .def("where",
-                               [](const G &g, const PyTensor &c,
-                                  const PyTensor &x, const PyTensor &y) {
-                                 return wrap(g, g->graph.where(arg(g, c),
-                                                               arg(g, x),
-                                                               arg(g, y)));
-                               })
-                          .def(
-                              "hard_sigmoid",
-                              [](const G &g, const PyTensor &x, double alpha,
-                                 double beta) {
-                                return wrap(g, g->graph.hardSigmoid(
-                                                   arg(g, x), alpha, beta));
-                              },
-                              py::arg("x"), py::arg("alpha") = 0.2,
-                              py::arg("beta") = 0.5)
-                          .def(
-                              "leaky_relu",
-                              [](const G &g, const PyTensor &x, double alpha) {
-                                return wrap(
-                                    g, g->graph.leakyRelu(arg(g, x), alpha));
-                              },
-                              py::arg("x"), py::arg("alpha") = 0.01)
-                          .def(
-                              "gelu",
-                              [](const G &g, const PyTensor &x,
-                                 const std::string &approximate) {
-                                if (approximate != "none" &&
-                                    approximate != "tanh")
-                                  throw Error("gelu: approximate must be "
-                                              "'none' or 'tanh'");
-                                return wrap(
-                                    g, g->graph.gelu(arg(g, x),
-                                                     approximate == "tanh"));
-                              },
-                              py::arg("x"), py::arg("approximate") = "none")
-                          .def(
-                              "clip",
-                              [](const G &g, const PyTensor &x,
-                                 std::optional<double> min,
-                                 std::optional<double> max) {
-                                return wrap(g,
-                                            g->graph.clip(arg(g, x), min, max));
-                              },
-                              py::arg("x"), py::arg("min") = py::none(),
-                              py::arg("max") = py::none())
-                          .def(
-                              "cast",
-                              [](const G &g, const PyTensor &x,
-                                 const py::object &dtype) {
-                                return wrap(
-                                    g, g->graph.cast(arg(g, x),
-                                                     dtypeFromPython(dtype)));
-                              },
-                              py::arg("x"), py::arg("dtype"))
-                          .def(
-                              "conv",
-                              [](const G &g, const PyTensor &x,
-                                 const PyTensor &w, std::optional<PyTensor> b,
-                                 std::optional<std::vector<int64_t>> strides,
-                                 std::optional<std::vector<int64_t>> pads,
-                                 std::optional<std::vector<int64_t>> dilations,
-                                 int64_t group) {
-                                ConvOptions o{ints(strides),
-                                              ints(pads),
-                                              ints(dilations),
-                                              group,
-                                              {}};
-                                return wrap(
-                                    g, g->graph.conv(arg(g, x), arg(g, w),
-                                                     b ? arg(g, *b) : Tensor(),
-                                                     o));
-                              },
-                              py::arg("x"), py::arg("weight"),
-                              py::arg("bias") = py::none(),
-                              py::arg("strides") = py::none(),
-                              py::arg("pads") = py::none(),
-                              py::arg("dilations") = py::none(),
-                              py::arg("group") = 1)
-                          .def(
-                              "conv_transpose",
-                              [](const G &g, const PyTensor &x,
-                                 const PyTensor &w, std::optional<PyTensor> b,
-                                 std::optional<std::vector<int64_t>> strides,
-                                 std::optional<std::vector<int64_t>> pads,
-                                 std::optional<std::vector<int64_t>> dilations,
-                                 int64_t group,
-                                 std::optional<std::vector<int64_t>>
-                                     outputPadding) {
-                                ConvOptions o{ints(strides), ints(pads),
-                                              ints(dilations), group,
-                                              ints(outputPadding)};
-                                return wrap(g,
-                                            g->graph.convTranspose(
-                                                arg(g, x), arg(g, w),
-                                                b ? arg(g, *b) : Tensor(), o));
-                              },
-                              py::arg("x"), py::arg("weight"),
-                              py::arg("bias") = py::none(),
-                              py::arg("strides") = py::none(),
-                              py::arg("pads") = py::none(),
-                              py::arg("dilations") = py::none(),
-                              py::arg("group") = 1,
-                              py::arg("output_padding") = py::none())
-                          .def(
-                              "max_pool",
-                              [](const G &g, const PyTensor &x,
-                                 const std::vector<int64_t> &kernel,
-                                 std::optional<std::vector<int64_t>> strides,
-                                 std::optional<std::vector<int64_t>> pads,
-                                 std::optional<std::vector<int64_t>> dilations,
-                                 bool ceilMode) {
-                                PoolOptions o{kernel,     ints(strides),
-                                              ints(pads), ints(dilations),
-                                              ceilMode,   false};
-                                return wrap(g, g->graph.maxPool(arg(g, x), o));
-                              },
-                              py::arg("x"), py::arg("kernel_shape"),
-                              py::arg("strides") = py::none(),
-                              py::arg("pads") = py::none(),
-                              py::arg("dilations") = py::none(),
-                              py::arg("ceil_mode") = false)
-                          .def(
-                              "avg_pool",
-                              [](const G &g, const PyTensor &x,
-                                 const std::vector<int64_t> &kernel,
-                                 std::optional<std::vector<int64_t>> strides,
-                                 std::optional<std::vector<int64_t>> pads,
-                                 std::optional<std::vector<int64_t>> dilations,
-                                 bool ceilMode, bool countIncludePad) {
-                                PoolOptions o{kernel,     ints(strides),
-                                              ints(pads), ints(dilations),
-                                              ceilMode,   countIncludePad};
-                                return wrap(g, g->graph.avgPool(arg(g, x), o));
-                              },
-                              py::arg("x"), py::arg("kernel_shape"),
-                              py::arg("strides") = py::none(),
-                              py::arg("pads") = py::none(),
-                              py::arg("dilations") = py::none(),
-                              py::arg("ceil_mode") = false,
-                              py::arg("count_include_pad") = false)
-                          .def(
-                              "batch_norm",
-                              [](const G &g, const PyTensor &x,
-                                 const PyTensor &scale, const PyTensor &bias,
-                                 const PyTensor &mean, const PyTensor &var,
-                                 double epsilon) {
-                                return wrap(g, g->graph.batchNorm(
-                                                   arg(g, x), arg(g, scale),
-                                                   arg(g, bias), arg(g, mean),
-                                                   arg(g, var), epsilon));
-                              },
-                              py::arg("x"), py::arg("scale"), py::arg("bias"),
-                              py::arg("mean"), py::arg("var"),
-                              py::arg("epsilon") = 1e-5)
-                          .def(
-                              "layer_norm",
-                              [](const G &g, const PyTensor &x,
-                                 const PyTensor &scale,
-                                 std::optional<PyTensor> bias, int64_t axis,
-                                 double epsilon) {
-                                return wrap(g,
-                                            g->graph.layerNorm(
-                                                arg(g, x), arg(g, scale),
-                                                bias ? arg(g, *bias) : Tensor(),
-                                                axis, epsilon));
-                              },
-                              py::arg("x"), py::arg("scale"),
-                              py::arg("bias") = py::none(),
-                              py::arg("axis") = -1, py::arg("epsilon") = 1e-5)
-                          .def(
-                              "softmax",
-                              [](const G &g, const PyTensor &x, int64_t axis) {
-                                return wrap(g,
-                                            g->graph.softmax(arg(g, x), axis));
-                              },
-                              py::arg("x"), py::arg("axis") = -1)
-                          .def(
-                              "log_softmax",
-                              [](const G &g, const PyTensor &x, int64_t axis) {
-                                return wrap(
-                                    g, g->graph.logSoftmax(arg(g, x), axis));
-                              },
-                              py::arg("x"), py::arg("axis") = -1);
+  struct UnaryOp {
+    const char *name;
+    Tensor (Graph::*method)(Tensor);
+    const char *onnx;
+  };
+  static const UnaryOp unaryOps[] = {
+      {"relu", &Graph::relu, "Relu"},
+      {"sigmoid", &Graph::sigmoid, "Sigmoid"},
+      {"tanh", &Graph::tanh, "Tanh"},
+      {"exp", &Graph::exp, "Exp"},
+      {"log", &Graph::log, "Log"},
+      {"sqrt", &Graph::sqrt, "Sqrt"},
+      {"abs", &Graph::abs, "Abs"},
+      {"neg", &Graph::neg, "Neg"},
+      {"erf", &Graph::erf, "Erf"},
+      {"floor", &Graph::floor, "Floor"},
+      {"ceil", &Graph::ceil, "Ceil"},
+      {"reciprocal", &Graph::reciprocal, "Reciprocal"},
+      {"hard_swish", &Graph::hardSwish, "HardSwish"},
+      {"global_max_pool", &Graph::globalMaxPool, "GlobalMaxPool"},
+      {"global_avg_pool", &Graph::globalAvgPool, "GlobalAveragePool"},
+  };
+  for (const UnaryOp &op : unaryOps) {
+    auto method = op.method;
+    std::string doc = std::string(op.name) + "(x) -> Tensor: ONNX " + op.onnx +
+                      (std::string(op.name).find("pool") != std::string::npos
+                           ? " over the spatial dims of an NC... tensor."
+                           : ", elementwise.");
+    graph.def(
+        op.name,
+        [method](const G &g, const PyTensor &x) {
+          return wrap(g, (g->graph.*method)(arg(g, x)));
+        },
+        py::arg("x"), doc.c_str());
+  }
 
-#define REDUCE(py_name, method)                                                \
+  graph
+      .def(
+          "where",
+          [](const G &g, const PyTensor &c, const PyTensor &x,
+             const PyTensor &y) {
+            return wrap(g, g->graph.where(arg(g, c), arg(g, x), arg(g, y)));
+          },
+          py::arg("condition"), py::arg("x"), py::arg("y"),
+          "where(condition, x, y) -> Tensor: ONNX Where, elementwise selection "
+          "with broadcasting.")
+      .def(
+          "hard_sigmoid",
+          [](const G &g, const PyTensor &x, double alpha, double beta) {
+            return wrap(g, g->graph.hardSigmoid(arg(g, x), alpha, beta));
+          },
+          py::arg("x"), py::arg("alpha") = 0.2, py::arg("beta") = 0.5,
+          "hard_sigmoid(x, alpha=0.2, beta=0.5) -> Tensor: ONNX HardSigmoid, "
+          "max(0, min(1, alpha x + beta)).")
+      .def(
+          "leaky_relu",
+          [](const G &g, const PyTensor &x, double alpha) {
+            return wrap(g, g->graph.leakyRelu(arg(g, x), alpha));
+          },
+          py::arg("x"), py::arg("alpha") = 0.01,
+          "leaky_relu(x, alpha=0.01) -> Tensor: ONNX LeakyRelu.")
+      .def(
+          "gelu",
+          [](const G &g, const PyTensor &x, const std::string &approximate) {
+            if (approximate != "none" && approximate != "tanh")
+              throw Error("gelu: approximate must be "
+                          "'none' or 'tanh'");
+            return wrap(g, g->graph.gelu(arg(g, x), approximate == "tanh"));
+          },
+          py::arg("x"), py::arg("approximate") = "none",
+          "gelu(x, approximate='none') -> Tensor: ONNX Gelu, exact (erf) or "
+          "'tanh'.")
+      .def(
+          "clip",
+          [](const G &g, const PyTensor &x, std::optional<double> min,
+             std::optional<double> max) {
+            return wrap(g, g->graph.clip(arg(g, x), min, max));
+          },
+          py::arg("x"), py::arg("min") = py::none(),
+          py::arg("max") = py::none(),
+          "clip(x, min=None, max=None) -> Tensor: ONNX Clip with constant "
+          "bounds.")
+      .def(
+          "cast",
+          [](const G &g, const PyTensor &x, const py::object &dtype) {
+            return wrap(g, g->graph.cast(arg(g, x), dtypeFromPython(dtype)));
+          },
+          py::arg("x"), py::arg("dtype"),
+          "cast(x, dtype) -> Tensor: ONNX Cast to a numpy dtype.")
+      .def(
+          "conv",
+          [](const G &g, const PyTensor &x, const PyTensor &w,
+             std::optional<PyTensor> b,
+             std::optional<std::vector<int64_t>> strides,
+             std::optional<std::vector<int64_t>> pads,
+             std::optional<std::vector<int64_t>> dilations, int64_t group) {
+            ConvOptions o{
+                ints(strides), ints(pads), ints(dilations), group, {}};
+            return wrap(g, g->graph.conv(arg(g, x), arg(g, w),
+                                         b ? arg(g, *b) : Tensor(), o));
+          },
+          py::arg("x"), py::arg("weight"), py::arg("bias") = py::none(),
+          py::arg("strides") = py::none(), py::arg("pads") = py::none(),
+          py::arg("dilations") = py::none(), py::arg("group") = 1,
+          "conv(x, weight, bias=None, strides=None, pads=None, dilations=None, "
+          "group=1) -> Tensor: ONNX Conv (N-d, grouped); pads are [begin..., "
+          "end...].")
+      .def(
+          "conv_transpose",
+          [](const G &g, const PyTensor &x, const PyTensor &w,
+             std::optional<PyTensor> b,
+             std::optional<std::vector<int64_t>> strides,
+             std::optional<std::vector<int64_t>> pads,
+             std::optional<std::vector<int64_t>> dilations, int64_t group,
+             std::optional<std::vector<int64_t>> outputPadding) {
+            ConvOptions o{ints(strides), ints(pads), ints(dilations), group,
+                          ints(outputPadding)};
+            return wrap(g,
+                        g->graph.convTranspose(arg(g, x), arg(g, w),
+                                               b ? arg(g, *b) : Tensor(), o));
+          },
+          py::arg("x"), py::arg("weight"), py::arg("bias") = py::none(),
+          py::arg("strides") = py::none(), py::arg("pads") = py::none(),
+          py::arg("dilations") = py::none(), py::arg("group") = 1,
+          py::arg("output_padding") = py::none(),
+          "conv_transpose(x, weight, bias=None, strides=None, pads=None, "
+          "dilations=None, group=1, output_padding=None) -> Tensor: ONNX "
+          "ConvTranspose.")
+      .def(
+          "max_pool",
+          [](const G &g, const PyTensor &x, const std::vector<int64_t> &kernel,
+             std::optional<std::vector<int64_t>> strides,
+             std::optional<std::vector<int64_t>> pads,
+             std::optional<std::vector<int64_t>> dilations, bool ceilMode) {
+            PoolOptions o{kernel,          ints(strides), ints(pads),
+                          ints(dilations), ceilMode,      false};
+            return wrap(g, g->graph.maxPool(arg(g, x), o));
+          },
+          py::arg("x"), py::arg("kernel_shape"),
+          py::arg("strides") = py::none(), py::arg("pads") = py::none(),
+          py::arg("dilations") = py::none(), py::arg("ceil_mode") = false,
+          "max_pool(x, kernel_shape, strides=None, pads=None, dilations=None, "
+          "ceil_mode=False) -> Tensor: ONNX MaxPool.")
+      .def(
+          "avg_pool",
+          [](const G &g, const PyTensor &x, const std::vector<int64_t> &kernel,
+             std::optional<std::vector<int64_t>> strides,
+             std::optional<std::vector<int64_t>> pads,
+             std::optional<std::vector<int64_t>> dilations, bool ceilMode,
+             bool countIncludePad) {
+            PoolOptions o{kernel,          ints(strides), ints(pads),
+                          ints(dilations), ceilMode,      countIncludePad};
+            return wrap(g, g->graph.avgPool(arg(g, x), o));
+          },
+          py::arg("x"), py::arg("kernel_shape"),
+          py::arg("strides") = py::none(), py::arg("pads") = py::none(),
+          py::arg("dilations") = py::none(), py::arg("ceil_mode") = false,
+          py::arg("count_include_pad") = false,
+          "avg_pool(x, kernel_shape, strides=None, pads=None, dilations=None, "
+          "ceil_mode=False, count_include_pad=False) -> Tensor: ONNX "
+          "AveragePool.")
+      .def(
+          "batch_norm",
+          [](const G &g, const PyTensor &x, const PyTensor &scale,
+             const PyTensor &bias, const PyTensor &mean, const PyTensor &var,
+             double epsilon) {
+            return wrap(g, g->graph.batchNorm(arg(g, x), arg(g, scale),
+                                              arg(g, bias), arg(g, mean),
+                                              arg(g, var), epsilon));
+          },
+          py::arg("x"), py::arg("scale"), py::arg("bias"), py::arg("mean"),
+          py::arg("var"), py::arg("epsilon") = 1e-5,
+          "batch_norm(x, scale, bias, mean, var, epsilon=1e-5) -> Tensor: ONNX "
+          "BatchNormalization (inference).")
+      .def(
+          "layer_norm",
+          [](const G &g, const PyTensor &x, const PyTensor &scale,
+             std::optional<PyTensor> bias, int64_t axis, double epsilon) {
+            return wrap(g, g->graph.layerNorm(arg(g, x), arg(g, scale),
+                                              bias ? arg(g, *bias) : Tensor(),
+                                              axis, epsilon));
+          },
+          py::arg("x"), py::arg("scale"), py::arg("bias") = py::none(),
+          py::arg("axis") = -1, py::arg("epsilon") = 1e-5,
+          "layer_norm(x, scale, bias=None, axis=-1, epsilon=1e-5) -> Tensor: "
+          "ONNX LayerNormalization over the dims from axis on.")
+      .def(
+          "softmax",
+          [](const G &g, const PyTensor &x, int64_t axis) {
+            return wrap(g, g->graph.softmax(arg(g, x), axis));
+          },
+          py::arg("x"), py::arg("axis") = -1,
+          "softmax(x, axis=-1) -> Tensor: ONNX Softmax (opset 13) along one "
+          "axis.")
+      .def(
+          "log_softmax",
+          [](const G &g, const PyTensor &x, int64_t axis) {
+            return wrap(g, g->graph.logSoftmax(arg(g, x), axis));
+          },
+          py::arg("x"), py::arg("axis") = -1,
+          "log_softmax(x, axis=-1) -> Tensor: ONNX LogSoftmax along one axis.");
+
+#define REDUCE(py_name, method, onnx)                                          \
   graph.def(                                                                   \
       py_name,                                                                 \
       [](const G &g, const PyTensor &x,                                        \
          std::optional<std::vector<int64_t>> axes, bool keepdims) {            \
         return wrap(g, g->graph.method(arg(g, x), ints(axes), keepdims));      \
       },                                                                       \
-      py::arg("x"), py::arg("axes") = py::none(), py::arg("keepdims") = true);
-  REDUCE("reduce_sum", reduceSum)
-  REDUCE("reduce_mean", reduceMean)
-  REDUCE("reduce_max", reduceMax)
-  REDUCE("reduce_min", reduceMin) REDUCE("reduce_prod", reduceProd)
+      py::arg("x"), py::arg("axes") = py::none(), py::arg("keepdims") = true,  \
+      py_name "(x, axes=None, keepdims=True) -> Tensor: ONNX " onnx            \
+              " over axes (every axis without them).");
+  REDUCE("reduce_sum", reduceSum, "ReduceSum")
+  REDUCE("reduce_mean", reduceMean, "ReduceMean")
+  REDUCE("reduce_max", reduceMax, "ReduceMax")
+  REDUCE("reduce_min", reduceMin, "ReduceMin")
+  REDUCE("reduce_prod", reduceProd, "ReduceProd")
 #undef REDUCE
 
-      graph
-          .def(
-              "reshape",
-              [](const G &g, const PyTensor &x,
-                 const std::vector<int64_t> &shape) {
-                return wrap(g, g->graph.reshape(arg(g, x), shape));
-              },
-              py::arg("x"), py::arg("shape"))
-          .def(
-              "transpose",
-              [](const G &g, const PyTensor &x,
-                 std::optional<std::vector<int64_t>> perm) {
-                return wrap(g, g->graph.transpose(arg(g, x), ints(perm)));
-              },
-              py::arg("x"), py::arg("perm") = py::none())
-          .def(
-              "concat",
-              [](const G &g, const std::vector<PyTensor> &inputs,
-                 int64_t axis) {
-                std::vector<Tensor> tensors;
-                for (const PyTensor &t : inputs)
-                  tensors.push_back(arg(g, t));
-                return wrap(g, g->graph.concat(tensors, axis));
-              },
-              py::arg("inputs"), py::arg("axis"))
-          .def(
-              "slice",
-              [](const G &g, const PyTensor &x,
-                 const std::vector<int64_t> &starts,
-                 const std::vector<int64_t> &ends,
-                 std::optional<std::vector<int64_t>> axes,
-                 std::optional<std::vector<int64_t>> steps) {
-                return wrap(g, g->graph.slice(arg(g, x), starts, ends,
-                                              ints(axes), ints(steps)));
-              },
-              py::arg("x"), py::arg("starts"), py::arg("ends"),
-              py::arg("axes") = py::none(), py::arg("steps") = py::none())
-          .def(
-              "gather",
-              [](const G &g, const PyTensor &data, const PyTensor &indices,
-                 int64_t axis) {
-                return wrap(
-                    g, g->graph.gather(arg(g, data), arg(g, indices), axis));
-              },
-              py::arg("data"), py::arg("indices"), py::arg("axis") = 0)
-          .def(
-              "pad",
-              [](const G &g, const PyTensor &x,
-                 const std::vector<int64_t> &pads, const std::string &mode,
-                 double value) {
-                return wrap(g, g->graph.pad(arg(g, x), pads, mode, value));
-              },
-              py::arg("x"), py::arg("pads"), py::arg("mode") = "constant",
-              py::arg("value") = 0.0)
-          .def(
-              "resize",
-              [](const G &g, const PyTensor &x,
-                 std::optional<std::vector<double>> scales,
-                 std::optional<std::vector<int64_t>> sizes,
-                 const std::string &mode, const std::string &coordinate,
-                 const std::string &nearest, double cubicCoeffA,
-                 bool excludeOutside) {
-                ResizeOptions o;
-                o.scales = scales.value_or(std::vector<double>{});
-                o.sizes = ints(sizes);
-                o.mode = mode;
-                o.coordinateMode = coordinate;
-                o.nearestMode = nearest;
-                o.cubicCoeffA = cubicCoeffA;
-                o.excludeOutside = excludeOutside;
-                return wrap(g, g->graph.resize(arg(g, x), o));
-              },
-              py::arg("x"), py::arg("scales") = py::none(),
-              py::arg("sizes") = py::none(), py::arg("mode") = "nearest",
-              py::arg("coordinate_transformation_mode") = "half_pixel",
-              py::arg("nearest_mode") = "round_prefer_floor",
-              py::arg("cubic_coeff_a") = -0.75,
-              py::arg("exclude_outside") = false)
-          .def(
-              "expand",
-              [](const G &g, const PyTensor &x,
-                 const std::vector<int64_t> &shape) {
-                return wrap(g, g->graph.expand(arg(g, x), shape));
-              },
-              py::arg("x"), py::arg("shape"))
-          .def(
-              "squeeze",
-              [](const G &g, const PyTensor &x,
-                 std::optional<std::vector<int64_t>> axes) {
-                return wrap(g, g->graph.squeeze(arg(g, x), ints(axes)));
-              },
-              py::arg("x"), py::arg("axes") = py::none())
-          .def(
-              "unsqueeze",
-              [](const G &g, const PyTensor &x,
-                 const std::vector<int64_t> &axes) {
-                return wrap(g, g->graph.unsqueeze(arg(g, x), axes));
-              },
-              py::arg("x"), py::arg("axes"))
-          .def(
-              "flatten",
-              [](const G &g, const PyTensor &x, int64_t axis) {
-                return wrap(g, g->graph.flatten(arg(g, x), axis));
-              },
-              py::arg("x"), py::arg("axis") = 1)
-          .def(
-              "split",
-              [](const G &g, const PyTensor &x, int64_t axis,
-                 const std::vector<int64_t> &sizes) {
-                std::vector<Tensor> parts =
-                    g->graph.split(arg(g, x), axis, sizes);
-                g->check();
-                std::vector<PyTensor> result;
-                for (Tensor t : parts)
-                  result.push_back(PyTensor{g, t});
-                return result;
-              },
-              py::arg("x"), py::arg("axis"), py::arg("sizes"));
+  graph
+      .def(
+          "reshape",
+          [](const G &g, const PyTensor &x, const std::vector<int64_t> &shape) {
+            return wrap(g, g->graph.reshape(arg(g, x), shape));
+          },
+          py::arg("x"), py::arg("shape"),
+          "reshape(x, shape) -> Tensor: ONNX Reshape (0 copies a dim, -1 is "
+          "inferred).")
+      .def(
+          "transpose",
+          [](const G &g, const PyTensor &x,
+             std::optional<std::vector<int64_t>> perm) {
+            return wrap(g, g->graph.transpose(arg(g, x), ints(perm)));
+          },
+          py::arg("x"), py::arg("perm") = py::none(),
+          "transpose(x, perm=None) -> Tensor: ONNX Transpose (reversed dims "
+          "without perm).")
+      .def(
+          "concat",
+          [](const G &g, const std::vector<PyTensor> &inputs, int64_t axis) {
+            std::vector<Tensor> tensors;
+            for (const PyTensor &t : inputs)
+              tensors.push_back(arg(g, t));
+            return wrap(g, g->graph.concat(tensors, axis));
+          },
+          py::arg("inputs"), py::arg("axis"),
+          "concat(inputs, axis) -> Tensor: ONNX Concat of a list of Tensors.")
+      .def(
+          "slice",
+          [](const G &g, const PyTensor &x, const std::vector<int64_t> &starts,
+             const std::vector<int64_t> &ends,
+             std::optional<std::vector<int64_t>> axes,
+             std::optional<std::vector<int64_t>> steps) {
+            return wrap(g, g->graph.slice(arg(g, x), starts, ends, ints(axes),
+                                          ints(steps)));
+          },
+          py::arg("x"), py::arg("starts"), py::arg("ends"),
+          py::arg("axes") = py::none(), py::arg("steps") = py::none(),
+          "slice(x, starts, ends, axes=None, steps=None) -> Tensor: ONNX Slice "
+          "with constant bounds.")
+      .def(
+          "gather",
+          [](const G &g, const PyTensor &data, const PyTensor &indices,
+             int64_t axis) {
+            return wrap(g,
+                        g->graph.gather(arg(g, data), arg(g, indices), axis));
+          },
+          py::arg("data"), py::arg("indices"), py::arg("axis") = 0,
+          "gather(data, indices, axis=0) -> Tensor: ONNX Gather.")
+      .def(
+          "pad",
+          [](const G &g, const PyTensor &x, const std::vector<int64_t> &pads,
+             const std::string &mode, double value) {
+            return wrap(g, g->graph.pad(arg(g, x), pads, mode, value));
+          },
+          py::arg("x"), py::arg("pads"), py::arg("mode") = "constant",
+          py::arg("value") = 0.0,
+          "pad(x, pads, mode='constant', value=0.0) -> Tensor: ONNX Pad "
+          "('constant', 'reflect', 'edge', 'wrap').")
+      .def(
+          "resize",
+          [](const G &g, const PyTensor &x,
+             std::optional<std::vector<double>> scales,
+             std::optional<std::vector<int64_t>> sizes, const std::string &mode,
+             const std::string &coordinate, const std::string &nearest,
+             double cubicCoeffA, bool excludeOutside) {
+            ResizeOptions o;
+            o.scales = scales.value_or(std::vector<double>{});
+            o.sizes = ints(sizes);
+            o.mode = mode;
+            o.coordinateMode = coordinate;
+            o.nearestMode = nearest;
+            o.cubicCoeffA = cubicCoeffA;
+            o.excludeOutside = excludeOutside;
+            return wrap(g, g->graph.resize(arg(g, x), o));
+          },
+          py::arg("x"), py::arg("scales") = py::none(),
+          py::arg("sizes") = py::none(), py::arg("mode") = "nearest",
+          py::arg("coordinate_transformation_mode") = "half_pixel",
+          py::arg("nearest_mode") = "round_prefer_floor",
+          py::arg("cubic_coeff_a") = -0.75, py::arg("exclude_outside") = false,
+          "resize(x, scales=None, sizes=None, mode='nearest', "
+          "coordinate_transformation_mode='half_pixel', "
+          "nearest_mode='round_prefer_floor', cubic_coeff_a=-0.75, "
+          "exclude_outside=False) -> Tensor: ONNX Resize.")
+      .def(
+          "expand",
+          [](const G &g, const PyTensor &x, const std::vector<int64_t> &shape) {
+            return wrap(g, g->graph.expand(arg(g, x), shape));
+          },
+          py::arg("x"), py::arg("shape"),
+          "expand(x, shape) -> Tensor: ONNX Expand (numpy broadcasting to "
+          "shape).")
+      .def(
+          "squeeze",
+          [](const G &g, const PyTensor &x,
+             std::optional<std::vector<int64_t>> axes) {
+            return wrap(g, g->graph.squeeze(arg(g, x), ints(axes)));
+          },
+          py::arg("x"), py::arg("axes") = py::none(),
+          "squeeze(x, axes=None) -> Tensor: ONNX Squeeze (every size-1 dim "
+          "without axes).")
+      .def(
+          "unsqueeze",
+          [](const G &g, const PyTensor &x, const std::vector<int64_t> &axes) {
+            return wrap(g, g->graph.unsqueeze(arg(g, x), axes));
+          },
+          py::arg("x"), py::arg("axes"),
+          "unsqueeze(x, axes) -> Tensor: ONNX Unsqueeze.")
+      .def(
+          "flatten",
+          [](const G &g, const PyTensor &x, int64_t axis) {
+            return wrap(g, g->graph.flatten(arg(g, x), axis));
+          },
+          py::arg("x"), py::arg("axis") = 1,
+          "flatten(x, axis=1) -> Tensor: ONNX Flatten to 2-d.")
+      .def(
+          "split",
+          [](const G &g, const PyTensor &x, int64_t axis,
+             const std::vector<int64_t> &sizes) {
+            std::vector<Tensor> parts = g->graph.split(arg(g, x), axis, sizes);
+            g->check();
+            std::vector<PyTensor> result;
+            for (Tensor t : parts)
+              result.push_back(PyTensor{g, t});
+            return result;
+          },
+          py::arg("x"), py::arg("axis"), py::arg("sizes"),
+          "split(x, sizes, axis=0) -> list[Tensor]: ONNX Split into parts of "
+          "the given sizes.");
 
   m.def(
       "load_plugin",
@@ -694,7 +839,10 @@ PYBIND11_MODULE(_tessera, m) {
       "tessera/Plugin/Plugin.h) into this process: its converters, passes "
       "and cost models extend every later import_onnx and compile. Loading "
       "the same file again does nothing; a plugin of another API version "
-      "raises tessera.Error.");
+      "raises tessera.Error.",
+      "load_plugin(path): loads a compiler plugin (tessera/Plugin/Plugin.h) "
+      "into this process; its converters, passes and cost models extend every "
+      "later compilation.");
 
   m.def(
       "import_onnx",
@@ -708,27 +856,38 @@ PYBIND11_MODULE(_tessera, m) {
           throw Error(g->graph.error());
         return g;
       },
-      py::arg("path"), py::arg("input_shapes") = py::none());
+      py::arg("path"), py::arg("input_shapes") = py::none(),
+      "import_onnx(path, input_shapes=None) -> Graph: imports an ONNX model; "
+      "input_shapes maps input names to shapes (required for symbolic dims).");
 
   py::class_<CompiledModule, std::shared_ptr<CompiledModule>>(m,
                                                               "CompiledModule")
-      .def("__call__", &CompiledModule::call)
+      .def("__call__", &CompiledModule::call,
+           "module(*arrays, **named_arrays): runs the model on numpy arrays "
+           "(positionally or by input name), checking dtypes and shapes; "
+           "returns one array per output (a single array for one output).")
       .def_property_readonly(
           "inputs", [](const CompiledModule &c) { return c.describe(true); })
       .def_property_readonly(
           "outputs", [](const CompiledModule &c) { return c.describe(false); })
       .def_property_readonly(
           "threads", [](const CompiledModule &c) { return c.threads(); })
-      .def("profile", &CompiledModule::profile)
-      .def("reset_profile", &CompiledModule::resetProfile)
-      .def("write_trace", &CompiledModule::writeTrace)
-      .def_readonly("directory", &CompiledModule::directory)
-      .def_readonly("name", &CompiledModule::name);
+      .def("profile", &CompiledModule::profile,
+           "profile() -> list[dict]: per-kernel times of a module compiled "
+           "with profile=True.")
+      .def("reset_profile", &CompiledModule::resetProfile,
+           "reset_profile(): forgets the times measured so far.")
+      .def("write_trace", &CompiledModule::writeTrace,
+           "write_trace(path): writes the last runs as Chrome trace JSON.")
+      .def_readonly("directory", &CompiledModule::directory,
+                    "The directory holding the compiled library.")
+      .def_readonly("name", &CompiledModule::name,
+                    "The model's C symbol prefix.");
 
   m.def("_compile", [](const G &g, const std::string &directory,
                        const std::string &name, const std::string &target,
                        const std::string &mcpu, int optLevel, int threads,
-                       bool profile) {
+                       bool profile, bool timing) {
     if (optLevel < 0 || optLevel > 3)
       throw Error("opt_level must be 0 to 3, got " + std::to_string(optLevel));
     if (threads < 0)
@@ -742,6 +901,7 @@ PYBIND11_MODULE(_tessera, m) {
     options.optLevel = optLevel;
     options.emit = EmitStage::Library;
     options.profile = profile;
+    options.timing = timing;
     CompileResult result;
     {
       py::gil_scoped_release release;
@@ -751,6 +911,16 @@ PYBIND11_MODULE(_tessera, m) {
       g->graph.clearError(); // the graph itself is still fine
       throw Error(result.error);
     }
-    return std::make_shared<CompiledModule>(directory, name, threads);
+    return py::make_tuple(
+        std::make_shared<CompiledModule>(directory, name, threads), result.log);
   });
+  m.def(
+      "_load",
+      [](const std::string &directory, const std::string &name, int threads) {
+        if (threads < 0)
+          throw Error("threads must be 0 (one per CPU) or more, got " +
+                      std::to_string(threads));
+        return std::make_shared<CompiledModule>(directory, name, threads);
+      },
+      py::arg("directory"), py::arg("name"), py::arg("threads"));
 }

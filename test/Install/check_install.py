@@ -70,7 +70,7 @@ def main():
 
     # 1. Install; nothing installed points back at the trees.
     must(["cmake", "--install", build, "--prefix", prefix])
-    for tool in ("tessera-compile", "tessera-opt", "tessera-run"):
+    for tool in ("tessera-compile", "tessera-opt", "tessera-run", "tessera-verify"):
         if not os.access(os.path.join(prefix, "bin", tool), os.X_OK):
             sys.exit("FAILED: %s was not installed" % tool)
     for root, _, files in os.walk(prefix):
@@ -95,6 +95,13 @@ def main():
               *compilers)
     check_matches(must([os.path.join(embed, "embed-default-cnn")] + inputs),
                   "examples/embed (find_package, tessera_add_model)")
+    # The installed tessera-verify finds its ONNX Runtime driver in share/.
+    verified = must([os.path.join(prefix, "bin", "tessera-verify"), model,
+                     "--input-shape", "image=1x3x32x32", "--ort-modules",
+                     os.path.join(source, ".deps", "npm", "node_modules")])
+    if "all 10 tensors of 10 nodes agree with ONNX Runtime" not in verified:
+        sys.exit("FAILED: installed tessera-verify: " + verified)
+    print("ok: installed tessera-verify:", verified.strip())
 
     # 3. By hand, with pkg-config.
     hand = os.path.join(work, "by-hand")

@@ -6,7 +6,7 @@
 
 Each case is OUTDIR/opset/<name>/model.onnx with test_data_set_0/input_N.pb
 (fixed random inputs) and output_N.pb written by ONNX Runtime 1.30 (npm
-onnxruntime-node, run through test/Models/Inputs/ort_oracle.js). The layout
+onnxruntime-node, run through tools/tessera-verify/ort_oracle.js). The layout
 is the node tests', so onnx_node_cases.py runs them as they are; OUTDIR/cases.txt
 lists them for its --list.
 """
@@ -19,7 +19,7 @@ import onnx
 from onnx import TensorProto, helper, numpy_helper
 
 HERE = os.path.dirname(os.path.abspath(__file__))
-ORACLE = os.path.join(HERE, "..", "Models", "Inputs", "ort_oracle.js")
+ORACLE = os.path.join(HERE, "..", "..", "tools", "tessera-verify", "ort_oracle.js")
 RNG = np.random.default_rng(18)
 F = TensorProto.FLOAT
 

@@ -242,7 +242,10 @@ class Errors(unittest.TestCase):
         self.g.output(self.g.exp(self.x), "y")
         self.assertRaisesMessage(tessera.Error, "opt_level must be 0 to 3", tessera.compile,
                                  self.g, opt_level=7)
-        self.assertRaisesMessage(TypeError, "takes a tessera.Graph", tessera.compile, "model.onnx")
+        self.assertRaisesMessage(TypeError, "takes a tessera.Graph or the path of an ONNX model",
+                                 tessera.compile, 42)
+        self.assertRaisesMessage(tessera.Error, "model.onnx: cannot open file", tessera.compile,
+                                 "model.onnx")
         m = tessera.compile(self.g)
         self.assertRaisesMessage(TypeError, "has dtype float64", m, np.ones((2, 3)))
         self.assertRaisesMessage(ValueError, "has shape (3, 2), the model expects (2, 3)", m,

@@ -1,13 +1,18 @@
 //===- tessera-compile.cpp - ONNX model to a native artifact --------------===//
 //
-//   tessera-compile model.onnx -o out/model [--input-shape x=1x3x48x192]
+//   tessera-compile model.onnx [-o out/model] [--input-shape x=1x3x48x192]
 //       [--target aarch64-linux-gnu] [--mcpu native|NAME] [--emit STAGE]
 //       [-O0..-O3] [--timing] [--stats] [--profile] [--name SYMBOL]
-//       [--max-tensor-bytes N] [--plugin LIB.so ...]
+//       [--max-tensor-bytes N] [--plugin LIB.so ...] [--debug-outputs]
 //
 //===----------------------------------------------------------------------===//
 
 #include "tessera/Compiler/Driver.h"
+#include "tessera/Version.h"
+
+#include "llvm/Config/llvm-config.h"
+#include "llvm/Support/Path.h"
+#include "llvm/TargetParser/Host.h"
 
 #include "llvm/Support/CommandLine.h"
 #include "llvm/Support/InitLLVM.h"
@@ -21,7 +26,9 @@ static cl::opt<std::string> input(cl::Positional,
                                   cl::desc("<model.onnx | graph.mlir>"),
                                   cl::Required, cl::cat(category));
 static cl::opt<std::string>
-    output("o", cl::desc("Output prefix: writes PREFIX.o, .so, .h"),
+    output("o",
+           cl::desc("Output prefix: writes PREFIX.o, .so, .h (default: the "
+                    "model's name, in the current directory)"),
            cl::value_desc("prefix"), cl::cat(category));
 static cl::list<std::string>
     inputShapes("input-shape",
@@ -46,9 +53,14 @@ static cl::opt<std::string>
 static cl::opt<char> optLevel("O",
                               cl::desc("Optimization level 0-3 (default 2)"),
                               cl::Prefix, cl::init('2'), cl::cat(category));
-static cl::opt<bool> timing("timing",
-                            cl::desc("Print the wall time of each stage"),
-                            cl::cat(category));
+static cl::opt<bool>
+    timing("timing", cl::desc("Print the wall time of each stage (stderr)"),
+           cl::cat(category));
+static cl::opt<bool> printWeights(
+    "print-weights",
+    cl::desc("Print every constant in full with --emit=tg|tk|codegen "
+             "(by default those of more than 16 elements are elided)"),
+    cl::cat(category));
 static cl::opt<bool>
     profile("profile",
             cl::desc("Time every kernel at run time (tessera-run --profile); "
@@ -62,6 +74,16 @@ static cl::opt<uint64_t> maxTensorBytes(
     cl::desc("Refuse a model with a tensor (or a workspace) larger than this "
              "many bytes (default and largest: 2^48)"),
     cl::init(uint64_t(1) << 48), cl::cat(category));
+
+static cl::opt<bool> debugOutputs(
+    "debug-outputs",
+    cl::desc("Make every tensor a node computes an output too, named after "
+             "its ONNX value (what tessera-verify compares)"),
+    cl::cat(category));
+static cl::opt<std::string> debugPerturbNode(
+    "debug-perturb-node",
+    cl::desc("Test only: add 0.1 to the results of this ONNX node"),
+    cl::value_desc("node"), cl::Hidden, cl::cat(category));
 
 static cl::list<std::string>
     plugins("plugin",
@@ -79,9 +101,15 @@ int main(int argc, char **argv) {
   static cl::opt<bool> stats(
       "stats",
       cl::desc("Print the graph's op count, the kernels left after fusion "
-               "and kernel generation, and the workspace size"),
+               "and kernel generation, and the workspace size (stderr)"),
       cl::cat(category));
   cl::HideUnrelatedOptions(category);
+  cl::SetVersionPrinter([](raw_ostream &os) {
+    os << "tessera-compile (Tessera) " << TESSERA_VERSION_STRING
+       << "\n  built with LLVM and MLIR " << LLVM_VERSION_STRING
+       << "\n  default target: " << sys::getDefaultTargetTriple()
+       << "\n  host CPU: " << sys::getHostCPUName() << "\n";
+  });
   cl::ParseCommandLineOptions(argc, argv, "Tessera ahead-of-time compiler\n");
   tessera::CompileOptions options;
   options.inputPath = input;
@@ -92,6 +120,7 @@ int main(int argc, char **argv) {
   if (options.cpu == "generic")
     options.cpu = "";
   options.timing = timing;
+  options.printWeights = printWeights;
   options.stats = stats;
   options.profile = profile;
   options.name = name;
@@ -107,6 +136,8 @@ int main(int argc, char **argv) {
   }
   options.maxTensorBytes = maxTensorBytes;
   options.plugins.assign(plugins.begin(), plugins.end());
+  options.import.debugOutputs = debugOutputs;
+  options.debugPerturbNode = debugPerturbNode;
   if (!tessera::parseEmitStage(emit, options.emit)) {
     errs() << "tessera-compile: error: unknown --emit=" << emit
            << " (tg, tk, linalg, codegen, llvm, asm, obj, lib)\n";
@@ -130,12 +161,10 @@ int main(int argc, char **argv) {
     options.import.frozenInputs[spec.substr(0, equals)] =
         spec.substr(equals + 1);
   }
+  // The artifact is named after the model, here, unless -o says otherwise.
   if (output.empty() && (options.emit == tessera::EmitStage::Object ||
-                         options.emit == tessera::EmitStage::Library)) {
-    errs() << "tessera-compile: error: -o PREFIX is required for --emit="
-           << emit << "\n";
-    return 1;
-  }
+                         options.emit == tessera::EmitStage::Library))
+    options.outputPrefix = sys::path::stem(input.getValue()).str();
   std::string error;
   if (!tessera::compileModel(options, outs(), error)) {
     errs() << "tessera-compile: error: " << error << "\n";

@@ -19,6 +19,7 @@
 #include "mlir/Tools/mlir-opt/MlirOptMain.h"
 #include "passes/Conversion/Passes.h"
 #include "passes/Transforms/Passes.h"
+#include "tessera/Version.h"
 #include "tessera/Plugin/Loader.h"
 
 #include "llvm/ADT/StringRef.h"
@@ -87,6 +88,9 @@ int main(int argc, char **argv) {
   tessera::tk::registerBufferizableOpInterfaceExternalModels(registry);
   tessera::plugin::loadedExtensions().addDialects(registry);
 
+  llvm::cl::AddExtraVersionPrinter([](llvm::raw_ostream &os) {
+    os << "tessera-opt (Tessera) " << TESSERA_VERSION_STRING << "\n";
+  });
   args.push_back(nullptr);
   return mlir::asMainReturnCode(
       mlir::MlirOptMain(static_cast<int>(args.size()) - 1, args.data(),

@@ -14,21 +14,22 @@
 //
 //===----------------------------------------------------------------------===//
 
+#include "tools/tessera-run/Compare.h"
+#include "tools/tessera-run/ModelLibrary.h"
 #include "tools/tessera-run/Profile.h"
 #include "tools/tessera-run/TensorIO.h"
 #include "tessera/Support/OneLine.h"
+#include "tessera/Version.h"
 
 #include "tessera/runtime.h"
 
 #include <algorithm>
 #include <chrono>
+#include <cctype>
 #include <cmath>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
-#include <dlfcn.h>
-#include <elf.h>
-#include <fstream>
 #include <map>
 #include <string>
 #include <sys/stat.h>
@@ -43,6 +44,7 @@ struct Options {
   std::string library;
   std::map<std::string, std::string> inputs;
   std::string testData, outputDir;
+  /// --expected FILE (in output order) or NAME=FILE.
   std::vector<std::string> expected;
   double rtol = 1e-3, atol = 1e-4;
   int iterations = 0, warmup = 3, threads = 0; // 0: one per CPU
@@ -53,10 +55,26 @@ struct Options {
 
 const char *kUsage =
     "usage: tessera-run MODEL.so --input NAME=FILE ... [--test-data DIR]\n"
-    "         [--output-dir DIR] [--expected FILE ...] [--rtol R] [--atol A]\n"
-    "         [--iterations N] [--warmup W] [--threads T]\n"
+    "         [--output-dir DIR] [--expected [NAME=]FILE ...] [--rtol R]\n"
+    "         [--atol A] [--iterations N] [--warmup W] [--threads T]\n"
     "         [--profile [--profile-top N] [--profile-trace FILE.json]]\n"
     "\n"
+    "Runs a model library made by tessera-compile once on .npy or ONNX\n"
+    "TensorProto (.pb) inputs. With no other option it prints a summary of\n"
+    "every output.\n"
+    "\n"
+    "  --input NAME=FILE  the model input NAME (repeatable)\n"
+    "  --test-data DIR  an ONNX test-data directory: input_<i>.pb, and\n"
+    "                   output_<i>.pb compared as --expected\n"
+    "  --output-dir DIR write every output as DIR/NAME.npy (the name made\n"
+    "                   a file name) and DIR/<index>.npy, a link to it\n"
+    "  --expected [NAME=]FILE  compare an output with FILE: by name, or\n"
+    "                   the next output in order; any subset of outputs\n"
+    "  --rtol, --atol   a float matches when |got - expected| <= atol +\n"
+    "                   rtol |expected| (default 1e-3 and 1e-4)\n"
+    "  --iterations N   time N more runs (after --warmup W, default 3) and\n"
+    "                   print min, median and mean latency\n"
+    "  --threads T      the session's threads (default: one per CPU)\n"
     "  --profile        time every kernel of a model compiled with\n"
     "                   tessera-compile --profile over the timed runs\n"
     "                   (--iterations, 10 by default) and print the top N\n"
@@ -89,58 +107,6 @@ bool fileExists(const std::string &path) {
   return stat(path.c_str(), &info) == 0;
 }
 
-/// Compares every element; reports the worst one. Floats: |a - e| <= atol +
-/// rtol |e| (NaN matches NaN); integers and bools: exact.
-bool compare(size_t index, const tessera_tensor_desc_t &desc,
-             const HostTensor &actual, const HostTensor &expected, double rtol,
-             double atol) {
-  if (expected.dtype != actual.dtype || expected.dims != actual.dims) {
-    std::printf(
-        "output %zu ('%s'): expected %s with %zu dims, the model gives %s "
-        "with %zu dims\n",
-        index, desc.name, tessera_dtype_name(expected.dtype),
-        expected.dims.size(), tessera_dtype_name(actual.dtype),
-        actual.dims.size());
-    return false;
-  }
-  bool isFloat = actual.dtype == TESSERA_F32 || actual.dtype == TESSERA_F64 ||
-                 actual.dtype == TESSERA_F16 || actual.dtype == TESSERA_BF16;
-  int64_t worst = -1, mismatches = 0;
-  double worstError = 0, worstExcess = 0;
-  for (int64_t i = 0, n = actual.numElements(); i < n; ++i) {
-    double a = elementAsDouble(actual, i), e = elementAsDouble(expected, i);
-    if ((std::isnan(a) && std::isnan(e)) || a == e)
-      continue;
-    double error = std::fabs(a - e);
-    double allowed = isFloat ? atol + rtol * std::fabs(e) : 0.0;
-    if (std::isnan(error) || error > allowed) {
-      ++mismatches;
-      double excess = std::isnan(error) ? INFINITY : error - allowed;
-      if (worst < 0 || excess > worstExcess) {
-        worst = i;
-        worstExcess = excess;
-        worstError = error;
-      }
-    } else if (error > worstError && worst < 0) {
-      worstError = error;
-    }
-  }
-  if (mismatches) {
-    std::printf(
-        "output %zu ('%s'): %lld of %lld elements differ; worst at index "
-        "%lld: got %.9g, expected %.9g (abs error %.3g, rtol %g, atol %g)\n",
-        index, desc.name, static_cast<long long>(mismatches),
-        static_cast<long long>(actual.numElements()),
-        static_cast<long long>(worst), elementAsDouble(actual, worst),
-        elementAsDouble(expected, worst), worstError, rtol, atol);
-    return false;
-  }
-  std::printf("output %zu ('%s'): %lld elements match (max abs error %.3g)\n",
-              index, desc.name, static_cast<long long>(actual.numElements()),
-              worstError);
-  return true;
-}
-
 /// Resident memory of this process now (Linux /proc; 0 elsewhere).
 long residentKb() {
   long pages = 0, resident = 0;
@@ -152,60 +118,69 @@ long residentKb() {
   return resident * (sysconf(_SC_PAGESIZE) / 1024);
 }
 
+/// A file name per output: its name with every character but letters,
+/// digits, '.', '-' and '_' made '_', ".npy" added, made unique.
+std::vector<std::string> outputFileNames(const tessera_model_t &model) {
+  std::vector<std::string> files;
+  for (int i = 0; i < model.num_outputs; ++i) {
+    std::string base;
+    for (const char *c = model.outputs[i].name; *c; ++c)
+      base += std::isalnum(static_cast<unsigned char>(*c)) || *c == '.' ||
+                      *c == '-' || *c == '_'
+                  ? *c
+                  : '_';
+    if (base.empty() || base[0] == '.')
+      base = "output_" + base;
+    std::string file = base + ".npy";
+    for (int n = 2; std::find(files.begin(), files.end(), file) != files.end();
+         ++n)
+      file = base + "_" + std::to_string(n) + ".npy";
+    files.push_back(file);
+  }
+  return files;
+}
+
+/// "f32[2x3] min -1.5 max 2 mean 0.25: 0.5, -1.5, 2, ..." (floats), or the
+/// range and first values of an integer tensor.
+std::string summarize(const HostTensor &tensor) {
+  std::string text = describeType(tensor);
+  int64_t n = tensor.numElements();
+  if (n == 0)
+    return text + " (empty)";
+  double low = INFINITY, high = -INFINITY, sum = 0;
+  int64_t nans = 0;
+  for (int64_t i = 0; i < n; ++i) {
+    double v = elementAsDouble(tensor, i);
+    if (std::isnan(v)) {
+      ++nans;
+      continue;
+    }
+    low = std::min(low, v);
+    high = std::max(high, v);
+    sum += v;
+  }
+  char buffer[160];
+  if (nans < n) {
+    std::snprintf(buffer, sizeof(buffer), " min %.6g max %.6g mean %.6g", low,
+                  high, sum / static_cast<double>(n - nans));
+    text += buffer;
+  }
+  if (nans) {
+    std::snprintf(buffer, sizeof(buffer), " (%lld NaN)",
+                  static_cast<long long>(nans));
+    text += buffer;
+  }
+  text += ":";
+  for (int64_t i = 0; i < std::min<int64_t>(n, 8); ++i) {
+    std::snprintf(buffer, sizeof(buffer), "%s %.6g", i ? "," : "",
+                  elementAsDouble(tensor, i));
+    text += buffer;
+  }
+  return text + (n > 8 ? ", ..." : "");
+}
+
 } // namespace
 
-/// Whether `path` is a whole ELF shared object of this machine: dlopen maps
-/// a truncated file and faults (SIGBUS) on the missing pages, so every
-/// header table and loaded segment must lie inside the file.
-static bool validLibrary(const std::string &path, std::string &why) {
-  std::ifstream in(path, std::ios::binary | std::ios::ate);
-  if (!in) {
-    why = "no such file";
-    return false;
-  }
-  uint64_t size = static_cast<uint64_t>(in.tellg());
-  in.seekg(0);
-  Elf64_Ehdr header;
-  if (size < sizeof(header) ||
-      !in.read(reinterpret_cast<char *>(&header), sizeof(header)) ||
-      std::memcmp(header.e_ident, ELFMAG, SELFMAG) != 0 ||
-      header.e_ident[EI_CLASS] != ELFCLASS64) {
-    why = "not a 64-bit ELF file";
-    return false;
-  }
-#if defined(__x86_64__)
-  const uint16_t machine = EM_X86_64;
-#elif defined(__aarch64__)
-  const uint16_t machine = EM_AARCH64;
-#else
-  const uint16_t machine = header.e_machine;
-#endif
-  if (header.e_type != ET_DYN || header.e_machine != machine) {
-    why = "not a shared library for this machine";
-    return false;
-  }
-  auto inside = [&](uint64_t offset, uint64_t count, uint64_t entry) {
-    return offset <= size && (entry == 0 || count <= (size - offset) / entry);
-  };
-  if (header.e_phentsize != sizeof(Elf64_Phdr) ||
-      !inside(header.e_phoff, header.e_phnum, sizeof(Elf64_Phdr)) ||
-      (header.e_shoff &&
-       !inside(header.e_shoff, header.e_shnum, header.e_shentsize))) {
-    why = "truncated (its header tables lie past the end of the file)";
-    return false;
-  }
-  in.seekg(static_cast<std::streamoff>(header.e_phoff));
-  for (int i = 0; i < header.e_phnum; ++i) {
-    Elf64_Phdr segment;
-    if (!in.read(reinterpret_cast<char *>(&segment), sizeof(segment)) ||
-        (segment.p_type == PT_LOAD && !inside(segment.p_offset, 1,
-                                              segment.p_filesz))) {
-      why = "truncated (a loaded segment lies past the end of the file)";
-      return false;
-    }
-  }
-  return true;
-}
 
 static int run(int argc, char **argv);
 
@@ -229,6 +204,11 @@ static int run(int argc, char **argv) {
     double number;
     if (arg == "--help" || arg == "-h") {
       std::fputs(kUsage, stdout);
+      return 0;
+    }
+    if (arg == "--version") {
+      std::printf("tessera-run (Tessera) %s, runtime ABI %d\n",
+                  TESSERA_VERSION_STRING, TESSERA_ABI_VERSION);
       return 0;
     }
     if (arg == "--input") {
@@ -285,35 +265,36 @@ static int run(int argc, char **argv) {
   if (options.library.empty())
     return usage("no model library given");
 
-  std::string libraryPath = options.library;
-  if (libraryPath.find('/') == std::string::npos)
-    libraryPath = "./" + libraryPath;
   // Resident memory before the model is loaded: --iterations reports how
   // much loading and running it added.
   long baselineKb = residentKb();
-  std::string invalid;
-  if (!validLibrary(libraryPath, invalid))
-    return fail("cannot load " + options.library + ": " + invalid);
-  void *handle = dlopen(libraryPath.c_str(), RTLD_NOW | RTLD_LOCAL);
-  if (!handle)
-    return fail("cannot load " + options.library + ": " + dlerror());
-  auto *model = static_cast<const tessera_model_t *>(
-      dlsym(handle, "tessera_default_model"));
+  std::string error;
+  const tessera_model_t *model = loadModelLibrary(options.library, error);
   if (!model)
-    return fail(options.library + " is not a Tessera model library "
-                                  "(no tessera_default_model symbol)");
-  if (model->abi_version != TESSERA_ABI_VERSION)
-    return fail(options.library + " was built for runtime ABI " +
-                std::to_string(model->abi_version) + ", this tessera-run has " +
-                std::to_string(TESSERA_ABI_VERSION) + "; recompile the model");
+    return fail(error);
   if (options.profile && model->num_kernels <= 0)
     return fail(options.library +
                 " was compiled without --profile: recompile it with "
                 "tessera-compile --profile to time its kernels");
   if (options.profile && options.iterations == 0)
     options.iterations = 10;
+  auto namesOf = [](const tessera_tensor_desc_t *tensors, int count) {
+    std::string list;
+    for (int i = 0; i < count; ++i)
+      list += (i ? ", '" : "'") + std::string(tensors[i].name) + "'";
+    return list;
+  };
 
   // Inputs in model order.
+  for (const auto &[name, path] : options.inputs) {
+    bool known = false;
+    for (int i = 0; i < model->num_inputs; ++i)
+      known |= name == model->inputs[i].name;
+    if (!known)
+      return fail("--input " + name +
+                  ": the model has no input of that name; its inputs: " +
+                  namesOf(model->inputs, model->num_inputs));
+  }
   std::vector<HostTensor> inputs(model->num_inputs);
   for (int i = 0; i < model->num_inputs; ++i) {
     const tessera_tensor_desc_t &desc = model->inputs[i];
@@ -326,117 +307,119 @@ static int run(int argc, char **argv) {
     else
       return fail("input " + std::to_string(i) + " ('" + desc.name +
                   "') is not given; pass --input " + desc.name + "=FILE");
-    std::string error;
     if (!readTensor(path, inputs[i], error))
       return fail(error);
     // ONNX test data stores bfloat16 as its uint16 bits.
     if (inputs[i].dtype == TESSERA_U16 && desc.dtype == TESSERA_BF16)
       inputs[i].dtype = TESSERA_BF16;
   }
-  for (const auto &[name, path] : options.inputs) {
-    bool known = false;
-    for (int i = 0; i < model->num_inputs; ++i)
-      known |= name == model->inputs[i].name;
-    if (!known)
-      return fail("--input " + name + ": the model has no input of that name");
+
+  // Expected outputs: NAME=FILE, or FILE for the next output in order.
+  std::vector<std::pair<int, std::string>> expected;
+  {
+    int nextIndex = 0;
+    for (const std::string &spec : options.expected) {
+      int index = -1;
+      size_t equals = spec.find('=');
+      if (equals != std::string::npos && equals > 0)
+        for (int i = 0; i < model->num_outputs; ++i)
+          if (spec.compare(0, equals, model->outputs[i].name) == 0 &&
+              std::strlen(model->outputs[i].name) == equals)
+            index = i;
+      if (index >= 0) {
+        expected.push_back({index, spec.substr(equals + 1)});
+        nextIndex = index + 1;
+        continue;
+      }
+      if (!fileExists(spec) && equals != std::string::npos && equals > 0)
+        return fail("--expected " + spec.substr(0, equals) +
+                    ": the model has no output of that name; its outputs: " +
+                    namesOf(model->outputs, model->num_outputs));
+      if (nextIndex >= model->num_outputs)
+        return fail("--expected " + spec + ": more expected outputs than the "
+                    "model's " + std::to_string(model->num_outputs) +
+                    "; name the output with --expected NAME=FILE");
+      expected.push_back({nextIndex++, spec});
+    }
   }
   if (options.expected.empty() && !options.testData.empty())
     for (int i = 0; i < model->num_outputs; ++i) {
       std::string path =
           options.testData + "/output_" + std::to_string(i) + ".pb";
       if (fileExists(path))
-        options.expected.push_back(path);
+        expected.push_back({i, path});
     }
-  if (!options.expected.empty() &&
-      options.expected.size() != static_cast<size_t>(model->num_outputs))
-    return fail(std::to_string(options.expected.size()) +
-                " expected outputs given for a model with " +
-                std::to_string(model->num_outputs) + " outputs");
 
-  std::vector<HostTensor> outputs(model->num_outputs);
-  std::vector<tessera_tensor_t> inputTensors, outputTensors;
-  for (int i = 0; i < model->num_inputs; ++i)
-    inputTensors.push_back({inputs[i].dtype,
-                            static_cast<int32_t>(inputs[i].dims.size()),
-                            inputs[i].dims.data(), inputs[i].data.data()});
-  for (int i = 0; i < model->num_outputs; ++i) {
-    const tessera_tensor_desc_t &desc = model->outputs[i];
-    outputs[i].dtype = desc.dtype;
-    outputs[i].dims.assign(desc.dims, desc.dims + desc.rank);
-    // All bits set (NaN for floats): a kernel that reads an output before
-    // writing it shows up as a wrong answer, never by luck as a zero.
-    outputs[i].data.assign(tessera_desc_num_elements(&desc) *
-                               tessera_dtype_size(desc.dtype),
-                           0xFF);
-    outputTensors.push_back({desc.dtype, desc.rank, outputs[i].dims.data(),
-                             outputs[i].data.data()});
-  }
-
-  tessera_session_t *session = nullptr;
-  tessera_session_options_t sessionOptions;
-  tessera_session_options_init(&sessionOptions);
-  sessionOptions.num_threads = options.threads;
-  // The workspace starts poisoned too (a fresh allocation is often zero
-  // pages, which would hide a read of an unwritten buffer).
-  sessionOptions.allocator.alloc = [](void *, size_t size,
-                                      size_t alignment) -> void * {
-    void *ptr = nullptr;
-    if (posix_memalign(&ptr, std::max(alignment, sizeof(void *)),
-                       std::max<size_t>(size, 1)) != 0)
-      return nullptr;
-    std::memset(ptr, 0xFF, std::max<size_t>(size, 1));
-    return ptr;
-  };
-  tessera_status_t status =
-      tessera_session_create(model, &sessionOptions, &session);
+  ModelSession session;
+  if (!session.create(*model, options.threads, error))
+    return fail(error);
+  tessera_status_t status = session.run(inputs);
   if (status != TESSERA_OK)
-    return fail(std::string("cannot create a session: ") +
-                tessera_status_string(status));
-  auto run = [&]() {
-    return tessera_session_run(session, inputTensors.data(),
-                               inputTensors.size(), outputTensors.data(),
-                               outputTensors.size());
-  };
-  status = run();
-  if (status != TESSERA_OK) {
-    std::string message = tessera_session_last_error(session);
-    tessera_session_release(session);
-    return fail(message);
-  }
+    return fail(session.lastError());
+  std::vector<HostTensor> &outputs = session.outputs();
 
   int rc = 0;
   if (!options.outputDir.empty()) {
     mkdir(options.outputDir.c_str(), 0755);
+    std::vector<std::string> files = outputFileNames(*model);
     for (int i = 0; i < model->num_outputs; ++i) {
-      std::string error;
-      if (!writeNpy(options.outputDir + "/" + std::to_string(i) + ".npy",
-                    outputs[i], error))
+      std::string path = options.outputDir + "/" + files[i];
+      if (!writeNpy(path, outputs[i], error)) {
         rc = fail(error);
+        continue;
+      }
+      // DIR/<index>.npy, unless an output is called that.
+      std::string link = options.outputDir + "/" + std::to_string(i) + ".npy";
+      if (files[i] != std::to_string(i) + ".npy" &&
+          std::find(files.begin(), files.end(), std::to_string(i) + ".npy") ==
+              files.end()) {
+        unlink(link.c_str());
+        if (symlink(files[i].c_str(), link.c_str()) != 0)
+          rc = fail("cannot write " + link);
+      }
     }
   }
-  for (size_t i = 0; i < options.expected.size(); ++i) {
-    HostTensor expected;
-    std::string error;
-    if (!readTensor(options.expected[i], expected, error)) {
+  for (const auto &[index, path] : expected) {
+    HostTensor reference;
+    if (!readTensor(path, reference, error)) {
       rc = fail(error);
       continue;
     }
-    if (expected.dtype == TESSERA_U16 &&
-        model->outputs[i].dtype == TESSERA_BF16)
-      expected.dtype = TESSERA_BF16;
-    if (!compare(i, model->outputs[i], outputs[i], expected, options.rtol,
-                 options.atol))
+    if (reference.dtype == TESSERA_U16 &&
+        model->outputs[index].dtype == TESSERA_BF16)
+      reference.dtype = TESSERA_BF16;
+    std::string what = "output " + std::to_string(index) + " ('" +
+                       model->outputs[index].name + "')";
+    Comparison comparison = compareTensors(outputs[index], reference,
+                                           options.rtol, options.atol);
+    if (comparison.ok())
+      std::printf("%s: %lld elements match (max abs error %.3g)\n",
+                  what.c_str(), static_cast<long long>(comparison.elements),
+                  comparison.maxError);
+    else {
+      std::printf("%s\n", describeMismatch(what, outputs[index], reference,
+                                           comparison, options.rtol,
+                                           options.atol)
+                              .c_str());
       rc = 1;
+    }
   }
+  // Nothing asked for: say what came out.
+  if (expected.empty() && options.outputDir.empty() &&
+      options.iterations == 0)
+    for (int i = 0; i < model->num_outputs; ++i)
+      std::printf("output %d ('%s'): %s\n", i, model->outputs[i].name,
+                  summarize(outputs[i]).c_str());
 
   if (options.iterations > 0) {
+    auto runOnce = [&]() { return session.run(inputs); };
     for (int i = 0; i < options.warmup; ++i)
-      run();
-    tessera_session_profile_reset(session);
+      runOnce();
+    tessera_session_profile_reset(session.get());
     std::vector<double> times;
     for (int i = 0; i < options.iterations; ++i) {
       auto start = std::chrono::steady_clock::now();
-      run();
+      runOnce();
       times.push_back(std::chrono::duration<double, std::milli>(
                           std::chrono::steady_clock::now() - start)
                           .count());
@@ -453,24 +436,25 @@ static int run(int argc, char **argv) {
         "latency_ms min=%.4f median=%.4f mean=%.4f iterations=%d threads=%d "
         "rss_growth_kb=%ld\n",
         sorted.front(), median, mean, options.iterations,
-        static_cast<int>(tessera_session_num_threads(session)),
+        static_cast<int>(tessera_session_num_threads(session.get())),
         residentKb() - baselineKb);
     if (options.profile) {
       const tessera_kernel_profile_t *profiles = nullptr;
       int32_t count = 0;
-      if (tessera_session_profile(session, &profiles, &count) == TESSERA_OK)
+      if (tessera_session_profile(session.get(), &profiles, &count) ==
+          TESSERA_OK)
         printProfile(stdout, *model, profiles, count, options.iterations,
                      options.profileTop, mean);
       if (!options.profileTrace.empty()) {
-        if (tessera_session_write_trace(session, options.profileTrace.c_str()) !=
+        if (tessera_session_write_trace(session.get(),
+                                        options.profileTrace.c_str()) !=
             TESSERA_OK)
-          rc = fail(tessera_session_last_error(session));
+          rc = fail(tessera_session_last_error(session.get()));
         else
           std::printf("profile: trace written to %s\n",
                       options.profileTrace.c_str());
       }
     }
   }
-  tessera_session_release(session);
   return rc;
 }

@@ -89,15 +89,18 @@ struct FoldBatchNormIntoConv : OpRewritePattern<BatchNormOp> {
       newBias[m] = ((bias ? (*bias)[m] : 0.0) - (*mean)[m]) * s + (*shift)[m];
     }
 
-    Location loc = norm.getLoc();
+    // The folded conv computes both nodes.
+    Location loc = rewriter.getFusedLoc({conv.getLoc(), norm.getLoc()});
     Value newWeight = makeConstant(rewriter, loc, weightType, *weight);
     Value biasValue = makeConstant(
         rewriter, loc,
         RankedTensorType::get({channels}, weightType.getElementType()),
         newBias);
-    rewriter.replaceOpWithNewOp<ConvOp>(
-        norm, conv.getInput(), newWeight, biasValue, conv.getStridesAttr(),
-        conv.getPadsAttr(), conv.getDilationsAttr(), conv.getGroupAttr());
+    Value folded = ConvOp::create(rewriter, loc, conv.getInput(), newWeight,
+                                  biasValue, conv.getStridesAttr(),
+                                  conv.getPadsAttr(), conv.getDilationsAttr(),
+                                  conv.getGroupAttr());
+    rewriter.replaceOp(norm, folded);
     rewriter.eraseOp(conv);
     return success();
   }

@@ -34,4 +34,34 @@ def FoldBatchNorm : Pass<"tg-fold-batch-norm"> {
   }];
 }
 
+def PerturbNode : Pass<"tg-perturb-node"> {
+  let summary = "Test only: add a constant to every float result of one ONNX node";
+  let description = [{
+    Breaks one node on purpose so that numerical debugging can be tested:
+    every floating-point result of every tg op whose location is the ONNX
+    node `node` (the `NameLoc` the importer gives it) gets `delta` added,
+
+    ```mlir
+    %y = tg.relu %x : tensor<4xf32> loc("relu1")
+    // becomes
+    %y = tg.relu %x : tensor<4xf32> loc("relu1")
+    %d = tg.constant dense<1.000000e-01> : tensor<4xf32>
+    %p = tg.add %y, %d : tensor<4xf32>   // every use of %y now uses %p
+    ```
+
+    The add is an ordinary tg op: it fuses into the node's kernel as a
+    wrong line of a real kernel would. `tessera-compile
+    --debug-perturb-node=NAME` runs it before the graph phase;
+    `tessera-verify --debug-perturb-node=NAME` checks that the divergence
+    is found at NAME. Fails when no op comes from `node` (a test of the
+    debugger that perturbs nothing cannot fail).
+  }];
+  let options = [
+    Option<"node", "node", "std::string", "\"\"",
+           "ONNX node name whose results are perturbed">,
+    Option<"delta", "delta", "double", "0.1",
+           "The constant added to each element">,
+  ];
+}
+
 #endif // TESSERA_DIALECT_GRAPH_TRANSFORMS_PASSES

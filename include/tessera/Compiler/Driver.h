@@ -49,11 +49,16 @@ struct CompileOptions {
   std::string cpu = "native";
   int optLevel = 2;
   EmitStage emit = EmitStage::Library;
-  /// Print each stage's wall time to the output stream.
+  /// Print each stage's wall time (to the log: stderr, or
+  /// CompileResult::log).
   bool timing = false;
-  /// Print how many ops the graph has and how many kernels remain after
-  /// fusion and kernel generation, and the workspace size.
+  /// Print (to the log) how many ops the graph has, how many kernels remain
+  /// after fusion and kernel generation, and the workspace size, as far as
+  /// the compilation goes.
   bool stats = false;
+  /// Print constants of more than 16 elements in the MLIR stages (tg, tk,
+  /// codegen); by default they are elided.
+  bool printWeights = false;
   /// Time every kernel at run time (docs/profiling.md); without it the
   /// artifact holds no timing code.
   bool profile = false;
@@ -63,6 +68,9 @@ struct CompileOptions {
   /// the model may have, in bytes; at most (and by default) 2^48, what the
   /// runtime accepts.
   uint64_t maxTensorBytes = uint64_t(1) << 48;
+  /// Test only: the ONNX node whose results are perturbed (tg-perturb-node)
+  /// to check that numerical debugging finds it; "" for none.
+  std::string debugPerturbNode;
   /// Passes added before and after the pipeline's phases (each runs once).
   PipelineHooks hooks;
   /// Plugins (tessera/Plugin/Plugin.h) to load before compiling; each is
@@ -71,18 +79,19 @@ struct CompileOptions {
   std::vector<std::string> plugins;
 };
 
-/// Compiles per `options`; text stages and timings go to `out`. On failure
-/// returns false with a one-line `error`.
+/// Compiles per `options`; text stages go to `out`, timings and statistics
+/// to stderr. On failure returns false with a one-line `error`.
 bool compileModel(const CompileOptions &options, llvm::raw_ostream &out,
                   std::string &error);
 
-/// What compile() returns: success or the diagnostic, the printed stage or
-/// timings, and, for EmitStage::Object without an output prefix, the object
-/// file and the header in memory.
+/// What compile() returns: success or the diagnostic, the printed stage,
+/// the timings and statistics, and, for EmitStage::Object without an output
+/// prefix, the object file and the header in memory.
 struct CompileResult {
   bool ok() const { return error.empty(); }
   std::string error;
   std::string text;
+  std::string log;
   std::string object;
   std::string header;
 };
@@ -93,6 +102,28 @@ CompileResult compile(const CompileOptions &options);
 /// Compiles a graph made with the builder; options.inputPath/inputBuffer are
 /// ignored.
 CompileResult compile(const Graph &graph, CompileOptions options);
+
+/// What a model costs at the shapes it is imported with.
+struct ModelCost {
+  /// Ops of the graph that compute (constants and reshapes not counted).
+  int64_t graphOps = 0;
+  /// 2 per multiply-add of every matmul, convolution and attention kernel
+  /// (elementwise, normalization and data movement are not counted).
+  uint64_t flops = 0;
+  struct Kernel {
+    std::string kind;  ///< the tk op: "tk.matmul", "tk.conv", ...
+    std::string nodes; ///< the ONNX nodes it computes, comma-separated
+    uint64_t flops;
+  };
+  /// Every kernel with arithmetic, in program order.
+  std::vector<Kernel> kernels;
+};
+
+/// Imports the model (options.inputPath) and runs the graph and kernel
+/// phases; fills `cost`. False with a one-line `error` when the model does
+/// not import or compile that far.
+bool estimateCost(const CompileOptions &options, ModelCost &cost,
+                  std::string &error);
 
 /// Parses "tg", "tk" (or its older name "linalg"), "codegen", "llvm", "asm",
 /// "obj", "lib".

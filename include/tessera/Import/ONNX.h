@@ -42,6 +42,11 @@ struct OnnxImportOptions {
   std::map<std::string, std::vector<int64_t>> inputShapes;
   /// Graph inputs that become constants, read from TensorProto (.pb) files.
   std::map<std::string, std::string> frozenInputs;
+  /// Numerical debugging: after the graph's outputs, every tensor a node
+  /// computes becomes an output too, named like its ONNX value, in node
+  /// order (outputs of Constant nodes and values already returned are not
+  /// repeated). tessera-verify compares them with ONNX Runtime's.
+  bool debugOutputs = false;
   /// Name of the function the graph becomes.
   std::string functionName = "main";
   /// Converters consulted before the built-in ones (plugins'): the last one
@@ -55,6 +60,23 @@ struct OnnxImportOptions {
 mlir::OwningOpRef<mlir::ModuleOp>
 importOnnxFile(mlir::MLIRContext &context, const std::string &path,
                const OnnxImportOptions &options, std::string &error);
+
+/// One entry of Tessera's built-in converter table: `opType` of `domain`
+/// converts from opset `sinceVersion` on (until the op's next entry).
+struct OnnxOpEntry {
+  std::string domain;
+  std::string opType;
+  int64_t sinceVersion;
+};
+
+/// Every built-in converter, sorted by domain, op type and version.
+std::vector<OnnxOpEntry> builtinOnnxOps();
+
+/// Whether a built-in converter handles `opType` of `domain` ("" is
+/// ai.onnx) at opset `opset`. (A converter may still refuse one node's
+/// attributes or shapes; importing says which.)
+bool isBuiltinOnnxOp(const std::string &domain, const std::string &opType,
+                     int64_t opset);
 
 /// Parses "NAME=1x3x48x192" into `options`; returns an error message or "".
 std::string parseInputShape(const std::string &spec,

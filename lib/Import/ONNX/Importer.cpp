@@ -472,6 +472,22 @@ LogicalResult ModelImporter::importGraph(const onnx::GraphProto &graph) {
   for (const onnx::TensorProto &tensor : graph.initializer())
     initializers.insert(tensor.name());
 
+  // Names the command line gives must be the model's inputs; say which
+  // those are before anything else is reported.
+  std::string inputList;
+  for (const onnx::ValueInfoProto &input : graph.input())
+    if (!initializers.contains(input.name()))
+      inputList += (inputList.empty() ? "'" : ", '") + input.name() + "'";
+  if (inputList.empty())
+    inputList = "none";
+  for (const auto &[name, shape] : options.inputShapes)
+    if (!llvm::any_of(graph.input(), [&](const onnx::ValueInfoProto &input) {
+          return input.name() == name && !initializers.contains(name);
+        }))
+      return fail("--input-shape names '" + name +
+                  "', which is not an input of the model; its inputs: " +
+                  inputList);
+
   // Arguments: graph inputs that are not initializers.
   SmallVector<Type> argumentTypes;
   SmallVector<std::string> argumentNames;
@@ -541,7 +557,7 @@ LogicalResult ModelImporter::importGraph(const onnx::GraphProto &graph) {
   for (const auto &[name, shape] : options.inputShapes)
     if (!llvm::is_contained(argumentNames, name))
       return fail("--input-shape names '" + name +
-                  "', which is not an input of the model");
+                  "', which --freeze-input makes a constant");
   for (const auto &frozen : options.frozenInputs) {
     const std::string &name = frozen.first;
     bool known =
@@ -550,7 +566,8 @@ LogicalResult ModelImporter::importGraph(const onnx::GraphProto &graph) {
         });
     if (!known)
       return fail("--freeze-input names '" + name +
-                  "', which is not an input of the model");
+                  "', which is not an input of the model; its inputs: " +
+                  inputList);
   }
 
   auto function =
@@ -609,6 +626,28 @@ LogicalResult ModelImporter::importGraph(const onnx::GraphProto &graph) {
     results.push_back(it->second);
     resultTypes.push_back(it->second.getType());
     resultNames.push_back(builder.getStringAttr(output.name()));
+  }
+  if (options.debugOutputs) {
+    llvm::StringSet<> returned;
+    for (const onnx::ValueInfoProto &output : graph.output())
+      returned.insert(output.name());
+    for (const onnx::NodeProto &node : graph.node()) {
+      if (node.op_type() == "Constant" &&
+          (node.domain().empty() || node.domain() == "ai.onnx"))
+        continue;
+      for (const std::string &output : node.output()) {
+        auto it = values.find(output);
+        if (output.empty() || it == values.end() ||
+            !returned.insert(output).second)
+          continue;
+        auto type = dyn_cast<RankedTensorType>(it->second.getType());
+        if (!type || !type.hasStaticShape())
+          continue;
+        results.push_back(it->second);
+        resultTypes.push_back(type);
+        resultNames.push_back(builder.getStringAttr(output));
+      }
+    }
   }
   func::ReturnOp::create(builder, fileLoc, results);
   function.setFunctionType(builder.getFunctionType(argumentTypes, resultTypes));

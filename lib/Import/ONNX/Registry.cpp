@@ -7,6 +7,7 @@
 //===----------------------------------------------------------------------===//
 
 #include "lib/Import/ONNX/NodeContext.h"
+#include "tessera/Import/ONNX.h"
 #include "tessera/Import/OnnxConverter.h"
 
 #include "llvm/ADT/STLExtras.h"
@@ -70,6 +71,19 @@ const ConverterRegistry &onnx_import::builtinConverters() {
     return r;
   }();
   return instance;
+}
+
+std::vector<tessera::OnnxOpEntry> tessera::builtinOnnxOps() {
+  std::vector<OnnxOpEntry> all;
+  for (const auto &[domain, opType, since] : builtinConverters().entries())
+    all.push_back({domain, opType, since});
+  return all;
+}
+
+bool tessera::isBuiltinOnnxOp(const std::string &domain,
+                              const std::string &opType, int64_t opset) {
+  return builtinConverters().lookup(domain.empty() ? "ai.onnx" : domain, opType,
+                                    opset) != nullptr;
 }
 
 namespace {

@@ -53,7 +53,7 @@ def main():
         shape_args += ["--input-shape", f"{name}={'x'.join(map(str, shape))}"]
     oracle = os.path.join(args.work, "ort")
     env = dict(os.environ, NODE_PATH=os.path.join(ROOT, ".deps", "npm", "node_modules"))
-    subprocess.run(["node", os.path.join(ROOT, "test", "Models", "Inputs", "ort_oracle.js"),
+    subprocess.run(["node", os.path.join(ROOT, "tools", "tessera-verify", "ort_oracle.js"),
                     path, oracle, *feeds], check=True, env=env)
     prefix = os.path.join(args.work, "out", "model")
     subprocess.run([os.path.join(args.bin, "tessera-compile"), path, "-o", prefix,

@@ -261,7 +261,7 @@ def check(bin_dir, work, family, seed):
         run_args += ["--input", "%s=%s" % (name, npy)]
     oracle = os.path.join(directory, "ort")
     env = dict(os.environ, NODE_PATH=os.path.join(ROOT, ".deps", "npm", "node_modules"))
-    ort = subprocess.run(["node", os.path.join(ROOT, "test", "Models", "Inputs", "ort_oracle.js"),
+    ort = subprocess.run(["node", os.path.join(ROOT, "tools", "tessera-verify", "ort_oracle.js"),
                           path, oracle] + feeds, env=env, capture_output=True, text=True)
     if ort.returncode:
         sys.exit("%s-%d: ONNX Runtime failed: %s" % (family, seed, ort.stderr.strip()))

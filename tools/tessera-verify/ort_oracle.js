@@ -2,7 +2,9 @@
 //
 // Runs a model with ONNX Runtime (npm onnxruntime-node, CPU, one thread) and
 // writes every output as OUTDIR/<index>.npy: the oracle Tessera's outputs are
-// compared with. Supports float32/float64/int32/int64/uint8/int8/bool arrays.
+// compared with (the tests', and tessera-verify's, which installs it as
+// share/tessera/ort_oracle.js). Supports float16/32/64, (u)int8/16/32/64 and
+// bool arrays.
 'use strict';
 const fs = require('fs');
 const path = require('path');
@@ -10,7 +12,10 @@ const ort = require('onnxruntime-node');
 
 const NPY_TYPES = {
   '<f4': ['float32', Float32Array], '<f8': ['float64', Float64Array],
+  '<f2': ['float16', Uint16Array],
   '<i4': ['int32', Int32Array], '<i8': ['int64', BigInt64Array],
+  '<i2': ['int16', Int16Array], '<u2': ['uint16', Uint16Array],
+  '<u4': ['uint32', Uint32Array], '<u8': ['uint64', BigUint64Array],
   '|u1': ['uint8', Uint8Array], '|i1': ['int8', Int8Array], '|b1': ['bool', Uint8Array],
 };
 
