@@ -48,7 +48,7 @@ save("opset25", [helper.make_node("Relu", ["x"], ["y"], name="relu")],
 save("unsupported", [helper.make_node("Unique", ["x"], ["y"], name="uniq")],
      [info("x", [4])], [info("y", [None])])
 save("custom_domain", [helper.make_node("Foo", ["x"], ["y"], name="foo", domain="com.example")],
-     [info("x", [4])], [info("y", [4])], domain_opsets=[("com.example", 1)])
+     [info("x", [4])], [info("y", [4])], domain_opsets=[("com.example", 3)])  # its own opset, not the default 13
 save("bad_broadcast", [helper.make_node("Add", ["x", "z"], ["y"], name="add")],
      [info("x", [2, 3]), info("z", [4])], [info("y", [2, 3])])
 save("runtime_shape", [helper.make_node("Reshape", ["x", "shape"], ["y"], name="reshape")],
