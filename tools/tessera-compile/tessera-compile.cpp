@@ -36,7 +36,8 @@ static cl::list<std::string>
                 cl::cat(category));
 static cl::list<std::string> frozenInputs(
     "freeze-input",
-    cl::desc("Make a graph input a constant: NAME=FILE.pb (repeatable)"),
+    cl::desc("Make a graph input a constant: NAME=FILE.pb, or NAME=VALUE "
+             "(a number or a comma-separated list; repeatable)"),
     cl::cat(category));
 static cl::opt<std::string> target("target",
                                    cl::desc("Target triple (default: host)"),
@@ -155,7 +156,7 @@ int main(int argc, char **argv) {
     if (equals == std::string::npos || equals == 0 ||
         equals + 1 == spec.size()) {
       errs() << "tessera-compile: error: bad --freeze-input '" << spec
-             << "': expected NAME=FILE.pb\n";
+             << "': expected NAME=FILE.pb or NAME=VALUE\n";
       return 1;
     }
     options.import.frozenInputs[spec.substr(0, equals)] =

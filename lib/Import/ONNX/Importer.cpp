@@ -85,7 +85,7 @@ LogicalResult NodeContext::notConstant(size_t i, StringRef what) {
       source = " (graph input '" + name.str() +
                "'; freeze it with "
                "--freeze-input " +
-               name.str() + "=FILE)";
+               name.str() + "=FILE.pb or =VALUE)";
   return error(what +
                " must be a constant or computable from shapes at "
                "import, but is computed at run time" +
@@ -375,6 +375,73 @@ std::string tessera::parseInputShape(const std::string &spec,
 
 namespace {
 
+/// `text`, comma-separated numbers, as a tensor of the element type `input`
+/// declares, of its declared shape when that holds as many elements, else a
+/// scalar (one number) or 1-d (a list). "" on success, else what is wrong.
+std::string literalTensor(const std::string &text,
+                          const onnx::ValueInfoProto &input,
+                          onnx::TensorProto &tensor) {
+  SmallVector<double> numbers;
+  SmallVector<StringRef> parts;
+  StringRef(text).split(parts, ',');
+  for (StringRef part : parts) {
+    part = part.trim();
+    double value;
+    if (part.empty() || part.getAsDouble(value))
+      return "no such file, and not a number or a comma-separated list of "
+             "numbers";
+    numbers.push_back(value);
+  }
+  int32_t type = input.type().tensor_type().elem_type();
+  tensor.set_data_type(type);
+  SmallVector<int64_t> dims;
+  int64_t declared = 1;
+  bool known = input.type().tensor_type().has_shape();
+  for (const auto &dim : input.type().tensor_type().shape().dim()) {
+    known &= dim.has_dim_value();
+    dims.push_back(dim.dim_value());
+    declared *= dim.has_dim_value() ? dim.dim_value() : 0;
+  }
+  if (!known || declared != static_cast<int64_t>(numbers.size())) {
+    dims.clear(); // one number: a scalar; a list: 1-d
+    if (numbers.size() != 1)
+      dims.push_back(static_cast<int64_t>(numbers.size()));
+  }
+  for (int64_t d : dims)
+    tensor.add_dims(d);
+  for (double v : numbers) {
+    switch (type) {
+    case onnx::TensorProto::FLOAT:
+      tensor.add_float_data(static_cast<float>(v));
+      break;
+    case onnx::TensorProto::DOUBLE:
+      tensor.add_double_data(v);
+      break;
+    case onnx::TensorProto::INT64:
+      if (v != std::floor(v) || std::fabs(v) >= 9.2e18)
+        return "not an int64 value";
+      tensor.add_int64_data(static_cast<int64_t>(v));
+      break;
+    case onnx::TensorProto::INT32:
+    case onnx::TensorProto::INT16:
+    case onnx::TensorProto::INT8:
+    case onnx::TensorProto::UINT16:
+    case onnx::TensorProto::UINT8:
+    case onnx::TensorProto::BOOL:
+      if (v != std::floor(v) || std::fabs(v) >= 2.2e9 ||
+          (v < 0 && (type == onnx::TensorProto::UINT8 ||
+                     type == onnx::TensorProto::UINT16)))
+        return "not an integer of the input's type";
+      tensor.add_int32_data(static_cast<int32_t>(v));
+      break;
+    default:
+      return "a literal value needs a float, double, integer or bool input "
+             "(pass a .pb file for this one)";
+    }
+  }
+  return "";
+}
+
 class ModelImporter {
 public:
   ModelImporter(MLIRContext &context, const std::string &path,
@@ -595,11 +662,21 @@ LogicalResult ModelImporter::importGraph(const onnx::GraphProto &graph) {
   }
 
   for (const auto &[name, file] : options.frozenInputs) {
-    std::ifstream stream(file, std::ios::binary);
     onnx::TensorProto tensor;
-    if (!stream || !tensor.ParseFromIstream(&stream))
+    std::ifstream stream(file, std::ios::binary);
+    if (!stream) {
+      // Not a file: a literal ("16000", "0.5", "1,2,3").
+      const onnx::ValueInfoProto *declared = nullptr;
+      for (const onnx::ValueInfoProto &input : graph.input())
+        if (input.name() == name)
+          declared = &input;
+      std::string message = literalTensor(file, *declared, tensor);
+      if (!message.empty())
+        return fail("--freeze-input " + name + "=" + file + ": " + message);
+    } else if (!tensor.ParseFromIstream(&stream)) {
       return fail("--freeze-input " + name + ": " + file +
                   " is not an ONNX TensorProto file");
+    }
     std::string message;
     FailureOr<DenseElementsAttr> attr = tensorToAttr(&context, tensor, message);
     if (failed(attr))

@@ -421,6 +421,10 @@ LogicalResult convertClip(NodeContext &ctx) {
   Type elementType = ctx.typeOf(*x).getElementType();
   OpBuilder &b = ctx.builder;
   SmallVector<NamedAttribute> attrs;
+  // Bounds computed at run time (e.g. the top-dB clamp of a spectrogram,
+  // Clip(x, ReduceMax(x) - 80)): max(x, min) then min(., max), as ONNX
+  // defines Clip.
+  Value runtimeMin, runtimeMax;
   auto bound = [&](StringRef name, size_t input, bool lower) -> LogicalResult {
     if (ctx.opset < 11) {
       float fallback = lower ? -std::numeric_limits<float>::infinity()
@@ -432,6 +436,22 @@ LogicalResult convertClip(NodeContext &ctx) {
     }
     if (!ctx.input(input))
       return success();
+    if (!ctx.constantFloats(ctx.input(input))) {
+      Value given = ctx.input(input);
+      RankedTensorType type = ctx.typeOf(given);
+      if (type.getElementType() != elementType) {
+        std::string text;
+        llvm::raw_string_ostream os(text);
+        os << name << " has element type " << type.getElementType()
+           << ", the input " << elementType;
+        return ctx.error(text);
+      }
+      if (type.getNumElements() != 1)
+        return ctx.error(name + " must hold one value, got " +
+                         Twine(type.getNumElements()));
+      (lower ? runtimeMin : runtimeMax) = given;
+      return success();
+    }
     auto value = ctx.requireConstantScalar(input, name);
     if (failed(value))
       return failure();
@@ -444,7 +464,33 @@ LogicalResult convertClip(NodeContext &ctx) {
   };
   if (failed(bound("min", 1, true)) || failed(bound("max", 2, false)))
     return failure();
-  return ctx.setOutput(ctx.build<tg::ClipOp>({*x}, attrs));
+  Value y = *x;
+  if (!attrs.empty() || (!runtimeMin && !runtimeMax)) {
+    auto clipped = ctx.build<tg::ClipOp>({y}, attrs);
+    if (failed(clipped))
+      return failure();
+    y = *clipped;
+  }
+  // A rank-0 bound broadcasts; a one-element 1-d one is made rank 0 so the
+  // result keeps x's shape.
+  auto scalar = [&](Value bound) -> FailureOr<Value> {
+    RankedTensorType type = ctx.typeOf(bound);
+    if (type.getRank() == 0)
+      return bound;
+    return ctx.buildTyped<tg::ReshapeOp>(type.clone(ArrayRef<int64_t>{}),
+                                         {bound});
+  };
+  if (runtimeMin) {
+    TRY(low, scalar(runtimeMin));
+    TRY(raised, ctx.build<tg::MaxOp>({y, low}));
+    y = raised;
+  }
+  if (runtimeMax) {
+    TRY(high, scalar(runtimeMax));
+    TRY(lowered, ctx.build<tg::MinOp>({y, high}));
+    y = lowered;
+  }
+  return ctx.setOutput(y);
 }
 
 LogicalResult convertConcat(NodeContext &ctx) {

@@ -452,19 +452,32 @@ LogicalResult convertTrilu(NodeContext &ctx) {
   RankedTensorType type = ctx.typeOf(x);
   if (type.getRank() < 2)
     return ctx.error("input must have rank >= 2");
-  int64_t k = 0;
-  if (ctx.input(1)) {
-    auto given = ctx.requireConstantInt(1, "k");
-    if (failed(given))
-      return failure();
-    k = *given;
+  // k shifts the diagonal; computed at run time it is compared at run time
+  // (the output's shape does not depend on it).
+  Value k = scalarOf(ctx, ctx.builder.getI64Type(), 0);
+  if (Value given = ctx.input(1)) {
+    RankedTensorType kType = ctx.typeOf(given);
+    if (!kType.getElementType().isInteger(64) || kType.getNumElements() != 1)
+      return ctx.error("k must be one int64 value");
+    if (ctx.constantInts(given)) {
+      auto value = ctx.requireConstantInt(1, "k");
+      if (failed(value))
+        return failure();
+      k = scalarOf(ctx, ctx.builder.getI64Type(), static_cast<double>(*value));
+    } else if (kType.getRank() != 0) {
+      TRY(scalar, ctx.buildTyped<tg::ReshapeOp>(
+                      kType.clone(ArrayRef<int64_t>{}), {given}));
+      k = scalar;
+    } else {
+      k = given;
+    }
   }
   bool upper = ctx.getInt("upper", 1);
   TRY(diagonal, diagonalIndex(ctx, type.getDimSize(type.getRank() - 2),
                               type.getDimSize(type.getRank() - 1)));
   TRY(mask, compareOp(ctx, upper ? tg::ComparePredicate::ge
                                  : tg::ComparePredicate::le,
-                      diagonal, scalarOf(ctx, ctx.builder.getI64Type(), k)));
+                      diagonal, k));
   return ctx.setOutput(
       whereOp(ctx, mask, x, scalarOf(ctx, type.getElementType(), 0)));
 }

@@ -40,6 +40,7 @@ LogicalResult convertPad(NodeContext &ctx) {
   std::string mode = ctx.getString("mode", "constant");
   SmallVector<int64_t> pads;
   std::optional<double> value;
+  Value runtimeValue;
   if (ctx.opset < 11) {
     auto given = ctx.getInts(ctx.opset < 2 ? "paddings" : "pads");
     if (!given)
@@ -51,11 +52,22 @@ LogicalResult convertPad(NodeContext &ctx) {
     if (failed(given))
       return failure();
     pads = *given;
-    if (ctx.input(2)) {
-      auto given = ctx.requireConstantScalar(2, "constant_value");
-      if (failed(given))
-        return failure();
-      value = *given;
+    // constant_value only matters in constant mode; computed at run time
+    // it is selected into the border (below).
+    if (ctx.input(2) && mode == "constant") {
+      if (ctx.constantFloats(ctx.input(2))) {
+        auto given = ctx.requireConstantScalar(2, "constant_value");
+        if (failed(given))
+          return failure();
+        value = *given;
+      } else {
+        RankedTensorType valueType = ctx.typeOf(ctx.input(2));
+        if (valueType.getElementType() != elementType ||
+            valueType.getNumElements() != 1)
+          return ctx.error("constant_value must be one value of the input's "
+                           "element type");
+        runtimeValue = ctx.input(2);
+      }
     }
     if (Value axesInput = ctx.input(3)) {
       // Opset 18: pads for the listed axes only.
@@ -98,7 +110,25 @@ LogicalResult convertPad(NodeContext &ctx) {
                                elementType, saturatingInt(*value)));
     attrs.push_back(ctx.named("value", attr));
   }
-  return ctx.setOutput(ctx.build<tg::PadOp>({*x}, attrs));
+  TRY(padded, ctx.build<tg::PadOp>({*x}, attrs));
+  if (!runtimeValue)
+    return ctx.setOutput(padded);
+  // where(inside, pad(x, 0), value): `inside` is where a padded ones tensor
+  // kept its ones (the ones splat and its pad fold or fuse; no data copy).
+  Attribute one = isa<FloatType>(elementType)
+                      ? Attribute(b.getFloatAttr(elementType, 1.0))
+                      : Attribute(b.getIntegerAttr(elementType, 1));
+  Value ones = ctx.constant(DenseElementsAttr::get(type, one));
+  TRY(onesPadded, ctx.build<tg::PadOp>({ones}, attrs));
+  TRY(inside, compareOp(ctx, tg::ComparePredicate::gt, onesPadded,
+                        scalarOf(ctx, elementType, 0)));
+  Value fill = runtimeValue;
+  if (ctx.typeOf(fill).getRank() != 0) {
+    TRY(reshaped, ctx.buildTyped<tg::ReshapeOp>(
+                      ctx.typeOf(fill).clone(ArrayRef<int64_t>{}), {fill}));
+    fill = reshaped;
+  }
+  return ctx.setOutput(whereOp(ctx, inside, padded, fill));
 }
 
 LogicalResult convertReshape(NodeContext &ctx) {
