@@ -308,6 +308,48 @@ static int verify(int argc, char **argv) {
                 std::to_string(compiled->num_outputs) +
                 " outputs, fewer than the ONNX graph's");
   sys::fs::create_directories(inWork("ort"));
+  // Weights stored as external data: ONNX Runtime reads them from the
+  // rewritten model's folder, and resolves symbolic links (one out of the
+  // folder is refused), so each file is hard-linked there, or copied when
+  // it is on another file system.
+  {
+    std::set<std::string> locations;
+    auto note = [&](const onnx::TensorProto &tensor) {
+      if (tensor.data_location() == onnx::TensorProto::EXTERNAL)
+        for (const auto &entry : tensor.external_data())
+          if (entry.key() == "location")
+            locations.insert(entry.value());
+    };
+    for (const onnx::TensorProto &tensor : graph.initializer())
+      note(tensor);
+    for (const onnx::NodeProto &node : graph.node())
+      for (const onnx::AttributeProto &attribute : node.attribute())
+        if (attribute.has_t())
+          note(attribute.t());
+    SmallString<256> folder(sys::path::parent_path(modelPath));
+    if (folder.empty())
+      folder = ".";
+    sys::fs::make_absolute(folder);
+    for (const std::string &location : locations) {
+      // The importer has confined each to the model's folder.
+      SmallString<256> target(folder), link(inWork("ort"));
+      sys::path::append(target, location);
+      sys::path::append(link, location);
+      sys::fs::create_directories(sys::path::parent_path(link));
+      if (!sys::fs::create_hard_link(target, link))
+        continue;
+      uint64_t size = 0;
+      sys::fs::file_size(target, size);
+      if (size > (uint64_t(1) << 30))
+        return fail("the external data file " + std::string(target) +
+                    " is on another file system than the work directory and "
+                    "too large to copy; pass --work-dir DIR on the model's "
+                    "file system");
+      if (std::error_code ec = sys::fs::copy_file(target, link))
+        return fail("cannot copy " + std::string(target) + " to " +
+                    std::string(link) + ": " + ec.message());
+    }
+  }
   {
     std::ofstream stream(inWork("ort/model.onnx"), std::ios::binary);
     if (!requested.SerializeToOstream(&stream))

@@ -14,10 +14,12 @@
 #include <onnx/defs/schema.h>
 
 #include <sstream>
+#include <unordered_map>
 #include <vector>
 
-std::string tessera::onnx_import::checkModel(onnx::ModelProto &model,
-                                             int64_t opset) {
+std::string tessera::onnx_import::checkModel(
+    onnx::ModelProto &model, int64_t opset,
+    const std::string &externalDataFolder) {
   if (opset > 17 || model.ir_version() > 8)
     return "";
   // ONNX Runtime registers contrib schemas in the default domain
@@ -60,7 +62,24 @@ std::string tessera::onnx_import::checkModel(onnx::ModelProto &model,
     }
   } restore{patched};
   try {
-    onnx::checker::check_model(model);
+    if (externalDataFolder.empty()) {
+      onnx::checker::check_model(model);
+    } else {
+      // What check_model does, with the folder its external files are in
+      // (check_model(path) would parse the file a second time).
+      if (model.ir_version() == 0)
+        return "the model does not set its IR version";
+      onnx::checker::CheckerContext context;
+      context.set_ir_version(static_cast<int>(model.ir_version()));
+      std::unordered_map<std::string, int> imports;
+      for (const onnx::OperatorSetIdProto &set : model.opset_import())
+        imports[set.domain()] = static_cast<int>(set.version());
+      context.set_opset_imports(imports);
+      context.set_model_dir(externalDataFolder);
+      onnx::checker::LexicalScopeContext scope;
+      onnx::checker::check_graph(model.graph(), context, scope);
+      onnx::checker::check_model_local_functions(model, context, scope);
+    }
   } catch (const std::exception &e) {
     // One line: the checker's message may span several.
     std::istringstream words(e.what());

@@ -15,7 +15,11 @@ namespace tessera::onnx_import {
 /// and IR version; returns its first message line, or "" when the model
 /// passes or is too new to check. Tensor value infos without a shape get an
 /// empty one for the check and lose it again after (hence not const).
-std::string checkModel(onnx::ModelProto &model, int64_t opset);
+/// ONNX's checker on `model` (where it knows the opset); "" when it passes.
+/// `externalDataFolder`: the model's folder, for a model with external
+/// data (its files were checked by the importer).
+std::string checkModel(onnx::ModelProto &model, int64_t opset,
+                       const std::string &externalDataFolder = "");
 
 /// Where the checker does not run (opsets past 17): the attributes of a
 /// default-domain node against its schema (the newest the library knows at

@@ -22,6 +22,9 @@
 #include "mlir/IR/Verifier.h"
 #include "llvm/ADT/StringExtras.h"
 #include "llvm/ADT/StringSet.h"
+#include "llvm/Support/FileSystem.h"
+#include "llvm/Support/MemoryBuffer.h"
+#include "llvm/Support/Path.h"
 
 #include <cmath>
 #include <fstream>
@@ -246,14 +249,133 @@ Type tessera::onnx_import::elementType(MLIRContext *context, int32_t dataType) {
   }
 }
 
-FailureOr<DenseElementsAttr> tessera::onnx_import::tensorToAttr(
-    MLIRContext *context, const onnx::TensorProto &tensor, std::string &error) {
-  std::string name = tensor.name().empty() ? "" : "'" + tensor.name() + "' ";
-  if (tensor.data_location() == onnx::TensorProto::EXTERNAL) {
-    error = "tensor " + name +
-            "stores its data in an external file, which is not supported";
-    return failure();
+namespace {
+/// Where an external-data tensor's bytes are: a file inside the model's
+/// folder, from an offset.
+struct ExternalSlice {
+  std::string path;
+  uint64_t offset = 0;
+};
+} // namespace
+
+/// Checks external-data tensor `tensor` (named `name` in messages), whose
+/// shape and type need `bytes` bytes: its "location" must lie inside
+/// `directory` (no absolute path, no "..", no link out of it) and the file
+/// must hold those bytes from "offset"; "length", when given, must be
+/// `bytes`.
+static std::optional<ExternalSlice>
+resolveExternalData(const onnx::TensorProto &tensor, const std::string &name,
+                    StringRef directory, uint64_t bytes, std::string &error) {
+  std::string location;
+  std::optional<uint64_t> offset, length;
+  for (const onnx::StringStringEntryProto &entry : tensor.external_data()) {
+    auto number = [&](std::optional<uint64_t> &out) {
+      uint64_t value;
+      if (StringRef(entry.value()).getAsInteger(10, value)) {
+        error = "tensor " + name + "has external data " + entry.key() + " '" +
+                entry.value() + "', not a non-negative integer";
+        return false;
+      }
+      out = value;
+      return true;
+    };
+    if (entry.key() == "location")
+      location = entry.value();
+    else if (entry.key() == "offset" && !number(offset))
+      return std::nullopt;
+    else if (entry.key() == "length" && !number(length))
+      return std::nullopt;
   }
+  if (location.empty()) {
+    error = "tensor " + name + "stores external data without a location";
+    return std::nullopt;
+  }
+  if (directory.empty()) {
+    error = "tensor " + name +
+            "stores its data in an external file, which only a model read "
+            "from a file can have";
+    return std::nullopt;
+  }
+  bool escapes = llvm::sys::path::is_absolute(location);
+  for (StringRef part : llvm::make_range(llvm::sys::path::begin(location),
+                                         llvm::sys::path::end(location)))
+    escapes |= part == "..";
+  if (escapes) {
+    error = "tensor " + name + "has external data location '" + location +
+            "', which is outside the model's folder";
+    return std::nullopt;
+  }
+  SmallString<256> path(directory);
+  llvm::sys::path::append(path, location);
+  SmallString<256> realFolder, realFile;
+  if (llvm::sys::fs::real_path(directory, realFolder) ||
+      llvm::sys::fs::real_path(path, realFile) ||
+      llvm::sys::fs::is_directory(realFile)) {
+    error = "tensor " + name + "has its data in '" + location +
+            "', which does not exist next to the model";
+    return std::nullopt;
+  }
+  if (!StringRef(realFile).starts_with((realFolder + "/").str())) {
+    error = "tensor " + name + "has external data location '" + location +
+            "', which leads outside the model's folder";
+    return std::nullopt;
+  }
+  if (length && *length != bytes) {
+    error = "tensor " + name + "has external data length " +
+            std::to_string(*length) + ", its shape and type need " +
+            std::to_string(bytes) + " bytes";
+    return std::nullopt;
+  }
+  uint64_t size = 0, start = offset.value_or(0);
+  if (llvm::sys::fs::file_size(realFile, size) || start > size ||
+      bytes > size - start) {
+    error = "tensor " + name + "needs bytes " + std::to_string(start) +
+            " to " + std::to_string(start + bytes) + " of '" + location +
+            "', which holds " + std::to_string(size);
+    return std::nullopt;
+  }
+  return ExternalSlice{std::string(realFile), start};
+}
+
+/// The bytes (as a type and shape would need them) of a tensor's data,
+/// 0 with `error` set when the type is unknown or the shape too large.
+static uint64_t tensorBytes(MLIRContext *context,
+                            const onnx::TensorProto &tensor,
+                            const std::string &name, std::string &error) {
+  Type type = elementType(context, tensor.data_type());
+  SmallVector<int64_t> shape(tensor.dims().begin(), tensor.dims().end());
+  if (!type || llvm::any_of(shape, [](int64_t d) { return d < 0; }) ||
+      !fitsTensorLimit(Shape(shape.begin(), shape.end()),
+                       type.getIntOrFloatBitWidth())) {
+    error = "tensor " + name + "has an unsupported type or shape";
+    return 0;
+  }
+  unsigned width = type.getIntOrFloatBitWidth();
+  uint64_t count = 1;
+  for (int64_t d : shape)
+    count *= static_cast<uint64_t>(d);
+  return width == 1 ? count : count * (width / 8);
+}
+
+std::string tessera::onnx_import::checkExternalData(
+    MLIRContext *context, const onnx::TensorProto &tensor,
+    StringRef modelDirectory) {
+  if (tensor.data_location() != onnx::TensorProto::EXTERNAL)
+    return "";
+  std::string name = tensor.name().empty() ? "" : "'" + tensor.name() + "' ";
+  std::string error;
+  uint64_t bytes = tensorBytes(context, tensor, name, error);
+  if (!error.empty())
+    return ""; // tensorToAttr says what is wrong with the type or shape
+  resolveExternalData(tensor, name, modelDirectory, bytes, error);
+  return error;
+}
+
+FailureOr<DenseElementsAttr> tessera::onnx_import::tensorToAttr(
+    MLIRContext *context, const onnx::TensorProto &tensor, std::string &error,
+    StringRef modelDirectory) {
+  std::string name = tensor.name().empty() ? "" : "'" + tensor.name() + "' ";
+  bool external = tensor.data_location() == onnx::TensorProto::EXTERNAL;
   Type type = elementType(context, tensor.data_type());
   if (!type) {
     error = "tensor " + name + "has unsupported data type " +
@@ -281,6 +403,28 @@ FailureOr<DenseElementsAttr> tessera::onnx_import::tensorToAttr(
     return failure();
   };
 
+  if (external) {
+    // Read through a file slice (mapped when large): the attribute is the
+    // one copy kept.
+    uint64_t bytes = width == 1 ? count : count * (width / 8);
+    std::optional<ExternalSlice> slice =
+        resolveExternalData(tensor, name, modelDirectory, bytes, error);
+    if (!slice)
+      return failure();
+    auto data = llvm::MemoryBuffer::getFileSlice(slice->path, bytes,
+                                                 slice->offset);
+    if (!data) {
+      error = "tensor " + name + "cannot be read from '" + slice->path +
+              "': " + data.getError().message();
+      return failure();
+    }
+    ArrayRef<char> raw((*data)->getBufferStart(), (*data)->getBufferSize());
+    if (width == 1) {
+      SmallVector<bool> values(raw.begin(), raw.end());
+      return DenseElementsAttr::get(tensorType, ArrayRef<bool>(values));
+    }
+    return DenseElementsAttr::getFromRawBuffer(tensorType, raw);
+  }
   if (tensor.has_raw_data()) {
     const std::string &raw = tensor.raw_data();
     int64_t bytes = width == 1 ? 1 : width / 8;
@@ -461,6 +605,11 @@ private:
   LogicalResult checkDeclaredOutput(const onnx::ValueInfoProto &output,
                                     Type computed);
   LogicalResult importNode(const onnx::NodeProto &node, int index);
+  /// The folder external data is read from: the model file's.
+  std::string modelDirectory() const {
+    StringRef folder = llvm::sys::path::parent_path(path);
+    return folder.empty() ? "." : folder.str();
+  }
 
   MLIRContext &context;
   std::string path;
@@ -513,7 +662,20 @@ OwningOpRef<ModuleOp> ModelImporter::run(std::string &errorOut) {
     return nullptr;
   }
 
-  std::string rejected = checkModel(model, opset);
+  // External data first: Tessera's one-line messages (and its confinement
+  // to the model's folder) before the checker looks at the files.
+  bool hasExternalData = false;
+  for (const onnx::TensorProto &tensor : model.graph().initializer()) {
+    hasExternalData |= tensor.data_location() == onnx::TensorProto::EXTERNAL;
+    std::string message = checkExternalData(&context, tensor, modelDirectory());
+    if (!message.empty()) {
+      errorOut = path + ": initializer: " + message;
+      tessera::makeOneLine(errorOut);
+      return nullptr;
+    }
+  }
+  std::string rejected =
+      checkModel(model, opset, hasExternalData ? modelDirectory() : "");
   if (!rejected.empty()) {
     errorOut = path + ": the ONNX checker rejects the model: " + rejected;
     return nullptr;
@@ -653,7 +815,8 @@ LogicalResult ModelImporter::importGraph(const onnx::GraphProto &graph) {
     if (!seenInitializers.insert(tensor.name()).second)
       return fail("initializer '" + tensor.name() + "' is given twice");
     std::string message;
-    FailureOr<DenseElementsAttr> attr = tensorToAttr(&context, tensor, message);
+    FailureOr<DenseElementsAttr> attr = tensorToAttr(&context, tensor, message,
+                                                     modelDirectory());
     if (failed(attr))
       return fail("initializer: " + message);
     values[tensor.name()] = tg::ConstantOp::create(
@@ -837,6 +1000,7 @@ LogicalResult ModelImporter::importNode(const onnx::NodeProto &node,
   Location loc = NameLoc::get(builder.getStringAttr(name),
                               FileLineColLoc::get(&context, path, 0, 0));
   NodeContext context(builder, loc, node, nodeOpset, inputs);
+  context.modelDirectory = modelDirectory();
   diagnostic.clear();
   LogicalResult converted =
       custom ? convertWithPlugin(custom->convert, context, domain, name)

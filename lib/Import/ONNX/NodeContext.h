@@ -38,6 +38,9 @@ public:
   mlir::Location loc;
   const onnx::NodeProto &node;
   int64_t opset;
+  /// The model file's folder: tensors with external data are read from
+  /// files inside it.
+  std::string modelDirectory;
 
   //===--- Inputs ---------------------------------------------------------===//
 
@@ -199,10 +202,18 @@ void registerContribOps(ConverterRegistry &registry);
 /// Attention, MultiHeadAttention, RotaryEmbedding (OpsContribAttention.cpp).
 void registerContribAttentionOps(ConverterRegistry &registry);
 
-/// TensorProto to an elements attribute (one copy of the data).
+/// TensorProto to an elements attribute (one copy of the data). A tensor
+/// stored as ONNX external data is read from its file (location, offset,
+/// length), which must lie inside `modelDirectory`; without one such a
+/// tensor is an error.
 mlir::FailureOr<mlir::DenseElementsAttr>
 tensorToAttr(mlir::MLIRContext *context, const onnx::TensorProto &tensor,
-             std::string &error);
+             std::string &error, llvm::StringRef modelDirectory = {});
+/// For a tensor stored as external data, what is wrong with its file
+/// (outside `modelDirectory`, missing, too short, a bad length), else "".
+std::string checkExternalData(mlir::MLIRContext *context,
+                              const onnx::TensorProto &tensor,
+                              llvm::StringRef modelDirectory);
 /// ONNX data type to an MLIR element type, or null.
 mlir::Type elementType(mlir::MLIRContext *context, int32_t dataType);
 

@@ -515,7 +515,7 @@ LogicalResult convertConstant(NodeContext &ctx) {
   MLIRContext *context = b.getContext();
   if (const onnx::AttributeProto *attr = ctx.attribute("value")) {
     std::string message;
-    auto value = tensorToAttr(context, attr->t(), message);
+    auto value = tensorToAttr(context, attr->t(), message, ctx.modelDirectory);
     if (failed(value))
       return ctx.error(message);
     return ctx.setOutputs({ctx.constant(*value)});
@@ -548,7 +548,8 @@ LogicalResult convertConstantOfShape(NodeContext &ctx) {
       RankedTensorType::get({1}, ctx.builder.getF32Type()), 0.0f);
   if (const onnx::AttributeProto *attr = ctx.attribute("value")) {
     std::string message;
-    auto given = tensorToAttr(ctx.builder.getContext(), attr->t(), message);
+    auto given = tensorToAttr(ctx.builder.getContext(), attr->t(), message,
+                              ctx.modelDirectory);
     if (failed(given))
       return ctx.error(message);
     if (given->getNumElements() != 1)
