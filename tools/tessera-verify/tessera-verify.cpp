@@ -1,6 +1,7 @@
 //===- tessera-verify.cpp - find the first node where Tessera diverges ----===//
 //
-//   tessera-verify model.onnx [--input NAME=FILE ...] [--input-shape NAME=DIMS]
+//   tessera-verify model.onnx [--input NAME=FILE ...] [--test-data DIR]
+//       [--input-shape NAME=DIMS]
 //       [--rtol R] [--atol A] [--seed N] [--all] [--ort-modules DIR]
 //       [--node PATH] [--work-dir DIR] [--mcpu CPU] [-O N] [--plugin LIB.so]
 //
@@ -57,6 +58,11 @@ static cl::list<std::string>
                cl::desc("A model input from a .npy or .pb file: NAME=FILE "
                         "(repeatable; inputs not given are generated)"),
                cl::cat(category));
+static cl::opt<std::string> testData(
+    "test-data",
+    cl::desc("An ONNX test-data folder: its input_<i>.pb files are the "
+             "model's inputs, in order"),
+    cl::value_desc("dir"), cl::cat(category));
 static cl::list<std::string>
     inputShapes("input-shape",
                 cl::desc("Fix an input's shape: NAME=1x3x48x192 (repeatable; "
@@ -254,6 +260,27 @@ static int verify(int argc, char **argv) {
       return fail(error);
     options.import.inputShapes[name] = tensor.dims;
     given[name] = std::move(tensor);
+  }
+  // An ONNX test-data folder: input_<i>.pb for the graph's i-th input
+  // (initializers are not inputs); --input takes precedence.
+  if (!testData.empty()) {
+    std::set<std::string> initializers;
+    for (const onnx::TensorProto &tensor : graph.initializer())
+      initializers.insert(tensor.name());
+    int index = 0;
+    for (const onnx::ValueInfoProto &input : graph.input()) {
+      if (initializers.count(input.name()))
+        continue;
+      std::string file =
+          testData + "/input_" + std::to_string(index++) + ".pb";
+      if (given.count(input.name()))
+        continue;
+      HostTensor tensor;
+      if (!readTensor(file, tensor, error))
+        return fail("--test-data: " + error);
+      options.import.inputShapes[input.name()] = tensor.dims;
+      given[input.name()] = std::move(tensor);
+    }
   }
   for (const std::string &spec : inputShapes) {
     std::string message = tessera::parseInputShape(spec, options.import);
