@@ -206,6 +206,16 @@ private:
       return attr ? std::optional<int64_t>(attr.getInt()) : std::nullopt;
     };
     log << "stats: " << graphOps << " graph ops";
+    // After the kernel phase and before codegen counts loop nests: the tk
+    // kernels formed so far.
+    int64_t tkKernels = 0;
+    module.walk([&](Operation *op) {
+      if (op->getDialect() && isa<tessera::tk::TKDialect>(op->getDialect()) &&
+          isa<func::FuncOp>(op->getParentOp()))
+        ++tkKernels;
+    });
+    if (!count(tessera::tk::TKDialect::getKernelCountAttrName()) && tkKernels)
+      log << " -> " << tkKernels << " tk kernels";
     if (auto kernels = count(tessera::tk::TKDialect::getKernelCountAttrName()))
       log << " -> " << *kernels << " kernels ("
           << count(tessera::tk::TKDialect::getTiledKernelCountAttrName())
