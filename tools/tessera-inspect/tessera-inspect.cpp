@@ -18,8 +18,8 @@
 #include "tessera/Import/ONNX.h"
 #include "tessera/Plugin/Loader.h"
 #include "tessera/Support/OneLine.h"
-#include "tools/tessera-run/OnnxModel.h"
 #include "tessera/Version.h"
+#include "tools/tessera-run/OnnxModel.h"
 
 #include "llvm/Support/CommandLine.h"
 #include "llvm/Support/InitLLVM.h"
@@ -29,6 +29,7 @@
 
 #include <algorithm>
 #include <cstdio>
+#include <functional>
 #include <map>
 #include <set>
 
@@ -70,12 +71,14 @@ int fail(const std::string &message) {
 /// numpy's name of an ONNX element type.
 std::string elementName(int32_t type) {
   static const std::map<int32_t, const char *> names = {
-      {1, "float32"}, {2, "uint8"},     {3, "int8"},       {4, "uint16"},
-      {5, "int16"},   {6, "int32"},     {7, "int64"},      {8, "string"},
-      {9, "bool"},    {10, "float16"},  {11, "float64"},   {12, "uint32"},
-      {13, "uint64"}, {14, "complex64"}, {15, "complex128"}, {16, "bfloat16"},
-      {17, "float8e4m3fn"}, {18, "float8e4m3fnuz"}, {19, "float8e5m2"},
-      {20, "float8e5m2fnuz"}, {21, "uint4"}, {22, "int4"}};
+      {1, "float32"},     {2, "uint8"},           {3, "int8"},
+      {4, "uint16"},      {5, "int16"},           {6, "int32"},
+      {7, "int64"},       {8, "string"},          {9, "bool"},
+      {10, "float16"},    {11, "float64"},        {12, "uint32"},
+      {13, "uint64"},     {14, "complex64"},      {15, "complex128"},
+      {16, "bfloat16"},   {17, "float8e4m3fn"},   {18, "float8e4m3fnuz"},
+      {19, "float8e5m2"}, {20, "float8e5m2fnuz"}, {21, "uint4"},
+      {22, "int4"}};
   auto it = names.find(type);
   return it == names.end() ? "type " + std::to_string(type) : it->second;
 }
@@ -83,12 +86,33 @@ std::string elementName(int32_t type) {
 /// Bits of an element (0 for strings and unknown types).
 uint64_t elementBits(int32_t type) {
   switch (type) {
-  case 1: case 6: case 12: return 32;
-  case 2: case 3: case 9: case 17: case 18: case 19: case 20: return 8;
-  case 4: case 5: case 10: case 16: return 16;
-  case 7: case 11: case 13: case 14: return 64;
-  case 15: return 128;
-  case 21: case 22: return 4;
+  case 1:
+  case 6:
+  case 12:
+    return 32;
+  case 2:
+  case 3:
+  case 9:
+  case 17:
+  case 18:
+  case 19:
+  case 20:
+    return 8;
+  case 4:
+  case 5:
+  case 10:
+  case 16:
+    return 16;
+  case 7:
+  case 11:
+  case 13:
+  case 14:
+    return 64;
+  case 15:
+    return 128;
+  case 21:
+  case 22:
+    return 4;
   }
   return 0;
 }
@@ -230,8 +254,8 @@ static int inspect(int argc, char **argv) {
     std::printf(", producer %s%s%s", show(model.producer_name()).c_str(),
                 model.producer_version().empty() ? "" : " ",
                 show(model.producer_version()).c_str());
-  std::printf(", opsets %s\n", opsetText.empty() ? "none"
-                                                 : show(opsetText).c_str());
+  std::printf(", opsets %s\n",
+              opsetText.empty() ? "none" : show(opsetText).c_str());
 
   // Inputs (initializers are not) and outputs.
   std::set<std::string> initializers;
@@ -266,7 +290,8 @@ static int inspect(int argc, char **argv) {
     uint64_t n = 1;
     for (int64_t dim : tensor.dims())
       n = dim < 0 ? 0 : llvm::SaturatingMultiply(n, static_cast<uint64_t>(dim));
-    uint64_t size = llvm::SaturatingMultiply(n, elementBits(tensor.data_type())) / 8;
+    uint64_t size =
+        llvm::SaturatingMultiply(n, elementBits(tensor.data_type())) / 8;
     elements = llvm::SaturatingAdd(elements, n);
     bytes = llvm::SaturatingAdd(bytes, size);
     bytesByType[elementName(tensor.data_type())] += size;
@@ -289,12 +314,11 @@ static int inspect(int argc, char **argv) {
               "(%s%s%s%s)\n",
               grouped(elements).c_str(), graph.initializer_size(),
               graph.initializer_size() == 1 ? "" : "s", constants,
-              constants == 1 ? "" : "s",
-              bytesText(bytes).c_str(), byType.empty() ? "" : ": ",
-              byType.c_str(),
-              external ? (", " + bytesText(external) + " in external files")
-                             .c_str()
-                       : "");
+              constants == 1 ? "" : "s", bytesText(bytes).c_str(),
+              byType.empty() ? "" : ": ", byType.c_str(),
+              external
+                  ? (", " + bytesText(external) + " in external files").c_str()
+                  : "");
 
   // The op histogram, and what Tessera does not convert.
   struct OpUse {
@@ -303,37 +327,51 @@ static int inspect(int argc, char **argv) {
     std::string first;
   };
   std::map<std::pair<std::string, std::string>, OpUse> histogram;
-  for (int i = 0; i < graph.node_size(); ++i) {
-    const onnx::NodeProto &node = graph.node(i);
-    std::string domain = node.domain().empty() ? "ai.onnx" : node.domain();
-    OpUse &use = histogram[{domain, node.op_type()}];
-    if (use.nodes++ == 0) {
-      use.first = node.name().empty()
-                      ? node.op_type() + "_" + std::to_string(i)
-                      : node.name();
-      auto version = opsets.find(domain);
-      use.opset = version == opsets.end() ? 0 : version->second;
-    }
-  }
+  int64_t nodeCount = 0;
+  // Every node, those of subgraphs (If branches, Loop bodies) included.
+  std::function<void(const onnx::GraphProto &)> visit =
+      [&](const onnx::GraphProto &g) {
+        for (int i = 0; i < g.node_size(); ++i) {
+          const onnx::NodeProto &node = g.node(i);
+          ++nodeCount;
+          std::string domain =
+              node.domain().empty() ? "ai.onnx" : node.domain();
+          OpUse &use = histogram[{domain, node.op_type()}];
+          if (use.nodes++ == 0) {
+            use.first = node.name().empty()
+                            ? node.op_type() + "_" + std::to_string(i)
+                            : node.name();
+            auto version = opsets.find(domain);
+            use.opset = version == opsets.end() ? 0 : version->second;
+          }
+          for (const onnx::AttributeProto &attribute : node.attribute()) {
+            if (attribute.has_g())
+              visit(attribute.g());
+            for (const onnx::GraphProto &sub : attribute.graphs())
+              visit(sub);
+          }
+        }
+      };
+  visit(graph);
   std::vector<std::pair<std::pair<std::string, std::string>, OpUse>> sorted(
       histogram.begin(), histogram.end());
-  std::stable_sort(sorted.begin(), sorted.end(), [](const auto &a,
-                                                    const auto &b) {
-    return a.second.nodes > b.second.nodes;
-  });
-  std::printf("nodes: %d, %zu op type%s\n", graph.node_size(), sorted.size(),
-              sorted.size() == 1 ? "" : "s");
+  std::stable_sort(sorted.begin(), sorted.end(),
+                   [](const auto &a, const auto &b) {
+                     return a.second.nodes > b.second.nodes;
+                   });
+  std::printf("nodes: %lld, %zu op type%s\n", static_cast<long long>(nodeCount),
+              sorted.size(), sorted.size() == 1 ? "" : "s");
   for (const auto &[op, use] : sorted)
-    std::printf("  %-28s %6lld\n",
-                show(op.first == "ai.onnx" ? op.second
-                                           : op.first + "." + op.second)
-                    .c_str(),
-                static_cast<long long>(use.nodes));
+    std::printf(
+        "  %-28s %6lld\n",
+        show(op.first == "ai.onnx" ? op.second : op.first + "." + op.second)
+            .c_str(),
+        static_cast<long long>(use.nodes));
   std::vector<std::string> unsupported;
   for (const auto &[op, use] : sorted) {
     const auto &[domain, opType] = op;
-    bool supported = use.opset > 0 &&
-                     tessera::isBuiltinOnnxOp(domain, opType, use.opset);
+    bool supported =
+        use.opset > 0 && tessera::isBuiltinOnnxOp(domain, opType, use.opset);
     for (const tessera::OnnxConverterEntry &entry : extensions.converters)
       supported |= entry.domain == domain && entry.opType == opType &&
                    entry.sinceVersion <= use.opset &&
@@ -397,8 +435,9 @@ static int inspect(int argc, char **argv) {
               show(shapes).c_str(), cost.kernels.size(),
               static_cast<long long>(cost.graphOps));
   std::vector<tessera::ModelCost::Kernel> costliest = cost.kernels;
-  std::stable_sort(costliest.begin(), costliest.end(),
-                   [](const auto &a, const auto &b) { return a.flops > b.flops; });
+  std::stable_sort(
+      costliest.begin(), costliest.end(),
+      [](const auto &a, const auto &b) { return a.flops > b.flops; });
   costliest.resize(std::min<size_t>(costliest.size(), top));
   for (const tessera::ModelCost::Kernel &kernel : costliest)
     std::printf("  %5.1f%%  %-12s %-10s %s\n",

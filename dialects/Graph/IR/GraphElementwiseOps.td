@@ -249,6 +249,9 @@ def TG_CompareOp : TG_BroadcastOp<"compare", [], /*sameElementType=*/"true",
     $predicate `,` $lhs `,` $rhs attr-dict `:` type($lhs) `,` type($rhs)
   }];
   let hasVerifier = 1;
+  // Integer constants (shape arithmetic: an exporter's `x.shape[0] == 1`)
+  // fold, so an If on them is decided at import.
+  let hasFolder = 1;
 }
 
 def TG_WhereOp : TG_InferOp<"where"> {

@@ -193,6 +193,38 @@ OpFoldResult NegOp::fold(FoldAdaptor adaptor) {
                          [](const APInt &v) { return -v; });
 }
 
+OpFoldResult CompareOp::fold(FoldAdaptor adaptor) {
+  DenseElementsAttr lhs = foldable(adaptor.getLhs()),
+                    rhs = foldable(adaptor.getRhs());
+  if (!lhs || !rhs || !isa<IntegerType>(lhs.getElementType()))
+    return {};
+  bool isUnsigned = lhs.getElementType().isUnsignedInteger();
+  ComparePredicate predicate = getPredicate();
+  return foldBroadcast<APInt>(
+      lhs, rhs, cast<RankedTensorType>(getType()),
+      [&](const APInt &a, const APInt &b) -> std::optional<APInt> {
+        bool result = false;
+        switch (predicate) {
+        case ComparePredicate::eq:
+          result = a == b;
+          break;
+        case ComparePredicate::lt:
+          result = isUnsigned ? a.ult(b) : a.slt(b);
+          break;
+        case ComparePredicate::le:
+          result = isUnsigned ? a.ule(b) : a.sle(b);
+          break;
+        case ComparePredicate::gt:
+          result = isUnsigned ? a.ugt(b) : a.sgt(b);
+          break;
+        case ComparePredicate::ge:
+          result = isUnsigned ? a.uge(b) : a.sge(b);
+          break;
+        }
+        return APInt(1, result);
+      });
+}
+
 OpFoldResult ClipOp::fold(FoldAdaptor) {
   if (!getMinAttr() && !getMaxAttr())
     return getInput();

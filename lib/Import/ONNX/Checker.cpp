@@ -13,6 +13,7 @@
 #include <onnx/checker.h>
 #include <onnx/defs/schema.h>
 
+#include <functional>
 #include <sstream>
 #include <unordered_map>
 #include <vector>
@@ -47,13 +48,25 @@ std::string tessera::onnx_import::checkModel(
       patched.push_back(tensor);
     }
   };
-  onnx::GraphProto *graph = model.mutable_graph();
-  for (onnx::ValueInfoProto &info : *graph->mutable_input())
-    patch(info);
-  for (onnx::ValueInfoProto &info : *graph->mutable_output())
-    patch(info);
-  for (onnx::ValueInfoProto &info : *graph->mutable_value_info())
-    patch(info);
+  // Subgraphs (If branches, Loop bodies) too: exporters often leave their
+  // outputs' shapes out.
+  std::function<void(onnx::GraphProto &)> patchGraph =
+      [&](onnx::GraphProto &graph) {
+        for (onnx::ValueInfoProto &info : *graph.mutable_input())
+          patch(info);
+        for (onnx::ValueInfoProto &info : *graph.mutable_output())
+          patch(info);
+        for (onnx::ValueInfoProto &info : *graph.mutable_value_info())
+          patch(info);
+        for (onnx::NodeProto &node : *graph.mutable_node())
+          for (onnx::AttributeProto &attribute : *node.mutable_attribute()) {
+            if (attribute.has_g())
+              patchGraph(*attribute.mutable_g());
+            for (onnx::GraphProto &sub : *attribute.mutable_graphs())
+              patchGraph(sub);
+          }
+      };
+  patchGraph(*model.mutable_graph());
   struct Restore {
     std::vector<onnx::TypeProto_Tensor *> &tensors;
     ~Restore() {

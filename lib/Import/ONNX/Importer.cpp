@@ -10,16 +10,18 @@
 //===----------------------------------------------------------------------===//
 
 #include "lib/Import/ONNX/Checker.h"
-#include "tessera/Support/Shape.h"
+#include "lib/Import/ONNX/ModelImporter.h"
 #include "lib/Import/ONNX/NodeContext.h"
 #include "tessera/Import/ONNX.h"
 #include "tessera/Support/OneLine.h"
+#include "tessera/Support/Shape.h"
 
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/IR/BuiltinOps.h"
 #include "mlir/IR/Diagnostics.h"
 #include "mlir/IR/Matchers.h"
 #include "mlir/IR/Verifier.h"
+#include "llvm/ADT/ScopeExit.h"
 #include "llvm/ADT/StringExtras.h"
 #include "llvm/ADT/StringSet.h"
 #include "llvm/Support/FileSystem.h"
@@ -34,466 +36,6 @@ using namespace tessera;
 using namespace tessera::onnx_import;
 
 static constexpr int64_t kMinOpset = 1, kMaxOpset = 21;
-
-//===----------------------------------------------------------------------===//
-// NodeContext
-//===----------------------------------------------------------------------===//
-
-FailureOr<Value> NodeContext::required(size_t i) {
-  if (Value value = input(i))
-    return value;
-  return error("expects input " + Twine(i));
-}
-
-std::optional<SmallVector<int64_t>>
-NodeContext::constantInts(Value value) const {
-  DenseIntElementsAttr dense;
-  if (!value || !matchPattern(value, m_Constant(&dense)))
-    return std::nullopt;
-  SmallVector<int64_t> result;
-  bool isUnsigned = dense.getElementType().isUnsignedInteger();
-  for (const APInt &v : dense.getValues<APInt>())
-    result.push_back(isUnsigned ? static_cast<int64_t>(v.getZExtValue())
-                                : v.getSExtValue());
-  return result;
-}
-
-std::optional<SmallVector<double>>
-NodeContext::constantFloats(Value value) const {
-  DenseElementsAttr dense;
-  if (!value || !matchPattern(value, m_Constant(&dense)))
-    return std::nullopt;
-  SmallVector<double> result;
-  if (auto ints = dyn_cast<DenseIntElementsAttr>(dense)) {
-    for (const APInt &v : ints.getValues<APInt>())
-      result.push_back(static_cast<double>(v.getSExtValue()));
-    return result;
-  }
-  for (const APFloat &v : dense.getValues<APFloat>()) {
-    bool losesInfo;
-    APFloat wide = v;
-    wide.convert(APFloat::IEEEdouble(), APFloat::rmNearestTiesToEven,
-                 &losesInfo);
-    result.push_back(wide.convertToDouble());
-  }
-  return result;
-}
-
-LogicalResult NodeContext::notConstant(size_t i, StringRef what) {
-  std::string source;
-  if (auto argument = dyn_cast_or_null<BlockArgument>(input(i)))
-    if (auto name = cast<func::FuncOp>(argument.getOwner()->getParentOp())
-                        .getArgAttrOfType<StringAttr>(argument.getArgNumber(),
-                                                      "tessera.name"))
-      source = " (graph input '" + name.str() +
-               "'; freeze it with "
-               "--freeze-input " +
-               name.str() + "=FILE.pb or =VALUE)";
-  return error(what +
-               " must be a constant or computable from shapes at "
-               "import, but is computed at run time" +
-               source);
-}
-
-FailureOr<SmallVector<int64_t>>
-NodeContext::requireConstantInts(size_t i, StringRef what) {
-  auto values = constantInts(input(i));
-  if (!values)
-    return notConstant(i, what);
-  return *values;
-}
-
-FailureOr<double> NodeContext::requireConstantScalar(size_t i, StringRef what) {
-  auto values = constantFloats(input(i));
-  if (!values)
-    return notConstant(i, what);
-  if (values->size() != 1)
-    return error(what + " must hold one value, got " + Twine(values->size()));
-  return values->front();
-}
-
-FailureOr<int64_t> NodeContext::requireConstantInt(size_t i, StringRef what) {
-  FailureOr<double> value = requireConstantScalar(i, what);
-  if (failed(value))
-    return failure();
-  if (!std::isfinite(*value) || std::abs(*value) > 4.6116860184273879e18)
-    return error(what + " " + std::to_string(*value) + " is out of range");
-  return static_cast<int64_t>(*value);
-}
-
-const onnx::AttributeProto *NodeContext::attribute(StringRef name) const {
-  for (const onnx::AttributeProto &attr : node.attribute())
-    if (attr.name() == name)
-      return &attr;
-  return nullptr;
-}
-
-int64_t NodeContext::getInt(StringRef name, int64_t defaultValue) const {
-  const onnx::AttributeProto *attr = attribute(name);
-  return attr ? attr->i() : defaultValue;
-}
-
-float NodeContext::getFloat(StringRef name, float defaultValue) const {
-  const onnx::AttributeProto *attr = attribute(name);
-  return attr ? attr->f() : defaultValue;
-}
-
-std::string NodeContext::getString(StringRef name,
-                                   StringRef defaultValue) const {
-  const onnx::AttributeProto *attr = attribute(name);
-  return attr ? attr->s() : defaultValue.str();
-}
-
-std::optional<SmallVector<int64_t>> NodeContext::getInts(StringRef name) const {
-  const onnx::AttributeProto *attr = attribute(name);
-  if (!attr)
-    return std::nullopt;
-  return SmallVector<int64_t>(attr->ints().begin(), attr->ints().end());
-}
-
-SmallVector<std::string> NodeContext::getStrings(StringRef name) const {
-  const onnx::AttributeProto *attr = attribute(name);
-  if (!attr)
-    return {};
-  return SmallVector<std::string>(attr->strings().begin(),
-                                  attr->strings().end());
-}
-
-std::optional<SmallVector<float>> NodeContext::getFloats(StringRef name) const {
-  const onnx::AttributeProto *attr = attribute(name);
-  if (!attr)
-    return std::nullopt;
-  return SmallVector<float>(attr->floats().begin(), attr->floats().end());
-}
-
-FailureOr<int64_t> NodeContext::normalizeAxis(int64_t axis, int64_t rank) {
-  if (axis < -rank || axis >= rank)
-    return error("axis " + Twine(axis) + " is out of range [" + Twine(-rank) +
-                 ", " + Twine(rank) + ")");
-  return axis < 0 ? axis + rank : axis;
-}
-
-FailureOr<SmallVector<int64_t>>
-NodeContext::normalizeAxes(ArrayRef<int64_t> axes, int64_t rank, bool sort) {
-  SmallVector<int64_t> result;
-  for (int64_t axis : axes) {
-    FailureOr<int64_t> normalized = normalizeAxis(axis, rank);
-    if (failed(normalized))
-      return failure();
-    if (llvm::is_contained(result, *normalized))
-      return error("axis " + Twine(axis) + " is repeated");
-    result.push_back(*normalized);
-  }
-  if (sort)
-    llvm::sort(result);
-  return result;
-}
-
-Value NodeContext::constant(Attribute value) {
-  auto elements = cast<ElementsAttr>(value);
-  return tg::ConstantOp::create(builder, loc, elements.getType(), elements);
-}
-
-Value NodeContext::constantI64(ArrayRef<int64_t> values) {
-  auto type = RankedTensorType::get({static_cast<int64_t>(values.size())},
-                                    builder.getI64Type());
-  return constant(DenseElementsAttr::get(type, values));
-}
-
-LogicalResult NodeContext::setOutputs(ArrayRef<Value> values) {
-  results.assign(values.begin(), values.end());
-  return success();
-}
-
-LogicalResult NodeContext::error(const Twine &text) {
-  if (message.empty())
-    message = text.str();
-  return failure();
-}
-
-//===----------------------------------------------------------------------===//
-// Tensors
-//===----------------------------------------------------------------------===//
-
-Type tessera::onnx_import::elementType(MLIRContext *context, int32_t dataType) {
-  Builder b(context);
-  switch (dataType) {
-  case onnx::TensorProto::FLOAT:
-    return b.getF32Type();
-  case onnx::TensorProto::DOUBLE:
-    return b.getF64Type();
-  case onnx::TensorProto::FLOAT16:
-    return b.getF16Type();
-  case onnx::TensorProto::BFLOAT16:
-    return b.getBF16Type();
-  case onnx::TensorProto::BOOL:
-    return b.getI1Type();
-  case onnx::TensorProto::INT8:
-    return b.getIntegerType(8);
-  case onnx::TensorProto::INT16:
-    return b.getIntegerType(16);
-  case onnx::TensorProto::INT32:
-    return b.getIntegerType(32);
-  case onnx::TensorProto::INT64:
-    return b.getIntegerType(64);
-  case onnx::TensorProto::UINT8:
-    return b.getIntegerType(8, false);
-  case onnx::TensorProto::UINT16:
-    return b.getIntegerType(16, false);
-  case onnx::TensorProto::UINT32:
-    return b.getIntegerType(32, false);
-  case onnx::TensorProto::UINT64:
-    return b.getIntegerType(64, false);
-  default:
-    return Type();
-  }
-}
-
-namespace {
-/// Where an external-data tensor's bytes are: a file inside the model's
-/// folder, from an offset.
-struct ExternalSlice {
-  std::string path;
-  uint64_t offset = 0;
-};
-} // namespace
-
-/// Checks external-data tensor `tensor` (named `name` in messages), whose
-/// shape and type need `bytes` bytes: its "location" must lie inside
-/// `directory` (no absolute path, no "..", no link out of it) and the file
-/// must hold those bytes from "offset"; "length", when given, must be
-/// `bytes`.
-static std::optional<ExternalSlice>
-resolveExternalData(const onnx::TensorProto &tensor, const std::string &name,
-                    StringRef directory, uint64_t bytes, std::string &error) {
-  std::string location;
-  std::optional<uint64_t> offset, length;
-  for (const onnx::StringStringEntryProto &entry : tensor.external_data()) {
-    auto number = [&](std::optional<uint64_t> &out) {
-      uint64_t value;
-      if (StringRef(entry.value()).getAsInteger(10, value)) {
-        error = "tensor " + name + "has external data " + entry.key() + " '" +
-                entry.value() + "', not a non-negative integer";
-        return false;
-      }
-      out = value;
-      return true;
-    };
-    if (entry.key() == "location")
-      location = entry.value();
-    else if (entry.key() == "offset" && !number(offset))
-      return std::nullopt;
-    else if (entry.key() == "length" && !number(length))
-      return std::nullopt;
-  }
-  if (location.empty()) {
-    error = "tensor " + name + "stores external data without a location";
-    return std::nullopt;
-  }
-  if (directory.empty()) {
-    error = "tensor " + name +
-            "stores its data in an external file, which only a model read "
-            "from a file can have";
-    return std::nullopt;
-  }
-  bool escapes = llvm::sys::path::is_absolute(location);
-  for (StringRef part : llvm::make_range(llvm::sys::path::begin(location),
-                                         llvm::sys::path::end(location)))
-    escapes |= part == "..";
-  if (escapes) {
-    error = "tensor " + name + "has external data location '" + location +
-            "', which is outside the model's folder";
-    return std::nullopt;
-  }
-  SmallString<256> path(directory);
-  llvm::sys::path::append(path, location);
-  SmallString<256> realFolder, realFile;
-  if (llvm::sys::fs::real_path(directory, realFolder) ||
-      llvm::sys::fs::real_path(path, realFile) ||
-      llvm::sys::fs::is_directory(realFile)) {
-    error = "tensor " + name + "has its data in '" + location +
-            "', which does not exist next to the model";
-    return std::nullopt;
-  }
-  if (!StringRef(realFile).starts_with((realFolder + "/").str())) {
-    error = "tensor " + name + "has external data location '" + location +
-            "', which leads outside the model's folder";
-    return std::nullopt;
-  }
-  if (length && *length != bytes) {
-    error = "tensor " + name + "has external data length " +
-            std::to_string(*length) + ", its shape and type need " +
-            std::to_string(bytes) + " bytes";
-    return std::nullopt;
-  }
-  uint64_t size = 0, start = offset.value_or(0);
-  if (llvm::sys::fs::file_size(realFile, size) || start > size ||
-      bytes > size - start) {
-    error = "tensor " + name + "needs bytes " + std::to_string(start) +
-            " to " + std::to_string(start + bytes) + " of '" + location +
-            "', which holds " + std::to_string(size);
-    return std::nullopt;
-  }
-  return ExternalSlice{std::string(realFile), start};
-}
-
-/// The bytes (as a type and shape would need them) of a tensor's data,
-/// 0 with `error` set when the type is unknown or the shape too large.
-static uint64_t tensorBytes(MLIRContext *context,
-                            const onnx::TensorProto &tensor,
-                            const std::string &name, std::string &error) {
-  Type type = elementType(context, tensor.data_type());
-  SmallVector<int64_t> shape(tensor.dims().begin(), tensor.dims().end());
-  if (!type || llvm::any_of(shape, [](int64_t d) { return d < 0; }) ||
-      !fitsTensorLimit(Shape(shape.begin(), shape.end()),
-                       type.getIntOrFloatBitWidth())) {
-    error = "tensor " + name + "has an unsupported type or shape";
-    return 0;
-  }
-  unsigned width = type.getIntOrFloatBitWidth();
-  uint64_t count = 1;
-  for (int64_t d : shape)
-    count *= static_cast<uint64_t>(d);
-  return width == 1 ? count : count * (width / 8);
-}
-
-std::string tessera::onnx_import::checkExternalData(
-    MLIRContext *context, const onnx::TensorProto &tensor,
-    StringRef modelDirectory) {
-  if (tensor.data_location() != onnx::TensorProto::EXTERNAL)
-    return "";
-  std::string name = tensor.name().empty() ? "" : "'" + tensor.name() + "' ";
-  std::string error;
-  uint64_t bytes = tensorBytes(context, tensor, name, error);
-  if (!error.empty())
-    return ""; // tensorToAttr says what is wrong with the type or shape
-  resolveExternalData(tensor, name, modelDirectory, bytes, error);
-  return error;
-}
-
-FailureOr<DenseElementsAttr> tessera::onnx_import::tensorToAttr(
-    MLIRContext *context, const onnx::TensorProto &tensor, std::string &error,
-    StringRef modelDirectory) {
-  std::string name = tensor.name().empty() ? "" : "'" + tensor.name() + "' ";
-  bool external = tensor.data_location() == onnx::TensorProto::EXTERNAL;
-  Type type = elementType(context, tensor.data_type());
-  if (!type) {
-    error = "tensor " + name + "has unsupported data type " +
-            std::to_string(tensor.data_type());
-    return failure();
-  }
-  SmallVector<int64_t> shape(tensor.dims().begin(), tensor.dims().end());
-  unsigned width = type.getIntOrFloatBitWidth();
-  if (llvm::any_of(shape, [](int64_t d) { return d < 0; })) {
-    error = "tensor " + name + "has a negative dimension in " +
-            formatShape(Shape(shape.begin(), shape.end()));
-    return failure();
-  }
-  // Checked before anything multiplies the dims.
-  if (!fitsTensorLimit(Shape(shape.begin(), shape.end()), width)) {
-    error = "tensor " + name + formatShape(Shape(shape.begin(), shape.end())) +
-            " would hold more than 2^48 bytes";
-    return failure();
-  }
-  auto tensorType = RankedTensorType::get(shape, type);
-  int64_t count = tensorType.getNumElements();
-  auto sizeError = [&](int64_t got) {
-    error = "tensor " + name + "holds " + std::to_string(got) +
-            " values for shape with " + std::to_string(count) + " elements";
-    return failure();
-  };
-
-  if (external) {
-    // Read through a file slice (mapped when large): the attribute is the
-    // one copy kept.
-    uint64_t bytes = width == 1 ? count : count * (width / 8);
-    std::optional<ExternalSlice> slice =
-        resolveExternalData(tensor, name, modelDirectory, bytes, error);
-    if (!slice)
-      return failure();
-    auto data = llvm::MemoryBuffer::getFileSlice(slice->path, bytes,
-                                                 slice->offset);
-    if (!data) {
-      error = "tensor " + name + "cannot be read from '" + slice->path +
-              "': " + data.getError().message();
-      return failure();
-    }
-    ArrayRef<char> raw((*data)->getBufferStart(), (*data)->getBufferSize());
-    if (width == 1) {
-      SmallVector<bool> values(raw.begin(), raw.end());
-      return DenseElementsAttr::get(tensorType, ArrayRef<bool>(values));
-    }
-    return DenseElementsAttr::getFromRawBuffer(tensorType, raw);
-  }
-  if (tensor.has_raw_data()) {
-    const std::string &raw = tensor.raw_data();
-    int64_t bytes = width == 1 ? 1 : width / 8;
-    if (static_cast<int64_t>(raw.size()) != count * bytes) {
-      error = "tensor " + name + "holds " + std::to_string(raw.size()) +
-              " bytes of raw data for shape with " + std::to_string(count) +
-              " elements of " + std::to_string(bytes) + " bytes";
-      return failure();
-    }
-    if (width == 1) {
-      SmallVector<bool> values(raw.begin(), raw.end());
-      return DenseElementsAttr::get(tensorType, ArrayRef<bool>(values));
-    }
-    return DenseElementsAttr::getFromRawBuffer(
-        tensorType, ArrayRef<char>(raw.data(), raw.size()));
-  }
-
-  auto checkCount = [&](int64_t got) { return got == count; };
-  switch (tensor.data_type()) {
-  case onnx::TensorProto::FLOAT:
-    if (!checkCount(tensor.float_data_size()))
-      return sizeError(tensor.float_data_size());
-    return DenseElementsAttr::get(
-        tensorType, ArrayRef<float>(tensor.float_data().data(), count));
-  case onnx::TensorProto::DOUBLE:
-    if (!checkCount(tensor.double_data_size()))
-      return sizeError(tensor.double_data_size());
-    return DenseElementsAttr::get(
-        tensorType, ArrayRef<double>(tensor.double_data().data(), count));
-  case onnx::TensorProto::INT64:
-    if (!checkCount(tensor.int64_data_size()))
-      return sizeError(tensor.int64_data_size());
-    return DenseElementsAttr::get(
-        tensorType, ArrayRef<int64_t>(tensor.int64_data().data(), count));
-  case onnx::TensorProto::UINT32:
-  case onnx::TensorProto::UINT64: {
-    if (!checkCount(tensor.uint64_data_size()))
-      return sizeError(tensor.uint64_data_size());
-    SmallVector<APInt> values;
-    for (uint64_t v : tensor.uint64_data())
-      values.push_back(APInt(width, v));
-    return DenseElementsAttr::get(tensorType, values);
-  }
-  default: {
-    // Narrow types, bool and 16-bit floats travel in int32_data.
-    if (!checkCount(tensor.int32_data_size()))
-      return sizeError(tensor.int32_data_size());
-    if (auto floatType = dyn_cast<FloatType>(type)) {
-      SmallVector<APFloat> values;
-      for (int32_t v : tensor.int32_data())
-        values.push_back(APFloat(floatType.getFloatSemantics(),
-                                 APInt(16, static_cast<uint16_t>(v))));
-      return DenseElementsAttr::get(tensorType, values);
-    }
-    if (width == 1) {
-      SmallVector<bool> values;
-      for (int32_t v : tensor.int32_data())
-        values.push_back(v != 0);
-      return DenseElementsAttr::get(tensorType, ArrayRef<bool>(values));
-    }
-    SmallVector<APInt> values;
-    for (int32_t v : tensor.int32_data())
-      values.push_back(APInt(width,
-                             static_cast<uint64_t>(static_cast<int64_t>(v)),
-                             /*isSigned=*/true, /*implicitTrunc=*/true));
-    return DenseElementsAttr::get(tensorType, values);
-  }
-  }
-}
 
 //===----------------------------------------------------------------------===//
 // Model import
@@ -586,42 +128,7 @@ std::string literalTensor(const std::string &text,
   return "";
 }
 
-class ModelImporter {
-public:
-  ModelImporter(MLIRContext &context, const std::string &path,
-                const OnnxImportOptions &options)
-      : context(context), path(path), options(options), builder(&context) {}
-
-  OwningOpRef<ModuleOp> run(std::string &error);
-
-private:
-  LogicalResult fail(const std::string &message) {
-    error = path + ": " + message;
-    return failure();
-  }
-  LogicalResult importGraph(const onnx::GraphProto &graph);
-  /// A graph output's declared element type and fixed dims must be what
-  /// the graph computes.
-  LogicalResult checkDeclaredOutput(const onnx::ValueInfoProto &output,
-                                    Type computed);
-  LogicalResult importNode(const onnx::NodeProto &node, int index);
-  /// The folder external data is read from: the model file's.
-  std::string modelDirectory() const {
-    StringRef folder = llvm::sys::path::parent_path(path);
-    return folder.empty() ? "." : folder.str();
-  }
-
-  MLIRContext &context;
-  std::string path;
-  const OnnxImportOptions &options;
-  OpBuilder builder;
-  int64_t opset = 0;
-  /// The version of every domain the model imports ("ai.onnx" for "").
-  llvm::StringMap<int64_t> opsets;
-  llvm::StringMap<Value> values;
-  std::string error;
-  std::string diagnostic;
-};
+} // namespace
 
 OwningOpRef<ModuleOp> ModelImporter::run(std::string &errorOut) {
   context.loadDialect<tg::TGDialect, func::FuncDialect>();
@@ -709,13 +216,14 @@ LogicalResult ModelImporter::importGraph(const onnx::GraphProto &graph) {
       inputList += (inputList.empty() ? "'" : ", '") + input.name() + "'";
   if (inputList.empty())
     inputList = "none";
-  for (const auto &[name, shape] : options.inputShapes)
+  for (const auto &entry : options.inputShapes)
     if (!llvm::any_of(graph.input(), [&](const onnx::ValueInfoProto &input) {
-          return input.name() == name && !initializers.contains(name);
+          return input.name() == entry.first &&
+                 !initializers.contains(entry.first);
         }))
-      return fail("--input-shape names '" + name +
-                  "', which is not an input of the model; its inputs: " +
-                  inputList);
+      return fail(
+          "--input-shape names '" + entry.first +
+          "', which is not an input of the model; its inputs: " + inputList);
 
   // Arguments: graph inputs that are not initializers.
   SmallVector<Type> argumentTypes;
@@ -771,9 +279,8 @@ LogicalResult ModelImporter::importGraph(const onnx::GraphProto &graph) {
       return fail("input '" + input.name() + "' " + formatShape(dims) +
                   " has a negative (unknown) dimension; pass --input-shape " +
                   input.name() + "=DIMxDIM...");
-    if (!fitsTensorLimit(dims, type.isIntOrFloat()
-                                   ? type.getIntOrFloatBitWidth()
-                                   : 64))
+    if (!fitsTensorLimit(
+            dims, type.isIntOrFloat() ? type.getIntOrFloatBitWidth() : 64))
       return fail("input '" + input.name() + "' " + formatShape(dims) +
                   " would hold more than 2^48 bytes");
     argumentTypes.push_back(RankedTensorType::get(shape, type));
@@ -794,9 +301,9 @@ LogicalResult ModelImporter::importGraph(const onnx::GraphProto &graph) {
           return input.name() == name;
         });
     if (!known)
-      return fail("--freeze-input names '" + name +
-                  "', which is not an input of the model; its inputs: " +
-                  inputList);
+      return fail(
+          "--freeze-input names '" + name +
+          "', which is not an input of the model; its inputs: " + inputList);
   }
 
   auto function =
@@ -815,8 +322,8 @@ LogicalResult ModelImporter::importGraph(const onnx::GraphProto &graph) {
     if (!seenInitializers.insert(tensor.name()).second)
       return fail("initializer '" + tensor.name() + "' is given twice");
     std::string message;
-    FailureOr<DenseElementsAttr> attr = tensorToAttr(&context, tensor, message,
-                                                     modelDirectory());
+    FailureOr<DenseElementsAttr> attr =
+        tensorToAttr(&context, tensor, message, modelDirectory());
     if (failed(attr))
       return fail("initializer: " + message);
     values[tensor.name()] = tg::ConstantOp::create(
@@ -910,8 +417,8 @@ ModelImporter::checkDeclaredOutput(const onnx::ValueInfoProto &output,
     llvm::raw_string_ostream os(text);
     os << element << "[";
     for (auto [i, d] : llvm::enumerate(dims))
-      os << (i ? "x" : "") << (ShapedType::isDynamic(d) ? std::string("?")
-                                                       : std::to_string(d));
+      os << (i ? "x" : "")
+         << (ShapedType::isDynamic(d) ? std::string("?") : std::to_string(d));
     os << "]";
     return text;
   };
@@ -933,12 +440,12 @@ ModelImporter::checkDeclaredOutput(const onnx::ValueInfoProto &output,
   }
   if (!contradicts)
     return success();
-  return fail("graph output '" + output.name() + "' is declared " +
-              (element ? show(element, dims)
-                       : "of element type " +
-                             std::to_string(declared.elem_type())) +
-              " but the graph computes " +
-              show(tensor.getElementType(), tensor.getShape()));
+  return fail(
+      "graph output '" + output.name() + "' is declared " +
+      (element ? show(element, dims)
+               : "of element type " + std::to_string(declared.elem_type())) +
+      " but the graph computes " +
+      show(tensor.getElementType(), tensor.getShape()));
 }
 
 LogicalResult ModelImporter::importNode(const onnx::NodeProto &node,
@@ -974,6 +481,14 @@ LogicalResult ModelImporter::importNode(const onnx::NodeProto &node,
                   "' is not defined before this node");
     inputs.push_back(it->second);
   }
+
+  // Control flow: subgraphs are imported by the importer itself.
+  if (domain == "ai.onnx" && node.op_type() == "If")
+    return importIf(node, name, where, inputs);
+  if (domain == "ai.onnx" && node.op_type() == "Loop")
+    return importLoop(node, name, where, inputs);
+  if (domain == "ai.onnx" && node.op_type() == "Scan")
+    return importScan(node, name, where, inputs);
 
   // A plugin's converter first (the latest registered), then Tessera's.
   const OnnxConverterEntry *custom = nullptr;
@@ -1023,13 +538,12 @@ LogicalResult ModelImporter::importNode(const onnx::NodeProto &node,
   return success();
 }
 
-} // namespace
-
 OwningOpRef<ModuleOp> tessera::importOnnxFile(MLIRContext &context,
                                               const std::string &path,
                                               const OnnxImportOptions &options,
                                               std::string &error) {
-  OwningOpRef<ModuleOp> module = ModelImporter(context, path, options).run(error);
+  OwningOpRef<ModuleOp> module =
+      ModelImporter(context, path, options).run(error);
   // Messages echo names from the model.
   tessera::makeOneLine(error);
   return module;

@@ -12,6 +12,8 @@
 
 #include "llvm/ADT/STLExtras.h"
 
+#include <tuple>
+
 using namespace mlir;
 using namespace tessera;
 using namespace tessera::onnx_import;
@@ -73,17 +75,30 @@ const ConverterRegistry &onnx_import::builtinConverters() {
   return instance;
 }
 
+/// Ops the importer converts itself, not through a converter: they hold
+/// subgraphs (Importer.cpp: importIf, importLoop, importScan).
+static const OnnxOpEntry kImporterOps[] = {
+    {"ai.onnx", "If", 1}, {"ai.onnx", "Loop", 1}, {"ai.onnx", "Scan", 8}};
+
 std::vector<tessera::OnnxOpEntry> tessera::builtinOnnxOps() {
-  std::vector<OnnxOpEntry> all;
+  std::vector<OnnxOpEntry> all(std::begin(kImporterOps), std::end(kImporterOps));
   for (const auto &[domain, opType, since] : builtinConverters().entries())
     all.push_back({domain, opType, since});
+  llvm::sort(all, [](const OnnxOpEntry &a, const OnnxOpEntry &b) {
+    return std::tie(a.domain, a.opType, a.sinceVersion) <
+           std::tie(b.domain, b.opType, b.sinceVersion);
+  });
   return all;
 }
 
 bool tessera::isBuiltinOnnxOp(const std::string &domain,
                               const std::string &opType, int64_t opset) {
-  return builtinConverters().lookup(domain.empty() ? "ai.onnx" : domain, opType,
-                                    opset) != nullptr;
+  std::string name = domain.empty() ? "ai.onnx" : domain;
+  for (const OnnxOpEntry &entry : kImporterOps)
+    if (entry.domain == name && entry.opType == opType &&
+        entry.sinceVersion <= opset)
+      return true;
+  return builtinConverters().lookup(name, opType, opset) != nullptr;
 }
 
 namespace {
