@@ -1,7 +1,7 @@
 //===- tessera-inspect.cpp - what an ONNX model holds, before compiling ---===//
 //
 //   tessera-inspect model.onnx [--input-shape NAME=DIMS ...] [--top N]
-//       [--plugin LIB.so ...]
+//       [--plugin LIB.so ...] [--json]
 //   tessera-inspect --supported-ops
 //
 // Prints the model's IR version, producer and opsets; its inputs and outputs
@@ -22,7 +22,9 @@
 #include "tools/tessera-run/OnnxModel.h"
 
 #include "llvm/Support/CommandLine.h"
+#include "llvm/Support/FormatVariadic.h"
 #include "llvm/Support/InitLLVM.h"
+#include "llvm/Support/JSON.h"
 #include "llvm/Support/raw_ostream.h"
 
 #include <onnx/onnx_pb.h>
@@ -54,6 +56,11 @@ static cl::list<std::string> plugins("plugin",
                                               "(repeatable)"),
                                      cl::value_desc("lib.so"),
                                      cl::cat(category));
+static cl::opt<bool> jsonOutput(
+    "json",
+    cl::desc("Print the report as one JSON object (every kernel's FLOPs, "
+             "not only the top ones)"),
+    cl::cat(category));
 static cl::opt<bool> supportedOps(
     "supported-ops",
     cl::desc("Print the ONNX ops Tessera converts: domain, op and the opsets "
@@ -225,6 +232,16 @@ static int inspect(int argc, char **argv) {
                               "holds and what Tessera makes of it\n");
   if (supportedOps)
     return printSupportedOps();
+  // The text report, or (--json) one JSON object at the end.
+  auto say = [&](const char *format, auto... args) {
+    if (jsonOutput)
+      return;
+    if constexpr (sizeof...(args) == 0)
+      std::fputs(format, stdout);
+    else
+      std::printf(format, args...);
+  };
+  llvm::json::Object report;
   if (modelPath.empty())
     return fail("no model given (tessera-inspect model.onnx)");
 
@@ -248,14 +265,21 @@ static int inspect(int argc, char **argv) {
     opsetText += (opsetText.empty() ? "" : ", ") + domain + " " +
                  std::to_string(set.version());
   }
-  std::printf("%s: ONNX IR %lld", show(modelPath).c_str(),
-              static_cast<long long>(model.ir_version()));
+  say("%s: ONNX IR %lld", show(modelPath).c_str(),
+      static_cast<long long>(model.ir_version()));
   if (!model.producer_name().empty())
-    std::printf(", producer %s%s%s", show(model.producer_name()).c_str(),
-                model.producer_version().empty() ? "" : " ",
-                show(model.producer_version()).c_str());
-  std::printf(", opsets %s\n",
-              opsetText.empty() ? "none" : show(opsetText).c_str());
+    say(", producer %s%s%s", show(model.producer_name()).c_str(),
+        model.producer_version().empty() ? "" : " ",
+        show(model.producer_version()).c_str());
+  say(", opsets %s\n", opsetText.empty() ? "none" : show(opsetText).c_str());
+  report["model"] = modelPath;
+  report["ir_version"] = model.ir_version();
+  report["producer"] = llvm::json::Object{
+      {"name", model.producer_name()}, {"version", model.producer_version()}};
+  llvm::json::Object opsetObject;
+  for (const auto &[domain, version] : opsets)
+    opsetObject[domain] = version;
+  report["opsets"] = std::move(opsetObject);
 
   // Inputs (initializers are not) and outputs.
   std::set<std::string> initializers;
@@ -271,16 +295,40 @@ static int inspect(int argc, char **argv) {
   for (const onnx::ValueInfoProto &output : graph.output())
     width = std::max(width, output.name().size());
   width = std::min<size_t>(width, 48);
-  std::printf("inputs:\n");
+  say("inputs:\n");
   for (const onnx::ValueInfoProto *input : inputs)
-    std::printf("  %-*s %s\n", static_cast<int>(width),
-                show(input->name()).c_str(),
-                show(describeValue(*input)).c_str());
-  std::printf("outputs:\n");
+    say("  %-*s %s\n", static_cast<int>(width), show(input->name()).c_str(),
+        show(describeValue(*input)).c_str());
+  auto valueJson = [](const onnx::ValueInfoProto &value) {
+    llvm::json::Object object{{"name", value.name()}};
+    const onnx::TypeProto::Tensor &tensor = value.type().tensor_type();
+    object["dtype"] = value.type().has_tensor_type()
+                          ? elementName(tensor.elem_type())
+                          : std::string("not a tensor");
+    if (value.type().has_tensor_type() && tensor.has_shape()) {
+      llvm::json::Array shape;
+      for (const auto &dim : tensor.shape().dim())
+        shape.push_back(dim.has_dim_value() ? llvm::json::Value(dim.dim_value())
+                        : dim.has_dim_param()
+                            ? llvm::json::Value(dim.dim_param())
+                            : llvm::json::Value(nullptr));
+      object["shape"] = std::move(shape);
+    } else {
+      object["shape"] = nullptr;
+    }
+    return object;
+  };
+  llvm::json::Array inputList, outputList;
+  for (const onnx::ValueInfoProto *input : inputs)
+    inputList.push_back(valueJson(*input));
   for (const onnx::ValueInfoProto &output : graph.output())
-    std::printf("  %-*s %s\n", static_cast<int>(width),
-                show(output.name()).c_str(),
-                show(describeValue(output)).c_str());
+    outputList.push_back(valueJson(output));
+  report["inputs"] = std::move(inputList);
+  report["outputs"] = std::move(outputList);
+  say("outputs:\n");
+  for (const onnx::ValueInfoProto &output : graph.output())
+    say("  %-*s %s\n", static_cast<int>(width), show(output.name()).c_str(),
+        show(describeValue(output)).c_str());
 
   // Parameters: initializers and Constant nodes' tensors.
   uint64_t elements = 0, bytes = 0, external = 0;
@@ -310,15 +358,25 @@ static int inspect(int argc, char **argv) {
   std::string byType;
   for (const auto &[type, size] : bytesByType)
     byType += (byType.empty() ? "" : ", ") + type + " " + bytesText(size);
-  std::printf("parameters: %s in %d initializer%s and %d Constant node%s "
-              "(%s%s%s%s)\n",
-              grouped(elements).c_str(), graph.initializer_size(),
-              graph.initializer_size() == 1 ? "" : "s", constants,
-              constants == 1 ? "" : "s", bytesText(bytes).c_str(),
-              byType.empty() ? "" : ": ", byType.c_str(),
-              external
-                  ? (", " + bytesText(external) + " in external files").c_str()
-                  : "");
+  say("parameters: %s in %d initializer%s and %d Constant node%s "
+      "(%s%s%s%s)\n",
+      grouped(elements).c_str(), graph.initializer_size(),
+      graph.initializer_size() == 1 ? "" : "s", constants,
+      constants == 1 ? "" : "s", bytesText(bytes).c_str(),
+      byType.empty() ? "" : ": ", byType.c_str(),
+      external ? (", " + bytesText(external) + " in external files").c_str()
+               : "");
+
+  llvm::json::Object byTypeJson;
+  for (const auto &[type, size] : bytesByType)
+    byTypeJson[type] = static_cast<int64_t>(size);
+  report["parameters"] =
+      llvm::json::Object{{"elements", static_cast<int64_t>(elements)},
+                         {"bytes", static_cast<int64_t>(bytes)},
+                         {"external_bytes", static_cast<int64_t>(external)},
+                         {"initializers", graph.initializer_size()},
+                         {"constant_nodes", constants},
+                         {"bytes_by_type", std::move(byTypeJson)}};
 
   // The op histogram, and what Tessera does not convert.
   struct OpUse {
@@ -355,19 +413,20 @@ static int inspect(int argc, char **argv) {
   visit(graph);
   std::vector<std::pair<std::pair<std::string, std::string>, OpUse>> sorted(
       histogram.begin(), histogram.end());
-  std::stable_sort(sorted.begin(), sorted.end(),
-                   [](const auto &a, const auto &b) {
-                     return a.second.nodes > b.second.nodes;
-                   });
-  std::printf("nodes: %lld, %zu op type%s\n", static_cast<long long>(nodeCount),
-              sorted.size(), sorted.size() == 1 ? "" : "s");
+  // Most nodes first; ties by domain and op (the map's order).
+  std::sort(sorted.begin(), sorted.end(), [](const auto &a, const auto &b) {
+    return a.second.nodes != b.second.nodes ? a.second.nodes > b.second.nodes
+                                            : a.first < b.first;
+  });
+  say("nodes: %lld, %zu op type%s\n", static_cast<long long>(nodeCount),
+      sorted.size(), sorted.size() == 1 ? "" : "s");
   for (const auto &[op, use] : sorted)
-    std::printf(
-        "  %-28s %6lld\n",
+    say("  %-28s %6lld\n",
         show(op.first == "ai.onnx" ? op.second : op.first + "." + op.second)
             .c_str(),
         static_cast<long long>(use.nodes));
   std::vector<std::string> unsupported;
+  llvm::json::Array opList, unsupportedList;
   for (const auto &[op, use] : sorted) {
     const auto &[domain, opType] = op;
     bool supported =
@@ -376,6 +435,17 @@ static int inspect(int argc, char **argv) {
       supported |= entry.domain == domain && entry.opType == opType &&
                    entry.sinceVersion <= use.opset &&
                    use.opset <= entry.untilVersion;
+    opList.push_back(llvm::json::Object{{"domain", domain},
+                                        {"op", opType},
+                                        {"opset", use.opset},
+                                        {"nodes", use.nodes},
+                                        {"supported", supported}});
+    if (!supported)
+      unsupportedList.push_back(llvm::json::Object{{"domain", domain},
+                                                   {"op", opType},
+                                                   {"opset", use.opset},
+                                                   {"nodes", use.nodes},
+                                                   {"first", use.first}});
     if (!supported)
       unsupported.push_back(
           opType + " (" + domain + " opset " + std::to_string(use.opset) +
@@ -385,12 +455,27 @@ static int inspect(int argc, char **argv) {
                           : ""));
   }
   if (unsupported.empty())
-    std::printf("unsupported ops: none\n");
+    say("unsupported ops: none\n");
   else {
-    std::printf("unsupported ops: %zu\n", unsupported.size());
+    say("unsupported ops: %zu\n", unsupported.size());
     for (const std::string &line : unsupported)
-      std::printf("  %s\n", show(line).c_str());
+      say("  %s\n", show(line).c_str());
   }
+
+  report["nodes"] = nodeCount;
+  report["ops"] = std::move(opList);
+  report["unsupported"] = std::move(unsupportedList);
+  report["flops"] = nullptr;
+  // The JSON report, whatever the FLOP count's fate.
+  auto finish = [&](const std::string &why) {
+    if (!jsonOutput)
+      return 0;
+    if (!why.empty())
+      report["flops_not_counted"] = why;
+    llvm::outs() << llvm::formatv("{0:2}", llvm::json::Value(std::move(report)))
+                 << "\n";
+    return 0;
+  };
 
   // FLOPs at the given shapes.
   tessera::CompileOptions options;
@@ -405,21 +490,20 @@ static int inspect(int argc, char **argv) {
       missing += (missing.empty() ? "" : " ") + std::string("--input-shape ") +
                  input->name() + "=...";
   if (!missing.empty()) {
-    std::printf("flops: pass %s to count them at a shape\n",
-                show(missing).c_str());
-    return 0;
+    say("flops: pass %s to count them at a shape\n", show(missing).c_str());
+    return finish("pass " + missing + " to count them at a shape");
   }
   if (!unsupported.empty()) {
-    std::printf("flops: not counted (the model has unsupported ops)\n");
-    return 0;
+    say("flops: not counted (the model has unsupported ops)\n");
+    return finish("the model has unsupported ops");
   }
   options.inputPath = modelPath;
   options.cpu = "native";
   options.plugins.assign(plugins.begin(), plugins.end());
   tessera::ModelCost cost;
   if (!tessera::estimateCost(options, cost, error)) {
-    std::printf("flops: not counted: %s\n", show(error).c_str());
-    return 0;
+    say("flops: not counted: %s\n", show(error).c_str());
+    return finish(error);
   }
   std::string shapes;
   for (const auto &[name, dims] : options.import.inputShapes) {
@@ -428,21 +512,45 @@ static int inspect(int argc, char **argv) {
       text += (i ? "x" : "") + std::to_string(dims[i]);
     shapes += (shapes.empty() ? " at " : ", ") + name + "=" + text;
   }
-  std::printf("flops: %s (%s)%s in %zu matmul, convolution and attention "
-              "kernels (2 per multiply-add; elementwise and normalization "
-              "not counted); %lld computing graph ops\n",
-              flopsText(cost.flops).c_str(), grouped(cost.flops).c_str(),
-              show(shapes).c_str(), cost.kernels.size(),
-              static_cast<long long>(cost.graphOps));
+  say("flops: %s (%s)%s in %zu matmul, convolution and attention "
+      "kernels (2 per multiply-add; elementwise and normalization "
+      "not counted); %lld computing graph ops\n",
+      flopsText(cost.flops).c_str(), grouped(cost.flops).c_str(),
+      show(shapes).c_str(), cost.kernels.size(),
+      static_cast<long long>(cost.graphOps));
   std::vector<tessera::ModelCost::Kernel> costliest = cost.kernels;
-  std::stable_sort(
-      costliest.begin(), costliest.end(),
-      [](const auto &a, const auto &b) { return a.flops > b.flops; });
+  // Costliest first; ties in program order.
+  std::vector<size_t> order(costliest.size());
+  for (size_t k = 0; k < order.size(); ++k)
+    order[k] = k;
+  std::sort(order.begin(), order.end(), [&](size_t a, size_t b) {
+    return costliest[a].flops != costliest[b].flops
+               ? costliest[a].flops > costliest[b].flops
+               : a < b;
+  });
+  std::vector<tessera::ModelCost::Kernel> ranked;
+  for (size_t k : order)
+    ranked.push_back(costliest[k]);
+  costliest = std::move(ranked);
   costliest.resize(std::min<size_t>(costliest.size(), top));
   for (const tessera::ModelCost::Kernel &kernel : costliest)
-    std::printf("  %5.1f%%  %-12s %-10s %s\n",
-                cost.flops ? 100.0 * kernel.flops / cost.flops : 0.0,
-                flopsText(kernel.flops).c_str(), kernel.kind.c_str(),
-                show(kernel.nodes).c_str());
-  return 0;
+    say("  %5.1f%%  %-12s %-10s %s\n",
+        cost.flops ? 100.0 * kernel.flops / cost.flops : 0.0,
+        flopsText(kernel.flops).c_str(), kernel.kind.c_str(),
+        show(kernel.nodes).c_str());
+  llvm::json::Object shapeObject;
+  for (const auto &[name, dims] : options.import.inputShapes)
+    shapeObject[name] = llvm::json::Array(dims);
+  llvm::json::Array kernelList;
+  for (const tessera::ModelCost::Kernel &kernel : cost.kernels)
+    kernelList.push_back(
+        llvm::json::Object{{"kind", kernel.kind},
+                           {"nodes", kernel.nodes},
+                           {"flops", static_cast<int64_t>(kernel.flops)}});
+  report["flops"] =
+      llvm::json::Object{{"total", static_cast<int64_t>(cost.flops)},
+                         {"input_shapes", std::move(shapeObject)},
+                         {"graph_ops", cost.graphOps},
+                         {"kernels", std::move(kernelList)}};
+  return finish("");
 }
