@@ -9,6 +9,7 @@
 
 #include "tessera/Compiler/Driver.h"
 #include "tessera/Version.h"
+#include "tools/tessera-run/TensorIO.h"
 
 #include "llvm/Config/llvm-config.h"
 #include "llvm/Support/Path.h"
@@ -36,8 +37,8 @@ static cl::list<std::string>
                 cl::cat(category));
 static cl::list<std::string> frozenInputs(
     "freeze-input",
-    cl::desc("Make a graph input a constant: NAME=FILE.pb, or NAME=VALUE "
-             "(a number or a comma-separated list; repeatable)"),
+    cl::desc("Make a graph input a constant: NAME=FILE.pb or FILE.npy, or "
+             "NAME=VALUE (a number or a comma-separated list; repeatable)"),
     cl::cat(category));
 static cl::opt<std::string> target("target",
                                    cl::desc("Target triple (default: host)"),
@@ -159,8 +160,21 @@ int main(int argc, char **argv) {
              << "': expected NAME=FILE.pb or NAME=VALUE\n";
       return 1;
     }
-    options.import.frozenInputs[spec.substr(0, equals)] =
-        spec.substr(equals + 1);
+    std::string name = spec.substr(0, equals), value = spec.substr(equals + 1);
+    if (StringRef(value).ends_with(".npy")) {
+      tessera::run::HostTensor tensor;
+      std::string error;
+      if (!tessera::run::readTensor(value, tensor, error)) {
+        errs() << "tessera-compile: error: --freeze-input " << name << ": "
+               << error << "\n";
+        return 1;
+      }
+      options.import.frozenTensors[name] = {
+          tensor.dtype, tensor.dims,
+          std::string(tensor.data.begin(), tensor.data.end())};
+      continue;
+    }
+    options.import.frozenInputs[name] = value;
   }
   // The artifact is named after the model, here, unless -o says otherwise.
   if (output.empty() && (options.emit == tessera::EmitStage::Object ||

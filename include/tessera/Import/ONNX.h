@@ -40,8 +40,18 @@ struct OnnxConverterEntry {
 struct OnnxImportOptions {
   /// Shapes for graph inputs, overriding (and required for) symbolic dims.
   std::map<std::string, std::vector<int64_t>> inputShapes;
-  /// Graph inputs that become constants, read from TensorProto (.pb) files.
+  /// Graph inputs that become constants: a TensorProto (.pb) file, or a
+  /// literal ("16000", "0.5", "0,1,0,1") of the input's declared type.
   std::map<std::string, std::string> frozenInputs;
+  /// A tensor given in memory: its ONNX element type, dims and row-major
+  /// little-endian bytes (tessera-compile reads .npy files into these).
+  struct TensorData {
+    int32_t elementType = 0;
+    std::vector<int64_t> dims;
+    std::string bytes;
+  };
+  /// Graph inputs that become these constants.
+  std::map<std::string, TensorData> frozenTensors;
   /// Numerical debugging: after the graph's outputs, every tensor a node
   /// computes becomes an output too, named like its ONNX value, in node
   /// order (outputs of Constant nodes and values already returned are not

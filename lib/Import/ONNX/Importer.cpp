@@ -230,7 +230,8 @@ LogicalResult ModelImporter::importGraph(const onnx::GraphProto &graph) {
   SmallVector<std::string> argumentNames;
   for (const onnx::ValueInfoProto &input : graph.input()) {
     if (initializers.contains(input.name()) ||
-        options.frozenInputs.count(input.name()))
+        options.frozenInputs.count(input.name()) ||
+        options.frozenTensors.count(input.name()))
       continue;
     if (!input.type().has_tensor_type())
       return fail("input '" + input.name() +
@@ -294,8 +295,12 @@ LogicalResult ModelImporter::importGraph(const onnx::GraphProto &graph) {
     if (!llvm::is_contained(argumentNames, name))
       return fail("--input-shape names '" + name +
                   "', which --freeze-input makes a constant");
-  for (const auto &frozen : options.frozenInputs) {
-    const std::string &name = frozen.first;
+  std::vector<std::string> frozenNames;
+  for (const auto &frozen : options.frozenInputs)
+    frozenNames.push_back(frozen.first);
+  for (const auto &frozen : options.frozenTensors)
+    frozenNames.push_back(frozen.first);
+  for (const std::string &name : frozenNames) {
     bool known =
         llvm::any_of(graph.input(), [&](const onnx::ValueInfoProto &input) {
           return input.name() == name;
@@ -347,6 +352,21 @@ LogicalResult ModelImporter::importGraph(const onnx::GraphProto &graph) {
       return fail("--freeze-input " + name + ": " + file +
                   " is not an ONNX TensorProto file");
     }
+    std::string message;
+    FailureOr<DenseElementsAttr> attr = tensorToAttr(&context, tensor, message);
+    if (failed(attr))
+      return fail("--freeze-input " + name + ": " + message);
+    values[name] = tg::ConstantOp::create(
+        builder, NameLoc::get(builder.getStringAttr(name), fileLoc),
+        attr->getType(), *attr);
+  }
+
+  for (const auto &[name, data] : options.frozenTensors) {
+    onnx::TensorProto tensor;
+    tensor.set_data_type(data.elementType);
+    for (int64_t d : data.dims)
+      tensor.add_dims(d);
+    tensor.set_raw_data(data.bytes);
     std::string message;
     FailureOr<DenseElementsAttr> attr = tensorToAttr(&context, tensor, message);
     if (failed(attr))
