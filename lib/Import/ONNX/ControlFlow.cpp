@@ -16,6 +16,7 @@
 #include "llvm/ADT/ScopeExit.h"
 
 #include <algorithm>
+#include <optional>
 
 using namespace mlir;
 using namespace tessera;
@@ -30,9 +31,34 @@ ModelImporter::importBody(const onnx::GraphProto &body,
                 " inputs, the node gives it " +
                 std::to_string(arguments.size()));
   // Names a body defines are its own: another body (the other branch, the
-  // next iteration) defines them again.
-  llvm::StringMap<Value> outer = values;
-  auto restore = llvm::make_scope_exit([&] { values = std::move(outer); });
+  // next iteration) defines them again. Each is removed when the body is
+  // done (what it hid of the outer scope put back): the cost is the body's
+  // size, not the graph's, however many iterations a loop unrolls.
+  llvm::StringMap<std::optional<Value>> hidden;
+  auto define = [&](const std::string &name) {
+    if (name.empty() || hidden.count(name))
+      return;
+    auto it = values.find(name);
+    hidden[name] = it == values.end() ? std::nullopt
+                                      : std::optional<Value>(it->second);
+  };
+  for (const onnx::ValueInfoProto &input : body.input())
+    define(input.name());
+  for (const onnx::TensorProto &tensor : body.initializer())
+    define(tensor.name());
+  for (const onnx::NodeProto &node : body.node())
+    for (const std::string &output : node.output())
+      define(output);
+  auto restore = llvm::make_scope_exit([&] {
+    for (const auto &entry : hidden) {
+      if (entry.second)
+        values[entry.first()] = *entry.second;
+      else
+        values.erase(entry.first());
+    }
+  });
+  for (const auto &entry : hidden)
+    values.erase(entry.first());
   for (auto [input, argument] : llvm::zip(body.input(), arguments))
     values[input.name()] = argument;
   Location bodyLoc = FileLineColLoc::get(&context, path, 0, 0);
