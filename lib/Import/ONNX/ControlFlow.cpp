@@ -39,8 +39,8 @@ ModelImporter::importBody(const onnx::GraphProto &body,
     if (name.empty() || hidden.count(name))
       return;
     auto it = values.find(name);
-    hidden[name] = it == values.end() ? std::nullopt
-                                      : std::optional<Value>(it->second);
+    hidden[name] =
+        it == values.end() ? std::nullopt : std::optional<Value>(it->second);
   };
   for (const onnx::ValueInfoProto &input : body.input())
     define(input.name());
@@ -49,7 +49,7 @@ ModelImporter::importBody(const onnx::GraphProto &body,
   for (const onnx::NodeProto &node : body.node())
     for (const std::string &output : node.output())
       define(output);
-  auto restore = llvm::make_scope_exit([&] {
+  llvm::scope_exit restore([&] {
     for (const auto &entry : hidden) {
       if (entry.second)
         values[entry.first()] = *entry.second;
@@ -304,6 +304,29 @@ LogicalResult ModelImporter::importLoop(const onnx::NodeProto &node,
   return setNodeOutputs(node, where, results);
 }
 
+/// Element `position` of `value` along `axis`, that axis dropped (the
+/// inverse of stack()).
+static FailureOr<Value> sliceAt(OpBuilder &builder, Location loc, Value value,
+                                int64_t axis, int64_t position) {
+  auto type = cast<RankedTensorType>(value.getType());
+  SmallVector<int64_t> offsets(type.getRank(), 0), sizes(type.getShape()),
+      steps(type.getRank(), 1);
+  offsets[axis] = position;
+  sizes[axis] = 1;
+  auto slice = tg::buildGraphOp<tg::SliceOp>(
+      builder, loc, {value},
+      {builder.getNamedAttr("offsets", builder.getDenseI64ArrayAttr(offsets)),
+       builder.getNamedAttr("sizes", builder.getDenseI64ArrayAttr(sizes)),
+       builder.getNamedAttr("steps", builder.getDenseI64ArrayAttr(steps))});
+  if (failed(slice))
+    return failure();
+  SmallVector<int64_t> shape(type.getShape());
+  shape.erase(shape.begin() + axis);
+  return Value(tg::ReshapeOp::create(
+      builder, loc, RankedTensorType::get(shape, type.getElementType()),
+      slice->front()));
+}
+
 LogicalResult ModelImporter::importScan(const onnx::NodeProto &node,
                                         const std::string &name,
                                         const std::string &where,
@@ -383,27 +406,12 @@ LogicalResult ModelImporter::importScan(const onnx::NodeProto &node,
     for (int64_t t = 0; t < length; ++t) {
       SmallVector<Value> arguments(state);
       for (auto [k, input] : llvm::enumerate(scanInputs)) {
-        auto type = cast<RankedTensorType>(input.getType());
         int64_t position =
             attribute(inputDirections, k, 0) ? length - 1 - t : t;
-        SmallVector<int64_t> offsets(type.getRank(), 0), sizes(type.getShape()),
-            steps(type.getRank(), 1);
-        offsets[axes[k]] = position;
-        sizes[axes[k]] = 1;
-        auto slice = tg::buildGraphOp<tg::SliceOp>(
-            builder, loc, {input},
-            {builder.getNamedAttr("offsets",
-                                  builder.getDenseI64ArrayAttr(offsets)),
-             builder.getNamedAttr("sizes", builder.getDenseI64ArrayAttr(sizes)),
-             builder.getNamedAttr("steps",
-                                  builder.getDenseI64ArrayAttr(steps))});
+        auto slice = sliceAt(builder, loc, input, axes[k], position);
         if (failed(slice))
           return fail(where + "cannot slice scan input " + std::to_string(k));
-        SmallVector<int64_t> shape(type.getShape());
-        shape.erase(shape.begin() + axes[k]);
-        arguments.push_back(tg::ReshapeOp::create(
-            builder, loc, RankedTensorType::get(shape, type.getElementType()),
-            slice->front()));
+        arguments.push_back(*slice);
       }
       auto outputs = importBody(*body, arguments, where,
                                 "body (step " + std::to_string(t) + ")");
@@ -452,23 +460,10 @@ LogicalResult ModelImporter::importScan(const onnx::NodeProto &node,
       if (type.getRank() == 0 || type.getDimSize(0) != batch)
         return fail(where + "every input needs the batch axis of size " +
                     std::to_string(batch) + " first (opset 8)");
-      SmallVector<int64_t> offsets(type.getRank(), 0), sizes(type.getShape()),
-          steps(type.getRank(), 1);
-      offsets[0] = b;
-      sizes[0] = 1;
-      auto slice = tg::buildGraphOp<tg::SliceOp>(
-          builder, loc, {operand},
-          {builder.getNamedAttr("offsets",
-                                builder.getDenseI64ArrayAttr(offsets)),
-           builder.getNamedAttr("sizes", builder.getDenseI64ArrayAttr(sizes)),
-           builder.getNamedAttr("steps", builder.getDenseI64ArrayAttr(steps))});
+      auto slice = sliceAt(builder, loc, operand, 0, b);
       if (failed(slice))
         return failure();
-      element.push_back(tg::ReshapeOp::create(
-          builder, loc,
-          RankedTensorType::get(type.getShape().drop_front(),
-                                type.getElementType()),
-          slice->front()));
+      element.push_back(*slice);
     }
     ArrayRef<Value> view(element);
     SmallVector<Value> out;

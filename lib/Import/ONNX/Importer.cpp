@@ -336,6 +336,18 @@ LogicalResult ModelImporter::importGraph(const onnx::GraphProto &graph) {
         attr->getType(), *attr);
   }
 
+  // A frozen input is a constant named after it.
+  auto freeze = [&](const std::string &name,
+                    const onnx::TensorProto &tensor) -> LogicalResult {
+    std::string message;
+    FailureOr<DenseElementsAttr> attr = tensorToAttr(&context, tensor, message);
+    if (failed(attr))
+      return fail("--freeze-input " + name + ": " + message);
+    values[name] = tg::ConstantOp::create(
+        builder, NameLoc::get(builder.getStringAttr(name), fileLoc),
+        attr->getType(), *attr);
+    return success();
+  };
   for (const auto &[name, file] : options.frozenInputs) {
     onnx::TensorProto tensor;
     std::ifstream stream(file, std::ios::binary);
@@ -352,13 +364,8 @@ LogicalResult ModelImporter::importGraph(const onnx::GraphProto &graph) {
       return fail("--freeze-input " + name + ": " + file +
                   " is not an ONNX TensorProto file");
     }
-    std::string message;
-    FailureOr<DenseElementsAttr> attr = tensorToAttr(&context, tensor, message);
-    if (failed(attr))
-      return fail("--freeze-input " + name + ": " + message);
-    values[name] = tg::ConstantOp::create(
-        builder, NameLoc::get(builder.getStringAttr(name), fileLoc),
-        attr->getType(), *attr);
+    if (failed(freeze(name, tensor)))
+      return failure();
   }
 
   for (const auto &[name, data] : options.frozenTensors) {
@@ -367,13 +374,8 @@ LogicalResult ModelImporter::importGraph(const onnx::GraphProto &graph) {
     for (int64_t d : data.dims)
       tensor.add_dims(d);
     tensor.set_raw_data(data.bytes);
-    std::string message;
-    FailureOr<DenseElementsAttr> attr = tensorToAttr(&context, tensor, message);
-    if (failed(attr))
-      return fail("--freeze-input " + name + ": " + message);
-    values[name] = tg::ConstantOp::create(
-        builder, NameLoc::get(builder.getStringAttr(name), fileLoc),
-        attr->getType(), *attr);
+    if (failed(freeze(name, tensor)))
+      return failure();
   }
 
   for (int i = 0; i < graph.node_size(); ++i)
