@@ -29,3 +29,9 @@ config.substitutions.append(
                                 "node_modules", "@gutenye", "ocr-models", "assets",
                                 "ch_ppocr_mobile_v2.0_cls_infer.onnx")))
 config.substitutions.append(("%tessera_obj_root", config.tessera_obj_root))
+# The C runtime's sources, for tests that build it with another compiler
+# (a cross gcc) the way an application may.
+import glob
+config.substitutions.append(
+    ("%tessera_runtime_sources", " ".join(sorted(glob.glob(os.path.join(
+        os.path.dirname(config.test_source_root), "runtime", "src", "*.c"))))))

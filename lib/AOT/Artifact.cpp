@@ -17,7 +17,7 @@
 using namespace llvm;
 
 /// TESSERA_ABI_VERSION of runtime/include/tessera/runtime.h.
-static constexpr unsigned kABIVersion = 4;
+static constexpr unsigned kABIVersion = 5;
 
 std::string tessera::cIdentifier(const std::string &text) {
   std::string id;
@@ -344,8 +344,24 @@ bool tessera::addModelDescriptor(Module &module,
                                                   kernelDescs.size()),
                                    kernelDescs),
                 name + "_kernels"));
-  auto *modelType = StructType::get(context, {i32, i32, ptr, i32, i32, ptr, ptr,
-                                              i64, ptr, i32, ptr, i32, ptr});
+  Constant *null = ConstantPointerNull::get(cast<PointerType>(ptr));
+  Constant *weightsFile = null, *weightsBase = null;
+  if (!signature.weightsBase.empty()) {
+    GlobalVariable *base =
+        module.getGlobalVariable(signature.weightsBase, /*AllowInternal=*/true);
+    if (!base || base->isConstant()) {
+      error = "internal: the weights base '" + signature.weightsBase +
+              "' is not a mutable global";
+      return false;
+    }
+    weightsBase = base;
+    weightsFile = privateConstant(
+        ConstantDataArray::getString(context, signature.weightsFile),
+        name + "_weights_file");
+  }
+  auto *modelType =
+      StructType::get(context, {i32, i32, ptr, i32, i32, ptr, ptr, i64, ptr,
+                                i32, ptr, i32, ptr, ptr, i64, i64, ptr});
   Constant *modelName = privateConstant(
       ConstantDataArray::getString(context, name), name + "_name");
   Constant *model = ConstantStruct::get(
@@ -356,7 +372,9 @@ bool tessera::addModelDescriptor(Module &module,
                   describe(signature.outputs, "output"),
                   ConstantInt::get(i64, signature.workspaceSize), entry,
                   ConstantInt::get(i32, signature.checks.size()), checks,
-                  ConstantInt::get(i32, signature.kernels.size()), kernels});
+                  ConstantInt::get(i32, signature.kernels.size()), kernels,
+                  weightsFile, ConstantInt::get(i64, signature.weightsSize),
+                  ConstantInt::get(i64, signature.weightsId), weightsBase});
   auto *global =
       new GlobalVariable(module, modelType, /*isConstant=*/true,
                          GlobalValue::ExternalLinkage, model, name + "_model");
@@ -431,7 +449,13 @@ std::string tessera::renderHeader(const ModelSignature &signature,
        << outputNames[i] << "): " << cElementType(t.dtype) << " " << shape(t)
        << "\n";
   os << " *   workspace: " << signature.workspaceSize
-     << " bytes, allocated once per session\n */\n"
+     << " bytes, allocated once per session\n";
+  if (!signature.weightsFile.empty())
+    os << " *   weights: " << signature.weightsSize << " bytes in "
+       << commentText(signature.weightsFile)
+       << ", mapped by tessera_session_create from the library's folder\n"
+          " *   (or tessera_session_options_t.weights_path)\n";
+  os << " */\n"
      << "extern const tessera_model_t " << name << "_model;\n\n";
   auto emitDims = [&](const std::vector<TensorSignature> &tensors,
                       const char *kind) {

@@ -48,6 +48,11 @@ struct ModelSignature {
   /// artifact defines.
   std::vector<KernelDescription> kernels;
   std::string profileBegin, profileEnd;
+  /// Weights kept in a side file (--weights=file): its name (no folder),
+  /// bytes, fingerprint, and the module's global the kernels read their
+  /// base from ("" when every weight is in the object).
+  std::string weightsFile, weightsBase;
+  uint64_t weightsSize = 0, weightsId = 0;
 };
 
 /// A parallel kernel's dispatch: the declaration `dispatch(int64_t n,

@@ -8,6 +8,7 @@
 #include "dialects/Graph/Transforms/Passes.h"
 #include "dialects/Kernel/IR/KernelDialect.h"
 #include "lib/AOT/Artifact.h"
+#include "lib/AOT/Weights.h"
 #include "lib/Plugin/Extensions.h"
 #include "lib/Target/CPU/CPUTarget.h"
 #include "passes/Pipelines/CPUPipeline.h"
@@ -18,6 +19,7 @@
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/Dialect/LLVMIR/LLVMDialect.h"
 #include "mlir/IR/BuiltinOps.h"
+#include "mlir/IR/DialectResourceBlobManager.h"
 #include "mlir/IR/Diagnostics.h"
 #include "mlir/InitAllDialects.h"
 #include "mlir/InitAllExtensions.h"
@@ -139,6 +141,42 @@ static std::string findTensorOver(ModuleOp module, uint64_t limit) {
   });
   // Names come from the model.
   return tessera::oneLine(found);
+}
+
+/// The tensors of a `tk.weights` section (tessera-externalize-weights),
+/// their bytes still owned by the context's attributes.
+static bool fillWeights(DictionaryAttr section,
+                        std::vector<tessera::WeightTensor> &weights,
+                        uint64_t &size) {
+  size = static_cast<uint64_t>(section.getAs<IntegerAttr>("size").getInt());
+  for (auto tensor :
+       section.getAs<ArrayAttr>("tensors").getAsRange<DictionaryAttr>()) {
+    tessera::WeightTensor weight;
+    weight.offset =
+        static_cast<uint64_t>(tensor.getAs<IntegerAttr>("offset").getInt());
+    Attribute value = tensor.get("value");
+    if (auto dense = dyn_cast<DenseIntOrFPElementsAttr>(value)) {
+      ArrayRef<char> raw = dense.getRawData();
+      weight.bytes = StringRef(raw.data(), raw.size());
+      if (dense.isSplat()) {
+        weight.bytes = weight.bytes.take_front(
+            dense.getElementType().getIntOrFloatBitWidth() / 8);
+        weight.repeat = dense.getNumElements();
+      }
+    } else if (auto resource = dyn_cast<DenseResourceElementsAttr>(value)) {
+      AsmResourceBlob *blob = resource.getRawHandle().getBlob();
+      if (!blob)
+        return false;
+      ArrayRef<char> raw = blob->getData();
+      weight.bytes = StringRef(raw.data(), raw.size());
+    } else {
+      return false;
+    }
+    if (weight.offset + weight.bytes.size() * weight.repeat > size)
+      return false;
+    weights.push_back(weight);
+  }
+  return true;
 }
 
 namespace {
@@ -425,6 +463,17 @@ bool Compilation::run(std::string &error) {
   pipeline.costModel = extensions.kernelCostModel({});
   pipeline.windowCostModel = extensions.windowCostModel({});
   pipeline.profile = options.profile;
+  switch (options.weights) {
+  case tessera::WeightsPlacement::Auto:
+    pipeline.weights = "auto";
+    break;
+  case tessera::WeightsPlacement::Embed:
+    pipeline.weights = "embed";
+    break;
+  case tessera::WeightsPlacement::File:
+    pipeline.weights = "file";
+    break;
+  }
   {
     tessera::CPUTargetOptions target;
     target.triple = options.triple;
@@ -519,6 +568,26 @@ bool Compilation::run(std::string &error) {
            static_cast<uint64_t>(kernel.getAs<IntegerAttr>("flops").getInt()),
            static_cast<uint64_t>(
                kernel.getAs<IntegerAttr>("bytes").getInt())});
+  // Weights moved to a side file: what goes into it, its fingerprint.
+  std::vector<tessera::WeightTensor> weights;
+  if (auto section = (*module)->getAttrOfType<DictionaryAttr>(
+          tessera::tk::TKDialect::getWeightsAttrName())) {
+    if (!fillWeights(section, weights, signature.weightsSize))
+      return fail(error, "internal: the weights section holds a value that "
+                         "is not dense bytes");
+    signature.weightsBase =
+        section.getAs<FlatSymbolRefAttr>("base").getValue().str();
+    signature.weightsId =
+        tessera::weightsFingerprint(weights, signature.weightsSize);
+    signature.weightsFile =
+        llvm::sys::path::filename(options.outputPrefix).str() + ".weights";
+    if (options.outputPrefix.empty() &&
+        options.emit == tessera::EmitStage::Object && memoryObject)
+      return fail(error, options.inputPath + ": the weights (" +
+                             std::to_string(signature.weightsSize) +
+                             " bytes) go to a side file, which needs an "
+                             "output prefix");
+  }
   auto strip = [](Operation *op) {
     for (NamedAttribute attribute : llvm::to_vector(op->getDiscardableAttrs()))
       if (attribute.getName().getValue().starts_with("tk."))
@@ -593,6 +662,11 @@ bool Compilation::run(std::string &error) {
   if (!header)
     return fail(error, "cannot write " + options.outputPrefix + ".h");
   header.close();
+  if (!signature.weightsBase.empty() &&
+      !tessera::writeWeightsFile(options.outputPrefix + ".weights", weights,
+                                 signature.weightsSize, signature.weightsId,
+                                 error))
+    return false;
   if (options.emit == tessera::EmitStage::Library &&
       !tessera::linkSharedLibrary(object, options.outputPrefix + ".so",
                                   options.triple, error))
@@ -602,6 +676,19 @@ bool Compilation::run(std::string &error) {
 }
 
 } // namespace
+
+bool tessera::parseWeightsPlacement(const std::string &text,
+                                    WeightsPlacement &weights) {
+  if (text == "auto")
+    weights = WeightsPlacement::Auto;
+  else if (text == "embed")
+    weights = WeightsPlacement::Embed;
+  else if (text == "file")
+    weights = WeightsPlacement::File;
+  else
+    return false;
+  return true;
+}
 
 bool tessera::compileModel(const CompileOptions &options,
                            llvm::raw_ostream &out, std::string &error) {

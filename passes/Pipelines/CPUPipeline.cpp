@@ -133,7 +133,10 @@ LogicalResult tessera::buildCPUPhase(OpPassManager &pm, Phase phase,
                    "convert-math-to-libm"
                    ",finalize-memref-to-llvm"
                    ",convert-func-to-llvm{use-bare-ptr-memref-call-conv}"
-                   ",convert-to-llvm,reconcile-unrealized-casts",
+                   ",convert-to-llvm,reconcile-unrealized-casts"
+                   // Large weights move to a file the runtime maps.
+                   ",tessera-externalize-weights{mode=" +
+                       options.weights + "}",
                    error);
   }
   error = "cannot build the CPU pipeline: unknown phase";

@@ -38,6 +38,10 @@ struct CPUPipelineOptions {
   /// Time every kernel (tessera-tag-kernels, tessera-profile-kernels): the
   /// artifact calls the runtime's profiler around each.
   bool profile = false;
+  /// Where the weights go (tessera-externalize-weights): "embed" in the
+  /// object, "file" a side file the runtime maps, "auto" the file once they
+  /// pass 1 GiB.
+  std::string weights = "auto";
   /// Passes added before and after phases.
   PipelineHooks hooks;
 };

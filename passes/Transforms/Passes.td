@@ -187,4 +187,39 @@ def FuseElementwise : Pass<"tessera-fuse-elementwise", "::mlir::func::FuncOp"> {
                            "::mlir::tensor::TensorDialect"];
 }
 
+def ExternalizeWeights : Pass<"tessera-externalize-weights", "::mlir::ModuleOp"> {
+  let summary = "Move the model's weights out of the object, into a side file the runtime maps";
+  let description = [{
+    Runs at the end of the LLVM phase, on `llvm.mlir.global` constants.
+    With `mode=file` (or `mode=auto` once the weights take more than
+    `auto-bytes`), every constant of at least `min-bytes` whose value is a
+    dense array of byte-sized elements, and which only functions take the
+    address of, leaves the module: it gets an offset in the weights section
+    (aligned to its alignment, at least 64 bytes), each function that used
+    it loads the section's base once, at its entry, from a new mutable
+    global, and reads the weight at base + offset. The module attribute
+    `tk.weights` = {base = @global, size, tensors} (each tensor {offset, value})
+    hands the values to the artifact writer, which writes the file, and the
+    base's symbol to the model descriptor, through which the runtime points
+    it at the mapped file (docs/runtime.md). Small constants stay, where
+    LLVM can fold them.
+
+    With `mode=embed` (or auto below the threshold) nothing moves; the pass
+    fails when the constants take more than `max-embed-bytes`, which an
+    object's 32-bit relocations cannot reach, naming `--weights=file`.
+  }];
+  let options = [
+    Option<"mode", "mode", "std::string", "\"auto\"",
+           "auto, embed or file">,
+    Option<"minBytes", "min-bytes", "int64_t", "1024",
+           "Constants smaller than this stay in the object">,
+    Option<"autoBytes", "auto-bytes", "int64_t", "1073741824",
+           "In auto mode, weights move to the file past this many bytes">,
+    Option<"maxEmbedBytes", "max-embed-bytes", "int64_t", "1879048192",
+           "The most bytes of constants an object may embed">
+  ];
+  let dependentDialects = ["::mlir::LLVM::LLVMDialect",
+                           "::tessera::tk::TKDialect"];
+}
+
 #endif // TESSERA_TRANSFORMS_PASSES

@@ -74,11 +74,12 @@ class Module:
         self._compiled.write_trace(path)
 
     def save(self, directory):
-        """Writes NAME.o, NAME.so and NAME.h, as tessera-compile does."""
+        """Writes NAME.o, NAME.so and NAME.h (and NAME.weights when the
+        weights are kept in a file), as tessera-compile does."""
         os.makedirs(directory, exist_ok=True)
         name = self._compiled.name
         written = []
-        for suffix in (".o", ".so", ".h"):
+        for suffix in (".o", ".so", ".h", ".weights"):
             source = os.path.join(self._compiled.directory, name + suffix)
             # A loaded artifact may be the .so alone.
             if suffix == ".so" or os.path.exists(source):
@@ -93,7 +94,7 @@ class Module:
 
 
 def compile(model, target="x86_64", mcpu="native", opt_level=2, name=None, threads=0,
-            profile=False, input_shapes=None, verbose=False):
+            profile=False, input_shapes=None, verbose=False, weights="auto"):
     """Compiles a model for this machine and returns a callable Module.
 
     model: a Graph (built or imported), or the path of an ONNX model
@@ -104,7 +105,10 @@ def compile(model, target="x86_64", mcpu="native", opt_level=2, name=None, threa
     symbol prefix (default: from the graph's name); threads: how many threads
     a call uses (0: one per CPU; 1: the caller only); profile: time every
     kernel (Module.profile(), Module.write_trace()); verbose: print each
-    stage's wall time to stderr.
+    stage's wall time to stderr; weights: "embed" (in the library), "file"
+    (NAME.weights beside it, mapped at load; for models over 2 GB) or
+    "auto" (the file once the weights pass 1 GiB), as tessera-compile
+    --weights.
     """
     if isinstance(model, (str, os.PathLike)):
         model = import_onnx(os.fspath(model), input_shapes)
@@ -123,7 +127,7 @@ def compile(model, target="x86_64", mcpu="native", opt_level=2, name=None, threa
     if symbol[0].isdigit():
         symbol = "_" + symbol
     compiled, log = _compile(model, workdir.name, symbol, "", mcpu, opt_level, threads,
-                             bool(profile), bool(verbose))
+                             bool(profile), bool(verbose), weights)
     if verbose and log:
         sys.stderr.write(log)
     return Module(compiled, workdir)

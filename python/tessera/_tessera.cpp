@@ -145,7 +145,7 @@ public:
     tessera_status_t status = tessera_session_create(model, &options, &session);
     if (status != TESSERA_OK)
       throw Error(std::string("cannot create a session: ") +
-                  tessera_status_string(status));
+                  tessera_create_error());
   }
   int threads() const { return tessera_session_num_threads(session); }
 
@@ -887,7 +887,7 @@ PYBIND11_MODULE(_tessera, m) {
   m.def("_compile", [](const G &g, const std::string &directory,
                        const std::string &name, const std::string &target,
                        const std::string &mcpu, int optLevel, int threads,
-                       bool profile, bool timing) {
+                       bool profile, bool timing, const std::string &weights) {
     if (optLevel < 0 || optLevel > 3)
       throw Error("opt_level must be 0 to 3, got " + std::to_string(optLevel));
     if (threads < 0)
@@ -902,6 +902,9 @@ PYBIND11_MODULE(_tessera, m) {
     options.emit = EmitStage::Library;
     options.profile = profile;
     options.timing = timing;
+    if (!tessera::parseWeightsPlacement(weights, options.weights))
+      throw Error("weights must be \"auto\", \"embed\" or \"file\", got \"" +
+                  weights + "\"");
     CompileResult result;
     {
       py::gil_scoped_release release;

@@ -8,6 +8,7 @@
 #include "tessera/runtime.h"
 #include "profile.h"
 #include "thread_pool.h"
+#include "weights.h"
 
 #include <stdarg.h>
 #include <stdio.h>
@@ -23,6 +24,7 @@ struct tessera_session_t {
   int32_t num_threads;
   tessera_parallel_t parallel;
   tessera_profile_t *profile; /* NULL unless compiled with --profile */
+  int holds_weights;          /* a hold on the model's weights file */
   char error[256];
 };
 
@@ -50,6 +52,19 @@ void tessera_session_options_init(tessera_session_options_t *out_options) {
   out_options->allocator.free = default_free;
   out_options->allocator.user_data = NULL;
   out_options->num_threads = 0;
+  out_options->weights_path = NULL;
+}
+
+/* The calling thread's last tessera_session_create failure. */
+static __thread char create_error[512];
+
+const char *tessera_create_error(void) { return create_error; }
+
+static tessera_status_t create_failed(tessera_status_t status) {
+  if (!create_error[0])
+    snprintf(create_error, sizeof(create_error), "%s",
+             tessera_status_string(status));
+  return status;
 }
 
 static tessera_status_t fail(tessera_session_t *session,
@@ -74,30 +89,50 @@ tessera_session_create(const tessera_model_t *model,
                        tessera_session_t **out_session) {
   tessera_session_options_t defaults;
   tessera_session_t *session;
+  tessera_status_t status;
   size_t buffers;
+  create_error[0] = '\0';
   if (!out_session)
-    return TESSERA_INVALID_ARGUMENT;
+    return create_failed(TESSERA_INVALID_ARGUMENT);
   *out_session = NULL;
   if (!model)
-    return TESSERA_INVALID_ARGUMENT;
-  if (model->abi_version != TESSERA_ABI_VERSION)
+    return create_failed(TESSERA_INVALID_ARGUMENT);
+  if (model->abi_version != TESSERA_ABI_VERSION) {
+    snprintf(create_error, sizeof(create_error),
+             "the model was built for runtime ABI %u, this runtime has %u; "
+             "recompile the model",
+             (unsigned)model->abi_version, (unsigned)TESSERA_ABI_VERSION);
     return TESSERA_INCOMPATIBLE;
-  if (!valid_model(model))
+  }
+  if (!valid_model(model)) {
+    snprintf(create_error, sizeof(create_error),
+             "the model descriptor is unusable (a bad count, a missing "
+             "pointer, or a tensor over 2^48 bytes)");
     return TESSERA_INVALID_ARGUMENT;
+  }
   if (!options) {
     tessera_session_options_init(&defaults);
     options = &defaults;
   }
   if (!options->allocator.alloc || !options->allocator.free ||
       options->num_threads < 0)
-    return TESSERA_INVALID_ARGUMENT;
+    return create_failed(TESSERA_INVALID_ARGUMENT);
   session = (tessera_session_t *)options->allocator.alloc(
       options->allocator.user_data, sizeof(tessera_session_t), 16);
   if (!session)
-    return TESSERA_OUT_OF_MEMORY;
+    return create_failed(TESSERA_OUT_OF_MEMORY);
   memset(session, 0, sizeof(*session));
   session->model = model;
   session->allocator = options->allocator;
+  if (model->weights_base) {
+    status = tessera_weights_acquire(model, options->weights_path,
+                                     create_error, sizeof(create_error));
+    if (status != TESSERA_OK) {
+      tessera_session_release(session);
+      return create_failed(status);
+    }
+    session->holds_weights = 1;
+  }
   buffers = (size_t)model->num_inputs + (size_t)model->num_outputs + 3;
   session->buffers = (void **)session->allocator.alloc(
       session->allocator.user_data, buffers * sizeof(void *), 16);
@@ -113,7 +148,7 @@ tessera_session_create(const tessera_model_t *model,
   if (!session->buffers || !session->workspace || !session->pool ||
       (model->num_kernels > 0 && !session->profile)) {
     tessera_session_release(session);
-    return TESSERA_OUT_OF_MEMORY;
+    return create_failed(TESSERA_OUT_OF_MEMORY);
   }
   session->parallel.parallel_for = tessera_thread_pool_parallel_for;
   session->parallel.pool = session->pool;
@@ -127,6 +162,8 @@ void tessera_session_release(tessera_session_t *session) {
   tessera_allocator_t allocator = session->allocator;
   tessera_thread_pool_release(session->pool);
   tessera_profile_release(session->profile, allocator);
+  if (session->holds_weights)
+    tessera_weights_release(session->model);
   if (session->workspace)
     allocator.free(allocator.user_data, session->workspace);
   if (session->buffers)
@@ -281,6 +318,8 @@ const char *tessera_status_string(tessera_status_t status) {
     return "dtype mismatch";
   case TESSERA_INCOMPATIBLE:
     return "model built for another runtime ABI";
+  case TESSERA_WEIGHTS_UNAVAILABLE:
+    return "weights file unavailable";
   }
   return "unknown status";
 }
@@ -375,6 +414,12 @@ static int valid_model(const tessera_model_t *model) {
       model->workspace_size > TESSERA_MAX_TENSOR_BYTES ||
       model->num_checks < 0 || (model->num_checks > 0 && !model->checks) ||
       model->num_kernels < 0 || (model->num_kernels > 0 && !model->kernels))
+    return 0;
+  /* A weights file is a bare name, found next to the model. */
+  if (model->weights_base &&
+      (!model->weights_file || !model->weights_file[0] ||
+       strchr(model->weights_file, '/') ||
+       model->weights_size > TESSERA_MAX_TENSOR_BYTES))
     return 0;
   for (i = 0; i < model->num_inputs; ++i)
     if (!valid_desc(&model->inputs[i]))

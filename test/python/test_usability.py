@@ -115,6 +115,31 @@ class Paths(unittest.TestCase):
             with self.assertRaisesRegex(tessera.Error, "cannot load .*broken.so: not a 64-bit ELF"):
                 tessera.load(os.path.join(tmp, "broken.so"))
 
+    def test_weights_in_a_side_file(self):
+        """weights="file" keeps them in NAME.weights, which save() copies
+        and load() maps; a saved library without its file says so."""
+        w = RNG.standard_normal((64, 32)).astype(np.float32)
+        g = tessera.Graph("wide")
+        g.output(g.matmul(g.input("x", (2, 64)), g.constant(w)), "y")
+        x = RNG.standard_normal((2, 64)).astype(np.float32)
+        with tempfile.TemporaryDirectory() as tmp:
+            module = tessera.compile(g, weights="file")
+            np.testing.assert_allclose(module(x), x @ w, rtol=1e-5, atol=1e-5)
+            files = module.save(os.path.join(tmp, "saved"))
+            self.assertEqual([os.path.basename(f) for f in files],
+                             ["wide.o", "wide.so", "wide.h", "wide.weights"])
+            self.assertGreater(os.path.getsize(files[3]), 64 * 32 * 4)
+            del module
+            np.testing.assert_allclose(tessera.load(files[1])(x), x @ w, rtol=1e-5, atol=1e-5)
+            os.remove(files[3])
+            with self.assertRaisesRegex(tessera.Error, "cannot create a session: cannot open "
+                                        "the weights file .*wide.weights of model 'wide'"):
+                tessera.load(files[1])
+            embedded = tessera.compile(g, weights="embed")
+            self.assertEqual(len(embedded.save(os.path.join(tmp, "embedded"))), 3)
+            with self.assertRaisesRegex(tessera.Error, 'weights must be "auto", "embed" or "file"'):
+                tessera.compile(g, weights="disk")
+
     def test_input_shapes_need_a_path(self):
         g = tessera.Graph("g")
         g.output(g.relu(g.input("x", (2,))), "y")

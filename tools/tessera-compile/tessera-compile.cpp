@@ -4,6 +4,7 @@
 //       [--target aarch64-linux-gnu] [--mcpu native|NAME] [--emit STAGE]
 //       [-O0..-O3] [--timing] [--stats] [--profile] [--name SYMBOL]
 //       [--max-tensor-bytes N] [--plugin LIB.so ...] [--debug-outputs]
+//       [--weights auto|embed|file]
 //
 //===----------------------------------------------------------------------===//
 
@@ -52,6 +53,12 @@ static cl::opt<std::string>
          cl::desc("Stop after: tg, tk (alias linalg), codegen, llvm, asm, obj, "
                   "lib (default)"),
          cl::init("lib"), cl::cat(category));
+static cl::opt<std::string> weights(
+    "weights",
+    cl::desc("Where the weights go: embed (in the object), file (out/NAME."
+             "weights, mapped by the runtime; for models over 2 GB), auto "
+             "(default: the file once they pass 1 GiB)"),
+    cl::init("auto"), cl::cat(category));
 static cl::opt<char> optLevel("O",
                               cl::desc("Optimization level 0-3 (default 2)"),
                               cl::Prefix, cl::init('2'), cl::cat(category));
@@ -143,6 +150,11 @@ int main(int argc, char **argv) {
   if (!tessera::parseEmitStage(emit, options.emit)) {
     errs() << "tessera-compile: error: unknown --emit=" << emit
            << " (tg, tk, linalg, codegen, llvm, asm, obj, lib)\n";
+    return 1;
+  }
+  if (!tessera::parseWeightsPlacement(weights, options.weights)) {
+    errs() << "tessera-compile: error: unknown --weights=" << weights
+           << " (auto, embed, file)\n";
     return 1;
   }
   for (const std::string &spec : inputShapes) {

@@ -134,8 +134,7 @@ bool ModelSession::create(const tessera_model_t &model, int threads,
   };
   tessera_status_t status = tessera_session_create(&model, &options, &session);
   if (status != TESSERA_OK) {
-    error = std::string("cannot create a session: ") +
-            tessera_status_string(status);
+    error = std::string("cannot create a session: ") + tessera_create_error();
     return false;
   }
   return true;

@@ -88,6 +88,13 @@ def TK_Dialect : Dialect {
     static constexpr ::llvm::StringLiteral getProfileKernelsAttrName() {
       return ::llvm::StringLiteral("tk.profile_kernels");
     }
+    /// Weights kept in a side file (`tessera-externalize-weights`,
+    /// docs/runtime.md): on the module, {base = @global (the mutable
+    /// pointer the code reads them through), size (bytes of the section,
+    /// i64), tensors: an array of {offset (i64), value (elements)}}.
+    static constexpr ::llvm::StringLiteral getWeightsAttrName() {
+      return ::llvm::StringLiteral("tk.weights");
+    }
     static constexpr ::llvm::StringLiteral getKernelInfoName() {
       return ::llvm::StringLiteral("tk.kernel_info");
     }

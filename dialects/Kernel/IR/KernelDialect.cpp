@@ -131,6 +131,25 @@ LogicalResult TKDialect::verifyOperationAttribute(Operation *op,
              << "' is an array of {name, kind, flops, bytes} on a module";
     return success();
   }
+  if (name == getWeightsAttrName()) {
+    auto weights = dyn_cast<DictionaryAttr>(value);
+    auto size = weights ? weights.getAs<IntegerAttr>("size") : IntegerAttr();
+    auto tensors = weights ? weights.getAs<ArrayAttr>("tensors") : ArrayAttr();
+    auto valid = [&](Attribute tensor) {
+      auto dict = dyn_cast<DictionaryAttr>(tensor);
+      auto offset = dict ? dict.getAs<IntegerAttr>("offset") : IntegerAttr();
+      auto elements = dict ? dict.getAs<ElementsAttr>("value") : ElementsAttr();
+      return offset && elements && !offset.getValue().isNegative();
+    };
+    if (!isa<ModuleOp>(op) || !weights ||
+        !weights.getAs<FlatSymbolRefAttr>("base") || !size ||
+        size.getValue().isNegative() || !tensors ||
+        !llvm::all_of(tensors, valid))
+      return op->emitError() << "'" << name
+                             << "' is {base = @symbol, size, tensors = "
+                                "[{offset, value}]} on a module";
+    return success();
+  }
   return op->emitError() << "unknown tk attribute '" << name << "'";
 }
 

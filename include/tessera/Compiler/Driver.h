@@ -35,6 +35,13 @@ enum class EmitStage {
   Library,  ///< <prefix>.o, <prefix>.so and <prefix>.h
 };
 
+/// Where a model's weights go (--weights).
+enum class WeightsPlacement {
+  Auto,  ///< in the object, or a side file once they pass 1 GiB
+  Embed, ///< in the object (fails past what an object can address)
+  File,  ///< <prefix>.weights, which the runtime maps
+};
+
 struct CompileOptions {
   /// An .onnx model, or an .mlir file holding one tg function.
   std::string inputPath;
@@ -49,6 +56,9 @@ struct CompileOptions {
   std::string cpu = "native";
   int optLevel = 2;
   EmitStage emit = EmitStage::Library;
+  /// Weights of at least 1 KiB go to <outputPrefix>.weights with File (and
+  /// Auto past 1 GiB); docs/runtime.md.
+  WeightsPlacement weights = WeightsPlacement::Auto;
   /// Print each stage's wall time (to the log: stderr, or
   /// CompileResult::log).
   bool timing = false;
@@ -124,6 +134,9 @@ struct ModelCost {
 /// not import or compile that far.
 bool estimateCost(const CompileOptions &options, ModelCost &cost,
                   std::string &error);
+
+/// Parses "auto", "embed", "file".
+bool parseWeightsPlacement(const std::string &text, WeightsPlacement &weights);
 
 /// Parses "tg", "tk" (or its older name "linalg"), "codegen", "llvm", "asm",
 /// "obj", "lib".

@@ -27,7 +27,7 @@ extern "C" {
 #endif
 
 /* Version of the model descriptor layout emitted by the compiler. */
-#define TESSERA_ABI_VERSION 4u
+#define TESSERA_ABI_VERSION 5u
 
 typedef enum tessera_status_t {
   TESSERA_OK = 0,
@@ -36,9 +36,12 @@ typedef enum tessera_status_t {
   TESSERA_SHAPE_MISMATCH = 3,   /* a tensor's rank or dims differ */
   TESSERA_DTYPE_MISMATCH = 4,   /* a tensor's element type differs */
   TESSERA_INCOMPATIBLE = 5,     /* model built for another ABI version */
-  TESSERA_CHECK_FAILED = 6      /* the data failed a run-time check of the
+  TESSERA_CHECK_FAILED = 6,     /* the data failed a run-time check of the
                                    model (an index out of range): outputs
                                    are unspecified */
+  TESSERA_WEIGHTS_UNAVAILABLE = 7 /* the weights file of a model compiled
+                                     with --weights=file is missing, short,
+                                     or not the one it was compiled with */
 } tessera_status_t;
 
 /* Element types, numbered as ONNX's TensorProto.DataType. */
@@ -90,7 +93,25 @@ typedef struct tessera_model_t {
    * run; 0 and NULL otherwise (such a model has no timing code at all). */
   int32_t num_kernels;
   const tessera_kernel_desc_t *kernels;
+  /* Weights kept in a side file (`tessera-compile --weights=file`,
+   * docs/runtime.md): the file's name (no directory; it is written next to
+   * the object), the bytes of weights it holds, the fingerprint its header
+   * carries, and the pointer the kernels read every weight through, which
+   * tessera_session_create points at the mapped file. NULL, 0, 0 and NULL
+   * when every weight is in the object. An application calling `entry`
+   * directly must hold a session of the model while it does. */
+  const char *weights_file;
+  uint64_t weights_size;
+  uint64_t weights_id;
+  const void **weights_base;
 } tessera_model_t;
+
+/* A weights file: a header of TESSERA_WEIGHTS_HEADER_BYTES (the 8 bytes
+ * "TESSERAW", then little-endian: u32 format version 1, u32 header size,
+ * u64 fingerprint, u64 weights bytes; zeros after), then the weights, each
+ * tensor at the offset the generated code reads it from. */
+#define TESSERA_WEIGHTS_HEADER_BYTES 4096u
+#define TESSERA_WEIGHTS_FORMAT 1u
 
 /* What a profiled model calls around kernel k (an index into
  * model->kernels), on the thread that called `entry`. A session passes its
@@ -133,6 +154,11 @@ typedef struct tessera_session_options_t {
    * number of CPUs online, 1 for none but the caller. The session starts its
    * workers once, at creation. */
   int32_t num_threads;
+  /* The weights file of a model compiled with --weights=file; NULL (the
+   * default): model->weights_file in the folder of the library or the
+   * executable that holds the model. The file is mapped read-only once per
+   * process and model, and unmapped with the model's last session. */
+  const char *weights_path;
 } tessera_session_options_t;
 
 typedef struct tessera_session_t tessera_session_t;
@@ -146,6 +172,11 @@ TESSERA_API tessera_status_t
 tessera_session_create(const tessera_model_t *model,
                        const tessera_session_options_t *options,
                        tessera_session_t **out_session);
+
+/* Why the calling thread's last tessera_session_create failed ("" when it
+ * succeeded): the status and, for the weights file, which file and what
+ * is wrong with it. */
+TESSERA_API const char *tessera_create_error(void);
 
 TESSERA_API void tessera_session_release(tessera_session_t *session);
 

@@ -39,7 +39,7 @@ int32_t addEntry(void **buffers) {
 
 const tessera_model_t kModel = {TESSERA_ABI_VERSION, 0, "add", 2, 1, kInputs,
                                 kOutputs, 6 * sizeof(float), addEntry,
-                                0, nullptr, 0, nullptr};
+                                0, nullptr, 0, nullptr, nullptr, 0, 0, nullptr};
 
 struct CountingAllocator {
   int allocations = 0, frees = 0;
@@ -268,7 +268,7 @@ int32_t parallelEntry(void **buffers) {
 
 const tessera_model_t kParallelModel = {
     TESSERA_ABI_VERSION, 0, "parallel", 2, 1, kInputs, kOutputs, 0,
-    parallelEntry, 0, nullptr, 0, nullptr};
+    parallelEntry, 0, nullptr, 0, nullptr, nullptr, 0, 0, nullptr};
 
 TEST(RuntimeThreads, EveryIndexOnceForAnyThreadCount) {
   float a[6] = {}, b[6] = {}, out[6] = {};
@@ -343,7 +343,7 @@ int32_t profiledEntry(void **buffers) {
 
 const tessera_model_t kProfiledModel = {
     TESSERA_ABI_VERSION, 0, "profiled", 2, 1, kInputs, kOutputs,
-    6 * sizeof(float), profiledEntry, 0, nullptr, 2, kKernels};
+    6 * sizeof(float), profiledEntry, 0, nullptr, 2, kKernels, nullptr, 0, 0, nullptr};
 
 std::string readFile(const std::string &path) {
   std::ifstream in(path);
@@ -429,3 +429,121 @@ TEST(RuntimeProfile, RefusedForAModelCompiledWithoutProfiling) {
 }
 
 } // namespace
+
+// Weights in a side file (--weights=file): the entry reads them through
+// model->weights_base, which the runtime points at the mapped file; every
+// session of the model shares one mapping, the last release unmaps it. A
+// missing, short or foreign file fails creation with a message naming it.
+namespace {
+const void *gWeightsBase = nullptr;
+
+int32_t weightsEntry(void **buffers) {
+  auto *out = static_cast<float *>(buffers[2]);
+  const auto *weights = static_cast<const float *>(gWeightsBase);
+  for (int i = 0; i < 6; ++i)
+    out[i] = weights[i];
+  return 0;
+}
+
+const uint64_t kWeightsId = 0x1234abcd5678ef00ull;
+
+tessera_model_t weightsModel() {
+  tessera_model_t model = kModel;
+  model.name = "weighted";
+  model.entry = weightsEntry;
+  model.weights_file = "weighted.weights";
+  model.weights_size = 6 * sizeof(float);
+  model.weights_id = kWeightsId;
+  model.weights_base = &gWeightsBase;
+  return model;
+}
+
+std::string writeWeights(const std::string &name, uint64_t id, size_t data) {
+  std::string path = ::testing::TempDir() + name;
+  std::string header(TESSERA_WEIGHTS_HEADER_BYTES, '\0');
+  header.replace(0, 8, "TESSERAW");
+  auto put = [&](size_t at, uint64_t value, int bytes) {
+    for (int i = 0; i < bytes; ++i)
+      header[at + i] = static_cast<char>(value >> (8 * i));
+  };
+  put(8, TESSERA_WEIGHTS_FORMAT, 4);
+  put(12, TESSERA_WEIGHTS_HEADER_BYTES, 4);
+  put(16, id, 8);
+  put(24, 6 * sizeof(float), 8);
+  std::ofstream file(path, std::ios::binary);
+  file << header;
+  const float values[6] = {1, 2, 3, 4, 5, 6};
+  file.write(reinterpret_cast<const char *>(values),
+             std::min(data, sizeof(values)));
+  return path;
+}
+} // namespace
+
+TEST(RuntimeWeights, MapsSharesAndUnmaps) {
+  tessera_model_t model = weightsModel();
+  std::string path = writeWeights("weighted.weights", kWeightsId, 24);
+  tessera_session_options_t options;
+  tessera_session_options_init(&options);
+  options.weights_path = path.c_str();
+  tessera_session_t *first = nullptr, *second = nullptr;
+  ASSERT_EQ(tessera_session_create(&model, &options, &first), TESSERA_OK)
+      << tessera_create_error();
+  EXPECT_STREQ(tessera_create_error(), "");
+  const void *mapped = gWeightsBase;
+  ASSERT_NE(mapped, nullptr);
+  // The second session shares the mapping, without opening a file.
+  options.weights_path = "/nonexistent/weighted.weights";
+  ASSERT_EQ(tessera_session_create(&model, &options, &second), TESSERA_OK);
+  EXPECT_EQ(gWeightsBase, mapped);
+  float out[6] = {};
+  int64_t dims[] = {2, 3};
+  float a[6] = {};
+  tessera_tensor_t inputs[] = {{TESSERA_F32, 2, dims, a}, {TESSERA_F32, 2, dims, a}};
+  tessera_tensor_t outputs[] = {{TESSERA_F32, 2, dims, out}};
+  ASSERT_EQ(tessera_session_run(second, inputs, 2, outputs, 1), TESSERA_OK);
+  for (int i = 0; i < 6; ++i)
+    EXPECT_EQ(out[i], i + 1.0f);
+  tessera_session_release(first);
+  EXPECT_EQ(gWeightsBase, mapped);
+  tessera_session_release(second);
+  EXPECT_EQ(gWeightsBase, nullptr);
+  std::remove(path.c_str());
+}
+
+TEST(RuntimeWeights, RefusesMissingShortAndForeignFiles) {
+  tessera_model_t model = weightsModel();
+  tessera_session_options_t options;
+  tessera_session_options_init(&options);
+  tessera_session_t *session = reinterpret_cast<tessera_session_t *>(1);
+  std::string missing = ::testing::TempDir() + "missing.weights";
+  options.weights_path = missing.c_str();
+  EXPECT_EQ(tessera_session_create(&model, &options, &session),
+            TESSERA_WEIGHTS_UNAVAILABLE);
+  EXPECT_EQ(session, nullptr);
+  EXPECT_EQ(std::string(tessera_create_error()),
+            "cannot open the weights file " + missing +
+                " of model 'weighted': No such file or directory");
+  std::string shortFile = writeWeights("short.weights", kWeightsId, 10);
+  options.weights_path = shortFile.c_str();
+  EXPECT_EQ(tessera_session_create(&model, &options, &session),
+            TESSERA_WEIGHTS_UNAVAILABLE);
+  EXPECT_EQ(std::string(tessera_create_error()),
+            "the weights file " + shortFile +
+                " of model 'weighted' holds 4106 bytes, the model needs 4120");
+  std::string foreign = writeWeights("foreign.weights", kWeightsId + 1, 24);
+  options.weights_path = foreign.c_str();
+  EXPECT_EQ(tessera_session_create(&model, &options, &session),
+            TESSERA_WEIGHTS_UNAVAILABLE);
+  EXPECT_NE(std::string(tessera_create_error()).find("fingerprint differs"),
+            std::string::npos)
+      << tessera_create_error();
+  EXPECT_EQ(gWeightsBase, nullptr);
+  // A weights file is a bare name next to the model.
+  model.weights_file = "../weighted.weights";
+  EXPECT_EQ(tessera_session_create(&model, nullptr, &session),
+            TESSERA_INVALID_ARGUMENT);
+  EXPECT_STREQ(tessera_status_string(TESSERA_WEIGHTS_UNAVAILABLE),
+               "weights file unavailable");
+  std::remove(shortFile.c_str());
+  std::remove(foreign.c_str());
+}
