@@ -26,6 +26,9 @@ struct TensorSignature {
   std::string name;
   int32_t dtype = 0; // tessera_dtype_t (ONNX numbering)
   std::vector<int64_t> dims;
+  /// Bit d: the run decides dimension d's size, dims[d] is its bound
+  /// (tessera_tensor_desc_t.dynamic_dims).
+  uint64_t dynamicDims = 0;
 };
 
 /// One timed kernel (tessera_kernel_desc_t).

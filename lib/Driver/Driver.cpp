@@ -428,7 +428,28 @@ bool Compilation::run(std::string &error) {
                              "of a supported element type");
     signature.inputs.push_back(tensor);
   }
+  // Results marked `tessera.size_of = {output, dim}` (an i64 scalar each,
+  // after the outputs) are the sizes of dynamic output dimensions.
+  unsigned numOutputs = function.getNumResults();
   for (unsigned i = 0; i < function.getNumResults(); ++i) {
+    auto sizeOf =
+        function.getResultAttrOfType<DictionaryAttr>(i, "tessera.size_of");
+    if (!sizeOf) {
+      if (numOutputs != function.getNumResults())
+        return fail(error, "internal: an output follows a size result");
+      continue;
+    }
+    numOutputs = std::min(numOutputs, i);
+    auto output = sizeOf.getAs<IntegerAttr>("output");
+    auto dim = sizeOf.getAs<IntegerAttr>("dim");
+    if (!output || !dim || output.getInt() < 0 ||
+        output.getInt() >= static_cast<int64_t>(numOutputs) ||
+        dim.getInt() < 0 || dim.getInt() >= 64)
+      return fail(error, "internal: a malformed tessera.size_of");
+    // Filled below; the bits are set in result order, which is the order
+    // of the size slots.
+  }
+  for (unsigned i = 0; i < numOutputs; ++i) {
     tessera::TensorSignature tensor;
     if (!describe(function.getResultTypes()[i],
                   function.getResultAttr(i, "tessera.name"),
@@ -437,6 +458,21 @@ bool Compilation::run(std::string &error) {
                              " must be a statically shaped tensor "
                              "of a supported element type");
     signature.outputs.push_back(tensor);
+  }
+  // The size slots are in (output, dim) order, as the runtime fills them.
+  {
+    std::pair<int64_t, int64_t> last{-1, -1};
+    for (unsigned i = numOutputs; i < function.getNumResults(); ++i) {
+      auto sizeOf =
+          function.getResultAttrOfType<DictionaryAttr>(i, "tessera.size_of");
+      std::pair<int64_t, int64_t> at{sizeOf.getAs<IntegerAttr>("output").getInt(),
+                                     sizeOf.getAs<IntegerAttr>("dim").getInt()};
+      tessera::TensorSignature &output = signature.outputs[at.first];
+      if (at <= last || at.second >= static_cast<int64_t>(output.dims.size()))
+        return fail(error, "internal: size results out of order");
+      last = at;
+      output.dynamicDims |= uint64_t(1) << at.second;
+    }
   }
   if (signature.outputs.empty())
     return fail(error, options.inputPath +

@@ -261,6 +261,7 @@ public:
     }
     tessera_status_t status;
     std::string error;
+    std::vector<std::vector<int64_t>> decided(model->num_outputs);
     {
       // The session's workspace serves one run at a time: calls from
       // several Python threads take turns (the GIL is released first, so a
@@ -271,9 +272,24 @@ public:
                                    outputs.data(), outputs.size());
       if (status != TESSERA_OK)
         error = tessera_session_last_error(session);
+      else
+        for (int32_t i = 0; i < model->num_outputs; ++i)
+          if (model->outputs[i].dynamic_dims) {
+            const int64_t *dims = tessera_session_output_dims(session, i);
+            decided[i].assign(dims, dims + model->outputs[i].rank);
+          }
     }
     if (status != TESSERA_OK)
       throw Error(error);
+    // An output with dynamic dimensions: the front of the bounded buffer.
+    for (int32_t i = 0; i < model->num_outputs; ++i) {
+      if (decided[i].empty())
+        continue;
+      py::tuple front(decided[i].size());
+      for (size_t d = 0; d < decided[i].size(); ++d)
+        front[d] = py::slice(0, decided[i][d], 1);
+      outputArrays[i] = py::array(outputArrays[i][front].attr("copy")());
+    }
     if (outputArrays.size() == 1)
       return outputArrays.front();
     for (py::array &a : outputArrays)

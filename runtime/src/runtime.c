@@ -19,7 +19,10 @@ struct tessera_session_t {
   const tessera_model_t *model;
   tessera_allocator_t allocator;
   void *workspace;
-  void **buffers; /* inputs, outputs, workspace, parallel, profiler */
+  void **buffers; /* inputs, outputs, workspace, parallel, profiler, sizes */
+  int64_t *sizes;       /* one per dynamic output dimension */
+  int64_t *output_dims; /* each output's dims after the last run */
+  size_t num_sizes;
   tessera_thread_pool_t *pool;
   int32_t num_threads;
   tessera_parallel_t parallel;
@@ -133,9 +136,26 @@ tessera_session_create(const tessera_model_t *model,
     }
     session->holds_weights = 1;
   }
-  buffers = (size_t)model->num_inputs + (size_t)model->num_outputs + 3;
+  buffers = (size_t)model->num_inputs + (size_t)model->num_outputs + 4;
   session->buffers = (void **)session->allocator.alloc(
       session->allocator.user_data, buffers * sizeof(void *), 16);
+  {
+    size_t dims = 1, i, d;
+    for (i = 0; i < (size_t)model->num_outputs; ++i) {
+      dims += (size_t)model->outputs[i].rank;
+      for (d = 0; d < (size_t)model->outputs[i].rank; ++d)
+        session->num_sizes += (model->outputs[i].dynamic_dims >> d) & 1u;
+    }
+    session->output_dims = (int64_t *)session->allocator.alloc(
+        session->allocator.user_data, dims * sizeof(int64_t), 16);
+    session->sizes = (int64_t *)session->allocator.alloc(
+        session->allocator.user_data,
+        (session->num_sizes + 1) * sizeof(int64_t), 16);
+    if (session->output_dims)
+      for (i = 0, dims = 0; i < (size_t)model->num_outputs; ++i)
+        for (d = 0; d < (size_t)model->outputs[i].rank; ++d)
+          session->output_dims[dims++] = model->outputs[i].dims[d];
+  }
   session->workspace = session->allocator.alloc(
       session->allocator.user_data, (size_t)model->workspace_size, 64);
   session->num_threads = options->num_threads
@@ -146,6 +166,7 @@ tessera_session_create(const tessera_model_t *model,
   if (model->num_kernels > 0)
     session->profile = tessera_profile_create(model, session->allocator);
   if (!session->buffers || !session->workspace || !session->pool ||
+      !session->output_dims || !session->sizes ||
       (model->num_kernels > 0 && !session->profile)) {
     tessera_session_release(session);
     return create_failed(TESSERA_OUT_OF_MEMORY);
@@ -168,6 +189,10 @@ void tessera_session_release(tessera_session_t *session) {
     allocator.free(allocator.user_data, session->workspace);
   if (session->buffers)
     allocator.free(allocator.user_data, session->buffers);
+  if (session->sizes)
+    allocator.free(allocator.user_data, session->sizes);
+  if (session->output_dims)
+    allocator.free(allocator.user_data, session->output_dims);
   allocator.free(allocator.user_data, session);
 }
 
@@ -236,6 +261,10 @@ tessera_status_t tessera_session_run(tessera_session_t *session,
       &session->parallel;
   session->buffers[model->num_inputs + model->num_outputs + 2] =
       session->profile ? tessera_profile_profiler(session->profile) : NULL;
+  session->buffers[model->num_inputs + model->num_outputs + 3] =
+      session->num_sizes ? session->sizes : NULL;
+  for (i = 0; i < (int32_t)session->num_sizes; ++i)
+    session->sizes[i] = -1;
   if (session->profile)
     tessera_profile_run_begin(session->profile);
   code = model->entry(session->buffers);
@@ -246,7 +275,38 @@ tessera_status_t tessera_session_run(tessera_session_t *session,
                 code > 0 && code <= model->num_checks && model->checks[code - 1]
                     ? model->checks[code - 1]
                     : "a run-time check failed");
+  /* The sizes the run decided, each within its bound. */
+  {
+    size_t at = 0, slot = 0;
+    int32_t d;
+    for (i = 0; i < model->num_outputs; ++i)
+      for (d = 0; d < model->outputs[i].rank; ++d, ++at) {
+        int64_t size = model->outputs[i].dims[d];
+        if ((model->outputs[i].dynamic_dims >> d) & 1u) {
+          size = session->sizes[slot++];
+          if (size < 0 || size > model->outputs[i].dims[d])
+            return fail(session, TESSERA_CHECK_FAILED,
+                        "model '%s': output %d ('%s') got size %lld in "
+                        "dimension %d, outside [0, %lld]",
+                        model->name, (int)i, model->outputs[i].name,
+                        (long long)size, (int)d,
+                        (long long)model->outputs[i].dims[d]);
+        }
+        session->output_dims[at] = size;
+      }
+  }
   return TESSERA_OK;
+}
+
+const int64_t *tessera_session_output_dims(const tessera_session_t *session,
+                                           int32_t index) {
+  size_t at = 0;
+  int32_t i;
+  if (!session || index < 0 || index >= session->model->num_outputs)
+    return NULL;
+  for (i = 0; i < index; ++i)
+    at += (size_t)session->model->outputs[i].rank;
+  return session->output_dims + at;
 }
 
 const char *tessera_session_last_error(const tessera_session_t *session) {
@@ -395,10 +455,14 @@ int64_t tessera_desc_num_elements(const tessera_tensor_desc_t *desc) {
 
 /* Whether `desc` describes a tensor the runtime can hold: a name, a known
  * dtype, a rank in [0, 64], dims whose byte size is at most 2^48. */
-static int valid_desc(const tessera_tensor_desc_t *desc) {
+static int valid_desc(const tessera_tensor_desc_t *desc, int output) {
   int64_t n;
   size_t size;
   if (!desc->name || desc->rank > 64)
+    return 0;
+  /* Only outputs have dynamic dimensions, and only existing ones. */
+  if (desc->dynamic_dims &&
+      (!output || (desc->rank < 64 && desc->dynamic_dims >> desc->rank)))
     return 0;
   n = tessera_desc_num_elements(desc);
   size = tessera_dtype_size(desc->dtype);
@@ -422,10 +486,10 @@ static int valid_model(const tessera_model_t *model) {
        model->weights_size > TESSERA_MAX_TENSOR_BYTES))
     return 0;
   for (i = 0; i < model->num_inputs; ++i)
-    if (!valid_desc(&model->inputs[i]))
+    if (!valid_desc(&model->inputs[i], 0))
       return 0;
   for (i = 0; i < model->num_outputs; ++i)
-    if (!valid_desc(&model->outputs[i]))
+    if (!valid_desc(&model->outputs[i], 1))
       return 0;
   return 1;
 }

@@ -140,6 +140,22 @@ class Paths(unittest.TestCase):
             with self.assertRaisesRegex(tessera.Error, 'weights must be "auto", "embed" or "file"'):
                 tessera.compile(g, weights="disk")
 
+    def test_outputs_the_data_sizes(self):
+        """NonZero of a run-time input: the array has the run's size."""
+        with tempfile.TemporaryDirectory() as tmp:
+            path = os.path.join(tmp, "nz.onnx")
+            graph = helper.make_graph(
+                [helper.make_node("NonZero", ["x"], ["p"], name="nz")], "nz",
+                [helper.make_tensor_value_info("x", TensorProto.FLOAT, [3, 4])],
+                [helper.make_tensor_value_info("p", TensorProto.INT64, [2, "n"])])
+            onnx.save(helper.make_model(graph, opset_imports=[helper.make_opsetid("", 13)]), path)
+            module = tessera.compile(path)
+            self.assertEqual(module.outputs, [("p", (2, 12), "int64")])
+            for x in (RNG.standard_normal((3, 4)).astype(np.float32) > 0,
+                      np.zeros((3, 4)), np.ones((3, 4))):
+                x = x.astype(np.float32)
+                np.testing.assert_array_equal(module(x), np.array(np.nonzero(x)))
+
     def test_input_shapes_need_a_path(self):
         g = tessera.Graph("g")
         g.output(g.relu(g.input("x", (2,))), "y")

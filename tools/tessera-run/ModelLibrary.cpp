@@ -159,6 +159,42 @@ tessera_status_t ModelSession::run(const std::vector<HostTensor> &inputs) {
                              outputTensors.data(), outputTensors.size());
 }
 
+std::vector<HostTensor> &ModelSession::outputs() {
+  shaped.clear();
+  for (int i = 0; i < model->num_outputs; ++i) {
+    const tessera_tensor_desc_t &desc = model->outputs[i];
+    const int64_t *dims = tessera_session_output_dims(session, i);
+    if (!desc.dynamic_dims || !dims || desc.rank == 0) {
+      shaped.push_back(results[i]);
+      continue;
+    }
+    // The padded layout: each row of the last dimension starts where the
+    // bound puts it.
+    HostTensor tensor;
+    tensor.dtype = desc.dtype;
+    tensor.dims.assign(dims, dims + desc.rank);
+    size_t element = tessera_dtype_size(desc.dtype);
+    int64_t count = tensor.numElements();
+    tensor.data.resize(static_cast<size_t>(count) * element);
+    int64_t row = tensor.dims.back();
+    std::vector<int64_t> at(desc.rank, 0);
+    for (int64_t out = 0; count > 0 && out < count; out += row) {
+      int64_t from = 0;
+      for (int d = 0; d < desc.rank; ++d)
+        from = from * desc.dims[d] + at[d];
+      std::memcpy(tensor.data.data() + out * element,
+                  results[i].data.data() + from * element, row * element);
+      for (int d = desc.rank - 2; d >= 0; --d) {
+        if (++at[d] < tensor.dims[d])
+          break;
+        at[d] = 0;
+      }
+    }
+    shaped.push_back(std::move(tensor));
+  }
+  return shaped;
+}
+
 std::string ModelSession::lastError() const {
   return session ? tessera_session_last_error(session) : "no session";
 }

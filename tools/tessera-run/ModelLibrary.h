@@ -45,12 +45,14 @@ public:
   std::string lastError() const;
 
   tessera_session_t *get() const { return session; }
-  std::vector<HostTensor> &outputs() { return results; }
+  /// The outputs of the last run, each at the dims the run computed (an
+  /// output with dynamic dimensions cut to its sizes).
+  std::vector<HostTensor> &outputs();
 
 private:
   const tessera_model_t *model = nullptr;
   tessera_session_t *session = nullptr;
-  std::vector<HostTensor> results;
+  std::vector<HostTensor> results, shaped;
   std::vector<tessera_tensor_t> inputTensors, outputTensors;
 };
 

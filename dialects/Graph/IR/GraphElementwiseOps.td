@@ -373,4 +373,55 @@ def TG_TopKOp : TG_InferOp<"top_k"> {
   }];
 }
 
+def TG_NonZeroOp : TG_InferOp<"non_zero"> {
+  let summary = "the positions of the non-zero elements, in a bounded result (ONNX NonZero)";
+  let description = [{
+    The coordinates of every non-zero element of `input`, in row-major
+    order: `indices[d][j]` is coordinate d of the j-th non-zero element
+    (ONNX `NonZero`). How many there are is data: `indices` is bounded,
+    `rank x numElements` (every element non-zero), and `count` says how
+    many of its columns hold positions; the rest are 0. A model output
+    computed from it reports its run's size through the runtime
+    (docs/runtime.md, dynamic dimensions).
+
+    Example:
+
+    ```mlir
+    %i, %n = tg.non_zero %x : tensor<2x3xf32>
+    // %i : tensor<2x6xi64>, %n : tensor<i64>
+    ```
+  }];
+  let arguments = (ins TG_Tensor:$input);
+  let results = (outs TG_I64Tensor:$indices, TG_I64Tensor:$count);
+  let assemblyFormat = [{ $input attr-dict `:` type($input) }];
+}
+
+def TG_NonMaxSuppressionOp : TG_Op<"non_max_suppression"> {
+  let summary = "greedy non-maximum suppression per batch and class, in a bounded result (ONNX NonMaxSuppression)";
+  let description = [{
+    For every batch b and class c, in that order: the boxes whose score is
+    above `score_threshold` (every box without one), best score first (the
+    lower index first among equal scores), each kept unless its
+    intersection over union with a box kept before for that class exceeds
+    `iou_threshold` (a box of no area overlaps nothing), at most
+    `max_output` (a run-time i64 scalar; 0 or less keeps none) per class.
+    `boxes` is `B x N x 4` (`[y1, x1, y2, x2]`, either corner first; with
+    `center_point_box`, `[x_center, y_center, width, height]`), `scores`
+    `B x C x N`. The result rows are `[b, c, box]`: `selected` is bounded
+    (`S x 3`, S at most `B * C * N`, the importer's bound), `count` says how
+    many rows hold results; the rest are 0.
+  }];
+  let arguments = (ins TG_FloatTensor:$boxes, TG_FloatTensor:$scores,
+                       TG_I64Tensor:$max_output, TG_FloatTensor:$iou_threshold,
+                       Optional<TG_FloatTensor>:$score_threshold,
+                       UnitAttr:$center_point_box);
+  let results = (outs TG_I64Tensor:$selected, TG_I64Tensor:$count);
+  let assemblyFormat = [{
+    $boxes `,` $scores `,` $max_output `,` $iou_threshold
+    (`,` $score_threshold^)? (`center_point_box` $center_point_box^)?
+    attr-dict `:` functional-type(operands, results)
+  }];
+  let hasVerifier = 1;
+}
+
 #endif // TESSERA_DIALECT_GRAPH_ELEMENTWISE_OPS

@@ -142,6 +142,48 @@ LogicalResult TopKOp::inferResultTypes(InferContext &context, Adaptor adaptor) {
       result, IntegerType::get(adaptor.getInput().getContext(), 64));
 }
 
+LogicalResult NonZeroOp::inferResultTypes(InferContext &context,
+                                          Adaptor adaptor) {
+  FailureOr<Shape> shape = context.shapeOf(adaptor.getInput(), "input");
+  if (failed(shape))
+    return failure();
+  int64_t elements = 1;
+  for (int64_t d : *shape)
+    if (llvm::MulOverflow(elements, d, elements))
+      return context.error("input has more elements than an i64 counts");
+  Type i64 = IntegerType::get(adaptor.getInput().getContext(), 64);
+  if (failed(context.addResult(
+          {static_cast<int64_t>(shape->size()), elements}, i64)))
+    return failure();
+  return context.addResult({}, i64);
+}
+
+LogicalResult NonMaxSuppressionOp::verify() {
+  auto boxes = cast<RankedTensorType>(getBoxes().getType());
+  auto scores = cast<RankedTensorType>(getScores().getType());
+  auto selected = cast<RankedTensorType>(getSelected().getType());
+  if (boxes.getRank() != 3 || boxes.getDimSize(2) != 4)
+    return emitOpError("boxes must be batch x boxes x 4");
+  if (scores.getRank() != 3 || scores.getDimSize(0) != boxes.getDimSize(0) ||
+      scores.getDimSize(2) != boxes.getDimSize(1))
+    return emitOpError("scores must be batch x classes x boxes, ")
+           << boxes.getDimSize(0) << " x C x " << boxes.getDimSize(1);
+  if (scores.getElementType() != boxes.getElementType())
+    return emitOpError("boxes and scores must have one element type");
+  for (Value scalar : {getMaxOutput(), getIouThreshold(), getScoreThreshold()})
+    if (scalar && cast<RankedTensorType>(scalar.getType()).getNumElements() != 1)
+      return emitOpError("max_output and the thresholds are single values");
+  int64_t bound = boxes.getDimSize(0) * scores.getDimSize(1) *
+                  boxes.getDimSize(1);
+  if (selected.getRank() != 2 || selected.getDimSize(1) != 3 ||
+      selected.getDimSize(0) > bound)
+    return emitOpError("selected must be S x 3 with S at most ")
+           << bound << " (batch x classes x boxes)";
+  if (cast<RankedTensorType>(getCount().getType()).getRank() != 0)
+    return emitOpError("count must be an i64 scalar");
+  return success();
+}
+
 LogicalResult tessera::tg::inferGlobalPoolResult(InferContext &context,
                                                  Value input) {
   FailureOr<Shape> shape = context.shapeOf(input, "input");

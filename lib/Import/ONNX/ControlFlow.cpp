@@ -81,6 +81,10 @@ ModelImporter::importBody(const onnx::GraphProto &body,
     if (it == values.end())
       return fail(where + which + " output '" + output.name() +
                   "' is not computed by it");
+    if (auto bound = bounded.find(it->second); bound != bounded.end())
+      return fail(where + which + " output '" + output.name() +
+                  "' has a dimension whose size " + bound->second.producer +
+                  " decides at run time, which a subgraph cannot return");
     results.push_back(it->second);
   }
   return results;

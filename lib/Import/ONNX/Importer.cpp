@@ -390,7 +390,8 @@ LogicalResult ModelImporter::importGraph(const onnx::GraphProto &graph) {
     if (it == values.end())
       return fail("graph output '" + output.name() +
                   "' is not produced by any node");
-    if (failed(checkDeclaredOutput(output, it->second.getType())))
+    if (!bounded.count(it->second) &&
+        failed(checkDeclaredOutput(output, it->second.getType())))
       return failure();
     results.push_back(it->second);
     resultTypes.push_back(it->second.getType());
@@ -410,7 +411,7 @@ LogicalResult ModelImporter::importGraph(const onnx::GraphProto &graph) {
             !returned.insert(output).second)
           continue;
         auto type = dyn_cast<RankedTensorType>(it->second.getType());
-        if (!type || !type.hasStaticShape())
+        if (!type || !type.hasStaticShape() || bounded.count(it->second))
           continue;
         results.push_back(it->second);
         resultTypes.push_back(type);
@@ -418,10 +419,27 @@ LogicalResult ModelImporter::importGraph(const onnx::GraphProto &graph) {
       }
     }
   }
+  // A bounded output's size: one more result after the outputs
+  // (tessera.size_of); two outputs of one value share it.
+  SmallVector<std::pair<int64_t, int64_t>> sizeOf;
+  for (auto [index, result] :
+       llvm::enumerate(llvm::to_vector(ArrayRef(results).take_front(graph.output_size()))))
+    if (auto it = bounded.find(result); it != bounded.end()) {
+      sizeOf.push_back({index, it->second.bound.dim});
+      Value count = it->second.bound.count;
+      results.push_back(count);
+      resultTypes.push_back(count.getType());
+    }
   func::ReturnOp::create(builder, fileLoc, results);
   function.setFunctionType(builder.getFunctionType(argumentTypes, resultTypes));
   for (auto [index, name] : llvm::enumerate(resultNames))
     function.setResultAttr(index, "tessera.name", name);
+  for (auto [k, at] : llvm::enumerate(sizeOf))
+    function.setResultAttr(
+        resultNames.size() + k, "tessera.size_of",
+        builder.getDictionaryAttr(
+            {builder.getNamedAttr("output", builder.getI64IntegerAttr(at.first)),
+             builder.getNamedAttr("dim", builder.getI64IntegerAttr(at.second))}));
   return success();
 }
 
@@ -557,7 +575,10 @@ LogicalResult ModelImporter::importNode(const onnx::NodeProto &node,
                   node.output(i) + "') is not supported");
     values[node.output(i)] = outputs[i];
   }
-  return success();
+  for (auto [i, bound] : context.boundedOutputs())
+    if (i < outputs.size() && outputs[i])
+      bounded[outputs[i]] = {bound, node.op_type() + " '" + name + "'"};
+  return propagateBounded(node, where, inputs, outputs);
 }
 
 OwningOpRef<ModuleOp> tessera::importOnnxFile(MLIRContext &context,

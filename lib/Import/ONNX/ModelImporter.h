@@ -88,6 +88,19 @@ private:
   /// The version of every domain the model imports ("ai.onnx" for "").
   llvm::StringMap<int64_t> opsets;
   llvm::StringMap<mlir::Value> values;
+  /// Values with a bounded dimension (NodeContext::Bounded), and the node
+  /// that made each, for messages.
+  struct BoundedValue {
+    NodeContext::Bounded bound;
+    std::string producer;
+  };
+  llvm::DenseMap<mlir::Value, BoundedValue> bounded;
+  /// Fails when node `node` cannot take the bounded inputs it has; records
+  /// which of its outputs are bounded (Bounded.cpp).
+  mlir::LogicalResult propagateBounded(const onnx::NodeProto &node,
+                                       const std::string &where,
+                                       llvm::ArrayRef<mlir::Value> inputs,
+                                       llvm::ArrayRef<mlir::Value> outputs);
   std::string error;
   std::string diagnostic;
 };

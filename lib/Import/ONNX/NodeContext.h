@@ -142,6 +142,20 @@ public:
   }
   llvm::ArrayRef<mlir::Value> outputs() const { return results; }
 
+  /// Output i's dimension `dim` is bounded: the data decides its size, the
+  /// tensor holds the bound, and `count` (an i64 scalar tensor) says how
+  /// much of it holds the result (the rest is 0).
+  struct Bounded {
+    int64_t dim;
+    mlir::Value count;
+  };
+  void setBounded(size_t i, int64_t dim, mlir::Value count) {
+    bounded.push_back({i, Bounded{dim, count}});
+  }
+  llvm::ArrayRef<std::pair<size_t, Bounded>> boundedOutputs() const {
+    return bounded;
+  }
+
   /// Records `message` as the node's error and fails.
   mlir::LogicalResult error(const llvm::Twine &message);
   const std::string &errorMessage() const { return message; }
@@ -149,6 +163,7 @@ public:
 private:
   llvm::SmallVector<mlir::Value> inputs;
   llvm::SmallVector<mlir::Value> results;
+  llvm::SmallVector<std::pair<size_t, Bounded>> bounded;
   std::string message;
 };
 

@@ -722,10 +722,12 @@ LogicalResult convertBitShift(NodeContext &ctx) {
 LogicalResult convertNonZero(NodeContext &ctx) {
   TRY(x, ctx.required(0));
   auto values = ctx.constantFloats(x);
-  if (!values)
-    return ctx.notConstant(0,
-                           "the input of NonZero (its result shape depends on "
-                           "the values)");
+  if (!values) {
+    // Known at run time: a bounded result, its count reported.
+    auto nonZero = tg::NonZeroOp::create(ctx.builder, ctx.loc, x);
+    ctx.setBounded(0, 1, nonZero.getCount());
+    return ctx.setOutputs({nonZero.getIndices()});
+  }
   RankedTensorType type = ctx.typeOf(x);
   int64_t rank = type.getRank();
   SmallVector<SmallVector<int64_t>> coordinates(rank);
@@ -747,6 +749,64 @@ LogicalResult convertNonZero(NodeContext &ctx) {
       ArrayRef<int64_t>(data)))});
 }
 
+/// NonMaxSuppression: a bounded [S, 3] result, S = batches x classes x the
+/// per-class limit (max_output_boxes_per_class when it is a constant, else
+/// the box count); the limit and thresholds may be run-time values.
+LogicalResult convertNonMaxSuppression(NodeContext &ctx) {
+  TRY(boxes, ctx.required(0));
+  TRY(scores, ctx.required(1));
+  RankedTensorType boxesType = ctx.typeOf(boxes), scoresType = ctx.typeOf(scores);
+  if (boxesType.getRank() != 3 || boxesType.getDimSize(2) != 4)
+    return ctx.error("boxes must be [batch, boxes, 4]");
+  if (scoresType.getRank() != 3 ||
+      scoresType.getDimSize(0) != boxesType.getDimSize(0) ||
+      scoresType.getDimSize(2) != boxesType.getDimSize(1))
+    return ctx.error("scores must be [batch, classes, boxes] for boxes [" +
+                     std::to_string(boxesType.getDimSize(0)) + ", " +
+                     std::to_string(boxesType.getDimSize(1)) + ", 4]");
+  int64_t center = ctx.getInt("center_point_box", 0);
+  if (center != 0 && center != 1)
+    return ctx.error("center_point_box must be 0 or 1, got " +
+                     std::to_string(center));
+  int64_t batches = boxesType.getDimSize(0), n = boxesType.getDimSize(1),
+          classes = scoresType.getDimSize(1);
+  Type element = boxesType.getElementType();
+  auto single = [&](size_t i, const char *what) -> LogicalResult {
+    if (ctx.input(i) && ctx.typeOf(ctx.input(i)).getNumElements() != 1)
+      return ctx.error(std::string(what) + " must hold one value");
+    return success();
+  };
+  if (failed(single(2, "max_output_boxes_per_class")) ||
+      failed(single(3, "iou_threshold")) || failed(single(4, "score_threshold")))
+    return failure();
+  // The per-class limit bounds the result when it is known.
+  int64_t perClass = n;
+  Value maxOutput = ctx.input(2);
+  if (!maxOutput) {
+    perClass = 0; // absent: no box is kept
+    maxOutput = ctx.constantI64({0});
+  } else if (auto known = ctx.constantInts(maxOutput)) {
+    perClass = std::clamp<int64_t>((*known)[0], 0, n);
+  }
+  if (ctx.typeOf(maxOutput).getElementType() != ctx.builder.getI64Type())
+    return ctx.error("max_output_boxes_per_class must be int64");
+  Value iou = ctx.input(3);
+  if (!iou)
+    iou = ctx.constant(DenseElementsAttr::get(
+        RankedTensorType::get({1}, element), FloatAttr::get(element, 0.0)));
+  int64_t bound;
+  if (llvm::MulOverflow(batches, classes, bound) ||
+      llvm::MulOverflow(bound, perClass, bound))
+    return ctx.error("the result would hold more rows than an i64 counts");
+  auto nms = tg::NonMaxSuppressionOp::create(
+      ctx.builder, ctx.loc,
+      TypeRange{RankedTensorType::get({bound, 3}, ctx.builder.getI64Type()),
+                RankedTensorType::get({}, ctx.builder.getI64Type())},
+      boxes, scores, maxOutput, iou, ctx.input(4), center == 1);
+  ctx.setBounded(0, 0, nms.getCount());
+  return ctx.setOutputs({nms.getSelected()});
+}
+
 } // namespace
 
 void tessera::onnx_import::registerDecomposedOps(ConverterRegistry &r) {
@@ -757,6 +817,7 @@ void tessera::onnx_import::registerDecomposedOps(ConverterRegistry &r) {
   r.add("Mish", 18, convertMish);
   r.add("Mod", 10, convertMod);
   r.add("NonZero", 9, convertNonZero);
+  r.add("NonMaxSuppression", 10, convertNonMaxSuppression);
   r.add("And", 7, convertAnd);
   r.add("CastLike", 15, convertCastLike);
   r.add("Celu", 12, convertCelu);

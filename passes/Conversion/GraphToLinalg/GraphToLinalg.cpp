@@ -37,6 +37,7 @@ void tessera::populateGraphToLinalgConversionPatterns(
   lowering::populateDataMovementLoweringPatterns(converter, patterns);
   lowering::populateResizeLoweringPatterns(converter, patterns);
   lowering::populateIndexingLoweringPatterns(converter, patterns);
+  lowering::populateBoundedLoweringPatterns(converter, patterns);
 }
 
 namespace {

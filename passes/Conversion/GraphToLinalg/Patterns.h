@@ -32,6 +32,9 @@ void populateDataMovementLoweringPatterns(const mlir::TypeConverter &converter,
                                           mlir::RewritePatternSet &patterns);
 
 /// gather_nd, scatter_elements, scatter_nd, top_k.
+/// NonZero and NonMaxSuppression: bounded results and their counts.
+void populateBoundedLoweringPatterns(const mlir::TypeConverter &converter,
+                                     mlir::RewritePatternSet &patterns);
 void populateIndexingLoweringPatterns(const mlir::TypeConverter &converter,
                                      mlir::RewritePatternSet &patterns);
 

@@ -27,7 +27,7 @@ extern "C" {
 #endif
 
 /* Version of the model descriptor layout emitted by the compiler. */
-#define TESSERA_ABI_VERSION 5u
+#define TESSERA_ABI_VERSION 6u
 
 typedef enum tessera_status_t {
   TESSERA_OK = 0,
@@ -58,6 +58,12 @@ typedef struct tessera_tensor_desc_t {
   int32_t dtype; /* a tessera_dtype_t */
   int32_t rank;
   const int64_t *dims;
+  /* Bit d set: the run decides dimension d's size (an output of
+   * NonZero and the like); dims[d] is its upper bound, the buffer holds the
+   * bound, and the result lies at the front of each such dimension (the
+   * padded layout; the rest is 0). tessera_session_output_dims tells the
+   * sizes of the last run. 0 for inputs. */
+  uint64_t dynamic_dims;
 } tessera_tensor_desc_t;
 
 /* One kernel of a model compiled with `tessera-compile --profile`. */
@@ -83,9 +89,11 @@ typedef struct tessera_model_t {
   /* buffers: inputs, then outputs, then the workspace (64-byte aligned),
    * then a `tessera_parallel_t *` (NULL runs every loop on the caller).
    * Returns 0, or k in [1, num_checks] when run-time check k failed (an
-   * index out of range; checks[k - 1] says which node and what). A
-   * profiled model (num_kernels > 0) takes one more buffer after the
-   * parallel context: a `tessera_profiler_t *` (NULL: nothing is timed). */
+   * index out of range; checks[k - 1] says which node and what). Then a
+   * `tessera_profiler_t *` (read only by a profiled model, num_kernels > 0;
+   * NULL: nothing is timed), then an `int64_t *` to one slot per dynamic
+   * dimension of the outputs (in output order, dimensions ascending), where
+   * the run writes their sizes (NULL when the outputs have none). */
   int32_t (*entry)(void **buffers);
   int32_t num_checks;
   const char *const *checks;
@@ -186,6 +194,13 @@ TESSERA_API tessera_status_t
 tessera_session_run(tessera_session_t *session,
                     const tessera_tensor_t *inputs, size_t num_inputs,
                     tessera_tensor_t *outputs, size_t num_outputs);
+
+/* The dims of output `index` as the last successful run computed them (for
+ * an output with dynamic_dims, the sizes that run decided; otherwise, and
+ * before any run, the descriptor's dims); NULL for a bad index. Valid until
+ * the next run or the release. */
+TESSERA_API const int64_t *
+tessera_session_output_dims(const tessera_session_t *session, int32_t index);
 
 /* The message of the session's last failure ("" when none). */
 TESSERA_API const char *

@@ -262,3 +262,48 @@ func.func @top_k(%x: tensor<3x4xui32>) -> (tensor<3x2xui32>, tensor<3x2xi64>) {
   %v, %i = tg.top_k %x k = 2 axis = 1 : tensor<3x4xui32>
   return %v, %i : tensor<3x2xui32>, tensor<3x2xi64>
 }
+
+// One pass in row-major order over zeros: a non-zero element's coordinates
+// go into the column the count says, which then grows.
+// CHECK-LABEL: func.func @non_zero
+// CHECK: %[[ZEROS:.+]] = linalg.fill ins(%{{.+}} : i64) outs(%{{.+}} : tensor<2x6xi64>)
+// CHECK: %[[SCAN:.+]]:2 = scf.for %{{.+}} = %{{.+}} to %{{.+}} step %{{.+}} iter_args(%[[OUT:.+]] = %[[ZEROS]], %[[N:.+]] = %{{.+}}) -> (tensor<2x6xi64>, index)
+// CHECK: %[[V:.+]] = tensor.extract %{{.+}} : tensor<2x3xi32>
+// CHECK: %[[NZ:.+]] = arith.cmpi ne, %[[V]]
+// CHECK: scf.if %[[NZ]] -> (tensor<2x6xi64>, index)
+// CHECK: tensor.insert %{{.+}} into %[[OUT]][%{{.+}}, %[[N]]] : tensor<2x6xi64>
+// CHECK: tensor.insert %{{.+}} into %{{.+}}[%{{.+}}, %[[N]]] : tensor<2x6xi64>
+// CHECK: arith.addi %[[N]]
+// CHECK: } else {
+// CHECK: %[[COUNT:.+]] = arith.index_cast %[[SCAN]]#1 : index to i64
+// CHECK: tensor.from_elements %[[COUNT]] : tensor<i64>
+func.func @non_zero(%x: tensor<2x3xi32>) -> (tensor<2x6xi64>, tensor<i64>) {
+  %i, %n = tg.non_zero %x : tensor<2x3xi32>
+  return %i, %n : tensor<2x6xi64>, tensor<i64>
+}
+
+// Per batch and class (one loop nest), the considered-boxes buffer cleared
+// per class; each round scans for the best open box above the score
+// threshold, checks its overlap with the class's kept rows, and appends
+// [b, c, box]; the count is the rows written.
+// CHECK-LABEL: func.func @non_max_suppression
+// CHECK: %[[SEL:.+]] = linalg.fill ins(%{{.+}} : i64) outs(%{{.+}} : tensor<12x3xi64>)
+// CHECK: %[[SEEN:.+]] = tensor.empty() : tensor<5xi1>
+// CHECK: scf.for %[[B:.+]] = {{.+}} iter_args(%{{.+}} = %[[SEL]], %{{.+}} = %{{.+}}, %{{.+}} = %[[SEEN]])
+// CHECK: scf.for %[[C:.+]] = {{.+}} -> (tensor<12x3xi64>, index, tensor<5xi1>)
+// CHECK: linalg.fill ins(%false : i1) outs(%{{.+}} : tensor<5xi1>)
+// CHECK: scf.for
+// CHECK: arith.cmpi ult
+// CHECK: scf.if
+// CHECK: scf.for
+// CHECK: arith.cmpf ogt, %{{.+}}, %{{.+}} : f32
+// CHECK: scf.if
+// CHECK: tensor.insert %true
+// CHECK: scf.for
+// CHECK: arith.divf
+// CHECK: tensor.insert %{{.+}} into %{{.+}}[%{{.+}}, %c2{{.*}}] : tensor<12x3xi64>
+// CHECK: tensor.from_elements %{{.+}} : tensor<i64>
+func.func @non_max_suppression(%b: tensor<2x5x4xf32>, %s: tensor<2x3x5xf32>, %m: tensor<1xi64>, %iou: tensor<1xf32>, %t: tensor<1xf32>) -> (tensor<12x3xi64>, tensor<i64>) {
+  %sel, %n = tg.non_max_suppression %b, %s, %m, %iou, %t : (tensor<2x5x4xf32>, tensor<2x3x5xf32>, tensor<1xi64>, tensor<1xf32>, tensor<1xf32>) -> (tensor<12x3xi64>, tensor<i64>)
+  return %sel, %n : tensor<12x3xi64>, tensor<i64>
+}

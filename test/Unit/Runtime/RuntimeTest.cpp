@@ -21,9 +21,9 @@
 namespace {
 
 const int64_t kDims[] = {2, 3};
-const tessera_tensor_desc_t kInputs[] = {{"a", TESSERA_F32, 2, kDims},
-                                         {"b", TESSERA_F32, 2, kDims}};
-const tessera_tensor_desc_t kOutputs[] = {{"sum", TESSERA_F32, 2, kDims}};
+const tessera_tensor_desc_t kInputs[] = {{"a", TESSERA_F32, 2, kDims, 0},
+                                         {"b", TESSERA_F32, 2, kDims, 0}};
+const tessera_tensor_desc_t kOutputs[] = {{"sum", TESSERA_F32, 2, kDims, 0}};
 
 int32_t addEntry(void **buffers) {
   auto *a = static_cast<float *>(buffers[0]);
@@ -161,7 +161,7 @@ TEST(RuntimeSession, RejectsUnusableDescriptors) {
   const int64_t huge[] = {int64_t(1) << 40, int64_t(1) << 40};
   const int64_t negative[] = {2, -3};
   const int64_t big[] = {int64_t(1) << 30, int64_t(1) << 20};
-  tessera_tensor_desc_t desc = {"x", TESSERA_F32, 2, huge};
+  tessera_tensor_desc_t desc = {"x", TESSERA_F32, 2, huge, 0};
   EXPECT_EQ(tessera_desc_num_elements(&desc), -1);
   desc.dims = negative;
   EXPECT_EQ(tessera_desc_num_elements(&desc), -1);
@@ -546,4 +546,58 @@ TEST(RuntimeWeights, RefusesMissingShortAndForeignFiles) {
                "weights file unavailable");
   std::remove(shortFile.c_str());
   std::remove(foreign.c_str());
+}
+
+// An output with a dynamic dimension (NonZero and the like): the entry
+// writes the run's size into the slot after the profiler, the session
+// checks it against the bound and reports it; a size past the bound is an
+// error, and an input cannot have dynamic dimensions.
+namespace {
+int64_t gDecided = 0;
+
+int32_t boundedEntry(void **buffers) {
+  auto *out = static_cast<float *>(buffers[2]);
+  auto *sizes = static_cast<int64_t *>(buffers[6]);
+  for (int i = 0; i < 6; ++i)
+    out[i] = i < gDecided * 3 ? 1.0f : 0.0f;
+  sizes[0] = gDecided;
+  return 0;
+}
+} // namespace
+
+TEST(RuntimeSession, ReportsDynamicOutputSizes) {
+  const tessera_tensor_desc_t outputs[] = {{"rows", TESSERA_F32, 2, kDims, 1}};
+  tessera_model_t model = kModel;
+  model.outputs = outputs;
+  model.entry = boundedEntry;
+  tessera_session_t *session = nullptr;
+  ASSERT_EQ(tessera_session_create(&model, nullptr, &session), TESSERA_OK);
+  EXPECT_EQ(tessera_session_output_dims(session, 0)[0], 2); // the bound
+  EXPECT_EQ(tessera_session_output_dims(session, 1), nullptr);
+  float a[6] = {}, out[6];
+  tessera_tensor_t inputs[] = {{TESSERA_F32, 2, kDims, a}, {TESSERA_F32, 2, kDims, a}};
+  tessera_tensor_t result[] = {{TESSERA_F32, 2, kDims, out}};
+  for (int64_t decided : {1, 0, 2}) {
+    gDecided = decided;
+    ASSERT_EQ(tessera_session_run(session, inputs, 2, result, 1), TESSERA_OK);
+    const int64_t *dims = tessera_session_output_dims(session, 0);
+    EXPECT_EQ(dims[0], decided);
+    EXPECT_EQ(dims[1], 3);
+  }
+  gDecided = 3;
+  EXPECT_EQ(tessera_session_run(session, inputs, 2, result, 1), TESSERA_CHECK_FAILED);
+  EXPECT_STREQ(tessera_session_last_error(session),
+               "model 'add': output 0 ('rows') got size 3 in dimension 0, "
+               "outside [0, 2]");
+  tessera_session_release(session);
+
+  const tessera_tensor_desc_t inputsDynamic[] = {{"a", TESSERA_F32, 2, kDims, 1},
+                                                 {"b", TESSERA_F32, 2, kDims, 0}};
+  model = kModel;
+  model.inputs = inputsDynamic;
+  EXPECT_EQ(tessera_session_create(&model, nullptr, &session), TESSERA_INVALID_ARGUMENT);
+  const tessera_tensor_desc_t pastRank[] = {{"rows", TESSERA_F32, 2, kDims, 4}};
+  model = kModel;
+  model.outputs = pastRank;
+  EXPECT_EQ(tessera_session_create(&model, nullptr, &session), TESSERA_INVALID_ARGUMENT);
 }

@@ -864,3 +864,19 @@ func.func @top_k_too_many(%x: tensor<3x4xf32>) {
   %v, %i = tg.top_k %x k = 5 axis = 1 : tensor<3x4xf32>
   return
 }
+
+// -----
+
+func.func @non_max_suppression_unbounded(%b: tensor<1x5x4xf32>, %s: tensor<1x2x5xf32>, %m: tensor<1xi64>, %iou: tensor<1xf32>) {
+  // expected-error @+1 {{'tg.non_max_suppression' op selected must be S x 3 with S at most 10 (batch x classes x boxes)}}
+  %sel, %n = tg.non_max_suppression %b, %s, %m, %iou : (tensor<1x5x4xf32>, tensor<1x2x5xf32>, tensor<1xi64>, tensor<1xf32>) -> (tensor<11x3xi64>, tensor<i64>)
+  return
+}
+
+// -----
+
+func.func @non_max_suppression_scores(%b: tensor<1x5x4xf32>, %s: tensor<1x2x4xf32>, %m: tensor<1xi64>, %iou: tensor<1xf32>) {
+  // expected-error @+1 {{'tg.non_max_suppression' op scores must be batch x classes x boxes, 1 x C x 5}}
+  %sel, %n = tg.non_max_suppression %b, %s, %m, %iou : (tensor<1x5x4xf32>, tensor<1x2x4xf32>, tensor<1xi64>, tensor<1xf32>) -> (tensor<10x3xi64>, tensor<i64>)
+  return
+}

@@ -358,3 +358,20 @@ func.func @top_k(%x: tensor<3x4xf32>) -> (tensor<3x2xf32>, tensor<3x2xi64>) {
   %v, %i = tg.top_k %x k = 2 axis = 1 largest : tensor<3x4xf32>
   return %v, %i : tensor<3x2xf32>, tensor<3x2xi64>
 }
+
+// The positions are bounded by the element count: rank x numElements.
+// CHECK-LABEL: func.func @non_zero
+func.func @non_zero(%x: tensor<2x3x4xi1>) -> (tensor<3x24xi64>, tensor<i64>) {
+  // CHECK: tg.non_zero %{{.+}} : tensor<2x3x4xi1>
+  %i, %n = tg.non_zero %x : tensor<2x3x4xi1>
+  return %i, %n : tensor<3x24xi64>, tensor<i64>
+}
+
+// CHECK-LABEL: func.func @non_max_suppression
+func.func @non_max_suppression(%b: tensor<2x5x4xf32>, %s: tensor<2x3x5xf32>, %m: tensor<1xi64>, %iou: tensor<1xf32>, %t: tensor<f32>) -> (tensor<30x3xi64>, tensor<i64>) {
+  // CHECK: tg.non_max_suppression %{{.+}}, %{{.+}}, %{{.+}}, %{{.+}}, %{{.+}} center_point_box :
+  %sel, %n = tg.non_max_suppression %b, %s, %m, %iou, %t center_point_box : (tensor<2x5x4xf32>, tensor<2x3x5xf32>, tensor<1xi64>, tensor<1xf32>, tensor<f32>) -> (tensor<30x3xi64>, tensor<i64>)
+  // CHECK: tg.non_max_suppression %{{.+}}, %{{.+}}, %{{.+}}, %{{.+}} :
+  %sel2, %n2 = tg.non_max_suppression %b, %s, %m, %iou : (tensor<2x5x4xf32>, tensor<2x3x5xf32>, tensor<1xi64>, tensor<1xf32>) -> (tensor<12x3xi64>, tensor<i64>)
+  return %sel, %n : tensor<30x3xi64>, tensor<i64>
+}
