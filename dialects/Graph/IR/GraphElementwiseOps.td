@@ -424,4 +424,31 @@ def TG_NonMaxSuppressionOp : TG_Op<"non_max_suppression"> {
   let hasVerifier = 1;
 }
 
+def TG_UniqueOp : TG_InferOp<"unique"> {
+  let summary = "the distinct rows of a matrix, in bounded results (ONNX Unique)";
+  let description = [{
+    The distinct rows of `input` (`n x m`; the importer moves ONNX Unique's
+    axis first and flattens the rest, or flattens everything to `n x 1`),
+    ascending (rows compared element by element, the first difference
+    deciding) with `sorted`, else in the order they first occur. `values`,
+    `indices` (where each first occurs) and `counts` (how often it occurs)
+    are bounded by `n` rows and filled from the front, `count` says how many
+    there are; `inverse` maps every input row to its distinct row.
+
+    Example:
+
+    ```mlir
+    %v, %i, %inv, %c, %n = tg.unique %x sorted : tensor<6x1xf32>
+    // %v : tensor<6x1xf32>, %i, %inv, %c : tensor<6xi64>, %n : tensor<i64>
+    ```
+  }];
+  let arguments = (ins TG_Tensor:$input, UnitAttr:$sorted);
+  let results = (outs TG_Tensor:$values, TG_I64Tensor:$indices,
+                      TG_I64Tensor:$inverse, TG_I64Tensor:$counts,
+                      TG_I64Tensor:$count);
+  let assemblyFormat = [{
+    $input (`sorted` $sorted^)? attr-dict `:` type($input)
+  }];
+}
+
 #endif // TESSERA_DIALECT_GRAPH_ELEMENTWISE_OPS

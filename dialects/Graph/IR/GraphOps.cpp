@@ -158,6 +158,25 @@ LogicalResult NonZeroOp::inferResultTypes(InferContext &context,
   return context.addResult({}, i64);
 }
 
+LogicalResult UniqueOp::inferResultTypes(InferContext &context,
+                                        Adaptor adaptor) {
+  FailureOr<Shape> shape = context.shapeOf(adaptor.getInput(), "input");
+  if (failed(shape))
+    return failure();
+  if (shape->size() != 2)
+    return context.error("input must be a matrix (rows x row length), got "
+                         "rank " +
+                         Twine(shape->size()));
+  Type i64 = IntegerType::get(adaptor.getInput().getContext(), 64);
+  if (failed(context.addResult(*shape,
+                               getElementTypeOrSelf(adaptor.getInput()))))
+    return failure();
+  for (int k = 0; k < 3; ++k)
+    if (failed(context.addResult({(*shape)[0]}, i64)))
+      return failure();
+  return context.addResult({}, i64);
+}
+
 LogicalResult NonMaxSuppressionOp::verify() {
   auto boxes = cast<RankedTensorType>(getBoxes().getType());
   auto scores = cast<RankedTensorType>(getScores().getType());

@@ -807,6 +807,74 @@ LogicalResult convertNonMaxSuppression(NodeContext &ctx) {
   return ctx.setOutputs({nms.getSelected()});
 }
 
+/// Unique: the axis moved first and the rest flattened (everything
+/// flattened without an axis) into tg.unique's rows; Y, indices and counts
+/// bounded by the row count, inverse_indices not.
+LogicalResult convertUnique(NodeContext &ctx) {
+  TRY(x, ctx.required(0));
+  RankedTensorType type = ctx.typeOf(x);
+  int64_t rank = type.getRank();
+  bool sorted = ctx.getInt("sorted", 1) != 0;
+  std::optional<int64_t> axis;
+  if (ctx.attribute("axis")) {
+    auto normalized = ctx.normalizeAxis(ctx.getInt("axis", 0), rank);
+    if (failed(normalized))
+      return failure();
+    axis = *normalized;
+  }
+  if (axis && type.getDimSize(*axis) == 0)
+    return ctx.error("the axis has no elements");
+  SmallVector<int64_t> perm;
+  Value moved = x;
+  int64_t rows = type.getNumElements(), width = 1;
+  if (axis) {
+    perm.push_back(*axis);
+    for (int64_t d = 0; d < rank; ++d)
+      if (d != *axis)
+        perm.push_back(d);
+    if (*axis != 0) {
+      TRY(t, ctx.build<tg::TransposeOp>({x}, {ctx.named("perm", ctx.i64s(perm))}));
+      moved = t;
+    }
+    rows = type.getDimSize(*axis);
+    width = rows ? type.getNumElements() / rows : 0;
+  }
+  TRY(matrix, ctx.buildTyped<tg::ReshapeOp>(
+                  RankedTensorType::get({rows, width}, type.getElementType()),
+                  {moved}));
+  auto unique =
+      tg::UniqueOp::create(ctx.builder, ctx.loc, matrix, sorted);
+  // Y back to the input's layout: [rows, the other dims], the axis put back.
+  Value y = unique.getValues();
+  if (!axis) {
+    TRY(flat, ctx.buildTyped<tg::ReshapeOp>(
+                  RankedTensorType::get({rows}, type.getElementType()), {y}));
+    y = flat;
+  } else {
+    SmallVector<int64_t> movedShape;
+    for (int64_t d : perm)
+      movedShape.push_back(type.getDimSize(d));
+    TRY(unflat, ctx.buildTyped<tg::ReshapeOp>(
+                    RankedTensorType::get(movedShape, type.getElementType()),
+                    {y}));
+    y = unflat;
+    if (*axis != 0) {
+      SmallVector<int64_t> inverse(rank);
+      for (int64_t d = 0; d < rank; ++d)
+        inverse[perm[d]] = d;
+      TRY(back, ctx.build<tg::TransposeOp>(
+                    {y}, {ctx.named("perm", ctx.i64s(inverse))}));
+      y = back;
+    }
+  }
+  Value count = unique.getCount();
+  ctx.setBounded(0, axis.value_or(0), count);
+  ctx.setBounded(1, 0, count);
+  ctx.setBounded(3, 0, count);
+  return ctx.setOutputs(
+      {y, unique.getIndices(), unique.getInverse(), unique.getCounts()});
+}
+
 } // namespace
 
 void tessera::onnx_import::registerDecomposedOps(ConverterRegistry &r) {
@@ -818,6 +886,7 @@ void tessera::onnx_import::registerDecomposedOps(ConverterRegistry &r) {
   r.add("Mod", 10, convertMod);
   r.add("NonZero", 9, convertNonZero);
   r.add("NonMaxSuppression", 10, convertNonMaxSuppression);
+  r.add("Unique", 11, convertUnique);
   r.add("And", 7, convertAnd);
   r.add("CastLike", 15, convertCastLike);
   r.add("Celu", 12, convertCelu);

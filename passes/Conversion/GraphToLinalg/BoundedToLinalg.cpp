@@ -1,6 +1,7 @@
 //===- BoundedToLinalg.cpp - ops whose result size the data decides -------===//
 //
-// NonZero and NonMaxSuppression produce as many results as the data says:
+// NonZero, NonMaxSuppression and Unique produce as many results as the
+// data says:
 // each lowers to sequential loops over tensors (scf.for with tensor.insert,
 // which bufferization makes in-place stores) filling a bounded result from
 // the front, and a count. The rest of the bounded result is 0.
@@ -371,10 +372,228 @@ struct NonMaxSuppressionLowering
   }
 };
 
+/// a < b (less) or a > b (!less) for scalars of `kind`.
+Value compareScalars(OpBuilder &b, Location l, Kind kind, Value a, Value c,
+                     bool less) {
+  if (kind == Kind::Float)
+    return arith::CmpFOp::create(
+        b, l, less ? arith::CmpFPredicate::OLT : arith::CmpFPredicate::OGT, a,
+        c);
+  bool isSigned = kind == Kind::Signed;
+  arith::CmpIPredicate p =
+      less ? (isSigned ? arith::CmpIPredicate::slt : arith::CmpIPredicate::ult)
+           : (isSigned ? arith::CmpIPredicate::sgt : arith::CmpIPredicate::ugt);
+  return arith::CmpIOp::create(b, l, p, a, c);
+}
+
+/// Rows i and j of the matrix `input` (m columns): equal, or (with
+/// `lessThan`) row i before row j, the first differing element deciding.
+Value compareRows(OpBuilder &b, Location l, Kind kind, Value input, Value i,
+                  Value j, int64_t m, bool lessThan) {
+  Value zero = indexConstant(b, l, 0), one = indexConstant(b, l, 1);
+  Value falseValue = arith::ConstantOp::create(b, l, b.getBoolAttr(false));
+  Value trueValue = arith::ConstantOp::create(b, l, b.getBoolAttr(true));
+  // Carried: decided (a difference seen), the answer so far.
+  Value init[] = {falseValue, lessThan ? falseValue : trueValue};
+  auto walk = scf::ForOp::create(
+      b, l, zero, indexConstant(b, l, m), one, init,
+      [&](OpBuilder &wb, Location wl, Value k, ValueRange state) {
+        Value a = tensor::ExtractOp::create(wb, wl, input, ValueRange{i, k});
+        Value c = tensor::ExtractOp::create(wb, wl, input, ValueRange{j, k});
+        Value below = compareScalars(wb, wl, kind, a, c, true);
+        Value above = compareScalars(wb, wl, kind, a, c, false);
+        Value differs = arith::OrIOp::create(wb, wl, below, above);
+        Value open = arith::XOrIOp::create(wb, wl, state[0], trueValue);
+        Value decides = arith::AndIOp::create(wb, wl, open, differs);
+        Value answer = arith::SelectOp::create(
+            wb, wl, decides, lessThan ? below : falseValue, state[1]);
+        scf::YieldOp::create(
+            wb, wl,
+            ValueRange{arith::OrIOp::create(wb, wl, state[0], differs),
+                       answer});
+      });
+  return walk.getResult(1);
+}
+
+/// Sequential loops: each row's first occurrence (a scan of the rows
+/// before it), the distinct rows in the order they first occur, their ranks
+/// (ascending order, with `sorted`), then the results by rank.
+struct UniqueLowering : OpConversionPattern<tg::UniqueOp> {
+  using OpConversionPattern::OpConversionPattern;
+
+  LogicalResult
+  matchAndRewrite(tg::UniqueOp op, OpAdaptor adaptor,
+                  ConversionPatternRewriter &rewriter) const override {
+    Location loc = op.getLoc();
+    Value input = adaptor.getInput();
+    auto inputType = cast<RankedTensorType>(input.getType());
+    int64_t n = inputType.getDimSize(0), m = inputType.getDimSize(1);
+    Kind kind = kindOf(op.getInput().getType().getElementType());
+    Type i64 = rewriter.getI64Type();
+    auto vectorType = RankedTensorType::get({n}, i64);
+    Value zero = indexConstant(rewriter, loc, 0),
+          one = indexConstant(rewriter, loc, 1),
+          rows = indexConstant(rewriter, loc, n);
+    Value zeros = filledTensor(rewriter, loc, vectorType,
+                               scalarConstant(rewriter, loc, i64, 0));
+    Value falseValue = arith::ConstantOp::create(rewriter, loc,
+                                                 rewriter.getBoolAttr(false));
+    Value trueValue =
+        arith::ConstantOp::create(rewriter, loc, rewriter.getBoolAttr(true));
+    auto asIndex = [](OpBuilder &b, Location l, Value v) -> Value {
+      return arith::IndexCastOp::create(b, l, b.getIndexType(), v);
+    };
+    auto asI64 = [](OpBuilder &b, Location l, Value v) -> Value {
+      return arith::IndexCastOp::create(b, l, b.getI64Type(), v);
+    };
+
+    // slotOf[i]: row i's distinct row (first-occurrence order); first[s]:
+    // where distinct row s first occurs; seen[s]: how often.
+    Value firstInit[] = {zeros, emptyTensor(rewriter, loc, vectorType), zeros,
+                         zero};
+    auto occurrences = scf::ForOp::create(
+        rewriter, loc, zero, rows, one, firstInit,
+        [&](OpBuilder &b, Location l, Value i, ValueRange state) {
+          Value scanInit[] = {falseValue, i};
+          auto scan = scf::ForOp::create(
+              b, l, zero, i, one, scanInit,
+              [&](OpBuilder &sb, Location sl, Value j, ValueRange found) {
+                auto equal = scf::IfOp::create(
+                    sb, sl, found[0],
+                    [&](OpBuilder &eb, Location el) {
+                      scf::YieldOp::create(eb, el, ValueRange{falseValue});
+                    },
+                    [&](OpBuilder &eb, Location el) {
+                      scf::YieldOp::create(
+                          eb, el,
+                          ValueRange{compareRows(eb, el, kind, input, i, j, m,
+                                                 /*lessThan=*/false)});
+                    });
+                Value hit = equal.getResult(0);
+                scf::YieldOp::create(
+                    sb, sl,
+                    ValueRange{arith::OrIOp::create(sb, sl, found[0], hit),
+                               arith::SelectOp::create(sb, sl, hit, j,
+                                                       found[1])});
+              });
+          Value isNew =
+              arith::XOrIOp::create(b, l, scan.getResult(0), trueValue);
+          Value rep = scan.getResult(1);
+          Value slot = arith::SelectOp::create(
+              b, l, isNew, state[3],
+              asIndex(b, l,
+                      tensor::ExtractOp::create(b, l, state[0],
+                                                ValueRange{rep})));
+          Value slotOf = tensor::InsertOp::create(
+              b, l, asI64(b, l, slot), state[0], ValueRange{i});
+          Value first = tensor::InsertOp::create(b, l, asI64(b, l, rep),
+                                                 state[1], ValueRange{slot});
+          Value seen = tensor::InsertOp::create(
+              b, l,
+              arith::AddIOp::create(
+                  b, l,
+                  tensor::ExtractOp::create(b, l, state[2], ValueRange{slot}),
+                  scalarConstant(b, l, i64, 1)),
+              state[2], ValueRange{slot});
+          Value distinct = arith::SelectOp::create(
+              b, l, isNew, arith::AddIOp::create(b, l, state[3], one),
+              state[3]);
+          scf::YieldOp::create(b, l,
+                               ValueRange{slotOf, first, seen, distinct});
+        });
+    Value slotOf = occurrences.getResult(0), first = occurrences.getResult(1),
+          seen = occurrences.getResult(2), distinct = occurrences.getResult(3);
+
+    // rank[s]: where distinct row s goes.
+    bool sorted = op.getSorted();
+    auto ranks = scf::ForOp::create(
+        rewriter, loc, zero, distinct, one, ValueRange{zeros},
+        [&](OpBuilder &b, Location l, Value s, ValueRange state) {
+          Value rank = s;
+          if (sorted) {
+            Value rowS = asIndex(
+                b, l, tensor::ExtractOp::create(b, l, first, ValueRange{s}));
+            auto before = scf::ForOp::create(
+                b, l, zero, distinct, one, ValueRange{zero},
+                [&](OpBuilder &cb, Location cl, Value t, ValueRange count) {
+                  Value rowT = asIndex(cb, cl,
+                                       tensor::ExtractOp::create(
+                                           cb, cl, first, ValueRange{t}));
+                  Value less = compareRows(cb, cl, kind, input, rowT, rowS, m,
+                                           /*lessThan=*/true);
+                  scf::YieldOp::create(
+                      cb, cl,
+                      ValueRange{arith::SelectOp::create(
+                          cb, cl, less,
+                          arith::AddIOp::create(cb, cl, count[0], one),
+                          count[0])});
+                });
+            rank = before.getResult(0);
+          }
+          scf::YieldOp::create(
+              b, l,
+              ValueRange{tensor::InsertOp::create(b, l, asI64(b, l, rank),
+                                                  state[0], ValueRange{s})});
+        });
+    Value rank = ranks.getResult(0);
+
+    // The results, by rank.
+    auto valuesType = cast<RankedTensorType>(
+        getTypeConverter()->convertType(op.getValues().getType()));
+    Value resultInit[] = {
+        filledTensor(rewriter, loc, valuesType,
+                     scalarConstant(rewriter, loc,
+                                    valuesType.getElementType(), 0)),
+        zeros, zeros};
+    auto placed = scf::ForOp::create(
+        rewriter, loc, zero, distinct, one, resultInit,
+        [&](OpBuilder &b, Location l, Value s, ValueRange state) {
+          Value to = asIndex(
+              b, l, tensor::ExtractOp::create(b, l, rank, ValueRange{s}));
+          Value from64 = tensor::ExtractOp::create(b, l, first, ValueRange{s});
+          Value from = asIndex(b, l, from64);
+          auto copy = scf::ForOp::create(
+              b, l, zero, indexConstant(b, l, m), one, ValueRange{state[0]},
+              [&](OpBuilder &cb, Location cl, Value k, ValueRange values) {
+                Value v = tensor::ExtractOp::create(cb, cl, input,
+                                                    ValueRange{from, k});
+                scf::YieldOp::create(
+                    cb, cl,
+                    ValueRange{tensor::InsertOp::create(
+                        cb, cl, v, values[0], ValueRange{to, k})});
+              });
+          Value indices = tensor::InsertOp::create(b, l, from64, state[1],
+                                                   ValueRange{to});
+          Value counts = tensor::InsertOp::create(
+              b, l, tensor::ExtractOp::create(b, l, seen, ValueRange{s}),
+              state[2], ValueRange{to});
+          scf::YieldOp::create(b, l,
+                               ValueRange{copy.getResult(0), indices, counts});
+        });
+    auto inverse = scf::ForOp::create(
+        rewriter, loc, zero, rows, one,
+        ValueRange{emptyTensor(rewriter, loc, vectorType)},
+        [&](OpBuilder &b, Location l, Value i, ValueRange state) {
+          Value slot = asIndex(
+              b, l, tensor::ExtractOp::create(b, l, slotOf, ValueRange{i}));
+          Value to = tensor::ExtractOp::create(b, l, rank, ValueRange{slot});
+          scf::YieldOp::create(b, l,
+                               ValueRange{tensor::InsertOp::create(
+                                   b, l, to, state[0], ValueRange{i})});
+        });
+    Value count = tensor::FromElementsOp::create(
+        rewriter, loc, RankedTensorType::get({}, i64),
+        ValueRange{asI64(rewriter, loc, distinct)});
+    rewriter.replaceOp(op, {placed.getResult(0), placed.getResult(1),
+                            inverse.getResult(0), placed.getResult(2), count});
+    return success();
+  }
+};
+
 } // namespace
 
 void tessera::lowering::populateBoundedLoweringPatterns(
     const TypeConverter &converter, RewritePatternSet &patterns) {
-  patterns.add<NonZeroLowering, NonMaxSuppressionLowering>(
+  patterns.add<NonZeroLowering, NonMaxSuppressionLowering, UniqueLowering>(
       converter, patterns.getContext());
 }

@@ -307,3 +307,22 @@ func.func @non_max_suppression(%b: tensor<2x5x4xf32>, %s: tensor<2x3x5xf32>, %m:
   %sel, %n = tg.non_max_suppression %b, %s, %m, %iou, %t : (tensor<2x5x4xf32>, tensor<2x3x5xf32>, tensor<1xi64>, tensor<1xf32>, tensor<1xf32>) -> (tensor<12x3xi64>, tensor<i64>)
   return %sel, %n : tensor<12x3xi64>, tensor<i64>
 }
+
+// Each row's first occurrence (a scan of the rows before it, row by row
+// compares), the distinct rows' ranks (rows before them, lexicographic,
+// signed for i32), the results placed by rank, inverse through the ranks.
+// CHECK-LABEL: func.func @unique
+// CHECK: %[[FIRST:.+]]:4 = scf.for %[[I:.+]] = %{{.+}} to %{{.+}} step %{{.+}} iter_args({{.+}}) -> (tensor<6xi64>, tensor<6xi64>, tensor<6xi64>, index)
+// CHECK: scf.for %{{.+}} = %{{.+}} to %[[I]]
+// CHECK: arith.cmpi slt
+// CHECK: %[[RANK:.+]] = scf.for %{{.+}} = %{{.+}} to %[[FIRST]]#3
+// CHECK: scf.for %{{.+}} = %{{.+}} to %[[FIRST]]#3
+// CHECK: %[[PLACED:.+]]:3 = scf.for %{{.+}} = %{{.+}} to %[[FIRST]]#3
+// CHECK: tensor.insert %{{.+}} into %{{.+}}[%{{.+}}, %{{.+}}] : tensor<6x2xi32>
+// CHECK: %[[INVERSE:.+]] = scf.for
+// CHECK: tensor.from_elements
+// CHECK: return %[[PLACED]]#0, %[[PLACED]]#1, %[[INVERSE]], %[[PLACED]]#2
+func.func @unique(%x: tensor<6x2xi32>) -> (tensor<6x2xi32>, tensor<6xi64>, tensor<6xi64>, tensor<6xi64>, tensor<i64>) {
+  %v, %i, %inv, %c, %n = tg.unique %x sorted : tensor<6x2xi32>
+  return %v, %i, %inv, %c, %n : tensor<6x2xi32>, tensor<6xi64>, tensor<6xi64>, tensor<6xi64>, tensor<i64>
+}

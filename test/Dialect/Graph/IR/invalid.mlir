@@ -880,3 +880,11 @@ func.func @non_max_suppression_scores(%b: tensor<1x5x4xf32>, %s: tensor<1x2x4xf3
   %sel, %n = tg.non_max_suppression %b, %s, %m, %iou : (tensor<1x5x4xf32>, tensor<1x2x4xf32>, tensor<1xi64>, tensor<1xf32>) -> (tensor<10x3xi64>, tensor<i64>)
   return
 }
+
+// -----
+
+func.func @unique_not_a_matrix(%x: tensor<6xi32>) {
+  // expected-error @+1 {{'tg.unique' op input must be a matrix (rows x row length), got rank 1}}
+  %v, %i, %inv, %c, %n = tg.unique %x : tensor<6xi32>
+  return
+}

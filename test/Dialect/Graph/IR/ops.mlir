@@ -367,6 +367,14 @@ func.func @non_zero(%x: tensor<2x3x4xi1>) -> (tensor<3x24xi64>, tensor<i64>) {
   return %i, %n : tensor<3x24xi64>, tensor<i64>
 }
 
+// Distinct rows of a matrix: values like the input, the others by row.
+// CHECK-LABEL: func.func @unique
+func.func @unique(%x: tensor<6x2xi32>) -> (tensor<6x2xi32>, tensor<6xi64>, tensor<6xi64>, tensor<6xi64>, tensor<i64>) {
+  // CHECK: tg.unique %{{.+}} sorted : tensor<6x2xi32>
+  %v, %i, %inv, %c, %n = tg.unique %x sorted : tensor<6x2xi32>
+  return %v, %i, %inv, %c, %n : tensor<6x2xi32>, tensor<6xi64>, tensor<6xi64>, tensor<6xi64>, tensor<i64>
+}
+
 // CHECK-LABEL: func.func @non_max_suppression
 func.func @non_max_suppression(%b: tensor<2x5x4xf32>, %s: tensor<2x3x5xf32>, %m: tensor<1xi64>, %iou: tensor<1xf32>, %t: tensor<f32>) -> (tensor<30x3xi64>, tensor<i64>) {
   // CHECK: tg.non_max_suppression %{{.+}}, %{{.+}}, %{{.+}}, %{{.+}}, %{{.+}} center_point_box :

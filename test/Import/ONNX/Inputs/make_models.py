@@ -45,7 +45,7 @@ with open(os.path.join(out, "not_onnx.onnx"), "w") as f:
 
 save("opset25", [helper.make_node("Relu", ["x"], ["y"], name="relu")],
      [info("x", [2])], [info("y", [2])], opset=25)
-save("unsupported", [helper.make_node("Unique", ["x"], ["y"], name="uniq")],
+save("unsupported", [helper.make_node("RandomUniformLike", ["x"], ["y"], name="rand")],
      [info("x", [4])], [info("y", [None])])
 save("custom_domain", [helper.make_node("Foo", ["x"], ["y"], name="foo", domain="com.example")],
      [info("x", [4])], [info("y", [4])], domain_opsets=[("com.example", 3)])  # its own opset, not the default 13
