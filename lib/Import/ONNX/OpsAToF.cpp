@@ -84,9 +84,11 @@ LogicalResult convertCompress(NodeContext &ctx) {
   auto x = ctx.required(0);
   if (failed(x))
     return failure();
-  auto condition = ctx.requireConstantInts(1, "condition");
-  if (failed(condition))
+  auto conditionValue = ctx.required(1);
+  if (failed(conditionValue))
     return failure();
+  std::optional<SmallVector<int64_t>> condition =
+      ctx.constantInts(*conditionValue);
   Value input = *x;
   RankedTensorType type = ctx.typeOf(input);
   int64_t axis = 0;
@@ -103,16 +105,36 @@ LogicalResult convertCompress(NodeContext &ctx) {
     input = *flat;
   }
   int64_t extent = ctx.typeOf(input).getDimSize(axis);
-  if (static_cast<int64_t>(condition->size()) > extent)
-    return ctx.error("condition has " + Twine(condition->size()) +
+  RankedTensorType conditionType = ctx.typeOf(*conditionValue);
+  if (conditionType.getRank() != 1)
+    return ctx.error("condition must be 1-D, got rank " +
+                     Twine(conditionType.getRank()));
+  if (conditionType.getDimSize(0) > extent)
+    return ctx.error("condition has " + Twine(conditionType.getDimSize(0)) +
                      " entries for an axis of " + Twine(extent));
+  // A constant condition that keeps nothing would give an empty tensor:
+  // the bounded form reports the size 0 instead.
+  if (condition && llvm::none_of(*condition, [](int64_t v) { return v; }))
+    condition.reset();
+  if (!condition) {
+    // Known at run time: the positions NonZero finds, gathered; the result
+    // is bounded along the axis by the condition's length.
+    auto positions = tg::NonZeroOp::create(ctx.builder, ctx.loc, *conditionValue);
+    auto indices = ctx.buildTyped<tg::ReshapeOp>(
+        RankedTensorType::get({conditionType.getDimSize(0)},
+                              ctx.builder.getI64Type()),
+        {positions.getIndices()});
+    if (failed(indices))
+      return failure();
+    ctx.setBounded(0, axis, positions.getCount());
+    return ctx.setOutput(ctx.build<tg::GatherOp>(
+        {input, *indices},
+        {ctx.named("axis", ctx.builder.getI64IntegerAttr(axis))}));
+  }
   SmallVector<int64_t> kept;
   for (auto [i, keep] : llvm::enumerate(*condition))
     if (keep)
       kept.push_back(i);
-  if (kept.empty())
-    return ctx.error("the condition selects nothing (zero-element results "
-                     "are not supported)");
   Value indices = ctx.constant(DenseElementsAttr::get(
       RankedTensorType::get({static_cast<int64_t>(kept.size())},
                             ctx.builder.getI64Type()),

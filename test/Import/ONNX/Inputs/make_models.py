@@ -159,7 +159,7 @@ save("bad_groupnorm", [helper.make_node("GroupNormalization", ["x", "s", "b"], [
      [info("x", [1, 3, 4])], [info("y", [1, 3, 4])], opset=18,
      initializers=[numpy_helper.from_array(np.ones(2, np.float32), "s"),
                    numpy_helper.from_array(np.zeros(2, np.float32), "b")])
-save("bad_compress", [helper.make_node("Compress", ["x", "keep"], ["y"], axis=0, name="cmp")],
+save("compress_none", [helper.make_node("Compress", ["x", "keep"], ["y"], axis=0, name="cmp")],
      [info("x", [3])], [info("y", [1])],
      initializers=[numpy_helper.from_array(np.array([False, False, False]), "keep")])
 save("bad_col2im", [helper.make_node("Col2Im", ["x", "image", "block"], ["y"], name="c2i")],

@@ -61,6 +61,24 @@ v = np.array([0, 3, 0, 0, 7, -2, 0, 1, 0], np.int64)
 npy("v", v)
 npy("picked", v[np.array(np.nonzero(v), np.int64)])
 
+# Compress with a run-time condition: along axis 1 (a score threshold
+# picking columns, the condition shorter than the axis), and flattened.
+save("compress", [
+    helper.make_node("Constant", [], ["cut"], value=helper.make_tensor("cut", F, [], [0.0])),
+    helper.make_node("Greater", ["score", "cut"], ["keep"]),
+    helper.make_node("Compress", ["m", "keep"], ["columns"], name="columns", axis=1),
+    helper.make_node("Compress", ["m", "flat_keep"], ["flat"], name="flat"),
+], [vi("m", F, [3, 6]), vi("score", F, [5]), vi("flat_keep", B, [18])],
+   [vi("columns", F, [3, "n"]), vi("flat", F, ["k"])])
+m = RNG.standard_normal((3, 6)).astype(np.float32)
+score = np.array([0.5, -1.0, 2.0, -0.1, 0.3], np.float32)
+flat_keep = RNG.random(18) < 0.4
+npy("m", m)
+npy("score", score)
+npy("flat_keep", flat_keep)
+npy("columns", np.compress(score > 0, m, axis=1))
+npy("flat", np.compress(flat_keep, m))
+
 # Uses where the size would matter: refused, naming the node.
 for name, node, out in (
         ("reduce", helper.make_node("ReduceSum", ["p"], ["s"], name="sum", keepdims=0), vi("s", I64, [])),
