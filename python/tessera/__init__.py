@@ -50,7 +50,9 @@ class Module:
 
     @property
     def outputs(self):
-        """[(name, shape, dtype)] of the outputs, in order."""
+        """[(name, shape, dtype)] of the outputs, in order. For an output
+        whose size the data decides (NonZero, NonMaxSuppression, Unique), the
+        shape is its bound; a call returns the array at the run's size."""
         return self._compiled.outputs
 
     @property
