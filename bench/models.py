@@ -384,6 +384,29 @@ def recurrent(cell):
     return make
 
 
+def detection_nms(path):
+    """A YOLOv8-style detection head's exported post-processing on 8400
+    anchors x 80 classes: the raw [1, 84, 8400] prediction split into
+    centered boxes and class scores (Slice, Transpose), NonMaxSuppression
+    (100 per class, IoU 0.45, score 0.25), the kept boxes gathered by the
+    selected ids (Gather, Squeeze), as `torch.onnx.export` spells it."""
+    g = Graph(81)
+    pred = g.input("pred", [1, 84, 8400])
+    boxes = g.op("Transpose", [g.op("Slice", [pred, g.ints(0), g.ints(4), g.ints(1)])],
+                 perm=[0, 2, 1])                                              # 1x8400x4
+    scores = g.op("Slice", [pred, g.ints(4), g.ints(84), g.ints(1)])          # 1x80x8400
+    selected = g.op("NonMaxSuppression", [boxes, scores, g.ints(100),
+                                          g.const(np.array([0.45], np.float32)),
+                                          g.const(np.array([0.25], np.float32))],
+                    center_point_box=1)
+    ids = g.op("Gather", [selected, g.const(np.array(2, np.int64))], axis=1)
+    kept = g.op("Gather", [g.op("Squeeze", [boxes, g.ints(0)]), ids], axis=0)
+    g.output(kept)
+    g.output(selected, "selected")
+    g.save(path)
+    return {"pred": [1, 84, 8400]}
+
+
 # name -> maker, in the order of the table.
 CASES = [
     ("bert-base-layer-s128", encoder(1, 128, 768, 12, 3072, 11)),
@@ -399,4 +422,5 @@ CASES = [
     ("audio-frontend-4s", audio),
     ("lstm-50x128", recurrent("LSTM")),
     ("gru-50x128", recurrent("GRU")),
+    ("detection-nms-8400x80", detection_nms),
 ]

@@ -6,7 +6,9 @@
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/Dialect/MemRef/IR/MemRef.h"
+#include "mlir/Interfaces/DataLayoutInterfaces.h"
 #include "mlir/Interfaces/ViewLikeInterface.h"
+#include "llvm/Support/MathExtras.h"
 
 namespace tessera {
 #define GEN_PASS_DEF_PLANMEMORY
@@ -77,8 +79,24 @@ struct PlanMemoryPass : tessera::impl::PlanMemoryBase<PlanMemoryPass> {
             "shape, identity layout and the function's top level");
         return WalkResult::interrupt();
       }
-      int64_t bytes = type.getNumElements() *
-                      std::max<int64_t>(1, type.getElementTypeBitWidth() / 8);
+      // Bytes per element as the LLVM lowering lays them out (index
+      // included), overflow-checked.
+      Type element = type.getElementType();
+      if (!element.isIntOrIndexOrFloat()) {
+        alloc.emitOpError("cannot be placed in the workspace: elements of ")
+            << element << " have no size here";
+        return WalkResult::interrupt();
+      }
+      int64_t bytes;
+      int64_t elementBytes = std::max<int64_t>(
+          1, static_cast<int64_t>(
+                 DataLayout::closest(alloc).getTypeSize(element)));
+      if (llvm::MulOverflow(type.getNumElements(), elementBytes, bytes) ||
+          bytes > (int64_t(1) << 48)) {
+        alloc.emitOpError("cannot be placed in the workspace: it holds more "
+                          "than 2^48 bytes");
+        return WalkResult::interrupt();
+      }
       Buffer buffer;
       buffer.alloc = alloc;
       buffer.size = (bytes + kAlignment - 1) / kAlignment * kAlignment;

@@ -83,3 +83,16 @@ func.func @status_word(%in: memref<16xf32>, %out: memref<16xf32>) {
   memref.copy %a, %out : memref<16xf32> to memref<16xf32>
   return
 }
+
+// -----
+
+// Index elements take 8 bytes (as the LLVM lowering lays them out): 9 of
+// them, 72 bytes, round up to 128.
+// CHECK-LABEL: func.func @index_elements
+// CHECK-SAME: attributes {tk.workspace_size = 128 : i64}
+// CHECK: memref.view %{{.+}}[%{{.+}}][] : memref<128xi8> to memref<9xindex>
+func.func @index_elements(%out: memref<9xindex>) {
+  %a = memref.alloc() : memref<9xindex>
+  memref.copy %a, %out : memref<9xindex> to memref<9xindex>
+  return
+}

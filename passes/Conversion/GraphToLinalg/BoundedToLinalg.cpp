@@ -160,9 +160,10 @@ Value overlaps(OpBuilder &b, Location l, const Box &a, const Box &o,
       arith::CmpFOp::create(b, l, arith::CmpFPredicate::OGT, iou, threshold));
 }
 
-/// Per batch and class: repeatedly the best-scoring box not yet considered
-/// (above the score threshold), kept unless it overlaps a box kept before
-/// for that class, until max_output are kept or no candidate is left.
+/// Per batch and class: the candidates (boxes above the score threshold),
+/// then repeatedly the best-scoring candidate not yet considered, kept
+/// unless it overlaps a box kept before for that class, until max_output
+/// are kept or no candidate is left.
 struct NonMaxSuppressionLowering
     : OpConversionPattern<tg::NonMaxSuppressionOp> {
   using OpConversionPattern::OpConversionPattern;
@@ -214,12 +215,15 @@ struct NonMaxSuppressionLowering
                                                  rewriter.getBoolAttr(false));
     Value trueValue =
         arith::ConstantOp::create(rewriter, loc, rewriter.getBoolAttr(true));
-    // Which boxes a class has considered: one buffer, cleared per class
-    // (made here, so that it is not allocated in the loop).
-    Value init[] = {filledTensor(rewriter, loc, selectedType,
-                                 scalarConstant(rewriter, loc, i64, 0)),
-                    zero,
-                    emptyTensor(rewriter, loc, RankedTensorType::get({n}, i1))};
+    // A class's candidates (the boxes above the score threshold, in index
+    // order) and which of them it has considered: buffers made here, so
+    // that none is allocated in the loops, refilled per class.
+    Value init[] = {
+        filledTensor(rewriter, loc, selectedType,
+                     scalarConstant(rewriter, loc, i64, 0)),
+        zero, emptyTensor(rewriter, loc, RankedTensorType::get({n}, i1)),
+        emptyTensor(rewriter, loc,
+                    RankedTensorType::get({n}, rewriter.getIndexType()))};
     scf::LoopNest nest = scf::buildLoopNest(
         rewriter, loc, ValueRange{zero, zero},
         ValueRange{indexConstant(rewriter, loc, batches),
@@ -232,10 +236,36 @@ struct NonMaxSuppressionLowering
               linalg::FillOp::create(b, l, ValueRange{falseValue},
                                      ValueRange{carried[2]})
                   .getResult(0);
+          Value candidateInit[] = {carried[3], zero};
+          auto filter = scf::ForOp::create(
+              b, l, zero, nBoxes, one, candidateInit,
+              [&](OpBuilder &fb, Location fl, Value j, ValueRange listed) {
+                // Written at the end of the list, which grows when it is a
+                // candidate (the list never passes j).
+                Value list = tensor::InsertOp::create(fb, fl, j, listed[0],
+                                                      ValueRange{listed[1]});
+                Value grows = listed[1];
+                Value next = arith::AddIOp::create(fb, fl, listed[1], one);
+                if (scoreThreshold) {
+                  Value s = widen(fb, fl,
+                                  tensor::ExtractOp::create(
+                                      fb, fl, scores, ValueRange{batch, cls, j}));
+                  grows = arith::SelectOp::create(
+                      fb, fl,
+                      arith::CmpFOp::create(fb, fl, arith::CmpFPredicate::OGT,
+                                            s, scoreThreshold),
+                      next, listed[1]);
+                } else {
+                  grows = next;
+                }
+                scf::YieldOp::create(fb, fl, ValueRange{list, grows});
+              });
+          Value candidates = filter.getResult(0),
+                numCandidates = filter.getResult(1);
           Value rounds[] = {carried[0], carried[1], considered, zero,
                             falseValue};
           auto picks = scf::ForOp::create(
-              b, l, zero, nBoxes, one, rounds,
+              b, l, zero, numCandidates, one, rounds,
               [&](OpBuilder &pb, Location pl, Value, ValueRange state) {
                 // state: selected, total, considered, kept, exhausted
                 Value more = arith::AndIOp::create(
@@ -248,25 +278,23 @@ struct NonMaxSuppressionLowering
                     [&](OpBuilder &rb, Location rl) {
                       Value scanInit[] = {scalarConstant(rb, rl, type, 0), zero,
                                           falseValue};
+                      // The best candidate not considered yet (candidate
+                      // p is box candidates[p]).
                       auto scan = scf::ForOp::create(
-                          rb, rl, zero, nBoxes, one, scanInit,
+                          rb, rl, zero, numCandidates, one, scanInit,
                           [&](OpBuilder &sb, Location sl, Value j,
                               ValueRange best) {
-                            Value s = widen(
-                                sb, sl,
-                                tensor::ExtractOp::create(
-                                    sb, sl, scores, ValueRange{batch, cls, j}));
+                            Value box = tensor::ExtractOp::create(
+                                sb, sl, candidates, ValueRange{j});
+                            Value s = widen(sb, sl,
+                                            tensor::ExtractOp::create(
+                                                sb, sl, scores,
+                                                ValueRange{batch, cls, box}));
                             Value open = arith::XOrIOp::create(
                                 sb, sl,
                                 tensor::ExtractOp::create(sb, sl, state[2],
                                                           ValueRange{j}),
                                 trueValue);
-                            if (scoreThreshold)
-                              open = arith::AndIOp::create(
-                                  sb, sl, open,
-                                  arith::CmpFOp::create(
-                                      sb, sl, arith::CmpFPredicate::OGT, s,
-                                      scoreThreshold));
                             // Strictly better: the lower index wins a tie.
                             Value better = arith::OrIOp::create(
                                 sb, sl,
@@ -287,12 +315,14 @@ struct NonMaxSuppressionLowering
                                                                 take)});
                           });
                       Value found = scan.getResult(2),
-                            pick = scan.getResult(1);
+                            slot = scan.getResult(1);
                       auto kept = scf::IfOp::create(
                           rb, rl, found,
                           [&](OpBuilder &kb, Location kl) {
                             Value considered = tensor::InsertOp::create(
-                                kb, kl, trueValue, state[2], ValueRange{pick});
+                                kb, kl, trueValue, state[2], ValueRange{slot});
+                            Value pick = tensor::ExtractOp::create(
+                                kb, kl, candidates, ValueRange{slot});
                             Box candidate = readBox(kb, kl, boxes, batch, pick,
                                                     centered, type);
                             auto check = scf::ForOp::create(
@@ -361,7 +391,8 @@ struct NonMaxSuppressionLowering
                     });
                 scf::YieldOp::create(pb, pl, round.getResults());
               });
-          return {picks.getResult(0), picks.getResult(1), picks.getResult(2)};
+          return {picks.getResult(0), picks.getResult(1), picks.getResult(2),
+                  candidates};
         });
     Value count = tensor::FromElementsOp::create(
         rewriter, loc, RankedTensorType::get({}, i64),

@@ -282,20 +282,24 @@ func.func @non_zero(%x: tensor<2x3xi32>) -> (tensor<2x6xi64>, tensor<i64>) {
   return %i, %n : tensor<2x6xi64>, tensor<i64>
 }
 
-// Per batch and class (one loop nest), the considered-boxes buffer cleared
-// per class; each round scans for the best open box above the score
-// threshold, checks its overlap with the class's kept rows, and appends
+// Per batch and class (one loop nest, the candidate list and the
+// considered flags made outside it): the boxes above the score threshold
+// listed, then rounds over the candidates, each scanning them for the best
+// open one, checking its overlap with the class's kept rows, and appending
 // [b, c, box]; the count is the rows written.
 // CHECK-LABEL: func.func @non_max_suppression
 // CHECK: %[[SEL:.+]] = linalg.fill ins(%{{.+}} : i64) outs(%{{.+}} : tensor<12x3xi64>)
 // CHECK: %[[SEEN:.+]] = tensor.empty() : tensor<5xi1>
-// CHECK: scf.for %[[B:.+]] = {{.+}} iter_args(%{{.+}} = %[[SEL]], %{{.+}} = %{{.+}}, %{{.+}} = %[[SEEN]])
-// CHECK: scf.for %[[C:.+]] = {{.+}} -> (tensor<12x3xi64>, index, tensor<5xi1>)
+// CHECK: %[[LIST:.+]] = tensor.empty() : tensor<5xindex>
+// CHECK: scf.for %[[B:.+]] = {{.+}} iter_args(%{{.+}} = %[[SEL]], %{{.+}} = %{{.+}}, %{{.+}} = %[[SEEN]], %{{.+}} = %[[LIST]])
+// CHECK: scf.for %[[C:.+]] = {{.+}} -> (tensor<12x3xi64>, index, tensor<5xi1>, tensor<5xindex>)
 // CHECK: linalg.fill ins(%false : i1) outs(%{{.+}} : tensor<5xi1>)
-// CHECK: scf.for
+// CHECK: %[[CANDIDATES:.+]]:2 = scf.for {{.+}} -> (tensor<5xindex>, index)
+// CHECK: arith.cmpf ogt
+// CHECK: scf.for %{{.+}} = %{{.+}} to %[[CANDIDATES]]#1
 // CHECK: arith.cmpi ult
 // CHECK: scf.if
-// CHECK: scf.for
+// CHECK: scf.for %{{.+}} = %{{.+}} to %[[CANDIDATES]]#1
 // CHECK: arith.cmpf ogt, %{{.+}}, %{{.+}} : f32
 // CHECK: scf.if
 // CHECK: tensor.insert %true
