@@ -96,3 +96,12 @@ func.func @index_elements(%out: memref<9xindex>) {
   memref.copy %a, %out : memref<9xindex> to memref<9xindex>
   return
 }
+
+// -----
+
+func.func @complex_elements(%out: memref<4xcomplex<f32>>) {
+  // expected-error @+1 {{'memref.alloc' op cannot be placed in the workspace: elements of 'complex<f32>' have no size here}}
+  %a = memref.alloc() : memref<4xcomplex<f32>>
+  memref.copy %a, %out : memref<4xcomplex<f32>> to memref<4xcomplex<f32>>
+  return
+}

@@ -15,22 +15,10 @@
 
 #include "lib/Import/ONNX/ModelImporter.h"
 
-#include "mlir/IR/Matchers.h"
 #include "llvm/ADT/StringSet.h"
 
 using namespace mlir;
 using namespace tessera::onnx_import;
-
-/// The integers of a constant input, or none.
-static std::optional<SmallVector<int64_t>> constantInts(Value value) {
-  DenseIntElementsAttr dense;
-  if (!value || !matchPattern(value, m_Constant(&dense)))
-    return std::nullopt;
-  SmallVector<int64_t> result;
-  for (const APInt &v : dense.getValues<APInt>())
-    result.push_back(v.getSExtValue());
-  return result;
-}
 
 /// The node's integer list attribute `name`, or none.
 static std::optional<SmallVector<int64_t>>
@@ -161,7 +149,7 @@ LogicalResult ModelImporter::propagateBounded(const onnx::NodeProto &node,
   if (op == "Unsqueeze" || op == "Squeeze") {
     std::optional<SmallVector<int64_t>> axes = intsAttribute(node, "axes");
     if (!axes && inputs.size() > 1 && inputs[1])
-      axes = constantInts(inputs[1]);
+      axes = NodeContext::constantInts(inputs[1]);
     int64_t inRank = rankOf(inputs[0]), outRank = rankOf(outputs[0]);
     SmallVector<bool> removed(inRank, false), added(outRank, false);
     if (op == "Squeeze") {
@@ -198,9 +186,9 @@ LogicalResult ModelImporter::propagateBounded(const onnx::NodeProto &node,
     std::optional<SmallVector<int64_t>> axes = intsAttribute(node, "axes"),
                                         starts = intsAttribute(node, "starts");
     if (!starts && inputs.size() > 1)
-      starts = constantInts(inputs[1]);
+      starts = NodeContext::constantInts(inputs[1]);
     if (!axes && inputs.size() > 3 && inputs[3])
-      axes = constantInts(inputs[3]);
+      axes = NodeContext::constantInts(inputs[3]);
     if (!axes && starts) {
       axes.emplace();
       for (int64_t d = 0; d < static_cast<int64_t>(starts->size()); ++d)

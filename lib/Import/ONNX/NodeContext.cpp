@@ -21,7 +21,7 @@ FailureOr<Value> NodeContext::required(size_t i) {
 }
 
 std::optional<SmallVector<int64_t>>
-NodeContext::constantInts(Value value) const {
+NodeContext::constantInts(Value value) {
   DenseIntElementsAttr dense;
   if (!value || !matchPattern(value, m_Constant(&dense)))
     return std::nullopt;

@@ -58,8 +58,8 @@ public:
 
   /// The integer elements of a constant input (shape computations fold
   /// during import, so shape inputs are constants).
-  std::optional<llvm::SmallVector<int64_t>>
-  constantInts(mlir::Value value) const;
+  static std::optional<llvm::SmallVector<int64_t>>
+  constantInts(mlir::Value value);
   std::optional<llvm::SmallVector<double>>
   constantFloats(mlir::Value value) const;
   /// The constant ints of input i; an error naming `what` when not constant.

@@ -403,20 +403,6 @@ struct NonMaxSuppressionLowering
   }
 };
 
-/// a < b (less) or a > b (!less) for scalars of `kind`.
-Value compareScalars(OpBuilder &b, Location l, Kind kind, Value a, Value c,
-                     bool less) {
-  if (kind == Kind::Float)
-    return arith::CmpFOp::create(
-        b, l, less ? arith::CmpFPredicate::OLT : arith::CmpFPredicate::OGT, a,
-        c);
-  bool isSigned = kind == Kind::Signed;
-  arith::CmpIPredicate p =
-      less ? (isSigned ? arith::CmpIPredicate::slt : arith::CmpIPredicate::ult)
-           : (isSigned ? arith::CmpIPredicate::sgt : arith::CmpIPredicate::ugt);
-  return arith::CmpIOp::create(b, l, p, a, c);
-}
-
 /// Rows i and j of the matrix `input` (m columns): equal, or (with
 /// `lessThan`) row i before row j, the first differing element deciding.
 Value compareRows(OpBuilder &b, Location l, Kind kind, Value input, Value i,

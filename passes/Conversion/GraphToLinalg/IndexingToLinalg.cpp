@@ -218,21 +218,13 @@ struct ScatterNDLowering : OpConversionPattern<tg::ScatterNDOp> {
 /// first, the lower index first among equal values.
 Value ranksBefore(OpBuilder &b, Location loc, Kind kind, bool largest, Value a,
                   Value ai, Value bv, Value bi) {
-  Value better, equal;
-  if (kind == Kind::Float) {
-    better = arith::CmpFOp::create(
-        b, loc, largest ? arith::CmpFPredicate::OGT : arith::CmpFPredicate::OLT,
-        a, bv);
-    equal = arith::CmpFOp::create(b, loc, arith::CmpFPredicate::OEQ, a, bv);
-  } else {
-    bool isSigned = kind == Kind::Signed;
-    arith::CmpIPredicate p = largest ? (isSigned ? arith::CmpIPredicate::sgt
-                                                 : arith::CmpIPredicate::ugt)
-                                     : (isSigned ? arith::CmpIPredicate::slt
-                                                 : arith::CmpIPredicate::ult);
-    better = arith::CmpIOp::create(b, loc, p, a, bv);
-    equal = arith::CmpIOp::create(b, loc, arith::CmpIPredicate::eq, a, bv);
-  }
+  Value better = compareScalars(b, loc, kind, a, bv, /*less=*/!largest);
+  Value equal =
+      kind == Kind::Float
+          ? Value(arith::CmpFOp::create(b, loc, arith::CmpFPredicate::OEQ, a,
+                                        bv))
+          : Value(arith::CmpIOp::create(b, loc, arith::CmpIPredicate::eq, a,
+                                        bv));
   Value lower =
       arith::CmpIOp::create(b, loc, arith::CmpIPredicate::ult, ai, bi);
   return arith::OrIOp::create(b, loc, better,

@@ -336,4 +336,17 @@ Value gatherGeneric(OpBuilder &b, Location loc, RankedTensorType type,
       .getResult(0);
 }
 
+Value compareScalars(OpBuilder &b, Location l, Kind kind, Value a, Value c,
+                     bool less) {
+  if (kind == Kind::Float)
+    return arith::CmpFOp::create(
+        b, l, less ? arith::CmpFPredicate::OLT : arith::CmpFPredicate::OGT, a,
+        c);
+  bool isSigned = kind == Kind::Signed;
+  arith::CmpIPredicate p =
+      less ? (isSigned ? arith::CmpIPredicate::slt : arith::CmpIPredicate::ult)
+           : (isSigned ? arith::CmpIPredicate::sgt : arith::CmpIPredicate::ugt);
+  return arith::CmpIOp::create(b, l, p, a, c);
+}
+
 } // namespace tessera::lowering

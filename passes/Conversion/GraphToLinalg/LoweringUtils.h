@@ -53,6 +53,11 @@ Value scalarConstant(OpBuilder &b, Location loc, Type type, double v);
 Value extremeConstant(OpBuilder &b, Location loc, Type type, Kind kind,
                       bool largest);
 
+/// a < c (`less`) or a > c for scalars of `kind` (ordered for floats,
+/// unsigned for unsigned and bool).
+Value compareScalars(OpBuilder &b, Location loc, Kind kind, Value a, Value c,
+                     bool less);
+
 /// An index constant.
 Value indexConstant(OpBuilder &b, Location loc, int64_t v);
 

@@ -106,6 +106,25 @@ TEST(Builder, CompilesToMemory) {
       << result.header;
 }
 
+// Weights kept in a side file need somewhere to write it.
+TEST(Builder, WeightsFileNeedsAnOutputPrefix) {
+  Graph g("wide");
+  Tensor x = g.input("x", {2, 64});
+  g.output(g.matmul(x, g.constant(std::vector<float>(64 * 32, 0.5f), {64, 32})),
+           "y");
+  CompileOptions options;
+  options.emit = EmitStage::Object;
+  options.cpu = "";
+  options.weights = WeightsPlacement::File;
+  CompileResult result = compile(g, options);
+  EXPECT_FALSE(result.ok());
+  EXPECT_NE(result.error.find("go to a side file, which needs an output prefix"),
+            std::string::npos)
+      << result.error;
+  options.weights = WeightsPlacement::Auto; // small: embedded
+  EXPECT_TRUE(compile(g, options).ok());
+}
+
 TEST(Builder, CompileErrorsAreValues) {
   Graph g("empty");
   g.input("x", {4});

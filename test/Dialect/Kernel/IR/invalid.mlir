@@ -615,6 +615,18 @@ module attributes {tk.profile_kernels = [{name = "a", flops = 1 : i64, bytes = 0
 
 // -----
 
+// expected-error @+1 {{'tk.weights' is {base = @symbol, size, tensors = [{offset, value}]} on a module}}
+module attributes {tk.weights = {base = @w, size = 64 : i64, tensors = [{offset = -64 : i64, value = dense<1.0> : tensor<16xf32>}]}} {
+}
+
+// -----
+
+// expected-error @+1 {{'tk.weights' is {base = @symbol, size, tensors = [{offset, value}]} on a module}}
+module attributes {tk.weights = {size = 64 : i64, tensors = []}} {
+}
+
+// -----
+
 func.func @attention_key_reads_m(%q: memref<8x16xf32>, %k: memref<8x16xf32>,
                                  %v: memref<8x24xf32>, %o: memref<8x24xf32>) {
   // expected-error @+1 {{map of key must not read loop d0}}
