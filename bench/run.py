@@ -269,6 +269,21 @@ def run(command, what, env=None):
     return parse(result.stdout, what)
 
 
+def write_table(path, begin, end, text):
+    """Puts `text` between the markers `begin` and `end` of the file at
+    `path`, keeping the text around them; appends it with the markers when
+    the file has none."""
+    block = f"{begin}\n{text}\n{end}\n"
+    old = open(path).read() if os.path.exists(path) else ""
+    if begin in old and end in old:
+        before, rest = old.split(begin, 1)
+        block = before + block + rest.split(end, 1)[1].lstrip("\n")
+    elif old:
+        block = old.rstrip("\n") + "\n\n" + block
+    with open(path, "w") as f:
+        f.write(block)
+
+
 def machine():
     cpu = platform.processor() or platform.machine()
     flags = ""
@@ -407,15 +422,7 @@ def main():
                   f"{args.rounds} alternating rounds of {args.iterations} calls per side "
                   f"(after 3 warm-up calls); min over all calls, median of the "
                   f"per-round medians.\n\n")
-        block = f"{BEGIN}\n{header}{text}\n{END}\n"
-        # Replace the table between the markers, keep the text around it.
-        old = open(args.table).read() if os.path.exists(args.table) else ""
-        if BEGIN in old and END in old:
-            before, rest = old.split(BEGIN, 1)
-            after = rest.split(END, 1)[1].lstrip("\n")
-            block = before + block + after
-        with open(args.table, "w") as f:
-            f.write(block)
+        write_table(args.table, BEGIN, END, header + text)
 
 
 if __name__ == "__main__":

@@ -516,7 +516,8 @@ bool Compilation::run(std::string &error) {
     target.cpu = options.cpu;
     target.optLevel = options.optLevel;
     if (!tessera::describeVectorUnit(target, pipeline.vectorBits,
-                                     pipeline.vectorRegisters, error))
+                                     pipeline.vectorRegisters,
+                                     pipeline.int8Dot, error))
       return false;
   }
   auto emitsAfter = [&](tessera::Phase phase) {

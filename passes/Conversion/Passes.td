@@ -59,8 +59,20 @@ def ConvertKernelToCPU : Pass<"convert-tk-to-cpu", "::mlir::ModuleOp"> {
     new private globals, dynamic ones at run time into a buffer that memory
     planning places in the workspace, and the epilogue region runs on the
     accumulators as vectors before the one store. What the vector kernel
-    does not take (non-f32, dynamic strides, outputs not contiguous along
-    the columns) becomes plain loops from the maps.
+    does not take (dynamic strides, outputs not contiguous along the
+    columns) becomes plain loops from the maps.
+
+    A `tk.matmul` of 8-bit integers (IntegerMatmulKernel.cpp) with a
+    constant right operand becomes an integer microkernel when `int8-dot`
+    names an instruction: i32 accumulators in vector registers, the weights
+    packed at compile time in groups along K (4 bytes per i32 lane for
+    vpdpbusd and sdot, 2 i16 for pmaddwd), the rows packed at run time the
+    same way. vpdpbusd multiplies u8 by s8 and sdot s8 by s8: operands of
+    the other signedness are shifted by 128 when packed, and the shift's
+    terms (a constant per column, a row sum per row) start the
+    accumulators, so every instruction gives the exact integers of the
+    loops. The epilogue (rescale, requantization) runs on the accumulators
+    as vectors before the one store.
 
     Every `tk.conv` becomes a vector kernel. A dense 1-D or 2-D direct one
     (ConvKernel.cpp) is a packed direct convolution: MR output channels x
@@ -133,12 +145,17 @@ def ConvertKernelToCPU : Pass<"convert-tk-to-cpu", "::mlir::ModuleOp"> {
     Option<"parallelWork", "parallel-work", "int64_t", "262144",
            "Multiply-adds from which a kernel runs in parallel">,
     Option<"parallelElements", "parallel-elements", "int64_t", "32768",
-           "Loop iterations from which a linalg.generic runs in parallel">
+           "Loop iterations from which a linalg.generic runs in parallel">,
+    Option<"int8Dot", "int8-dot", "std::string", "\"none\"",
+           "Instruction of the 8-bit integer matmul kernels: none (plain "
+           "loops), pairs (x86 pmaddwd), vnni (x86 vpdpbusd at vector-bits), "
+           "sdot (AArch64 dotprod)">
   ];
   let dependentDialects = ["::mlir::affine::AffineDialect",
                            "::mlir::arith::ArithDialect",
                            "::mlir::func::FuncDialect",
                            "::mlir::linalg::LinalgDialect",
+                           "::mlir::LLVM::LLVMDialect",
                            "::mlir::math::MathDialect",
                            "::mlir::memref::MemRefDialect",
                            "::tessera::tk::TKDialect",

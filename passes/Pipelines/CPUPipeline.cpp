@@ -71,8 +71,9 @@ LogicalResult tessera::buildCPUPhase(OpPassManager &pm, Phase phase,
   switch (phase) {
   case Phase::Graph:
     return addText(pm,
-                   optimize ? "canonicalize,tg-fold-batch-norm,canonicalize"
-                            : "canonicalize",
+                   optimize ? "canonicalize,tg-group-quantized,"
+                              "tg-fold-batch-norm,canonicalize"
+                            : "canonicalize,tg-group-quantized,canonicalize",
                    error);
   case Phase::Kernel: {
     if (!optimize)
@@ -111,6 +112,7 @@ LogicalResult tessera::buildCPUPhase(OpPassManager &pm, Phase phase,
       text += ",convert-tk-to-cpu{vector-bits=" +
               std::to_string(options.vectorBits) +
               " registers=" + std::to_string(options.vectorRegisters) +
+              " int8-dot=" + std::string(stringifyInt8Dot(options.int8Dot)) +
               "},canonicalize,symbol-dce";
     // Strided copies (pads, slices) become loops, not calls into a runtime
     // helper; temporaries move into the workspace.

@@ -11,6 +11,7 @@
 
 #include "dialects/Kernel/Transforms/Passes.h"
 #include "tessera/Compiler/Pipeline.h"
+#include "tessera/Support/RegisterTile.h"
 
 #include "mlir/Support/LLVM.h"
 
@@ -30,6 +31,9 @@ struct CPUPipelineOptions {
   /// 512/32 for AVX-512, 128/32 for NEON.
   int64_t vectorBits = 256;
   int64_t vectorRegisters = 16;
+  /// The instruction the 8-bit integer matmuls accumulate with; None keeps
+  /// them as plain loops.
+  Int8Dot int8Dot = Int8Dot::None;
   /// Chooses each tk kernel's configuration (tk-configure-kernels); empty:
   /// tk::defaultCPUTile.
   tk::KernelCostModel costModel;

@@ -1,10 +1,12 @@
-// ort_oracle.js MODEL.onnx OUTDIR NAME=INPUT.npy ...
+// ort_oracle.js [--no-optimize] MODEL.onnx OUTDIR NAME=INPUT.npy ...
 //
 // Runs a model with ONNX Runtime (npm onnxruntime-node, CPU, one thread) and
 // writes every output as OUTDIR/<index>.npy: the oracle Tessera's outputs are
 // compared with (the tests', and tessera-verify's, which installs it as
 // share/tessera/ort_oracle.js). Supports float16/32/64, (u)int8/16/32/64 and
-// bool arrays.
+// bool arrays. --no-optimize disables ORT's graph optimisations: its
+// reference semantics for QDQ models (node by node), which its fused
+// quantized kernels round differently from.
 'use strict';
 const fs = require('fs');
 const path = require('path');
@@ -52,7 +54,10 @@ function writeNpy(file, tensor) {
 }
 
 async function main() {
-  const [model, outDir, ...specs] = process.argv.slice(2);
+  let args = process.argv.slice(2);
+  const optimize = args[0] !== '--no-optimize';
+  if (!optimize) args = args.slice(1);
+  const [model, outDir, ...specs] = args;
   if (!model || !outDir) throw new Error('usage: ort_oracle.js MODEL OUTDIR NAME=FILE.npy ...');
   const feeds = {};
   for (const spec of specs) {
@@ -61,6 +66,7 @@ async function main() {
   }
   const session = await ort.InferenceSession.create(model, {
     executionProviders: ['cpu'], intraOpNumThreads: 1, interOpNumThreads: 1,
+    graphOptimizationLevel: optimize ? 'all' : 'disabled',
   });
   const results = await session.run(feeds);
   fs.mkdirSync(outDir, { recursive: true });

@@ -37,6 +37,8 @@ def TG_Dialect : Dialect {
   }];
   let hasConstantMaterializer = 1;
   let useDefaultAttributePrinterParser = 0;
+  // Quantized values are tensors of upstream !quant.uniform types.
+  let dependentDialects = ["::mlir::quant::QuantDialect"];
 }
 
 //===----------------------------------------------------------------------===//
@@ -74,6 +76,9 @@ def TG_BoolTensor : StaticShapeTensorOf<[I1]> {
 }
 def TG_IntegerTensor : StaticShapeTensorOf<[I8, I16, I32, I64, UI8, UI16, UI32, UI64]> {
   let summary = "static tensor of integers";
+}
+def TG_Int8Tensor : StaticShapeTensorOf<[I8, UI8]> {
+  let summary = "static tensor of i8 or ui8";
 }
 def TG_UnsignedTensor : StaticShapeTensorOf<[UI8, UI16, UI32, UI64]> {
   let summary = "static tensor of unsigned integers";

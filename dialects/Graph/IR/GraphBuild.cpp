@@ -4,6 +4,7 @@
 
 #include "tessera/Support/Shape.h"
 
+#include "mlir/IR/PatternMatch.h"
 #include "mlir/IR/Verifier.h"
 
 using namespace mlir;
@@ -30,8 +31,16 @@ FailureOr<SmallVector<Value>> tessera::tg::finishGraphOp(OpBuilder &builder,
   }
   state.addTypes(types);
   Operation *op = builder.create(state);
-  if (failed(mlir::verify(op))) {
+  // A rewriter's driver was told of the new op (its worklist holds it):
+  // tell it the op is gone before it is.
+  auto erase = [&] {
+    if (auto *listener = dyn_cast_if_present<RewriterBase::Listener>(
+            builder.getListener()))
+      listener->notifyOperationErased(op);
     op->erase();
+  };
+  if (failed(mlir::verify(op))) {
+    erase();
     return failure();
   }
   SmallVector<OpFoldResult> folded;
@@ -46,7 +55,7 @@ FailureOr<SmallVector<Value>> tessera::tg::finishGraphOp(OpBuilder &builder,
       values.push_back(ConstantOp::create(builder, op->getLoc(),
                                           elements.getType(), elements));
     }
-    op->erase();
+    erase();
     return values;
   }
   return SmallVector<Value>(op->getResults());

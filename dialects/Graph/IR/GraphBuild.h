@@ -75,6 +75,19 @@ buildTypedGraphOp(mlir::OpBuilder &builder, mlir::Location loc,
   return results->front();
 }
 
+/// (lhs - lhsZeros) x (rhs - rhsZeros) summed exactly in i32, for 8-bit
+/// lhs and rhs (i8 or ui8, numpy.matmul shapes): tg.matmul_integer of the
+/// stored values with the zero points applied around it,
+///   acc - lhsZero * (colsum(rhs) - K * rhsZero) - rhsZero * rowsum(lhs)
+/// `lhsZeros` holds one value, or one per row of a rank >= 2 lhs (a
+/// convolution's filter quantized per output channel); `rhsZeros` one, or
+/// one per column of a rank >= 2 rhs. The sums of a constant operand are
+/// computed now, as constants.
+mlir::FailureOr<mlir::Value>
+buildZeroPointMatMul(mlir::OpBuilder &builder, mlir::Location loc,
+                     mlir::Value lhs, llvm::ArrayRef<int64_t> lhsZeros,
+                     mlir::Value rhs, llvm::ArrayRef<int64_t> rhsZeros);
+
 } // namespace tessera::tg
 
 #endif // TESSERA_DIALECT_GRAPH_IR_GRAPHBUILD_H

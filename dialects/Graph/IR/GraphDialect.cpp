@@ -3,6 +3,8 @@
 #include "dialects/Graph/IR/GraphDialect.h"
 #include "dialects/Graph/IR/GraphOps.h"
 
+#include "mlir/Dialect/Quant/IR/Quant.h"
+
 using namespace mlir;
 using namespace tessera::tg;
 

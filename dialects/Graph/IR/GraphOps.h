@@ -82,6 +82,14 @@ llvm::LogicalResult inferGlobalPoolResult(InferContext &context,
 mlir::OpFoldResult foldEmptyReduction(mlir::Operation *op,
                                       llvm::ArrayRef<int64_t> axes);
 
+/// A `!quant.uniform` element type tg admits: per tensor or per axis, 8- or
+/// 16-bit storage over its full range, expressed in f16, bf16 or f32.
+bool isTGQuantizedType(mlir::Type type);
+
+/// The integer tensor element type that stores quantized elements of `type`
+/// in tg: ui8/ui16 for unsigned storage, i8/i16 for signed.
+mlir::Type storageElementType(mlir::Type quantizedType);
+
 } // namespace tessera::tg
 
 #define GET_OP_CLASSES

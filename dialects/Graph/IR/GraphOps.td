@@ -284,5 +284,6 @@ def TG_LogSoftmaxOp : TG_SoftmaxOpBase<"log_softmax", "LogSoftmax",
                                        "x - log(sum(exp(x)))">;
 
 include "dialects/Graph/IR/GraphDataMovementOps.td"
+include "dialects/Graph/IR/GraphQuantOps.td"
 
 #endif // TESSERA_DIALECT_GRAPH_OPS

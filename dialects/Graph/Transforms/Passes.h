@@ -19,6 +19,10 @@ namespace tessera::tg {
 /// parameters into one conv.
 void populateFoldBatchNormPatterns(mlir::RewritePatternSet &patterns);
 
+/// Patterns of tg-group-quantized: matmuls of dequantized operands on their
+/// stored integers, and the requantization of such products.
+void populateGroupQuantizedPatterns(mlir::RewritePatternSet &patterns);
+
 #define GEN_PASS_REGISTRATION
 #include "dialects/Graph/Transforms/Passes.h.inc"
 

@@ -34,6 +34,34 @@ def FoldBatchNorm : Pass<"tg-fold-batch-norm"> {
   }];
 }
 
+def GroupQuantized : Pass<"tg-group-quantized"> {
+  let summary = "Quantized matmuls compute on their stored integers";
+  let description = [{
+    Every f32 `tg.matmul` whose operands are both `tg.dequantize` results
+    of 8-bit quantized tensors (possibly transposed after the dequantize, as
+    Gemm's `transB` spells it) — the left per tensor, the right per tensor
+    or per column — becomes the exact integer product of the stored values
+    with the zero points applied around it, converted to f32 and scaled:
+
+    ```
+    acc  = matmul_integer(qa, qb) - za * colsum(qb) + K * za * zb
+           - zb * rowsum(qa)
+    real = f32(acc) * (sa * sb)
+    ```
+
+    (a constant right operand's column sums are computed at compile time).
+    QDQ models (DequantizeLinear -> MatMul) and QOperator models
+    (QLinearMatMul, MatMulInteger) reach the same form. Then a
+    `tg.quantize` of such a rescaled product with a per-tensor result scale
+    requantizes with one multiplier, `round(f32(acc) * (sa * sb / sy)) + zy`,
+    as quantized kernels and ONNX Runtime's QLinearMatMul do. Operands that
+    are not dequantized, 16-bit storage, and reductions long enough to
+    overflow an i32 sum (K > 33025) stay float. Runs in the graph phase at
+    every optimization level: it decides the integers a quantized model
+    computes, so `-O0` and `-O2` agree.
+  }];
+}
+
 def PerturbNode : Pass<"tg-perturb-node"> {
   let summary = "Test only: add a constant to every float result of one ONNX node";
   let description = [{

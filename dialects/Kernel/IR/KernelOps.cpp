@@ -54,7 +54,7 @@ FailureOr<SmallVector<LinearTerm>> tessera::tk::linearTerms(AffineExpr expr) {
   return terms;
 }
 
-bool tessera::tk::isElementwiseF32Body(Block &body) {
+static bool isElementwiseBody(Block &body, bool integers) {
   for (Operation &op : body.without_terminator()) {
     if (auto constant = dyn_cast<arith::ConstantOp>(op))
       if (constant.getType().isIntOrFloat())
@@ -64,10 +64,21 @@ bool tessera::tk::isElementwiseF32Body(Block &body) {
       return false;
     for (Type type :
          llvm::concat<const Type>(op.getOperandTypes(), op.getResultTypes()))
-      if (!type.isF32() && !type.isInteger(1))
+      if (!type.isF32() && !type.isInteger(1) &&
+          !(integers && (type.isSignlessInteger(8) ||
+                         type.isSignlessInteger(16) ||
+                         type.isSignlessInteger(32))))
         return false;
   }
   return true;
+}
+
+bool tessera::tk::isElementwiseF32Body(Block &body) {
+  return isElementwiseBody(body, /*integers=*/false);
+}
+
+bool tessera::tk::isElementwiseQuantizedBody(Block &body) {
+  return isElementwiseBody(body, /*integers=*/true);
 }
 
 AffineExpr tessera::tk::buildLinear(ArrayRef<LinearTerm> terms,
@@ -303,17 +314,28 @@ LogicalResult MatmulOp::verify() {
                               "(m, n, k)", role, reads)))
     return failure();
   Type elementType = getElementTypeOrSelf(getLhs().getType());
-  if (getElementTypeOrSelf(getRhs().getType()) != elementType)
+  Type rhsType = getElementTypeOrSelf(getRhs().getType());
+  bool int8 = elementType.isSignlessInteger(8) && rhsType.isSignlessInteger(8);
+  if (rhsType != elementType)
     return emitOpError("lhs and rhs element types differ");
   if (!elementType.isIntOrFloat())
     return emitOpError("expects integer or float operands");
+  if ((getLhsUnsigned() || getRhsUnsigned()) && !int8)
+    return emitOpError("lhs_unsigned and rhs_unsigned apply to 8-bit "
+                       "integer operands only");
   return success();
+}
+
+Type MatmulOp::getAccumulatorType() {
+  Type elementType = getElementTypeOrSelf(getLhs().getType());
+  if (elementType.isSignlessInteger(8))
+    return IntegerType::get(getContext(), 32);
+  return elementType;
 }
 
 LogicalResult MatmulOp::verifyRegions() {
   return verifyEpilogue(getOperation(), getEpilogue().front(),
-                        getElementTypeOrSelf(getLhs().getType()),
-                        getEpilogueInputs(), getInit());
+                        getAccumulatorType(), getEpilogueInputs(), getInit());
 }
 
 //===----------------------------------------------------------------------===//

@@ -38,6 +38,10 @@ linearTerms(mlir::AffineExpr expr);
 /// regions, and scalar constants (broadcast when vectorized).
 bool isElementwiseF32Body(mlir::Block &body);
 
+/// isElementwiseF32Body that also admits i8, i16 and i32 lanes: the
+/// epilogue of an integer kernel (corrections, rescale, requantization).
+bool isElementwiseQuantizedBody(mlir::Block &body);
+
 /// Builds `sum(coefficient * d<dim>)` (0 when empty).
 mlir::AffineExpr buildLinear(llvm::ArrayRef<LinearTerm> terms,
                              mlir::MLIRContext *context);

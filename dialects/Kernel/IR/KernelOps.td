@@ -46,6 +46,13 @@ def TK_MatmulOp : TK_Op<"matmul", [
     `config`, when present, is how a target runs the kernel
     (`#tk.cpu_tile` for CPUs), set by `tk-configure-kernels`.
 
+    Integer kernels: `lhs` and `rhs` of 8-bit integers (the stored values of
+    quantized tensors) accumulate exactly in `i32`, each operand
+    sign-extended, or zero-extended when `lhs_unsigned` / `rhs_unsigned` is
+    set; the epilogue receives the `i32` sum (zero-point corrections,
+    rescaling and requantization are epilogue work). Other element types
+    accumulate in their own type.
+
     On tensors the op returns the new output; on memrefs it writes `init`
     and returns nothing.
 
@@ -70,7 +77,8 @@ def TK_MatmulOp : TK_Op<"matmul", [
   let arguments = (ins TK_Shaped:$lhs, TK_Shaped:$rhs,
                        Variadic<TK_Shaped>:$epilogue_inputs, TK_Shaped:$init,
                        AffineMapArrayAttr:$indexing_maps,
-                       OptionalAttr<TK_CPUTileAttr>:$config);
+                       OptionalAttr<TK_CPUTileAttr>:$config,
+                       UnitAttr:$lhs_unsigned, UnitAttr:$rhs_unsigned);
   let results = (outs Variadic<AnyRankedTensor>:$result);
   let regions = (region SizedRegion<1>:$epilogue);
   let assemblyFormat = [{
@@ -90,6 +98,9 @@ def TK_MatmulOp : TK_Op<"matmul", [
     int64_t getMDim() { return getNumLoops() - 3; }
     int64_t getNDim() { return getNumLoops() - 2; }
     int64_t getKDim() { return getNumLoops() - 1; }
+    /// What products sum into: i32 for 8-bit integer operands, else their
+    /// element type.
+    ::mlir::Type getAccumulatorType();
     /// The extent of every loop, from the operands' static shapes (the
     /// verifier guarantees each loop is read whole by some map result).
     ::llvm::SmallVector<int64_t> getLoopSizes();

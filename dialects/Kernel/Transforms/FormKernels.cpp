@@ -139,7 +139,8 @@ int64_t contiguousLoop(const LinearMap &initMap, ShapedType type) {
 /// over, and `extraArgs` new epilogue arguments are appended to it.
 MatmulOp rebuild(PatternRewriter &rewriter, MatmulOp old, Value lhs, Value rhs,
                  ValueRange epilogueInputs, Value init,
-                 ArrayRef<LinearMap> maps, int64_t loops) {
+                 ArrayRef<LinearMap> maps, int64_t loops,
+                 bool swapped = false) {
   SmallVector<AffineMap> affine;
   SmallVector<Value> operands{lhs, rhs};
   llvm::append_range(operands, epilogueInputs);
@@ -149,7 +150,11 @@ MatmulOp rebuild(PatternRewriter &rewriter, MatmulOp old, Value lhs, Value rhs,
   auto op = MatmulOp::create(rewriter, old.getLoc(), TypeRange{init.getType()},
                              lhs, rhs, epilogueInputs, init,
                              rewriter.getAffineMapArrayAttr(affine),
-                             old.getConfigAttr());
+                             old.getConfigAttr(),
+                             swapped ? old.getRhsUnsignedAttr()
+                                     : old.getLhsUnsignedAttr(),
+                             swapped ? old.getLhsUnsignedAttr()
+                                     : old.getRhsUnsignedAttr());
   rewriter.inlineRegionBefore(old.getEpilogue(), op.getEpilogue(),
                               op.getEpilogue().end());
   return op;
@@ -182,8 +187,15 @@ Operation *singleUser(MatmulOp op) {
 /// Whether `value` is a splat zero: a zero fill or a zero constant.
 bool isZero(Value value) {
   if (auto fill = value.getDefiningOp<linalg::FillOp>())
-    return matchPattern(fill.getInputs()[0], m_AnyZeroFloat());
-  return matchPattern(value, m_AnyZeroFloat());
+    return matchPattern(fill.getInputs()[0], m_AnyZeroFloat()) ||
+           matchPattern(fill.getInputs()[0], m_Zero());
+  return matchPattern(value, m_AnyZeroFloat()) ||
+         matchPattern(value, m_Zero());
+}
+
+/// An integer kernel: 8-bit operands summed in i32.
+bool isIntegerKernel(MatmulOp op) {
+  return getElementTypeOrSelf(op.getLhs().getType()).isSignlessInteger(8);
 }
 
 
@@ -191,24 +203,66 @@ bool isZero(Value value) {
 // Contraction -> tk.matmul
 //===----------------------------------------------------------------------===//
 
-/// Whether `body` computes out + a * b (in either order) on floats.
-bool isMulAddBody(Block &body) {
+/// The product a linalg body accumulates, `out + product` (in either
+/// order) with `Add` and `Mul`, or null.
+template <typename Add, typename Mul>
+Mul accumulatedProduct(Block &body) {
   auto yield = dyn_cast<linalg::YieldOp>(body.getTerminator());
   if (!yield || yield.getNumOperands() != 1)
-    return false;
-  auto add = yield.getOperand(0).getDefiningOp<arith::AddFOp>();
+    return nullptr;
+  auto add = yield.getOperand(0).getDefiningOp<Add>();
   if (!add)
-    return false;
+    return nullptr;
   Value out = body.getArgument(2);
   Value product = add.getLhs() == out   ? add.getRhs()
                   : add.getRhs() == out ? add.getLhs()
                                         : Value();
-  auto mul = product ? product.getDefiningOp<arith::MulFOp>() : nullptr;
+  return product ? product.template getDefiningOp<Mul>() : nullptr;
+}
+
+/// Whether `body` computes out + a * b (in either order) on floats.
+bool isMulAddBody(Block &body) {
+  auto mul = accumulatedProduct<arith::AddFOp, arith::MulFOp>(body);
   if (!mul)
     return false;
   Value a = body.getArgument(0), b = body.getArgument(1);
   return (mul.getLhs() == a && mul.getRhs() == b) ||
          (mul.getLhs() == b && mul.getRhs() == a);
+}
+
+/// Whether `body` computes out + ext(a) * ext(b) in i32 (in either order)
+/// from 8-bit a and b, each sign- or zero-extended; `unsignedA` and
+/// `unsignedB` say which.
+bool isIntegerMulAddBody(Block &body, bool &unsignedA, bool &unsignedB) {
+  auto mul = accumulatedProduct<arith::AddIOp, arith::MulIOp>(body);
+  if (!mul || !mul.getType().isSignlessInteger(32))
+    return false;
+  // The extension of a block argument: which argument, and how.
+  auto extended = [&](Value v, bool &isUnsigned) -> Value {
+    if (auto ext = v.getDefiningOp<arith::ExtUIOp>()) {
+      isUnsigned = true;
+      return ext.getIn();
+    }
+    if (auto ext = v.getDefiningOp<arith::ExtSIOp>()) {
+      isUnsigned = false;
+      return ext.getIn();
+    }
+    return Value();
+  };
+  bool first = false, second = false;
+  Value x = extended(mul.getLhs(), first), y = extended(mul.getRhs(), second);
+  Value a = body.getArgument(0), b = body.getArgument(1);
+  if (x == a && y == b) {
+    unsignedA = first;
+    unsignedB = second;
+    return true;
+  }
+  if (x == b && y == a) {
+    unsignedA = second;
+    unsignedB = first;
+    return true;
+  }
+  return false;
 }
 
 struct ContractionToMatmul : OpInterfaceRewritePattern<linalg::LinalgOp> {
@@ -220,13 +274,30 @@ struct ContractionToMatmul : OpInterfaceRewritePattern<linalg::LinalgOp> {
         op.getNumDpsInits() != 1 || op->getNumRegions() != 1 ||
         op->getRegion(0).empty())
       return rewriter.notifyMatchFailure(op, "not a two-input linalg op");
-    for (Value operand : op->getOperands()) {
-      auto type = dyn_cast<RankedTensorType>(operand.getType());
-      if (!type || !type.hasStaticShape() || !type.getElementType().isF32())
-        return rewriter.notifyMatchFailure(op, "not static f32 tensors");
+    auto elementOf = [](Value v) -> Type {
+      auto type = dyn_cast<RankedTensorType>(v.getType());
+      return type && type.hasStaticShape() ? type.getElementType() : Type();
+    };
+    Type lhsType = elementOf(op->getOperand(0)),
+         rhsType = elementOf(op->getOperand(1)),
+         outType = elementOf(op->getOperand(2));
+    bool unsignedLhs = false, unsignedRhs = false;
+    bool integer = lhsType && rhsType && outType &&
+                   lhsType.isSignlessInteger(8) &&
+                   rhsType.isSignlessInteger(8) &&
+                   outType.isSignlessInteger(32);
+    if (integer) {
+      if (!isIntegerMulAddBody(*op.getBlock(), unsignedLhs, unsignedRhs))
+        return rewriter.notifyMatchFailure(
+            op, "body is not an extended 8-bit multiply-add");
+    } else {
+      if (!lhsType || !rhsType || !outType || !lhsType.isF32() ||
+          !rhsType.isF32() || !outType.isF32())
+        return rewriter.notifyMatchFailure(
+            op, "not static f32 tensors or 8-bit integers into i32");
+      if (!isMulAddBody(*op.getBlock()))
+        return rewriter.notifyMatchFailure(op, "body is not a multiply-add");
     }
-    if (!isMulAddBody(*op.getBlock()))
-      return rewriter.notifyMatchFailure(op, "body is not a multiply-add");
     SmallVector<AffineMap> maps = op.getIndexingMapsArray();
     int64_t loops = op.getNumLoops();
     SmallVector<utils::IteratorType> iterators = op.getIteratorTypesArray();
@@ -304,14 +375,20 @@ struct ContractionToMatmul : OpInterfaceRewritePattern<linalg::LinalgOp> {
     auto matmul = MatmulOp::create(
         rewriter, loc, TypeRange{init.getType()}, op.getDpsInputs()[0],
         op.getDpsInputs()[1], epilogueInputs, destination,
-        rewriter.getAffineMapArrayAttr(affine), CPUTileAttr());
-    Type f32 = rewriter.getF32Type();
+        rewriter.getAffineMapArrayAttr(affine), CPUTileAttr(),
+        unsignedLhs ? rewriter.getUnitAttr() : UnitAttr(),
+        unsignedRhs ? rewriter.getUnitAttr() : UnitAttr());
+    Type accType = outType;
     Block *body = rewriter.createBlock(&matmul.getEpilogue());
-    Value acc = body->addArgument(f32, loc);
+    Value acc = body->addArgument(accType, loc);
     Value result = acc;
     if (accumulates)
-      result = arith::AddFOp::create(rewriter, loc, body->addArgument(f32, loc),
-                                     acc);
+      result = integer ? Value(arith::AddIOp::create(
+                             rewriter, loc, body->addArgument(accType, loc),
+                             acc))
+                       : Value(arith::AddFOp::create(
+                             rewriter, loc, body->addArgument(accType, loc),
+                             acc));
     YieldOp::create(rewriter, loc, result);
     rewriter.replaceOp(op, matmul.getResult());
     return success();
@@ -544,7 +621,9 @@ struct FoldEpilogue : OpRewritePattern<MatmulOp> {
   LogicalResult matchAndRewrite(MatmulOp op,
                                 PatternRewriter &rewriter) const override {
     std::string why;
-    FailureOr<EpilogueConsumer> consumer = matchEpilogueConsumer(op, why);
+    bool integer = isIntegerKernel(op);
+    FailureOr<EpilogueConsumer> consumer =
+        matchEpilogueConsumer(op, why, integer);
     if (failed(consumer))
       return rewriter.notifyMatchFailure(op, why);
     Value result = op.getResult().front();
@@ -587,8 +666,15 @@ struct FoldEpilogue : OpRewritePattern<MatmulOp> {
         continue;
       }
       auto type = dyn_cast<RankedTensorType>(input->get().getType());
-      if (!type || !type.getElementType().isF32())
-        return rewriter.notifyMatchFailure(op, "input is not an f32 tensor");
+      Type element = type ? type.getElementType() : Type();
+      if (!element ||
+          !(element.isF32() ||
+            (integer && (element.isSignlessInteger(8) ||
+                         element.isSignlessInteger(16) ||
+                         element.isSignlessInteger(32)))))
+        return rewriter.notifyMatchFailure(
+            op, integer ? "input is not an f32 or integer tensor"
+                        : "input is not an f32 tensor");
       FailureOr<LinearMap> map =
           compose(generic.getMatchingIndexingMap(input));
       if (failed(map))
@@ -646,7 +732,7 @@ struct OrientColumns : OpRewritePattern<MatmulOp> {
     MatmulOp swapped = rebuild(
         rewriter, op, operands[1], operands[0],
         ArrayRef<Value>(operands).slice(2, operands.size() - 3),
-        operands.back(), maps, loops);
+        operands.back(), maps, loops, /*swapped=*/true);
     rewriter.replaceOp(op, swapped->getResults());
     return success();
   }

@@ -16,7 +16,8 @@ Value tessera::tk::emptyLike(OpBuilder &builder, Location loc, Value value) {
 }
 
 FailureOr<EpilogueConsumer>
-tessera::tk::matchEpilogueConsumer(Operation *kernel, std::string &why) {
+tessera::tk::matchEpilogueConsumer(Operation *kernel, std::string &why,
+                                   bool integers) {
   auto fail = [&](const char *reason) -> FailureOr<EpilogueConsumer> {
     why = reason;
     return failure();
@@ -33,14 +34,19 @@ tessera::tk::matchEpilogueConsumer(Operation *kernel, std::string &why) {
     return fail("result has other users");
   if (!generic.hasPureTensorSemantics() || generic.getNumDpsInits() != 1 ||
       generic.getNumReductionLoops() != 0 ||
-      !isElementwiseF32Body(*generic.getBody()))
+      !(integers ? isElementwiseQuantizedBody(*generic.getBody())
+                 : isElementwiseF32Body(*generic.getBody())))
     return fail("user is not elementwise");
   if (!generic.getBody()->getArguments().back().use_empty())
     return fail("user reads its output");
   Value init = generic.getDpsInits()[0];
+  Type initType = cast<RankedTensorType>(init.getType()).getElementType();
   if (llvm::is_contained(generic.getDpsInputs(), init) ||
       llvm::is_contained(kernel->getOperands(), init) ||
-      !cast<RankedTensorType>(init.getType()).getElementType().isF32())
+      !(initType.isF32() ||
+        (integers && (initType.isSignlessInteger(8) ||
+                      initType.isSignlessInteger(16) ||
+                      initType.isSignlessInteger(32)))))
     return fail("user writes into an operand");
   EpilogueConsumer consumer{generic, AffineMap()};
   for (OpOperand *input : generic.getDpsInputOperands())
@@ -61,9 +67,15 @@ void tessera::tk::appendEpilogue(RewriterBase &rewriter, Block &body,
   int64_t needed = 1;
   for (int64_t argument : argumentOf)
     needed = std::max(needed, argument + 1);
-  while (static_cast<int64_t>(body.getNumArguments()) < needed)
-    body.addArgument(rewriter.getF32Type(), generic.getLoc());
   Block &genericBody = *generic.getBody();
+  while (static_cast<int64_t>(body.getNumArguments()) < needed) {
+    int64_t next = body.getNumArguments();
+    Type type = rewriter.getF32Type();
+    for (auto [i, argument] : llvm::enumerate(argumentOf))
+      if (argument == next)
+        type = genericBody.getArgument(i).getType();
+    body.addArgument(type, generic.getLoc());
+  }
   IRMapping mapping;
   for (auto [i, argument] :
        llvm::enumerate(genericBody.getArguments().drop_back()))

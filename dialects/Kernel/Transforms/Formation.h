@@ -32,13 +32,16 @@ struct EpilogueConsumer {
 /// The elementwise f32 linalg.generic (all loops parallel, one output it
 /// does not read, into a fresh destination) that is the only user of the
 /// result of `kernel`, a tk op on tensors; failure with `why` otherwise.
+/// With `integers` (the epilogue of an integer kernel) the generic may also
+/// compute on and write i8, i16 and i32 values.
 mlir::FailureOr<EpilogueConsumer>
-matchEpilogueConsumer(mlir::Operation *kernel, std::string &why);
+matchEpilogueConsumer(mlir::Operation *kernel, std::string &why,
+                      bool integers = false);
 
 /// Appends the body of `generic` to the epilogue `body`, whose tk.yield
 /// holds the value computed so far: the generic's arguments reading
 /// `result` become that value, its input `i` the epilogue argument
-/// `argumentOf[i]` (arguments past the existing ones are added, f32). The
+/// `argumentOf[i]` (arguments past the existing ones are added, typed as the generic's). The
 /// yield then holds the generic's value.
 void appendEpilogue(mlir::RewriterBase &rewriter, mlir::Block &body,
                     mlir::linalg::GenericOp generic, mlir::Value result,

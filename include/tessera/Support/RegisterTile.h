@@ -10,6 +10,8 @@
 
 #include <algorithm>
 #include <cstdint>
+#include <optional>
+#include <string_view>
 
 namespace tessera {
 
@@ -34,6 +36,38 @@ inline RegisterTile registerTileFor(int64_t vectorBits, int64_t registers) {
   tile.kc = 256;
   tile.mc = std::max<int64_t>(256 * 1024 / (tile.kc * 4) / tile.mr, 1) * tile.mr;
   return tile;
+}
+
+/// The instruction the 8-bit integer matmul kernels accumulate with (one
+/// per target, chosen from its features). Every choice gives the same
+/// integers: the products are exact and the sums are taken modulo 2^32.
+enum class Int8Dot {
+  None,  // no vector kernel: plain loops
+  Pairs, // x86 pmaddwd: pairs of i16 products summed into i32 lanes
+  Vnni,  // x86 vpdpbusd (AVX512-VNNI or AVX-VNNI): four u8 x s8 products
+  Sdot,  // AArch64 sdot (dotprod): four s8 x s8 products
+};
+
+inline std::string_view stringifyInt8Dot(Int8Dot dot) {
+  switch (dot) {
+  case Int8Dot::None:
+    return "none";
+  case Int8Dot::Pairs:
+    return "pairs";
+  case Int8Dot::Vnni:
+    return "vnni";
+  case Int8Dot::Sdot:
+    return "sdot";
+  }
+  return "none";
+}
+
+inline std::optional<Int8Dot> parseInt8Dot(std::string_view name) {
+  for (Int8Dot dot :
+       {Int8Dot::None, Int8Dot::Pairs, Int8Dot::Vnni, Int8Dot::Sdot})
+    if (stringifyInt8Dot(dot) == name)
+      return dot;
+  return std::nullopt;
 }
 
 } // namespace tessera

@@ -11,6 +11,10 @@
 
 #include "lib/Import/ONNX/ConverterUtils.h"
 
+#include "mlir/Dialect/Quant/IR/QuantTypes.h"
+
+#include <cmath>
+
 using namespace mlir;
 using namespace tessera;
 using namespace tessera::onnx_import;
@@ -101,13 +105,94 @@ Type onnx_import::quantTypeOf(NodeContext &ctx, Value zeroPoint) {
 
 namespace {
 
+/// The !quant.uniform element type of a (de)quantization of a rank-`rank`
+/// tensor along the node's axis with a constant `scale` and zero point
+/// (null: a uint8 zero), or null when it is none tg admits (a scale or zero
+/// point computed at run time, block quantization, int4/int32/float8
+/// storage, a scale that is not positive and finite): those keep the float
+/// spelling.
+Type uniformTypeOf(NodeContext &ctx, int64_t rank, Value scale,
+                   Value zeroPoint, Type storage,
+                   std::optional<int64_t> perAxisDim = std::nullopt) {
+  Type expressed = ctx.typeOf(scale).getElementType();
+  if (!expressed.isF32() && !expressed.isF16() && !expressed.isBF16())
+    return {};
+  if (ctx.getInt("block_size", 0) != 0)
+    return {};
+  std::optional<SmallVector<double>> scales = ctx.constantFloats(scale);
+  if (!scales || scales->empty() || ctx.typeOf(scale).getRank() > 1)
+    return {};
+  for (double s : *scales)
+    if (!(s > 0) || !std::isfinite(s))
+      return {};
+  auto integer = dyn_cast<IntegerType>(storage);
+  if (!integer || (integer.getWidth() != 8 && integer.getWidth() != 16))
+    return {};
+  SmallVector<int64_t> zeros(scales->size(), 0);
+  if (zeroPoint) {
+    std::optional<SmallVector<int64_t>> z = NodeContext::constantInts(zeroPoint);
+    if (!z)
+      return {};
+    if (z->size() != scales->size()) {
+      if (z->size() != 1)
+        return {};
+      z->assign(scales->size(), (*z)[0]);
+    }
+    zeros = *z;
+  }
+  bool isSigned = !integer.isUnsignedInteger();
+  unsigned width = integer.getWidth();
+  MLIRContext *context = ctx.builder.getContext();
+  Type signless = IntegerType::get(context, width);
+  unsigned flags = isSigned ? quant::QuantizationFlags::Signed : 0;
+  int64_t lo = quant::QuantizedType::getDefaultMinimumForInteger(isSigned, width);
+  int64_t hi = quant::QuantizedType::getDefaultMaximumForInteger(isSigned, width);
+  if (scales->size() == 1)
+    return quant::UniformQuantizedType::get(flags, signless, expressed,
+                                            (*scales)[0], zeros[0], lo, hi);
+  int64_t axis = perAxisDim.value_or(ctx.getInt("axis", 1));
+  if (axis < 0)
+    axis += rank;
+  if (axis < 0 || axis >= rank)
+    return {};
+  return quant::UniformQuantizedPerAxisType::get(
+      flags, signless, expressed, *scales, zeros,
+      static_cast<int32_t>(axis), lo, hi);
+}
+
 /// QuantizeLinear: y = saturate(round(x / scale) + zero_point);
-/// DequantizeLinear: y = (x - zero_point) * scale.
+/// DequantizeLinear: y = (x - zero_point) * scale. With constant parameters
+/// tg.quantize / tg.dequantize on !quant.uniform tensors, entering and
+/// leaving them through tg.storage_cast; otherwise spelled in float.
 template <bool Quantize>
 LogicalResult convertLinearQuantization(NodeContext &ctx) {
   TRY(x, ctx.required(0));
   TRY(scale, ctx.required(1));
   Value zeroPoint = ctx.input(2);
+  RankedTensorType xType = ctx.typeOf(x);
+  Type expressed = ctx.typeOf(scale).getElementType();
+  // The stored integers: the zero point's type (uint8 when absent) for
+  // QuantizeLinear, the input's for DequantizeLinear.
+  Type storage = Quantize ? quantTypeOf(ctx, zeroPoint) : xType.getElementType();
+  bool typesFit = Quantize ? xType.getElementType() == expressed
+                           : !zeroPoint || ctx.typeOf(zeroPoint).getElementType() ==
+                                               storage;
+  if (Quantize && ctx.attribute("output_dtype") && !zeroPoint)
+    typesFit = false;
+  if (Type uniform = typesFit ? uniformTypeOf(ctx, xType.getRank(), scale,
+                                              zeroPoint, storage)
+                              : Type()) {
+    auto quantized = xType.clone(uniform);
+    if constexpr (Quantize) {
+      TRY(q, ctx.buildTyped<tg::QuantizeOp>(quantized, {x}));
+      return ctx.setOutput(ctx.buildTyped<tg::StorageCastOp>(
+          xType.clone(tg::storageElementType(uniform)), {q}));
+    } else {
+      TRY(q, ctx.buildTyped<tg::StorageCastOp>(quantized, {x}));
+      return ctx.setOutput(
+          ctx.buildTyped<tg::DequantizeOp>(xType.clone(expressed), {q}));
+    }
+  }
   auto params = scaleAndZero(ctx, x, scale, zeroPoint);
   if (failed(params))
     return failure();
@@ -164,7 +249,23 @@ FailureOr<Value> integerMatMul(NodeContext &ctx, Value a, Value aZero, Value b,
 LogicalResult convertMatMulInteger(NodeContext &ctx) {
   TRY(a, ctx.required(0));
   TRY(b, ctx.required(1));
-  return ctx.setOutput(integerMatMul(ctx, a, ctx.input(2), b, ctx.input(3)));
+  Value aZero = ctx.input(2), bZero = ctx.input(3);
+  // Constant zero points (a's one value, b's one or one per column): the
+  // stored integers' product with the corrections around it, the kernel
+  // every quantized matmul shares.
+  std::optional<SmallVector<int64_t>> za =
+      aZero ? NodeContext::constantInts(aZero) : SmallVector<int64_t>{0};
+  std::optional<SmallVector<int64_t>> zb =
+      bZero ? NodeContext::constantInts(bZero) : SmallVector<int64_t>{0};
+  int64_t bRank = ctx.rankOf(b);
+  if (za && zb && za->size() == 1 && !zb->empty() &&
+      (zb->size() == 1 ||
+       (bRank >= 2 && static_cast<int64_t>(zb->size()) ==
+                          ctx.typeOf(b).getShape().back())) &&
+      ctx.typeOf(a).getShape().back() <= (int64_t(1) << 31) / (255 * 255))
+    return ctx.setOutput(tg::buildZeroPointMatMul(ctx.builder, ctx.loc, a,
+                                                  {(*za)[0]}, b, *zb));
+  return ctx.setOutput(integerMatMul(ctx, a, aZero, b, bZero));
 }
 
 /// (x - x_zero_point) * (w - w_zero_point) convolved exactly in f64; the
@@ -197,6 +298,34 @@ LogicalResult convertQLinearMatMul(NodeContext &ctx) {
   TRY(bScale, ctx.required(4));
   TRY(yScale, ctx.required(6));
   Value aZero = ctx.input(2), bZero = ctx.input(5), yZero = ctx.input(7);
+  // Constant parameters: the QDQ form (dequantize both, matmul, quantize),
+  // which tg-group-quantized computes on the stored integers, so QOperator
+  // and QDQ models reach the same kernels and the same integers.
+  RankedTensorType aType = ctx.typeOf(a), bType = ctx.typeOf(b);
+  Type aStorage = aType.getElementType(), bStorage = bType.getElementType();
+  Type ua = uniformTypeOf(ctx, aType.getRank(), aScale, aZero, aStorage);
+  Type ub = uniformTypeOf(ctx, bType.getRank(), bScale, bZero, bStorage,
+                          bType.getRank() - 1);
+  Type yStorage = quantTypeOf(ctx, yZero);
+  Type uy = uniformTypeOf(ctx, aType.getRank(), yScale, yZero, yStorage);
+  if (ua && ub && uy && isa<quant::UniformQuantizedType>(ua) &&
+      isa<quant::UniformQuantizedType>(uy) && aType.getRank() >= 1 &&
+      bType.getRank() >= 1) {
+    auto dequantized = [&](Value v, Type uniform) -> FailureOr<Value> {
+      RankedTensorType type = ctx.typeOf(v);
+      TRY(q, ctx.buildTyped<tg::StorageCastOp>(type.clone(uniform), {v}));
+      return ctx.buildTyped<tg::DequantizeOp>(
+          type.clone(cast<quant::QuantizedType>(uniform).getExpressedType()),
+          {q});
+    };
+    TRY(ad, dequantized(a, ua));
+    TRY(bd, dequantized(b, ub));
+    TRY(product, ctx.build<tg::MatMulOp>({ad, bd}));
+    RankedTensorType productType = ctx.typeOf(product);
+    TRY(q, ctx.buildTyped<tg::QuantizeOp>(productType.clone(uy), {product}));
+    return ctx.setOutput(ctx.buildTyped<tg::StorageCastOp>(
+        productType.clone(yStorage), {q}));
+  }
   TRY(acc, integerMatMul(ctx, a, aZero, b, bZero));
   Type f32 = ctx.typeOf(aScale).getElementType();
   if (ctx.typeOf(aScale).getNumElements() > 1) {

@@ -86,26 +86,34 @@ tessera::createCPUTargetMachine(const CPUTargetOptions &options,
 }
 
 bool tessera::describeVectorUnit(const CPUTargetOptions &options, int64_t &bits,
-                                 int64_t &registers, std::string &error) {
+                                 int64_t &registers, Int8Dot &int8Dot,
+                                 std::string &error) {
   std::unique_ptr<TargetMachine> machine =
       createCPUTargetMachine(options, error);
   if (!machine)
     return false;
+  const MCSubtargetInfo *info = machine->getMCSubtargetInfo();
   if (machine->getTargetTriple().getArch() == Triple::aarch64) {
     bits = 128;
     registers = 32;
+    int8Dot = info->checkFeatures("+dotprod") ? Int8Dot::Sdot : Int8Dot::None;
     return true;
   }
-  const MCSubtargetInfo *info = machine->getMCSubtargetInfo();
   if (info->checkFeatures("+avx512f")) {
     bits = 512;
     registers = 32;
+    // 512-bit pmaddwd needs AVX512BW (every AVX-512 CPU but Xeon Phi).
+    int8Dot = info->checkFeatures("+avx512vnni") ? Int8Dot::Vnni
+              : info->checkFeatures("+avx512bw") ? Int8Dot::Pairs
+                                                 : Int8Dot::None;
   } else if (info->checkFeatures("+avx2")) {
     bits = 256;
     registers = 16;
+    int8Dot = info->checkFeatures("+avxvnni") ? Int8Dot::Vnni : Int8Dot::Pairs;
   } else {
     bits = 128;
     registers = 16;
+    int8Dot = info->checkFeatures("+sse2") ? Int8Dot::Pairs : Int8Dot::None;
   }
   return true;
 }

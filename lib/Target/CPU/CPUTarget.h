@@ -8,6 +8,8 @@
 #include <memory>
 #include <string>
 
+#include "tessera/Support/RegisterTile.h"
+
 namespace llvm {
 class Module;
 class TargetMachine;
@@ -28,11 +30,14 @@ struct CPUTargetOptions {
 std::unique_ptr<llvm::TargetMachine>
 createCPUTargetMachine(const CPUTargetOptions &options, std::string &error);
 
-/// The vector unit of the target `options` names: register width in bits and
+/// The vector unit of the target `options` names: register width in bits,
 /// register count (AVX-512: 512/32, AVX2: 256/16, SSE: 128/16, AArch64 NEON:
-/// 128/32). False with `error` set when the target is unknown.
+/// 128/32) and the 8-bit dot product instruction its integer kernels use
+/// (vpdpbusd with AVX512-VNNI or AVX-VNNI, pmaddwd on other x86, sdot with
+/// AArch64 dotprod). False with `error` set when the target is unknown.
 bool describeVectorUnit(const CPUTargetOptions &options, int64_t &bits,
-                        int64_t &registers, std::string &error);
+                        int64_t &registers, Int8Dot &int8Dot,
+                        std::string &error);
 
 /// Sets triple and data layout, then runs LLVM's default pipeline at the
 /// optimisation level.

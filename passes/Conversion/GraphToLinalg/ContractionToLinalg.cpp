@@ -29,6 +29,58 @@ namespace {
 // MatMul
 //===----------------------------------------------------------------------===//
 
+/// numpy.matmul of `lhs` and `rhs` (converted operands) into `resultType` as
+/// one contraction linalg.generic: result dims (batch..., m?, n?), then k;
+/// `body` combines the accumulator with one element of each operand.
+Value matmulGeneric(
+    OpBuilder &b, Location loc, RankedTensorType resultType, Value lhs,
+    Value rhs,
+    llvm::function_ref<Value(OpBuilder &, Location, Value, Value, Value)>
+        body) {
+  auto lhsType = cast<RankedTensorType>(lhs.getType());
+  auto rhsType = cast<RankedTensorType>(rhs.getType());
+  Value zero = scalarConstant(b, loc, resultType.getElementType(), 0);
+  Value init = filledTensor(b, loc, resultType, zero);
+  bool lhsVector = lhsType.getRank() == 1, rhsVector = rhsType.getRank() == 1;
+  int64_t rank = resultType.getRank();
+  int64_t batchRank = rank - (lhsVector ? 0 : 1) - (rhsVector ? 0 : 1);
+  MLIRContext *context = b.getContext();
+  AffineExpr k = getAffineDimExpr(rank, context);
+  auto batchExprs = [&](RankedTensorType type, int64_t matrixRank) {
+    SmallVector<AffineExpr> exprs;
+    int64_t operandBatch = type.getRank() - matrixRank;
+    for (int64_t j = 0; j < operandBatch; ++j) {
+      int64_t d = j + batchRank - operandBatch;
+      exprs.push_back(type.getDimSize(j) == 1 && resultType.getDimSize(d) != 1
+                          ? getAffineConstantExpr(0, context)
+                          : getAffineDimExpr(d, context));
+    }
+    return exprs;
+  };
+  SmallVector<AffineExpr> lhsExprs = batchExprs(lhsType, lhsVector ? 1 : 2);
+  if (!lhsVector)
+    lhsExprs.push_back(getAffineDimExpr(batchRank, context));
+  lhsExprs.push_back(k);
+  SmallVector<AffineExpr> rhsExprs = batchExprs(rhsType, rhsVector ? 1 : 2);
+  rhsExprs.push_back(k);
+  if (!rhsVector)
+    rhsExprs.push_back(getAffineDimExpr(rank - 1, context));
+  SmallVector<AffineMap> maps{
+      AffineMap::get(rank + 1, 0, lhsExprs, context),
+      AffineMap::get(rank + 1, 0, rhsExprs, context),
+      AffineMap::getMultiDimIdentityMap(rank + 1, context)
+          .getMajorSubMap(rank)};
+  SmallVector<utils::IteratorType> iterators(rank,
+                                             utils::IteratorType::parallel);
+  iterators.push_back(utils::IteratorType::reduction);
+  auto generic = linalg::GenericOp::create(
+      b, loc, TypeRange{resultType}, ValueRange{lhs, rhs}, ValueRange{init},
+      maps, iterators, [&](OpBuilder &nb, Location l, ValueRange args) {
+        linalg::YieldOp::create(nb, l, body(nb, l, args[2], args[0], args[1]));
+      });
+  return generic.getResult(0);
+}
+
 struct MatMulLowering : OpConversionPattern<tg::MatMulOp> {
   using OpConversionPattern::OpConversionPattern;
 
@@ -40,59 +92,57 @@ struct MatMulLowering : OpConversionPattern<tg::MatMulOp> {
     RankedTensorType resultType =
         convertedType(*getTypeConverter(), op.getType());
     Value lhs = adaptor.getLhs(), rhs = adaptor.getRhs();
-    auto lhsType = cast<RankedTensorType>(lhs.getType());
-    auto rhsType = cast<RankedTensorType>(rhs.getType());
-    Value zero = scalarConstant(rewriter, loc, resultType.getElementType(), 0);
-    Value init = filledTensor(rewriter, loc, resultType, zero);
-    if (lhsType.getRank() == 2 && rhsType.getRank() == 2) {
+    if (cast<RankedTensorType>(lhs.getType()).getRank() == 2 &&
+        cast<RankedTensorType>(rhs.getType()).getRank() == 2) {
+      Value zero =
+          scalarConstant(rewriter, loc, resultType.getElementType(), 0);
+      Value init = filledTensor(rewriter, loc, resultType, zero);
       rewriter.replaceOp(op, linalg::MatmulOp::create(rewriter, loc,
                                                       ValueRange{lhs, rhs},
                                                       ValueRange{init})
                                  .getResult(0));
       return success();
     }
-    // Loops: result dims (batch..., m?, n?), then k.
-    bool lhsVector = lhsType.getRank() == 1, rhsVector = rhsType.getRank() == 1;
-    int64_t rank = resultType.getRank();
-    int64_t batchRank = rank - (lhsVector ? 0 : 1) - (rhsVector ? 0 : 1);
-    MLIRContext *context = rewriter.getContext();
-    AffineExpr k = getAffineDimExpr(rank, context);
-    auto batchExprs = [&](RankedTensorType type, int64_t matrixRank) {
-      SmallVector<AffineExpr> exprs;
-      int64_t operandBatch = type.getRank() - matrixRank;
-      for (int64_t j = 0; j < operandBatch; ++j) {
-        int64_t d = j + batchRank - operandBatch;
-        exprs.push_back(type.getDimSize(j) == 1 && resultType.getDimSize(d) != 1
-                            ? getAffineConstantExpr(0, context)
-                            : getAffineDimExpr(d, context));
-      }
-      return exprs;
+    rewriter.replaceOp(
+        op, matmulGeneric(rewriter, loc, resultType, lhs, rhs,
+                          [&](OpBuilder &b, Location l, Value acc, Value x,
+                              Value y) {
+                            return add(b, l, kind, acc, mul(b, l, kind, x, y));
+                          }));
+    return success();
+  }
+};
+
+/// matmul_integer: each 8-bit operand sign- or zero-extended to i32 by the
+/// signedness it had in tg, multiplied and summed in i32.
+struct MatMulIntegerLowering : OpConversionPattern<tg::MatMulIntegerOp> {
+  using OpConversionPattern::OpConversionPattern;
+
+  LogicalResult
+  matchAndRewrite(tg::MatMulIntegerOp op, OpAdaptor adaptor,
+                  ConversionPatternRewriter &rewriter) const override {
+    RankedTensorType resultType =
+        convertedType(*getTypeConverter(), op.getType());
+    Type i32 = resultType.getElementType();
+    bool lhsUnsigned =
+        getElementTypeOrSelf(op.getLhs().getType()).isUnsignedInteger();
+    bool rhsUnsigned =
+        getElementTypeOrSelf(op.getRhs().getType()).isUnsignedInteger();
+    auto extend = [&](OpBuilder &b, Location l, Value v, bool isUnsigned) {
+      return isUnsigned ? Value(arith::ExtUIOp::create(b, l, i32, v))
+                        : Value(arith::ExtSIOp::create(b, l, i32, v));
     };
-    SmallVector<AffineExpr> lhsExprs = batchExprs(lhsType, lhsVector ? 1 : 2);
-    if (!lhsVector)
-      lhsExprs.push_back(getAffineDimExpr(batchRank, context));
-    lhsExprs.push_back(k);
-    SmallVector<AffineExpr> rhsExprs = batchExprs(rhsType, rhsVector ? 1 : 2);
-    rhsExprs.push_back(k);
-    if (!rhsVector)
-      rhsExprs.push_back(getAffineDimExpr(rank - 1, context));
-    SmallVector<AffineMap> maps{
-        AffineMap::get(rank + 1, 0, lhsExprs, context),
-        AffineMap::get(rank + 1, 0, rhsExprs, context),
-        AffineMap::getMultiDimIdentityMap(rank + 1, context)
-            .getMajorSubMap(rank)};
-    SmallVector<utils::IteratorType> iterators(rank,
-                                               utils::IteratorType::parallel);
-    iterators.push_back(utils::IteratorType::reduction);
-    auto generic = linalg::GenericOp::create(
-        rewriter, loc, TypeRange{resultType}, ValueRange{lhs, rhs},
-        ValueRange{init}, maps, iterators,
-        [&](OpBuilder &b, Location l, ValueRange args) {
-          linalg::YieldOp::create(
-              b, l,
-              add(b, l, kind, args[2], mul(b, l, kind, args[0], args[1])));
-        });
-    rewriter.replaceOp(op, generic.getResult(0));
+    rewriter.replaceOp(
+        op, matmulGeneric(rewriter, op.getLoc(), resultType, adaptor.getLhs(),
+                          adaptor.getRhs(),
+                          [&](OpBuilder &b, Location l, Value acc, Value x,
+                              Value y) {
+                            Value product = arith::MulIOp::create(
+                                b, l, extend(b, l, x, lhsUnsigned),
+                                extend(b, l, y, rhsUnsigned));
+                            return Value(
+                                arith::AddIOp::create(b, l, acc, product));
+                          }));
     return success();
   }
 };
@@ -477,7 +527,7 @@ struct AvgPoolLowering : OpConversionPattern<tg::AvgPoolOp> {
 
 void tessera::lowering::populateContractionLoweringPatterns(
     const TypeConverter &converter, RewritePatternSet &patterns) {
-  patterns.add<MatMulLowering, ConvLowering, ConvTransposeLowering,
+  patterns.add<MatMulLowering, MatMulIntegerLowering, ConvLowering, ConvTransposeLowering,
                MaxPoolLowering, AvgPoolLowering>(converter,
                                                  patterns.getContext());
 }

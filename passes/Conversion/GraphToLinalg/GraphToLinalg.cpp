@@ -9,6 +9,7 @@
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/Dialect/Func/Transforms/FuncConversions.h"
 #include "mlir/Dialect/MemRef/IR/MemRef.h"
+#include "mlir/Dialect/Quant/IR/QuantTypes.h"
 #include "mlir/Dialect/SCF/IR/SCF.h"
 #include "mlir/Transforms/DialectConversion.h"
 
@@ -22,6 +23,11 @@ using namespace mlir;
 void tessera::populateGraphToLinalgTypeConversion(TypeConverter &converter) {
   converter.addConversion([](Type type) { return type; });
   converter.addConversion([](RankedTensorType type) -> Type {
+    // Quantized tensors become their storage integers.
+    if (auto quantized =
+            dyn_cast<quant::QuantizedType>(type.getElementType()))
+      return type.clone(IntegerType::get(
+          type.getContext(), quantized.getStorageTypeIntegralWidth()));
     auto integer = dyn_cast<IntegerType>(type.getElementType());
     if (!integer || integer.isSignless())
       return type;
@@ -38,6 +44,7 @@ void tessera::populateGraphToLinalgConversionPatterns(
   lowering::populateResizeLoweringPatterns(converter, patterns);
   lowering::populateIndexingLoweringPatterns(converter, patterns);
   lowering::populateBoundedLoweringPatterns(converter, patterns);
+  lowering::populateQuantizedLoweringPatterns(converter, patterns);
 }
 
 namespace {

@@ -31,6 +31,11 @@ void populateResizeLoweringPatterns(const mlir::TypeConverter &converter,
 void populateDataMovementLoweringPatterns(const mlir::TypeConverter &converter,
                                           mlir::RewritePatternSet &patterns);
 
+/// quantize, dequantize and storage_cast (quantized tensors become their
+/// storage integers).
+void populateQuantizedLoweringPatterns(const mlir::TypeConverter &converter,
+                                       mlir::RewritePatternSet &patterns);
+
 /// gather_nd, scatter_elements, scatter_nd, top_k.
 /// NonZero and NonMaxSuppression: bounded results and their counts.
 void populateBoundedLoweringPatterns(const mlir::TypeConverter &converter,

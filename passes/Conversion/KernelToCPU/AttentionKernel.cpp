@@ -30,7 +30,6 @@
 
 #include "mlir/Dialect/Math/IR/Math.h"
 #include "mlir/Dialect/MemRef/IR/MemRef.h"
-#include "mlir/Transforms/RegionUtils.h"
 
 #include <cstdint>
 #include <limits>
@@ -243,23 +242,15 @@ LogicalResult tessera::kernels::lowerAttention(KernelContext &context,
 
   SmallVector<Value> uses{flatView(b, loc, query), packed,
                           flatView(b, loc, value), flatView(b, loc, out)};
-  size_t inputsStart = uses.size();
-  for (const Access &input : inputAccesses)
-    uses.push_back(flatView(b, loc, input));
-  size_t aboveStart = uses.size();
-  llvm::SetVector<Value> aboveValues;
-  getUsedValuesDefinedAbove(op.getScore(), aboveValues);
-  llvm::append_range(uses, aboveValues);
+  RegionUses scoreUses =
+      RegionUses::append(b, loc, inputAccesses, op.getScore(), uses);
   Block &scoreBody = op.getScore().front();
 
   auto body = [&](Emitter &e, Value begin, Value end, ValueRange captured) {
     OpBuilder &b = e.b;
     Value q = captured[0], k = captured[1], v = captured[2], o = captured[3];
-    ValueRange inputs = captured.slice(inputsStart, inputAccesses.size());
-    IRMapping above;
-    for (auto [value, mapped] :
-         llvm::zip(aboveValues, captured.drop_front(aboveStart)))
-      above.map(value, mapped);
+    ValueRange inputs = scoreUses.inputs(captured);
+    IRMapping above = scoreUses.aboveMapping(captured);
     auto scalar = [&](float x) {
       return arith::ConstantOp::create(b, e.loc, b.getF32FloatAttr(x));
     };

@@ -104,6 +104,25 @@ FailureOr<SmallVector<Access>> describeOperands(Operation *op,
   return accesses;
 }
 
+SmallVector<int64_t> splitBatchLoops(ArrayRef<Access> accesses,
+                                     const Access &rhs,
+                                     ArrayRef<int64_t> sizes,
+                                     int64_t batchLoops, int64_t mDim,
+                                     int64_t &m) {
+  SmallVector<int64_t> batch;
+  for (int64_t d = batchLoops - 1; d >= 0; --d) {
+    bool merges =
+        rhs.stride[d] == 0 && llvm::all_of(accesses, [&](const Access &a) {
+          return &a == &rhs || a.stride[d] == m * a.stride[mDim];
+        });
+    if (merges && sizes[d] > 1 && batch.empty())
+      m *= sizes[d];
+    else if (sizes[d] > 1)
+      batch.insert(batch.begin(), d);
+  }
+  return batch;
+}
+
 Value batchOffset(Emitter &e, const Access &access, ArrayRef<int64_t> batch,
                   ArrayRef<int64_t> sizes, Value index) {
   Value offset = e.index(access.offset);
@@ -130,6 +149,30 @@ Value rootOf(Value value) {
 
 DenseElementsAttr rootConstant(Value value) {
   return constantData(rootOf(value));
+}
+
+RegionUses RegionUses::append(OpBuilder &b, Location loc,
+                              ArrayRef<Access> inputs, Region &region,
+                              SmallVectorImpl<Value> &uses) {
+  RegionUses result;
+  result.inputsStart = uses.size();
+  result.numInputs = inputs.size();
+  for (const Access &input : inputs)
+    uses.push_back(flatView(b, loc, input));
+  result.aboveStart = uses.size();
+  llvm::SetVector<Value> above;
+  getUsedValuesDefinedAbove(region, above);
+  result.above.assign(above.begin(), above.end());
+  llvm::append_range(uses, result.above);
+  return result;
+}
+
+IRMapping RegionUses::aboveMapping(ValueRange captured) const {
+  IRMapping mapping;
+  for (auto [value, mapped] :
+       llvm::zip(above, captured.drop_front(aboveStart)))
+    mapping.map(value, mapped);
+  return mapping;
 }
 
 Value applyEpilogue(Emitter &e, Block &body, ArrayRef<Value> arguments,
@@ -245,8 +288,8 @@ Value stackBuffer(Emitter &e, ArrayRef<int64_t> shape) {
 
 void forTileSize(Emitter &e, Value tile, int64_t count, int64_t full,
                  int64_t tail, function_ref<void(int64_t)> body) {
-  if (!tail) {
-    body(full);
+  if (!tail || count == 1) {
+    body(tail ? tail : full);
     return;
   }
   Value last = arith::CmpIOp::create(e.b, e.loc, arith::CmpIPredicate::eq,
@@ -362,22 +405,24 @@ Value contiguous(OpBuilder &b, Location loc, Value value, bool copyIn) {
 }
 
 Value flatView(OpBuilder &b, Location loc, const Access &access) {
+  Type element = cast<MemRefType>(access.buffer.getType()).getElementType();
   return memref::ReinterpretCastOp::create(
-      b, loc, MemRefType::get({access.span}, b.getF32Type()), access.buffer,
+      b, loc, MemRefType::get({access.span}, element), access.buffer,
       /*offset=*/0, ArrayRef<int64_t>{access.span}, ArrayRef<int64_t>{1});
 }
 
 Value loadAlong(Emitter &e, Value flat, Value at, int64_t step,
                 int64_t valid) {
+  VectorType type = e.vectorOf(flat);
   if (step == 0)
     return vector::BroadcastOp::create(
-        e.b, e.loc, e.vectorType,
+        e.b, e.loc, type,
         memref::LoadOp::create(e.b, e.loc, flat, ValueRange{at}));
   if (step == 1)
     return e.load(flat, {at}, valid);
-  return vector::GatherOp::create(e.b, e.loc, e.vectorType, flat,
-                                  ValueRange{at}, e.laneOffsets(step),
-                                  e.mask(valid), e.zeros());
+  return vector::GatherOp::create(e.b, e.loc, type, flat, ValueRange{at},
+                                  e.laneOffsets(step), e.mask(valid),
+                                  e.zeros(type));
 }
 
 void storeAlong(Emitter &e, Value value, Value flat, Value at, int64_t step,
@@ -483,12 +528,10 @@ int64_t validLanes(const TileShape &shape, int64_t columns, int64_t v) {
 //===----------------------------------------------------------------------===//
 
 StringAttr packedConstant(KernelContext &context, Operation *anchor,
-                          StringRef base, ArrayRef<int64_t> shape,
-                          ArrayRef<float> data) {
+                          StringRef base, DenseElementsAttr value) {
   OpBuilder detached(anchor->getContext());
-  auto memrefType = MemRefType::get(shape, detached.getF32Type());
-  auto tensorType = RankedTensorType::get(shape, detached.getF32Type());
-  auto value = DenseElementsAttr::get(tensorType, data);
+  auto memrefType = MemRefType::get(value.getType().getShape(),
+                                    value.getType().getElementType());
   // Kernels packing the same constant the same way (the steps of an
   // unrolled recurrence, one weight used by several layers) share one
   // global: attributes are uniqued, so equal data is the same attribute.
@@ -505,9 +548,21 @@ StringAttr packedConstant(KernelContext &context, Operation *anchor,
       global, Block::iterator(anchor->getParentOfType<func::FuncOp>()));
 }
 
-Value getGlobal(Emitter &e, StringAttr name, ArrayRef<int64_t> shape) {
+StringAttr packedConstant(KernelContext &context, Operation *anchor,
+                          StringRef base, ArrayRef<int64_t> shape,
+                          ArrayRef<float> data) {
+  auto tensorType =
+      RankedTensorType::get(shape, Float32Type::get(anchor->getContext()));
+  return packedConstant(context, anchor, base,
+                        DenseElementsAttr::get(tensorType, data));
+}
+
+Value getGlobal(Emitter &e, StringAttr name, ArrayRef<int64_t> shape,
+                Type elementType) {
   return memref::GetGlobalOp::create(
-      e.b, e.loc, MemRefType::get(shape, e.b.getF32Type()), name);
+      e.b, e.loc,
+      MemRefType::get(shape, elementType ? elementType : e.b.getF32Type()),
+      name);
 }
 
 void emitRange(KernelContext &context, Operation *anchor, int64_t n,

@@ -92,17 +92,26 @@ struct Emitter {
         DenseElementsAttr::get(VectorType::get({shape.lanes}, b.getI32Type()),
                                ArrayRef<int32_t>(offsets)));
   }
-  Value zeros() {
+  Value zeros() { return zeros(vectorType); }
+  Value zeros(VectorType type) {
     return arith::ConstantOp::create(
-        b, loc, DenseElementsAttr::get(vectorType, b.getF32FloatAttr(0)));
+        b, loc, DenseElementsAttr::get(
+                    type, b.getZeroAttr(type.getElementType())));
+  }
+  /// The vector of `shape.lanes` elements of `buffer`'s element type.
+  VectorType vectorOf(Value buffer) {
+    return VectorType::get({shape.lanes},
+                           cast<MemRefType>(buffer.getType()).getElementType());
   }
 
-  /// A vector of `valid` lanes at `indices` (the rest zero).
+  /// A vector of `valid` lanes at `indices` (the rest zero), of the
+  /// buffer's element type.
   Value load(Value base, ValueRange indices, int64_t valid) {
+    VectorType type = vectorOf(base);
     if (valid == shape.lanes)
-      return vector::LoadOp::create(b, loc, vectorType, base, indices);
-    return vector::MaskedLoadOp::create(b, loc, vectorType, base, indices,
-                                        mask(valid), zeros());
+      return vector::LoadOp::create(b, loc, type, base, indices);
+    return vector::MaskedLoadOp::create(b, loc, type, base, indices,
+                                        mask(valid), zeros(type));
   }
   void store(Value value, Value base, ValueRange indices, int64_t valid) {
     if (valid == shape.lanes)
@@ -120,6 +129,7 @@ struct KernelContext {
   bool parallel;
   int64_t parallelWork; // multiply-adds from which a kernel runs in parallel
   int64_t parallelElements; // loop iterations from which a generic does
+  Int8Dot int8Dot = Int8Dot::None; // the 8-bit integer matmul instruction
 };
 
 /// `context` for a kernel configured by `config`: its register tile
@@ -175,9 +185,13 @@ SmallVector<float> packPanels(DenseElementsAttr data, int64_t k, int64_t n,
 StringAttr packedConstant(KernelContext &context, Operation *anchor,
                           StringRef base, ArrayRef<int64_t> shape,
                           ArrayRef<float> data);
+/// The same for data of any element type (its shape is the global's).
+StringAttr packedConstant(KernelContext &context, Operation *anchor,
+                          StringRef base, DenseElementsAttr data);
 
-/// A use of the f32 global `name` of `shape`.
-Value getGlobal(Emitter &e, StringAttr name, ArrayRef<int64_t> shape);
+/// A use of the global `name` of `shape` (f32 unless `elementType`).
+Value getGlobal(Emitter &e, StringAttr name, ArrayRef<int64_t> shape,
+                Type elementType = {});
 
 /// Builds a range body: `uses` are the values the caller passed to
 /// emitRange, as seen where the body is emitted.
@@ -244,6 +258,16 @@ FailureOr<SmallVector<Access>> describeOperands(Operation *op,
                                                 ArrayRef<AffineMap> maps,
                                                 ArrayRef<int64_t> sizes);
 
+/// The batch loops (the first `batchLoops` of `sizes`) of a matmul-like
+/// kernel that stay loops, outermost first. The innermost ones that step
+/// every access but `rhs` by whole matrices of `m` rows (along loop `mDim`)
+/// and `rhs` not at all merge into the rows: `m` grows by their extents.
+SmallVector<int64_t> splitBatchLoops(ArrayRef<Access> accesses,
+                                     const Access &rhs,
+                                     ArrayRef<int64_t> sizes,
+                                     int64_t batchLoops, int64_t mDim,
+                                     int64_t &m);
+
 /// The element offset of `access` at batch item `index`, a mixed-radix
 /// number over the loops `batch` (extents from `sizes`, the last fastest),
 /// its constant offset included.
@@ -254,7 +278,7 @@ Value batchOffset(Emitter &e, const Access &access, ArrayRef<int64_t> batch,
 /// otherwise a new buffer (holding `value`'s contents when `copyIn`).
 Value contiguous(OpBuilder &b, Location loc, Value value, bool copyIn);
 
-/// A 1-D view of `access.span` f32 elements from the start of its buffer.
+/// A 1-D view of `access.span` elements from the start of its buffer.
 Value flatView(OpBuilder &b, Location loc, const Access &access);
 
 /// The buffer `value` views (through view ops), and the constant data of
@@ -269,6 +293,24 @@ Value loadAlong(Emitter &e, Value flat, Value at, int64_t step, int64_t valid);
 /// or a scatter.
 void storeAlong(Emitter &e, Value value, Value flat, Value at, int64_t step,
                 int64_t valid);
+
+/// What a kernel body captures for a region that runs on its accumulators
+/// (an epilogue, a score region): flat views of the region's inputs, then
+/// the values the region uses from above.
+struct RegionUses {
+  size_t inputsStart = 0, numInputs = 0, aboveStart = 0;
+  SmallVector<Value> above;
+  /// Appends them to `uses` (the values passed to emitRange).
+  static RegionUses append(OpBuilder &b, Location loc,
+                           ArrayRef<Access> inputs, Region &region,
+                           SmallVectorImpl<Value> &uses);
+  /// In the body, from its captured values: the inputs' views, and the
+  /// values from above mapped to their captured copies.
+  ValueRange inputs(ValueRange captured) const {
+    return captured.slice(inputsStart, numInputs);
+  }
+  IRMapping aboveMapping(ValueRange captured) const;
+};
 
 /// Runs a tk epilogue `body` on vectors: `arguments` are the accumulator
 /// and the epilogue inputs' vectors; values from above come through
@@ -352,6 +394,10 @@ reduceLoop(Emitter &e, int64_t count,
 /// tk.matmul (MatmulKernel.cpp): the register-tiled kernel when it applies
 /// (success), plain loops otherwise (failure); the op is gone either way.
 LogicalResult lowerMatmul(KernelContext &context, tk::MatmulOp op);
+/// tk.matmul of 8-bit integers (IntegerMatmulKernel.cpp): the integer
+/// microkernel of `context.int8Dot` when it applies (success); failure
+/// (the op untouched) otherwise.
+LogicalResult lowerIntegerMatmul(KernelContext &context, tk::MatmulOp op);
 /// tk.attention (AttentionKernel.cpp): the fused kernel when it applies
 /// (success); otherwise split into its scores matmul, softmax and context
 /// matmul over a scores buffer, each lowered as above (failure); the op is

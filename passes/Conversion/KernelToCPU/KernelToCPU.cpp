@@ -15,6 +15,7 @@
 #include "passes/Conversion/Passes.h"
 
 #include "mlir/Dialect/Affine/IR/AffineOps.h"
+#include "mlir/Dialect/LLVMIR/LLVMDialect.h"
 #include "mlir/Dialect/Math/IR/Math.h"
 #include "mlir/Dialect/MemRef/IR/MemRef.h"
 
@@ -40,9 +41,16 @@ struct ConvertKernelToCPUPass
              "registers at least 8";
       return signalPassFailure();
     }
+    std::optional<Int8Dot> dot = parseInt8Dot(int8Dot);
+    if (!dot) {
+      getOperation().emitError()
+          << "convert-tk-to-cpu: unknown int8-dot '" << int8Dot
+          << "' (none, pairs, vnni, sdot)";
+      return signalPassFailure();
+    }
     SymbolTable symbols(getOperation());
     KernelContext context{symbols, registerTileFor(vectorBits, registers),
-                          parallel, parallelWork, parallelElements};
+                          parallel, parallelWork, parallelElements, *dot};
     // Convolutions and pools without a configuration get the default one.
     tk::CPUTarget target{vectorBits, registers, parallel, parallelWork};
     SmallVector<Operation *> ops;

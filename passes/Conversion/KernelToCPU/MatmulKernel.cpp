@@ -14,7 +14,8 @@
 // by KC, rows by MC; the accumulators start at zero in the first K block
 // and the epilogue region runs on them, as vectors, in the last.
 //
-// What the vector kernel does not take (non-f32 kernels, dynamic strides,
+// 8-bit integer kernels go to IntegerMatmulKernel.cpp. What the vector
+// kernels do not take (other non-f32 kernels, dynamic strides,
 // an output not contiguous along the columns, an epilogue that is not
 // elementwise) becomes plain loops from the maps: slow, never wrong.
 //
@@ -25,7 +26,6 @@
 
 #include "mlir/Dialect/Affine/IR/AffineOps.h"
 #include "mlir/Dialect/MemRef/IR/MemRef.h"
-#include "mlir/Transforms/RegionUtils.h"
 
 #include <cstdint>
 
@@ -54,7 +54,14 @@ void lowerToLoops(tk::MatmulOp op) {
           b, loc, map.getSubMap({r}), ValueRange(ivs)));
     return result;
   };
-  Type elementType = getElementTypeOrSelf(op.getLhs().getType());
+  Type elementType = op.getAccumulatorType();
+  // 8-bit integer operands widen to the i32 accumulator.
+  auto widen = [&](Value v, bool isUnsigned) -> Value {
+    if (v.getType() == elementType)
+      return v;
+    return isUnsigned ? Value(arith::ExtUIOp::create(b, loc, elementType, v))
+                      : Value(arith::ExtSIOp::create(b, loc, elementType, v));
+  };
   std::function<void(int64_t)> nest = [&](int64_t d) {
     if (d < k) {
       e.loop(0, sizes[d], 1, [&](Value iv) {
@@ -68,10 +75,12 @@ void lowerToLoops(tk::MatmulOp op) {
         b, loc, e.index(0), e.index(sizes[k]), e.index(1), ValueRange{zero},
         [&](OpBuilder &, Location, Value iv, ValueRange sum) {
           ivs[k] = iv;
-          Value x = memref::LoadOp::create(b, loc, op.getLhs(),
-                                           indices(maps[0]));
-          Value y = memref::LoadOp::create(b, loc, op.getRhs(),
-                                           indices(maps[1]));
+          Value x = widen(memref::LoadOp::create(b, loc, op.getLhs(),
+                                                 indices(maps[0])),
+                          op.getLhsUnsigned());
+          Value y = widen(memref::LoadOp::create(b, loc, op.getRhs(),
+                                                 indices(maps[1])),
+                          op.getRhsUnsigned());
           Value product = isa<FloatType>(elementType)
                               ? Value(arith::MulFOp::create(b, loc, x, y))
                               : Value(arith::MulIOp::create(b, loc, x, y));
@@ -111,6 +120,11 @@ LogicalResult tessera::kernels::lowerMatmul(KernelContext &context,
     lowerToLoops(op);
     return failure();
   };
+  if (getElementTypeOrSelf(op.getLhs().getType()).isSignlessInteger(8)) {
+    if (succeeded(lowerIntegerMatmul(context, op)))
+      return success();
+    return fallback("an integer kernel the integer microkernel does not take");
+  }
   SmallVector<int64_t> sizes = op.getLoopSizes();
   SmallVector<AffineMap> maps = op.getIndexingMapsArray();
   FailureOr<SmallVector<Access>> described =
@@ -134,17 +148,8 @@ LogicalResult tessera::kernels::lowerMatmul(KernelContext &context,
   // Batch loops that step the rows of lhs, the epilogue inputs and the
   // output by whole matrices (and not rhs) merge into the rows.
   int64_t m = sizes[mDim], n = sizes[nDim], k = sizes[kDim];
-  SmallVector<int64_t> batch;
-  for (int64_t d = op.getNumBatchDims() - 1; d >= 0; --d) {
-    bool merges = rhs.stride[d] == 0 &&
-                  llvm::all_of(accesses, [&](const Access &a) {
-                    return &a == &rhs || a.stride[d] == m * a.stride[mDim];
-                  });
-    if (merges && sizes[d] > 1 && batch.empty())
-      m *= sizes[d];
-    else if (sizes[d] > 1)
-      batch.insert(batch.begin(), d);
-  }
+  SmallVector<int64_t> batch = splitBatchLoops(
+      accesses, rhs, sizes, op.getNumBatchDims(), mDim, m);
   int64_t batches = 1;
   for (int64_t d : batch)
     batches *= sizes[d];
@@ -304,13 +309,8 @@ LogicalResult tessera::kernels::lowerMatmul(KernelContext &context,
     uses.push_back(memref::AllocOp::create(
         b, loc, MemRefType::get(packedShape, b.getF32Type())));
   }
-  size_t inputsStart = uses.size();
-  for (const Access &input : epilogueAccesses)
-    uses.push_back(flat(input));
-  size_t aboveStart = uses.size();
-  llvm::SetVector<Value> aboveValues;
-  getUsedValuesDefinedAbove(op.getEpilogue(), aboveValues);
-  llvm::append_range(uses, aboveValues);
+  RegionUses epilogueUses =
+      RegionUses::append(b, loc, epilogueAccesses, op.getEpilogue(), uses);
   bool identity = epilogue.getOperations().size() == 1 &&
                   cast<tk::YieldOp>(epilogue.getTerminator()).getValue() ==
                       epilogue.getArgument(0);
@@ -320,11 +320,8 @@ LogicalResult tessera::kernels::lowerMatmul(KernelContext &context,
     Value a = captured[0], c = captured[1];
     Value packed = constantRhs ? getGlobal(e, packedName, packedShape)
                                : captured[3];
-    ValueRange inputs = captured.slice(inputsStart, epilogueAccesses.size());
-    IRMapping above;
-    for (auto [value, mapped] :
-         llvm::zip(aboveValues, captured.drop_front(aboveStart)))
-      above.map(value, mapped);
+    ValueRange inputs = epilogueUses.inputs(captured);
+    IRMapping above = epilogueUses.aboveMapping(captured);
 
     // Panels [pBegin, pEnd) of batch `batchIndex`; `item0` is the packed
     // panel index of panel 0 of this batch.

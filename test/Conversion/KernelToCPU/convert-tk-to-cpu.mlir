@@ -5,6 +5,11 @@
 // TENSORS: error: 'tk.matmul' op must be bufferized before the CPU lowering
 // RUN: tessera-opt %s --split-input-file --convert-tk-to-cpu="vector-bits=256 registers=16 parallel-work=1 parallel-elements=1" | FileCheck %s --check-prefix=PAR
 // RUN: tessera-opt %s --split-input-file --convert-tk-to-cpu="vector-bits=256 registers=16 parallel=false parallel-work=1 parallel-elements=1" | FileCheck %s --check-prefix=SERIAL
+// RUN: tessera-opt %s --split-input-file --convert-tk-to-cpu="vector-bits=512 registers=32 int8-dot=vnni" | FileCheck %s --check-prefix=VNNI
+// RUN: tessera-opt %s --split-input-file --convert-tk-to-cpu="vector-bits=256 registers=16 int8-dot=pairs" | FileCheck %s --check-prefix=PAIRS
+// RUN: tessera-opt %s --split-input-file --convert-tk-to-cpu="vector-bits=128 registers=32 int8-dot=sdot" | FileCheck %s --check-prefix=SDOT
+// RUN: not tessera-opt %s --split-input-file --convert-tk-to-cpu="int8-dot=amx" 2>&1 | FileCheck %s --check-prefix=BADDOT
+// BADDOT: unknown int8-dot 'amx' (none, pairs, vnni, sdot)
 
 // SERIAL-NOT: __tessera_dispatch
 
@@ -912,6 +917,112 @@ func.func @reduction_reassociates(%x: memref<8x100xf32>, %s: memref<8xf32>, %m: 
   ^bb0(%a: f32, %b: f32):
     %0 = arith.addf %a, %a : f32
     linalg.yield %0 : f32
+  }
+  return
+}
+
+// -----
+
+// 8-bit integer kernels. Without an int8 instruction: plain loops widening
+// each element to i32. With one, the constant weights are packed at compile
+// time into i32 words of K groups — 4 bytes for vpdpbusd and sdot (column 0
+// holds -10, -5, 0, 5: 0x0500FBF6), 2 i16 for pmaddwd (-10, -5:
+// 0xFFFBFFF6) — the rows at run time, and one instruction per vector and
+// step accumulates. u8 x s8 needs no shift for vpdpbusd.
+// CHECK-LABEL: func.func @int8_matmul
+// CHECK-NOT: llvm.call_intrinsic
+// CHECK: arith.extui {{.*}} : i8 to i32
+// CHECK: arith.extsi {{.*}} : i8 to i32
+// CHECK: arith.muli
+// CHECK-NOT: tk.matmul
+// VNNI: memref.global "private" constant @__tessera_packed_rhs{{.*}} : memref<1x2x32xi32> = dense<{{\[\[\[}}83950582,
+// VNNI-LABEL: func.func @int8_matmul
+// VNNI-NOT: __tessera_column_term
+// VNNI: memref.alloc() : memref<1x2x3xi32>
+// VNNI: scf.for {{.*}} -> (vector<16xi32>, vector<16xi32>, vector<16xi32>)
+// VNNI: vector.broadcast {{.*}} : i32 to vector<16xi32>
+// VNNI: llvm.call_intrinsic "llvm.x86.avx512.vpdpbusd.512"({{.*}}) : (vector<16xi32>, vector<64xi8>, vector<64xi8>) -> vector<16xi32>
+// VNNI: arith.subi {{.*}} : vector<16xi32>
+// VNNI: arith.trunci {{.*}} : vector<16xi32> to vector<16xi8>
+// VNNI: vector.maskedstore {{.*}} : memref<15xi8>, vector<16xi1>, vector<16xi8>
+// PAIRS: memref.global "private" constant @__tessera_packed_rhs{{.*}} : memref<1x3x16xi32> = dense<{{\[\[\[}}-262154,
+// PAIRS-LABEL: func.func @int8_matmul
+// PAIRS: llvm.call_intrinsic "llvm.x86.avx2.pmadd.wd"({{.*}}) : (vector<16xi16>, vector<16xi16>) -> vector<8xi32>
+// PAIRS: arith.addi {{.*}} : vector<8xi32>
+// SDOT-LABEL: func.func @int8_matmul
+// SDOT: llvm.call_intrinsic "llvm.aarch64.neon.sdot.v4i32.v16i8"({{.*}}) : (vector<4xi32>, vector<16xi8>, vector<16xi8>) -> vector<4xi32>
+memref.global "private" constant @w8 : memref<6x5xi8> = dense<[[-10, -9, -8, -7, -6], [-5, -4, -3, -2, -1], [0, 1, 2, 3, 4], [5, 6, 7, 8, 9], [10, 11, 12, 13, 14], [15, 16, 17, 18, 19]]>
+#qA = affine_map<(m, n, k) -> (m, k)>
+#qB = affine_map<(m, n, k) -> (k, n)>
+#qBias = affine_map<(m, n, k) -> (0, n)>
+#qC = affine_map<(m, n, k) -> (m, n)>
+func.func @int8_matmul(%a: memref<3x6xi8>, %col: memref<1x5xi32>, %c: memref<3x5xi8>) {
+  %w = memref.get_global @w8 : memref<6x5xi8>
+  tk.matmul ins(%a, %w : memref<3x6xi8>, memref<6x5xi8>) epilogue_ins(%col : memref<1x5xi32>)
+      outs(%c : memref<3x5xi8>) maps = [#qA, #qB, #qBias, #qC] attributes {lhs_unsigned} epilogue {
+  ^bb0(%acc: i32, %cl: i32):
+    %d = arith.subi %acc, %cl : i32
+    %t = arith.trunci %d : i32 to i8
+    tk.yield %t : i8
+  }
+  return
+}
+
+// -----
+
+// s8 x u8 for vpdpbusd: the rows shift up by 128 (a' = a + 128, sa = -128),
+// the weights down (b' = b - 128, sb = 128). The column term
+// sa colsum(b') + sa sb K is a constant (column 0: colsum -168, so
+// -128 * -168 - 128 * 128 * 6 = -76800); the row term sb rowsum(a') is
+// summed while the rows are packed. Both start the accumulators.
+// VNNI: memref.global "private" constant @__tessera_column_term{{.*}} : memref<32xi32> = dense<[-76800,
+// VNNI-LABEL: func.func @int8_signed_unsigned
+// VNNI: %[[ROWS:.+]] = memref.alloc() : memref<3xi32>
+// VNNI: arith.extsi {{.*}} : i8 to i32
+// VNNI: arith.andi
+// VNNI: memref.store {{.*}}, %[[ROWS]]
+// VNNI: memref.get_global @__tessera_column_term
+// VNNI: memref.load %[[ROWS]]
+// VNNI: llvm.call_intrinsic "llvm.x86.avx512.vpdpbusd.512"
+memref.global "private" constant @u8w : memref<6x5xi8> = dense<[[0, 1, 2, 3, 4], [40, 41, 42, 43, 44], [80, 81, 82, 83, 84], [120, 121, 122, 123, 124], [-96, -95, -94, -93, -92], [-56, -55, -54, -53, -52]]>
+#sA = affine_map<(m, n, k) -> (m, k)>
+#sB = affine_map<(m, n, k) -> (k, n)>
+#sC = affine_map<(m, n, k) -> (m, n)>
+func.func @int8_signed_unsigned(%a: memref<3x6xi8>, %c: memref<3x5xi32>) {
+  %w = memref.get_global @u8w : memref<6x5xi8>
+  tk.matmul ins(%a, %w : memref<3x6xi8>, memref<6x5xi8>) outs(%c : memref<3x5xi32>)
+      maps = [#sA, #sB, #sC] attributes {rhs_unsigned} epilogue {
+  ^bb0(%acc: i32):
+    tk.yield %acc : i32
+  }
+  return
+}
+
+// -----
+
+// Both operands at run time (attention's products, a convolution's
+// columns): the right one is packed per panel into the words buffer, lanes
+// columns at a time (G rows widened and shifted into each i32 lane); with a
+// signed left operand its column sums (times sa = -128, plus sa sb K) fill
+// the column-term buffer as it goes.
+// VNNI-LABEL: func.func @int8_both_dynamic
+// VNNI: %[[WORDS:.+]] = memref.alloc() : memref<1x2x32xi32>
+// VNNI: %[[COLS:.+]] = memref.alloc() : memref<32xi32>
+// VNNI: scf.for {{.*}} iter_args({{.*}}) -> (vector<16xi32>)
+// VNNI: vector.maskedload {{.*}} : memref<30xi8>, vector<16xi1>, vector<16xi8> into vector<16xi8>
+// VNNI: arith.extsi {{.*}} : vector<16xi8> to vector<16xi32>
+// VNNI: arith.shli
+// VNNI: vector.store {{.*}}, %[[WORDS]]
+// VNNI: vector.store {{.*}}, %[[COLS]]
+// VNNI: llvm.call_intrinsic "llvm.x86.avx512.vpdpbusd.512"
+#dA = affine_map<(m, n, k) -> (m, k)>
+#dB = affine_map<(m, n, k) -> (k, n)>
+#dC = affine_map<(m, n, k) -> (m, n)>
+func.func @int8_both_dynamic(%a: memref<3x6xi8>, %w: memref<6x5xi8>, %c: memref<3x5xi32>) {
+  tk.matmul ins(%a, %w : memref<3x6xi8>, memref<6x5xi8>) outs(%c : memref<3x5xi32>)
+      maps = [#dA, #dB, #dC] epilogue {
+  ^bb0(%acc: i32):
+    tk.yield %acc : i32
   }
   return
 }

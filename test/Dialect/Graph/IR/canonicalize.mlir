@@ -208,3 +208,16 @@ func.func @cast_undefined() -> tensor<2xi8> {
   %0 = tg.cast %f : tensor<2xf32> -> tensor<2xi8>
   return %0 : tensor<2xi8>
 }
+
+// -----
+
+// Two storage casts that return to the first type fold away.
+// CHECK-LABEL: func.func @storage_cast_round_trip
+// CHECK-SAME: (%[[X:.+]]: tensor<4xui8>)
+// CHECK-NOT: tg.storage_cast
+// CHECK: return %[[X]]
+func.func @storage_cast_round_trip(%x: tensor<4xui8>) -> tensor<4xui8> {
+  %q = tg.storage_cast %x : tensor<4xui8> -> tensor<4x!quant.uniform<u8:f32, 0.5:3>>
+  %y = tg.storage_cast %q : tensor<4x!quant.uniform<u8:f32, 0.5:3>> -> tensor<4xui8>
+  return %y : tensor<4xui8>
+}

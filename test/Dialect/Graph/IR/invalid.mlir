@@ -888,3 +888,67 @@ func.func @unique_not_a_matrix(%x: tensor<6xi32>) {
   %v, %i, %inv, %c, %n = tg.unique %x : tensor<6xi32>
   return
 }
+
+// -----
+
+func.func @quantize_expressed(%x: tensor<4xf16>) {
+  // expected-error @+1 {{'tg.quantize' op the quantized type is expressed in 'f32', the float tensor holds 'f16'}}
+  %0 = tg.quantize %x : tensor<4xf16> -> tensor<4x!quant.uniform<u8:f32, 0.5:3>>
+  return
+}
+
+// -----
+
+func.func @quantize_shape(%x: tensor<4xf32>) {
+  // expected-error @+1 {{'tg.quantize' op input 'tensor<4xf32>' and result 'tensor<5x!quant.uniform<u8:f32, 5.000000e-01:3>>' have different shapes}}
+  %0 = tg.quantize %x : tensor<4xf32> -> tensor<5x!quant.uniform<u8:f32, 0.5:3>>
+  return
+}
+
+// -----
+
+func.func @dequantize_axis_count(%q: tensor<2x3x!quant.uniform<i8:f32:1, {0.5, 0.25}>>) {
+  // expected-error @+1 {{'tg.dequantize' op has 2 scales along dimension 1, which has size 3}}
+  %0 = tg.dequantize %q : tensor<2x3x!quant.uniform<i8:f32:1, {0.5, 0.25}>> -> tensor<2x3xf32>
+  return
+}
+
+// -----
+
+func.func @dequantize_axis_rank(%q: tensor<2x!quant.uniform<i8:f32:1, {0.5, 0.25}>>) {
+  // expected-error @+1 {{'tg.dequantize' op quantized dimension 1 is outside a rank-1 tensor}}
+  %0 = tg.dequantize %q : tensor<2x!quant.uniform<i8:f32:1, {0.5, 0.25}>> -> tensor<2xf32>
+  return
+}
+
+// -----
+
+func.func @quantized_storage_range(%x: tensor<4xf32>) {
+  // expected-error @+1 {{'tg.quantize' op result #0 must be static tensor of !quant.uniform values}}
+  %0 = tg.quantize %x : tensor<4xf32> -> tensor<4x!quant.uniform<u8<1:200>:f32, 0.5:3>>
+  return
+}
+
+// -----
+
+func.func @storage_cast_signedness(%x: tensor<4xi8>) {
+  // expected-error @+1 {{'tg.storage_cast' op '!quant.uniform<u8:f32, 5.000000e-01:3>' is stored as 'ui8', not 'i8'}}
+  %0 = tg.storage_cast %x : tensor<4xi8> -> tensor<4x!quant.uniform<u8:f32, 0.5:3>>
+  return
+}
+
+// -----
+
+func.func @storage_cast_sides(%x: tensor<4xi8>) {
+  // expected-error @+1 {{'tg.storage_cast' op casts between a quantized tensor and its storage integers; both sides are integers}}
+  %0 = tg.storage_cast %x : tensor<4xi8> -> tensor<4xui8>
+  return
+}
+
+// -----
+
+func.func @matmul_integer_width(%a: tensor<2x3xi16>, %b: tensor<3x4xi8>) {
+  // expected-error @+1 {{'tg.matmul_integer' op operands must be i8 or ui8, got 16-bit elements}}
+  %0 = tg.matmul_integer %a, %b : tensor<2x3xi16>, tensor<3x4xi8>
+  return
+}

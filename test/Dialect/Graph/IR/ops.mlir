@@ -383,3 +383,20 @@ func.func @non_max_suppression(%b: tensor<2x5x4xf32>, %s: tensor<2x3x5xf32>, %m:
   %sel2, %n2 = tg.non_max_suppression %b, %s, %m, %iou : (tensor<2x5x4xf32>, tensor<2x3x5xf32>, tensor<1xi64>, tensor<1xf32>) -> (tensor<12x3xi64>, tensor<i64>)
   return %sel, %n : tensor<30x3xi64>, tensor<i64>
 }
+
+// -----
+
+// CHECK-LABEL: func.func @quantized
+func.func @quantized(%x: tensor<4x8xf32>, %w: tensor<8x16xi8>, %s: tensor<4x8xui8>)
+    -> (tensor<4x8xf32>, tensor<8x16xf32>, tensor<4x16xi32>) {
+  // CHECK: tg.quantize %{{.+}} : tensor<4x8xf32> -> tensor<4x8x!quant.uniform<u8:f32, 5.000000e-02:128>>
+  %q = tg.quantize %x : tensor<4x8xf32> -> tensor<4x8x!quant.uniform<u8:f32, 0.05:128>>
+  // CHECK: tg.dequantize %{{.+}} : tensor<4x8x!quant.uniform<u8:f32, 5.000000e-02:128>> -> tensor<4x8xf32>
+  %d = tg.dequantize %q : tensor<4x8x!quant.uniform<u8:f32, 0.05:128>> -> tensor<4x8xf32>
+  // CHECK: tg.storage_cast %{{.+}} : tensor<8x16xi8> -> tensor<8x16x!quant.uniform<i8:f32:1, {
+  %wq = tg.storage_cast %w : tensor<8x16xi8> -> tensor<8x16x!quant.uniform<i8:f32:1, {0.1,0.1,0.1,0.1,0.1,0.1,0.1,0.1,0.1,0.1,0.1,0.1,0.1,0.1,0.1,0.2}>>
+  %wd = tg.dequantize %wq : tensor<8x16x!quant.uniform<i8:f32:1, {0.1,0.1,0.1,0.1,0.1,0.1,0.1,0.1,0.1,0.1,0.1,0.1,0.1,0.1,0.1,0.2}>> -> tensor<8x16xf32>
+  // CHECK: tg.matmul_integer %{{.+}}, %{{.+}} : tensor<4x8xui8>, tensor<8x16xi8>
+  %a = tg.matmul_integer %s, %w : tensor<4x8xui8>, tensor<8x16xi8>
+  return %d, %wd, %a : tensor<4x8xf32>, tensor<8x16xf32>, tensor<4x16xi32>
+}

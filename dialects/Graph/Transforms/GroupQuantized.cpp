@@ -1,0 +1,447 @@
+//===- GroupQuantized.cpp - quantized matmuls on their stored integers ----===//
+//
+// tg-group-quantized: a tg.matmul of two dequantized operands computes on
+// the stored 8-bit integers (tg.matmul_integer with its zero-point
+// corrections, then one float rescale), a tg.conv of them as the same
+// product over im2col columns, and a quantize of such a rescaled product
+// requantizes with one multiplier, as quantized kernels do. What is not a
+// dequantized operand stays float.
+//
+//===----------------------------------------------------------------------===//
+
+#include "dialects/Graph/IR/GraphBuild.h"
+#include "dialects/Graph/IR/GraphOps.h"
+#include "dialects/Graph/Transforms/Passes.h"
+
+#include "mlir/Dialect/Quant/IR/QuantTypes.h"
+#include "mlir/IR/Matchers.h"
+#include "mlir/IR/PatternMatch.h"
+#include "mlir/IR/TypeUtilities.h"
+#include "mlir/Transforms/GreedyPatternRewriteDriver.h"
+
+namespace tessera::tg {
+#define GEN_PASS_DEF_GROUPQUANTIZED
+#include "dialects/Graph/Transforms/Passes.h.inc"
+} // namespace tessera::tg
+
+using namespace mlir;
+using namespace tessera::tg;
+
+namespace {
+
+/// The largest reduction whose i32 sum of 8-bit products cannot overflow.
+constexpr int64_t kMaxReduction = (int64_t(1) << 31) / (255 * 255);
+
+/// A matmul operand that is dequantized 8-bit values, possibly transposed
+/// after the dequantize, as matched (nothing built yet): the dequantize,
+/// the transposes from it to the operand, and where the quantized axis
+/// lands in the operand (-1: per tensor).
+struct DequantizedSource {
+  DequantizeOp dequantize;
+  SmallVector<TransposeOp> transposes; // operand first
+  int64_t axis = -1;
+};
+
+FailureOr<DequantizedSource> matchDequantized(Value operand, std::string &why) {
+  DequantizedSource source;
+  Value value = operand;
+  while (auto transpose = value.getDefiningOp<TransposeOp>()) {
+    source.transposes.push_back(transpose);
+    value = transpose.getInput();
+  }
+  source.dequantize = value.getDefiningOp<DequantizeOp>();
+  if (!source.dequantize) {
+    why = "an operand is not dequantized";
+    return failure();
+  }
+  auto quantized = cast<quant::QuantizedType>(
+      getElementTypeOrSelf(source.dequantize.getInput().getType()));
+  if (quantized.getStorageTypeIntegralWidth() != 8 ||
+      !quantized.getExpressedType().isF32()) {
+    why = "an operand is not 8-bit quantized f32";
+    return failure();
+  }
+  if (auto perAxis = dyn_cast<quant::UniformQuantizedPerAxisType>(quantized)) {
+    int64_t axis = perAxis.getQuantizedDimension();
+    for (TransposeOp transpose : llvm::reverse(source.transposes)) {
+      ArrayRef<int64_t> perm = transpose.getPerm();
+      axis = std::find(perm.begin(), perm.end(), axis) - perm.begin();
+    }
+    source.axis = axis;
+  }
+  return source;
+}
+
+/// A matched operand made integer: the stored integers (transposed the
+/// same way), the scales and zero points (one, or one per position along
+/// `axis`).
+struct Dequantized {
+  Value storage;
+  SmallVector<double> scales;
+  SmallVector<int64_t> zeros;
+  int64_t axis = -1;
+};
+
+FailureOr<Dequantized> materialize(PatternRewriter &rewriter,
+                                   DequantizedSource source) {
+  Value input = source.dequantize.getInput();
+  auto inputType = cast<RankedTensorType>(input.getType());
+  Type element = inputType.getElementType();
+  Dequantized d;
+  d.axis = source.axis;
+  if (auto uniform = dyn_cast<quant::UniformQuantizedType>(element)) {
+    d.scales = {uniform.getScale()};
+    d.zeros = {uniform.getZeroPoint()};
+  } else {
+    auto perAxis = cast<quant::UniformQuantizedPerAxisType>(element);
+    d.scales.assign(perAxis.getScales().begin(), perAxis.getScales().end());
+    d.zeros.assign(perAxis.getZeroPoints().begin(),
+                   perAxis.getZeroPoints().end());
+  }
+  d.storage = rewriter.createOrFold<StorageCastOp>(
+      source.dequantize.getLoc(), inputType.clone(storageElementType(element)),
+      input);
+  for (TransposeOp transpose : llvm::reverse(source.transposes)) {
+    auto built = buildGraphOp<TransposeOp>(
+        rewriter, transpose.getLoc(), {d.storage},
+        {rewriter.getNamedAttr("perm", transpose.getPermAttr())});
+    if (failed(built))
+      return failure();
+    d.storage = built->front();
+  }
+  return d;
+}
+
+/// The exact integer product of `a` and `b` with their zero points applied,
+/// converted to f32 and scaled by scale_a * scale_b: one scale, one per row
+/// ([M, 1]) when a is quantized per row, one per column when b is, or an
+/// [M, N] table when both are.
+FailureOr<Value> rescaledProduct(PatternRewriter &rewriter, Location loc,
+                                 const Dequantized &a, const Dequantized &b) {
+  FailureOr<Value> acc =
+      buildZeroPointMatMul(rewriter, loc, a.storage, a.zeros, b.storage,
+                           b.zeros);
+  if (failed(acc))
+    return failure();
+  auto accType = cast<RankedTensorType>(acc->getType());
+  auto real = buildTypedGraphOp<CastOp>(
+      rewriter, loc, accType.clone(rewriter.getF32Type()), {*acc});
+  if (failed(real))
+    return failure();
+  SmallVector<float> scales;
+  for (double sa : a.scales)
+    for (double sb : b.scales)
+      scales.push_back(static_cast<float>(sa) * static_cast<float>(sb));
+  SmallVector<int64_t> shape;
+  if (a.axis >= 0)
+    shape = {static_cast<int64_t>(a.scales.size()), 1};
+  if (b.axis >= 0) {
+    if (shape.empty())
+      shape = {static_cast<int64_t>(b.scales.size())};
+    else
+      shape[1] = static_cast<int64_t>(b.scales.size());
+  }
+  auto type = RankedTensorType::get(shape, rewriter.getF32Type());
+  Value scale = ConstantOp::create(rewriter, loc, type,
+                                   DenseElementsAttr::get(type, ArrayRef(scales)));
+  auto product = buildGraphOp<MulOp>(rewriter, loc, {*real, scale});
+  if (failed(product))
+    return failure();
+  return product->front();
+}
+
+/// matmul(dequantize(a), dequantize(b)) -> the exact integer product with
+/// its zero points applied, converted to f32 and scaled by scale_a *
+/// scale_b (per column when b is quantized per column).
+struct DequantizedMatMul : OpRewritePattern<MatMulOp> {
+  using OpRewritePattern::OpRewritePattern;
+
+  LogicalResult matchAndRewrite(MatMulOp op,
+                                PatternRewriter &rewriter) const override {
+    auto lhsType = cast<RankedTensorType>(op.getLhs().getType());
+    if (!lhsType.getElementType().isF32())
+      return rewriter.notifyMatchFailure(op, "not an f32 matmul");
+    int64_t k = lhsType.getShape().back();
+    if (k > kMaxReduction)
+      return rewriter.notifyMatchFailure(
+          op, "the reduction is long enough to overflow an i32 sum");
+    // Both operands must qualify before anything is built.
+    std::string why;
+    FailureOr<DequantizedSource> lhs = matchDequantized(op.getLhs(), why);
+    if (failed(lhs))
+      return rewriter.notifyMatchFailure(op, why);
+    FailureOr<DequantizedSource> rhs = matchDequantized(op.getRhs(), why);
+    if (failed(rhs))
+      return rewriter.notifyMatchFailure(op, why);
+    int64_t lhsRank = lhsType.getRank();
+    int64_t rhsRank = cast<RankedTensorType>(op.getRhs().getType()).getRank();
+    if ((lhs->axis >= 0 && (lhsRank < 2 || lhs->axis != lhsRank - 2)) ||
+        (rhs->axis >= 0 && (rhsRank < 2 || rhs->axis != rhsRank - 1)))
+      return rewriter.notifyMatchFailure(
+          op, "a per-axis operand is not quantized per row (left) or per "
+              "column (right)");
+    FailureOr<Dequantized> a = materialize(rewriter, *lhs);
+    FailureOr<Dequantized> b = materialize(rewriter, *rhs);
+    if (failed(a) || failed(b))
+      return failure();
+    FailureOr<Value> product =
+        rescaledProduct(rewriter, op.getLoc(), *a, *b);
+    if (failed(product))
+      return failure();
+    rewriter.replaceOp(op, *product);
+    return success();
+  }
+};
+
+/// The largest im2col matrix a quantized convolution builds (bytes).
+constexpr int64_t kMaxColumnsBytes = int64_t(1) << 28;
+
+/// conv(dequantize(x), dequantize(w), bias) with one group -> the exact
+/// integer product of the filter [F, C*T] (T taps; per output channel: per
+/// row) and x's im2col columns [N, C*T, P] (P output positions): x's stored
+/// integers padded with its zero point (the real 0, so that padding adds
+/// nothing), each tap a strided slice, the taps stacked along a new axis
+/// (k = c * T + t, the filter's order). The i32 product is reshaped to the
+/// output [N, F, O...], rescaled per tensor or per output channel, and the
+/// bias added; a quantize after it then requantizes it.
+struct DequantizedConv : OpRewritePattern<ConvOp> {
+  using OpRewritePattern::OpRewritePattern;
+
+  LogicalResult matchAndRewrite(ConvOp op,
+                                PatternRewriter &rewriter) const override {
+    if (op.getGroup() != 1)
+      return rewriter.notifyMatchFailure(op, "grouped convolution");
+    auto inputType = cast<RankedTensorType>(op.getInput().getType());
+    auto weightType = cast<RankedTensorType>(op.getWeight().getType());
+    auto resultType = cast<RankedTensorType>(op.getType());
+    if (!inputType.getElementType().isF32() || inputType.getRank() < 3)
+      return rewriter.notifyMatchFailure(op, "not an f32 N-d convolution");
+    int64_t spatial = inputType.getRank() - 2;
+    ArrayRef<int64_t> xShape = inputType.getShape();
+    ArrayRef<int64_t> wShape = weightType.getShape();
+    ArrayRef<int64_t> outShape = resultType.getShape();
+    int64_t batch = xShape[0], channels = xShape[1], filters = wShape[0];
+    int64_t taps = 1, positions = 1;
+    for (int64_t d = 0; d < spatial; ++d) {
+      taps *= wShape[2 + d];
+      positions *= outShape[2 + d];
+    }
+    int64_t k = channels * taps;
+    if (k > kMaxReduction)
+      return rewriter.notifyMatchFailure(
+          op, "the reduction is long enough to overflow an i32 sum");
+    if (taps > 1 && batch * k * positions > kMaxColumnsBytes)
+      return rewriter.notifyMatchFailure(op, "the im2col matrix is too large");
+    std::string why;
+    FailureOr<DequantizedSource> xSource =
+        matchDequantized(op.getInput(), why);
+    if (failed(xSource))
+      return rewriter.notifyMatchFailure(op, why);
+    FailureOr<DequantizedSource> wSource =
+        matchDequantized(op.getWeight(), why);
+    if (failed(wSource))
+      return rewriter.notifyMatchFailure(op, why);
+    if (xSource->axis >= 0 || !xSource->transposes.empty() ||
+        !wSource->transposes.empty() || (wSource->axis > 0))
+      return rewriter.notifyMatchFailure(
+          op, "the input is not quantized per tensor, or the filter not per "
+              "tensor or per output channel");
+    FailureOr<Dequantized> x = materialize(rewriter, *xSource);
+    FailureOr<Dequantized> w = materialize(rewriter, *wSource);
+    if (failed(x) || failed(w))
+      return failure();
+    Location loc = op.getLoc();
+    auto reshaped = [&](Value value, ArrayRef<int64_t> shape) {
+      auto type = cast<RankedTensorType>(value.getType());
+      return buildTypedGraphOp<ReshapeOp>(rewriter, loc, type.clone(shape),
+                                          {value});
+    };
+
+    // The columns: pad with the zero point, one strided slice per tap.
+    Value padded = x->storage;
+    ArrayRef<int64_t> pads = op.getPads();
+    if (llvm::any_of(pads, [](int64_t p) { return p != 0; })) {
+      SmallVector<int64_t> all(2 * (spatial + 2), 0);
+      for (int64_t d = 0; d < spatial; ++d) {
+        all[2 + d] = pads[d];
+        all[spatial + 4 + d] = pads[spatial + d];
+      }
+      Type storage = getElementTypeOrSelf(x->storage);
+      auto built = buildGraphOp<PadOp>(
+          rewriter, loc, {x->storage},
+          {rewriter.getNamedAttr(
+               "mode", PadModeAttr::get(rewriter.getContext(),
+                                        PadMode::constant)),
+           rewriter.getNamedAttr("pads", rewriter.getDenseI64ArrayAttr(all)),
+           rewriter.getNamedAttr("value",
+                                 IntegerAttr::get(storage, x->zeros[0]))});
+      if (failed(built))
+        return failure();
+      padded = built->front();
+    }
+    SmallVector<Value> slices;
+    SmallVector<int64_t> tap(spatial, 0);
+    for (int64_t t = 0; t < taps; ++t) {
+      SmallVector<int64_t> offsets{0, 0}, sizes{batch, channels},
+          steps{1, 1};
+      for (int64_t d = 0; d < spatial; ++d) {
+        offsets.push_back(tap[d] * op.getDilations()[d]);
+        sizes.push_back(outShape[2 + d]);
+        steps.push_back(op.getStrides()[d]);
+      }
+      Value slice = padded;
+      auto paddedShape = cast<RankedTensorType>(padded.getType()).getShape();
+      bool whole = llvm::all_of(llvm::seq<int64_t>(0, spatial + 2),
+                                [&](int64_t d) {
+                                  return offsets[d] == 0 && steps[d] == 1 &&
+                                         sizes[d] == paddedShape[d];
+                                });
+      if (!whole) {
+        auto built = buildGraphOp<SliceOp>(
+            rewriter, loc, {padded},
+            {rewriter.getNamedAttr("offsets",
+                                   rewriter.getDenseI64ArrayAttr(offsets)),
+             rewriter.getNamedAttr("sizes", rewriter.getDenseI64ArrayAttr(sizes)),
+             rewriter.getNamedAttr("steps",
+                                   rewriter.getDenseI64ArrayAttr(steps))});
+        if (failed(built))
+          return failure();
+        slice = built->front();
+      }
+      auto flat = reshaped(slice, {batch, channels, 1, positions});
+      if (failed(flat))
+        return failure();
+      slices.push_back(*flat);
+      for (int64_t d = spatial - 1; d >= 0; --d) {
+        if (++tap[d] < wShape[2 + d])
+          break;
+        tap[d] = 0;
+      }
+    }
+    Value columns = slices.front();
+    if (slices.size() > 1) {
+      auto built = buildGraphOp<ConcatOp>(
+          rewriter, loc, slices,
+          {rewriter.getNamedAttr("axis", rewriter.getI64IntegerAttr(2))});
+      if (failed(built))
+        return failure();
+      columns = built->front();
+    }
+    auto cols = reshaped(columns, {batch, k, positions});
+    auto filter = reshaped(w->storage, {filters, k});
+    if (failed(cols) || failed(filter))
+      return failure();
+
+    // The product, its zero-point terms, the output's shape, the rescale.
+    FailureOr<Value> acc = buildZeroPointMatMul(rewriter, loc, *filter,
+                                                w->zeros, *cols, x->zeros);
+    if (failed(acc))
+      return failure();
+    auto out = reshaped(*acc, outShape);
+    if (failed(out))
+      return failure();
+    auto real = buildTypedGraphOp<CastOp>(
+        rewriter, loc, cast<RankedTensorType>(out->getType())
+                           .clone(rewriter.getF32Type()),
+        {*out});
+    if (failed(real))
+      return failure();
+    SmallVector<float> scales;
+    for (double s : w->scales)
+      scales.push_back(static_cast<float>(x->scales[0]) * static_cast<float>(s));
+    SmallVector<int64_t> scaleShape;
+    if (w->axis == 0) {
+      scaleShape.assign(spatial + 1, 1);
+      scaleShape[0] = filters;
+    }
+    auto scaleType = RankedTensorType::get(scaleShape, rewriter.getF32Type());
+    Value scale = ConstantOp::create(
+        rewriter, loc, scaleType,
+        DenseElementsAttr::get(scaleType, ArrayRef(scales)));
+    auto product = buildGraphOp<MulOp>(rewriter, loc, {*real, scale});
+    if (failed(product))
+      return failure();
+    Value result = product->front();
+    if (Value bias = op.getBias()) {
+      SmallVector<int64_t> biasShape(spatial + 1, 1);
+      biasShape[0] = filters;
+      auto column = reshaped(bias, biasShape);
+      if (failed(column))
+        return failure();
+      auto sum = buildGraphOp<AddOp>(rewriter, loc, {result, *column});
+      if (failed(sum))
+        return failure();
+      result = sum->front();
+    }
+    rewriter.replaceOp(op, result);
+    return success();
+  }
+};
+
+/// quantize(f32(i) * c), i an i32 product and c a constant, with a per
+/// tensor result scale s: requantizes with the one multiplier c / s,
+///   round(f32(i) * (c / s)) + zero_point,
+/// as quantized matmul kernels (and ONNX Runtime's QLinearMatMul) do,
+/// instead of rounding the product and then dividing it.
+struct RequantizeProduct : OpRewritePattern<QuantizeOp> {
+  using OpRewritePattern::OpRewritePattern;
+
+  LogicalResult matchAndRewrite(QuantizeOp op,
+                                PatternRewriter &rewriter) const override {
+    auto resultType = cast<RankedTensorType>(op.getType());
+    auto uniform =
+        dyn_cast<quant::UniformQuantizedType>(resultType.getElementType());
+    if (!uniform || uniform.getScale() == 1.0)
+      return rewriter.notifyMatchFailure(op, "not per tensor, or scale 1");
+    auto mul = op.getInput().getDefiningOp<MulOp>();
+    if (!mul)
+      return rewriter.notifyMatchFailure(op, "input is not a product");
+    auto cast_ = mul.getLhs().getDefiningOp<CastOp>();
+    DenseFPElementsAttr multiplier;
+    if (!cast_ ||
+        !getElementTypeOrSelf(cast_.getInput().getType())
+             .isSignlessInteger(32) ||
+        !matchPattern(mul.getRhs(), m_Constant(&multiplier)) ||
+        !multiplier.getElementType().isF32())
+      return rewriter.notifyMatchFailure(
+          op, "input is not an i32 value times a constant");
+    float s = static_cast<float>(uniform.getScale());
+    SmallVector<float> scaled;
+    for (const APFloat &v : multiplier.getValues<APFloat>())
+      scaled.push_back(v.convertToFloat() / s);
+    auto type = cast<RankedTensorType>(multiplier.getType());
+    Location loc = op.getLoc();
+    Value constant = ConstantOp::create(
+        rewriter, loc, type, DenseElementsAttr::get(type, ArrayRef(scaled)));
+    auto product = buildGraphOp<MulOp>(rewriter, loc, {cast_, constant});
+    if (failed(product))
+      return failure();
+    auto unit = quant::UniformQuantizedType::get(
+        uniform.getFlags(), uniform.getStorageType(),
+        uniform.getExpressedType(), 1.0, uniform.getZeroPoint(),
+        uniform.getStorageTypeMin(), uniform.getStorageTypeMax());
+    Value q = QuantizeOp::create(rewriter, loc, resultType.clone(unit),
+                                 product->front());
+    Value stored = StorageCastOp::create(
+        rewriter, loc, resultType.clone(storageElementType(unit)), q);
+    rewriter.replaceOpWithNewOp<StorageCastOp>(op, resultType, stored);
+    return success();
+  }
+};
+
+struct GroupQuantizedPass
+    : tessera::tg::impl::GroupQuantizedBase<GroupQuantizedPass> {
+  void runOnOperation() override {
+    RewritePatternSet patterns(&getContext());
+    populateGroupQuantizedPatterns(patterns);
+    if (failed(applyPatternsGreedily(getOperation(), std::move(patterns))))
+      signalPassFailure();
+  }
+};
+
+} // namespace
+
+void tessera::tg::populateGroupQuantizedPatterns(RewritePatternSet &patterns) {
+  patterns.add<DequantizedMatMul, DequantizedConv, RequantizeProduct>(
+      patterns.getContext());
+}
