@@ -71,8 +71,12 @@ def ConvertKernelToCPU : Pass<"convert-tk-to-cpu", "::mlir::ModuleOp"> {
     the other signedness are shifted by 128 when packed, and the shift's
     terms (a constant per column, a row sum per row) start the
     accumulators, so every instruction gives the exact integers of the
-    loops. The epilogue (rescale, requantization) runs on the accumulators
-    as vectors before the one store.
+    loops. With `int8-dot=amx` (AVX-512 epilogues) 32 x 32 output blocks
+    accumulate in four AMX tiles, 64 bytes of K per step, any signedness;
+    the process asks Linux for the tile state (arch_prctl) before the
+    kernel and reports a run-time check when refused. The epilogue
+    (rescale, requantization) runs on the accumulators as vectors before
+    the one store.
 
     Every `tk.conv` becomes a vector kernel. A dense 1-D or 2-D direct one
     (ConvKernel.cpp) is a packed direct convolution: MR output channels x
@@ -149,9 +153,10 @@ def ConvertKernelToCPU : Pass<"convert-tk-to-cpu", "::mlir::ModuleOp"> {
     Option<"int8Dot", "int8-dot", "std::string", "\"none\"",
            "Instruction of the 8-bit integer matmul kernels: none (plain "
            "loops), pairs (x86 pmaddwd), vnni (x86 vpdpbusd at vector-bits), "
-           "sdot (AArch64 dotprod)">
+           "sdot (AArch64 dotprod), amx (x86 AMX tiles, 512-bit epilogues)">
   ];
   let dependentDialects = ["::mlir::affine::AffineDialect",
+                           "::mlir::amx::AMXDialect",
                            "::mlir::arith::ArithDialect",
                            "::mlir::func::FuncDialect",
                            "::mlir::linalg::LinalgDialect",

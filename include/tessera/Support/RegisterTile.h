@@ -46,6 +46,7 @@ enum class Int8Dot {
   Pairs, // x86 pmaddwd: pairs of i16 products summed into i32 lanes
   Vnni,  // x86 vpdpbusd (AVX512-VNNI or AVX-VNNI): four u8 x s8 products
   Sdot,  // AArch64 sdot (dotprod): four s8 x s8 products
+  Amx,   // x86 AMX tiles (tdpb[su][su]d): 16 x 16 x 64 products per step
 };
 
 inline std::string_view stringifyInt8Dot(Int8Dot dot) {
@@ -58,13 +59,15 @@ inline std::string_view stringifyInt8Dot(Int8Dot dot) {
     return "vnni";
   case Int8Dot::Sdot:
     return "sdot";
+  case Int8Dot::Amx:
+    return "amx";
   }
   return "none";
 }
 
 inline std::optional<Int8Dot> parseInt8Dot(std::string_view name) {
-  for (Int8Dot dot :
-       {Int8Dot::None, Int8Dot::Pairs, Int8Dot::Vnni, Int8Dot::Sdot})
+  for (Int8Dot dot : {Int8Dot::None, Int8Dot::Pairs, Int8Dot::Vnni,
+                      Int8Dot::Sdot, Int8Dot::Amx})
     if (stringifyInt8Dot(dot) == name)
       return dot;
   return std::nullopt;

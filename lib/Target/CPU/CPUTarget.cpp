@@ -28,6 +28,8 @@ tessera::createCPUTargetMachine(const CPUTargetOptions &options,
     InitializeAllTargets();
     InitializeAllTargetMCs();
     InitializeAllAsmPrinters();
+    // Kernels may hold inline assembly (the AMX permission request).
+    InitializeAllAsmParsers();
   });
   bool host = options.triple.empty();
   Triple triple(host ? sys::getDefaultTargetTriple()
@@ -103,9 +105,10 @@ bool tessera::describeVectorUnit(const CPUTargetOptions &options, int64_t &bits,
     bits = 512;
     registers = 32;
     // 512-bit pmaddwd needs AVX512BW (every AVX-512 CPU but Xeon Phi).
-    int8Dot = info->checkFeatures("+avx512vnni") ? Int8Dot::Vnni
-              : info->checkFeatures("+avx512bw") ? Int8Dot::Pairs
-                                                 : Int8Dot::None;
+    int8Dot = info->checkFeatures("+amx-int8,+amx-tile") ? Int8Dot::Amx
+              : info->checkFeatures("+avx512vnni")         ? Int8Dot::Vnni
+              : info->checkFeatures("+avx512bw")           ? Int8Dot::Pairs
+                                                           : Int8Dot::None;
   } else if (info->checkFeatures("+avx2")) {
     bits = 256;
     registers = 16;

@@ -33,7 +33,7 @@ createCPUTargetMachine(const CPUTargetOptions &options, std::string &error);
 /// The vector unit of the target `options` names: register width in bits,
 /// register count (AVX-512: 512/32, AVX2: 256/16, SSE: 128/16, AArch64 NEON:
 /// 128/32) and the 8-bit dot product instruction its integer kernels use
-/// (vpdpbusd with AVX512-VNNI or AVX-VNNI, pmaddwd on other x86, sdot with
+/// (AMX tiles, vpdpbusd with AVX512-VNNI or AVX-VNNI, pmaddwd on other x86, sdot with
 /// AArch64 dotprod). False with `error` set when the target is unknown.
 bool describeVectorUnit(const CPUTargetOptions &options, int64_t &bits,
                         int64_t &registers, Int8Dot &int8Dot,

@@ -15,7 +15,7 @@
 #include "dialects/Graph/IR/GraphOps.h"
 #include "passes/Conversion/GraphToLinalg/LoweringUtils.h"
 #include "passes/Conversion/GraphToLinalg/Patterns.h"
-#include "passes/Conversion/GraphToLinalg/RuntimeChecks.h"
+#include "dialects/Kernel/IR/RuntimeChecks.h"
 
 #include "mlir/Dialect/SCF/IR/SCF.h"
 

@@ -14,6 +14,7 @@
 #include "dialects/Kernel/Transforms/Passes.h"
 #include "passes/Conversion/Passes.h"
 
+#include "mlir/Dialect/AMX/AMXDialect.h"
 #include "mlir/Dialect/Affine/IR/AffineOps.h"
 #include "mlir/Dialect/LLVMIR/LLVMDialect.h"
 #include "mlir/Dialect/Math/IR/Math.h"
@@ -45,7 +46,7 @@ struct ConvertKernelToCPUPass
     if (!dot) {
       getOperation().emitError()
           << "convert-tk-to-cpu: unknown int8-dot '" << int8Dot
-          << "' (none, pairs, vnni, sdot)";
+          << "' (none, pairs, vnni, sdot, amx)";
       return signalPassFailure();
     }
     SymbolTable symbols(getOperation());

@@ -8,8 +8,9 @@
 // RUN: tessera-opt %s --split-input-file --convert-tk-to-cpu="vector-bits=512 registers=32 int8-dot=vnni" | FileCheck %s --check-prefix=VNNI
 // RUN: tessera-opt %s --split-input-file --convert-tk-to-cpu="vector-bits=256 registers=16 int8-dot=pairs" | FileCheck %s --check-prefix=PAIRS
 // RUN: tessera-opt %s --split-input-file --convert-tk-to-cpu="vector-bits=128 registers=32 int8-dot=sdot" | FileCheck %s --check-prefix=SDOT
-// RUN: not tessera-opt %s --split-input-file --convert-tk-to-cpu="int8-dot=amx" 2>&1 | FileCheck %s --check-prefix=BADDOT
-// BADDOT: unknown int8-dot 'amx' (none, pairs, vnni, sdot)
+// RUN: tessera-opt %s --split-input-file --convert-tk-to-cpu="vector-bits=512 registers=32 int8-dot=amx parallel=false" | FileCheck %s --check-prefix=AMX
+// RUN: not tessera-opt %s --split-input-file --convert-tk-to-cpu="int8-dot=tiles" 2>&1 | FileCheck %s --check-prefix=BADDOT
+// BADDOT: unknown int8-dot 'tiles' (none, pairs, vnni, sdot, amx)
 
 // SERIAL-NOT: __tessera_dispatch
 
@@ -951,6 +952,30 @@ func.func @reduction_reassociates(%x: memref<8x100xf32>, %s: memref<8xf32>, %m: 
 // PAIRS: arith.addi {{.*}} : vector<8xi32>
 // SDOT-LABEL: func.func @int8_matmul
 // SDOT: llvm.call_intrinsic "llvm.aarch64.neon.sdot.v4i32.v16i8"({{.*}}) : (vector<4xi32>, vector<16xi8>, vector<16xi8>) -> vector<4xi32>
+// With AMX tiles, the weights are bytes in 16-column panels (one B tile wide, in
+// pairs) of K/4 = 16 word rows; the rows copied as they are into whole
+// 32 x 64 tiles; a 32 x 32 block of four C tiles accumulates over K in
+// 64-byte steps (tdpbusd: u8 lhs, s8 rhs), goes through a stack scratch,
+// and the epilogue runs on its rows. The process asks Linux for the tile
+// state first; refused, the run reports a check instead.
+// AMX: memref.global "private" constant @__tessera_packed_rhs{{.*}} : memref<2x16x64xi8> = dense<"0xF6FB0005F7FC0106
+// AMX-LABEL: func.func @int8_matmul
+// AMX-SAME: tk.checks = ["tk.matmul: int8 matmul on AMX tiles: the operating system does not let this process use them
+// AMX: %[[A:.+]] = memref.alloc() : memref<32x64xi8>
+// AMX: vector.maskedload {{.*}} : memref<18xi8>, vector<64xi1>, vector<64xi8> into vector<64xi8>
+// AMX: %[[ASKED:.+]] = llvm.inline_asm has_side_effects "syscall", "={rax},{rax},{rdi},{rsi},~{rcx},~{r11},~{memory}" %c158_i64, %c4131_i64, %c18_i64
+// AMX: %[[GRANTED:.+]] = arith.cmpi eq, %[[ASKED]], %c0_i64
+// AMX: scf.if %[[GRANTED]] {
+// AMX: %[[SCRATCH:.+]] = memref.alloca() {alignment = 64 : i64} : memref<32x32xi32>
+// AMX-COUNT-4: amx.tile_zero : !amx.tile<16x16xi32>
+// AMX: scf.for {{.*}} -> (!amx.tile<16x16xi32>, !amx.tile<16x16xi32>, !amx.tile<16x16xi32>, !amx.tile<16x16xi32>)
+// AMX: amx.tile_load %[[A]][{{.*}}] : memref<32x64xi8> into !amx.tile<16x64xi8>
+// AMX-COUNT-4: amx.tile_muli {{.*}} zext, {{.*}} : !amx.tile<16x64xi8>, !amx.tile<16x64xi8>, !amx.tile<16x16xi32>
+// AMX-COUNT-4: amx.tile_store %[[SCRATCH]]
+// AMX: vector.load %[[SCRATCH]]
+// AMX: arith.subi {{.*}} : vector<16xi32>
+// AMX: } else {
+// AMX: memref.atomic_rmw assign %c1_i32
 memref.global "private" constant @w8 : memref<6x5xi8> = dense<[[-10, -9, -8, -7, -6], [-5, -4, -3, -2, -1], [0, 1, 2, 3, 4], [5, 6, 7, 8, 9], [10, 11, 12, 13, 14], [15, 16, 17, 18, 19]]>
 #qA = affine_map<(m, n, k) -> (m, k)>
 #qB = affine_map<(m, n, k) -> (k, n)>

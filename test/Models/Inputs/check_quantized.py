@@ -13,7 +13,8 @@ reference, and at most 1% of the elements differing at all.
 
 With --mcpu, the case is compiled once per CPU the host can run (each
 picks its own int8 instruction: pmaddwd for SSE2/AVX2/AVX-512BW, vpdpbusd
-for AVX-VNNI/AVX512-VNNI) and every build must give the same bits. With
+for AVX-VNNI/AVX512-VNNI, AMX tiles) and every build must give the same
+bits. With
 --same CASE2, CASE2 (the other spelling of the same model) must give the
 same bits as CASE.
 
@@ -38,6 +39,7 @@ CPU_FLAGS = {
     "skylake-avx512": ["avx512f", "avx512bw", "avx512vl"],
     "alderlake": ["avx2", "avx_vnni"],
     "icelake-server": ["avx512f", "avx512bw", "avx512_vnni"],
+    "sapphirerapids": ["avx512f", "avx512bw", "amx_tile", "amx_int8"],
 }
 
 

@@ -1,6 +1,7 @@
 //===- RuntimeChecks.h - checks a kernel reports to the runtime -*- C++ -*-===//
 //
-// Private to passes/Conversion/GraphToLinalg. A model function has one
+// The tk status contract, for the lowerings that check at run time (the
+// tg -> linalg indexing lowerings, the CPU kernels). A model function has one
 // status word (`memref.alloc {tk.status}`, set to 0 at entry); a failed
 // run-time check stores its code k (> 0) there, and the function's
 // `tk.checks` attribute holds the message of check k at k - 1. The
@@ -9,8 +10,8 @@
 //
 //===----------------------------------------------------------------------===//
 
-#ifndef TESSERA_CONVERSION_GRAPHTOLINALG_RUNTIMECHECKS_H
-#define TESSERA_CONVERSION_GRAPHTOLINALG_RUNTIMECHECKS_H
+#ifndef TESSERA_DIALECT_KERNEL_RUNTIMECHECKS_H
+#define TESSERA_DIALECT_KERNEL_RUNTIMECHECKS_H
 
 #include "mlir/IR/Builders.h"
 #include "mlir/IR/PatternMatch.h"
@@ -54,4 +55,4 @@ mlir::Value checkedIndex(mlir::OpBuilder &b, mlir::Location loc,
 
 } // namespace tessera::lowering
 
-#endif // TESSERA_CONVERSION_GRAPHTOLINALG_RUNTIMECHECKS_H
+#endif // TESSERA_DIALECT_KERNEL_RUNTIMECHECKS_H

@@ -1,6 +1,6 @@
 //===- RuntimeChecks.cpp - checks a kernel reports to the runtime ---------===//
 
-#include "passes/Conversion/GraphToLinalg/RuntimeChecks.h"
+#include "dialects/Kernel/IR/RuntimeChecks.h"
 
 #include "dialects/Kernel/IR/KernelDialect.h"
 #include "tessera/Support/OneLine.h"
