@@ -148,7 +148,7 @@ def qdq_weight_times_activation(m, k, n, seed=21):
 
 def qdq_conv(channels, filters, size, kernel, stride=1, pad=None, dilation=1,
              per_channel=True, act=U8, weight=S8, bias=True, relu=False, batch=1,
-             dims=2, seed=23):
+             dims=2, float_output=True, seed=23):
     """x [batch, channels, size...] -> Q/DQ -> Conv with a DQ'd constant
     filter (per output channel or per tensor) and an int32 bias DQ'd at
     x_scale * w_scale -> [Relu] -> Q -> DQ, as ORT's quantizer writes a
@@ -173,7 +173,55 @@ def qdq_conv(channels, filters, size, kernel, stride=1, pad=None, dilation=1,
         if relu:
             y = g.op("Relu", [y])
         ys, yz = g.activation(U8, 0.0 if relu else -4.0, 4.0)
-        g.output(g.dequantize(g.quantize(y, ys, yz, U8), ys, yz, U8))
+        q = g.quantize(y, ys, yz, U8)
+        g.output(g.dequantize(q, ys, yz, U8) if float_output else q)
+        g.save(path, opset=13)
+        return {"x": shape}
+    return make
+
+
+def qlinear_conv(channels, filters, size, kernel, stride=1, pad=None,
+                 per_channel=True, bias=True, seed=23):
+    """The QOperator spelling of qdq_conv(..., float_output=False) with the
+    same seed: QuantizeLinear -> QLinearConv (int32 bias) -> integers."""
+    pad = kernel // 2 if pad is None else pad
+    def make(path):
+        g = QGraph(seed)
+        shape = [1, channels, size, size]
+        x = g.input("x", shape)
+        xs, xz = g.activation(U8)
+        q, ws, wz = g.quantized_weight([filters, channels, kernel, kernel], 0,
+                                       per_channel, S8)
+        inputs = [g.quantize(x, xs, xz, U8), g.scalar(xs),
+                  g.const(np.array(xz, np.uint8), "zp"), g.const(q, "wq"),
+                  g.const(ws, "scale"), g.const(wz, "zp")]
+        ys, yz = g.activation(U8)
+        inputs += [g.scalar(ys), g.const(np.array(yz, np.uint8), "zp")]
+        if bias:
+            bs = np.broadcast_to(np.float32(xs) * ws, [filters]).astype(np.float32)
+            inputs.append(g.const(np.round(g.rng.standard_normal(filters) * 0.1 / bs)
+                                  .astype(np.int32), "bq"))
+        g.output(g.op("QLinearConv", inputs, kernel_shape=[kernel, kernel],
+                      strides=[stride, stride], pads=[pad] * 4))
+        g.save(path, opset=13)
+        return {"x": shape}
+    return make
+
+
+def conv_integer(channels, filters, size, kernel, stride=1, seed=29):
+    """ConvInteger as dynamic quantization writes a Conv: u8 input with a
+    zero point, s8 filter: the i32 sums."""
+    def make(path):
+        g = QGraph(seed)
+        shape = [1, channels, size, size]
+        x = g.input("x", shape)
+        xs, xz = g.activation(U8)
+        q, _, wz = g.quantized_weight([filters, channels, kernel, kernel], 0, False, S8)
+        g.output(g.op("ConvInteger", [g.quantize(x, xs, xz, U8), g.const(q, "wq"),
+                                      g.const(np.array(xz, np.uint8), "zp"),
+                                      g.const(np.array(wz, np.int8), "zp")],
+                      kernel_shape=[kernel, kernel], strides=[stride, stride],
+                      pads=[kernel // 2] * 4))
         g.save(path, opset=13)
         return {"x": shape}
     return make
@@ -316,7 +364,11 @@ CASES = [
                                        batch=2)),
     ("qdq-conv5x5-dilated-s8", qdq_conv(6, 10, 19, 5, dilation=2, act=S8, bias=False)),
     ("qdq-conv1d-u8-weights", qdq_conv(12, 16, 30, 3, dims=1, weight=U8)),
+    ("qdq-conv3x3-int-output", qdq_conv(16, 24, 15, 3, stride=2, float_output=False)),
+    ("qlinear-conv3x3", qlinear_conv(16, 24, 15, 3, stride=2)),
+    ("conv-integer-3x3", conv_integer(8, 12, 13, 3)),
 ]
 
 # QOperator case -> the QDQ case with the same graph (identical integers).
-SAME_MODEL = {"qlinear-matmul-u8s8": "qdq-matmul-int-output"}
+SAME_MODEL = {"qlinear-matmul-u8s8": "qdq-matmul-int-output",
+              "qlinear-conv3x3": "qdq-conv3x3-int-output"}

@@ -88,6 +88,22 @@ buildZeroPointMatMul(mlir::OpBuilder &builder, mlir::Location loc,
                      mlir::Value lhs, llvm::ArrayRef<int64_t> lhsZeros,
                      mlir::Value rhs, llvm::ArrayRef<int64_t> rhsZeros);
 
+/// (x - xZero) convolved with (w - wZeros), one group, summed exactly in
+/// i32, for 8-bit x [N, C, D...] and w [F, C, K...]: the filter as [F, C*T]
+/// (T taps) times x's im2col columns [N, C*T, P] (P output positions) by
+/// buildZeroPointMatMul, reshaped to [N, F, O...]. The columns are x padded
+/// with its zero point (the real 0: padding adds nothing), one strided
+/// slice per tap, stacked along a new axis (k = c * T + t, the filter's
+/// order). `wZeros` holds one value or one per output channel; `pads` the
+/// begin pads, then the end pads.
+mlir::FailureOr<mlir::Value>
+buildZeroPointConv(mlir::OpBuilder &builder, mlir::Location loc,
+                   mlir::Value x, int64_t xZero, mlir::Value w,
+                   llvm::ArrayRef<int64_t> wZeros,
+                   llvm::ArrayRef<int64_t> strides,
+                   llvm::ArrayRef<int64_t> pads,
+                   llvm::ArrayRef<int64_t> dilations);
+
 } // namespace tessera::tg
 
 #endif // TESSERA_DIALECT_GRAPH_IR_GRAPHBUILD_H

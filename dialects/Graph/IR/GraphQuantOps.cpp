@@ -19,8 +19,9 @@ using namespace tessera::tg;
 
 bool tessera::tg::isTGQuantizedType(Type type) {
   auto quantized = dyn_cast<quant::QuantizedType>(type);
-  if (!quantized || !isa<quant::UniformQuantizedType,
-                         quant::UniformQuantizedPerAxisType>(type))
+  if (!quantized ||
+      !isa<quant::UniformQuantizedType, quant::UniformQuantizedPerAxisType>(
+          type))
     return false;
   unsigned width = quantized.getStorageTypeIntegralWidth();
   if (width != 8 && width != 16)
@@ -34,16 +35,14 @@ bool tessera::tg::isTGQuantizedType(Type type) {
              quant::QuantizedType::getDefaultMinimumForInteger(isSigned,
                                                                width) &&
          quantized.getStorageTypeMax() ==
-             quant::QuantizedType::getDefaultMaximumForInteger(isSigned,
-                                                               width);
+             quant::QuantizedType::getDefaultMaximumForInteger(isSigned, width);
 }
 
 Type tessera::tg::storageElementType(Type quantizedType) {
   auto quantized = cast<quant::QuantizedType>(quantizedType);
-  return IntegerType::get(quantizedType.getContext(),
-                          quantized.getStorageTypeIntegralWidth(),
-                          quantized.isSigned() ? IntegerType::Signless
-                                               : IntegerType::Unsigned);
+  return IntegerType::get(
+      quantizedType.getContext(), quantized.getStorageTypeIntegralWidth(),
+      quantized.isSigned() ? IntegerType::Signless : IntegerType::Unsigned);
 }
 
 namespace {
@@ -52,16 +51,16 @@ namespace {
 LogicalResult verifyQuantizedShape(Operation *op, RankedTensorType quantized,
                                    RankedTensorType other) {
   if (quantized.getShape() != other.getShape())
-    return op->emitOpError() << "input " << op->getOperand(0).getType()
-                             << " and result " << op->getResult(0).getType()
-                             << " have different shapes";
+    return op->emitOpError()
+           << "input " << op->getOperand(0).getType() << " and result "
+           << op->getResult(0).getType() << " have different shapes";
   if (auto perAxis = dyn_cast<quant::UniformQuantizedPerAxisType>(
           quantized.getElementType())) {
     int64_t axis = perAxis.getQuantizedDimension();
     if (axis < 0 || axis >= quantized.getRank())
-      return op->emitOpError() << "quantized dimension " << axis
-                               << " is outside a rank-" << quantized.getRank()
-                               << " tensor";
+      return op->emitOpError()
+             << "quantized dimension " << axis << " is outside a rank-"
+             << quantized.getRank() << " tensor";
     int64_t count = perAxis.getScales().size();
     if (count != quantized.getDimSize(axis))
       return op->emitOpError()
@@ -129,12 +128,12 @@ LogicalResult MatMulIntegerOp::inferResultTypes(InferContext &context,
   for (Value operand : adaptor.getOperands()) {
     Type element = getElementTypeOrSelf(operand);
     if (!element.isInteger(8))
-      return context.error("operands must be i8 or ui8, got " +
-                           Twine(element.isIntOrFloat()
-                                     ? std::to_string(
-                                           element.getIntOrFloatBitWidth()) +
-                                           "-bit elements"
-                                     : std::string("non-scalar elements")));
+      return context.error(
+          "operands must be i8 or ui8, got " +
+          Twine(element.isIntOrFloat()
+                    ? std::to_string(element.getIntOrFloatBitWidth()) +
+                          "-bit elements"
+                    : std::string("non-scalar elements")));
   }
   return context.addResultOrError(
       matmulShape(*lhs, *rhs),
@@ -201,9 +200,11 @@ std::optional<SmallVector<int64_t>> constantIntegers(Value value) {
 
 } // namespace
 
-FailureOr<Value> tessera::tg::buildZeroPointMatMul(
-    OpBuilder &builder, Location loc, Value lhs, ArrayRef<int64_t> lhsZeros,
-    Value rhs, ArrayRef<int64_t> rhsZeros) {
+FailureOr<Value> tessera::tg::buildZeroPointMatMul(OpBuilder &builder,
+                                                   Location loc, Value lhs,
+                                                   ArrayRef<int64_t> lhsZeros,
+                                                   Value rhs,
+                                                   ArrayRef<int64_t> rhsZeros) {
   auto lhsType = cast<RankedTensorType>(lhs.getType());
   auto rhsType = cast<RankedTensorType>(rhs.getType());
   int64_t rhsRank = rhsType.getRank(), lhsRank = lhsType.getRank();
@@ -275,11 +276,10 @@ FailureOr<Value> tessera::tg::buildZeroPointMatMul(
       return sum->front();
     auto corrected = buildGraphOp<SubOp>(
         builder, loc,
-        {sum->front(),
-         i32Constant(builder, loc,
-                     perColumn ? ArrayRef<int64_t>{columns}
-                               : ArrayRef<int64_t>{},
-                     subtracted)});
+        {sum->front(), i32Constant(builder, loc,
+                                   perColumn ? ArrayRef<int64_t>{columns}
+                                             : ArrayRef<int64_t>{},
+                                   subtracted)});
     return failed(corrected) ? Value() : corrected->front();
   };
 
@@ -287,16 +287,14 @@ FailureOr<Value> tessera::tg::buildZeroPointMatMul(
   // with its reduction dimension kept as 1, times one zero point or a
   // [rows, 1] column of them.
   if (lhsHasZero) {
-    Value columnSums =
-        sumAlong(rhs, rhsRank >= 2 ? rhsRank - 2 : 0,
-                 [&](int64_t c) { return k * zeroOf(c); });
+    Value columnSums = sumAlong(rhs, rhsRank >= 2 ? rhsRank - 2 : 0,
+                                [&](int64_t c) { return k * zeroOf(c); });
     if (!columnSums)
       return failure();
     SmallVector<int64_t> zeros(lhsZeros);
-    Value zero = i32Constant(builder, loc,
-                             perRow ? ArrayRef<int64_t>{rows, 1}
-                                    : ArrayRef<int64_t>{},
-                             zeros);
+    Value zero = i32Constant(
+        builder, loc, perRow ? ArrayRef<int64_t>{rows, 1} : ArrayRef<int64_t>{},
+        zeros);
     auto term = buildGraphOp<MulOp>(builder, loc, {columnSums, zero});
     if (failed(term) || failed(subtract(term->front())))
       return failure();
@@ -312,11 +310,10 @@ FailureOr<Value> tessera::tg::buildZeroPointMatMul(
     if (rhsRank < 2 || lhsRank == 1) {
       // No column dimension in the result (a vector rhs), or no row
       // dimension (a vector lhs: its one sum).
-      SmallVector<int64_t> shape(cast<RankedTensorType>(rowSums.getType())
-                                     .getShape()
-                                     .drop_back());
-      auto flat = buildTypedGraphOp<ReshapeOp>(
-          builder, loc, i32Like(lhs, shape), {rowSums});
+      SmallVector<int64_t> shape(
+          cast<RankedTensorType>(rowSums.getType()).getShape().drop_back());
+      auto flat = buildTypedGraphOp<ReshapeOp>(builder, loc,
+                                               i32Like(lhs, shape), {rowSums});
       if (failed(flat))
         return failure();
       rowSums = *flat;
@@ -334,4 +331,121 @@ FailureOr<Value> tessera::tg::buildZeroPointMatMul(
       return failure();
   }
   return result;
+}
+
+FailureOr<Value> tessera::tg::buildZeroPointConv(
+    OpBuilder &builder, Location loc, Value x, int64_t xZero, Value w,
+    ArrayRef<int64_t> wZeros, ArrayRef<int64_t> strides, ArrayRef<int64_t> pads,
+    ArrayRef<int64_t> dilations) {
+  auto xType = cast<RankedTensorType>(x.getType());
+  auto wType = cast<RankedTensorType>(w.getType());
+  int64_t spatial = xType.getRank() - 2;
+  if (spatial < 1 || wType.getRank() != xType.getRank() ||
+      wType.getDimSize(1) != xType.getDimSize(1) ||
+      static_cast<int64_t>(strides.size()) != spatial ||
+      static_cast<int64_t>(dilations.size()) != spatial ||
+      static_cast<int64_t>(pads.size()) != 2 * spatial)
+    return emitError(loc) << "an integer convolution needs x [N, C, D...] and "
+                             "w [F, C, K...] with one stride, dilation and "
+                             "two pads per spatial dimension";
+  ArrayRef<int64_t> wShape = wType.getShape();
+  int64_t batch = xType.getDimSize(0), channels = xType.getDimSize(1),
+          filters = wShape[0];
+  SmallVector<int64_t> outShape{batch, filters};
+  int64_t taps = 1, positions = 1;
+  for (int64_t d = 0; d < spatial; ++d) {
+    int64_t extent = xType.getDimSize(2 + d) + pads[d] + pads[spatial + d] -
+                     dilations[d] * (wShape[2 + d] - 1) - 1;
+    if (extent < 0 || strides[d] < 1)
+      return emitError(loc) << "an integer convolution's window does not fit "
+                               "its padded input";
+    outShape.push_back(extent / strides[d] + 1);
+    taps *= wShape[2 + d];
+    positions *= outShape.back();
+  }
+  int64_t k = channels * taps;
+  auto reshaped = [&](Value value, ArrayRef<int64_t> shape) {
+    auto type = cast<RankedTensorType>(value.getType());
+    return buildTypedGraphOp<ReshapeOp>(builder, loc, type.clone(shape),
+                                        {value});
+  };
+
+  // The columns: pad with the zero point, one strided slice per tap.
+  Value padded = x;
+  if (llvm::any_of(pads, [](int64_t p) { return p != 0; })) {
+    SmallVector<int64_t> all(2 * (spatial + 2), 0);
+    for (int64_t d = 0; d < spatial; ++d) {
+      all[2 + d] = pads[d];
+      all[spatial + 4 + d] = pads[spatial + d];
+    }
+    Type storage = getElementTypeOrSelf(x);
+    auto built = buildGraphOp<PadOp>(
+        builder, loc, {x},
+        {builder.getNamedAttr("mode", PadModeAttr::get(builder.getContext(),
+                                                        PadMode::constant)),
+         builder.getNamedAttr("pads", builder.getDenseI64ArrayAttr(all)),
+         builder.getNamedAttr("value",
+                               IntegerAttr::get(storage, xZero))});
+    if (failed(built))
+      return failure();
+    padded = built->front();
+  }
+  SmallVector<Value> slices;
+  SmallVector<int64_t> tap(spatial, 0);
+  for (int64_t t = 0; t < taps; ++t) {
+    SmallVector<int64_t> offsets{0, 0}, sizes{batch, channels}, steps{1, 1};
+    for (int64_t d = 0; d < spatial; ++d) {
+      offsets.push_back(tap[d] * dilations[d]);
+      sizes.push_back(outShape[2 + d]);
+      steps.push_back(strides[d]);
+    }
+    Value slice = padded;
+    auto paddedShape = cast<RankedTensorType>(padded.getType()).getShape();
+    bool whole =
+        llvm::all_of(llvm::seq<int64_t>(0, spatial + 2), [&](int64_t d) {
+          return offsets[d] == 0 && steps[d] == 1 &&
+                 sizes[d] == paddedShape[d];
+        });
+    if (!whole) {
+      auto built = buildGraphOp<SliceOp>(
+          builder, loc, {padded},
+          {builder.getNamedAttr("offsets",
+                                 builder.getDenseI64ArrayAttr(offsets)),
+           builder.getNamedAttr("sizes",
+                                 builder.getDenseI64ArrayAttr(sizes)),
+           builder.getNamedAttr("steps",
+                                 builder.getDenseI64ArrayAttr(steps))});
+      if (failed(built))
+        return failure();
+      slice = built->front();
+    }
+    auto flat = reshaped(slice, {batch, channels, 1, positions});
+    if (failed(flat))
+      return failure();
+    slices.push_back(*flat);
+    for (int64_t d = spatial - 1; d >= 0; --d) {
+      if (++tap[d] < wShape[2 + d])
+        break;
+      tap[d] = 0;
+    }
+  }
+  Value columns = slices.front();
+  if (slices.size() > 1) {
+    auto built = buildGraphOp<ConcatOp>(
+        builder, loc, slices,
+        {builder.getNamedAttr("axis", builder.getI64IntegerAttr(2))});
+    if (failed(built))
+      return failure();
+    columns = built->front();
+  }
+  auto cols = reshaped(columns, {batch, k, positions});
+  auto filter = reshaped(w, {filters, k});
+  if (failed(cols) || failed(filter))
+    return failure();
+
+  FailureOr<Value> acc =
+      buildZeroPointMatMul(builder, loc, *filter, wZeros, *cols, {xZero});
+  if (failed(acc))
+    return failure();
+  return reshaped(*acc, outShape);
 }

@@ -19,6 +19,8 @@
 #include "mlir/IR/TypeUtilities.h"
 #include "mlir/Transforms/GreedyPatternRewriteDriver.h"
 
+#include <cmath>
+
 namespace tessera::tg {
 #define GEN_PASS_DEF_GROUPQUANTIZED
 #include "dialects/Graph/Transforms/Passes.h.inc"
@@ -118,9 +120,8 @@ FailureOr<Dequantized> materialize(PatternRewriter &rewriter,
 /// [M, N] table when both are.
 FailureOr<Value> rescaledProduct(PatternRewriter &rewriter, Location loc,
                                  const Dequantized &a, const Dequantized &b) {
-  FailureOr<Value> acc =
-      buildZeroPointMatMul(rewriter, loc, a.storage, a.zeros, b.storage,
-                           b.zeros);
+  FailureOr<Value> acc = buildZeroPointMatMul(rewriter, loc, a.storage, a.zeros,
+                                              b.storage, b.zeros);
   if (failed(acc))
     return failure();
   auto accType = cast<RankedTensorType>(acc->getType());
@@ -142,8 +143,8 @@ FailureOr<Value> rescaledProduct(PatternRewriter &rewriter, Location loc,
       shape[1] = static_cast<int64_t>(b.scales.size());
   }
   auto type = RankedTensorType::get(shape, rewriter.getF32Type());
-  Value scale = ConstantOp::create(rewriter, loc, type,
-                                   DenseElementsAttr::get(type, ArrayRef(scales)));
+  Value scale = ConstantOp::create(
+      rewriter, loc, type, DenseElementsAttr::get(type, ArrayRef(scales)));
   auto product = buildGraphOp<MulOp>(rewriter, loc, {*real, scale});
   if (failed(product))
     return failure();
@@ -184,14 +185,35 @@ struct DequantizedMatMul : OpRewritePattern<MatMulOp> {
     FailureOr<Dequantized> b = materialize(rewriter, *rhs);
     if (failed(a) || failed(b))
       return failure();
-    FailureOr<Value> product =
-        rescaledProduct(rewriter, op.getLoc(), *a, *b);
+    FailureOr<Value> product = rescaledProduct(rewriter, op.getLoc(), *a, *b);
     if (failed(product))
       return failure();
     rewriter.replaceOp(op, *product);
     return success();
   }
 };
+
+/// The integers q of a constant f32 bias [F] with bias[f] = q[f] * scale[f]
+/// exactly in f32 (scale: one, or one per channel), or none.
+std::optional<SmallVector<int32_t>> integerBias(Value bias,
+                                                ArrayRef<float> scales) {
+  DenseFPElementsAttr values;
+  if (!bias || !matchPattern(bias, m_Constant(&values)) ||
+      !values.getElementType().isF32())
+    return std::nullopt;
+  SmallVector<int32_t> integers;
+  int64_t f = 0;
+  for (const APFloat &v : values.getValues<APFloat>()) {
+    float b = v.convertToFloat();
+    float s = scales[scales.size() == 1 ? 0 : f++];
+    double q = std::nearbyint(static_cast<double>(b) / s);
+    if (!(std::fabs(q) < 2147483647.0) ||
+        static_cast<float>(static_cast<float>(q) * s) != b)
+      return std::nullopt;
+    integers.push_back(static_cast<int32_t>(q));
+  }
+  return integers;
+}
 
 /// The largest im2col matrix a quantized convolution builds (bytes).
 constexpr int64_t kMaxColumnsBytes = int64_t(1) << 28;
@@ -233,8 +255,7 @@ struct DequantizedConv : OpRewritePattern<ConvOp> {
     if (taps > 1 && batch * k * positions > kMaxColumnsBytes)
       return rewriter.notifyMatchFailure(op, "the im2col matrix is too large");
     std::string why;
-    FailureOr<DequantizedSource> xSource =
-        matchDequantized(op.getInput(), why);
+    FailureOr<DequantizedSource> xSource = matchDequantized(op.getInput(), why);
     if (failed(xSource))
       return rewriter.notifyMatchFailure(op, why);
     FailureOr<DequantizedSource> wSource =
@@ -257,118 +278,54 @@ struct DequantizedConv : OpRewritePattern<ConvOp> {
                                           {value});
     };
 
-    // The columns: pad with the zero point, one strided slice per tap.
-    Value padded = x->storage;
-    ArrayRef<int64_t> pads = op.getPads();
-    if (llvm::any_of(pads, [](int64_t p) { return p != 0; })) {
-      SmallVector<int64_t> all(2 * (spatial + 2), 0);
-      for (int64_t d = 0; d < spatial; ++d) {
-        all[2 + d] = pads[d];
-        all[spatial + 4 + d] = pads[spatial + d];
-      }
-      Type storage = getElementTypeOrSelf(x->storage);
-      auto built = buildGraphOp<PadOp>(
-          rewriter, loc, {x->storage},
-          {rewriter.getNamedAttr(
-               "mode", PadModeAttr::get(rewriter.getContext(),
-                                        PadMode::constant)),
-           rewriter.getNamedAttr("pads", rewriter.getDenseI64ArrayAttr(all)),
-           rewriter.getNamedAttr("value",
-                                 IntegerAttr::get(storage, x->zeros[0]))});
-      if (failed(built))
-        return failure();
-      padded = built->front();
-    }
-    SmallVector<Value> slices;
-    SmallVector<int64_t> tap(spatial, 0);
-    for (int64_t t = 0; t < taps; ++t) {
-      SmallVector<int64_t> offsets{0, 0}, sizes{batch, channels},
-          steps{1, 1};
-      for (int64_t d = 0; d < spatial; ++d) {
-        offsets.push_back(tap[d] * op.getDilations()[d]);
-        sizes.push_back(outShape[2 + d]);
-        steps.push_back(op.getStrides()[d]);
-      }
-      Value slice = padded;
-      auto paddedShape = cast<RankedTensorType>(padded.getType()).getShape();
-      bool whole = llvm::all_of(llvm::seq<int64_t>(0, spatial + 2),
-                                [&](int64_t d) {
-                                  return offsets[d] == 0 && steps[d] == 1 &&
-                                         sizes[d] == paddedShape[d];
-                                });
-      if (!whole) {
-        auto built = buildGraphOp<SliceOp>(
-            rewriter, loc, {padded},
-            {rewriter.getNamedAttr("offsets",
-                                   rewriter.getDenseI64ArrayAttr(offsets)),
-             rewriter.getNamedAttr("sizes", rewriter.getDenseI64ArrayAttr(sizes)),
-             rewriter.getNamedAttr("steps",
-                                   rewriter.getDenseI64ArrayAttr(steps))});
-        if (failed(built))
-          return failure();
-        slice = built->front();
-      }
-      auto flat = reshaped(slice, {batch, channels, 1, positions});
-      if (failed(flat))
-        return failure();
-      slices.push_back(*flat);
-      for (int64_t d = spatial - 1; d >= 0; --d) {
-        if (++tap[d] < wShape[2 + d])
-          break;
-        tap[d] = 0;
-      }
-    }
-    Value columns = slices.front();
-    if (slices.size() > 1) {
-      auto built = buildGraphOp<ConcatOp>(
-          rewriter, loc, slices,
-          {rewriter.getNamedAttr("axis", rewriter.getI64IntegerAttr(2))});
-      if (failed(built))
-        return failure();
-      columns = built->front();
-    }
-    auto cols = reshaped(columns, {batch, k, positions});
-    auto filter = reshaped(w->storage, {filters, k});
-    if (failed(cols) || failed(filter))
-      return failure();
-
-    // The product, its zero-point terms, the output's shape, the rescale.
-    FailureOr<Value> acc = buildZeroPointMatMul(rewriter, loc, *filter,
-                                                w->zeros, *cols, x->zeros);
-    if (failed(acc))
-      return failure();
-    auto out = reshaped(*acc, outShape);
+    // The exact product, the output's shape, the rescale.
+    FailureOr<Value> out = buildZeroPointConv(
+        rewriter, loc, x->storage, x->zeros[0], w->storage, w->zeros,
+        op.getStrides(), op.getPads(), op.getDilations());
     if (failed(out))
-      return failure();
-    auto real = buildTypedGraphOp<CastOp>(
-        rewriter, loc, cast<RankedTensorType>(out->getType())
-                           .clone(rewriter.getF32Type()),
-        {*out});
-    if (failed(real))
       return failure();
     SmallVector<float> scales;
     for (double s : w->scales)
-      scales.push_back(static_cast<float>(x->scales[0]) * static_cast<float>(s));
-    SmallVector<int64_t> scaleShape;
-    if (w->axis == 0) {
-      scaleShape.assign(spatial + 1, 1);
-      scaleShape[0] = filters;
+      scales.push_back(static_cast<float>(x->scales[0]) *
+                       static_cast<float>(s));
+    SmallVector<int64_t> column(spatial + 1, 1);
+    column[0] = filters;
+    // A constant bias that is whole multiples of the product's scale (a
+    // quantizer's int32 bias, dequantized) joins the i32 sum: the quantize
+    // after it then requantizes with one multiplier, as QLinearConv does.
+    Value bias = op.getBias();
+    if (std::optional<SmallVector<int32_t>> integers =
+            integerBias(bias, scales)) {
+      auto type = RankedTensorType::get(column, rewriter.getI32Type());
+      Value constant = ConstantOp::create(
+          rewriter, loc, type, DenseElementsAttr::get(type, ArrayRef(*integers)));
+      auto sum = buildGraphOp<AddOp>(rewriter, loc, {*out, constant});
+      if (failed(sum))
+        return failure();
+      out = sum->front();
+      bias = Value();
     }
-    auto scaleType = RankedTensorType::get(scaleShape, rewriter.getF32Type());
-    Value scale = ConstantOp::create(
-        rewriter, loc, scaleType,
-        DenseElementsAttr::get(scaleType, ArrayRef(scales)));
+    auto real = buildTypedGraphOp<CastOp>(
+        rewriter, loc,
+        cast<RankedTensorType>(out->getType()).clone(rewriter.getF32Type()),
+        {*out});
+    if (failed(real))
+      return failure();
+    auto scaleType = RankedTensorType::get(
+        w->axis == 0 ? ArrayRef<int64_t>(column) : ArrayRef<int64_t>{},
+        rewriter.getF32Type());
+    Value scale =
+        ConstantOp::create(rewriter, loc, scaleType,
+                           DenseElementsAttr::get(scaleType, ArrayRef(scales)));
     auto product = buildGraphOp<MulOp>(rewriter, loc, {*real, scale});
     if (failed(product))
       return failure();
     Value result = product->front();
-    if (Value bias = op.getBias()) {
-      SmallVector<int64_t> biasShape(spatial + 1, 1);
-      biasShape[0] = filters;
-      auto column = reshaped(bias, biasShape);
-      if (failed(column))
+    if (bias) {
+      auto reshapedBias = reshaped(bias, column);
+      if (failed(reshapedBias))
         return failure();
-      auto sum = buildGraphOp<AddOp>(rewriter, loc, {result, *column});
+      auto sum = buildGraphOp<AddOp>(rewriter, loc, {result, *reshapedBias});
       if (failed(sum))
         return failure();
       result = sum->front();

@@ -82,6 +82,17 @@ mlir::FailureOr<mlir::Value> foldInputs(NodeContext &ctx) {
   return result;
 }
 
+/// Spatial window parameters common to Conv, ConvTranspose and pooling.
+struct Window {
+  llvm::SmallVector<int64_t> kernel, strides, dilations;
+};
+
+/// The node's `strides` and `dilations` (default 1) for a `kernel`.
+Window windowOf(NodeContext &ctx, llvm::ArrayRef<int64_t> kernel);
+
+/// The dilated extent of each kernel dimension.
+llvm::SmallVector<int64_t> effective(const Window &w);
+
 /// Explicit pads for a window op from `pads` / `auto_pad`, given the spatial
 /// input sizes and effective (dilated) kernel extents.
 mlir::FailureOr<llvm::SmallVector<int64_t>>

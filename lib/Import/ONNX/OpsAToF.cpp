@@ -48,14 +48,8 @@ tessera::onnx_import::windowPads(NodeContext &ctx, ArrayRef<int64_t> dims,
   return pads;
 }
 
-namespace {
-
-/// Spatial window parameters common to Conv, ConvTranspose and pooling.
-struct Window {
-  SmallVector<int64_t> kernel, strides, dilations;
-};
-
-Window windowOf(NodeContext &ctx, ArrayRef<int64_t> kernel) {
+Window tessera::onnx_import::windowOf(NodeContext &ctx,
+                                     ArrayRef<int64_t> kernel) {
   Window w;
   w.kernel.assign(kernel.begin(), kernel.end());
   w.strides = intsOr(ctx, "strides", kernel.size(), 1);
@@ -63,12 +57,14 @@ Window windowOf(NodeContext &ctx, ArrayRef<int64_t> kernel) {
   return w;
 }
 
-SmallVector<int64_t> effective(const Window &w) {
+SmallVector<int64_t> tessera::onnx_import::effective(const Window &w) {
   SmallVector<int64_t> result;
   for (size_t i = 0; i < w.kernel.size(); ++i)
     result.push_back((w.kernel[i] - 1) * w.dilations[i] + 1);
   return result;
 }
+
+namespace {
 
 LogicalResult convertConv(NodeContext &ctx) {
   auto x = ctx.required(0), w = ctx.required(1);

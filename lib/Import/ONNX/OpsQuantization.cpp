@@ -282,9 +282,44 @@ FailureOr<Value> integerConv(NodeContext &ctx, Value x, Value xZero, Value w,
   return buildConv(ctx, xc, wc, Value());
 }
 
+/// The exact i32 convolution of 8-bit x and w on their stored integers
+/// (tg::buildZeroPointConv: the filter times x's im2col columns) when the
+/// zero points are constants (x's one, w's one or one per output channel),
+/// the convolution has one group and its sums cannot overflow; null
+/// otherwise.
+FailureOr<Value> zeroPointConv(NodeContext &ctx, Value x, Value xZero, Value w,
+                               Value wZero) {
+  RankedTensorType xType = ctx.typeOf(x), wType = ctx.typeOf(w);
+  auto zerosOf = [](Value zero) -> std::optional<SmallVector<int64_t>> {
+    if (!zero)
+      return SmallVector<int64_t>{0};
+    return NodeContext::constantInts(zero);
+  };
+  std::optional<SmallVector<int64_t>> zx = zerosOf(xZero), zw = zerosOf(wZero);
+  auto is8Bit = [](Type t) { return t.isInteger(8); };
+  if (!zx || zx->size() != 1 || !zw || ctx.getInt("group", 1) != 1 ||
+      !is8Bit(xType.getElementType()) || !is8Bit(wType.getElementType()) ||
+      xType.getRank() < 3 || wType.getRank() != xType.getRank() ||
+      (zw->size() != 1 && static_cast<int64_t>(zw->size()) != wType.getDimSize(0)))
+    return Value();
+  int64_t k = wType.getNumElements() / wType.getDimSize(0);
+  if (k > (int64_t(1) << 31) / (255 * 255))
+    return Value();
+  Window window = windowOf(ctx, wType.getShape().drop_front(2));
+  FailureOr<SmallVector<int64_t>> pads = windowPads(
+      ctx, xType.getShape().drop_front(2), effective(window), window.strides);
+  if (failed(pads))
+    return failure();
+  return tg::buildZeroPointConv(ctx.builder, ctx.loc, x, (*zx)[0], w, *zw,
+                                window.strides, *pads, window.dilations);
+}
+
 LogicalResult convertConvInteger(NodeContext &ctx) {
   TRY(x, ctx.required(0));
   TRY(w, ctx.required(1));
+  TRY(exact, zeroPointConv(ctx, x, ctx.input(2), w, ctx.input(3)));
+  if (exact)
+    return ctx.setOutput(exact);
   TRY(acc, integerConv(ctx, x, ctx.input(2), w, ctx.input(3)));
   return ctx.setOutput(castTo(ctx, acc, ctx.builder.getI32Type()));
 }
@@ -349,6 +384,54 @@ LogicalResult convertQLinearConv(NodeContext &ctx) {
   TRY(yScale, ctx.required(6));
   Value xZero = ctx.input(2), wZero = ctx.input(5), yZero = ctx.input(7),
         bias = ctx.input(8);
+  // Constant parameters: the exact i32 convolution plus the bias, then one
+  // multiplier x_scale * w_scale / y_scale per output channel and a
+  // quantize with unit scale, as ONNX Runtime's QLinearConv requantizes.
+  std::optional<SmallVector<double>> xs = ctx.constantFloats(xScale),
+                                     wss = ctx.constantFloats(wScale),
+                                     ys = ctx.constantFloats(yScale);
+  Type yStorage = quantTypeOf(ctx, yZero);
+  Type unit = ys && ys->size() == 1
+                  ? uniformTypeOf(ctx, ctx.rankOf(x), yScale, yZero, yStorage)
+                  : Type();
+  if (xs && xs->size() == 1 && wss && unit &&
+      ctx.typeOf(xScale).getElementType().isF32()) {
+    TRY(exact, zeroPointConv(ctx, x, xZero, w, wZero));
+    if (exact) {
+      RankedTensorType accType = ctx.typeOf(exact);
+      int64_t rank = accType.getRank(), filters = accType.getDimSize(1);
+      SmallVector<int64_t> column(rank - 1, 1);
+      column[0] = filters;
+      Value sum = exact;
+      if (bias) {
+        TRY(b, ctx.buildTyped<tg::ReshapeOp>(
+                   RankedTensorType::get(column, ctx.builder.getI32Type()),
+                   {bias}));
+        TRY(s, ctx.build<tg::AddOp>({exact, b}));
+        sum = s;
+      }
+      SmallVector<float> multipliers;
+      for (int64_t f = 0; f < filters; ++f) {
+        float ws = static_cast<float>((*wss)[wss->size() == 1 ? 0 : f]);
+        multipliers.push_back(static_cast<float>((*xs)[0]) * ws /
+                              static_cast<float>((*ys)[0]));
+      }
+      auto mType = RankedTensorType::get(column, ctx.builder.getF32Type());
+      Value m =
+          ctx.constant(DenseElementsAttr::get(mType, ArrayRef(multipliers)));
+      TRY(real, castTo(ctx, sum, ctx.builder.getF32Type()));
+      TRY(y, ctx.build<tg::MulOp>({real, m}));
+      auto uniform = cast<quant::UniformQuantizedType>(unit);
+      Type scaleOne = quant::UniformQuantizedType::get(
+          uniform.getFlags(), uniform.getStorageType(),
+          uniform.getExpressedType(), 1.0, uniform.getZeroPoint(),
+          uniform.getStorageTypeMin(), uniform.getStorageTypeMax());
+      RankedTensorType yType = ctx.typeOf(y);
+      TRY(q, ctx.buildTyped<tg::QuantizeOp>(yType.clone(scaleOne), {y}));
+      return ctx.setOutput(
+          ctx.buildTyped<tg::StorageCastOp>(yType.clone(yStorage), {q}));
+    }
+  }
   TRY(acc, integerConv(ctx, x, xZero, w, wZero));
   int64_t rank = ctx.rankOf(acc);
   Value sum = acc;

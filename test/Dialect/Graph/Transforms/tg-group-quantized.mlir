@@ -87,24 +87,41 @@ func.func @stays_float(%x: tensor<2x2xf32>, %q: tensor<2x2x!quant.uniform<i8:f32
 // A 1x1 convolution with a bias: the filter [F, C] on the left (quantized per
 // output channel: per row), x's integers as [N, C, H*W]; the row term
 // 128 * rowsum(w) = 128 * 4 is a constant [F, 1]; the product is reshaped to
-// the output before its per-channel rescale [F, 1, 1], then the bias as
-// [F, 1, 1]. (The bias reshape folds while the pattern builds it: the
-// driver is told the folded op is gone.)
+// the output. The bias [1, 2] is whole multiples of the scales
+// 0.5 * [0.25, 0.5] (8 each, a quantizer's int32 bias): it joins the i32
+// sum, then one per-channel rescale [F, 1, 1]. (The bias reshape folds
+// while the pattern builds it: the driver is told the folded op is gone.)
 // CHECK-LABEL: func.func @conv1x1_bias
-// CHECK-DAG: %[[B:.+]] = tg.constant dense<{{\[\[\[}}1.000000e+00]], {{\[\[}}2.000000e+00]]]> : tensor<2x1x1xf32>
 // CHECK-DAG: %[[S:.+]] = tg.constant dense<{{\[\[\[}}1.250000e-01]], {{\[\[}}2.500000e-01]]]> : tensor<2x1x1xf32>
+// CHECK-DAG: %[[B:.+]] = tg.constant dense<8> : tensor<2x1x1xi32>
 // CHECK-DAG: %[[ROW:.+]] = tg.constant dense<512> : tensor<2x1xi32>
 // CHECK-DAG: %[[W:.+]] = tg.constant dense<1> : tensor<2x4xi8>
 // CHECK: %[[X:.+]] = tg.reshape %arg0 : tensor<1x4x3x3xui8> -> tensor<1x4x9xui8>
 // CHECK: %[[ACC:.+]] = tg.matmul_integer %[[W]], %[[X]] : tensor<2x4xi8>, tensor<1x4x9xui8>
 // CHECK: %[[C:.+]] = tg.sub %[[ACC]], %[[ROW]]
 // CHECK: %[[O:.+]] = tg.reshape %[[C]] : tensor<1x2x9xi32> -> tensor<1x2x3x3xi32>
-// CHECK: %[[F:.+]] = tg.cast %[[O]]
-// CHECK: %[[R:.+]] = tg.mul %[[F]], %[[S]]
-// CHECK: tg.add %[[R]], %[[B]]
+// CHECK: %[[OB:.+]] = tg.add %[[O]], %[[B]]
+// CHECK: %[[F:.+]] = tg.cast %[[OB]]
+// CHECK: tg.mul %[[F]], %[[S]]
 func.func @conv1x1_bias(%x: tensor<1x4x3x3xui8>) -> tensor<1x2x3x3xf32> {
   %w = tg.constant dense<1> : tensor<2x4x1x1xi8>
   %b = tg.constant dense<[1.0, 2.0]> : tensor<2xf32>
+  %xq = tg.storage_cast %x : tensor<1x4x3x3xui8> -> tensor<1x4x3x3x!quant.uniform<u8:f32, 0.5:128>>
+  %xd = tg.dequantize %xq : tensor<1x4x3x3x!quant.uniform<u8:f32, 0.5:128>> -> tensor<1x4x3x3xf32>
+  %wq = tg.storage_cast %w : tensor<2x4x1x1xi8> -> tensor<2x4x1x1x!quant.uniform<i8:f32:0, {0.25, 0.5}>>
+  %wd = tg.dequantize %wq : tensor<2x4x1x1x!quant.uniform<i8:f32:0, {0.25, 0.5}>> -> tensor<2x4x1x1xf32>
+  %y = tg.conv %xd, %wd, %b strides = [1, 1] pads = [0, 0, 0, 0] dilations = [1, 1] group = 1 : tensor<1x4x3x3xf32>, tensor<2x4x1x1xf32>, tensor<2xf32>
+  return %y : tensor<1x2x3x3xf32>
+}
+
+// A bias that is not (1.1 is no multiple of 0.125) is added in float after
+// the rescale.
+// CHECK-LABEL: func.func @conv1x1_float_bias
+// CHECK: %[[R:.+]] = tg.mul
+// CHECK: tg.add %[[R]], %{{.+}} : tensor<1x2x3x3xf32>, tensor<2x1x1xf32>
+func.func @conv1x1_float_bias(%x: tensor<1x4x3x3xui8>) -> tensor<1x2x3x3xf32> {
+  %w = tg.constant dense<1> : tensor<2x4x1x1xi8>
+  %b = tg.constant dense<[1.1, 2.0]> : tensor<2xf32>
   %xq = tg.storage_cast %x : tensor<1x4x3x3xui8> -> tensor<1x4x3x3x!quant.uniform<u8:f32, 0.5:128>>
   %xd = tg.dequantize %xq : tensor<1x4x3x3x!quant.uniform<u8:f32, 0.5:128>> -> tensor<1x4x3x3xf32>
   %wq = tg.storage_cast %w : tensor<2x4x1x1xi8> -> tensor<2x4x1x1x!quant.uniform<i8:f32:0, {0.25, 0.5}>>
