@@ -295,7 +295,8 @@ def machine():
         found = re.search(r"flags\s*:\s*(.*)", text)
         if found:
             have = set(found.group(1).split())
-            flags = ", ".join(x for x in ("avx2", "fma", "avx512f") if x in have)
+            flags = ", ".join(x for x in ("avx2", "fma", "avx512f", "avx512_vnni",
+                                          "avx_vnni", "amx_int8") if x in have)
     except OSError:
         pass
     return f"{cpu} ({flags}), {os.cpu_count()} cores, {platform.system()} {platform.machine()}"
