@@ -394,12 +394,14 @@ LogicalResult convertQLinearConv(NodeContext &ctx) {
   Type unit = ys && ys->size() == 1
                   ? uniformTypeOf(ctx, ctx.rankOf(x), yScale, yZero, yStorage)
                   : Type();
-  if (xs && xs->size() == 1 && wss && unit &&
-      ctx.typeOf(xScale).getElementType().isF32()) {
+  int64_t filters = ctx.typeOf(w).getRank() ? ctx.typeOf(w).getDimSize(0) : 0;
+  if (xs && xs->size() == 1 && wss &&
+      (wss->size() == 1 || static_cast<int64_t>(wss->size()) == filters) &&
+      unit && ctx.typeOf(xScale).getElementType().isF32()) {
     TRY(exact, zeroPointConv(ctx, x, xZero, w, wZero));
     if (exact) {
       RankedTensorType accType = ctx.typeOf(exact);
-      int64_t rank = accType.getRank(), filters = accType.getDimSize(1);
+      int64_t rank = accType.getRank();
       SmallVector<int64_t> column(rank - 1, 1);
       column[0] = filters;
       Value sum = exact;
