@@ -19,9 +19,19 @@ bool tessera::runsKernels(func::FuncOp function) {
 SmallVector<tessera::KernelRun> tessera::kernelRuns(func::FuncOp function) {
   SmallVector<KernelRun> runs;
   Value filling; // the buffer whose border the last fills wrote
+  auto isPass = [](Operation &op) {
+    return isa<scf::ForOp, scf::ParallelOp, func::CallOp, memref::CopyOp,
+               linalg::LinalgOp>(op);
+  };
   for (Operation &op : function.getBody().getOps()) {
-    if (!isa<scf::ForOp, scf::ParallelOp, func::CallOp, memref::CopyOp,
-             linalg::LinalgOp>(op))
+    // A kernel under a run-time condition (an AMX matmul, run when the
+    // process may use the tiles) is one too.
+    bool guarded = false;
+    if (isa<scf::IfOp>(op))
+      op.walk([&](Operation *nested) {
+        guarded |= nested != &op && isPass(*nested);
+      });
+    if (!isPass(op) && !guarded)
       continue;
     // Fills of one padded buffer's border slabs, one after the other, are
     // one kernel.

@@ -35,7 +35,8 @@ struct KernelRun {
 bool runsKernels(mlir::func::FuncOp function);
 
 /// The kernels of `function`'s body, in order: a structured op, a top-level
-/// loop nest, a call (a parallel dispatch) or a copy each.
+/// loop nest, a call (a parallel dispatch), a copy, or a condition holding
+/// one of them, each.
 llvm::SmallVector<KernelRun> kernelRuns(mlir::func::FuncOp function);
 
 } // namespace tessera
