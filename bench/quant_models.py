@@ -73,6 +73,27 @@ class QGraph(models.Graph):
         info = np.iinfo(NP[dtype])
         return np.clip(q, info.min, info.max).astype(NP[dtype]), scale, zero
 
+    def layer_operands(self, cur, lo, shape, axis, quantized):
+        """(input, weight, bias) of one layer with a random s8 weight of
+        `shape` quantized per channel along `axis` and an int32 bias at
+        x_scale * w_scale: the QDQ spelling (Q/DQ on the input spanning
+        [lo, 4], DQ'd weight and bias) or the float one with the same values."""
+        q, ws, _ = self.quantized_weight(shape, axis, True, S8)
+        channels = shape[axis]
+        xs, _ = self.activation(U8, lo, 4.0)
+        bs = (np.float32(xs) * ws).astype(np.float32)
+        bq = np.round(self.rng.standard_normal(channels) * 0.1 / bs).astype(np.int32)
+        if quantized:
+            w = self.dequantize(self.const(q, "wq"), ws, np.zeros(channels, np.int8), S8,
+                                axis=axis)
+            b = self.dequantize(self.const(bq, "bq"), bs, np.zeros(channels, np.int32), I32,
+                                axis=0)
+            return self.qdq(cur, U8, lo, 4.0), w, b
+        along = [1] * len(shape)
+        along[axis] = channels
+        w = self.const((q.astype(np.float32) * ws.reshape(along)).astype(np.float32), "w")
+        return cur, w, self.const((bq * bs).astype(np.float32), "b")
+
     def dq_weight(self, shape, axis, per_channel, dtype=S8):
         q, scale, zero = self.quantized_weight(shape, axis, per_channel, dtype)
         return self.dequantize(self.const(q, "wq"), scale, zero, dtype,
@@ -275,17 +296,7 @@ def ffn(m, hidden, inner, quantized, seed=31):
         x = g.input("x", [m, hidden])
         cur, lo = x, -4.0
         for k, n, relu in ((hidden, inner, True), (inner, hidden, False)):
-            q, ws, _ = g.quantized_weight([k, n], 1, True, S8)
-            xs, xz = g.activation(U8, lo, 4.0)
-            bs = (np.float32(xs) * ws).astype(np.float32)
-            bq = np.round(g.rng.standard_normal(n) * 0.1 / bs).astype(np.int32)
-            if quantized:
-                cur = g.qdq(cur, U8, lo, 4.0)
-                w = g.dequantize(g.const(q, "wq"), ws, np.zeros(n, np.int8), S8, axis=1)
-                b = g.dequantize(g.const(bq, "bq"), bs, np.zeros(n, np.int32), I32, axis=0)
-            else:
-                w = g.const((q.astype(np.float32) * ws).astype(np.float32), "w")
-                b = g.const((bq * bs).astype(np.float32), "b")
+            cur, w, b = g.layer_operands(cur, lo, [k, n], 1, quantized)
             cur = g.op("Add", [g.op("MatMul", [cur, w]), b])
             if relu:
                 cur, lo = g.op("Relu", [cur]), 0.0
@@ -307,18 +318,7 @@ def cnn(size, layers, quantized, seed=37):
         x = g.input("x", [1, channels, size, size])
         cur, lo = x, -4.0
         for cin, cout, kernel, stride in layers:
-            q, ws, _ = g.quantized_weight([cout, cin, kernel, kernel], 0, True, S8)
-            xs, _ = g.activation(U8, lo, 4.0)
-            bs = (np.float32(xs) * ws).astype(np.float32)
-            bq = np.round(g.rng.standard_normal(cout) * 0.1 / bs).astype(np.int32)
-            if quantized:
-                cur = g.qdq(cur, U8, lo, 4.0)
-                w = g.dequantize(g.const(q, "wq"), ws, np.zeros(cout, np.int8), S8, axis=0)
-                b = g.dequantize(g.const(bq, "bq"), bs, np.zeros(cout, np.int32), I32, axis=0)
-            else:
-                w = g.const((q.astype(np.float32) * ws.reshape(-1, 1, 1, 1)).astype(np.float32),
-                            "w")
-                b = g.const((bq * bs).astype(np.float32), "b")
+            cur, w, b = g.layer_operands(cur, lo, [cout, cin, kernel, kernel], 0, quantized)
             cur = g.op("Conv", [cur, w, b], kernel_shape=[kernel, kernel],
                        strides=[stride, stride], pads=[kernel // 2] * 4)
             cur, lo = g.op("Relu", [cur]), 0.0

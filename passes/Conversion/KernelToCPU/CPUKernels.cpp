@@ -123,6 +123,16 @@ SmallVector<int64_t> splitBatchLoops(ArrayRef<Access> accesses,
   return batch;
 }
 
+int64_t batchOffset(const Access &access, ArrayRef<int64_t> batch,
+                    ArrayRef<int64_t> sizes, int64_t index) {
+  int64_t offset = access.offset;
+  for (int64_t d : llvm::reverse(batch)) {
+    offset += index % sizes[d] * access.stride[d];
+    index /= sizes[d];
+  }
+  return offset;
+}
+
 Value batchOffset(Emitter &e, const Access &access, ArrayRef<int64_t> batch,
                   ArrayRef<int64_t> sizes, Value index) {
   Value offset = e.index(access.offset);

@@ -273,6 +273,9 @@ SmallVector<int64_t> splitBatchLoops(ArrayRef<Access> accesses,
 /// its constant offset included.
 Value batchOffset(Emitter &e, const Access &access, ArrayRef<int64_t> batch,
                   ArrayRef<int64_t> sizes, Value index);
+/// The same at compile time (packing a constant operand).
+int64_t batchOffset(const Access &access, ArrayRef<int64_t> batch,
+                    ArrayRef<int64_t> sizes, int64_t index);
 
 /// `value` as a buffer with the identity layout: itself when it has one,
 /// otherwise a new buffer (holding `value`'s contents when `copyIn`).

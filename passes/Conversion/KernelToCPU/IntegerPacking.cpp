@@ -116,12 +116,7 @@ PackedOperands tessera::kernels::int8::packOperands(KernelContext &context,
   KernelContext kernelContext = context;
   kernelContext.shape = shape;
   auto constOffset = [&](const Access &access, int64_t index) {
-    int64_t offset = access.offset;
-    for (int64_t d : llvm::reverse(batch)) {
-      offset += index % sizes[d] * access.stride[d];
-      index /= sizes[d];
-    }
-    return offset;
+    return kernels::batchOffset(access, batch, sizes, index);
   };
   auto global = [&](StringRef base, ArrayRef<int64_t> shapeOf,
                     ArrayRef<int32_t> data) {

@@ -191,14 +191,6 @@ LogicalResult tessera::kernels::lowerMatmul(KernelContext &context,
   auto flat = [&](const Access &access) { return flatView(b, loc, access); };
   // Per batch index, the element offset of each operand (constant part
   // included), computed at compile time for constants.
-  auto batchOffset = [&](const Access &access, int64_t index) {
-    int64_t offset = access.offset;
-    for (int64_t d : llvm::reverse(batch)) {
-      offset += index % sizes[d] * access.stride[d];
-      index /= sizes[d];
-    }
-    return offset;
-  };
   auto batchOffsetValue = [&](Emitter &e, const Access &access, Value index) {
     return kernels::batchOffset(e, access, batch, sizes, index);
   };
@@ -212,7 +204,7 @@ LogicalResult tessera::kernels::lowerMatmul(KernelContext &context,
     auto values = constantRhs.getValues<float>();
     SmallVector<float> packed(rhsCopies * panels * k * nr, 0.0f);
     for (int64_t copy = 0; copy < rhsCopies; ++copy) {
-      int64_t base = batchOffset(rhs, copy);
+      int64_t base = kernels::batchOffset(rhs, batch, sizes, copy);
       for (int64_t p = 0; p < panels; ++p)
         for (int64_t r = 0; r < k; ++r)
           for (int64_t j = 0; j < nr && p * nr + j < n; ++j)

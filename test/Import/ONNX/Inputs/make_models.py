@@ -105,6 +105,19 @@ save("quantized", [
 ], [info("x", [2, 3]), info("w", [3, 4], TensorProto.UINT8)], [info("y", [2, 4], TensorProto.INT32)],
    initializers=[numpy_helper.from_array(np.array([0.5, 0.25, 1.0], np.float32), "s"),
                  numpy_helper.from_array(np.array([1, 2, 3], np.uint8), "z")])
+# QLinearConv whose w_scale is neither per tensor nor per output channel
+# (2 scales, 3 filters).
+save("bad_qlinearconv", [
+    helper.make_node("QLinearConv", ["x", "xs", "xz", "w", "ws", "wz", "ys", "yz"], ["y"],
+                     kernel_shape=[3, 3], pads=[1, 1, 1, 1], name="qc"),
+], [info("x", [1, 2, 5, 5], TensorProto.UINT8)], [info("y", [1, 3, 5, 5], TensorProto.UINT8)],
+   initializers=[numpy_helper.from_array(np.array(0.1, np.float32), "xs"),
+                 numpy_helper.from_array(np.array(128, np.uint8), "xz"),
+                 numpy_helper.from_array(np.ones([3, 2, 3, 3], np.int8), "w"),
+                 numpy_helper.from_array(np.array([0.1, 0.2], np.float32), "ws"),
+                 numpy_helper.from_array(np.array(0, np.int8), "wz"),
+                 numpy_helper.from_array(np.array(0.2, np.float32), "ys"),
+                 numpy_helper.from_array(np.array(128, np.uint8), "yz")])
 # Col2Im as a grouped ConvTranspose with one-hot weights.
 save("col2im", [helper.make_node("Col2Im", ["x", "image", "block"], ["y"], strides=[2, 2],
                                  name="c2i")],
