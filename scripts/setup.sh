@@ -16,6 +16,7 @@ PACKAGES=(
   libonnx-dev libprotobuf-dev protobuf-compiler   # lib/Import/ONNX, tessera-run
   libonnx-testdata                     # ONNX node tests (test/Integration)
   python3-onnx python3-numpy           # test models and scripts (Debian's python3)
+  python3-pil fonts-dejavu-core        # rendered text lines (test/Models: int8 calibration)
   python3-dev pybind11-dev python3-pybind11  # python/ (the tessera module)
   gcc-aarch64-linux-gnu libc6-dev-arm64-cross qemu-user  # AArch64 artifacts, run under qemu
   libopenblas-dev                      # bench/: the GEMM peer

@@ -285,6 +285,9 @@ private:
           {op->getName().getStringRef().str(), nodes, flops});
     });
   }
+  /// Post-training quantization's graph passes, right after import (they
+  /// may add results, which the signature then describes).
+  bool prepareQuantization(ModuleOp module, std::string &error);
   /// Runs one phase of the CPU pipeline (with its hooks) on `module`.
   bool runPhase(ModuleOp module, tessera::Phase phase,
                 const tessera::CPUPipelineOptions &pipeline, std::string &error);
@@ -310,6 +313,49 @@ bool Compilation::runPhase(ModuleOp module, tessera::Phase phase,
     return fail(error, options.inputPath + ": compilation failed: " +
                            (diagnostic.empty() ? "a pass failed" : diagnostic));
   return true;
+}
+
+bool Compilation::prepareQuantization(ModuleOp module, std::string &error) {
+  const tessera::GraphQuantizeOptions &quantize = options.quantize;
+  tessera::registerCPUPipelinePasses();
+  auto runPasses = [&](PassManager &pm) {
+    diagnostic.clear();
+    if (failed(pm.run(module)))
+      return fail(error, options.inputPath + ": quantization failed: " +
+                             (diagnostic.empty() ? "a pass failed" : diagnostic));
+    return true;
+  };
+  // Batch norms fold first: the points are what the folded graph reads.
+  PassManager prepare = PassManager::on<ModuleOp>(&context);
+  std::string message;
+  llvm::raw_string_ostream os(message);
+  if (failed(parsePassPipeline("canonicalize,tg-fold-batch-norm,canonicalize",
+                               prepare, os)))
+    return fail(error, "internal: " + message);
+  if (!runPasses(prepare))
+    return false;
+  if (quantize.layers) {
+    quantize.layers->clear();
+    for (auto function : module.getOps<func::FuncOp>())
+      if (function.isPublic() && !function.isExternal())
+        *quantize.layers = tessera::tg::describeQuantizeLayers(function);
+  }
+  PassManager pm = PassManager::on<ModuleOp>(&context);
+  if (quantize.expose != tessera::GraphQuantizeOptions::Expose::None) {
+    tessera::tg::ExposeQuantizePointsOptions expose;
+    expose.layers =
+        quantize.expose == tessera::GraphQuantizeOptions::Expose::Layers;
+    pm.addNestedPass<func::FuncOp>(
+        tessera::tg::createExposeQuantizePoints(expose));
+  }
+  if (quantize.insert) {
+    tessera::tg::InsertQuantizeOptions insert;
+    insert.ranges.assign(quantize.ranges.begin(), quantize.ranges.end());
+    insert.keepFloat.assign(quantize.keepFloat.begin(),
+                            quantize.keepFloat.end());
+    pm.addNestedPass<func::FuncOp>(tessera::tg::createInsertQuantize(insert));
+  }
+  return runPasses(pm);
 }
 
 bool Compilation::run(std::string &error) {
@@ -374,6 +420,8 @@ bool Compilation::run(std::string &error) {
                              ", more than --max-tensor-bytes " +
                              std::to_string(options.maxTensorBytes));
   }
+  if (options.quantize.enabled && !prepareQuantization(*module, error))
+    return false;
   // Ops that compute (constants and shape-only views do not).
   int64_t graphOps = 0;
   module->walk([&](Operation *op) {

@@ -20,12 +20,12 @@ import shutil
 import sys
 import tempfile
 
-from ._tessera import (CompiledModule, Error, Graph, Tensor, _compile, _load, import_onnx,
-                       load_plugin)
+from ._tessera import (CompiledModule, Error, Graph, Tensor, _compile, _load, _quantize,
+                       import_onnx, load_plugin)
 from ._version import __version__, llvm_version
 
-__all__ = ["Graph", "Tensor", "Error", "Module", "compile", "load", "import_onnx",
-           "load_plugin"]
+__all__ = ["Graph", "Tensor", "Error", "Module", "compile", "quantize", "load",
+           "import_onnx", "load_plugin"]
 
 _TARGETS = {"x86_64": "x86_64-linux-gnu", "aarch64": "aarch64-linux-gnu"}
 
@@ -130,6 +130,72 @@ def compile(model, target="x86_64", mcpu="native", opt_level=2, name=None, threa
         symbol = "_" + symbol
     compiled, log = _compile(model, workdir.name, symbol, "", mcpu, opt_level, threads,
                              bool(profile), bool(verbose), weights)
+    if verbose and log:
+        sys.stderr.write(log)
+    return Module(compiled, workdir)
+
+
+def _input_sets(sets, directory):
+    """A calibration folder: `sets` itself (a path), or each set of an
+    iterable (an array for a one-input model, or a dict name -> array)
+    saved as tessera-compile --calibration reads it."""
+    if isinstance(sets, (str, os.PathLike)):
+        return os.fspath(sets)
+    import numpy as np
+    os.makedirs(directory)
+    for i, feeds in enumerate(sets):
+        if isinstance(feeds, dict):
+            folder = os.path.join(directory, "%06d" % i)
+            os.makedirs(folder)
+            for name, value in feeds.items():
+                np.save(os.path.join(folder, name + ".npy"), np.asarray(value))
+        else:
+            np.save(os.path.join(directory, "%06d.npy" % i), np.asarray(feeds))
+    return directory
+
+
+def quantize(model, calibration, method="minmax", percentile=99.999, bins=2048,
+             min_sqnr=20.0, keep_float=(), report=None, evaluation=None, input_shapes=None,
+             mcpu="native", opt_level=2, name=None, threads=0, profile=False, verbose=False,
+             weights="auto"):
+    """Quantizes a float model to int8 after training and returns a callable
+    Module, as tessera-compile --quantize=int8 does (docs/quantization.md).
+
+    calibration: sample inputs, a folder (one .npy per set for a one-input
+    model, or one subfolder per set with NAME.npy per input) or an iterable
+    of sets (arrays, or dicts input name -> array). method: "minmax",
+    "percentile" (with `percentile`), "entropy" or "mse"; bins: histogram
+    bins (>= 2048). Layers whose input quantizes with an SQNR below min_sqnr
+    dB stay float, as do the ONNX nodes in keep_float. report: a path; the
+    markdown report is written there and its JSON beside it (PATH.json),
+    whole-model figures on `evaluation` (held-out sets, the same forms as
+    calibration) when given. The other arguments as for compile().
+    """
+    if isinstance(model, (str, os.PathLike)):
+        model = import_onnx(os.fspath(model), input_shapes)
+    elif input_shapes is not None:
+        raise TypeError("input_shapes applies to an ONNX path; a Graph has its shapes")
+    if not isinstance(model, Graph):
+        raise TypeError("quantize() takes a tessera.Graph or the path of an ONNX model, "
+                        "not %s" % type(model).__name__)
+    if isinstance(keep_float, str):
+        keep_float = [keep_float]
+    workdir = tempfile.TemporaryDirectory(prefix="tessera-")
+    symbol = name or "".join(c if c.isalnum() else "_" for c in model.name) or "model"
+    if symbol[0].isdigit():
+        symbol = "_" + symbol
+    sets = tempfile.TemporaryDirectory(prefix="tessera-sets-")
+    try:
+        cal = _input_sets(calibration, os.path.join(sets.name, "calibration"))
+        held = "" if evaluation is None else _input_sets(
+            evaluation, os.path.join(sets.name, "evaluation"))
+        compiled, log = _quantize(model, workdir.name, symbol, mcpu, opt_level, threads,
+                                  bool(profile), bool(verbose), weights, cal, method,
+                                  float(percentile), int(bins), float(min_sqnr),
+                                  [str(k) for k in keep_float],
+                                  "" if report is None else os.fspath(report), held)
+    finally:
+        sets.cleanup()
     if verbose and log:
         sys.stderr.write(log)
     return Module(compiled, workdir)

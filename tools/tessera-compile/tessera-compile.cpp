@@ -5,10 +5,13 @@
 //       [-O0..-O3] [--timing] [--stats] [--profile] [--name SYMBOL]
 //       [--max-tensor-bytes N] [--plugin LIB.so ...] [--debug-outputs]
 //       [--weights auto|embed|file]
+//       [--quantize=int8 --calibration=DIR [--calibration-method=M]
+//        [--quantize-keep-float=NODE,...] [--quantize-report=FILE]]
 //
 //===----------------------------------------------------------------------===//
 
 #include "tessera/Compiler/Driver.h"
+#include "tessera/Compiler/Quantize.h"
 #include "tessera/Version.h"
 #include "tools/tessera-run/TensorIO.h"
 
@@ -93,6 +96,50 @@ static cl::opt<std::string> debugPerturbNode(
     "debug-perturb-node",
     cl::desc("Test only: add 0.1 to the results of this ONNX node"),
     cl::value_desc("node"), cl::Hidden, cl::cat(category));
+
+static cl::opt<std::string> quantize(
+    "quantize",
+    cl::desc("Quantize a float model after training: int8 (needs "
+             "--calibration; docs/quantization.md)"),
+    cl::value_desc("int8"), cl::cat(category));
+static cl::opt<std::string> calibration(
+    "calibration",
+    cl::desc("Sample inputs to calibrate on: one .npy per set (one-input "
+             "model) or one folder per set holding NAME.npy per input"),
+    cl::value_desc("dir"), cl::cat(category));
+static cl::opt<std::string> calibrationMethod(
+    "calibration-method",
+    cl::desc("How each activation's range is chosen: minmax (default), "
+             "percentile, entropy, mse"),
+    cl::init("minmax"), cl::cat(category));
+static cl::opt<double> calibrationPercentile(
+    "calibration-percentile",
+    cl::desc("The percentile method's coverage in percent (99.999)"),
+    cl::init(99.999), cl::cat(category));
+static cl::opt<int> calibrationBins(
+    "calibration-bins",
+    cl::desc("Histogram bins of the entropy, percentile and mse methods "
+             "(2048)"),
+    cl::init(2048), cl::cat(category));
+static cl::list<std::string> quantizeKeepFloat(
+    "quantize-keep-float", cl::CommaSeparated,
+    cl::desc("ONNX nodes (convolutions, matmuls) to keep in float"),
+    cl::value_desc("node,..."), cl::cat(category));
+static cl::opt<double> quantizeMinSqnr(
+    "quantize-min-sqnr",
+    cl::desc("Keep a layer in float when its input quantizes with an SQNR "
+             "below this many dB on the calibration data (20; 0: never)"),
+    cl::init(20.0), cl::cat(category));
+static cl::opt<std::string> quantizeReport(
+    "quantize-report",
+    cl::desc("Write what quantization costs and gains: FILE (markdown) and "
+             "FILE.json"),
+    cl::value_desc("file"), cl::cat(category));
+static cl::opt<std::string> quantizeEval(
+    "quantize-eval",
+    cl::desc("Held-out input sets (the --calibration layout) for the "
+             "report's whole-model figures"),
+    cl::value_desc("dir"), cl::cat(category));
 
 static cl::list<std::string>
     plugins("plugin",
@@ -193,6 +240,38 @@ int main(int argc, char **argv) {
                          options.emit == tessera::EmitStage::Library))
     options.outputPrefix = sys::path::stem(input.getValue()).str();
   std::string error;
+  if (!quantize.empty() || !calibration.empty()) {
+    if (quantize != "int8") {
+      errs() << "tessera-compile: error: "
+             << (quantize.empty() ? "--calibration needs --quantize=int8"
+                                  : "--quantize=" + quantize.getValue() +
+                                        " is not supported (int8)")
+             << "\n";
+      return 1;
+    }
+    tessera::QuantizeRequest request;
+    request.calibrationDir = calibration;
+    if (!tessera::parseCalibrationMethod(calibrationMethod, request.method)) {
+      errs() << "tessera-compile: error: unknown --calibration-method="
+             << calibrationMethod << " (minmax, percentile, entropy, mse)\n";
+      return 1;
+    }
+    request.percentile = calibrationPercentile;
+    request.bins = calibrationBins;
+    request.minSqnr = quantizeMinSqnr;
+    request.keepFloat.assign(quantizeKeepFloat.begin(), quantizeKeepFloat.end());
+    request.reportPath = quantizeReport;
+    request.evalDir = quantizeEval;
+    if (!tessera::quantizeModel(options, request, errs(), error)) {
+      errs() << "tessera-compile: error: " << error << "\n";
+      return 1;
+    }
+  } else if (!quantizeReport.empty() || !quantizeEval.empty() ||
+             !quantizeKeepFloat.empty()) {
+    errs() << "tessera-compile: error: --quantize-report, --quantize-eval and "
+              "--quantize-keep-float need --quantize=int8\n";
+    return 1;
+  }
   if (!tessera::compileModel(options, outs(), error)) {
     errs() << "tessera-compile: error: " << error << "\n";
     return 1;

@@ -20,6 +20,7 @@
 #include "mlir/Transforms/GreedyPatternRewriteDriver.h"
 
 #include <cmath>
+#include <optional>
 
 namespace tessera::tg {
 #define GEN_PASS_DEF_GROUPQUANTIZED
@@ -386,6 +387,56 @@ struct RequantizeProduct : OpRewritePattern<QuantizeOp> {
   }
 };
 
+/// quantize(relu(x)) and quantize(clip(x, lo, hi)) -> quantize(x) when the
+/// quantize saturates at least as tightly: per tensor with
+/// lo <= (qmin - z) * s and hi >= (qmax - z) * s, every x the clamp changes
+/// rounds to the same stored value either way. A ReLU before a u8 quantize
+/// with zero point 0 (what calibration gives a ReLU's output) is absorbed,
+/// and the product before it requantizes with one multiplier.
+struct AbsorbClamp : OpRewritePattern<QuantizeOp> {
+  using OpRewritePattern::OpRewritePattern;
+
+  LogicalResult matchAndRewrite(QuantizeOp op,
+                                PatternRewriter &rewriter) const override {
+    auto uniform = dyn_cast<quant::UniformQuantizedType>(
+        cast<RankedTensorType>(op.getType()).getElementType());
+    if (!uniform)
+      return rewriter.notifyMatchFailure(op, "not per tensor");
+    double s = uniform.getScale();
+    double low = (uniform.getStorageTypeMin() - uniform.getZeroPoint()) * s;
+    double high = (uniform.getStorageTypeMax() - uniform.getZeroPoint()) * s;
+    Operation *clamp = op.getInput().getDefiningOp();
+    double lo = -INFINITY, hi = INFINITY;
+    Value input;
+    if (auto relu = dyn_cast_or_null<ReluOp>(clamp)) {
+      lo = 0;
+      input = relu.getInput();
+    } else if (auto clip = dyn_cast_or_null<ClipOp>(clamp)) {
+      auto bound = [](Attribute attr, double absent) -> std::optional<double> {
+        if (!attr)
+          return absent;
+        if (auto f = dyn_cast<FloatAttr>(attr))
+          return f.getValueAsDouble();
+        return std::nullopt;
+      };
+      std::optional<double> min = bound(clip.getMinAttr(), -INFINITY);
+      std::optional<double> max = bound(clip.getMaxAttr(), INFINITY);
+      if (!min || !max || *min > *max)
+        return rewriter.notifyMatchFailure(op, "clip bounds are not floats");
+      lo = *min;
+      hi = *max;
+      input = clip.getInput();
+    } else {
+      return rewriter.notifyMatchFailure(op, "input is not a relu or clip");
+    }
+    if (!(lo <= low && hi >= high))
+      return rewriter.notifyMatchFailure(
+          op, "the clamp cuts inside the quantized range");
+    rewriter.modifyOpInPlace(op, [&] { op.getInputMutable().assign(input); });
+    return success();
+  }
+};
+
 struct GroupQuantizedPass
     : tessera::tg::impl::GroupQuantizedBase<GroupQuantizedPass> {
   void runOnOperation() override {
@@ -399,6 +450,7 @@ struct GroupQuantizedPass
 } // namespace
 
 void tessera::tg::populateGroupQuantizedPatterns(RewritePatternSet &patterns) {
-  patterns.add<DequantizedMatMul, DequantizedConv, RequantizeProduct>(
+  patterns.add<DequantizedMatMul, DequantizedConv, RequantizeProduct,
+               AbsorbClamp>(
       patterns.getContext());
 }

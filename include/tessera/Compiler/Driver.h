@@ -12,6 +12,7 @@
 
 #include "tessera/Compiler/Pipeline.h"
 #include "tessera/Import/ONNX.h"
+#include "dialects/Graph/Transforms/QuantizeLayers.h"
 
 #include <cstdint>
 #include <string>
@@ -40,6 +41,27 @@ enum class WeightsPlacement {
   Auto,  ///< in the object, or a side file once they pass 1 GiB
   Embed, ///< in the object (fails past what an object can address)
   File,  ///< <prefix>.weights, which the runtime maps
+};
+
+/// The graph passes of post-training quantization, which
+/// tessera::quantizeModel (tessera/Compiler/Quantize.h) sets: after import,
+/// batch norms fold into their convolutions, then the layers' points are
+/// returned (a calibration or report build) and/or Q/DQ pairs are inserted
+/// from calibrated ranges (docs/quantization.md).
+struct GraphQuantizeOptions {
+  bool enabled = false;
+  enum class Expose {
+    None,
+    Points, ///< every point (tg-expose-quantize-points)
+    Layers, ///< every quantizable layer's result (layers=true)
+  } expose = Expose::None;
+  /// tg-insert-quantize with `ranges` ([lo, hi] per point) and `keepFloat`.
+  bool insert = false;
+  std::vector<double> ranges;
+  std::vector<std::string> keepFloat;
+  /// When set, receives the layers in the passes' numbering (before any
+  /// insertion).
+  std::vector<tg::QuantizeLayerInfo> *layers = nullptr;
 };
 
 struct CompileOptions {
@@ -83,6 +105,8 @@ struct CompileOptions {
   std::string debugPerturbNode;
   /// Passes added before and after the pipeline's phases (each runs once).
   PipelineHooks hooks;
+  /// Post-training quantization's graph passes (off by default).
+  GraphQuantizeOptions quantize;
   /// Plugins (tessera/Plugin/Plugin.h) to load before compiling; each is
   /// loaded once per process, and every plugin loaded before extends this
   /// compilation too.

@@ -174,3 +174,39 @@ func.func @per_row_left(%x: tensor<2x3xi8>) -> tensor<2x3xf32> {
   %m = tg.matmul %wd, %xd : tensor<2x2xf32>, tensor<2x3xf32>
   return %m : tensor<2x3xf32>
 }
+
+// -----
+
+// A ReLU before a u8 quantize with zero point 0 changes nothing the
+// quantize keeps (it saturates at 0 anyway): absorbed, and the product
+// requantizes with one multiplier (0.5 * 0.25 / 0.01 = 12.5). A Clip(0, 6)
+// before a quantize whose range ends at 2.55 too; one cutting inside the
+// range (Clip(0, 1)) stays.
+// CHECK-LABEL: func.func @absorb_clamp
+// CHECK-DAG: %[[M:.+]] = tg.constant dense<1.250000e+01> : tensor<f32>
+// CHECK: %[[F:.+]] = tg.cast %{{.+}} : tensor<3x2xi32> -> tensor<3x2xf32>
+// CHECK: %[[R:.+]] = tg.mul %[[F]], %{{.+}}
+// CHECK: %[[R1:.+]] = tg.mul %[[F]], %[[M]]
+// CHECK: tg.quantize %[[R1]] : tensor<3x2xf32> -> tensor<3x2x!quant.uniform<u8:f32, 1.000000e+00>>
+// CHECK: %[[R6:.+]] = tg.mul %[[F]], %[[M]]
+// CHECK: tg.quantize %[[R6]] : tensor<3x2xf32> -> tensor<3x2x!quant.uniform<u8:f32, 1.000000e+00>>
+// CHECK: %[[C:.+]] = tg.clip %[[R]] {max = 1.000000e+00 : f32, min = 0.000000e+00 : f32}
+// CHECK: tg.quantize %[[C]] : tensor<3x2xf32> -> tensor<3x2x!quant.uniform<u8:f32, 1.000000e-02>>
+func.func @absorb_clamp(%x: tensor<3x2xui8>) -> (tensor<3x2xui8>, tensor<3x2xui8>, tensor<3x2xui8>) {
+  %w = tg.constant dense<[[1, 2], [3, 4]]> : tensor<2x2xi8>
+  %xq = tg.storage_cast %x : tensor<3x2xui8> -> tensor<3x2x!quant.uniform<u8:f32, 0.5:128>>
+  %xd = tg.dequantize %xq : tensor<3x2x!quant.uniform<u8:f32, 0.5:128>> -> tensor<3x2xf32>
+  %wq = tg.storage_cast %w : tensor<2x2xi8> -> tensor<2x2x!quant.uniform<i8:f32, 0.25>>
+  %wd = tg.dequantize %wq : tensor<2x2x!quant.uniform<i8:f32, 0.25>> -> tensor<2x2xf32>
+  %m = tg.matmul %xd, %wd : tensor<3x2xf32>, tensor<2x2xf32>
+  %r = tg.relu %m : tensor<3x2xf32>
+  %q = tg.quantize %r : tensor<3x2xf32> -> tensor<3x2x!quant.uniform<u8:f32, 0.01>>
+  %y = tg.storage_cast %q : tensor<3x2x!quant.uniform<u8:f32, 0.01>> -> tensor<3x2xui8>
+  %c6 = tg.clip %m {max = 6.0 : f32, min = 0.0 : f32} : tensor<3x2xf32>
+  %q6 = tg.quantize %c6 : tensor<3x2xf32> -> tensor<3x2x!quant.uniform<u8:f32, 0.01>>
+  %y6 = tg.storage_cast %q6 : tensor<3x2x!quant.uniform<u8:f32, 0.01>> -> tensor<3x2xui8>
+  %c1 = tg.clip %m {max = 1.0 : f32, min = 0.0 : f32} : tensor<3x2xf32>
+  %q1 = tg.quantize %c1 : tensor<3x2xf32> -> tensor<3x2x!quant.uniform<u8:f32, 0.01>>
+  %y1 = tg.storage_cast %q1 : tensor<3x2x!quant.uniform<u8:f32, 0.01>> -> tensor<3x2xui8>
+  return %y, %y6, %y1 : tensor<3x2xui8>, tensor<3x2xui8>, tensor<3x2xui8>
+}
