@@ -139,9 +139,14 @@ tessera::quantize::entropyThreshold(const std::vector<double> &magnitudes,
   // Thresholds at bin edge i = levels .. bins: P is the first i bins with
   // everything beyond folded into the last; Q quantizes the first i bins to
   // `levels` groups, each group's mass spread over its nonempty bins.
+  // At most ~1024 thresholds are tried (every bin edge up to 2048 bins),
+  // each costing O(i): a large --calibration-bins stays linear.
+  int64_t stride = std::max<int64_t>(1, (bins - levels) / 1024);
   for (int64_t i = levels; i <= bins; ++i) {
     if (i > levels)
       outliers -= magnitudes[i - 1];
+    if ((i - levels) % stride != 0 && i != bins)
+      continue;
     p.assign(magnitudes.begin(), magnitudes.begin() + i);
     p[i - 1] += outliers;
     q.assign(i, 0.0);

@@ -175,8 +175,8 @@ bool tessera::quantizeModel(CompileOptions &options,
                            "inputs to calibrate on)");
   if (!(request.percentile > 50 && request.percentile <= 100))
     return fail(error, "--calibration-percentile must be in (50, 100]");
-  if (request.bins < 2048 || request.bins > (1 << 20))
-    return fail(error, "--calibration-bins must be in [2048, 1048576]");
+  if (request.bins < 2048 || request.bins > 65536)
+    return fail(error, "--calibration-bins must be in [2048, 65536]");
   if (!std::isfinite(request.minSqnr))
     return fail(error, "--quantize-min-sqnr must be finite");
 

@@ -165,7 +165,7 @@ def quantize(model, calibration, method="minmax", percentile=99.999, bins=2048,
     model, or one subfolder per set with NAME.npy per input) or an iterable
     of sets (arrays, or dicts input name -> array). method: "minmax",
     "percentile" (with `percentile`), "entropy" or "mse"; bins: histogram
-    bins (>= 2048). Layers whose input quantizes with an SQNR below min_sqnr
+    bins (2048 to 65536). Layers whose input quantizes with an SQNR below min_sqnr
     dB stay float, as do the ONNX nodes in keep_float. report: a path; the
     markdown report is written there and its JSON beside it (PATH.json),
     whole-model figures on `evaluation` (held-out sets, the same forms as

@@ -326,6 +326,34 @@ private:
 
 } // namespace
 
+/// What _compile and _quantize build: a library in `directory`, the
+/// arguments checked.
+static CompileOptions libraryOptions(const std::string &directory,
+                                     const std::string &name,
+                                     const std::string &target,
+                                     const std::string &mcpu, int optLevel,
+                                     int threads, bool profile, bool timing,
+                                     const std::string &weights) {
+  if (optLevel < 0 || optLevel > 3)
+    throw Error("opt_level must be 0 to 3, got " + std::to_string(optLevel));
+  if (threads < 0)
+    throw Error("threads must be 0 (one per CPU) or more, got " +
+                std::to_string(threads));
+  CompileOptions options;
+  options.outputPrefix = directory + "/" + name;
+  options.name = name;
+  options.triple = target;
+  options.cpu = mcpu == "generic" ? "" : mcpu;
+  options.optLevel = optLevel;
+  options.emit = EmitStage::Library;
+  options.profile = profile;
+  options.timing = timing;
+  if (!tessera::parseWeightsPlacement(weights, options.weights))
+    throw Error("weights must be \"auto\", \"embed\" or \"file\", got \"" +
+                weights + "\"");
+  return options;
+}
+
 PYBIND11_MODULE(_tessera, m) {
   m.doc() = "Tessera: an ahead-of-time deep learning compiler (native module)";
   static py::exception<Error> error(m, "Error", PyExc_RuntimeError);
@@ -907,23 +935,9 @@ PYBIND11_MODULE(_tessera, m) {
                        const std::string &name, const std::string &target,
                        const std::string &mcpu, int optLevel, int threads,
                        bool profile, bool timing, const std::string &weights) {
-    if (optLevel < 0 || optLevel > 3)
-      throw Error("opt_level must be 0 to 3, got " + std::to_string(optLevel));
-    if (threads < 0)
-      throw Error("threads must be 0 (one per CPU) or more, got " +
-                  std::to_string(threads));
-    CompileOptions options;
-    options.outputPrefix = directory + "/" + name;
-    options.name = name;
-    options.triple = target;
-    options.cpu = mcpu == "generic" ? "" : mcpu;
-    options.optLevel = optLevel;
-    options.emit = EmitStage::Library;
-    options.profile = profile;
-    options.timing = timing;
-    if (!tessera::parseWeightsPlacement(weights, options.weights))
-      throw Error("weights must be \"auto\", \"embed\" or \"file\", got \"" +
-                  weights + "\"");
+    CompileOptions options =
+        libraryOptions(directory, name, target, mcpu, optLevel, threads,
+                       profile, timing, weights);
     CompileResult result;
     {
       py::gil_scoped_release release;
@@ -936,64 +950,51 @@ PYBIND11_MODULE(_tessera, m) {
     return py::make_tuple(
         std::make_shared<CompiledModule>(directory, name, threads), result.log);
   });
-  m.def("_quantize", [](const G &g, const std::string &directory,
-                        const std::string &name, const std::string &mcpu,
-                        int optLevel, int threads, bool profile, bool timing,
-                        const std::string &weights,
-                        const std::string &calibration,
-                        const std::string &method, double percentile, int bins,
-                        double minSqnr,
-                        const std::vector<std::string> &keepFloat,
-                        const std::string &report,
-                        const std::string &evaluation) {
-    if (optLevel < 0 || optLevel > 3)
-      throw Error("opt_level must be 0 to 3, got " + std::to_string(optLevel));
-    if (threads < 0)
-      throw Error("threads must be 0 (one per CPU) or more, got " +
-                  std::to_string(threads));
-    CompileOptions options;
-    options.outputPrefix = directory + "/" + name;
-    options.name = name;
-    options.cpu = mcpu == "generic" ? "" : mcpu;
-    options.optLevel = optLevel;
-    options.emit = EmitStage::Library;
-    options.profile = profile;
-    options.timing = timing;
-    if (!tessera::parseWeightsPlacement(weights, options.weights))
-      throw Error("weights must be \"auto\", \"embed\" or \"file\", got \"" +
-                  weights + "\"");
-    QuantizeRequest request;
-    request.calibrationDir = calibration;
-    if (!parseCalibrationMethod(method, request.method))
-      throw Error("method must be \"minmax\", \"percentile\", \"entropy\" or "
-                  "\"mse\", got \"" + method + "\"");
-    request.percentile = percentile;
-    request.bins = bins;
-    request.minSqnr = minSqnr;
-    request.keepFloat = keepFloat;
-    request.reportPath = report;
-    request.evalDir = evaluation;
-    options.inputBuffer = g->graph.toBytecode();
-    options.inputPath = g->graph.name();
-    if (options.inputBuffer.empty())
-      throw Error(g->graph.error().empty() ? "the graph is empty"
-                                           : g->graph.error());
-    std::string error, log;
-    CompileResult result;
-    {
-      py::gil_scoped_release release;
-      llvm::raw_string_ostream logStream(log);
-      if (!quantizeModel(options, request, logStream, error))
-        result.error = error;
-      else
-        result = compile(options);
-    }
-    if (!result.ok())
-      throw Error(result.error);
-    return py::make_tuple(
-        std::make_shared<CompiledModule>(directory, name, threads),
-        log + result.log);
-  });
+  m.def("_quantize",
+        [](const G &g, const std::string &directory, const std::string &name,
+           const std::string &mcpu, int optLevel, int threads, bool profile,
+           bool timing, const std::string &weights,
+           const std::string &calibration, const std::string &method,
+           double percentile, int bins, double minSqnr,
+           const std::vector<std::string> &keepFloat, const std::string &report,
+           const std::string &evaluation) {
+          CompileOptions options =
+              libraryOptions(directory, name, "", mcpu, optLevel, threads,
+                             profile, timing, weights);
+          QuantizeRequest request;
+          request.calibrationDir = calibration;
+          if (!parseCalibrationMethod(method, request.method))
+            throw Error(
+                "method must be \"minmax\", \"percentile\", \"entropy\" or "
+                "\"mse\", got \"" +
+                method + "\"");
+          request.percentile = percentile;
+          request.bins = bins;
+          request.minSqnr = minSqnr;
+          request.keepFloat = keepFloat;
+          request.reportPath = report;
+          request.evalDir = evaluation;
+          options.inputBuffer = g->graph.toBytecode();
+          options.inputPath = g->graph.name();
+          if (options.inputBuffer.empty())
+            throw Error(g->graph.error().empty() ? "the graph is empty"
+                                                 : g->graph.error());
+          std::string error, log;
+          CompileResult result;
+          {
+            py::gil_scoped_release release;
+            llvm::raw_string_ostream logStream(log);
+            if (!quantizeModel(options, request, logStream, error))
+              result.error = error;
+            else
+              result = compile(options);
+          }
+          if (!result.ok())
+            throw Error(result.error);
+          return py::make_tuple(
+              std::make_shared<CompiledModule>(directory, name, threads),
+              log + result.log);
+        });
   m.def(
       "_load",
       [](const std::string &directory, const std::string &name, int threads) {

@@ -265,7 +265,6 @@ struct InsertQuantizePass
       kept.insert(name);
 
     OpBuilder builder(function.getContext());
-    MLIRContext *context = function.getContext();
     Type f32 = builder.getF32Type();
     Type i8 = builder.getIntegerType(8);
     // One Q/DQ pair per point, after its definition, shared by its layers.
@@ -370,7 +369,6 @@ struct InsertQuantizePass
           builder, loc, biasType,
           DenseElementsAttr::get(biasType, ArrayRef(rounded))));
     }
-    (void)context;
   }
 };
 

@@ -36,7 +36,8 @@ struct QuantizeRequest {
   CalibrationMethod method = CalibrationMethod::MinMax;
   /// Percentile's coverage (a percentage in (50, 100]).
   double percentile = 99.999;
-  /// Histogram bins of the entropy, percentile and MSE methods (>= 2048).
+  /// Histogram bins of the entropy, percentile and MSE methods (2048 to
+  /// 65536).
   int bins = 2048;
   /// A layer whose activation quantizes with an SQNR below this (dB) stays
   /// float; 0 keeps none for that reason.
