@@ -35,3 +35,22 @@ import glob
 config.substitutions.append(
     ("%tessera_runtime_sources", " ".join(sorted(glob.glob(os.path.join(
         os.path.dirname(config.test_source_root), "runtime", "src", "*.c"))))))
+
+# The CUDA toolkit's ptxas, for the tests that assemble the PTX Tessera
+# emits (they are UNSUPPORTED, and say so, on a machine without it).
+def find_ptxas():
+    roots = [os.environ.get("CUDA_HOME"), os.environ.get("CUDA_PATH"), "/usr/local/cuda"]
+    for root in roots:
+        if root and os.access(os.path.join(root, "bin", "ptxas"), os.X_OK):
+            return os.path.join(root, "bin", "ptxas")
+    for directory in os.environ.get("PATH", "").split(os.pathsep):
+        if os.access(os.path.join(directory, "ptxas"), os.X_OK):
+            return os.path.join(directory, "ptxas")
+    return None
+
+ptxas = find_ptxas()
+if ptxas:
+    config.available_features.add("ptxas")
+    config.substitutions.append(("%ptxas", ptxas))
+else:
+    lit_config.note("no ptxas (CUDA toolkit) found: the PTX assembly tests are unsupported")

@@ -9,9 +9,12 @@
 #include "dialects/Kernel/IR/KernelDialect.h"
 #include "lib/AOT/Artifact.h"
 #include "lib/AOT/Weights.h"
+#include "lib/Driver/CUDACompile.h"
 #include "lib/Plugin/Extensions.h"
 #include "lib/Target/CPU/CPUTarget.h"
+#include "lib/Target/CUDA/CUDATarget.h"
 #include "passes/Pipelines/CPUPipeline.h"
+#include "passes/Pipelines/CUDAPipeline.h"
 #include "passes/Transforms/Passes.h"
 #include "tessera/Builder/Graph.h"
 #include "tessera/Plugin/Loader.h"
@@ -48,13 +51,18 @@ bool tessera::parseEmitStage(const std::string &text, EmitStage &stage) {
       {"tg", EmitStage::Graph},    {"tk", EmitStage::Kernel},
       {"linalg", EmitStage::Kernel}, {"codegen", EmitStage::Codegen},
       {"llvm", EmitStage::LLVMIR}, {"asm", EmitStage::Assembly},
-      {"obj", EmitStage::Object},  {"lib", EmitStage::Library}};
+      {"obj", EmitStage::Object},  {"lib", EmitStage::Library},
+      {"ptx", EmitStage::PTX}};
   for (const auto &[name, value] : stages)
     if (text == name) {
       stage = value;
       return true;
     }
   return false;
+}
+
+bool tessera::isCUDATriple(const std::string &triple) {
+  return triple == "cuda" || llvm::StringRef(triple).starts_with("nvptx64");
 }
 
 /// Zero-element tensors at the kernel boundary become rank-1 `tensor<0xT>`
@@ -288,9 +296,11 @@ private:
   /// Post-training quantization's graph passes, right after import (they
   /// may add results, which the signature then describes).
   bool prepareQuantization(ModuleOp module, std::string &error);
-  /// Runs one phase of the CPU pipeline (with its hooks) on `module`.
+  /// Runs one phase of the CPU pipeline, or with `cuda` of the CUDA one
+  /// (with its hooks), on `module`.
   bool runPhase(ModuleOp module, tessera::Phase phase,
-                const tessera::CPUPipelineOptions &pipeline, std::string &error);
+                const tessera::CPUPipelineOptions &pipeline,
+                const tessera::CUDAPipelineOptions *cuda, std::string &error);
 
   const tessera::CompileOptions &options;
   /// Emitted text (IR, assembly) goes to `out`; timings and statistics to
@@ -304,9 +314,12 @@ private:
 
 bool Compilation::runPhase(ModuleOp module, tessera::Phase phase,
                            const tessera::CPUPipelineOptions &pipeline,
+                           const tessera::CUDAPipelineOptions *cuda,
                            std::string &error) {
   PassManager pm = PassManager::on<ModuleOp>(&context);
-  if (failed(tessera::buildCPUPhaseWithHooks(pm, phase, pipeline, error)))
+  if (failed(cuda ? tessera::buildCUDAPhaseWithHooks(pm, phase, *cuda, error)
+                  : tessera::buildCPUPhaseWithHooks(pm, phase, pipeline,
+                                                    error)))
     return false;
   diagnostic.clear();
   if (failed(pm.run(module)))
@@ -371,6 +384,7 @@ bool Compilation::run(std::string &error) {
   tessera::tk::registerBufferizableOpInterfaceExternalModels(registry);
   registerBuiltinDialectTranslation(registry);
   registerLLVMDialectTranslation(registry);
+  tessera::registerCUDATarget(registry);
   context.appendDialectRegistry(registry);
   context.loadAllAvailableDialects();
   ScopedDiagnosticHandler handler(&context, [&](Diagnostic &diag) {
@@ -382,6 +396,15 @@ bool Compilation::run(std::string &error) {
     }
     return success();
   });
+
+  bool cudaTarget = tessera::isCUDATriple(options.triple);
+  if (cudaTarget) {
+    std::string refusal = tessera::driver::checkCUDAOptions(options);
+    if (!refusal.empty())
+      return fail(error, refusal);
+  } else if (options.emit == tessera::EmitStage::PTX) {
+    return fail(error, "--emit=ptx needs --target=cuda");
+  }
 
   // Import.
   auto start = Clock::now();
@@ -558,7 +581,11 @@ bool Compilation::run(std::string &error) {
     pipeline.weights = "file";
     break;
   }
-  {
+  tessera::CUDAPipelineOptions cudaPipeline;
+  cudaPipeline.optLevel = options.optLevel;
+  cudaPipeline.hooks = pipeline.hooks;
+  cudaPipeline.precision = options.gpuPrecision;
+  if (!cudaTarget) {
     tessera::CPUTargetOptions target;
     target.triple = options.triple;
     target.cpu = options.cpu;
@@ -577,13 +604,14 @@ bool Compilation::run(std::string &error) {
     case tessera::Phase::Codegen:
       return options.emit == tessera::EmitStage::Codegen;
     case tessera::Phase::LLVM:
-      return false;
+      return cudaTarget && options.emit == tessera::EmitStage::LLVMIR;
     }
     return false;
   };
   for (tessera::Phase phase : tessera::allPhases) {
     start = Clock::now();
-    if (!runPhase(*module, phase, pipeline, error))
+    if (!runPhase(*module, phase, pipeline, cudaTarget ? &cudaPipeline : nullptr,
+                  error))
       return false;
     time(phase == tessera::Phase::LLVM ? "llvm-dialect"
                                        : tessera::phaseName(phase),
@@ -605,6 +633,14 @@ bool Compilation::run(std::string &error) {
         printStats(*module, graphOps, -1);
       return true;
     }
+  }
+
+  if (cudaTarget) {
+    start = Clock::now();
+    if (!tessera::driver::emitCUDA(*module, options, out, log, error))
+      return false;
+    time("cuda", start);
+    return true;
   }
 
   auto llvmFunction = module->lookupSymbol<LLVM::LLVMFuncOp>(kernel);

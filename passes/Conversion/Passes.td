@@ -168,4 +168,56 @@ def ConvertKernelToCPU : Pass<"convert-tk-to-cpu", "::mlir::ModuleOp"> {
                            "::mlir::vector::VectorDialect"];
 }
 
+def ConvertKernelToGPU : Pass<"convert-tk-to-gpu", "::mlir::ModuleOp"> {
+  let summary = "The CUDA lowering of tk kernels and loops: one gpu.launch per loop nest, outlined";
+  let description = [{
+    Runs on bufferized functions after memory planning (every temporary is
+    a view of the workspace argument). First every kernel becomes loops or
+    a kernel of its own: an f32 `tk.matmul` of at least 32 x 32 x 16 a
+    tensor-core kernel with `precision=tf32` (64 x 64 tiles per block of
+    four warps staged in shared memory, `nvgpu.mma.sync` m16n8k8 with tf32
+    inputs and f32 accumulators, the epilogue on the accumulators), any
+    other `tk.matmul` its reference loops (the output dimensions one
+    `scf.parallel`, the reduction a sequential loop per output element,
+    then the epilogue), `tk.fusion` and every linalg op (generalized, its
+    parallel loops ordered first) an `scf.parallel` over the parallel
+    dimensions with the reductions inside, `memref.copy` a parallel copy.
+
+    Then every top-level loop nest becomes one kernel: an `scf.parallel`
+    with static bounds is linearized (last dimension fastest) over a 1-D
+    grid of `block-size`-thread blocks, at most `max-blocks` of them, each
+    thread striding over the iteration space by the grid's size; anything
+    else that touches memory (sequential scatter and top-k walks, run-time
+    checks) runs on one thread, together with every later op reading what
+    it defines. Constants, index arithmetic and views are rebuilt inside the
+    kernels that read them, so every kernel argument is a whole buffer (an
+    input, an output, the workspace, a weight) or a scalar. The kernels are
+    outlined into one `gpu.module` named `<function>_gpu` and called by
+    `gpu.launch_func`; math NVVM has no lowering for (integer powers)
+    becomes helper functions (`convert-math-to-funcs`), copied into it.
+
+    `tk.conv`, `tk.pool`, `tk.reduce` and `tk.attention` have no CUDA
+    lowering yet: the CUDA pipeline does not form them (their linalg form
+    takes the generic path), and such an op is an error naming it.
+  }];
+  let options = [
+    Option<"blockSize", "block-size", "int64_t", "256",
+           "Threads per block of a parallel loop nest (a multiple of 32)">,
+    Option<"maxBlocks", "max-blocks", "int64_t", "4096",
+           "Blocks per launch at most; larger nests stride over the grid">,
+    Option<"precision", "precision", "std::string", "\"tf32\"",
+           "f32 matmuls: tf32 (tensor cores, inputs rounded to tf32) or fp32 (exact f32, no tensor cores)">
+  ];
+  let dependentDialects = ["::mlir::arith::ArithDialect",
+                           "::mlir::cf::ControlFlowDialect",
+                           "::mlir::func::FuncDialect",
+                           "::mlir::gpu::GPUDialect",
+                           "::mlir::LLVM::LLVMDialect",
+                           "::mlir::vector::VectorDialect",
+                           "::mlir::linalg::LinalgDialect",
+                           "::mlir::memref::MemRefDialect",
+                           "::mlir::nvgpu::NVGPUDialect",
+                           "::mlir::scf::SCFDialect"];
+}
+
 #endif // TESSERA_CONVERSION_PASSES

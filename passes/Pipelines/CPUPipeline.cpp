@@ -52,15 +52,22 @@ void tessera::registerCPUPipelinePasses() {
   });
 }
 
-static LogicalResult addText(OpPassManager &pm, const std::string &text,
-                             std::string &error) {
+LogicalResult tessera::addPipelineText(OpPassManager &pm,
+                                       const std::string &text,
+                                       const char *pipeline,
+                                       std::string &error) {
   std::string message;
   llvm::raw_string_ostream os(message);
   if (failed(parsePassPipeline(text, pm, os))) {
-    error = "cannot build the CPU pipeline: " + message;
+    error = std::string("cannot build the ") + pipeline + " pipeline: " + message;
     return failure();
   }
   return success();
+}
+
+static LogicalResult addText(OpPassManager &pm, const std::string &text,
+                             std::string &error) {
+  return tessera::addPipelineText(pm, text, "CPU", error);
 }
 
 LogicalResult tessera::buildCPUPhase(OpPassManager &pm, Phase phase,

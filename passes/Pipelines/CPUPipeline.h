@@ -71,6 +71,12 @@ mlir::LogicalResult buildCPUPipeline(mlir::OpPassManager &pm,
                                      std::string &error,
                                      Phase last = Phase::LLVM);
 
+/// Parses `text` (a textual pass pipeline) into `pm`; on failure `error`
+/// says which pipeline (`pipeline`: "CPU", "CUDA") could not be built.
+mlir::LogicalResult addPipelineText(mlir::OpPassManager &pm,
+                                    const std::string &text,
+                                    const char *pipeline, std::string &error);
+
 /// Registers the upstream and Tessera passes the pipeline names, once.
 void registerCPUPipelinePasses();
 

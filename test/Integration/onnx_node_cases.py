@@ -47,14 +47,75 @@ def graph_output_count(model_path):
 # Extra tessera-compile arguments for every case (--compile-arg).
 COMPILE_ARGS = []
 
+# --cuda: the toolkit whose ptxas checks every case's PTX (None: no check).
+CUDA = {"ptxas": None}
+CUDA_ARCHS = ["sm_80", "sm_90a"]
+# ptxas's warnings that a kernel would run badly: spills (--warn-on-spills)
+# and wgmma serialization (C7510, C7511, C7515).
+PTXAS_WARNING = re.compile(r"[Ss]pill|C751[015]")
+
+
+def input_args(frozen, shapes):
+    """tessera-compile's --freeze-input and --input-shape arguments."""
+    args = []
+    for name, path in sorted(frozen.items()):
+        args += ["--freeze-input", "%s=%s" % (name, path)]
+    for name, shape in sorted(shapes.items()):
+        args += ["--input-shape", "%s=%s" % (name, shape)]
+    return args
+
+
+def find_ptxas(hint):
+    for root in [hint, os.environ.get("CUDA_HOME"), os.environ.get("CUDA_PATH"),
+                 "/usr/local/cuda"]:
+        if root and os.access(os.path.join(root, "bin", "ptxas"), os.X_OK):
+            return os.path.join(root, "bin", "ptxas")
+    for directory in os.environ.get("PATH", "").split(os.pathsep):
+        if os.access(os.path.join(directory, "ptxas"), os.X_OK):
+            return os.path.join(directory, "ptxas")
+    return None
+
+
+def check_cuda(bin_dir, model, tmp, frozen, shapes, timeout):
+    """The CUDA compile of a case that passes on the CPU: --emit=ptx for
+    every architecture of CUDA_ARCHS, each PTX through ptxas -v with no
+    spills or serialization warnings. Returns "ok" or what failed."""
+    cmd = [os.path.join(bin_dir, "tessera-compile"), model, "-O1", "--target=cuda",
+           "--mcpu=" + ",".join(CUDA_ARCHS), "--emit=ptx"] + input_args(frozen, shapes)
+    try:
+        proc = subprocess.run(cmd, capture_output=True, text=True, timeout=timeout)
+    except subprocess.TimeoutExpired:
+        return "CUDA compile timed out"
+    if proc.returncode != 0:
+        return "CUDA compile: " + ((proc.stderr.strip().splitlines() or ["exit %d" % proc.returncode])[-1])
+    images = re.split(r"^// tessera-ptx: (\S+)\n", proc.stdout, flags=re.M)[1:]
+    archs = images[0::2]
+    if not images:
+        return "ok"  # nothing runs on the device (every output a constant)
+    if archs != CUDA_ARCHS:
+        return "CUDA compile printed PTX for %s, not %s" % (archs, CUDA_ARCHS)
+    for arch, ptx in zip(archs, images[1::2]):
+        path = os.path.join(tmp, "cuda-%s.ptx" % arch)
+        with open(path, "w") as f:
+            f.write(ptx)
+        check = subprocess.run([CUDA["ptxas"], "-arch=" + arch, "-v", "--warn-on-spills",
+                                "-o", path + ".cubin", path],
+                               capture_output=True, text=True, timeout=timeout)
+        if check.returncode != 0:
+            return "ptxas -arch=%s: %s" % (arch, (check.stderr.strip().splitlines() or ["?"])[0])
+        warnings = [l for l in check.stderr.splitlines()
+                    if PTXAS_WARNING.search(l) and " 0 bytes spill" not in l
+                    and "bytes spill stores" not in l]
+        spilled = re.findall(r"([1-9][0-9]*) bytes spill (stores|loads)", check.stderr)
+        if warnings or spilled:
+            return "ptxas -arch=%s: %s" % (arch, (warnings or ["%s bytes spilled" % spilled[0][0]])[0])
+    return "ok"
+
 
 def compile_model(bin_dir, model, prefix, frozen, shapes, timeout):
     """Compiles; returns (kind, detail), kind "ok" on success."""
-    cmd = [os.path.join(bin_dir, "tessera-compile"), model, "-o", prefix, "-O1"] + COMPILE_ARGS
-    for name, path in sorted(frozen.items()):
-        cmd += ["--freeze-input", "%s=%s" % (name, path)]
-    for name, shape in sorted(shapes.items()):
-        cmd += ["--input-shape", "%s=%s" % (name, shape)]
+    cmd = [os.path.join(bin_dir, "tessera-compile"), model, "-o", prefix, "-O1"] + \
+        COMPILE_ARGS + input_args(frozen, shapes)
     try:
         proc = subprocess.run(cmd, capture_output=True, text=True, timeout=timeout)
     except subprocess.TimeoutExpired:
@@ -109,6 +170,7 @@ def run_case(bin_dir, case_dir, rtol, atol, timeout):
                     return kind, detail
                 compiled = dict(frozen)
                 last_prefix = prefix
+                last_shapes = dict(shapes)
             cmd = [os.path.join(bin_dir, "tessera-run"), last_prefix + ".so",
                    "--rtol", str(rtol), "--atol", str(atol)]
             for name in names:
@@ -132,6 +194,8 @@ def run_case(bin_dir, case_dir, rtol, atol, timeout):
                 lines = [l for l in (proc.stdout + proc.stderr).splitlines()
                          if "differ" in l or "error" in l or "expected" in l]
                 return "mismatch", (lines or ["mismatch"])[0]
+        if CUDA["ptxas"]:
+            return "pass", "", check_cuda(bin_dir, model, tmp, compiled, last_shapes, timeout)
         return "pass", ""
 
 
@@ -184,7 +248,7 @@ def run_tables(cases, results, data, heading="##"):
     per_class = {k: [] for k in CLASSES}
     per_op = {}
     for case in cases:
-        kind, detail = results[case]
+        kind, detail = results[case][:2]
         per_class[kind].append((case, detail))
         for op in case_ops(data, case):
             o = per_op.setdefault(op, [0, 0])
@@ -208,6 +272,35 @@ def run_tables(cases, results, data, heading="##"):
 def summary_line(label, cases, results):
     passed = sum(1 for c in cases if results[c][0] == "pass")
     return "%s: %d passed, %d failed of %d" % (label, passed, len(cases) - passed, len(cases))
+
+
+def cuda_line(cases, results):
+    """How many of the cases passing on the CPU were checked for CUDA and
+    passed (None when none was checked)."""
+    checked = [c for c in cases if len(results[c]) > 2]
+    if not checked:
+        return None
+    ok = sum(1 for c in checked if results[c][2] == "ok")
+    return ("cuda: %d of %d CPU-passing cases compile for CUDA and pass ptxas (%s) "
+            "with no spills" % (ok, len(checked), ", ".join(CUDA_ARCHS)))
+
+
+def cuda_tables(cases, results):
+    line = cuda_line(cases, results)
+    if not line:
+        return []
+    lines = ["", "## CUDA compile", "",
+             "Every case that passes on the CPU, compiled again with `--target=cuda",
+             "--emit=ptx -O1` and each architecture's PTX checked with `ptxas -v",
+             "--warn-on-spills` (no spills, no wgmma serialization warnings). The",
+             "numerics on a GPU are not checked here (no device).", "", "**" + line + "**"]
+    failures = [(c, results[c][2]) for c in cases
+                if len(results[c]) > 2 and results[c][2] != "ok"]
+    if failures:
+        lines += ["", "| case | CUDA failure |", "|---|---|"]
+        for case, detail in failures:
+            lines.append("| %s | %s |" % (case, detail.replace("|", "\\|")[:160]))
+    return lines
 
 
 OPSET_LABEL = "opsets 18-21"
@@ -234,6 +327,7 @@ def write_report(path, cases, results, data, extra=None):
     for suite, (n, p) in sorted(per_suite.items()):
         lines.append("| %s | %d | %d |" % (suite, n, p))
     lines += run_tables(cases, results, data)
+    lines += cuda_tables(cases + (extra[0] if extra else []), results)
     if extra:
         lines += ["", "## Opsets 18-21", "",
                   "The test data predates opset 18: `test/Integration/make_opset_cases.py`",
@@ -269,6 +363,8 @@ def summarize(args):
     print(summary_line("conformance", cases, results))
     if extra:
         print(summary_line(OPSET_LABEL, extra_cases, results))
+    if cuda_line(cases + extra_cases, results):
+        print(cuda_line(cases + extra_cases, results))
     return 0
 
 
@@ -296,9 +392,19 @@ def main():
     parser.add_argument("--extra-data", help="where --extra-list's cases are")
     parser.add_argument("--compile-arg", action="append", default=[],
                         help="pass this argument to tessera-compile (repeatable)")
+    parser.add_argument("--cuda", metavar="TOOLKIT", nargs="?", const="",
+                        help="also compile every passing case for CUDA (sm_80, sm_90a) "
+                             "and check its PTX with ptxas (the toolkit's, or found on "
+                             "CUDA_HOME, PATH, /usr/local/cuda); a missing ptxas is "
+                             "reported and the check skipped")
     parser.add_argument("cases", nargs="*")
     args = parser.parse_args()
     COMPILE_ARGS.extend(args.compile_arg)
+    if args.cuda is not None:
+        CUDA["ptxas"] = find_ptxas(args.cuda)
+        if not CUDA["ptxas"]:
+            print("note: no ptxas found (install the CUDA toolkit or set CUDA_HOME): "
+                  "the CUDA compile check is skipped")
     if args.summarize:
         return summarize(args)
     cases = list(args.cases)
@@ -329,7 +435,11 @@ def main():
             json.dump(results, f)
     passed = failed = expected = 0
     for case in cases + extra_cases:
-        kind, detail = results[case]
+        kind, detail = results[case][:2]
+        cuda = results[case][2] if len(results[case]) > 2 else None
+        if cuda not in (None, "ok"):
+            failed += 1
+            print("CUDA     %s: %s" % (case, cuda))
         if case in xfail:
             stale = stale_reason(xfail[case], kind, detail)
             if kind == "pass":
@@ -351,6 +461,8 @@ def main():
     print(summary_line("conformance", cases, results))
     if extra:
         print(summary_line(OPSET_LABEL, extra_cases, results))
+    if cuda_line(cases + extra_cases, results):
+        print(cuda_line(cases + extra_cases, results))
     print("%d passed, %d failed, %d expected failures" % (passed, failed, expected))
     return 1 if failed else 0
 

@@ -45,16 +45,29 @@ static cl::list<std::string> frozenInputs(
              "NAME=VALUE (a number or a comma-separated list; repeatable)"),
     cl::cat(category));
 static cl::opt<std::string> target("target",
-                                   cl::desc("Target triple (default: host)"),
+                                   cl::desc("Target triple (default: host), or cuda "
+                                            "(NVIDIA GPUs: PTX and cubins)"),
                                    cl::init(""), cl::cat(category));
 static cl::opt<std::string> mcpu("mcpu",
                                  cl::desc("CPU: native (default on the host), "
-                                          "generic, or a name such as znver3"),
+                                          "generic, or a name such as znver3; "
+                                          "CUDA: architectures such as "
+                                          "sm_80,sm_90a (the default)"),
                                  cl::init(""), cl::cat(category));
+static cl::opt<std::string> cudaPath(
+    "cuda-path",
+    cl::desc("CUDA toolkit whose ptxas makes cubins (default: $CUDA_HOME, "
+             "$CUDA_PATH, ptxas on PATH, /usr/local/cuda)"),
+    cl::init(""), cl::cat(category));
+static cl::opt<std::string> gpuPrecision(
+    "gpu-precision",
+    cl::desc("CUDA: how f32 matmuls run: tf32 (tensor cores, inputs rounded "
+             "to tf32, f32 accumulation; default) or fp32 (exact)"),
+    cl::init("tf32"), cl::cat(category));
 static cl::opt<std::string>
     emit("emit",
          cl::desc("Stop after: tg, tk (alias linalg), codegen, llvm, asm, obj, "
-                  "lib (default)"),
+                  "lib (default); ptx (--target=cuda)"),
          cl::init("lib"), cl::cat(category));
 static cl::opt<std::string> weights(
     "weights",
@@ -175,6 +188,12 @@ int main(int argc, char **argv) {
                                          : (target.empty() ? "native" : "");
   if (options.cpu == "generic")
     options.cpu = "";
+  options.cudaToolkit = cudaPath;
+  options.gpuPrecision = gpuPrecision;
+  if (gpuPrecision.getNumOccurrences() && !tessera::isCUDATriple(target)) {
+    errs() << "tessera-compile: error: --gpu-precision needs --target=cuda\n";
+    return 1;
+  }
   options.timing = timing;
   options.printWeights = printWeights;
   options.stats = stats;
@@ -196,7 +215,7 @@ int main(int argc, char **argv) {
   options.debugPerturbNode = debugPerturbNode;
   if (!tessera::parseEmitStage(emit, options.emit)) {
     errs() << "tessera-compile: error: unknown --emit=" << emit
-           << " (tg, tk, linalg, codegen, llvm, asm, obj, lib)\n";
+           << " (tg, tk, linalg, codegen, llvm, asm, obj, lib, ptx)\n";
     return 1;
   }
   if (!tessera::parseWeightsPlacement(weights, options.weights)) {

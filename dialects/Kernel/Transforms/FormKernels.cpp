@@ -739,9 +739,13 @@ struct OrientColumns : OpRewritePattern<MatmulOp> {
 };
 
 struct FormKernelsPass : tessera::tk::impl::FormKernelsBase<FormKernelsPass> {
+  using FormKernelsBase::FormKernelsBase;
   void runOnOperation() override {
     RewritePatternSet patterns(&getContext());
-    populateKernelFormationPatterns(patterns);
+    if (contractionsOnly)
+      populateContractionFormationPatterns(patterns);
+    else
+      populateKernelFormationPatterns(patterns);
     if (failed(applyPatternsGreedily(getOperation(), std::move(patterns))))
       return signalPassFailure();
     getOperation().walk([&](MatmulOp) { ++formed; });
@@ -751,10 +755,15 @@ struct FormKernelsPass : tessera::tk::impl::FormKernelsBase<FormKernelsPass> {
 
 } // namespace
 
-void tessera::tk::populateKernelFormationPatterns(RewritePatternSet &patterns) {
+void tessera::tk::populateContractionFormationPatterns(
+    RewritePatternSet &patterns) {
   patterns.add<ContractionToMatmul, FoldInputReindex, FoldResultReshape,
                FoldResultTranspose, FoldEpilogue, OrientColumns>(
       patterns.getContext());
+}
+
+void tessera::tk::populateKernelFormationPatterns(RewritePatternSet &patterns) {
+  populateContractionFormationPatterns(patterns);
   populateConvFormationPatterns(patterns);
   populateRowFormationPatterns(patterns);
 }

@@ -21,6 +21,7 @@ namespace tessera::tk {
 class TKDialect;
 class MatmulOp;
 class AttentionOp;
+class FusionOp;
 class CPUTileAttr;
 class CPUWindowAttr;
 
@@ -31,6 +32,10 @@ class CPUWindowAttr;
 /// become tk.matmul, and the transposes, reshapes, initial values and
 /// elementwise consumers around them fold into the kernel.
 void populateKernelFormationPatterns(mlir::RewritePatternSet &patterns);
+
+/// Its contraction part alone: tk.matmul and the folds around it (what
+/// tk-form-kernels{contractions-only} applies).
+void populateContractionFormationPatterns(mlir::RewritePatternSet &patterns);
 
 /// The convolution family's part of it (FormConvKernels.cpp): tg
 /// convolutions the linalg named ops do not cover and every
@@ -53,6 +58,14 @@ void populateFusionFormationPatterns(mlir::RewritePatternSet &patterns,
 /// The row family's part (FormRowKernels.cpp): tg softmax, log-softmax and
 /// layer norm become tk.reduce.
 void populateRowFormationPatterns(mlir::RewritePatternSet &patterns);
+
+/// The reference lowering of kernels on buffers (LowerToLoops.cpp), which
+/// every target may fall back on: a tk.matmul becomes loops over its maps
+/// (the output loops one scf.parallel when `parallel`, else scf.for; the
+/// reduction an scf.for inside, then the epilogue), a tk.fusion one
+/// elementwise linalg.generic. Both erase the op.
+void lowerMatmulToLoops(MatmulOp op, bool parallel);
+void lowerFusionToGeneric(FusionOp op);
 
 /// tk-form-attention (FormAttention.cpp): a scores tk.matmul, the softmax
 /// tk.reduce over its keys and the context tk.matmul reducing over them

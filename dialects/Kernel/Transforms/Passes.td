@@ -45,7 +45,15 @@ def FormKernels : Pass<"tk-form-kernels", "::mlir::func::FuncOp"> {
     output's innermost dimension.
 
     Only f32 kernels are formed today; others stay linalg.
+
+    With `contractions-only` (the CUDA pipeline, whose lowering of
+    convolution, pool and row kernels is still to come) only `tk.matmul`
+    kernels are formed; the rest stays tg and lowers to linalg.
   }];
+  let options = [
+    Option<"contractionsOnly", "contractions-only", "bool", "false",
+           "Form tk.matmul kernels only: convolutions, pools and row kernels stay tg">
+  ];
   let dependentDialects = ["::tessera::tk::TKDialect",
                            "::mlir::tensor::TensorDialect"];
 }

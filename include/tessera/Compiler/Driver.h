@@ -34,6 +34,7 @@ enum class EmitStage {
   Assembly, ///< target assembly
   Object,   ///< <prefix>.o and <prefix>.h
   Library,  ///< <prefix>.o, <prefix>.so and <prefix>.h
+  PTX,      ///< CUDA: the kernels' PTX for every architecture (text)
 };
 
 /// Where a model's weights go (--weights).
@@ -75,7 +76,17 @@ struct CompileOptions {
   OnnxImportOptions import;
   /// Target triple ("" for the host) and CPU ("native", "" for generic).
   std::string triple;
+  /// CPU name, or for CUDA (`triple` "cuda") the architectures,
+  /// comma-separated ("native": sm_80,sm_90a).
   std::string cpu = "native";
+  /// CUDA: the toolkit whose ptxas makes cubins (and whose libdevice
+  /// provides math functions); empty: $CUDA_HOME, $CUDA_PATH, PATH,
+  /// /usr/local/cuda.
+  std::string cudaToolkit;
+  /// CUDA: how f32 matmuls run: "tf32" (tensor cores, inputs rounded to
+  /// tf32, f32 accumulation; the default) or "fp32" (exact, no tensor
+  /// cores).
+  std::string gpuPrecision = "tf32";
   int optLevel = 2;
   EmitStage emit = EmitStage::Library;
   /// Weights of at least 1 KiB go to <outputPrefix>.weights with File (and
@@ -165,6 +176,9 @@ bool parseWeightsPlacement(const std::string &text, WeightsPlacement &weights);
 /// Parses "tg", "tk" (or its older name "linalg"), "codegen", "llvm", "asm",
 /// "obj", "lib".
 bool parseEmitStage(const std::string &text, EmitStage &stage);
+
+/// Whether `triple` names the CUDA target ("cuda", "nvptx64-nvidia-cuda").
+bool isCUDATriple(const std::string &triple);
 
 } // namespace tessera
 

@@ -416,8 +416,6 @@ LogicalResult lowerPackedConv(KernelContext &context, tk::ConvOp op);
 LogicalResult lowerDepthwise(KernelContext &context, tk::ConvOp op);
 /// tk.pool (WindowKernel.cpp): the window kernel.
 LogicalResult lowerPool(KernelContext &context, tk::PoolOp op);
-/// tk.fusion (FusionKernel.cpp): one linalg.generic loop nest.
-LogicalResult lowerFusion(tk::FusionOp op);
 /// tk.reduce (RowKernel.cpp): softmax, log-softmax and layer norm as
 /// vectorized row kernels.
 LogicalResult lowerRow(KernelContext &context, tk::ReduceOp op);

@@ -2,7 +2,7 @@
 //
 // convert-tk-to-cpu: every tk op of a bufferized module becomes vector code
 // (MatmulKernel.cpp, ConvKernel.cpp, WindowKernel.cpp, ConvFamilyKernel.cpp,
-// RowKernel.cpp) or one loop nest (FusionKernel.cpp), padded copies get border-only fills (PadBorders.cpp), and
+// RowKernel.cpp) or one loop nest (tk::lowerFusionToGeneric), padded copies get border-only fills (PadBorders.cpp), and
 // large remaining linalg.generics are split across the thread pool
 // (ParallelGeneric.cpp).
 //
@@ -90,7 +90,7 @@ struct ConvertKernelToCPUPass
         windowsTiled += done = true;
       } else if (auto fusion = dyn_cast<tk::FusionOp>(op)) {
         // A loop nest, not register-tiled: counted with the generics.
-        (void)lowerFusion(fusion);
+        tk::lowerFusionToGeneric(fusion);
       } else if (auto attention = dyn_cast<tk::AttentionOp>(op)) {
         done = succeeded(lowerAttention(context, attention));
         ++(done ? attentionsFused : attentionsSplit);

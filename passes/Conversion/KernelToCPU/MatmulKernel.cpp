@@ -22,6 +22,7 @@
 //===----------------------------------------------------------------------===//
 
 #include "dialects/Kernel/IR/KernelOps.h"
+#include "dialects/Kernel/Transforms/Passes.h"
 #include "passes/Conversion/KernelToCPU/CPUKernels.h"
 
 #include "mlir/Dialect/Affine/IR/AffineOps.h"
@@ -33,82 +34,6 @@ using namespace mlir;
 using namespace tessera;
 using namespace tessera::kernels;
 
-namespace {
-
-//===----------------------------------------------------------------------===//
-// Plain loops (what the vector kernel does not take)
-//===----------------------------------------------------------------------===//
-
-void lowerToLoops(tk::MatmulOp op) {
-  OpBuilder b(op);
-  Location loc = op.getLoc();
-  SmallVector<int64_t> sizes = op.getLoopSizes();
-  SmallVector<AffineMap> maps = op.getIndexingMapsArray();
-  int64_t loops = op.getNumLoops(), k = op.getKDim();
-  Emitter e(b, loc, registerTileFor(128, 8));
-  SmallVector<Value> ivs(loops);
-  auto indices = [&](AffineMap map) {
-    SmallVector<Value> result;
-    for (unsigned r = 0; r < map.getNumResults(); ++r)
-      result.push_back(affine::AffineApplyOp::create(
-          b, loc, map.getSubMap({r}), ValueRange(ivs)));
-    return result;
-  };
-  Type elementType = op.getAccumulatorType();
-  // 8-bit integer operands widen to the i32 accumulator.
-  auto widen = [&](Value v, bool isUnsigned) -> Value {
-    if (v.getType() == elementType)
-      return v;
-    return isUnsigned ? Value(arith::ExtUIOp::create(b, loc, elementType, v))
-                      : Value(arith::ExtSIOp::create(b, loc, elementType, v));
-  };
-  std::function<void(int64_t)> nest = [&](int64_t d) {
-    if (d < k) {
-      e.loop(0, sizes[d], 1, [&](Value iv) {
-        ivs[d] = iv;
-        nest(d + 1);
-      });
-      return;
-    }
-    Value zero = arith::ConstantOp::create(b, loc, b.getZeroAttr(elementType));
-    auto reduction = scf::ForOp::create(
-        b, loc, e.index(0), e.index(sizes[k]), e.index(1), ValueRange{zero},
-        [&](OpBuilder &, Location, Value iv, ValueRange sum) {
-          ivs[k] = iv;
-          Value x = widen(memref::LoadOp::create(b, loc, op.getLhs(),
-                                                 indices(maps[0])),
-                          op.getLhsUnsigned());
-          Value y = widen(memref::LoadOp::create(b, loc, op.getRhs(),
-                                                 indices(maps[1])),
-                          op.getRhsUnsigned());
-          Value product = isa<FloatType>(elementType)
-                              ? Value(arith::MulFOp::create(b, loc, x, y))
-                              : Value(arith::MulIOp::create(b, loc, x, y));
-          Value next =
-              isa<FloatType>(elementType)
-                  ? Value(arith::AddFOp::create(b, loc, sum[0], product))
-                  : Value(arith::AddIOp::create(b, loc, sum[0], product));
-          scf::YieldOp::create(b, loc, next);
-        });
-    ivs[k] = e.index(0); // the output and epilogue maps do not read k
-    Block &body = op.getEpilogue().front();
-    IRMapping mapping;
-    mapping.map(body.getArgument(0), reduction.getResult(0));
-    for (auto [i, input] : llvm::enumerate(op.getEpilogueInputs()))
-      mapping.map(body.getArgument(i + 1),
-                  memref::LoadOp::create(b, loc, input, indices(maps[i + 2])));
-    for (Operation &nested : body.without_terminator())
-      b.clone(nested, mapping);
-    Value result = mapping.lookupOrDefault(
-        cast<tk::YieldOp>(body.getTerminator()).getValue());
-    memref::StoreOp::create(b, loc, result, op.getInit(),
-                            indices(maps.back()));
-  };
-  nest(0);
-  op.erase();
-}
-
-} // namespace
 
 //===----------------------------------------------------------------------===//
 // The vector kernel
@@ -117,7 +42,7 @@ void lowerToLoops(tk::MatmulOp op) {
 LogicalResult tessera::kernels::lowerMatmul(KernelContext &context,
                                             tk::MatmulOp op) {
   auto fallback = [&](StringRef) {
-    lowerToLoops(op);
+    tk::lowerMatmulToLoops(op, /*parallel=*/false);
     return failure();
   };
   if (getElementTypeOrSelf(op.getLhs().getType()).isSignlessInteger(8)) {

@@ -1,4 +1,6 @@
 // RUN: tessera-opt %s --split-input-file --tk-form-kernels --canonicalize | FileCheck %s
+// With contractions-only (the CUDA pipeline) convolutions and row ops stay tg.
+// RUN: tessera-opt %s --split-input-file --tk-form-kernels=contractions-only --canonicalize | FileCheck %s --check-prefix=ONLY
 
 // Inputs are what convert-tg-to-linalg makes of the tg graphs named in each
 // comment.
@@ -246,6 +248,8 @@ func.func @column_output(%arg0: tensor<8x32xf32>, %arg1: tensor<32x16xf32>) -> t
 // CHECK-NEXT: %[[S:.+]] = arith.addf %[[ACC]], %[[BIAS]] : f32
 // CHECK-NEXT: tk.yield %[[S]] : f32
 // CHECK-NOT: tg.conv_transpose
+// ONLY-LABEL: func.func @conv_transpose
+// ONLY: tg.conv_transpose
 func.func @conv_transpose(%x: tensor<1x24x20x21xf32>, %w: tensor<24x16x2x2xf32>, %b: tensor<16xf32>) -> tensor<1x16x40x42xf32> {
   %0 = tg.conv_transpose %x, %w, %b strides = [2, 2] pads = [0, 0, 0, 0]
          output_padding = [0, 0] dilations = [1, 1] group = 1
@@ -373,6 +377,10 @@ func.func @conv_relu(%x: tensor<1x2x9xf32>, %w: tensor<2x4x1xf32>) -> tensor<1x4
 // CHECK: tk.reduce ins(%arg1 : tensor<3x5xf32>) outs(%{{.+}} : tensor<3x5xf32>) kind = log_softmax axis = 0
 // CHECK: tk.reduce ins(%arg2 : tensor<1x8x32xf32>) params(%arg3, %arg4 : tensor<32xf32>, tensor<32xf32>) outs(%{{.+}} : tensor<1x8x32xf32>) kind = layer_norm axis = 2 ->
 // CHECK-NOT: tg.
+// ONLY-LABEL: func.func @rows
+// ONLY: tg.softmax
+// ONLY: tg.log_softmax
+// ONLY: tg.layer_norm
 func.func @rows(%s: tensor<1x4x16x16xf32>, %l: tensor<3x5xf32>, %x: tensor<1x8x32xf32>, %g: tensor<32xf32>, %b: tensor<32xf32>)
     -> (tensor<1x4x16x16xf32>, tensor<3x5xf32>, tensor<1x8x32xf32>) {
   %0 = tg.softmax %s axis = 3 : tensor<1x4x16x16xf32>

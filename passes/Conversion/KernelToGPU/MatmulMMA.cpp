@@ -1,0 +1,267 @@
+//===- MatmulMMA.cpp - tk.matmul on tensor cores (mma.sync, tf32) ---------===//
+//
+// An f32 tk.matmul as one launch over 64 x 64 output tiles (grid x: column
+// tiles, y: row tiles, z: the batch), 128 threads = 4 warps in a 2 x 2
+// grid, each warp 32 x 32 outputs = 2 x 4 `mma.sync.m16n8k8` tiles with
+// tf32 inputs and f32 accumulators in registers. Each 16-deep step of the
+// reduction stages a 64 x 16 tile of the left operand and a 16 x 64 tile of
+// the right one in shared memory (read through the operands' maps, so
+// transposed, broadcast and reshaped operands need no copies; zero outside
+// the matrix), then every warp builds its fragments from shared memory:
+//
+//   A (16 x 8, 4 per lane): row g + 8 (r % 2), column t + 4 (r / 2)
+//   B (8 x 8, 2 per lane):  row (k) t + 4 r, column g
+//   C (16 x 8, 4 per lane): row g + 8 (r / 2), column 2 t + r % 2
+//
+// with g = lane / 4, t = lane % 4 (PTX ISA, "Matrix fragments for
+// mma.m16n8k8", .tf32). The shared tiles are padded (rows of 20 and 72
+// floats) so that those reads are free of bank conflicts. The epilogue
+// runs on each accumulator element in registers, guarded at the matrix's
+// edges, and stores through the output map.
+//
+// Not yet: cp.async multi-buffering, ldmatrix, fp16/bf16 inputs, wgmma.
+//
+//===----------------------------------------------------------------------===//
+
+#include "passes/Conversion/KernelToGPU/KernelToGPU.h"
+
+#include "dialects/Kernel/IR/KernelOps.h"
+
+#include "mlir/Dialect/Affine/IR/AffineOps.h"
+#include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/Dialect/GPU/IR/GPUDialect.h"
+#include "mlir/Dialect/MemRef/IR/MemRef.h"
+#include "mlir/Dialect/NVGPU/IR/NVGPUDialect.h"
+#include "mlir/Dialect/SCF/IR/SCF.h"
+#include "mlir/Dialect/Vector/IR/VectorOps.h"
+#include "mlir/IR/IRMapping.h"
+#include "llvm/Support/MathExtras.h"
+
+using namespace mlir;
+using namespace tessera;
+
+namespace {
+
+constexpr int64_t kBlockM = 64, kBlockN = 64, kBlockK = 16;
+constexpr int64_t kThreads = 128;
+constexpr int64_t kWarpM = 32, kWarpN = 32; // 2 x 2 warps
+constexpr int64_t kTilesM = kWarpM / 16, kTilesN = kWarpN / 8;
+constexpr int64_t kLeadA = kBlockK + 4, kLeadB = kBlockN + 8;
+
+struct Emit {
+  OpBuilder &b;
+  Location loc;
+  Value c(int64_t v) { return arith::ConstantIndexOp::create(b, loc, v); }
+  Value add(Value x, Value y) { return arith::AddIOp::create(b, loc, x, y); }
+  Value mul(Value x, int64_t y) {
+    return arith::MulIOp::create(b, loc, x, c(y));
+  }
+  Value div(Value x, int64_t y) {
+    return arith::DivUIOp::create(b, loc, x, c(y));
+  }
+  Value rem(Value x, int64_t y) {
+    return arith::RemUIOp::create(b, loc, x, c(y));
+  }
+  Value less(Value x, int64_t bound) {
+    return arith::CmpIOp::create(b, loc, arith::CmpIPredicate::ult, x,
+                                 c(bound));
+  }
+  Value both(Value x, Value y) { return arith::AndIOp::create(b, loc, x, y); }
+  SmallVector<Value> at(AffineMap map, ArrayRef<Value> ivs) {
+    SmallVector<Value> result;
+    for (unsigned r = 0; r < map.getNumResults(); ++r)
+      result.push_back(
+          affine::AffineApplyOp::create(b, loc, map.getSubMap({r}), ivs));
+    return result;
+  }
+};
+
+} // namespace
+
+LogicalResult cuda::lowerMatmulToMMA(tk::MatmulOp op) {
+  Type f32 = Float32Type::get(op.getContext());
+  if (getElementTypeOrSelf(op.getLhs().getType()) != f32 ||
+      getElementTypeOrSelf(op.getRhs().getType()) != f32 ||
+      op.getAccumulatorType() != f32)
+    return failure(); // not an f32 kernel
+  SmallVector<int64_t> sizes = op.getLoopSizes();
+  int64_t batchDims = op.getNumBatchDims();
+  int64_t m = sizes[op.getMDim()], n = sizes[op.getNDim()],
+          k = sizes[op.getKDim()];
+  int64_t batch = 1;
+  for (int64_t d = 0; d < batchDims; ++d)
+    if (llvm::MulOverflow(batch, sizes[d], batch))
+      return failure();
+  // Small products stay on the generic path; the grid's y and z are
+  // limited to 65535.
+  if (m < 32 || n < 32 || k < kBlockK || batch > 65535 ||
+      llvm::divideCeil(m, kBlockM) > 65535)
+    return failure();
+
+  MLIRContext *context = op.getContext();
+  OpBuilder rewriter(op);
+  Emit e{rewriter, op.getLoc()};
+  OpBuilder &b = rewriter;
+  Location loc = op.getLoc();
+  auto workgroup =
+      gpu::AddressSpaceAttr::get(context, gpu::AddressSpace::Workgroup);
+  auto tileA = MemRefType::get({kBlockM, kLeadA}, f32,
+                               MemRefLayoutAttrInterface{}, workgroup);
+  auto tileB = MemRefType::get({kBlockK, kLeadB}, f32,
+                               MemRefLayoutAttrInterface{}, workgroup);
+  Value one = e.c(1);
+  auto launch = gpu::LaunchOp::create(
+      b, loc, e.c(llvm::divideCeil(n, kBlockN)),
+      e.c(llvm::divideCeil(m, kBlockM)), e.c(batch), e.c(kThreads), one, one,
+      /*dynamicSharedMemorySize=*/nullptr, /*asyncTokenType=*/nullptr,
+      /*asyncDependencies=*/{}, TypeRange{tileA, tileB});
+  Block &body = launch.getBody().front();
+  b.setInsertionPointToStart(&body);
+  gpu::TerminatorOp::create(b, loc);
+  b.setInsertionPoint(body.getTerminator());
+  Value sharedA = launch.getWorkgroupAttributions()[0];
+  Value sharedB = launch.getWorkgroupAttributions()[1];
+
+  Value thread = launch.getThreadIds().x;
+  Value lane = e.rem(thread, 32), warp = e.div(thread, 32);
+  Value g = e.div(lane, 4), t = e.rem(lane, 4);
+  Value warpRow = e.mul(e.div(warp, 2), kWarpM);
+  Value warpCol = e.mul(e.rem(warp, 2), kWarpN);
+  Value row0 = e.mul(launch.getBlockIds().y, kBlockM);
+  Value col0 = e.mul(launch.getBlockIds().x, kBlockN);
+  SmallVector<AffineMap> maps = op.getIndexingMapsArray();
+  SmallVector<Value> ivs(op.getNumLoops(), e.c(0));
+  {
+    Value rest = launch.getBlockIds().z;
+    for (int64_t d = batchDims - 1; d >= 0; --d) {
+      ivs[d] = d > 0 ? e.rem(rest, sizes[d]) : rest;
+      if (d > 0)
+        rest = e.div(rest, sizes[d]);
+    }
+  }
+  auto mDim = op.getMDim(), nDim = op.getNDim(), kDim = op.getKDim();
+  Value zero = arith::ConstantOp::create(b, loc, b.getF32FloatAttr(0));
+  auto accType = VectorType::get({2, 2}, f32);
+  auto aType = VectorType::get({4, 1}, f32);
+  auto bType = VectorType::get({2, 1}, f32);
+  Value accZero = arith::ConstantOp::create(
+      b, loc, DenseElementsAttr::get(accType, b.getF32FloatAttr(0)));
+  SmallVector<Value> inits(kTilesM * kTilesN, accZero);
+
+  // One element of an operand, or zero outside the matrix.
+  auto guardedLoad = [&](Value inside, Value buffer, AffineMap map) {
+    auto branch = scf::IfOp::create(b, loc, TypeRange{f32}, inside,
+                                    /*withElseRegion=*/true);
+    {
+      OpBuilder::InsertionGuard guard(b);
+      b.setInsertionPointToStart(&branch.getThenRegion().front());
+      Value v = memref::LoadOp::create(b, loc, buffer, e.at(map, ivs));
+      scf::YieldOp::create(b, loc, v);
+      b.setInsertionPointToStart(&branch.getElseRegion().front());
+      scf::YieldOp::create(b, loc, zero);
+    }
+    return branch.getResult(0);
+  };
+
+  auto reduction = scf::ForOp::create(
+      b, loc, e.c(0), e.c(k), e.c(kBlockK), inits,
+      [&](OpBuilder &, Location, Value k0, ValueRange accs) {
+        // Stage the tiles: 64 x 16 of lhs, 16 x 64 of rhs, 8 elements of
+        // each per thread, consecutive threads along the inner dimension.
+        for (int64_t i = 0; i < kBlockM * kBlockK / kThreads; ++i) {
+          Value element = e.add(thread, e.c(i * kThreads));
+          Value r = e.div(element, kBlockK), col = e.rem(element, kBlockK);
+          ivs[mDim] = e.add(row0, r);
+          ivs[nDim] = e.c(0);
+          ivs[kDim] = e.add(k0, col);
+          Value v =
+              guardedLoad(e.both(e.less(ivs[mDim], m), e.less(ivs[kDim], k)),
+                          op.getLhs(), maps[0]);
+          memref::StoreOp::create(b, loc, v, sharedA, ValueRange{r, col});
+        }
+        for (int64_t i = 0; i < kBlockK * kBlockN / kThreads; ++i) {
+          Value element = e.add(thread, e.c(i * kThreads));
+          Value r = e.div(element, kBlockN), col = e.rem(element, kBlockN);
+          ivs[mDim] = e.c(0);
+          ivs[nDim] = e.add(col0, col);
+          ivs[kDim] = e.add(k0, r);
+          Value v =
+              guardedLoad(e.both(e.less(ivs[nDim], n), e.less(ivs[kDim], k)),
+                          op.getRhs(), maps[1]);
+          memref::StoreOp::create(b, loc, v, sharedB, ValueRange{r, col});
+        }
+        gpu::BarrierOp::create(b, loc);
+        SmallVector<Value> next(accs.begin(), accs.end());
+        for (int64_t step = 0; step < kBlockK; step += 8) {
+          SmallVector<Value> fragA, fragB;
+          for (int64_t mi = 0; mi < kTilesM; ++mi) {
+            SmallVector<Value> parts;
+            for (int64_t r = 0; r < 4; ++r) {
+              Value ar = e.add(e.add(warpRow, e.c(mi * 16 + 8 * (r % 2))), g);
+              Value ac = e.add(t, e.c(step + 4 * (r / 2)));
+              parts.push_back(
+                  memref::LoadOp::create(b, loc, sharedA, ValueRange{ar, ac}));
+            }
+            fragA.push_back(
+                vector::FromElementsOp::create(b, loc, aType, parts));
+          }
+          for (int64_t ni = 0; ni < kTilesN; ++ni) {
+            SmallVector<Value> parts;
+            for (int64_t r = 0; r < 2; ++r) {
+              Value br = e.add(t, e.c(step + 4 * r));
+              Value bc = e.add(e.add(warpCol, e.c(ni * 8)), g);
+              parts.push_back(
+                  memref::LoadOp::create(b, loc, sharedB, ValueRange{br, bc}));
+            }
+            fragB.push_back(
+                vector::FromElementsOp::create(b, loc, bType, parts));
+          }
+          for (int64_t mi = 0; mi < kTilesM; ++mi)
+            for (int64_t ni = 0; ni < kTilesN; ++ni) {
+              Value &acc = next[mi * kTilesN + ni];
+              acc = nvgpu::MmaSyncOp::create(b, loc, fragA[mi], fragB[ni], acc,
+                                             ArrayRef<int64_t>{16, 8, 8},
+                                             /*tf32Enabled=*/true);
+            }
+        }
+        gpu::BarrierOp::create(b, loc);
+        scf::YieldOp::create(b, loc, next);
+      });
+
+  // The epilogue on every accumulator element inside the matrix.
+  Block &epilogue = op.getEpilogue().front();
+  ivs[kDim] = e.c(0);
+  for (int64_t mi = 0; mi < kTilesM; ++mi)
+    for (int64_t ni = 0; ni < kTilesN; ++ni)
+      for (int64_t i = 0; i < 2; ++i)
+        for (int64_t j = 0; j < 2; ++j) {
+          Value row =
+              e.add(e.add(row0, warpRow), e.add(g, e.c(mi * 16 + 8 * i)));
+          Value col =
+              e.add(e.add(col0, warpCol), e.add(e.mul(t, 2), e.c(ni * 8 + j)));
+          auto inside = scf::IfOp::create(
+              b, loc, TypeRange{}, e.both(e.less(row, m), e.less(col, n)),
+              /*withElseRegion=*/false);
+          OpBuilder::InsertionGuard guard(b);
+          b.setInsertionPoint(inside.getThenRegion().front().getTerminator());
+          ivs[mDim] = row;
+          ivs[nDim] = col;
+          Value acc = vector::ExtractOp::create(
+              b, loc, reduction.getResult(mi * kTilesN + ni),
+              ArrayRef<int64_t>{i, j});
+          IRMapping mapping;
+          mapping.map(epilogue.getArgument(0), acc);
+          for (auto [x, input] : llvm::enumerate(op.getEpilogueInputs()))
+            mapping.map(
+                epilogue.getArgument(x + 1),
+                memref::LoadOp::create(b, loc, input, e.at(maps[x + 2], ivs)));
+          for (Operation &nested : epilogue.without_terminator())
+            b.clone(nested, mapping);
+          Value result = mapping.lookupOrDefault(
+              cast<tk::YieldOp>(epilogue.getTerminator()).getValue());
+          memref::StoreOp::create(b, loc, result, op.getInit(),
+                                  e.at(maps.back(), ivs));
+        }
+  op.erase();
+  return success();
+}
