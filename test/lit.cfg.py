@@ -54,3 +54,12 @@ if ptxas:
     config.substitutions.append(("%ptxas", ptxas))
 else:
     lit_config.note("no ptxas (CUDA toolkit) found: the PTX assembly tests are unsupported")
+
+# A CUDA driver on this machine (tools/tessera-cuda-run then runs kernels;
+# without one, its no-driver path is what is tested).
+import ctypes
+try:
+    ctypes.CDLL("libcuda.so.1")
+    config.available_features.add("cuda-driver")
+except OSError:
+    pass

@@ -18,11 +18,15 @@ namespace tessera::driver {
 std::string checkCUDAOptions(const CompileOptions &options);
 
 /// After the CUDA pipeline's last phase: PTX for every architecture of
-/// options.cpu (and cubins when a toolkit is found), printed to `out` for
-/// --emit=ptx; with --stats each architecture's kernels, registers and
-/// spills to `log`.
+/// options.cpu (and cubins when a toolkit is found). --emit=ptx prints them
+/// to `out`, or with an output prefix writes PREFIX.ARCH.ptx/.cubin,
+/// PREFIX.launches.json (every launch in order: kernel, grid, block, and
+/// what each argument binds to: an input or output of `numInputs` inputs,
+/// the workspace, a weight, an index) and PREFIX.weights.bin (the weights
+/// the launches read, at the offsets the JSON gives). With --stats each
+/// architecture's kernels, registers and spills go to `log`.
 bool emitCUDA(mlir::ModuleOp module, const CompileOptions &options,
-              llvm::raw_ostream &out, llvm::raw_ostream &log,
+              size_t numInputs, llvm::raw_ostream &out, llvm::raw_ostream &log,
               std::string &error);
 
 } // namespace tessera::driver
