@@ -10,6 +10,7 @@
 //===----------------------------------------------------------------------===//
 
 #include "lib/Driver/CUDACompile.h"
+#include "dialects/Kernel/IR/KernelDialect.h"
 #include "lib/Target/CUDA/CUDATarget.h"
 
 #include "mlir/Dialect/Func/IR/FuncOps.h"
@@ -164,8 +165,21 @@ bool describeLaunches(ModuleOp module, size_t numInputs,
   plan["launches"] = std::move(launches);
   plan["weights"] = std::move(globals);
   plan["weights_bytes"] = static_cast<int64_t>(blob.size());
-  if (auto size = model->getAttrOfType<IntegerAttr>("tk.workspace_size"))
+  if (auto size = model->getAttrOfType<IntegerAttr>(
+          tessera::tk::TKDialect::getWorkspaceSizeAttrName()))
     plan["workspace_bytes"] = size.getInt();
+  // The run-time checks: the status word's place in the workspace (an i32,
+  // k > 0 when check k failed) and check k's message at k - 1.
+  if (auto offset = model->getAttrOfType<IntegerAttr>(
+          tessera::tk::TKDialect::getStatusOffsetAttrName()))
+    plan["status_offset"] = offset.getInt();
+  if (auto checks = model->getAttrOfType<ArrayAttr>(
+          tessera::tk::TKDialect::getChecksAttrName())) {
+    llvm::json::Array messages;
+    for (Attribute check : checks)
+      messages.push_back(cast<StringAttr>(check).str());
+    plan["checks"] = std::move(messages);
+  }
   return true;
 }
 

@@ -179,6 +179,16 @@ def main():
                                   block[2], 0, None, params, None),
               "cuLaunchKernel(%s)" % launch["kernel"])
     check(cuda.cuCtxSynchronize(), "cuCtxSynchronize (a kernel failed)")
+    if "status_offset" in plan:
+        status = ctypes.c_int32()
+        check(cuda.cuMemcpyDtoH_v2(ctypes.byref(status),
+                                   ctypes.c_uint64(workspace.value + plan["status_offset"]),
+                                   4), "cuMemcpyDtoH (status)")
+        if status.value:
+            checks = plan.get("checks", [])
+            message = checks[status.value - 1] if 0 < status.value <= len(checks) else "?"
+            print("cuda_run: run-time check %d failed: %s" % (status.value, message))
+            return 1
 
     failed = False
     for i, (pointer, want) in enumerate(zip(output_buffers, plan["outputs"])):
