@@ -17,7 +17,8 @@ dir=cuda-device-check
 case "${1:-}" in
 prepare)
   rm -rf "$dir"
-  /usr/bin/python3 tools/tessera-cuda-run/prepare_cases.py --bin build/bin --out "$dir" \
+  NODE_PATH="$PWD/.deps/npm/node_modules" /usr/bin/python3 tools/tessera-cuda-run/prepare_cases.py \
+    --bin build/bin --out "$dir" \
     --list test/Integration/onnx-node-cases.txt ${2:+--limit "$2"}
   du -sh "$dir"
   ;;

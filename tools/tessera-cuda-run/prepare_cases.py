@@ -9,8 +9,8 @@ tensor-core kernel: `tessera-compile --target=cuda --mcpu=sm_90a --emit=ptx
 -o` into DIR/<case>/ (sm_90a: the lent devices are H100/H200; other
 architectures JIT its PTX only if their driver is new enough), the first data set's inputs and expected outputs as raw files,
 and a line in DIR/cases.txt (case, rtol, atol, inputs, expected). Expected
-values come from the ONNX test data, or from numpy in float64 for the
-generated models. Needs python3-onnx and python3-numpy (here, not on the
+values come from the ONNX test data, from numpy in float64 for the
+generated matmuls, and from ONNX Runtime for the PaddleOCR classifier. Needs python3-onnx and python3-numpy (here, not on the
 device machine).
 """
 import argparse
@@ -85,6 +85,35 @@ def matmul_models(out):
     return cases
 
 
+def ort_models(out, root):
+    """Models against ONNX Runtime's CPU outputs (npm onnxruntime-node, from
+    scripts/setup.sh): the PaddleOCR text-direction classifier on a random
+    1x3x48x192 line. Nothing when ORT or the model is missing."""
+    modules = os.path.join(root, ".deps", "npm", "node_modules")
+    model = os.path.join(modules, "@gutenye", "ocr-models", "assets",
+                         "ch_ppocr_mobile_v2.0_cls_infer.onnx")
+    if not os.path.exists(model):
+        print("note: no PaddleOCR model (scripts/setup.sh installs it): left out")
+        return []
+    name = "models/paddleocr_cls"
+    folder = os.path.join(out, name)
+    os.makedirs(folder, exist_ok=True)
+    x = np.random.default_rng(3).random((1, 3, 48, 192), dtype=np.float32)
+    np.save(os.path.join(folder, "x.npy"), x)
+    env = dict(os.environ, NODE_PATH=modules)
+    proc = subprocess.run(["node", os.path.join(root, "tools", "tessera-verify", "ort_oracle.js"),
+                           model, folder, "x=" + os.path.join(folder, "x.npy")],
+                          capture_output=True, text=True, env=env)
+    if proc.returncode != 0:
+        print("note: ONNX Runtime failed on the PaddleOCR model: left out (%s)"
+              % proc.stderr.strip()[-200:])
+        return []
+    raw(x, os.path.join(folder, "input_0.bin"))
+    raw(np.load(os.path.join(folder, "0.npy")), os.path.join(folder, "output_0.bin"))
+    # tf32 matmuls (the classifier head): the relaxed tolerance.
+    return [(name, model, 1e-2, 1e-3, 1, 1, {"x": x.shape})]
+
+
 def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--bin", required=True)
@@ -95,9 +124,11 @@ def main():
     args = parser.parse_args()
     os.makedirs(args.out, exist_ok=True)
     lines = []
-    for name, model, rtol, atol, n_in, n_out in matmul_models(args.out):
+    root = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+    generated = [c + ({},) for c in matmul_models(args.out)] + ort_models(args.out, root)
+    for name, model, rtol, atol, n_in, n_out, shapes in generated:
         prefix = os.path.join(args.out, name, "model")
-        if not compile_case(args.bin, model, prefix, {}):
+        if not compile_case(args.bin, model, prefix, shapes):
             print("error: %s does not compile for CUDA" % name)
             return 1
         lines.append((name, rtol, atol, n_in, n_out))
