@@ -191,6 +191,10 @@ FailureOr<Operation *> launchSerial(Operation *first) {
             last = holder;
     for (Operation *op = end->getNextNode(); op && op != last->getNextNode();
          op = op->getNextNode()) {
+      if (isa<gpu::LaunchOp>(op))
+        return first->emitOpError(
+            "computes a value on the device that is still needed after a "
+            "kernel launch (the CUDA lowering cannot nest the launch)");
       bool reads = llvm::any_of(op->getOperands(), [&](Value operand) {
         return defined.contains(operand);
       });
