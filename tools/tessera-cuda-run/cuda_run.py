@@ -30,10 +30,25 @@ class DriverError(Exception):
 
 def load_driver():
     try:
-        return ctypes.CDLL("libcuda.so.1")
+        cuda = ctypes.CDLL("libcuda.so.1")
     except OSError as error:
         print("cuda_run: no CUDA driver (libcuda.so.1): %s" % error)
         sys.exit(2)
+    # Sizes and device pointers are 64-bit: declare them, or ctypes passes
+    # Python ints as 32-bit C ints.
+    u64, size, ptr, uint = ctypes.c_uint64, ctypes.c_size_t, ctypes.c_void_p, ctypes.c_uint
+    cuda.cuMemAlloc_v2.argtypes = [ctypes.POINTER(u64), size]
+    cuda.cuMemcpyHtoD_v2.argtypes = [u64, ptr, size]
+    cuda.cuMemcpyDtoH_v2.argtypes = [ptr, u64, size]
+    cuda.cuMemsetD8_v2.argtypes = [u64, ctypes.c_ubyte, size]
+    cuda.cuModuleLoadData.argtypes = [ctypes.POINTER(ptr), ctypes.c_char_p]
+    cuda.cuModuleGetFunction.argtypes = [ctypes.POINTER(ptr), ptr, ctypes.c_char_p]
+    cuda.cuLaunchKernel.argtypes = [ptr, uint, uint, uint, uint, uint, uint, uint, ptr,
+                                    ctypes.POINTER(ptr), ptr]
+    cuda.cuGetErrorName.argtypes = [ctypes.c_int, ctypes.POINTER(ctypes.c_char_p)]
+    cuda.cuDevicePrimaryCtxRetain.argtypes = [ctypes.POINTER(ptr), ctypes.c_int]
+    cuda.cuCtxSetCurrent.argtypes = [ptr]
+    return cuda
 
 
 def checker(cuda):
@@ -117,7 +132,8 @@ def main():
     check(cuda.cuDeviceGetAttribute(ctypes.byref(minor), 76, device), "attribute")
     arch = "sm_%d%d" % (major.value, minor.value)
     context = ctypes.c_void_p()
-    check(cuda.cuDevicePrimaryCtxRetain(ctypes.byref(context), device), "cuDevicePrimaryCtxRetain")
+    check(cuda.cuDevicePrimaryCtxRetain(ctypes.byref(context), device.value),
+          "cuDevicePrimaryCtxRetain")
     check(cuda.cuCtxSetCurrent(context), "cuCtxSetCurrent")
 
     # The cubin built for this architecture ("sm_90a" for sm_90 too), else
@@ -140,7 +156,7 @@ def main():
         return pointer
 
     def upload(pointer, data):
-        check(cuda.cuMemcpyHtoD_v2(pointer, data, len(data)), "cuMemcpyHtoD")
+        check(cuda.cuMemcpyHtoD_v2(pointer, ctypes.c_char_p(data), len(data)), "cuMemcpyHtoD")
 
     with open(os.path.join(folder, plan["weights_file"]), "rb") as f:
         weights = f.read()
@@ -176,12 +192,13 @@ def main():
             *[ctypes.cast(ctypes.byref(h), ctypes.c_void_p) for h in holders])
         grid, block = launch["grid"], launch["block"]
         check(cuda.cuLaunchKernel(function, grid[0], grid[1], grid[2], block[0], block[1],
-                                  block[2], 0, None, params, None),
+                                  block[2], 0, None,
+                                  ctypes.cast(params, ctypes.POINTER(ctypes.c_void_p)), None),
               "cuLaunchKernel(%s)" % launch["kernel"])
     check(cuda.cuCtxSynchronize(), "cuCtxSynchronize (a kernel failed)")
     if "status_offset" in plan:
         status = ctypes.c_int32()
-        check(cuda.cuMemcpyDtoH_v2(ctypes.byref(status),
+        check(cuda.cuMemcpyDtoH_v2(ctypes.cast(ctypes.byref(status), ctypes.c_void_p),
                                    ctypes.c_uint64(workspace.value + plan["status_offset"]),
                                    4), "cuMemcpyDtoH (status)")
         if status.value:
@@ -193,7 +210,8 @@ def main():
     failed = False
     for i, (pointer, want) in enumerate(zip(output_buffers, plan["outputs"])):
         data = ctypes.create_string_buffer(want["bytes"])
-        check(cuda.cuMemcpyDtoH_v2(data, pointer, want["bytes"]), "cuMemcpyDtoH")
+        check(cuda.cuMemcpyDtoH_v2(ctypes.cast(data, ctypes.c_void_p), pointer, want["bytes"]),
+              "cuMemcpyDtoH")
         if args.output_dir:
             os.makedirs(args.output_dir, exist_ok=True)
             with open(os.path.join(args.output_dir, "output_%d.bin" % i), "wb") as f:
