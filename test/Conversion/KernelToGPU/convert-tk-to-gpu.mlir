@@ -5,6 +5,10 @@
 // BADPRECISION: convert-tk-to-gpu: unknown precision 'fp8' (tf32, fp32)
 // RUN: not tessera-opt %s --split-input-file --convert-tk-to-gpu="block-size=100" 2>&1 | FileCheck %s --check-prefix=BADOPT
 // BADOPT: convert-tk-to-gpu: block-size must be a multiple of 32 in [32, 1024] and max-blocks positive
+// RUN: not tessera-opt %S/Inputs/errors.mlir --split-input-file --convert-tk-to-gpu 2>&1 | FileCheck %s --check-prefix=ERRORS
+// ERRORS: error: 'tk.conv' op has no CUDA lowering yet (the CUDA pipeline forms tk.matmul and tk.fusion kernels only)
+// ERRORS: error: 'scf.for' op computes a value on the device that is still needed after a kernel launch (the CUDA lowering cannot nest the launch)
+// ERRORS: error: 'func.return' op returns a value computed on the device (the CUDA lowering keeps every result in a buffer)
 
 // A tk.matmul with a bias epilogue: one launch over its 7 x 20 outputs (140
 // threads: one block of 160, a multiple of the warp), each thread one
