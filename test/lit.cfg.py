@@ -29,12 +29,23 @@ config.substitutions.append(
                                 "node_modules", "@gutenye", "ocr-models", "assets",
                                 "ch_ppocr_mobile_v2.0_cls_infer.onnx")))
 config.substitutions.append(("%tessera_obj_root", config.tessera_obj_root))
+# A CUDA driver on host memory (test/Unit/Runtime/FakeCUDADriver.c), which
+# the runtime loads through $TESSERA_CUDA_DRIVER.
+config.substitutions.append(
+    ("%fake_cuda_driver", os.path.join(config.tessera_obj_root, "lib",
+                                       "libtessera_fake_cuda.so")))
 # The C runtime's sources, for tests that build it with another compiler
 # (a cross gcc) the way an application may.
 import glob
 config.substitutions.append(
     ("%tessera_runtime_sources", " ".join(sorted(glob.glob(os.path.join(
         os.path.dirname(config.test_source_root), "runtime", "src", "*.c"))))))
+
+# Where the CUDA toolkit is, as the user's environment says (lit passes
+# only a few variables to RUN lines): tessera-compile looks there first.
+for variable in ("CUDA_HOME", "CUDA_PATH"):
+    if os.environ.get(variable):
+        config.environment[variable] = os.environ[variable]
 
 # The CUDA toolkit's ptxas, for the tests that assemble the PTX Tessera
 # emits (they are UNSUPPORTED, and say so, on a machine without it).

@@ -220,4 +220,24 @@ def ConvertKernelToGPU : Pass<"convert-tk-to-gpu", "::mlir::ModuleOp"> {
                            "::mlir::scf::SCFDialect"];
 }
 
+def ConvertLibdeviceToIntrinsics : Pass<"convert-libdevice-to-intrinsics"> {
+  let summary = "Replace the libdevice calls PTX has an instruction for by LLVM intrinsics";
+  let description = [{
+    Runs on a `gpu.module` after `convert-gpu-to-nvvm`, which lowers every
+    math op to a call of libdevice's `__nv_*` functions (and keeps LLVM's
+    math intrinsics illegal while it runs). Calls of the f32 and f64
+    `fma`, `sqrt`, `fabs`, `floor`, `ceil`, `trunc`, `rint`, `nearbyint`,
+    `round`, `copysign`, `fmax` and `fmin` become the LLVM intrinsic of the
+    same meaning, which the NVPTX back end selects as one instruction
+    (`fma.rn`, `sqrt.rn`, `abs`, `cvt.rmi`/`rpi`/`rzi`/`rni`, `max`, ...); `rsqrt` becomes a
+    division by `llvm.sqrt` (correctly rounded; libdevice's is
+    `rsqrt.approx`). Declarations left without a call are erased.
+    libdevice is a file of the CUDA toolkit: the PTX of a model with no
+    transcendental function left after `tessera-approximate-math` then
+    depends on nothing found on the compiling machine, and the same PTX is
+    emitted with or without a toolkit.
+  }];
+  let dependentDialects = ["::mlir::LLVM::LLVMDialect"];
+}
+
 #endif // TESSERA_CONVERSION_PASSES

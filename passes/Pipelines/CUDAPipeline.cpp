@@ -60,13 +60,17 @@ LogicalResult tessera::buildCUDAPhase(OpPassManager &pm, Phase phase,
             " precision=" + options.precision + "},canonicalize,cse",
         error);
   case Phase::LLVM:
-    // f32 transcendental functions as polynomials (no libdevice needed for
-    // them); the rest of math goes to libdevice's __nv_* functions.
+    // f32 transcendental functions as polynomials and the math PTX has an
+    // instruction for as LLVM intrinsics (libdevice calls replaced after
+    // convert-gpu-to-nvvm made them; no libdevice needed for either);
+    // the rest of math (trigonometric and hyperbolic functions, f64
+    // transcendentals, fmod) stays a call of libdevice's __nv_* functions.
     return addText(pm,
                    "gpu.module(tessera-approximate-math,"
                    "expand-strided-metadata,lower-affine,convert-scf-to-cf,"
                    "convert-nvgpu-to-nvvm,"
                    "convert-gpu-to-nvvm{use-bare-ptr-memref-call-conv},"
+                   "convert-libdevice-to-intrinsics,"
                    "canonicalize,cse,reconcile-unrealized-casts)",
                    error);
   }

@@ -4,6 +4,7 @@
 
 #include "mlir/Dialect/GPU/IR/GPUDialect.h"
 #include "mlir/Dialect/GPU/Transforms/Passes.h"
+#include "mlir/Dialect/LLVMIR/LLVMDialect.h"
 #include "mlir/Dialect/LLVMIR/NVVMDialect.h"
 #include "mlir/IR/BuiltinOps.h"
 #include "mlir/IR/Diagnostics.h"
@@ -60,6 +61,26 @@ bool hasPtxas(llvm::StringRef root) {
   return llvm::sys::fs::can_execute(path);
 }
 
+bool hasLibdevice(llvm::StringRef root) {
+  llvm::SmallString<256> path(root);
+  llvm::sys::path::append(path, "nvvm", "libdevice", "libdevice.10.bc");
+  return llvm::sys::fs::is_regular_file(path);
+}
+
+/// A call of a libdevice function left in the kernels (convert-gpu-to-nvvm
+/// lowers the math PTX has no instruction for to __nv_* calls), if any.
+LLVM::CallOp findLibdeviceCall(ModuleOp module) {
+  LLVM::CallOp found;
+  module.walk([&](LLVM::CallOp call) {
+    std::optional<StringRef> callee = call.getCallee();
+    if (!callee || !callee->starts_with("__nv_"))
+      return WalkResult::advance();
+    found = call;
+    return WalkResult::interrupt();
+  });
+  return found;
+}
+
 } // namespace
 
 bool tessera::parseCUDAChips(const std::string &text,
@@ -105,6 +126,25 @@ std::string tessera::findCUDAToolkit(const std::string &hint) {
   return hasPtxas("/usr/local/cuda") ? "/usr/local/cuda" : "";
 }
 
+std::string tessera::findLibdevice(const std::string &hint) {
+  if (!hint.empty())
+    return hasLibdevice(hint) ? hint : "";
+  std::vector<std::string> roots;
+  for (const char *variable : {"CUDA_HOME", "CUDA_PATH"})
+    if (const char *value = std::getenv(variable))
+      roots.push_back(value);
+  // ptxas on PATH may be the toolkit's or a wrapper outside it.
+  if (llvm::ErrorOr<std::string> ptxas = llvm::sys::findProgramByName("ptxas"))
+    roots.push_back(
+        llvm::sys::path::parent_path(llvm::sys::path::parent_path(*ptxas))
+            .str());
+  roots.push_back("/usr/local/cuda");
+  for (const std::string &root : roots)
+    if (hasLibdevice(root))
+      return root;
+  return "";
+}
+
 void tessera::registerCUDATarget(DialectRegistry &registry) {
   NVVM::registerNVVMTargetInterfaceExternalModels(registry);
   registerGPUDialectTranslation(registry);
@@ -135,6 +175,21 @@ bool tessera::emitCUDAImages(ModuleOp module, const CUDATargetOptions &options,
   if (modules == 0)
     return true; // nothing runs on the device (a model of constants)
   std::string toolkit = findCUDAToolkit(options.toolkit);
+  // libdevice, for the math functions PTX has no instruction for: found
+  // with the toolkit, needed only when a kernel calls one.
+  std::string libdevice = findLibdevice(options.toolkit);
+  if (libdevice.empty())
+    if (LLVM::CallOp call = findLibdeviceCall(module)) {
+      std::string where;
+      llvm::raw_string_ostream os(where);
+      os << call.getLoc();
+      error = "the kernels call libdevice's " + call.getCallee()->str() +
+              " (at " + where +
+              "), and no libdevice was found (the CUDA toolkit's "
+              "nvvm/libdevice/libdevice.10.bc): pass --cuda-path=DIR or set "
+              "CUDA_HOME";
+      return false;
+    }
   std::string diagnostic;
   ScopedDiagnosticHandler handler(context, [&](Diagnostic &diag) {
     if (diag.getSeverity() == DiagnosticSeverity::Error && diagnostic.empty())
@@ -143,7 +198,8 @@ bool tessera::emitCUDAImages(ModuleOp module, const CUDATargetOptions &options,
   });
   PassManager pm = PassManager::on<ModuleOp>(context);
   GpuModuleToBinaryPassOptions binary;
-  binary.toolkitPath = toolkit;
+  // The serializer links libdevice from this root.
+  binary.toolkitPath = libdevice.empty() ? toolkit : libdevice;
   binary.compilationTarget = "isa";
   pm.addPass(createGpuModuleToBinaryPass(binary));
   if (failed(pm.run(module))) {
@@ -179,7 +235,7 @@ bool tessera::assembleCubin(const std::string &toolkit, CUDAImage &image,
     error = "cannot create temporary files for ptxas";
     return false;
   }
-  auto cleanup = llvm::make_scope_exit([&] {
+  llvm::scope_exit cleanup([&] {
     llvm::sys::fs::remove(input);
     llvm::sys::fs::remove(output);
     llvm::sys::fs::remove(log);

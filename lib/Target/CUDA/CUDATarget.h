@@ -55,12 +55,18 @@ bool parseCUDAChips(const std::string &text, std::vector<std::string> &chips,
 /// (a directory holding bin/ptxas).
 std::string findCUDAToolkit(const std::string &hint);
 
+/// The toolkit root holding nvvm/libdevice/libdevice.10.bc: `hint` if it
+/// does, else (no hint) the first of $CUDA_HOME, $CUDA_PATH, the toolkit of
+/// ptxas on PATH and /usr/local/cuda that does; "" if none.
+std::string findLibdevice(const std::string &hint);
 /// Registers what serializing gpu.modules needs (the NVVM target
 /// interface, the GPU and NVVM translations to LLVM IR).
 void registerCUDATarget(mlir::DialectRegistry &registry);
 
 /// Serializes the gpu.module of `module` (replaced by a gpu.binary) to PTX
-/// for every chip, then assembles each with ptxas when a toolkit is found.
+/// for every chip, linking libdevice when a kernel calls it (an error
+/// naming the call when none is found), then assembles each with ptxas
+/// when a toolkit is found.
 /// False with `error` set when a step fails.
 bool emitCUDAImages(mlir::ModuleOp module, const CUDATargetOptions &options,
                     std::vector<CUDAImage> &images, std::string &error);
