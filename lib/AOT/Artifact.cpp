@@ -17,7 +17,7 @@
 using namespace llvm;
 
 /// TESSERA_ABI_VERSION of runtime/include/tessera/runtime.h.
-static constexpr unsigned kABIVersion = 6;
+static constexpr unsigned kABIVersion = 7;
 
 std::string tessera::cIdentifier(const std::string &text) {
   std::string id;
@@ -223,6 +223,10 @@ defineParallelDispatch(Module &module, const std::string &name,
   return setParallel;
 }
 
+static bool defineModel(Module &module,
+                        const tessera::ModelSignature &signature,
+                        Constant *entry, Constant *cuda, std::string &error);
+
 bool tessera::addModelDescriptor(Module &module,
                                  const ModelSignature &signature,
                                  const std::string &kernel,
@@ -298,13 +302,32 @@ bool tessera::addModelDescriptor(Module &module,
   } else {
     b.CreateRet(ConstantInt::get(i32, 0));
   }
+  return defineModel(module, signature, entry,
+                     ConstantPointerNull::get(cast<PointerType>(ptr)), error);
+}
 
+/// A private constant global holding `init`.
+static GlobalVariable *privateConstant(Module &module, Constant *init,
+                                       const std::string &symbol) {
+  return new GlobalVariable(module, init->getType(), /*isConstant=*/true,
+                            GlobalValue::PrivateLinkage, init, symbol);
+}
+
+/// `<name>_model` (a tessera_model_t) with `entry` (a function, or null for
+/// a CUDA model) and `cuda` (a tessera_cuda_program_t, or null), and the
+/// weak alias `tessera_default_model`.
+static bool defineModel(Module &module,
+                        const tessera::ModelSignature &signature,
+                        Constant *entry, Constant *cuda, std::string &error) {
+  LLVMContext &context = module.getContext();
+  const std::string &name = signature.name;
+  Type *ptr = PointerType::get(context, 0);
+  Type *i32 = Type::getInt32Ty(context), *i64 = Type::getInt64Ty(context);
   auto privateConstant = [&](Constant *init, const std::string &symbol) {
-    return new GlobalVariable(module, init->getType(), /*isConstant=*/true,
-                              GlobalValue::PrivateLinkage, init, symbol);
+    return ::privateConstant(module, init, symbol);
   };
   auto *descType = StructType::get(context, {ptr, i32, i32, ptr, i64});
-  auto describe = [&](const std::vector<TensorSignature> &tensors,
+  auto describe = [&](const std::vector<tessera::TensorSignature> &tensors,
                       const std::string &kind) -> Constant * {
     SmallVector<Constant *> descs;
     for (auto [index, tensor] : llvm::enumerate(tensors)) {
@@ -377,20 +400,21 @@ bool tessera::addModelDescriptor(Module &module,
   }
   auto *modelType =
       StructType::get(context, {i32, i32, ptr, i32, i32, ptr, ptr, i64, ptr,
-                                i32, ptr, i32, ptr, ptr, i64, i64, ptr});
+                                i32, ptr, i32, ptr, ptr, i64, i64, ptr, ptr});
   Constant *modelName = privateConstant(
       ConstantDataArray::getString(context, name), name + "_name");
   Constant *model = ConstantStruct::get(
-      modelType, {ConstantInt::get(i32, kABIVersion), ConstantInt::get(i32, 0),
-                  modelName, ConstantInt::get(i32, signature.inputs.size()),
-                  ConstantInt::get(i32, signature.outputs.size()),
-                  describe(signature.inputs, "input"),
-                  describe(signature.outputs, "output"),
-                  ConstantInt::get(i64, signature.workspaceSize), entry,
-                  ConstantInt::get(i32, signature.checks.size()), checks,
-                  ConstantInt::get(i32, signature.kernels.size()), kernels,
-                  weightsFile, ConstantInt::get(i64, signature.weightsSize),
-                  ConstantInt::get(i64, signature.weightsId), weightsBase});
+      modelType,
+      {ConstantInt::get(i32, kABIVersion), ConstantInt::get(i32, 0), modelName,
+       ConstantInt::get(i32, signature.inputs.size()),
+       ConstantInt::get(i32, signature.outputs.size()),
+       describe(signature.inputs, "input"),
+       describe(signature.outputs, "output"),
+       ConstantInt::get(i64, signature.workspaceSize), entry,
+       ConstantInt::get(i32, signature.checks.size()), checks,
+       ConstantInt::get(i32, signature.kernels.size()), kernels, weightsFile,
+       ConstantInt::get(i64, signature.weightsSize),
+       ConstantInt::get(i64, signature.weightsId), weightsBase, cuda});
   auto *global =
       new GlobalVariable(module, modelType, /*isConstant=*/true,
                          GlobalValue::ExternalLinkage, model, name + "_model");
@@ -398,6 +422,102 @@ bool tessera::addModelDescriptor(Module &module,
   GlobalAlias::create(modelType, 0, GlobalValue::WeakAnyLinkage,
                       "tessera_default_model", global, &module);
   return true;
+}
+
+bool tessera::addCUDAModelDescriptor(Module &module,
+                                     const ModelSignature &signature,
+                                     const CUDAProgram &program,
+                                     std::string &error) {
+  LLVMContext &context = module.getContext();
+  const std::string &name = signature.name;
+  Type *ptr = PointerType::get(context, 0);
+  Type *i32 = Type::getInt32Ty(context), *i64 = Type::getInt64Ty(context);
+  Constant *null = ConstantPointerNull::get(cast<PointerType>(ptr));
+  auto bytes = [&](StringRef data, const std::string &symbol, bool nul,
+                   unsigned align) -> Constant * {
+    GlobalVariable *global = privateConstant(
+        module, ConstantDataArray::getString(context, data, nul), symbol);
+    global->setAlignment(Align(align));
+    return global;
+  };
+  if (program.images.empty()) {
+    error = "internal: a CUDA model without images";
+    return false;
+  }
+  // tessera_cuda_image_t: { arch, cubin, cubin_size, ptx }.
+  auto *imageType = StructType::get(context, {ptr, ptr, i64, ptr});
+  SmallVector<Constant *> images;
+  for (auto [i, image] : llvm::enumerate(program.images)) {
+    std::string prefix = name + "_image" + std::to_string(i);
+    images.push_back(ConstantStruct::get(
+        imageType,
+        {bytes(image.arch, prefix + "_arch", true, 1),
+         image.cubin.empty() ? null
+                             : bytes(image.cubin, prefix + "_cubin", false, 8),
+         ConstantInt::get(i64, image.cubin.size()),
+         bytes(image.ptx, prefix + "_ptx", true, 1)}));
+  }
+  // tessera_cuda_arg_t: { kind, bytes, value }; tessera_cuda_launch_t:
+  // { kernel, grid[3], block[3], num_args, args }.
+  auto *argType = StructType::get(context, {i32, i32, i64});
+  auto *dim3 = ArrayType::get(i32, 3);
+  auto *launchType = StructType::get(context, {ptr, dim3, dim3, i32, ptr});
+  SmallVector<Constant *> launches;
+  for (auto [i, launch] : llvm::enumerate(program.launches)) {
+    std::string prefix = name + "_launch" + std::to_string(i);
+    SmallVector<Constant *> args;
+    for (const CUDAProgram::Argument &arg : launch.args)
+      args.push_back(
+          ConstantStruct::get(argType, {ConstantInt::get(i32, arg.kind),
+                                        ConstantInt::get(i32, arg.bytes),
+                                        ConstantInt::get(i64, arg.value)}));
+    Constant *argArray =
+        args.empty() ? null
+                     : static_cast<Constant *>(privateConstant(
+                           module,
+                           ConstantArray::get(
+                               ArrayType::get(argType, args.size()), args),
+                           prefix + "_args"));
+    auto triple = [&](const uint32_t(&d)[3]) {
+      return ConstantArray::get(dim3, {ConstantInt::get(i32, d[0]),
+                                       ConstantInt::get(i32, d[1]),
+                                       ConstantInt::get(i32, d[2])});
+    };
+    launches.push_back(ConstantStruct::get(
+        launchType,
+        {bytes(launch.kernel, prefix + "_kernel", true, 1), triple(launch.grid),
+         triple(launch.block), ConstantInt::get(i32, args.size()), argArray}));
+  }
+  Constant *imageArray = privateConstant(
+      module,
+      ConstantArray::get(ArrayType::get(imageType, images.size()), images),
+      name + "_images");
+  Constant *launchArray =
+      launches.empty()
+          ? null
+          : static_cast<Constant *>(privateConstant(
+                module,
+                ConstantArray::get(ArrayType::get(launchType, launches.size()),
+                                   launches),
+                name + "_launches"));
+  Constant *weights =
+      program.weights.empty()
+          ? null
+          : bytes(program.weights, name + "_weights", false, 64);
+  // tessera_cuda_program_t: { num_images, num_launches, images, launches,
+  // weights, weights_size, status_offset }.
+  auto *programType =
+      StructType::get(context, {i32, i32, ptr, ptr, ptr, i64, i64});
+  Constant *cuda = privateConstant(
+      module,
+      ConstantStruct::get(programType,
+                          {ConstantInt::get(i32, images.size()),
+                           ConstantInt::get(i32, launches.size()), imageArray,
+                           launchArray, weights,
+                           ConstantInt::get(i64, program.weights.size()),
+                           ConstantInt::get(i64, program.statusOffset)}),
+      name + "_cuda");
+  return defineModel(module, signature, null, cuda, error);
 }
 
 /// `text` safe inside a C comment: printable ASCII, no comment end.
@@ -472,7 +592,15 @@ std::string tessera::renderHeader(const ModelSignature &signature,
           "and the\n *   result lies at the front "
           "(tessera_session_output_dims)\n";
   os << " *   workspace: " << signature.workspaceSize
-     << " bytes, allocated once per session\n";
+     << (signature.cudaArchs.empty() ? "" : " bytes of device memory")
+     << (signature.cudaArchs.empty() ? " bytes" : "")
+     << ", allocated once per session\n";
+  if (!signature.cudaArchs.empty()) {
+    os << " *   CUDA: kernels for";
+    for (const std::string &arch : signature.cudaArchs)
+      os << " " << arch;
+    os << " (tessera_session_options_t.cuda_device picks the device)\n";
+  }
   if (!signature.weightsFile.empty())
     os << " *   weights: " << signature.weightsSize << " bytes in "
        << commentText(signature.weightsFile)
@@ -494,43 +622,67 @@ std::string tessera::renderHeader(const ModelSignature &signature,
   };
   emitDims(signature.inputs, "INPUT");
   emitDims(signature.outputs, "OUTPUT");
-  os << "\n/* Runs the model in `session` (created from &" << name
-     << "_model); the runtime checks every shape and dtype. */\n"
-     << "static inline tessera_status_t " << name
-     << "_run(tessera_session_t *tessera_session";
-  for (auto [i, t] : llvm::enumerate(signature.inputs))
-    os << ",\n    const " << cElementType(t.dtype) << " *" << inputNames[i];
-  for (auto [i, t] : llvm::enumerate(signature.outputs))
-    os << ",\n    " << cElementType(t.dtype) << " *" << outputNames[i];
-  os << ") {\n";
-  // Returns the array's name, or NULL when there are no tensors (C has no
-  // empty initializers).
-  auto tensors = [&](const std::vector<TensorSignature> &list,
-                     const std::vector<std::string> &params,
-                     const char *kind) -> std::string {
-    if (list.empty())
-      return "NULL";
-    for (auto [i, t] : llvm::enumerate(list)) {
-      os << "  static const int64_t tessera_" << kind << i << "_dims[] = {";
-      for (size_t d = 0; d < t.dims.size(); ++d)
-        os << (d ? ", " : "") << t.dims[d];
-      if (t.dims.empty())
-        os << "0";
-      os << "};\n";
-    }
-    os << "  tessera_tensor_t tessera_" << kind << "s[] = {\n";
-    for (auto [i, t] : llvm::enumerate(list))
-      os << "    {" << t.dtype << ", " << t.dims.size() << ", tessera_" << kind
-         << i << "_dims, (void *)(uintptr_t)" << params[i] << "},\n";
-    os << "  };\n";
-    return std::string("tessera_") + kind + "s";
+  // The run function; for a CUDA model also one on device pointers and a
+  // stream.
+  auto emitRun = [&](bool device) {
+    if (device)
+      os << "\n/* Runs the model in `session` on `tessera_stream` (a "
+            "CUstream; NULL: the\n * session's own) with device pointers "
+            "(CUdeviceptr) of the session's device;\n * returns when the "
+            "run has finished. */\n";
+    else
+      os << "\n/* Runs the model in `session` (created from &" << name
+         << "_model); the runtime checks every shape and dtype."
+         << (signature.cudaArchs.empty()
+                 ? ""
+                 : "\n * Host pointers: the inputs go to the device and the "
+                   "outputs come back.")
+         << " */\n";
+    os << "static inline tessera_status_t " << name
+       << (device ? "_run_on_stream" : "_run")
+       << "(tessera_session_t *tessera_session";
+    for (auto [i, t] : llvm::enumerate(signature.inputs))
+      os << ",\n    const " << cElementType(t.dtype) << " *" << inputNames[i];
+    for (auto [i, t] : llvm::enumerate(signature.outputs))
+      os << ",\n    " << cElementType(t.dtype) << " *" << outputNames[i];
+    if (device)
+      os << ",\n    void *tessera_stream";
+    os << ") {\n";
+    // Returns the array's name, or NULL when there are no tensors (C has no
+    // empty initializers).
+    auto tensors = [&](const std::vector<TensorSignature> &list,
+                       const std::vector<std::string> &params,
+                       const char *kind) -> std::string {
+      if (list.empty())
+        return "NULL";
+      for (auto [i, t] : llvm::enumerate(list)) {
+        os << "  static const int64_t tessera_" << kind << i << "_dims[] = {";
+        for (size_t d = 0; d < t.dims.size(); ++d)
+          os << (d ? ", " : "") << t.dims[d];
+        if (t.dims.empty())
+          os << "0";
+        os << "};\n";
+      }
+      os << "  tessera_tensor_t tessera_" << kind << "s[] = {\n";
+      for (auto [i, t] : llvm::enumerate(list))
+        os << "    {" << t.dtype << ", " << t.dims.size() << ", tessera_"
+           << kind << i << "_dims, (void *)(uintptr_t)" << params[i] << "},\n";
+      os << "  };\n";
+      return std::string("tessera_") + kind + "s";
+    };
+    std::string inputs = tensors(signature.inputs, inputNames, "input");
+    std::string outputs = tensors(signature.outputs, outputNames, "output");
+    os << (device ? "  return tessera_session_run_cuda(tessera_session, "
+                  : "  return tessera_session_run(tessera_session, ")
+       << inputs << ", " << signature.inputs.size() << ", " << outputs << ", "
+       << signature.outputs.size()
+       << (device ? ",\n      tessera_stream, TESSERA_RUN_DEVICE_POINTERS" : "")
+       << ");\n}\n";
   };
-  std::string inputs = tensors(signature.inputs, inputNames, "input");
-  std::string outputs = tensors(signature.outputs, outputNames, "output");
-  os << "  return tessera_session_run(tessera_session, " << inputs << ", "
-     << signature.inputs.size() << ", " << outputs << ", "
-     << signature.outputs.size() << ");\n}\n\n"
-     << "#ifdef __cplusplus\n} /* extern \"C\" */\n#endif\n\n#endif /* "
+  emitRun(false);
+  if (!signature.cudaArchs.empty())
+    emitRun(true);
+  os << "\n#ifdef __cplusplus\n} /* extern \"C\" */\n#endif\n\n#endif /* "
      << guard << " */\n";
   return os.str();
 }

@@ -56,6 +56,31 @@ struct ModelSignature {
   /// base from ("" when every weight is in the object).
   std::string weightsFile, weightsBase;
   uint64_t weightsSize = 0, weightsId = 0;
+  /// A CUDA model (--target=cuda): the architectures it has code for.
+  std::vector<std::string> cudaArchs;
+};
+
+/// What a CUDA model's session replays (tessera_cuda_program_t).
+struct CUDAProgram {
+  struct Image {
+    std::string arch, ptx, cubin; // cubin empty without the toolkit
+  };
+  struct Argument {
+    int32_t kind = 0; // tessera_cuda_arg_kind_t
+    int32_t bytes = 8;
+    int64_t value = 0;
+  };
+  struct Launch {
+    std::string kernel;
+    uint32_t grid[3] = {1, 1, 1}, block[3] = {1, 1, 1};
+    std::vector<Argument> args;
+  };
+  std::vector<Image> images;
+  std::vector<Launch> launches;
+  /// Every weight a kernel reads, each 256-byte aligned.
+  std::string weights;
+  /// The status word's offset in the workspace; -1 without checks.
+  int64_t statusOffset = -1;
 };
 
 /// A parallel kernel's dispatch: the declaration `dispatch(int64_t n,
@@ -77,6 +102,13 @@ bool addModelDescriptor(llvm::Module &module, const ModelSignature &signature,
                         const std::string &kernel,
                         const std::vector<ParallelDispatch> &dispatches,
                         std::string &error);
+
+/// Adds the descriptor `<name>_model` of a CUDA model (no host code: its
+/// `cuda` program holds the images, launches and weights) and the weak
+/// alias `tessera_default_model`.
+bool addCUDAModelDescriptor(llvm::Module &module,
+                            const ModelSignature &signature,
+                            const CUDAProgram &program, std::string &error);
 
 /// The C header of the artifact.
 std::string renderHeader(const ModelSignature &signature,

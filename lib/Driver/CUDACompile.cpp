@@ -3,14 +3,16 @@
 // --target=cuda: the CUDA pipeline's kernels become PTX for every
 // architecture of --mcpu and, when the toolkit's ptxas is found, cubins.
 // --emit=ptx prints each architecture's PTX after a line
-// `// tessera-ptx: <arch>`, so that a tool can split them. The artifact
-// (a host object embedding the cubins, and the runtime's CUDA module) is
-// still to come.
+// `// tessera-ptx: <arch>`, so that a tool can split them. --emit=obj|lib
+// writes the artifact: a host object holding no code, only the descriptor
+// whose tessera_cuda_program_t the runtime's CUDA module replays (images,
+// launches with their argument bindings, weights).
 //
 //===----------------------------------------------------------------------===//
 
 #include "lib/Driver/CUDACompile.h"
 #include "dialects/Kernel/IR/KernelDialect.h"
+#include "lib/Target/CPU/CPUTarget.h"
 #include "lib/Target/CUDA/CUDATarget.h"
 
 #include "mlir/Dialect/Func/IR/FuncOps.h"
@@ -19,11 +21,14 @@
 #include "mlir/Dialect/Utils/StaticValueUtils.h"
 #include "mlir/IR/BuiltinOps.h"
 #include "mlir/IR/DialectResourceBlobManager.h"
+#include "llvm/IR/LLVMContext.h"
+#include "llvm/IR/Module.h"
 #include "llvm/Support/FileSystem.h"
 #include "llvm/Support/FormatVariadic.h"
 #include "llvm/Support/JSON.h"
 #include "llvm/Support/Path.h"
 #include "llvm/Support/raw_ostream.h"
+#include "llvm/Target/TargetMachine.h"
 
 #include <fstream>
 #include <regex>
@@ -64,12 +69,23 @@ bool globalBytes(memref::GlobalOp global, std::string &bytes) {
   return false;
 }
 
+/// tessera_cuda_arg_kind_t.
+enum ArgKind {
+  kInput = 0,
+  kOutput = 1,
+  kWorkspace = 2,
+  kWeight = 3,
+  kScalar = 4
+};
+
 /// The model function's launches, in order, with what each argument binds
 /// to (an input, an output, the workspace, a weight, an index), and the
-/// weights' bytes in one blob: what a runtime replays on a stream.
+/// weights' bytes in one blob: what a runtime replays on a stream, as
+/// `program` (for the artifact) and `plan` (JSON, for tools).
 bool describeLaunches(ModuleOp module, size_t numInputs,
-                      llvm::json::Object &plan, std::string &blob,
+                      tessera::CUDAProgram &program, llvm::json::Object &plan,
                       std::string &error) {
+  std::string &blob = program.weights;
   func::FuncOp model;
   for (auto function : module.getOps<func::FuncOp>())
     if (!function.isExternal() && function.isPublic())
@@ -98,22 +114,40 @@ bool describeLaunches(ModuleOp module, size_t numInputs,
       error = "internal: a launch of dynamic size";
       return false;
     }
+    tessera::CUDAProgram::Launch &out = program.launches.emplace_back();
+    out.kernel = launch.getKernelName().str();
+    for (int d = 0; d < 3; ++d) {
+      int64_t g = *(*grid)[d].getAsInteger(), k = *(*block)[d].getAsInteger();
+      if (g < 1 || g > UINT32_MAX || k < 1 || k > 1024) {
+        error = "internal: a launch of " + std::to_string(g) + " blocks of " +
+                std::to_string(k) + " threads";
+        return false;
+      }
+      out.grid[d] = static_cast<uint32_t>(g);
+      out.block[d] = static_cast<uint32_t>(k);
+    }
     entry["grid"] = std::move(*grid);
     entry["block"] = std::move(*block);
     llvm::json::Array args;
     for (Value operand : launch.getKernelOperands()) {
       llvm::json::Object arg;
+      tessera::CUDAProgram::Argument &bound = out.args.emplace_back();
       if (auto argument = dyn_cast<BlockArgument>(operand)) {
         unsigned i = argument.getArgNumber();
         arg["kind"] = i == workspace  ? "workspace"
                       : i < numInputs ? "input"
                                       : "output";
-        if (i != workspace)
-          arg["index"] =
-              static_cast<int64_t>(i < numInputs ? i : i - numInputs);
+        bound.kind = i == workspace  ? kWorkspace
+                     : i < numInputs ? kInput
+                                     : kOutput;
+        if (i != workspace) {
+          bound.value = i < numInputs ? i : i - numInputs;
+          arg["index"] = bound.value;
+        }
       } else if (auto get = operand.getDefiningOp<memref::GetGlobalOp>()) {
         arg["kind"] = "weight";
         arg["name"] = get.getName().str();
+        bound.kind = kWeight;
         if (!globals.get(get.getName())) {
           auto global = SymbolTable::lookupNearestSymbolFrom<memref::GlobalOp>(
               get, get.getNameAttr());
@@ -130,9 +164,19 @@ bool describeLaunches(ModuleOp module, size_t numInputs,
                                  {"bytes", static_cast<int64_t>(bytes.size())}};
           blob += bytes;
         }
+        bound.value = *globals.getObject(get.getName())->getInteger("offset");
       } else if (std::optional<int64_t> value = getConstantIntValue(operand)) {
+        Type type = operand.getType();
+        if (!type.isIndex() && !type.isInteger(32) && !type.isInteger(64)) {
+          error = "internal: a kernel argument the host cannot bind";
+          return false;
+        }
         arg["kind"] = "index";
         arg["value"] = *value;
+        arg["bytes"] = type.isInteger(32) ? 4 : 8;
+        bound.kind = kScalar;
+        bound.bytes = type.isInteger(32) ? 4 : 8;
+        bound.value = *value;
       } else {
         error = "internal: a kernel argument the host cannot bind";
         return false;
@@ -171,8 +215,10 @@ bool describeLaunches(ModuleOp module, size_t numInputs,
   // The run-time checks: the status word's place in the workspace (an i32,
   // k > 0 when check k failed) and check k's message at k - 1.
   if (auto offset = model->getAttrOfType<IntegerAttr>(
-          tessera::tk::TKDialect::getStatusOffsetAttrName()))
+          tessera::tk::TKDialect::getStatusOffsetAttrName())) {
     plan["status_offset"] = offset.getInt();
+    program.statusOffset = offset.getInt();
+  }
   if (auto checks = model->getAttrOfType<ArrayAttr>(
           tessera::tk::TKDialect::getChecksAttrName())) {
     llvm::json::Array messages;
@@ -180,6 +226,17 @@ bool describeLaunches(ModuleOp module, size_t numInputs,
       messages.push_back(cast<StringAttr>(check).str());
     plan["checks"] = std::move(messages);
   }
+  return true;
+}
+
+/// The folder an output prefix names, created if missing.
+bool createParentDirectory(const std::string &prefix, std::string &error) {
+  llvm::StringRef directory = llvm::sys::path::parent_path(prefix);
+  if (!directory.empty())
+    if (std::error_code ec = llvm::sys::fs::create_directories(directory)) {
+      error = "cannot create " + directory.str() + ": " + ec.message();
+      return false;
+    }
   return true;
 }
 
@@ -201,15 +258,10 @@ std::string tessera::driver::checkCUDAOptions(const CompileOptions &options) {
   std::string error;
   if (!parseCUDAChips(options.cpu, chips, error))
     return error;
-  switch (options.emit) {
-  case EmitStage::Object:
-  case EmitStage::Library:
-    return "--target=cuda: the CUDA artifact (a host object embedding the "
-           "cubins, with the runtime's CUDA module) is not built yet; "
-           "--emit=ptx writes the kernels";
-  default:
-    break;
-  }
+  if (options.weights == WeightsPlacement::File)
+    return "--target=cuda: --weights=file is not supported for CUDA (the "
+           "weights are in the object and go to the device once per "
+           "session)";
   if (options.profile)
     return "--target=cuda: --profile is not supported for CUDA yet";
   if (options.gpuPrecision == "fp16" || options.gpuPrecision == "bf16")
@@ -225,9 +277,69 @@ std::string tessera::driver::checkCUDAOptions(const CompileOptions &options) {
   return "";
 }
 
+namespace tessera::driver {
+/// The host object of a CUDA model: the descriptor and its program, data
+/// only, for the host (the triple cc links for).
+static bool emitArtifact(const CompileOptions &options,
+                         const ModelSignature &signature,
+                         const CUDAProgram &program, std::string *memoryObject,
+                         std::string *memoryHeader, std::string &error) {
+  CPUTargetOptions host;
+  host.optLevel = 0;
+  std::unique_ptr<llvm::TargetMachine> machine =
+      createCPUTargetMachine(host, error);
+  if (!machine)
+    return false;
+  llvm::LLVMContext context;
+  llvm::Module object(signature.name, context);
+  object.setTargetTriple(machine->getTargetTriple());
+  object.setDataLayout(machine->createDataLayout());
+  if (!addCUDAModelDescriptor(object, signature, program, error))
+    return false;
+  if (options.outputPrefix.empty()) {
+    if (!memoryObject) {
+      error = "an output prefix (-o) is required for --emit=obj|lib";
+      return false;
+    }
+    llvm::SmallString<0> buffer;
+    llvm::raw_svector_ostream stream(buffer);
+    if (!emitToStream(object, *machine, stream, false, error))
+      return false;
+    memoryObject->assign(buffer.begin(), buffer.end());
+    *memoryHeader = renderHeader(signature, options.inputPath);
+    return true;
+  }
+  if (!createParentDirectory(options.outputPrefix, error))
+    return false;
+  std::string path = options.outputPrefix + ".o";
+  if (!emitCode(object, *machine, path, false, error) ||
+      !writeFile(
+          options.outputPrefix + ".h",
+          renderHeader(signature,
+                       llvm::sys::path::filename(options.inputPath).str()),
+          error))
+    return false;
+  return options.emit != EmitStage::Library ||
+         linkSharedLibrary(path, options.outputPrefix + ".so", "", error);
+}
+} // namespace tessera::driver
+
 bool tessera::driver::emitCUDA(ModuleOp module, const CompileOptions &options,
-                               size_t numInputs, llvm::raw_ostream &out,
-                               llvm::raw_ostream &log, std::string &error) {
+                               ModelSignature signature, llvm::raw_ostream &out,
+                               llvm::raw_ostream &log,
+                               std::string *memoryObject,
+                               std::string *memoryHeader, std::string &error) {
+  size_t numInputs = signature.inputs.size();
+  bool artifact =
+      options.emit == EmitStage::Object || options.emit == EmitStage::Library;
+  if (artifact)
+    for (const TensorSignature &output : signature.outputs)
+      if (output.dynamicDims) {
+        error = options.inputPath + ": output '" + output.name +
+                "' has a size the run decides (NonZero, Unique and the "
+                "like), which the CUDA artifact does not support yet";
+        return false;
+      }
   CUDATargetOptions target;
   if (!parseCUDAChips(options.cpu, target.chips, error))
     return false;
@@ -261,6 +373,29 @@ bool tessera::driver::emitCUDA(ModuleOp module, const CompileOptions &options,
           << image.spillBytes << " bytes spilled\n";
     }
   }
+  if (artifact) {
+    CUDAProgram program;
+    llvm::json::Object plan;
+    if (!describeLaunches(module, numInputs, program, plan, error))
+      return false;
+    for (const CUDAImage &image : images)
+      program.images.push_back({image.chip, image.ptx, image.cubin});
+    signature.cudaArchs = target.chips;
+    if (auto size = plan.getInteger("workspace_bytes"))
+      signature.workspaceSize = static_cast<uint64_t>(*size);
+    if (const llvm::json::Array *checks = plan.getArray("checks"))
+      for (const llvm::json::Value &check : *checks)
+        signature.checks.push_back(check.getAsString()->str());
+    if (signature.workspaceSize > options.maxTensorBytes) {
+      error = options.inputPath + ": the workspace needs " +
+              std::to_string(signature.workspaceSize) +
+              " bytes, more than --max-tensor-bytes " +
+              std::to_string(options.maxTensorBytes);
+      return false;
+    }
+    return emitArtifact(options, signature, program, memoryObject, memoryHeader,
+                        error);
+  }
   if (options.emit != EmitStage::PTX && options.emit != EmitStage::Assembly)
     return true;
   if (options.outputPrefix.empty()) {
@@ -271,16 +406,12 @@ bool tessera::driver::emitCUDA(ModuleOp module, const CompileOptions &options,
   // With -o: PREFIX.ARCH.ptx (and .cubin) per architecture, and the
   // launches with their argument bindings and the weights they read.
   llvm::json::Object plan;
-  std::string weights;
-  if (!describeLaunches(module, numInputs, plan, weights, error))
+  CUDAProgram program;
+  if (!describeLaunches(module, numInputs, program, plan, error))
     return false;
-  llvm::StringRef directory =
-      llvm::sys::path::parent_path(options.outputPrefix);
-  if (!directory.empty())
-    if (std::error_code ec = llvm::sys::fs::create_directories(directory)) {
-      error = "cannot create " + directory.str() + ": " + ec.message();
-      return false;
-    }
+  const std::string &weights = program.weights;
+  if (!createParentDirectory(options.outputPrefix, error))
+    return false;
   llvm::json::Array files;
   for (const CUDAImage &image : images) {
     std::string base = options.outputPrefix + "." + image.chip;

@@ -637,8 +637,8 @@ bool Compilation::run(std::string &error) {
 
   if (cudaTarget) {
     start = Clock::now();
-    if (!tessera::driver::emitCUDA(*module, options, signature.inputs.size(),
-                                   out, log, error))
+    if (!tessera::driver::emitCUDA(*module, options, signature, out, log,
+                                   memoryObject, memoryHeader, error))
       return false;
     time("cuda", start);
     return true;

@@ -149,7 +149,7 @@ bool tessera::quantize::Build::compile(const CompileOptions &base,
 }
 
 bool tessera::quantize::Build::start(int threads, std::string &error) {
-  return session.create(*model, threads, error);
+  return session.create(*model, threads, /*cudaDevice=*/0, error);
 }
 
 bool tessera::quantize::Build::run(const InputSet &set, std::string &error) {

@@ -96,14 +96,16 @@ class Module:
 
 
 def compile(model, target="x86_64", mcpu="native", opt_level=2, name=None, threads=0,
-            profile=False, input_shapes=None, verbose=False, weights="auto"):
+            profile=False, input_shapes=None, verbose=False, weights="auto", cuda_device=0):
     """Compiles a model for this machine and returns a callable Module.
 
     model: a Graph (built or imported), or the path of an ONNX model
     (input_shapes then maps input names to shapes, as
     tessera-compile --input-shape does; required for symbolic dims).
-    target: "x86_64" (the host) or a triple; mcpu: "native", "generic" or a
-    CPU name; opt_level: 0 to 3 (default 2, as tessera-compile); name: the C
+    target: "x86_64" (the host), a triple, or "cuda" (the kernels run on a
+    CUDA device, cuda_device; the runtime loads the driver when the Module
+    is made); mcpu: "native", "generic" or a CPU name (for "cuda": the
+    architectures, e.g. "sm_80,sm_90a", the default); opt_level: 0 to 3 (default 2, as tessera-compile); name: the C
     symbol prefix (default: from the graph's name); threads: how many threads
     a call uses (0: one per CPU; 1: the caller only); profile: time every
     kernel (Module.profile(), Module.write_trace()); verbose: print each
@@ -121,15 +123,20 @@ def compile(model, target="x86_64", mcpu="native", opt_level=2, name=None, threa
         raise TypeError("compile() takes a tessera.Graph or the path of an ONNX model, "
                         "not %s" % type(model).__name__)
     triple = _TARGETS.get(target, target)
-    if triple != "x86_64-linux-gnu" and not triple.startswith("x86_64"):
+    if target == "cuda":
+        triple = "cuda"
+        if mcpu == "native":
+            mcpu = ""
+    elif triple != "x86_64-linux-gnu" and not triple.startswith("x86_64"):
         raise Error("compile() runs models on this machine; cross-compile with "
                     "tessera-compile --target instead")
     workdir = tempfile.TemporaryDirectory(prefix="tessera-")
     symbol = name or "".join(c if c.isalnum() else "_" for c in model.name) or "model"
     if symbol[0].isdigit():
         symbol = "_" + symbol
-    compiled, log = _compile(model, workdir.name, symbol, "", mcpu, opt_level, threads,
-                             bool(profile), bool(verbose), weights)
+    compiled, log = _compile(model, workdir.name, symbol, "cuda" if triple == "cuda" else "",
+                             mcpu, opt_level, threads, bool(profile), bool(verbose), weights,
+                             cuda_device)
     if verbose and log:
         sys.stderr.write(log)
     return Module(compiled, workdir)
@@ -201,10 +208,10 @@ def quantize(model, calibration, method="minmax", percentile=99.999, bins=2048,
     return Module(compiled, workdir)
 
 
-def load(path, threads=0):
+def load(path, threads=0, cuda_device=0):
     """Loads an artifact that Module.save() or tessera-compile wrote: the path
     of its NAME.so (or of NAME.o/NAME.h beside it, or NAME without a suffix).
-    threads as for compile(). Returns a Module."""
+    threads and cuda_device as for compile(). Returns a Module."""
     path = os.fspath(path)
     base, suffix = os.path.splitext(path)
     if suffix not in (".so", ".o", ".h"):
@@ -213,4 +220,4 @@ def load(path, threads=0):
     if not os.path.exists(os.path.join(directory, name + ".so")):
         raise Error("%s.so: no such model library (Module.save() and "
                     "tessera-compile write NAME.so)" % os.path.join(directory, name))
-    return Module(_load(directory, name, threads), None)
+    return Module(_load(directory, name, threads, cuda_device), None)

@@ -123,7 +123,8 @@ std::vector<int64_t> ints(const std::optional<std::vector<int64_t>> &v) {
 class CompiledModule {
 public:
   /// The library DIRECTORY/NAME.so.
-  CompiledModule(std::string directory, std::string name, int threads)
+  CompiledModule(std::string directory, std::string name, int threads,
+                 int cudaDevice = 0)
       : directory(std::move(directory)), name(std::move(name)) {
     std::string library = this->directory + "/" + this->name + ".so";
     std::string why;
@@ -145,6 +146,7 @@ public:
     tessera_session_options_t options;
     tessera_session_options_init(&options);
     options.num_threads = threads;
+    options.cuda_device = cudaDevice;
     tessera_status_t status = tessera_session_create(model, &options, &session);
     if (status != TESSERA_OK)
       throw Error(std::string("cannot create a session: ") +
@@ -934,7 +936,11 @@ PYBIND11_MODULE(_tessera, m) {
   m.def("_compile", [](const G &g, const std::string &directory,
                        const std::string &name, const std::string &target,
                        const std::string &mcpu, int optLevel, int threads,
-                       bool profile, bool timing, const std::string &weights) {
+                       bool profile, bool timing, const std::string &weights,
+                       int cudaDevice) {
+    if (cudaDevice < 0)
+      throw Error("cuda_device must be 0 or more, got " +
+                  std::to_string(cudaDevice));
     CompileOptions options =
         libraryOptions(directory, name, target, mcpu, optLevel, threads,
                        profile, timing, weights);
@@ -948,7 +954,8 @@ PYBIND11_MODULE(_tessera, m) {
       throw Error(result.error);
     }
     return py::make_tuple(
-        std::make_shared<CompiledModule>(directory, name, threads), result.log);
+        std::make_shared<CompiledModule>(directory, name, threads, cudaDevice),
+        result.log);
   });
   m.def("_quantize",
         [](const G &g, const std::string &directory, const std::string &name,
@@ -997,11 +1004,17 @@ PYBIND11_MODULE(_tessera, m) {
         });
   m.def(
       "_load",
-      [](const std::string &directory, const std::string &name, int threads) {
+      [](const std::string &directory, const std::string &name, int threads,
+         int cudaDevice) {
         if (threads < 0)
           throw Error("threads must be 0 (one per CPU) or more, got " +
                       std::to_string(threads));
-        return std::make_shared<CompiledModule>(directory, name, threads);
+        if (cudaDevice < 0)
+          throw Error("cuda_device must be 0 or more, got " +
+                      std::to_string(cudaDevice));
+        return std::make_shared<CompiledModule>(directory, name, threads,
+                                                cudaDevice);
       },
-      py::arg("directory"), py::arg("name"), py::arg("threads"));
+      py::arg("directory"), py::arg("name"), py::arg("threads"),
+      py::arg("cuda_device") = 0);
 }

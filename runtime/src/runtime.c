@@ -6,6 +6,7 @@
 #endif
 
 #include "tessera/runtime.h"
+#include "cuda.h"
 #include "profile.h"
 #include "thread_pool.h"
 #include "weights.h"
@@ -28,7 +29,8 @@ struct tessera_session_t {
   tessera_parallel_t parallel;
   tessera_profile_t *profile; /* NULL unless compiled with --profile */
   int holds_weights;          /* a hold on the model's weights file */
-  char error[256];
+  tessera_cuda_session_t *cuda; /* a CUDA model's device state */
+  char error[384];
 };
 
 static void *default_alloc(void *user_data, size_t size, size_t alignment) {
@@ -56,6 +58,7 @@ void tessera_session_options_init(tessera_session_options_t *out_options) {
   out_options->allocator.user_data = NULL;
   out_options->num_threads = 0;
   out_options->weights_path = NULL;
+  out_options->cuda_device = 0;
 }
 
 /* The calling thread's last tessera_session_create failure. */
@@ -127,6 +130,15 @@ tessera_session_create(const tessera_model_t *model,
   memset(session, 0, sizeof(*session));
   session->model = model;
   session->allocator = options->allocator;
+  if (model->cuda) {
+    status =
+        tessera_cuda_create(model, options->cuda_device, options->allocator,
+                            &session->cuda, create_error, sizeof(create_error));
+    if (status != TESSERA_OK) {
+      tessera_session_release(session);
+      return status;
+    }
+  }
   if (model->weights_base) {
     status = tessera_weights_acquire(model, options->weights_path,
                                      create_error, sizeof(create_error));
@@ -156,9 +168,12 @@ tessera_session_create(const tessera_model_t *model,
         for (d = 0; d < (size_t)model->outputs[i].rank; ++d)
           session->output_dims[dims++] = model->outputs[i].dims[d];
   }
+  /* A CUDA model's workspace lives on the device; it runs no host loops. */
   session->workspace = session->allocator.alloc(
-      session->allocator.user_data, (size_t)model->workspace_size, 64);
-  session->num_threads = options->num_threads
+      session->allocator.user_data,
+      model->cuda ? 64 : (size_t)model->workspace_size, 64);
+  session->num_threads = model->cuda ? 1
+                         : options->num_threads
                              ? options->num_threads
                              : tessera_thread_pool_default_size();
   session->pool =
@@ -181,6 +196,7 @@ void tessera_session_release(tessera_session_t *session) {
   if (!session)
     return;
   tessera_allocator_t allocator = session->allocator;
+  tessera_cuda_release(session->cuda);
   tessera_thread_pool_release(session->pool);
   tessera_profile_release(session->profile, allocator);
   if (session->holds_weights)
@@ -223,17 +239,15 @@ static tessera_status_t check_tensor(tessera_session_t *session,
   return TESSERA_OK;
 }
 
-tessera_status_t tessera_session_run(tessera_session_t *session,
-                                     const tessera_tensor_t *inputs,
-                                     size_t num_inputs,
-                                     tessera_tensor_t *outputs,
-                                     size_t num_outputs) {
-  const tessera_model_t *model;
-  int32_t i, code;
+/* Checks the tensors of a run against the model and notes their data in
+ * session->buffers. */
+static tessera_status_t check_run(tessera_session_t *session,
+                                  const tessera_tensor_t *inputs,
+                                  size_t num_inputs, tessera_tensor_t *outputs,
+                                  size_t num_outputs) {
+  const tessera_model_t *model = session->model;
+  int32_t i;
   tessera_status_t status;
-  if (!session)
-    return TESSERA_INVALID_ARGUMENT;
-  model = session->model;
   session->error[0] = '\0';
   if (num_inputs != (size_t)model->num_inputs || (num_inputs && !inputs))
     return fail(session, TESSERA_INVALID_ARGUMENT,
@@ -256,6 +270,45 @@ tessera_status_t tessera_session_run(tessera_session_t *session,
       return status;
     session->buffers[model->num_inputs + i] = outputs[i].data;
   }
+  return TESSERA_OK;
+}
+
+static tessera_status_t check_failed(tessera_session_t *session, int32_t code) {
+  const tessera_model_t *model = session->model;
+  return fail(session, TESSERA_CHECK_FAILED, "model '%s': %s", model->name,
+              code > 0 && code <= model->num_checks && model->checks[code - 1]
+                  ? model->checks[code - 1]
+                  : "a run-time check failed");
+}
+
+static tessera_status_t run_cuda(tessera_session_t *session, void *stream,
+                                 uint32_t flags) {
+  const tessera_model_t *model = session->model;
+  int32_t code = 0;
+  tessera_status_t status = tessera_cuda_run(
+      session->cuda, session->buffers, session->buffers + model->num_inputs,
+      stream, flags, &code, session->error, sizeof(session->error));
+  if (status != TESSERA_OK)
+    return status;
+  return code ? check_failed(session, code) : TESSERA_OK;
+}
+
+tessera_status_t tessera_session_run(tessera_session_t *session,
+                                     const tessera_tensor_t *inputs,
+                                     size_t num_inputs,
+                                     tessera_tensor_t *outputs,
+                                     size_t num_outputs) {
+  const tessera_model_t *model;
+  int32_t i, code;
+  tessera_status_t status;
+  if (!session)
+    return TESSERA_INVALID_ARGUMENT;
+  model = session->model;
+  status = check_run(session, inputs, num_inputs, outputs, num_outputs);
+  if (status != TESSERA_OK)
+    return status;
+  if (session->cuda)
+    return run_cuda(session, NULL, 0);
   session->buffers[model->num_inputs + model->num_outputs] = session->workspace;
   session->buffers[model->num_inputs + model->num_outputs + 1] =
       &session->parallel;
@@ -271,10 +324,7 @@ tessera_status_t tessera_session_run(tessera_session_t *session,
   if (session->profile)
     tessera_profile_run_end(session->profile);
   if (code != 0)
-    return fail(session, TESSERA_CHECK_FAILED, "model '%s': %s", model->name,
-                code > 0 && code <= model->num_checks && model->checks[code - 1]
-                    ? model->checks[code - 1]
-                    : "a run-time check failed");
+    return check_failed(session, code);
   /* The sizes the run decided, each within its bound. */
   {
     size_t at = 0, slot = 0;
@@ -296,6 +346,47 @@ tessera_status_t tessera_session_run(tessera_session_t *session,
       }
   }
   return TESSERA_OK;
+}
+
+tessera_status_t tessera_session_run_cuda(tessera_session_t *session,
+                                          const tessera_tensor_t *inputs,
+                                          size_t num_inputs,
+                                          tessera_tensor_t *outputs,
+                                          size_t num_outputs, void *stream,
+                                          uint32_t flags) {
+  tessera_status_t status;
+  if (!session)
+    return TESSERA_INVALID_ARGUMENT;
+  if (!session->cuda)
+    return fail(session, TESSERA_INVALID_ARGUMENT,
+                "model '%s' was compiled for the CPU, not CUDA",
+                session->model->name);
+  if (flags & ~(TESSERA_RUN_DEVICE_POINTERS | TESSERA_RUN_ASYNC))
+    return fail(session, TESSERA_INVALID_ARGUMENT, "unknown run flags 0x%x",
+                (unsigned)flags);
+  if ((flags & TESSERA_RUN_ASYNC) && !(flags & TESSERA_RUN_DEVICE_POINTERS))
+    return fail(session, TESSERA_INVALID_ARGUMENT,
+                "TESSERA_RUN_ASYNC needs TESSERA_RUN_DEVICE_POINTERS (host "
+                "buffers are copied during the call)");
+  status = check_run(session, inputs, num_inputs, outputs, num_outputs);
+  if (status != TESSERA_OK)
+    return status;
+  return run_cuda(session, stream, flags);
+}
+
+tessera_status_t tessera_session_wait(tessera_session_t *session) {
+  int32_t code = 0;
+  tessera_status_t status;
+  if (!session)
+    return TESSERA_INVALID_ARGUMENT;
+  if (!session->cuda)
+    return TESSERA_OK;
+  session->error[0] = '\0';
+  status = tessera_cuda_wait(session->cuda, &code, session->error,
+                             sizeof(session->error));
+  if (status != TESSERA_OK)
+    return status;
+  return code ? check_failed(session, code) : TESSERA_OK;
 }
 
 const int64_t *tessera_session_output_dims(const tessera_session_t *session,
@@ -380,6 +471,8 @@ const char *tessera_status_string(tessera_status_t status) {
     return "model built for another runtime ABI";
   case TESSERA_WEIGHTS_UNAVAILABLE:
     return "weights file unavailable";
+  case TESSERA_DEVICE_UNAVAILABLE:
+    return "CUDA device unavailable";
   }
   return "unknown status";
 }
@@ -472,8 +565,8 @@ static int valid_desc(const tessera_tensor_desc_t *desc, int output) {
 
 static int valid_model(const tessera_model_t *model) {
   int32_t i;
-  if (!model->entry || model->num_inputs < 0 || model->num_outputs < 0 ||
-      (model->num_inputs > 0 && !model->inputs) ||
+  if (!!model->entry == !!model->cuda || model->num_inputs < 0 ||
+      model->num_outputs < 0 || (model->num_inputs > 0 && !model->inputs) ||
       (model->num_outputs > 0 && !model->outputs) ||
       model->workspace_size > TESSERA_MAX_TENSOR_BYTES ||
       model->num_checks < 0 || (model->num_checks > 0 && !model->checks) ||
@@ -491,5 +584,9 @@ static int valid_model(const tessera_model_t *model) {
   for (i = 0; i < model->num_outputs; ++i)
     if (!valid_desc(&model->outputs[i], 1))
       return 0;
+  /* A CUDA model: a replayable program, weights in it, no host profile. */
+  if (model->cuda && (!tessera_cuda_valid_program(model) ||
+                      model->weights_base || model->num_kernels))
+    return 0;
   return 1;
 }

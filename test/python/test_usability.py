@@ -212,5 +212,54 @@ class Messages(unittest.TestCase):
             self.assertEqual(result.stderr, "", "printed behind the exception: " + body)
 
 
+class CUDATarget(unittest.TestCase):
+    """compile(target="cuda"): the artifact is the CUDA one, and its Module
+    runs through the driver the runtime loads (here the fake one of the
+    tests, test/Unit/Runtime/FakeCUDADriver.c, which runs none of these
+    kernels: the numbers are checked on a device, scripts/cuda-device-check.sh)."""
+
+    FAKE = os.path.join(os.environ.get("TESSERA_BIN", ""), os.pardir, "lib",
+                        "libtessera_fake_cuda.so")
+
+    def graph(self):
+        g = tessera.Graph("proj")
+        x = g.input("x", (64, 32))
+        g.output(g.relu(x @ g.constant(RNG.standard_normal((32, 48)).astype(np.float32))), "y")
+        return g
+
+    def test_compiles_and_runs_through_the_driver(self):
+        os.environ["TESSERA_CUDA_DRIVER"] = self.FAKE
+        module = tessera.compile(self.graph(), target="cuda", mcpu="sm_80")
+        y = module(np.ones((64, 32), np.float32))
+        self.assertEqual((y.shape, y.dtype), ((64, 48), np.float32))
+        with tempfile.TemporaryDirectory() as directory:
+            module.save(directory)
+            with open(os.path.join(directory, "proj.h")) as header:
+                text = header.read()
+            self.assertIn("CUDA: kernels for sm_80 (", text)
+            self.assertIn("proj_run_on_stream(", text)
+            reloaded = tessera.load(os.path.join(directory, "proj.so"))
+            self.assertEqual(reloaded(np.ones((64, 32), np.float32)).shape, (64, 48))
+        with self.assertRaisesRegex(tessera.Error, "cuda_device must be 0 or more"):
+            tessera.compile(self.graph(), target="cuda", cuda_device=-1)
+
+    def test_no_driver_is_an_error(self):
+        # The driver loads once per process: a fresh one without it.
+        script = ("import numpy as np, tessera\n"
+                  "g = tessera.Graph('p'); x = g.input('x', (4, 4)); g.output(x + 1.0, 'y')\n"
+                  "try:\n"
+                  "    tessera.compile(g, target='cuda')\n"
+                  "except tessera.Error as e:\n"
+                  "    print(e)\n")
+        env = dict(os.environ, TESSERA_CUDA_DRIVER="/nonexistent/libcuda.so.1")
+        done = subprocess.run([sys.executable, "-c", script], env=env,
+                              capture_output=True, text=True, timeout=120)
+        self.assertEqual(done.stderr, "")
+        self.assertEqual(done.stdout.strip(),
+                         "cannot create a session: no CUDA driver: cannot load "
+                         "/nonexistent/libcuda.so.1 (/nonexistent/libcuda.so.1: "
+                         "cannot open shared object file: No such file or directory)")
+
+
 if __name__ == "__main__":
     unittest.main()

@@ -101,7 +101,7 @@ ModelSession::~ModelSession() {
 }
 
 bool ModelSession::create(const tessera_model_t &model, int threads,
-                          std::string &error) {
+                          int cudaDevice, std::string &error) {
   this->model = &model;
   results.assign(model.num_outputs, HostTensor());
   outputTensors.clear();
@@ -121,6 +121,7 @@ bool ModelSession::create(const tessera_model_t &model, int threads,
   tessera_session_options_t options;
   tessera_session_options_init(&options);
   options.num_threads = threads;
+  options.cuda_device = cudaDevice;
   // The workspace starts poisoned too (a fresh allocation is often zero
   // pages, which would hide a read of an unwritten buffer).
   options.allocator.alloc = [](void *, size_t size,

@@ -37,9 +37,10 @@ public:
   ModelSession &operator=(const ModelSession &) = delete;
   ~ModelSession();
 
-  /// Creates the session with `threads` threads (0: one per CPU); false with
-  /// `error` set.
-  bool create(const tessera_model_t &model, int threads, std::string &error);
+  /// Creates the session with `threads` threads (0: one per CPU), a CUDA
+  /// model's on device `cudaDevice`; false with `error` set.
+  bool create(const tessera_model_t &model, int threads, int cudaDevice,
+              std::string &error);
   /// Runs on `inputs` (in model order) into outputs(); a failed run's status.
   tessera_status_t run(const std::vector<HostTensor> &inputs);
   std::string lastError() const;

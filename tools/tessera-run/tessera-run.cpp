@@ -2,7 +2,7 @@
 //
 //   tessera-run model.so --input NAME=FILE ... [--test-data DIR]
 //       [--output-dir DIR] [--expected FILE ...] [--rtol R --atol A]
-//       [--iterations N --warmup W --threads T]
+//       [--iterations N --warmup W --threads T] [--device cpu|cuda[:N]]
 //       [--profile [--profile-top N] [--profile-trace FILE.json]]
 //
 // Loads a library made by tessera-compile, feeds .npy or ONNX TensorProto .pb
@@ -10,7 +10,9 @@
 // with expected outputs and, with --iterations, measures latency. --threads
 // sets the session's thread count (default: one per CPU). --profile (a
 // model compiled with --profile) prints the kernels that took the most
-// time over the timed runs and writes them as a Chrome trace.
+// time over the timed runs and writes them as a Chrome trace. A model
+// compiled with --target=cuda runs on a CUDA device (--device cuda:N picks
+// which; the runtime loads the driver).
 //
 //===----------------------------------------------------------------------===//
 
@@ -51,6 +53,9 @@ struct Options {
   bool profile = false;
   int profileTop = 20;
   std::string profileTrace;
+  /// --device: "" (what the model was compiled for), "cpu" or "cuda".
+  std::string device;
+  int cudaDevice = 0;
 };
 
 const char *kUsage =
@@ -58,6 +63,7 @@ const char *kUsage =
     "         [--output-dir DIR] [--expected [NAME=]FILE ...] [--rtol R]\n"
     "         [--atol A] [--iterations N] [--warmup W] [--threads T]\n"
     "         [--profile [--profile-top N] [--profile-trace FILE.json]]\n"
+    "         [--device cpu|cuda[:N]]\n"
     "\n"
     "Runs a model library made by tessera-compile once on .npy or ONNX\n"
     "TensorProto (.pb) inputs. With no other option it prints a summary of\n"
@@ -80,7 +86,12 @@ const char *kUsage =
     "                   (--iterations, 10 by default) and print the top N\n"
     "                   (--profile-top, 20) with their ONNX nodes\n"
     "  --profile-trace  also write those runs as Chrome trace JSON\n"
-    "                   (open in Perfetto or chrome://tracing)\n";
+    "                   (open in Perfetto or chrome://tracing)\n"
+    "  --device D       where the model runs: cpu, or cuda / cuda:N (device\n"
+    "                   N, default 0) for a model compiled with\n"
+    "                   --target=cuda; an error when the model was compiled\n"
+    "                   for the other one (default: what it was compiled "
+    "for)\n";
 
 /// A bad command line: one line (the usage is `--help`'s).
 int usage(const char *message) {
@@ -236,6 +247,21 @@ static int run(int argc, char **argv) {
           !std::isfinite(number) || number < 0)
         return usage((arg + " needs a finite non-negative number").c_str());
       (arg == "--rtol" ? options.rtol : options.atol) = number;
+    } else if (arg == "--device" || arg.rfind("--device=", 0) == 0) {
+      const char *named = arg == "--device" ? next() : arg.c_str() + 9;
+      std::string device = named ? named : "";
+      if (device == "cpu" || device == "cuda") {
+        options.device = device;
+      } else if (device.rfind("cuda:", 0) == 0 && device.size() > 5 &&
+                 device.size() < 10 &&
+                 device.find_first_not_of("0123456789", 5) ==
+                     std::string::npos) {
+        options.device = "cuda";
+        options.cudaDevice = std::atoi(device.c_str() + 5);
+      } else {
+        return usage(("--device '" + device + "': expected cpu, cuda or cuda:N")
+                         .c_str());
+      }
     } else if (arg == "--profile") {
       options.profile = true;
     } else if (arg == "--profile-trace") {
@@ -272,6 +298,14 @@ static int run(int argc, char **argv) {
   const tessera_model_t *model = loadModelLibrary(options.library, error);
   if (!model)
     return fail(error);
+  if (options.device == "cuda" && !model->cuda)
+    return fail(options.library +
+                " was compiled for the CPU: compile the model with "
+                "tessera-compile --target=cuda to run it on a CUDA device");
+  if (options.device == "cpu" && model->cuda)
+    return fail(options.library +
+                " was compiled for CUDA (--target=cuda): it runs on a CUDA "
+                "device only");
   if (options.profile && model->num_kernels <= 0)
     return fail(options.library +
                 " was compiled without --profile: recompile it with "
@@ -351,7 +385,7 @@ static int run(int argc, char **argv) {
     }
 
   ModelSession session;
-  if (!session.create(*model, options.threads, error))
+  if (!session.create(*model, options.threads, options.cudaDevice, error))
     return fail(error);
   tessera_status_t status = session.run(inputs);
   if (status != TESSERA_OK)

@@ -321,7 +321,7 @@ static int verify(int argc, char **argv) {
                 ": the model has no input of that name; its inputs: " + names);
   }
   ModelSession session;
-  if (!session.create(*compiled, 1, error))
+  if (!session.create(*compiled, 1, /*cudaDevice=*/0, error))
     return fail(error);
   if (session.run(inputs) != TESSERA_OK)
     return fail("Tessera's run failed: " + session.lastError());

@@ -27,21 +27,26 @@ extern "C" {
 #endif
 
 /* Version of the model descriptor layout emitted by the compiler. */
-#define TESSERA_ABI_VERSION 6u
+#define TESSERA_ABI_VERSION 7u
 
 typedef enum tessera_status_t {
   TESSERA_OK = 0,
   TESSERA_INVALID_ARGUMENT = 1, /* NULL pointers, wrong counts */
   TESSERA_OUT_OF_MEMORY = 2,
-  TESSERA_SHAPE_MISMATCH = 3,   /* a tensor's rank or dims differ */
-  TESSERA_DTYPE_MISMATCH = 4,   /* a tensor's element type differs */
-  TESSERA_INCOMPATIBLE = 5,     /* model built for another ABI version */
-  TESSERA_CHECK_FAILED = 6,     /* the data failed a run-time check of the
-                                   model (an index out of range): outputs
-                                   are unspecified */
-  TESSERA_WEIGHTS_UNAVAILABLE = 7 /* the weights file of a model compiled
+  TESSERA_SHAPE_MISMATCH = 3,      /* a tensor's rank or dims differ */
+  TESSERA_DTYPE_MISMATCH = 4,      /* a tensor's element type differs */
+  TESSERA_INCOMPATIBLE = 5,        /* model built for another ABI version */
+  TESSERA_CHECK_FAILED = 6,        /* the data failed a run-time check of the
+                                      model (an index out of range): outputs
+                                      are unspecified */
+  TESSERA_WEIGHTS_UNAVAILABLE = 7, /* the weights file of a model compiled
                                      with --weights=file is missing, short,
                                      or not the one it was compiled with */
+  TESSERA_DEVICE_UNAVAILABLE = 8   /* a CUDA model: no driver
+                                      (libcuda.so.1), no such device, no code
+                                      for the device's architecture, or a
+                                      driver call failed (the message says
+                                      which) */
 } tessera_status_t;
 
 /* Element types, numbered as ONNX's TensorProto.DataType. */
@@ -76,6 +81,52 @@ typedef struct tessera_kernel_desc_t {
                        counted once: the traffic it cannot avoid */
 } tessera_kernel_desc_t;
 
+/* A model compiled with --target=cuda holds no host code: its kernels, for
+ * each architecture, and the launches a run replays (docs/runtime.md). */
+typedef struct tessera_cuda_image_t {
+  const char *arch;  /* "sm_80", "sm_90a", ... */
+  const void *cubin; /* ptxas's output; NULL when compiled without the
+                        CUDA toolkit */
+  uint64_t cubin_size;
+  const char *ptx; /* NUL-terminated; the driver JIT-compiles it for a
+                      device no cubin fits */
+} tessera_cuda_image_t;
+
+/* What one kernel parameter is bound to. */
+typedef enum tessera_cuda_arg_kind_t {
+  TESSERA_CUDA_ARG_INPUT = 0,     /* value: the input's index */
+  TESSERA_CUDA_ARG_OUTPUT = 1,    /* value: the output's index */
+  TESSERA_CUDA_ARG_WORKSPACE = 2, /* the session's device workspace */
+  TESSERA_CUDA_ARG_WEIGHT = 3,    /* value: a byte offset into the weights */
+  TESSERA_CUDA_ARG_SCALAR = 4     /* value: an integer `bytes` (4 or 8) wide */
+} tessera_cuda_arg_kind_t;
+
+typedef struct tessera_cuda_arg_t {
+  int32_t kind; /* a tessera_cuda_arg_kind_t */
+  int32_t bytes;
+  int64_t value;
+} tessera_cuda_arg_t;
+
+typedef struct tessera_cuda_launch_t {
+  const char *kernel; /* the kernel's name in every image */
+  uint32_t grid[3];
+  uint32_t block[3];
+  int32_t num_args;
+  const tessera_cuda_arg_t *args;
+} tessera_cuda_launch_t;
+
+typedef struct tessera_cuda_program_t {
+  int32_t num_images;
+  int32_t num_launches;
+  const tessera_cuda_image_t *images;
+  const tessera_cuda_launch_t *launches; /* in the order a run makes them */
+  const void *weights; /* uploaded to the device once per session */
+  uint64_t weights_size;
+  /* The status word's byte offset in the workspace (an int32_t, k > 0
+   * when run-time check k failed); -1 for a model without checks. */
+  int64_t status_offset;
+} tessera_cuda_program_t;
+
 /* A compiled model, as emitted into the object file (`<name>_model`). */
 typedef struct tessera_model_t {
   uint32_t abi_version;
@@ -93,7 +144,8 @@ typedef struct tessera_model_t {
    * `tessera_profiler_t *` (read only by a profiled model, num_kernels > 0;
    * NULL: nothing is timed), then an `int64_t *` to one slot per dynamic
    * dimension of the outputs (in output order, dimensions ascending), where
-   * the run writes their sizes (NULL when the outputs have none). */
+   * the run writes their sizes (NULL when the outputs have none). NULL for
+   * a CUDA model, which a session runs through `cuda`. */
   int32_t (*entry)(void **buffers);
   int32_t num_checks;
   const char *const *checks;
@@ -112,6 +164,9 @@ typedef struct tessera_model_t {
   uint64_t weights_size;
   uint64_t weights_id;
   const void **weights_base;
+  /* A model compiled with --target=cuda: its kernels and launches (then
+   * `entry` is NULL); NULL for a CPU model. */
+  const tessera_cuda_program_t *cuda;
 } tessera_model_t;
 
 /* A weights file: a header of TESSERA_WEIGHTS_HEADER_BYTES (the 8 bytes
@@ -167,6 +222,11 @@ typedef struct tessera_session_options_t {
    * executable that holds the model. The file is mapped read-only once per
    * process and model, and unmapped with the model's last session. */
   const char *weights_path;
+  /* A CUDA model: the ordinal of the device its session runs on (0, the
+   * default, is the first). The session retains the device's primary
+   * context, the one the CUDA runtime API shares, and makes it current
+   * around every call. Ignored for a CPU model. */
+  int32_t cuda_device;
 } tessera_session_options_t;
 
 typedef struct tessera_session_t tessera_session_t;
@@ -194,6 +254,28 @@ TESSERA_API tessera_status_t
 tessera_session_run(tessera_session_t *session,
                     const tessera_tensor_t *inputs, size_t num_inputs,
                     tessera_tensor_t *outputs, size_t num_outputs);
+
+/* CUDA models. tessera_session_run takes host pointers: it copies the
+ * inputs to the device, runs, copies the outputs back and waits.
+ * tessera_session_run_cuda runs on `stream` (a CUstream; NULL: the
+ * session's own stream) with `flags`:
+ *   TESSERA_RUN_DEVICE_POINTERS: every tensor's data is a device pointer
+ *     (a CUdeviceptr) on the session's device, nothing is copied;
+ *   TESSERA_RUN_ASYNC (with device pointers only): return once the run is
+ *     enqueued; tessera_session_wait then waits for it and gives its status
+ *     (a run-time check's failure shows there). A session runs one call at
+ *     a time: a run waits for the one before it.
+ * Both give TESSERA_INVALID_ARGUMENT for a CPU model. */
+#define TESSERA_RUN_DEVICE_POINTERS 1u
+#define TESSERA_RUN_ASYNC 2u
+TESSERA_API tessera_status_t tessera_session_run_cuda(
+    tessera_session_t *session, const tessera_tensor_t *inputs,
+    size_t num_inputs, tessera_tensor_t *outputs, size_t num_outputs,
+    void *stream, uint32_t flags);
+
+/* Waits for the session's last TESSERA_RUN_ASYNC run; TESSERA_OK at once
+ * when none is pending. */
+TESSERA_API tessera_status_t tessera_session_wait(tessera_session_t *session);
 
 /* The dims of output `index` as the last successful run computed them (for
  * an output with dynamic_dims, the sizes that run decided; otherwise, and

@@ -37,9 +37,24 @@ int32_t addEntry(void **buffers) {
   return 0;
 }
 
-const tessera_model_t kModel = {TESSERA_ABI_VERSION, 0, "add", 2, 1, kInputs,
-                                kOutputs, 6 * sizeof(float), addEntry,
-                                0, nullptr, 0, nullptr, nullptr, 0, 0, nullptr};
+const tessera_model_t kModel = {TESSERA_ABI_VERSION,
+                                0,
+                                "add",
+                                2,
+                                1,
+                                kInputs,
+                                kOutputs,
+                                6 * sizeof(float),
+                                addEntry,
+                                0,
+                                nullptr,
+                                0,
+                                nullptr,
+                                nullptr,
+                                0,
+                                0,
+                                nullptr,
+                                nullptr};
 
 struct CountingAllocator {
   int allocations = 0, frees = 0;
@@ -266,9 +281,24 @@ int32_t parallelEntry(void **buffers) {
   return 0;
 }
 
-const tessera_model_t kParallelModel = {
-    TESSERA_ABI_VERSION, 0, "parallel", 2, 1, kInputs, kOutputs, 0,
-    parallelEntry, 0, nullptr, 0, nullptr, nullptr, 0, 0, nullptr};
+const tessera_model_t kParallelModel = {TESSERA_ABI_VERSION,
+                                        0,
+                                        "parallel",
+                                        2,
+                                        1,
+                                        kInputs,
+                                        kOutputs,
+                                        0,
+                                        parallelEntry,
+                                        0,
+                                        nullptr,
+                                        0,
+                                        nullptr,
+                                        nullptr,
+                                        0,
+                                        0,
+                                        nullptr,
+                                        nullptr};
 
 TEST(RuntimeThreads, EveryIndexOnceForAnyThreadCount) {
   float a[6] = {}, b[6] = {}, out[6] = {};
@@ -341,9 +371,24 @@ int32_t profiledEntry(void **buffers) {
   return 0;
 }
 
-const tessera_model_t kProfiledModel = {
-    TESSERA_ABI_VERSION, 0, "profiled", 2, 1, kInputs, kOutputs,
-    6 * sizeof(float), profiledEntry, 0, nullptr, 2, kKernels, nullptr, 0, 0, nullptr};
+const tessera_model_t kProfiledModel = {TESSERA_ABI_VERSION,
+                                        0,
+                                        "profiled",
+                                        2,
+                                        1,
+                                        kInputs,
+                                        kOutputs,
+                                        6 * sizeof(float),
+                                        profiledEntry,
+                                        0,
+                                        nullptr,
+                                        2,
+                                        kKernels,
+                                        nullptr,
+                                        0,
+                                        0,
+                                        nullptr,
+                                        nullptr};
 
 std::string readFile(const std::string &path) {
   std::ifstream in(path);
