@@ -65,8 +65,11 @@ LogicalResult tessera::buildCUDAPhase(OpPassManager &pm, Phase phase,
     // convert-gpu-to-nvvm made them; no libdevice needed for either);
     // the rest of math (trigonometric and hyperbolic functions, f64
     // transcendentals, fmod) stays a call of libdevice's __nv_* functions.
+    // Reductions carry their accumulators in registers (before the views
+    // the analysis reads become strided metadata).
     return addText(pm,
-                   "gpu.module(tessera-approximate-math,"
+                   "gpu.module(tessera-promote-accumulators,"
+                   "tessera-approximate-math,"
                    "expand-strided-metadata,lower-affine,convert-scf-to-cf,"
                    "convert-nvgpu-to-nvvm,"
                    "convert-gpu-to-nvvm{use-bare-ptr-memref-call-conv},"

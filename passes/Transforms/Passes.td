@@ -24,6 +24,26 @@ def ApproximateMath : Pass<"tessera-approximate-math"> {
                            "::mlir::vector::VectorDialect"];
 }
 
+def PromoteAccumulators : Pass<"tessera-promote-accumulators"> {
+  let summary = "Carry a loop's accumulator in a register instead of memory";
+  let description = [{
+    On loops (the CUDA pipeline runs it in the kernels' `gpu.module`): an
+    `scf.for` whose body loads an element at loop-invariant indices and
+    later stores to the same element, the only accesses to it in the loop,
+    carries the value as an iter_arg instead: one load before the loop, one
+    store after. linalg's loop form of a reduction reads and writes its
+    output element on every iteration; on a GPU that is two global memory
+    accesses per step. Nothing else in the loop may touch the element: no
+    other access through the same memref, no op with unknown memory
+    effects, and every other buffer accessed provably distinct (another
+    argument, allocation or global, or a view of the same buffer at a
+    disjoint constant byte range). Nested loops promote from the inside
+    out.
+  }];
+  let dependentDialects = ["::mlir::memref::MemRefDialect",
+                           "::mlir::scf::SCFDialect"];
+}
+
 def PlanMemory : Pass<"tessera-plan-memory", "::mlir::func::FuncOp"> {
   let summary = "Place every temporary buffer in one workspace argument";
   let description = [{
