@@ -8,9 +8,13 @@
 #       and writes $OUT/cuda-results.txt (or ./cuda-results.txt)
 #
 # "run" needs only python3 and the NVIDIA driver (tools/tessera-cuda-run is
-# standard-library Python over libcuda.so.1): every prepared ONNX test case
-# and the generated tensor-core matmuls (tf32 tolerances) against their
-# expected outputs. See docs/cuda.md.
+# standard-library Python over libcuda.so.1 and the runtime's shared
+# library): every prepared ONNX test case, the generated tensor-core matmuls
+# (tf32 tolerances), the PaddleOCR classifier and a transformer encoder
+# (against ONNX Runtime) through the CUDA artifacts and the runtime, the
+# generated and ORT models also through their launch plans without it; then
+# the GEMM benchmark against cuBLAS (bench/cuda_gemm.py; $OUT/cuda-gemm.md).
+# See docs/cuda.md.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 dir=cuda-device-check
@@ -20,6 +24,7 @@ prepare)
   NODE_PATH="$PWD/.deps/npm/node_modules" /usr/bin/python3 tools/tessera-cuda-run/prepare_cases.py \
     --bin build/bin --out "$dir" \
     --list test/Integration/onnx-node-cases.txt ${2:+--limit "$2"}
+  /usr/bin/python3 bench/cuda_gemm.py prepare --bin build/bin --out "$dir/gemm"
   du -sh "$dir"
   ;;
 run)
@@ -27,7 +32,8 @@ run)
   { nvidia-smi --query-gpu=name,driver_version,compute_cap --format=csv 2>&1 || true; } \
     | tee "$out/cuda-device.txt"
   python3 tools/tessera-cuda-run/run_cases.py "$dir" --report "$out/cuda-results.txt" \
-    | tail -40
+    | tail -40 || true
+  python3 bench/cuda_gemm.py run "$dir/gemm" --table "$out/cuda-gemm.md" || true
   ;;
 *)
   echo "usage: $0 prepare [LIMIT] | run" >&2

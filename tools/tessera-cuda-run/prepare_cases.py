@@ -4,17 +4,24 @@
   prepare_cases.py --bin BUILD/bin --out DIR [--list CASES.txt] [--limit N]
 
 For every ONNX test case of the list that compiles for CUDA as it is (no
-input to freeze), and for generated matmul models large enough for the
-tensor-core kernel: `tessera-compile --target=cuda --mcpu=sm_90a --emit=ptx
--o` into DIR/<case>/ (sm_90a: the lent devices are H100/H200; other
-architectures JIT its PTX only if their driver is new enough), the first data set's inputs and expected outputs as raw files,
-and a line in DIR/cases.txt (case, rtol, atol, inputs, expected). Expected
+input to freeze), for generated matmul models large enough for the
+tensor-core kernel, and for the models checked against ONNX Runtime: the
+CUDA artifact, `tessera-compile --target=cuda --mcpu=sm_90a -O1 -o
+DIR/<case>/model` (model.so, run through the runtime by artifact_run.py;
+sm_90a: the lent devices are H100/H200; other architectures JIT its PTX
+only if their driver is new enough), for the generated and ORT models also
+the launch plan (`--emit=ptx -o`, replayed by cuda_run.py without the
+runtime), the first data set's inputs and expected outputs as raw files,
+and a line in DIR/cases.txt (case, rtol, atol, inputs, expected); the
+runtime's shared library goes to DIR/libtessera_runtime.so. Expected
 values come from the ONNX test data, from numpy in float64 for the
-generated matmuls, and from ONNX Runtime for the PaddleOCR classifier. Needs python3-onnx and python3-numpy (here, not on the
-device machine).
+generated matmuls, and from ONNX Runtime for the PaddleOCR classifier and
+a generated transformer encoder. Needs python3-onnx and python3-numpy
+(here, not on the device machine).
 """
 import argparse
 import os
+import shutil
 import subprocess
 import sys
 
@@ -40,12 +47,18 @@ def read_tensor(path):
     return numpy_helper.to_array(tensor)
 
 
-def compile_case(bin_dir, model, prefix, shapes):
+def compile_case(bin_dir, model, prefix, shapes, plan=False):
+    """The artifact PREFIX.so (its object removed: the library holds it),
+    and with `plan` the launch plan too."""
     cmd = [os.path.join(bin_dir, "tessera-compile"), model, "--target=cuda",
-           "--mcpu=sm_90a", "--emit=ptx", "-O1", "-o", prefix]
+           "--mcpu=sm_90a", "-O1", "-o", prefix]
     for name, shape in shapes.items():
         cmd += ["--input-shape", "%s=%s" % (name, "x".join(map(str, shape)))]
-    return subprocess.run(cmd, capture_output=True, text=True).returncode == 0
+    if subprocess.run(cmd, capture_output=True, text=True).returncode != 0:
+        return False
+    os.remove(prefix + ".o")
+    return not plan or subprocess.run(cmd + ["--emit=ptx"], capture_output=True,
+                                      text=True).returncode == 0
 
 
 def matmul_models(out):
@@ -85,33 +98,65 @@ def matmul_models(out):
     return cases
 
 
-def ort_models(out, root):
-    """Models against ONNX Runtime's CPU outputs (npm onnxruntime-node, from
-    scripts/setup.sh): the PaddleOCR text-direction classifier on a random
-    1x3x48x192 line. Nothing when ORT or the model is missing."""
+def ort_case(out, root, name, model, feeds, rtol, atol):
+    """A case whose expected outputs come from ONNX Runtime on the CPU (npm
+    onnxruntime-node, from scripts/setup.sh); None when ORT fails."""
     modules = os.path.join(root, ".deps", "npm", "node_modules")
-    model = os.path.join(modules, "@gutenye", "ocr-models", "assets",
-                         "ch_ppocr_mobile_v2.0_cls_infer.onnx")
-    if not os.path.exists(model):
-        print("note: no PaddleOCR model (scripts/setup.sh installs it): left out")
-        return []
-    name = "models/paddleocr_cls"
     folder = os.path.join(out, name)
     os.makedirs(folder, exist_ok=True)
-    x = np.random.default_rng(3).random((1, 3, 48, 192), dtype=np.float32)
-    np.save(os.path.join(folder, "x.npy"), x)
+    args = []
+    for i, (input_name, value) in enumerate(feeds):
+        path = os.path.join(folder, "feed_%d.npy" % i)
+        np.save(path, value)
+        args.append("%s=%s" % (input_name, path))
     env = dict(os.environ, NODE_PATH=modules)
     proc = subprocess.run(["node", os.path.join(root, "tools", "tessera-verify", "ort_oracle.js"),
-                           model, folder, "x=" + os.path.join(folder, "x.npy")],
-                          capture_output=True, text=True, env=env)
+                           model, folder] + args, capture_output=True, text=True, env=env)
     if proc.returncode != 0:
-        print("note: ONNX Runtime failed on the PaddleOCR model: left out (%s)"
-              % proc.stderr.strip()[-200:])
-        return []
-    raw(x, os.path.join(folder, "input_0.bin"))
-    raw(np.load(os.path.join(folder, "0.npy")), os.path.join(folder, "output_0.bin"))
-    # tf32 matmuls (the classifier head): the relaxed tolerance.
-    return [(name, model, 1e-2, 1e-3, 1, 1, {"x": x.shape})]
+        print("note: ONNX Runtime failed on %s: left out (%s)" % (name, proc.stderr.strip()[-200:]))
+        return None
+    for i, (_, value) in enumerate(feeds):
+        raw(value, os.path.join(folder, "input_%d.bin" % i))
+    outputs = 0
+    while os.path.exists(os.path.join(folder, "%d.npy" % outputs)):
+        raw(np.load(os.path.join(folder, "%d.npy" % outputs)),
+            os.path.join(folder, "output_%d.bin" % outputs))
+        outputs += 1
+    return (name, model, rtol, atol, len(feeds), outputs,
+            {n: v.shape for n, v in feeds})
+
+
+def ort_models(out, root):
+    """Models against ONNX Runtime's CPU outputs: the PaddleOCR
+    text-direction classifier on a random 1x3x48x192 line, and a generated
+    2-layer transformer encoder (examples/models/transformer.py: sequence
+    64, hidden 128, 4 heads, FFN 512, a padding mask). tf32 matmuls: the
+    relaxed tolerances."""
+    cases = []
+    model = os.path.join(root, ".deps", "npm", "node_modules", "@gutenye", "ocr-models",
+                         "assets", "ch_ppocr_mobile_v2.0_cls_infer.onnx")
+    if os.path.exists(model):
+        x = np.random.default_rng(3).random((1, 3, 48, 192), dtype=np.float32)
+        cases.append(ort_case(out, root, "models/paddleocr_cls", model, [("x", x)],
+                              1e-2, 1e-3))
+    else:
+        print("note: no PaddleOCR model (scripts/setup.sh installs it): left out")
+    sys.path.insert(0, os.path.join(root, "examples", "models"))
+    import transformer  # noqa: E402 - examples/models, found above
+    nodes, inputs, outputs, inits, opset = transformer.encoder(
+        np.random.default_rng(0), 2, 64, 128, 4, 512)
+    graph = helper.make_graph(
+        nodes, "encoder",
+        [helper.make_tensor_value_info(n, TensorProto.FLOAT, v.shape) for n, v in inputs],
+        [helper.make_tensor_value_info(n, t, None) for n, t in outputs], inits)
+    encoder = helper.make_model(graph, opset_imports=[helper.make_opsetid("", opset)])
+    encoder.ir_version = 9
+    folder = os.path.join(out, "models", "encoder")
+    os.makedirs(folder, exist_ok=True)
+    path = os.path.join(folder, "encoder.onnx")
+    onnx.save(encoder, path)
+    cases.append(ort_case(out, root, "models/encoder", path, inputs, 2e-2, 2e-3))
+    return [c for c in cases if c]
 
 
 def main():
@@ -125,10 +170,12 @@ def main():
     os.makedirs(args.out, exist_ok=True)
     lines = []
     root = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+    shutil.copy(os.path.join(args.bin, os.pardir, "lib", "libtessera_runtime.so"),
+                os.path.join(args.out, "libtessera_runtime.so"))
     generated = [c + ({},) for c in matmul_models(args.out)] + ort_models(args.out, root)
     for name, model, rtol, atol, n_in, n_out, shapes in generated:
         prefix = os.path.join(args.out, name, "model")
-        if not compile_case(args.bin, model, prefix, shapes):
+        if not compile_case(args.bin, model, prefix, shapes, plan=True):
             print("error: %s does not compile for CUDA" % name)
             return 1
         lines.append((name, rtol, atol, n_in, n_out))
