@@ -140,6 +140,47 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
       {"a", "tk.matmul", 10, 20}, {"b\"\n", "tk.fusion", 0, 8}};
   model.num_kernels = in.ConsumeIntegralInRange<int32_t>(-1, 2);
   model.kernels = in.ConsumeIntegralInRange(0, 7) ? kKernels : nullptr;
+  // A CUDA model's program, usually without an entry: the descriptor checks
+  // before any driver is loaded (none is, in the fuzzer: creation then
+  // fails with TESSERA_DEVICE_UNAVAILABLE).
+  static const char *const kArchs[] = {"sm_80", "sm_90a", "sm_9", "gpu", nullptr};
+  static const char kImage[] = "not a cubin";
+  tessera_cuda_image_t images[2];
+  tessera_cuda_arg_t args[2][3];
+  tessera_cuda_launch_t launches[2];
+  tessera_cuda_program_t program{};
+  if (in.ConsumeIntegralInRange(0, 3) == 0) {
+    for (tessera_cuda_image_t &image : images) {
+      image.arch = kArchs[in.ConsumeIntegralInRange(0, 4)];
+      image.cubin_size = in.ConsumeIntegralInRange<uint64_t>(0, sizeof(kImage));
+      image.cubin = in.ConsumeBool() ? kImage : nullptr;
+      image.ptx = in.ConsumeIntegralInRange(0, 7) ? kImage : nullptr;
+    }
+    for (int l = 0; l < 2; ++l) {
+      for (tessera_cuda_arg_t &arg : args[l]) {
+        arg.kind = in.ConsumeIntegralInRange<int32_t>(-1, 5);
+        arg.bytes = in.ConsumeIntegralInRange<int32_t>(0, 9);
+        arg.value = in.ConsumeIntegralInRange<int64_t>(-2, 5);
+      }
+      launches[l].kernel = in.ConsumeIntegralInRange(0, 7) ? "k" : nullptr;
+      for (int d = 0; d < 3; ++d) {
+        launches[l].grid[d] = in.ConsumeIntegralInRange<uint32_t>(0, 2);
+        launches[l].block[d] = in.ConsumeIntegralInRange<uint32_t>(0, 2);
+      }
+      launches[l].num_args = in.ConsumeIntegralInRange<int32_t>(-1, 3);
+      launches[l].args = in.ConsumeIntegralInRange(0, 7) ? args[l] : nullptr;
+    }
+    program.num_images = in.ConsumeIntegralInRange<int32_t>(-1, 2);
+    program.images = in.ConsumeIntegralInRange(0, 7) ? images : nullptr;
+    program.num_launches = in.ConsumeIntegralInRange<int32_t>(-1, 2);
+    program.launches = in.ConsumeIntegralInRange(0, 7) ? launches : nullptr;
+    program.weights_size = in.ConsumeIntegralInRange<uint64_t>(0, 8);
+    program.weights = in.ConsumeBool() ? kImage : nullptr;
+    program.status_offset = in.ConsumeIntegralInRange<int64_t>(-2, 4100);
+    model.cuda = &program;
+    if (in.ConsumeIntegralInRange(0, 7))
+      model.entry = nullptr;
+  }
   gModel = &model;
 
   tessera_session_options_t options;
