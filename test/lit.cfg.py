@@ -29,6 +29,10 @@ config.substitutions.append(
                                 "node_modules", "@gutenye", "ocr-models", "assets",
                                 "ch_ppocr_mobile_v2.0_cls_infer.onnx")))
 config.substitutions.append(("%tessera_obj_root", config.tessera_obj_root))
+# A tree built with AddressSanitizer and UndefinedBehaviorSanitizer.
+if config.tessera_sanitize.upper() in ("ON", "TRUE", "1", "YES"):
+    config.available_features.add("sanitize")
+
 # A CUDA driver on host memory (test/Unit/Runtime/FakeCUDADriver.c), which
 # the runtime loads through $TESSERA_CUDA_DRIVER.
 config.substitutions.append(
