@@ -474,6 +474,7 @@ bool Compilation::run(std::string &error) {
   pipeline.costModel = extensions.kernelCostModel({});
   pipeline.windowCostModel = extensions.windowCostModel({});
   pipeline.profile = options.profile;
+  pipeline.referenceConvs = options.debugReferenceConvs;
   switch (options.weights) {
   case tessera::WeightsPlacement::Auto:
     pipeline.weights = "auto";

@@ -153,7 +153,12 @@ def ConvertKernelToCPU : Pass<"convert-tk-to-cpu", "::mlir::ModuleOp"> {
     Option<"int8Dot", "int8-dot", "std::string", "\"none\"",
            "Instruction of the 8-bit integer matmul kernels: none (plain "
            "loops), pairs (x86 pmaddwd), vnni (x86 vpdpbusd at vector-bits), "
-           "sdot (AArch64 dotprod), amx (x86 AMX tiles, 512-bit epilogues)">
+           "sdot (AArch64 dotprod), amx (x86 AMX tiles, 512-bit epilogues)">,
+    Option<"referenceConvs", "reference-convs", "bool", "false",
+           "Direct tk.conv kernels as the loops of their implicit GEMM "
+           "(tk::lowerConvToLoops, the description the CUDA tensor-core "
+           "kernel runs), not the vector kernels: for checking that "
+           "description's numbers on the CPU">
   ];
   let dependentDialects = ["::mlir::affine::AffineDialect",
                            "::mlir::amx::AMXDialect",

@@ -120,6 +120,7 @@ LogicalResult tessera::buildCPUPhase(OpPassManager &pm, Phase phase,
               std::to_string(options.vectorBits) +
               " registers=" + std::to_string(options.vectorRegisters) +
               " int8-dot=" + std::string(stringifyInt8Dot(options.int8Dot)) +
+              (options.referenceConvs ? " reference-convs" : "") +
               "},canonicalize,symbol-dce";
     // Strided copies (pads, slices) become loops, not calls into a runtime
     // helper; temporaries move into the workspace.

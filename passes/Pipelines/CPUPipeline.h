@@ -34,6 +34,9 @@ struct CPUPipelineOptions {
   /// The instruction the 8-bit integer matmuls accumulate with; None keeps
   /// them as plain loops.
   Int8Dot int8Dot = Int8Dot::None;
+  /// Direct convolutions through their implicit GEMM's reference loops
+  /// (convert-tk-to-cpu{reference-convs}), for checking that description.
+  bool referenceConvs = false;
   /// Chooses each tk kernel's configuration (tk-configure-kernels); empty:
   /// tk::defaultCPUTile.
   tk::KernelCostModel costModel;

@@ -41,8 +41,10 @@ LogicalResult tessera::buildCUDAPhase(OpPassManager &pm, Phase phase,
     if (!optimize)
       return addText(pm, "convert-tg-to-linalg,canonicalize", error);
     return addText(pm,
+                   "func.func(tk-form-kernels{contractions-only direct-convs}),"
                    "convert-tg-to-linalg,canonicalize,"
-                   "func.func(tk-form-kernels{contractions-only}),canonicalize,"
+                   "func.func(tk-form-kernels{contractions-only direct-convs}),"
+                   "canonicalize,"
                    "func.func(tessera-fuse-elementwise),canonicalize,cse,"
                    "func.func(tk-form-fusions),canonicalize,cse",
                    error);

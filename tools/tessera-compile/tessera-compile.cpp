@@ -109,6 +109,12 @@ static cl::opt<std::string> debugPerturbNode(
     "debug-perturb-node",
     cl::desc("Test only: add 0.1 to the results of this ONNX node"),
     cl::value_desc("node"), cl::Hidden, cl::cat(category));
+static cl::opt<bool> debugReferenceConvs(
+    "debug-reference-convs",
+    cl::desc("Test only: run direct convolutions on the CPU through the "
+             "loops of their implicit GEMM (what the CUDA tensor-core "
+             "kernel computes)"),
+    cl::Hidden, cl::cat(category));
 
 static cl::opt<std::string> quantize(
     "quantize",
@@ -213,6 +219,7 @@ int main(int argc, char **argv) {
   options.plugins.assign(plugins.begin(), plugins.end());
   options.import.debugOutputs = debugOutputs;
   options.debugPerturbNode = debugPerturbNode;
+  options.debugReferenceConvs = debugReferenceConvs;
   if (!tessera::parseEmitStage(emit, options.emit)) {
     errs() << "tessera-compile: error: unknown --emit=" << emit
            << " (tg, tk, linalg, codegen, llvm, asm, obj, lib, ptx)\n";

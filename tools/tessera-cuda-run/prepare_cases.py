@@ -4,8 +4,8 @@
   prepare_cases.py --bin BUILD/bin --out DIR [--list CASES.txt] [--limit N]
 
 For every ONNX test case of the list that compiles for CUDA as it is (no
-input to freeze), for generated matmul models large enough for the
-tensor-core kernel, and for the models checked against ONNX Runtime: the
+input to freeze), for generated matmul and convolution models large
+enough for the tensor-core kernel, and for the models checked against ONNX Runtime: the
 CUDA artifact, `tessera-compile --target=cuda --mcpu=sm_90a -O1 -o
 DIR/<case>/model` (model.so, run through the runtime by artifact_run.py;
 sm_90a: the lent devices are H100/H200; other architectures JIT its PTX
@@ -15,7 +15,7 @@ runtime), the first data set's inputs and expected outputs as raw files,
 and a line in DIR/cases.txt (case, rtol, atol, inputs, expected); the
 runtime's shared library goes to DIR/libtessera_runtime.so. Expected
 values come from the ONNX test data, from numpy in float64 for the
-generated matmuls, and from ONNX Runtime for the PaddleOCR classifier and
+generated matmuls and convolutions, and from ONNX Runtime for the PaddleOCR classifier and
 a generated transformer encoder. Needs python3-onnx and python3-numpy
 (here, not on the device machine).
 """
@@ -98,6 +98,64 @@ def matmul_models(out):
     return cases
 
 
+def conv_reference(x, w, b, stride, dilation, pad, groups):
+    """A 2-D convolution in float64 (the ONNX definition, zero padding)."""
+    n, c, h, wd = x.shape
+    f, cg, kh, kw = w.shape
+    xp = np.zeros((n, c, h + 2 * pad, wd + 2 * pad))
+    xp[:, :, pad:pad + h, pad:pad + wd] = x
+    oh = (h + 2 * pad - dilation * (kh - 1) - 1) // stride + 1
+    ow = (wd + 2 * pad - dilation * (kw - 1) - 1) // stride + 1
+    y = np.zeros((n, f, oh, ow))
+    fg = f // groups
+    for g in range(groups):
+        for i in range(kh):
+            for j in range(kw):
+                patch = xp[:, g * cg:(g + 1) * cg,
+                           i * dilation:i * dilation + stride * (oh - 1) + 1:stride,
+                           j * dilation:j * dilation + stride * (ow - 1) + 1:stride]
+                y[:, g * fg:(g + 1) * fg] += np.einsum("nchw,fc->nfhw", patch,
+                                                        w[g * fg:(g + 1) * fg, :, i, j])
+    return y + (b.reshape(1, -1, 1, 1) if b is not None else 0)
+
+
+def conv_models(out):
+    """Direct convolutions at tensor-core sizes (their implicit GEMM on
+    mma.sync): 3x3 with bias and ReLU, and a grouped, strided, dilated one;
+    expected from numpy in float64."""
+    rng = np.random.default_rng(11)
+    cases = []
+    for name, (xs, ws, stride, dilation, pad, groups, bias) in {
+            "gen/conv3x3_bias_relu": ((2, 32, 28, 28), (64, 32, 3, 3), 1, 1, 1, 1, True),
+            "gen/conv_grouped_strided": ((2, 32, 28, 28), (64, 16, 3, 3), 2, 2, 1, 2, False)
+    }.items():
+        x = rng.standard_normal(xs).astype(np.float32)
+        w = (rng.standard_normal(ws) / np.sqrt(np.prod(ws[1:]))).astype(np.float32)
+        b = rng.standard_normal(ws[0]).astype(np.float32) if bias else None
+        inits = [numpy_helper.from_array(w, "w")] + ([numpy_helper.from_array(b, "b")] if bias else [])
+        nodes = [helper.make_node("Conv", ["x", "w"] + (["b"] if bias else []),
+                                  ["c" if bias else "y"], kernel_shape=list(ws[2:]),
+                                  strides=[stride] * 2, dilations=[dilation] * 2,
+                                  pads=[pad] * 4, group=groups)]
+        if bias:
+            nodes.append(helper.make_node("Relu", ["c"], ["y"]))
+        graph = helper.make_graph(
+            nodes, "g", [helper.make_tensor_value_info("x", TensorProto.FLOAT, list(xs))],
+            [helper.make_tensor_value_info("y", TensorProto.FLOAT, None)], inits)
+        folder = os.path.join(out, name)
+        os.makedirs(folder, exist_ok=True)
+        model = os.path.join(folder, "model.onnx")
+        onnx.save(helper.make_model(graph, opset_imports=[helper.make_opsetid("", 17)]), model)
+        y = conv_reference(x.astype(np.float64), w.astype(np.float64),
+                           b.astype(np.float64) if bias else None, stride, dilation, pad, groups)
+        if bias:
+            y = np.maximum(y, 0)
+        raw(x, os.path.join(folder, "input_0.bin"))
+        raw(y.astype(np.float32), os.path.join(folder, "output_0.bin"))
+        cases.append((name, model, 2e-2, 2e-2, 1, 1))
+    return cases
+
+
 def ort_case(out, root, name, model, feeds, rtol, atol):
     """A case whose expected outputs come from ONNX Runtime on the CPU (npm
     onnxruntime-node, from scripts/setup.sh); None when ORT fails."""
@@ -172,7 +230,8 @@ def main():
     root = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
     shutil.copy(os.path.join(args.bin, os.pardir, "lib", "libtessera_runtime.so"),
                 os.path.join(args.out, "libtessera_runtime.so"))
-    generated = [c + ({},) for c in matmul_models(args.out)] + ort_models(args.out, root)
+    generated = ([c + ({},) for c in matmul_models(args.out) + conv_models(args.out)]
+                 + ort_models(args.out, root))
     for name, model, rtol, atol, n_in, n_out, shapes in generated:
         prefix = os.path.join(args.out, name, "model")
         if not compile_case(args.bin, model, prefix, shapes, plan=True):

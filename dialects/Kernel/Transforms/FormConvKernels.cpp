@@ -238,6 +238,12 @@ struct FoldWindowEpilogue : OpRewritePattern<OpTy> {
 
 } // namespace
 
+void tessera::tk::populateDirectConvFormationPatterns(
+    RewritePatternSet &patterns) {
+  patterns.add<DirectConvToKernel, FoldWindowEpilogue<ConvOp>>(
+      patterns.getContext());
+}
+
 void tessera::tk::populateConvFormationPatterns(RewritePatternSet &patterns) {
   patterns.add<ConvTransposeToKernel, DirectConvToKernel, MaxPoolToKernel,
                AvgPoolToKernel, FoldWindowEpilogue<ConvOp>,

@@ -742,9 +742,11 @@ struct FormKernelsPass : tessera::tk::impl::FormKernelsBase<FormKernelsPass> {
   using FormKernelsBase::FormKernelsBase;
   void runOnOperation() override {
     RewritePatternSet patterns(&getContext());
-    if (contractionsOnly)
+    if (contractionsOnly) {
       populateContractionFormationPatterns(patterns);
-    else
+      if (directConvs)
+        populateDirectConvFormationPatterns(patterns);
+    } else
       populateKernelFormationPatterns(patterns);
     if (failed(applyPatternsGreedily(getOperation(), std::move(patterns))))
       return signalPassFailure();

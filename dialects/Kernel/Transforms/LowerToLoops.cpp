@@ -2,13 +2,15 @@
 //
 // The reference lowering of the kernels whose meaning is loops over their
 // maps: a tk.matmul is a nest over its output with the reduction innermost
-// and the epilogue after it, a tk.fusion one elementwise linalg.generic.
+// and the epilogue after it, a direct tk.conv its implicit GEMM's loops
+// (ImplicitGemm.cpp), a tk.fusion one elementwise linalg.generic.
 // Every target falls back on it (the CPU for what its vector kernels do not
 // take); the CUDA lowering maps the outer loops onto threads.
 //
 //===----------------------------------------------------------------------===//
 
 #include "dialects/Kernel/IR/KernelOps.h"
+#include "dialects/Kernel/Transforms/ImplicitGemm.h"
 #include "dialects/Kernel/Transforms/Passes.h"
 
 #include "mlir/Dialect/Affine/IR/AffineOps.h"
@@ -136,4 +138,18 @@ void tessera::tk::lowerFusionToGeneric(FusionOp op) {
                 cast<YieldOp>(body.getTerminator()).getValue()));
       });
   op.erase();
+}
+
+LogicalResult tessera::tk::lowerConvToLoops(ConvOp op) {
+  if (op.getTransposed())
+    return op.emitOpError("in its transposed mode has no loop lowering yet");
+  FailureOr<GemmView> gemm = convAsGemm(op);
+  if (failed(gemm))
+    return op.emitOpError("needs static float buffers of one element type "
+                          "for its loop lowering");
+  OpBuilder b(op);
+  lowerGemmToLoops(b, op.getLoc(), *gemm,
+                   cast<MemRefType>(op.getInit().getType()).getElementType());
+  op.erase();
+  return success();
 }

@@ -22,6 +22,7 @@ class TKDialect;
 class MatmulOp;
 class AttentionOp;
 class FusionOp;
+class ConvOp;
 class CPUTileAttr;
 class CPUWindowAttr;
 
@@ -42,6 +43,9 @@ void populateContractionFormationPatterns(mlir::RewritePatternSet &patterns);
 /// tg.conv_transpose become tk.conv, with bias and elementwise consumers in
 /// the epilogue.
 void populateConvFormationPatterns(mlir::RewritePatternSet &patterns);
+/// The part of those forming direct f32 tk.conv kernels (and folding their
+/// epilogues) only: what the CUDA pipeline forms.
+void populateDirectConvFormationPatterns(mlir::RewritePatternSet &patterns);
 
 /// SpaceToDepthConv.cpp, part of the conv formation patterns: a dense
 /// convolution strided along its innermost dimension, with a kernel close
@@ -66,6 +70,12 @@ void populateRowFormationPatterns(mlir::RewritePatternSet &patterns);
 /// elementwise linalg.generic. Both erase the op.
 void lowerMatmulToLoops(MatmulOp op, bool parallel);
 void lowerFusionToGeneric(FusionOp op);
+/// A direct (grouped) tk.conv on static float buffers as the loops of its
+/// implicit GEMM (ImplicitGemm.h: a parallel loop over group, output
+/// position and filter, the channels and taps a sequential reduction, zero
+/// outside the input, then the epilogue); erases it. A transposed conv is
+/// an error naming it (no loop lowering yet).
+mlir::LogicalResult lowerConvToLoops(ConvOp op);
 
 /// tk-form-attention (FormAttention.cpp): a scores tk.matmul, the softmax
 /// tk.reduce over its keys and the context tk.matmul reducing over them

@@ -47,12 +47,16 @@ def FormKernels : Pass<"tk-form-kernels", "::mlir::func::FuncOp"> {
     Only f32 kernels are formed today; others stay linalg.
 
     With `contractions-only` (the CUDA pipeline, whose lowering of
-    convolution, pool and row kernels is still to come) only `tk.matmul`
-    kernels are formed; the rest stays tg and lowers to linalg.
+    transposed convolution, pool and row kernels is still to come) only
+    `tk.matmul` kernels are formed, and with `direct-convs` also direct
+    `tk.conv` kernels (and their epilogues); the rest stays tg and lowers
+    to linalg.
   }];
   let options = [
     Option<"contractionsOnly", "contractions-only", "bool", "false",
-           "Form tk.matmul kernels only: convolutions, pools and row kernels stay tg">
+           "Form tk.matmul kernels only: convolutions, pools and row kernels stay tg">,
+    Option<"directConvs", "direct-convs", "bool", "false",
+           "With contractions-only: form direct tk.conv kernels too">
   ];
   let dependentDialects = ["::tessera::tk::TKDialect",
                            "::mlir::tensor::TensorDialect"];

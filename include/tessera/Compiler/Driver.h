@@ -114,6 +114,9 @@ struct CompileOptions {
   /// Test only: the ONNX node whose results are perturbed (tg-perturb-node)
   /// to check that numerical debugging finds it; "" for none.
   std::string debugPerturbNode;
+  /// Test only: direct convolutions through the loops of their implicit
+  /// GEMM (the description the CUDA tensor-core kernel runs) on the CPU.
+  bool debugReferenceConvs = false;
   /// Passes added before and after the pipeline's phases (each runs once).
   PipelineHooks hooks;
   /// Post-training quantization's graph passes (off by default).

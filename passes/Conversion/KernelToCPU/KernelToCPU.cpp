@@ -76,6 +76,10 @@ struct ConvertKernelToCPUPass
           return signalPassFailure();
         ++rowsVectorized;
         // Not register-tiled: a row kernel is bandwidth bound.
+      } else if (auto conv = dyn_cast<tk::ConvOp>(op);
+                 conv && referenceConvs && !conv.getTransposed()) {
+        if (failed(tk::lowerConvToLoops(conv)))
+          return signalPassFailure();
       } else if (auto conv = dyn_cast<tk::ConvOp>(op)) {
         if (!conv.getConfigAttr())
           conv.setConfigAttr(tk::defaultCPUWindow(conv, target));

@@ -85,7 +85,8 @@ LogicalResult lowerToLoops(func::FuncOp function, bool tensorCores,
   IRRewriter rewriter(function.getContext());
   SmallVector<Operation *> ops;
   function.walk([&](Operation *op) {
-    if (isa<tk::MatmulOp, tk::FusionOp, memref::CopyOp, linalg::LinalgOp>(op) ||
+    if (isa<tk::MatmulOp, tk::ConvOp, tk::FusionOp, memref::CopyOp,
+            linalg::LinalgOp>(op) ||
         (op->getDialect() && isa<tk::TKDialect>(op->getDialect()) &&
          !isa<tk::YieldOp>(op) && isa<func::FuncOp>(op->getParentOp())))
       ops.push_back(op);
@@ -99,6 +100,15 @@ LogicalResult lowerToLoops(func::FuncOp function, bool tensorCores,
       tk::lowerMatmulToLoops(matmul, /*parallel=*/true);
       continue;
     }
+    if (auto conv = dyn_cast<tk::ConvOp>(op)) {
+      if (tensorCores && succeeded(cuda::lowerConvToMMA(conv))) {
+        ++mma;
+        continue;
+      }
+      if (failed(tk::lowerConvToLoops(conv)))
+        return failure();
+      continue;
+    }
     if (auto fusion = dyn_cast<tk::FusionOp>(op)) {
       rewriter.setInsertionPoint(fusion);
       tk::lowerFusionToGeneric(fusion);
@@ -106,7 +116,8 @@ LogicalResult lowerToLoops(func::FuncOp function, bool tensorCores,
     }
     if (op->getDialect() && isa<tk::TKDialect>(op->getDialect()))
       return op->emitOpError("has no CUDA lowering yet (the CUDA pipeline "
-                             "forms tk.matmul and tk.fusion kernels only)");
+                             "forms tk.matmul, direct tk.conv and tk.fusion "
+                             "kernels only)");
     if (auto copy = dyn_cast<memref::CopyOp>(op)) {
       rewriter.setInsertionPoint(copy);
       linalg::CopyOp::create(rewriter, copy.getLoc(), copy.getSource(),

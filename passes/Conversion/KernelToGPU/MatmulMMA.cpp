@@ -19,6 +19,10 @@
 // runs on each accumulator element in registers, guarded at the matrix's
 // edges, and stores through the output map.
 //
+// The kernel is emitted over a tk::GemmView (emitMMAGemm): the matmul's
+// view reads its operands through the maps; ConvMMA.cpp gives a direct
+// convolution's implicit GEMM.
+//
 // Not yet: cp.async multi-buffering, ldmatrix, fp16/bf16 inputs, wgmma.
 //
 //===----------------------------------------------------------------------===//
@@ -26,6 +30,7 @@
 #include "passes/Conversion/KernelToGPU/KernelToGPU.h"
 
 #include "dialects/Kernel/IR/KernelOps.h"
+#include "dialects/Kernel/Transforms/ImplicitGemm.h"
 
 #include "mlir/Dialect/Affine/IR/AffineOps.h"
 #include "mlir/Dialect/Arith/IR/Arith.h"
@@ -48,61 +53,19 @@ constexpr int64_t kWarpM = 32, kWarpN = 32; // 2 x 2 warps
 constexpr int64_t kTilesM = kWarpM / 16, kTilesN = kWarpN / 8;
 constexpr int64_t kLeadA = kBlockK + 4, kLeadB = kBlockN + 8;
 
-struct Emit {
-  OpBuilder &b;
-  Location loc;
-  Value c(int64_t v) { return arith::ConstantIndexOp::create(b, loc, v); }
-  Value add(Value x, Value y) { return arith::AddIOp::create(b, loc, x, y); }
-  Value mul(Value x, int64_t y) {
-    return arith::MulIOp::create(b, loc, x, c(y));
-  }
-  Value div(Value x, int64_t y) {
-    return arith::DivUIOp::create(b, loc, x, c(y));
-  }
-  Value rem(Value x, int64_t y) {
-    return arith::RemUIOp::create(b, loc, x, c(y));
-  }
-  Value less(Value x, int64_t bound) {
-    return arith::CmpIOp::create(b, loc, arith::CmpIPredicate::ult, x,
-                                 c(bound));
-  }
-  Value both(Value x, Value y) { return arith::AndIOp::create(b, loc, x, y); }
-  SmallVector<Value> at(AffineMap map, ArrayRef<Value> ivs) {
-    SmallVector<Value> result;
-    for (unsigned r = 0; r < map.getNumResults(); ++r)
-      result.push_back(
-          affine::AffineApplyOp::create(b, loc, map.getSubMap({r}), ivs));
-    return result;
-  }
-};
-
 } // namespace
 
-LogicalResult cuda::lowerMatmulToMMA(tk::MatmulOp op) {
-  Type f32 = Float32Type::get(op.getContext());
-  if (getElementTypeOrSelf(op.getLhs().getType()) != f32 ||
-      getElementTypeOrSelf(op.getRhs().getType()) != f32 ||
-      op.getAccumulatorType() != f32)
-    return failure(); // not an f32 kernel
-  SmallVector<int64_t> sizes = op.getLoopSizes();
-  int64_t batchDims = op.getNumBatchDims();
-  int64_t m = sizes[op.getMDim()], n = sizes[op.getNDim()],
-          k = sizes[op.getKDim()];
-  int64_t batch = 1;
-  for (int64_t d = 0; d < batchDims; ++d)
-    if (llvm::MulOverflow(batch, sizes[d], batch))
-      return failure();
+LogicalResult cuda::emitMMAGemm(OpBuilder &b, Location loc,
+                                const tk::GemmView &gemm) {
+  int64_t m = gemm.m, n = gemm.n, k = gemm.k;
   // Small products stay on the generic path; the grid's y and z are
   // limited to 65535.
-  if (m < 32 || n < 32 || k < kBlockK || batch > 65535 ||
+  if (m < 32 || n < 32 || k < kBlockK || gemm.batch < 1 || gemm.batch > 65535 ||
       llvm::divideCeil(m, kBlockM) > 65535)
     return failure();
-
-  MLIRContext *context = op.getContext();
-  OpBuilder rewriter(op);
-  Emit e{rewriter, op.getLoc()};
-  OpBuilder &b = rewriter;
-  Location loc = op.getLoc();
+  MLIRContext *context = b.getContext();
+  Type f32 = b.getF32Type();
+  Emit e{b, loc};
   auto workgroup =
       gpu::AddressSpaceAttr::get(context, gpu::AddressSpace::Workgroup);
   auto tileA = MemRefType::get({kBlockM, kLeadA}, f32,
@@ -112,9 +75,11 @@ LogicalResult cuda::lowerMatmulToMMA(tk::MatmulOp op) {
   Value one = e.c(1);
   auto launch = gpu::LaunchOp::create(
       b, loc, e.c(llvm::divideCeil(n, kBlockN)),
-      e.c(llvm::divideCeil(m, kBlockM)), e.c(batch), e.c(kThreads), one, one,
+      e.c(llvm::divideCeil(m, kBlockM)), e.c(gemm.batch), e.c(kThreads), one,
+      one,
       /*dynamicSharedMemorySize=*/nullptr, /*asyncTokenType=*/nullptr,
       /*asyncDependencies=*/{}, TypeRange{tileA, tileB});
+  OpBuilder::InsertionGuard launchGuard(b);
   Block &body = launch.getBody().front();
   b.setInsertionPointToStart(&body);
   gpu::TerminatorOp::create(b, loc);
@@ -129,17 +94,7 @@ LogicalResult cuda::lowerMatmulToMMA(tk::MatmulOp op) {
   Value warpCol = e.mul(e.rem(warp, 2), kWarpN);
   Value row0 = e.mul(launch.getBlockIds().y, kBlockM);
   Value col0 = e.mul(launch.getBlockIds().x, kBlockN);
-  SmallVector<AffineMap> maps = op.getIndexingMapsArray();
-  SmallVector<Value> ivs(op.getNumLoops(), e.c(0));
-  {
-    Value rest = launch.getBlockIds().z;
-    for (int64_t d = batchDims - 1; d >= 0; --d) {
-      ivs[d] = d > 0 ? e.rem(rest, sizes[d]) : rest;
-      if (d > 0)
-        rest = e.div(rest, sizes[d]);
-    }
-  }
-  auto mDim = op.getMDim(), nDim = op.getNDim(), kDim = op.getKDim();
+  Value batch = launch.getBlockIds().z;
   Value zero = arith::ConstantOp::create(b, loc, b.getF32FloatAttr(0));
   auto accType = VectorType::get({2, 2}, f32);
   auto aType = VectorType::get({4, 1}, f32);
@@ -149,17 +104,14 @@ LogicalResult cuda::lowerMatmulToMMA(tk::MatmulOp op) {
   SmallVector<Value> inits(kTilesM * kTilesN, accZero);
 
   // One element of an operand, or zero outside the matrix.
-  auto guardedLoad = [&](Value inside, Value buffer, AffineMap map) {
+  auto guardedLoad = [&](Value inside, function_ref<Value()> load) {
     auto branch = scf::IfOp::create(b, loc, TypeRange{f32}, inside,
                                     /*withElseRegion=*/true);
-    {
-      OpBuilder::InsertionGuard guard(b);
-      b.setInsertionPointToStart(&branch.getThenRegion().front());
-      Value v = memref::LoadOp::create(b, loc, buffer, e.at(map, ivs));
-      scf::YieldOp::create(b, loc, v);
-      b.setInsertionPointToStart(&branch.getElseRegion().front());
-      scf::YieldOp::create(b, loc, zero);
-    }
+    OpBuilder::InsertionGuard guard(b);
+    b.setInsertionPointToStart(&branch.getThenRegion().front());
+    scf::YieldOp::create(b, loc, load());
+    b.setInsertionPointToStart(&branch.getElseRegion().front());
+    scf::YieldOp::create(b, loc, zero);
     return branch.getResult(0);
   };
 
@@ -171,23 +123,19 @@ LogicalResult cuda::lowerMatmulToMMA(tk::MatmulOp op) {
         for (int64_t i = 0; i < kBlockM * kBlockK / kThreads; ++i) {
           Value element = e.add(thread, e.c(i * kThreads));
           Value r = e.div(element, kBlockK), col = e.rem(element, kBlockK);
-          ivs[mDim] = e.add(row0, r);
-          ivs[nDim] = e.c(0);
-          ivs[kDim] = e.add(k0, col);
-          Value v =
-              guardedLoad(e.both(e.less(ivs[mDim], m), e.less(ivs[kDim], k)),
-                          op.getLhs(), maps[0]);
+          Value row = e.add(row0, r), kk = e.add(k0, col);
+          Value v = guardedLoad(e.both(e.less(row, m), e.less(kk, k)), [&] {
+            return gemm.loadA(b, loc, batch, row, kk);
+          });
           memref::StoreOp::create(b, loc, v, sharedA, ValueRange{r, col});
         }
         for (int64_t i = 0; i < kBlockK * kBlockN / kThreads; ++i) {
           Value element = e.add(thread, e.c(i * kThreads));
           Value r = e.div(element, kBlockN), col = e.rem(element, kBlockN);
-          ivs[mDim] = e.c(0);
-          ivs[nDim] = e.add(col0, col);
-          ivs[kDim] = e.add(k0, r);
-          Value v =
-              guardedLoad(e.both(e.less(ivs[nDim], n), e.less(ivs[kDim], k)),
-                          op.getRhs(), maps[1]);
+          Value column = e.add(col0, col), kk = e.add(k0, r);
+          Value v = guardedLoad(e.both(e.less(column, n), e.less(kk, k)), [&] {
+            return gemm.loadB(b, loc, batch, kk, column);
+          });
           memref::StoreOp::create(b, loc, v, sharedB, ValueRange{r, col});
         }
         gpu::BarrierOp::create(b, loc);
@@ -229,8 +177,6 @@ LogicalResult cuda::lowerMatmulToMMA(tk::MatmulOp op) {
       });
 
   // The epilogue on every accumulator element inside the matrix.
-  Block &epilogue = op.getEpilogue().front();
-  ivs[kDim] = e.c(0);
   for (int64_t mi = 0; mi < kTilesM; ++mi)
     for (int64_t ni = 0; ni < kTilesN; ++ni)
       for (int64_t i = 0; i < 2; ++i)
@@ -244,24 +190,89 @@ LogicalResult cuda::lowerMatmulToMMA(tk::MatmulOp op) {
               /*withElseRegion=*/false);
           OpBuilder::InsertionGuard guard(b);
           b.setInsertionPoint(inside.getThenRegion().front().getTerminator());
-          ivs[mDim] = row;
-          ivs[nDim] = col;
           Value acc = vector::ExtractOp::create(
               b, loc, reduction.getResult(mi * kTilesN + ni),
               ArrayRef<int64_t>{i, j});
-          IRMapping mapping;
-          mapping.map(epilogue.getArgument(0), acc);
-          for (auto [x, input] : llvm::enumerate(op.getEpilogueInputs()))
-            mapping.map(
-                epilogue.getArgument(x + 1),
-                memref::LoadOp::create(b, loc, input, e.at(maps[x + 2], ivs)));
-          for (Operation &nested : epilogue.without_terminator())
-            b.clone(nested, mapping);
-          Value result = mapping.lookupOrDefault(
-              cast<tk::YieldOp>(epilogue.getTerminator()).getValue());
-          memref::StoreOp::create(b, loc, result, op.getInit(),
-                                  e.at(maps.back(), ivs));
+          gemm.store(b, loc, batch, row, col, acc);
         }
+  return success();
+}
+
+Value cuda::applyEpilogue(OpBuilder &b, Location loc, Block &epilogue,
+                          Value acc, ValueRange inputs) {
+  IRMapping mapping;
+  mapping.map(epilogue.getArgument(0), acc);
+  for (auto [x, input] : llvm::enumerate(inputs))
+    mapping.map(epilogue.getArgument(x + 1), input);
+  for (Operation &nested : epilogue.without_terminator())
+    b.clone(nested, mapping);
+  return mapping.lookupOrDefault(
+      cast<tk::YieldOp>(epilogue.getTerminator()).getValue());
+}
+
+LogicalResult cuda::lowerMatmulToMMA(tk::MatmulOp op) {
+  Type f32 = Float32Type::get(op.getContext());
+  if (getElementTypeOrSelf(op.getLhs().getType()) != f32 ||
+      getElementTypeOrSelf(op.getRhs().getType()) != f32 ||
+      op.getAccumulatorType() != f32)
+    return failure(); // not an f32 kernel
+  SmallVector<int64_t> sizes = op.getLoopSizes();
+  int64_t batchDims = op.getNumBatchDims();
+  tk::GemmView gemm;
+  gemm.m = sizes[op.getMDim()];
+  gemm.n = sizes[op.getNDim()];
+  gemm.k = sizes[op.getKDim()];
+  for (int64_t d = 0; d < batchDims; ++d)
+    if (llvm::MulOverflow(gemm.batch, sizes[d], gemm.batch))
+      return failure();
+  SmallVector<AffineMap> maps = op.getIndexingMapsArray();
+  auto mDim = op.getMDim(), nDim = op.getNDim(), kDim = op.getKDim();
+  // The loop indices of a point: the batch index split over the batch
+  // dimensions (the last fastest), then m, n, k.
+  auto point = [&](OpBuilder &b, Location loc, Value batch, Value row,
+                   Value col, Value kk) {
+    Emit e{b, loc};
+    SmallVector<Value> ivs(op.getNumLoops(), e.c(0));
+    Value rest = batch;
+    for (int64_t d = batchDims - 1; d >= 0; --d) {
+      ivs[d] = d > 0 ? e.rem(rest, sizes[d]) : rest;
+      if (d > 0)
+        rest = e.div(rest, sizes[d]);
+    }
+    ivs[mDim] = row;
+    ivs[nDim] = col;
+    ivs[kDim] = kk;
+    return ivs;
+  };
+  gemm.loadA = [&](OpBuilder &b, Location loc, Value batch, Value row,
+                   Value kk) -> Value {
+    Emit e{b, loc};
+    return memref::LoadOp::create(
+        b, loc, op.getLhs(),
+        e.at(maps[0], point(b, loc, batch, row, e.c(0), kk)));
+  };
+  gemm.loadB = [&](OpBuilder &b, Location loc, Value batch, Value kk,
+                   Value col) -> Value {
+    Emit e{b, loc};
+    return memref::LoadOp::create(
+        b, loc, op.getRhs(),
+        e.at(maps[1], point(b, loc, batch, e.c(0), col, kk)));
+  };
+  gemm.store = [&](OpBuilder &b, Location loc, Value batch, Value row,
+                   Value col, Value acc) {
+    Emit e{b, loc};
+    SmallVector<Value> ivs = point(b, loc, batch, row, col, e.c(0));
+    SmallVector<Value> inputs;
+    for (auto [x, input] : llvm::enumerate(op.getEpilogueInputs()))
+      inputs.push_back(
+          memref::LoadOp::create(b, loc, input, e.at(maps[x + 2], ivs)));
+    Value result = applyEpilogue(b, loc, op.getEpilogue().front(), acc, inputs);
+    memref::StoreOp::create(b, loc, result, op.getInit(),
+                            e.at(maps.back(), ivs));
+  };
+  OpBuilder b(op);
+  if (failed(emitMMAGemm(b, op.getLoc(), gemm)))
+    return failure();
   op.erase();
   return success();
 }

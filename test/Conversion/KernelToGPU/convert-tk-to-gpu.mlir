@@ -6,7 +6,7 @@
 // RUN: not tessera-opt %s --split-input-file --convert-tk-to-gpu="block-size=100" 2>&1 | FileCheck %s --check-prefix=BADOPT
 // BADOPT: convert-tk-to-gpu: block-size must be a multiple of 32 in [32, 1024] and max-blocks positive
 // RUN: not tessera-opt %S/Inputs/errors.mlir --split-input-file --convert-tk-to-gpu 2>&1 | FileCheck %s --check-prefix=ERRORS
-// ERRORS: error: 'tk.conv' op has no CUDA lowering yet (the CUDA pipeline forms tk.matmul and tk.fusion kernels only)
+// ERRORS: error: 'tk.conv' op in its transposed mode has no loop lowering yet
 // ERRORS: error: 'scf.for' op computes a value on the device that is still needed after a kernel launch (the CUDA lowering cannot nest the launch)
 // ERRORS: error: 'func.return' op returns a value computed on the device (the CUDA lowering keeps every result in a buffer)
 
@@ -142,6 +142,56 @@ func.func @mma(%a: memref<64x48xf32>, %b: memref<96x48xf32>, %c: memref<64x96xf3
   ^bb0(%acc: f32):
     %s = arith.mulf %acc, %two : f32
     tk.yield %s : f32
+  }
+  return
+}
+
+// -----
+
+// A direct tk.conv with too few filters for the tiles: its implicit GEMM as
+// loops, one thread per (position, filter) of the 1 x 5 x 4 x 4 output, the
+// channels and taps a loop carrying the sum, each tap's bounds one
+// unsigned comparison (zero outside the input), then the epilogue.
+// CHECK-LABEL: func.func @small_conv
+// CHECK: gpu.launch_func @small_conv_gpu::@small_conv_k0 blocks in (%c1, %c1, %c1) threads in (%c96, %c1, %c1)
+// CHECK: gpu.func @small_conv_k0
+// CHECK: scf.for %{{.+}} = %{{.+}} to %c80 step %c96
+// CHECK: scf.for %{{.+}} = %c0 to %c18 step %c1 iter_args
+// CHECK: arith.cmpi ult
+// CHECK: scf.if
+// CHECK: arith.mulf
+// CHECK: arith.maximumf
+// CHECK: memref.store
+// CHECK-NOT: nvgpu.mma.sync
+func.func @small_conv(%x: memref<1x2x9x9xf32>, %w: memref<5x2x3x3xf32>, %y: memref<1x5x4x4xf32>) {
+  tk.conv ins(%x, %w : memref<1x2x9x9xf32>, memref<5x2x3x3xf32>) outs(%y : memref<1x5x4x4xf32>)
+      strides = [2, 2] dilations = [1, 1] pads = [1, 1, 0, 0] groups = 1 epilogue_maps = [] epilogue {
+  ^bb0(%acc: f32):
+    %zero = arith.constant 0.0 : f32
+    %r = arith.maximumf %acc, %zero : f32
+    tk.yield %r : f32
+  }
+  return
+}
+
+// -----
+
+// A grouped tk.conv large enough for the tiles: one tensor-core launch, the
+// groups the grid's z (2), 392 rows of positions (7 tiles), 32 filters per
+// group (1 tile); with precision=fp32 the loops instead.
+// CHECK-LABEL: func.func @grouped_conv
+// CHECK: gpu.launch_func @grouped_conv_gpu::@grouped_conv_k0 blocks in (%c1, %c7, %c2) threads in (%c128, %c1, %c1)
+// CHECK: gpu.func @grouped_conv_k0
+// CHECK-COUNT-8: nvgpu.mma.sync
+// FP32-LABEL: func.func @grouped_conv
+// FP32-NOT: nvgpu.mma.sync
+// FP32: gpu.func @grouped_conv_k0
+// FP32-NOT: nvgpu.mma.sync
+func.func @grouped_conv(%x: memref<2x16x14x14xf32>, %w: memref<64x8x3x3xf32>, %y: memref<2x64x14x14xf32>) {
+  tk.conv ins(%x, %w : memref<2x16x14x14xf32>, memref<64x8x3x3xf32>) outs(%y : memref<2x64x14x14xf32>)
+      strides = [1, 1] dilations = [1, 1] pads = [1, 1, 1, 1] groups = 2 epilogue_maps = [] epilogue {
+  ^bb0(%acc: f32):
+    tk.yield %acc : f32
   }
   return
 }

@@ -1,7 +1,9 @@
-// A tk.conv has no CUDA lowering yet (the CUDA pipeline does not form it).
-func.func @conv(%x: memref<1x2x9x9xf32>, %w: memref<5x2x3x3xf32>, %y: memref<1x5x4x4xf32>) {
-  tk.conv ins(%x, %w : memref<1x2x9x9xf32>, memref<5x2x3x3xf32>) outs(%y : memref<1x5x4x4xf32>)
-      strides = [2, 2] dilations = [1, 1] pads = [0, 0, 0, 0] groups = 1 epilogue_maps = [] epilogue {
+// A transposed tk.conv has no CUDA lowering yet (the CUDA pipeline forms
+// direct ones only).
+func.func @conv(%x: memref<1x2x4x4xf32>, %w: memref<2x5x3x3xf32>, %y: memref<1x5x9x9xf32>) {
+  tk.conv ins(%x, %w : memref<1x2x4x4xf32>, memref<2x5x3x3xf32>) outs(%y : memref<1x5x9x9xf32>)
+      strides = [2, 2] dilations = [1, 1] pads = [0, 0, 0, 0] groups = 1 epilogue_maps = []
+      attributes {transposed} epilogue {
   ^bb0(%acc: f32):
     tk.yield %acc : f32
   }

@@ -1,6 +1,7 @@
 // RUN: tessera-opt %s --split-input-file --tk-form-kernels --canonicalize | FileCheck %s
 // With contractions-only (the CUDA pipeline) convolutions and row ops stay tg.
 // RUN: tessera-opt %s --split-input-file --tk-form-kernels=contractions-only --canonicalize | FileCheck %s --check-prefix=ONLY
+// RUN: tessera-opt %s --split-input-file --tk-form-kernels="contractions-only direct-convs" --canonicalize | FileCheck %s --check-prefix=DIRECT
 
 // Inputs are what convert-tg-to-linalg makes of the tg graphs named in each
 // comment.
@@ -250,6 +251,8 @@ func.func @column_output(%arg0: tensor<8x32xf32>, %arg1: tensor<32x16xf32>) -> t
 // CHECK-NOT: tg.conv_transpose
 // ONLY-LABEL: func.func @conv_transpose
 // ONLY: tg.conv_transpose
+// DIRECT-LABEL: func.func @conv_transpose
+// DIRECT: tg.conv_transpose
 func.func @conv_transpose(%x: tensor<1x24x20x21xf32>, %w: tensor<24x16x2x2xf32>, %b: tensor<16xf32>) -> tensor<1x16x40x42xf32> {
   %0 = tg.conv_transpose %x, %w, %b strides = [2, 2] pads = [0, 0, 0, 0]
          output_padding = [0, 0] dilations = [1, 1] group = 1
@@ -267,6 +270,13 @@ func.func @conv_transpose(%x: tensor<1x24x20x21xf32>, %w: tensor<24x16x2x2xf32>,
 // CHECK: tk.conv ins(%arg5, %arg6 : tensor<1x6x8x8xf32>, tensor<6x1x3x3xf32>) outs(%{{.+}} : tensor<1x6x4x4xf32>) strides = [2, 2] dilations = [1, 1] pads = [1, 1, 0, 0] groups = 6 epilogue_maps = [] epilogue {
 // CHECK: tk.conv ins(%arg7, %arg8 : tensor<1x2x4x6x6xf32>, tensor<3x2x3x3x3xf32>) outs(%{{.+}} : tensor<1x3x2x4x4xf32>) strides = [1, 1, 1] dilations = [1, 1, 1] pads = [0, 0, 0, 0, 0, 0] groups = 1 epilogue_maps = [] epilogue {
 // CHECK-NOT: tg.conv
+// contractions-only leaves them tg; with direct-convs (the CUDA pipeline)
+// they are tk.conv too.
+// ONLY-LABEL: func.func @convs
+// ONLY-COUNT-4: tg.conv
+// DIRECT-LABEL: func.func @convs
+// DIRECT-COUNT-4: tk.conv ins
+// DIRECT-NOT: tg.conv
 func.func @convs(%x: tensor<1x1x1600xf32>, %w: tensor<12x1x64xf32>, %x2: tensor<1x3x8x8xf32>, %w2: tensor<4x3x3x3xf32>, %b2: tensor<4xf32>,
                  %x3: tensor<1x6x8x8xf32>, %w3: tensor<6x1x3x3xf32>, %x4: tensor<1x2x4x6x6xf32>, %w4: tensor<3x2x3x3x3xf32>)
     -> (tensor<1x12x97xf32>, tensor<1x4x8x8xf32>, tensor<1x6x4x4xf32>, tensor<1x3x2x4x4xf32>) {
