@@ -25,7 +25,7 @@ prepare)
     --bin build/bin --out "$dir" \
     --list test/Integration/onnx-node-cases.txt ${2:+--limit "$2"}
   /usr/bin/python3 bench/cuda_gemm.py prepare --bin build/bin --out "$dir/gemm"
-  du -sh "$dir"
+  du -sh --apparent-size "$dir"  # a device run carries at most 64 MiB
   ;;
 run)
   out="${OUT:-.}"

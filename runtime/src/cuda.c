@@ -61,6 +61,7 @@ static struct {
   CUresult (*MemAllocHost)(void **, size_t);
   CUresult (*MemFreeHost)(void *);
   CUresult (*MemcpyHtoD)(CUdeviceptr, const void *, size_t);
+  CUresult (*MemsetD8)(CUdeviceptr, unsigned char, size_t);
   CUresult (*MemcpyHtoDAsync)(CUdeviceptr, const void *, size_t, CUstream);
   CUresult (*MemcpyDtoHAsync)(void *, CUdeviceptr, size_t, CUstream);
   CUresult (*LaunchKernel)(CUfunction, unsigned, unsigned, unsigned, unsigned,
@@ -120,6 +121,7 @@ static void load_driver(void) {
   RESOLVE(MemAllocHost, "cuMemAllocHost_v2", NULL);
   RESOLVE(MemFreeHost, "cuMemFreeHost", NULL);
   RESOLVE(MemcpyHtoD, "cuMemcpyHtoD_v2", NULL);
+  RESOLVE(MemsetD8, "cuMemsetD8_v2", NULL);
   RESOLVE(MemcpyHtoDAsync, "cuMemcpyHtoDAsync_v2", NULL);
   RESOLVE(MemcpyDtoHAsync, "cuMemcpyDtoHAsync_v2", NULL);
   RESOLVE(LaunchKernel, "cuLaunchKernel", NULL);
@@ -451,9 +453,14 @@ tessera_status_t tessera_cuda_create(const tessera_model_t *model,
       (result = cu.StreamCreate(&session->stream, CU_STREAM_NON_BLOCKING)) !=
           CUDA_SUCCESS)
     status = driver_failed(error, size, result, "cuStreamCreate");
+  /* The workspace starts as all ones (NaN for floats), as the staged
+   * outputs do: a kernel reading a temporary before writing it, or not
+   * writing an output, shows up as a wrong answer, never as a lucky zero. */
   if (status == TESSERA_OK && model->workspace_size &&
-      (result = cu.MemAlloc(&session->workspace,
-                            (size_t)model->workspace_size)) != CUDA_SUCCESS)
+      ((result = cu.MemAlloc(&session->workspace,
+                             (size_t)model->workspace_size)) != CUDA_SUCCESS ||
+       (result = cu.MemsetD8(session->workspace, 0xFF,
+                             (size_t)model->workspace_size)) != CUDA_SUCCESS))
     status = driver_failed(error, size, result, "allocating the workspace");
   if (status == TESSERA_OK && program->weights_size) {
     if ((result = cu.MemAlloc(&session->weights,
@@ -532,7 +539,10 @@ static tessera_status_t stage(tessera_cuda_session_t *session, char *error,
                               : &model->outputs[i - model->num_inputs];
     size_t bytes = tensor_bytes(desc);
     if (bytes &&
-        (result = cu.MemAlloc(&session->staging[i], bytes)) != CUDA_SUCCESS)
+        ((result = cu.MemAlloc(&session->staging[i], bytes)) != CUDA_SUCCESS ||
+         (i >= model->num_inputs &&
+          (result = cu.MemsetD8(session->staging[i], 0xFF, bytes)) !=
+              CUDA_SUCCESS)))
       return driver_failed(error, size, result, "allocating a device buffer");
   }
   session->staged = 1;

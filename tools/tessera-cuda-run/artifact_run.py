@@ -76,13 +76,6 @@ def main():
     if len(args.input) != model.num_inputs:
         raise SystemExit("artifact_run: the model has %d inputs, %d given"
                          % (model.num_inputs, len(args.input)))
-    session = ctypes.c_void_p()
-    status = runtime.tessera_session_create(ctypes.addressof(model), None,
-                                            ctypes.byref(session))
-    if status != 0:
-        print("artifact_run: no session (status %d): %s"
-              % (status, runtime.tessera_create_error().decode()))
-        return 2
     keep = []
     inputs = (Tensor * max(model.num_inputs, 1))()
     for i, path in enumerate(args.input):
@@ -95,6 +88,13 @@ def main():
         buffer = ctypes.create_string_buffer(data, max(len(data), 1))
         keep.append(buffer)
         inputs[i] = Tensor(desc.dtype, desc.rank, desc.dims, ctypes.cast(buffer, ctypes.c_void_p))
+    session = ctypes.c_void_p()
+    status = runtime.tessera_session_create(ctypes.addressof(model), None,
+                                            ctypes.byref(session))
+    if status != 0:
+        print("artifact_run: no session (status %d): %s"
+              % (status, runtime.tessera_create_error().decode()))
+        return 2
     outputs = (Tensor * max(model.num_outputs, 1))()
     results = []
     for i in range(model.num_outputs):

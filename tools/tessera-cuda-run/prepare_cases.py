@@ -57,6 +57,7 @@ def compile_case(bin_dir, model, prefix, shapes, plan=False):
     if subprocess.run(cmd, capture_output=True, text=True).returncode != 0:
         return False
     os.remove(prefix + ".o")
+    os.remove(prefix + ".h")
     return not plan or subprocess.run(cmd + ["--emit=ptx"], capture_output=True,
                                       text=True).returncode == 0
 
@@ -272,6 +273,12 @@ def main():
         for i, a in enumerate(outputs):
             raw(a, os.path.join(folder, "output_%d.bin" % i))
         lines.append((case, 1e-3, 1e-5, len(tensors), len(outputs)))
+    # What the device run does not read (models, numpy copies of the raw
+    # files): the folder must stay under the 64 MiB a device run carries.
+    for folder, _, files in os.walk(args.out):
+        for name in files:
+            if name.endswith((".onnx", ".npy")) and not folder.endswith("gemm"):
+                os.remove(os.path.join(folder, name))
     with open(os.path.join(args.out, "cases.txt"), "w") as f:
         for line in lines:
             f.write("%s %g %g %d %d\n" % line)

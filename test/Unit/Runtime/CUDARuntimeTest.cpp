@@ -14,6 +14,7 @@
 
 #include <gtest/gtest.h>
 
+#include <cmath>
 #include <cstdlib>
 #include <cstring>
 #include <dlfcn.h>
@@ -108,6 +109,23 @@ TEST_F(CUDARuntime, HostPointersRunTheProgram) {
       EXPECT_EQ(y[i], x[i] * kWeight);
     x[0] += 1;
   }
+}
+
+TEST_F(CUDARuntime, OutputsNoKernelWritesAreNaN) {
+  // The staged outputs start as all ones: an output no kernel writes comes
+  // back NaN, never a lucky zero.
+  tessera_cuda_program_t statusOnly = program;
+  statusOnly.num_launches = 1;
+  tessera_model_t unwritten = model;
+  unwritten.cuda = &statusOnly;
+  ASSERT_EQ(tessera_session_create(&unwritten, nullptr, &session), TESSERA_OK)
+      << tessera_create_error();
+  ASSERT_EQ(tessera_session_run(session, &in, 1, &out, 1), TESSERA_OK);
+  for (float v : y)
+    EXPECT_TRUE(std::isnan(v));
+  // Released while the model it describes is alive.
+  tessera_session_release(session);
+  session = nullptr;
 }
 
 TEST_F(CUDARuntime, PicksTheImageForTheDevice) {

@@ -155,6 +155,10 @@ EXPORT int cuMemcpyHtoD_v2(CUdeviceptr to, const void *from, size_t size) {
   memcpy((void *)(uintptr_t)to, from, size);
   return 0;
 }
+EXPORT int cuMemsetD8_v2(CUdeviceptr to, unsigned char value, size_t size) {
+  memset((void *)(uintptr_t)to, value, size);
+  return 0;
+}
 EXPORT int cuMemcpyHtoDAsync_v2(CUdeviceptr to, const void *from, size_t size,
                                 void *stream) {
   (void)stream;
