@@ -62,6 +62,19 @@ def compile_case(bin_dir, model, prefix, shapes, plan=False):
                                       text=True).returncode == 0
 
 
+def numpy_case(out, name, graph, x, y):
+    """A generated one-input case whose expected output `y` comes from numpy
+    in float64: the model, its input and output as raw files; tf32 keeps 10
+    mantissa bits (~5e-4 relative per product), hence 2e-2."""
+    folder = os.path.join(out, name)
+    os.makedirs(folder, exist_ok=True)
+    model = os.path.join(folder, "model.onnx")
+    onnx.save(helper.make_model(graph, opset_imports=[helper.make_opsetid("", 17)]), model)
+    raw(x, os.path.join(folder, "input_0.bin"))
+    raw(y.astype(np.float32), os.path.join(folder, "output_0.bin"))
+    return (name, model, 2e-2, 2e-2, 1, 1)
+
+
 def matmul_models(out):
     """MatMul + bias + ReLU (and a transposed Gemm) at tensor-core sizes,
     edges not multiples of the tiles; expected from numpy in float64."""
@@ -84,18 +97,11 @@ def matmul_models(out):
             nodes, "g", [helper.make_tensor_value_info("x", TensorProto.FLOAT, list(x.shape))],
             [helper.make_tensor_value_info("y", TensorProto.FLOAT, None)],
             [numpy_helper.from_array(w, "w"), numpy_helper.from_array(b, "b")])
-        folder = os.path.join(out, name)
-        os.makedirs(folder, exist_ok=True)
-        model = os.path.join(folder, "model.onnx")
-        onnx.save(helper.make_model(graph, opset_imports=[helper.make_opsetid("", 17)]), model)
         x64, w64 = x.astype(np.float64), w.astype(np.float64)
         y = x64 @ (w64.T if trans else w64) + b
         if not trans:
             y = np.maximum(y, 0)
-        raw(x, os.path.join(folder, "input_0.bin"))
-        raw(y.astype(np.float32), os.path.join(folder, "output_0.bin"))
-        # tf32 keeps 10 mantissa bits: ~5e-4 relative per product.
-        cases.append((name, model, 2e-2, 2e-2, 1, 1))
+        cases.append(numpy_case(out, name, graph, x, y))
     return cases
 
 
@@ -143,17 +149,11 @@ def conv_models(out):
         graph = helper.make_graph(
             nodes, "g", [helper.make_tensor_value_info("x", TensorProto.FLOAT, list(xs))],
             [helper.make_tensor_value_info("y", TensorProto.FLOAT, None)], inits)
-        folder = os.path.join(out, name)
-        os.makedirs(folder, exist_ok=True)
-        model = os.path.join(folder, "model.onnx")
-        onnx.save(helper.make_model(graph, opset_imports=[helper.make_opsetid("", 17)]), model)
         y = conv_reference(x.astype(np.float64), w.astype(np.float64),
                            b.astype(np.float64) if bias else None, stride, dilation, pad, groups)
         if bias:
             y = np.maximum(y, 0)
-        raw(x, os.path.join(folder, "input_0.bin"))
-        raw(y.astype(np.float32), os.path.join(folder, "output_0.bin"))
-        cases.append((name, model, 2e-2, 2e-2, 1, 1))
+        cases.append(numpy_case(out, name, graph, x, y))
     return cases
 
 

@@ -21,12 +21,12 @@
 #include "dialects/Kernel/Transforms/ImplicitGemm.h"
 
 #include "dialects/Kernel/IR/KernelOps.h"
+#include "dialects/Kernel/Transforms/Passes.h"
 
 #include "mlir/Dialect/Affine/IR/AffineOps.h"
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/MemRef/IR/MemRef.h"
 #include "mlir/Dialect/SCF/IR/SCF.h"
-#include "mlir/IR/IRMapping.h"
 #include "llvm/Support/MathExtras.h"
 
 using namespace mlir;
@@ -149,21 +149,16 @@ FailureOr<GemmView> tessera::tk::convAsGemm(ConvOp op) {
     SmallVector<Value> position = digits(b, loc, row, rowRadices);
     SmallVector<Value> point{position[0], scaled(b, loc, group, filters, col)};
     point.append(position.begin() + 1, position.end());
-    IRMapping mapping;
-    mapping.map(epilogue->getArgument(0), acc);
+    SmallVector<Value> arguments{acc};
     for (auto [x, value] : llvm::enumerate(epilogueInputs)) {
       SmallVector<Value> at;
       for (unsigned r = 0; r < maps[x].getNumResults(); ++r)
         at.push_back(affine::AffineApplyOp::create(
             b, loc, maps[x].getSubMap({r}), point));
-      mapping.map(epilogue->getArgument(x + 1),
-                  memref::LoadOp::create(b, loc, value, at));
+      arguments.push_back(memref::LoadOp::create(b, loc, value, at));
     }
-    for (Operation &nested : epilogue->without_terminator())
-      b.clone(nested, mapping);
-    Value result = mapping.lookupOrDefault(
-        cast<YieldOp>(epilogue->getTerminator()).getValue());
-    memref::StoreOp::create(b, loc, result, init, point);
+    memref::StoreOp::create(
+        b, loc, applyScalarEpilogue(b, *epilogue, arguments), init, point);
   };
   return gemm;
 }

@@ -23,6 +23,16 @@
 using namespace mlir;
 using namespace tessera::tk;
 
+Value tessera::tk::applyScalarEpilogue(OpBuilder &b, Block &body,
+                                       ValueRange arguments) {
+  IRMapping mapping;
+  mapping.map(body.getArguments(), arguments);
+  for (Operation &nested : body.without_terminator())
+    b.clone(nested, mapping);
+  return mapping.lookupOrDefault(
+      cast<YieldOp>(body.getTerminator()).getValue());
+}
+
 void tessera::tk::lowerMatmulToLoops(MatmulOp op, bool parallel) {
   OpBuilder b(op);
   Location loc = op.getLoc();
@@ -70,16 +80,11 @@ void tessera::tk::lowerMatmulToLoops(MatmulOp op, bool parallel) {
           scf::YieldOp::create(b, loc, next);
         });
     ivs[k] = index(0); // the output and epilogue maps do not read k
-    Block &body = op.getEpilogue().front();
-    IRMapping mapping;
-    mapping.map(body.getArgument(0), reduction.getResult(0));
+    SmallVector<Value> arguments{reduction.getResult(0)};
     for (auto [i, input] : llvm::enumerate(op.getEpilogueInputs()))
-      mapping.map(body.getArgument(i + 1),
-                  memref::LoadOp::create(b, loc, input, indices(maps[i + 2])));
-    for (Operation &nested : body.without_terminator())
-      b.clone(nested, mapping);
-    Value result =
-        mapping.lookupOrDefault(cast<YieldOp>(body.getTerminator()).getValue());
+      arguments.push_back(
+          memref::LoadOp::create(b, loc, input, indices(maps[i + 2])));
+    Value result = applyScalarEpilogue(b, op.getEpilogue().front(), arguments);
     memref::StoreOp::create(b, loc, result, op.getInit(), indices(maps.back()));
   };
   if (parallel && k > 0) {

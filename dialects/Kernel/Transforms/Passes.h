@@ -10,6 +10,7 @@
 #include <memory>
 
 namespace mlir {
+class OpBuilder;
 class RewritePatternSet;
 namespace func {
 class FuncOp;
@@ -70,6 +71,12 @@ void populateRowFormationPatterns(mlir::RewritePatternSet &patterns);
 /// elementwise linalg.generic. Both erase the op.
 void lowerMatmulToLoops(MatmulOp op, bool parallel);
 void lowerFusionToGeneric(FusionOp op);
+/// The scalar ops of a kernel's epilogue region cloned at `b` on
+/// `arguments` (the accumulator, then one element of each epilogue input);
+/// returns what it yields. Every loop and hand-written lowering of a
+/// kernel's epilogue (the CPU's vector kernels have their own) uses it.
+mlir::Value applyScalarEpilogue(mlir::OpBuilder &b, mlir::Block &body,
+                                mlir::ValueRange arguments);
 /// A direct (grouped) tk.conv on static float buffers as the loops of its
 /// implicit GEMM (ImplicitGemm.h: a parallel loop over group, output
 /// position and filter, the channels and taps a sequential reduction, zero

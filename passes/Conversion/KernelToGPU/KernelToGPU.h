@@ -73,12 +73,6 @@ struct Emit {
 mlir::LogicalResult emitMMAGemm(mlir::OpBuilder &b, mlir::Location loc,
                                 const tessera::tk::GemmView &gemm);
 
-/// The ops of a kernel's epilogue region applied to `acc` and one element
-/// of each epilogue input; returns what it yields.
-mlir::Value applyEpilogue(mlir::OpBuilder &b, mlir::Location loc,
-                          mlir::Block &epilogue, mlir::Value acc,
-                          mlir::ValueRange inputs);
-
 /// ConvMMA.cpp: a direct f32 tk.conv (any spatial rank, grouped) as its
 /// implicit GEMM (tk::convAsGemm) on tensor cores. Fails, changing nothing,
 /// for a transposed or non-f32 conv or one too small.

@@ -31,6 +31,7 @@
 
 #include "dialects/Kernel/IR/KernelOps.h"
 #include "dialects/Kernel/Transforms/ImplicitGemm.h"
+#include "dialects/Kernel/Transforms/Passes.h"
 
 #include "mlir/Dialect/Affine/IR/AffineOps.h"
 #include "mlir/Dialect/Arith/IR/Arith.h"
@@ -39,7 +40,6 @@
 #include "mlir/Dialect/NVGPU/IR/NVGPUDialect.h"
 #include "mlir/Dialect/SCF/IR/SCF.h"
 #include "mlir/Dialect/Vector/IR/VectorOps.h"
-#include "mlir/IR/IRMapping.h"
 #include "llvm/Support/MathExtras.h"
 
 using namespace mlir;
@@ -119,25 +119,29 @@ LogicalResult cuda::emitMMAGemm(OpBuilder &b, Location loc,
       b, loc, e.c(0), e.c(k), e.c(kBlockK), inits,
       [&](OpBuilder &, Location, Value k0, ValueRange accs) {
         // Stage the tiles: 64 x 16 of lhs, 16 x 64 of rhs, 8 elements of
-        // each per thread, consecutive threads along the inner dimension.
-        for (int64_t i = 0; i < kBlockM * kBlockK / kThreads; ++i) {
-          Value element = e.add(thread, e.c(i * kThreads));
-          Value r = e.div(element, kBlockK), col = e.rem(element, kBlockK);
+        // each per thread, consecutive threads along the inner dimension
+        // (`load(r, col)` reads the element at tile position (r, col)).
+        auto stage = [&](Value shared, int64_t rows, int64_t cols,
+                         function_ref<Value(Value, Value)> load) {
+          for (int64_t i = 0; i < rows * cols / kThreads; ++i) {
+            Value element = e.add(thread, e.c(i * kThreads));
+            Value r = e.div(element, cols), col = e.rem(element, cols);
+            memref::StoreOp::create(b, loc, load(r, col), shared,
+                                    ValueRange{r, col});
+          }
+        };
+        stage(sharedA, kBlockM, kBlockK, [&](Value r, Value col) {
           Value row = e.add(row0, r), kk = e.add(k0, col);
-          Value v = guardedLoad(e.both(e.less(row, m), e.less(kk, k)), [&] {
+          return guardedLoad(e.both(e.less(row, m), e.less(kk, k)), [&] {
             return gemm.loadA(b, loc, batch, row, kk);
           });
-          memref::StoreOp::create(b, loc, v, sharedA, ValueRange{r, col});
-        }
-        for (int64_t i = 0; i < kBlockK * kBlockN / kThreads; ++i) {
-          Value element = e.add(thread, e.c(i * kThreads));
-          Value r = e.div(element, kBlockN), col = e.rem(element, kBlockN);
+        });
+        stage(sharedB, kBlockK, kBlockN, [&](Value r, Value col) {
           Value column = e.add(col0, col), kk = e.add(k0, r);
-          Value v = guardedLoad(e.both(e.less(column, n), e.less(kk, k)), [&] {
+          return guardedLoad(e.both(e.less(column, n), e.less(kk, k)), [&] {
             return gemm.loadB(b, loc, batch, kk, column);
           });
-          memref::StoreOp::create(b, loc, v, sharedB, ValueRange{r, col});
-        }
+        });
         gpu::BarrierOp::create(b, loc);
         SmallVector<Value> next(accs.begin(), accs.end());
         for (int64_t step = 0; step < kBlockK; step += 8) {
@@ -198,18 +202,6 @@ LogicalResult cuda::emitMMAGemm(OpBuilder &b, Location loc,
   return success();
 }
 
-Value cuda::applyEpilogue(OpBuilder &b, Location loc, Block &epilogue,
-                          Value acc, ValueRange inputs) {
-  IRMapping mapping;
-  mapping.map(epilogue.getArgument(0), acc);
-  for (auto [x, input] : llvm::enumerate(inputs))
-    mapping.map(epilogue.getArgument(x + 1), input);
-  for (Operation &nested : epilogue.without_terminator())
-    b.clone(nested, mapping);
-  return mapping.lookupOrDefault(
-      cast<tk::YieldOp>(epilogue.getTerminator()).getValue());
-}
-
 LogicalResult cuda::lowerMatmulToMMA(tk::MatmulOp op) {
   Type f32 = Float32Type::get(op.getContext());
   if (getElementTypeOrSelf(op.getLhs().getType()) != f32 ||
@@ -262,11 +254,12 @@ LogicalResult cuda::lowerMatmulToMMA(tk::MatmulOp op) {
                    Value col, Value acc) {
     Emit e{b, loc};
     SmallVector<Value> ivs = point(b, loc, batch, row, col, e.c(0));
-    SmallVector<Value> inputs;
+    SmallVector<Value> arguments{acc};
     for (auto [x, input] : llvm::enumerate(op.getEpilogueInputs()))
-      inputs.push_back(
+      arguments.push_back(
           memref::LoadOp::create(b, loc, input, e.at(maps[x + 2], ivs)));
-    Value result = applyEpilogue(b, loc, op.getEpilogue().front(), acc, inputs);
+    Value result =
+        tk::applyScalarEpilogue(b, op.getEpilogue().front(), arguments);
     memref::StoreOp::create(b, loc, result, op.getInit(),
                             e.at(maps.back(), ivs));
   };
